@@ -1,0 +1,393 @@
+/* lineage.c - segments and restorability (domain.md L1-L11).
+ *
+ * A segment is a maximal period in which the backups form one chain (L1): a
+ * new one starts only at the cutover of a conversion to Hyperscale or of a
+ * reverse migration (under the W4 strict reading: at every edition change).
+ * At most the current segment and the one before it are available (L2).
+ * Losses happen at two kinds of instant, processed in time order:
+ *   - the *start* of a reverse migration loses the segment before the
+ *     current one at once, even if the operation is later cancelled or
+ *     fails (L3);
+ *   - a *cutover* loses the segment that falls out of the current/previous
+ *     pair (L4 for a conversion; a reverse migration's was already lost at
+ *     its start).
+ * Status at T (L6): the last segment is current; an older one is lost when
+ * its loss came before its retention expiry end + R, expired when end <= T - R
+ * (or the expiry came first), restorable otherwise, with the window of L5:
+ * [max(start, T - R), min(end, T)]. */
+#include "lineage.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool op_state_parse(const char *text, TlOpState *out)
+{
+    static const TlOpState all[] = {TL_OP_PENDING, TL_OP_IN_PROGRESS, TL_OP_SUCCEEDED,
+                                    TL_OP_FAILED,  TL_OP_CANCEL_IN_PROGRESS, TL_OP_CANCELLED};
+    for (size_t i = 0; text && i < sizeof all / sizeof all[0]; i++) {
+        const char *a = text, *b = op_state_str(all[i]);
+        while (*a && *b && (*a | 0x20) == (*b | 0x20)) {
+            a++;
+            b++;
+        }
+        if (!*a && !*b) {
+            *out = all[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *op_state_str(TlOpState state)
+{
+    switch (state) {
+    case TL_OP_PENDING: return "Pending";
+    case TL_OP_IN_PROGRESS: return "InProgress";
+    case TL_OP_SUCCEEDED: return "Succeeded";
+    case TL_OP_FAILED: return "Failed";
+    case TL_OP_CANCEL_IN_PROGRESS: return "CancelInProgress";
+    case TL_OP_CANCELLED: return "Cancelled";
+    }
+    return "Unknown";
+}
+
+bool op_state_terminal(TlOpState state)
+{
+    return state == TL_OP_SUCCEEDED || state == TL_OP_FAILED || state == TL_OP_CANCELLED;
+}
+
+const char *kind_str(TlKind kind)
+{
+    switch (kind) {
+    case TL_KIND_CREATION: return "creation";
+    case TL_KIND_TIER_CHANGE: return "tier_change";
+    case TL_KIND_CONVERSION: return "conversion";
+    case TL_KIND_REVERSE_MIGRATION: return "reverse_migration";
+    }
+    return "unknown";
+}
+
+const char *segment_status_str(TlSegmentStatus status)
+{
+    switch (status) {
+    case TL_SEG_CURRENT: return "current";
+    case TL_SEG_RESTORABLE: return "restorable";
+    case TL_SEG_EXPIRED: return "expired";
+    case TL_SEG_LOST: return "lost";
+    }
+    return "unknown";
+}
+
+static bool is_creation(const TlTransition *t)
+{
+    return !t->from_objective || !t->from_objective[0];
+}
+
+static TlArchitecture arch_of(const char *objective)
+{
+    TlObjective obj;
+    objective_parse(objective, NULL, &obj);
+    return obj.arch;
+}
+
+static TlEdition edition_of(const char *objective)
+{
+    TlObjective obj;
+    objective_parse(objective, NULL, &obj);
+    return obj.edition;
+}
+
+TlKind kind_of(const char *from_objective, const char *to_objective)
+{
+    if (!from_objective || !from_objective[0])
+        return TL_KIND_CREATION;
+    TlArchitecture from = arch_of(from_objective), to = arch_of(to_objective);
+    if (from == to)
+        return TL_KIND_TIER_CHANGE;
+    return to == TL_ARCH_HYPERSCALE ? TL_KIND_CONVERSION : TL_KIND_REVERSE_MIGRATION;
+}
+
+static int cmp_transition(const void *pa, const void *pb)
+{
+    const TlTransition *a = pa, *b = pb;
+    if (is_creation(a) != is_creation(b))
+        return is_creation(a) ? -1 : 1;
+    if (a->started_at != b->started_at)
+        return a->started_at < b->started_at ? -1 : 1;
+    return 0;
+}
+
+void transitions_sort(TlTransition *tr, size_t n)
+{
+    /* qsort is not stable; ties (same start) keep their relative order by a
+     * stable insertion sort, which is also fast on the nearly-sorted input
+     * that comes from the database. */
+    for (size_t i = 1; i < n; i++) {
+        TlTransition key = tr[i];
+        size_t j = i;
+        while (j > 0 && cmp_transition(&tr[j - 1], &key) > 0) {
+            tr[j] = tr[j - 1];
+            j--;
+        }
+        tr[j] = key;
+    }
+}
+
+/* When a transition took effect, if it succeeded: its end (the creation: its
+ * start when no end is recorded). */
+static TlTime effective_end(const TlTransition *t)
+{
+    if (t->ended_at != TL_TIME_NONE)
+        return t->ended_at;
+    return is_creation(t) ? t->started_at : TL_TIME_NONE;
+}
+
+const char *objective_at(const TlTransition *tr, size_t n, TlTime t)
+{
+    const char *objective = NULL;
+    TlTime best = TL_TIME_NONE;
+    for (size_t i = 0; i < n; i++) {
+        if (tr[i].state != TL_OP_SUCCEEDED)
+            continue;
+        TlTime end = effective_end(&tr[i]);
+        if (end == TL_TIME_NONE || end > t)
+            continue;
+        if (objective == NULL || end >= best) {
+            best = end;
+            objective = tr[i].to_objective;
+        }
+    }
+    return objective;
+}
+
+TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    for (size_t i = 0; i < n; i++) {
+        const TlTransition *t = &tr[i];
+        *bad = i;
+        if (!t->to_objective || !t->to_objective[0])
+            return tl_error_set(err, TL_ERR_DATA, "to_objective is empty");
+        if (i == 0 && !is_creation(t))
+            return tl_error_set(err, TL_ERR_DATA,
+                                "transition at %s comes before the database's creation row",
+                                tl_time_format(t->started_at, a));
+        if (i > 0 && is_creation(t))
+            return tl_error_set(err, TL_ERR_DATA, "a second creation row in one lineage");
+        if (op_state_terminal(t->state)) {
+            if (t->ended_at == TL_TIME_NONE && !is_creation(t))
+                return tl_error_set(err, TL_ERR_DATA, "state %s needs an ended_at",
+                                    op_state_str(t->state));
+        } else if (t->ended_at != TL_TIME_NONE) {
+            return tl_error_set(err, TL_ERR_DATA, "state %s must have an empty ended_at",
+                                op_state_str(t->state));
+        }
+        if (t->ended_at != TL_TIME_NONE && t->ended_at < t->started_at)
+            return tl_error_set(err, TL_ERR_DATA, "ended_at %s is before started_at %s",
+                                tl_time_format(t->ended_at, a), tl_time_format(t->started_at, b));
+        if (is_creation(t)) {
+            if (t->state != TL_OP_SUCCEEDED)
+                return tl_error_set(err, TL_ERR_DATA,
+                                    "a creation row must have state Succeeded, not %s",
+                                    op_state_str(t->state));
+            continue;
+        }
+        if (t->started_at < tr[0].started_at)
+            return tl_error_set(err, TL_ERR_DATA,
+                                "transition at %s comes before the database's creation at %s",
+                                tl_time_format(t->started_at, a),
+                                tl_time_format(tr[0].started_at, b));
+        const char *in_effect = objective_at(tr, n, t->started_at);
+        if (!in_effect || !objective_equal(in_effect, t->from_objective))
+            return tl_error_set(err, TL_ERR_DATA,
+                                "from_objective '%s' is not the objective in effect at %s ('%s')",
+                                t->from_objective, tl_time_format(t->started_at, a),
+                                in_effect ? in_effect : "none");
+    }
+    return TL_OK;
+}
+
+/* ---- evaluation ------------------------------------------------------- */
+
+typedef enum { EV_CUTOVER = 0, EV_START = 1 } EventType; /* cutovers first at a tie */
+
+typedef struct {
+    TlTime at;
+    EventType type;
+    size_t index;
+} Event;
+
+static int cmp_event(const void *pa, const void *pb)
+{
+    const Event *a = pa, *b = pb;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static bool starts_segment(TlReading reading, const char *from, const char *to)
+{
+    if (arch_of(from) != arch_of(to))
+        return true;
+    return reading == TL_READING_STRICT && edition_of(from) != edition_of(to);
+}
+
+static TlResult add_objective(TlSegment *seg, const char *objective)
+{
+    if (seg->n_objectives > 0 && objective_equal(seg->objectives[seg->n_objectives - 1], objective))
+        return TL_OK;
+    const char **grown = realloc(seg->objectives, (seg->n_objectives + 1) * sizeof *grown);
+    if (!grown)
+        return TL_ERR_NOMEM;
+    grown[seg->n_objectives++] = objective;
+    seg->objectives = grown;
+    return TL_OK;
+}
+
+static TlResult push_segment(TlLineage *lin, TlArchitecture arch, TlTime start, size_t by,
+                             const char *objective)
+{
+    TlSegment *grown = realloc(lin->segments, (lin->n_segments + 1) * sizeof *grown);
+    if (!grown)
+        return TL_ERR_NOMEM;
+    lin->segments = grown;
+    TlSegment *seg = &grown[lin->n_segments++];
+    memset(seg, 0, sizeof *seg);
+    seg->seq = (int)lin->n_segments;
+    seg->arch = arch;
+    seg->start = start;
+    seg->end = TL_TIME_NONE;
+    seg->started_by = by;
+    seg->restore_from = seg->restore_to = seg->expires_at = seg->lost_at = TL_TIME_NONE;
+    seg->lost_by = SIZE_MAX;
+    return add_objective(seg, objective);
+}
+
+static void lose(TlSegment *seg, TlTime at, size_t by, const char *rule)
+{
+    if (seg->lost_at != TL_TIME_NONE) /* a lost segment stays lost from its first loss */
+        return;
+    seg->lost_at = at;
+    seg->lost_by = by;
+    seg->lost_rule = rule;
+}
+
+static void settle_status(TlLineage *lin)
+{
+    const TlTime as_of = lin->as_of;
+    const TlTime r = (TlTime)lin->retention_days * TL_SECONDS_PER_DAY;
+    for (size_t i = 0; i < lin->n_segments; i++) {
+        TlSegment *seg = &lin->segments[i];
+        if (i + 1 == lin->n_segments) {
+            seg->status = TL_SEG_CURRENT;
+            seg->restore_from = seg->start > as_of - r ? seg->start : as_of - r;
+            seg->restore_to = as_of;
+            seg->billable = true;
+            continue;
+        }
+        seg->expires_at = seg->end + r;
+        if (seg->lost_at != TL_TIME_NONE && seg->lost_at < seg->expires_at)
+            seg->status = TL_SEG_LOST;
+        else if (seg->end <= as_of - r || seg->lost_at != TL_TIME_NONE)
+            seg->status = TL_SEG_EXPIRED;
+        else
+            seg->status = TL_SEG_RESTORABLE;
+        if (seg->status == TL_SEG_RESTORABLE) {
+            seg->restore_from = seg->start > as_of - r ? seg->start : as_of - r;
+            seg->restore_to = seg->end;
+            seg->billable = true;
+        }
+    }
+}
+
+TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int retention_days,
+                          TlReading reading, TlLineage *out, TlError *err)
+{
+    TlResult rc = TL_OK;
+    Event *events = NULL;
+    size_t n_events = 0;
+
+    memset(out, 0, sizeof *out);
+    out->as_of = as_of;
+    out->retention_days = retention_days;
+    out->reading = reading;
+    out->last_conversion_cutover = TL_TIME_NONE;
+    out->in_progress = SIZE_MAX;
+
+    if (n == 0 || !is_creation(&tr[0]))
+        return tl_error_set(err, TL_ERR_DATA, "the history has no creation row");
+    if (retention_days < 1)
+        return tl_error_set(err, TL_ERR_DATA, "retention of %d days is out of range",
+                            retention_days);
+    if (tr[0].started_at > as_of)
+        return tl_error_set(err, TL_ERR_DATA, "the database did not exist yet at that instant");
+
+    events = malloc(2 * n * sizeof *events);
+    if (!events)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 1; i < n; i++) {
+        const TlTransition *t = &tr[i];
+        if (t->started_at > as_of) /* L11: not yet happened */
+            continue;
+        bool done = t->ended_at != TL_TIME_NONE && t->ended_at <= as_of;
+        if (!done)
+            out->in_progress = i;
+        if (kind_of(t->from_objective, t->to_objective) == TL_KIND_REVERSE_MIGRATION)
+            events[n_events++] = (Event){t->started_at, EV_START, i};
+        if (done && t->state == TL_OP_SUCCEEDED)
+            events[n_events++] = (Event){t->ended_at, EV_CUTOVER, i};
+    }
+    qsort(events, n_events, sizeof *events, cmp_event);
+
+    out->created_in_hyperscale = arch_of(tr[0].to_objective) == TL_ARCH_HYPERSCALE;
+    rc = push_segment(out, arch_of(tr[0].to_objective), tr[0].started_at, 0, tr[0].to_objective);
+    for (size_t e = 0; rc == TL_OK && e < n_events; e++) {
+        const Event *ev = &events[e];
+        const TlTransition *t = &tr[ev->index];
+        size_t cur = out->n_segments - 1;
+        if (ev->type == EV_START) {
+            if (cur >= 1) /* L3: the chain before the current one is gone at start */
+                lose(&out->segments[cur - 1], ev->at, ev->index, "L3");
+            continue;
+        }
+        if (!starts_segment(reading, t->from_objective, t->to_objective)) {
+            rc = add_objective(&out->segments[cur], t->to_objective);
+            continue;
+        }
+        TlKind kind = kind_of(t->from_objective, t->to_objective);
+        if (kind == TL_KIND_CONVERSION)
+            out->last_conversion_cutover = ev->at;
+        out->segments[cur].end = ev->at;
+        rc = push_segment(out, arch_of(t->to_objective), ev->at, ev->index, t->to_objective);
+        if (rc == TL_OK && cur >= 1) /* L4 (L2): out of the current/previous pair */
+            lose(&out->segments[cur - 1], ev->at, ev->index,
+                 kind == TL_KIND_CONVERSION ? "L4" : "L2");
+    }
+    free(events);
+    if (rc != TL_OK) {
+        lineage_cleanup(out);
+        return tl_error_set(err, rc, "out of memory");
+    }
+    out->objective_now = objective_at(tr, n, as_of);
+    settle_status(out);
+    return TL_OK;
+}
+
+void lineage_cleanup(TlLineage *lin)
+{
+    if (!lin)
+        return;
+    for (size_t i = 0; i < lin->n_segments; i++)
+        free(lin->segments[i].objectives);
+    free(lin->segments);
+    lin->segments = NULL;
+    lin->n_segments = 0;
+}
+
+const TlSegment *lineage_previous(const TlLineage *lin)
+{
+    return lin->n_segments >= 2 ? &lin->segments[lin->n_segments - 2] : NULL;
+}

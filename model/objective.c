@@ -1,0 +1,211 @@
+/* objective.c - the service objective grammar of domain.md T1:
+ *   Basic | S0..S12 | P1..P15                                  (DTU)
+ *   <EDITION>_[S_]<FAMILY>_<n>, EDITION in GP BC HS             (vCore)
+ *   ElasticPool | Free | System* | DW* | DS*                    (other)
+ * optionally prefixed "SQLDB_" (operations descriptions use it). Anything
+ * else is T4: recorded as seen, classified by the sku tier hint if any. */
+#include "objective.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+static bool iprefix(const char *s, const char *prefix)
+{
+    for (; *prefix; s++, prefix++)
+        if (tolower((unsigned char)*s) != tolower((unsigned char)*prefix))
+            return false;
+    return true;
+}
+
+static const char *strip_prefix(const char *name)
+{
+    return iprefix(name, "SQLDB_") ? name + 6 : name;
+}
+
+bool objective_equal(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return ieq(strip_prefix(a), strip_prefix(b));
+}
+
+const char *edition_str(TlEdition edition)
+{
+    switch (edition) {
+    case TL_EDITION_BASIC: return "Basic";
+    case TL_EDITION_STANDARD: return "Standard";
+    case TL_EDITION_PREMIUM: return "Premium";
+    case TL_EDITION_GENERAL_PURPOSE: return "GeneralPurpose";
+    case TL_EDITION_BUSINESS_CRITICAL: return "BusinessCritical";
+    case TL_EDITION_HYPERSCALE: return "Hyperscale";
+    case TL_EDITION_OTHER: break;
+    }
+    return "Other";
+}
+
+const char *edition_label(TlEdition edition)
+{
+    switch (edition) {
+    case TL_EDITION_GENERAL_PURPOSE: return "General Purpose";
+    case TL_EDITION_BUSINESS_CRITICAL: return "Business Critical";
+    case TL_EDITION_OTHER: return "other";
+    default: return edition_str(edition);
+    }
+}
+
+TlEdition edition_parse(const char *tier)
+{
+    static const TlEdition all[] = {TL_EDITION_BASIC,           TL_EDITION_STANDARD,
+                                    TL_EDITION_PREMIUM,         TL_EDITION_GENERAL_PURPOSE,
+                                    TL_EDITION_BUSINESS_CRITICAL, TL_EDITION_HYPERSCALE};
+    if (tier)
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            if (ieq(tier, edition_str(all[i])))
+                return all[i];
+    return TL_EDITION_OTHER;
+}
+
+const char *architecture_str(TlArchitecture arch)
+{
+    return arch == TL_ARCH_HYPERSCALE ? "hyperscale" : "standard";
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (ieq(s, *list))
+            return true;
+    return false;
+}
+
+/* Parse "<n>" as a positive vCore count with no sign, no leading zero. */
+static bool parse_count(const char *s, int *out)
+{
+    if (!isdigit((unsigned char)s[0]) || s[0] == '0' || strlen(s) > 4)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    *out = atoi(s);
+    return true;
+}
+
+/* vCore names: EDITION _ [S _] FAMILY _ n. Families per edition from T1
+ * (Gen4 kept for history: the ARM examples still show it). */
+static bool parse_vcore(const char *name, TlObjective *out)
+{
+    static const struct {
+        const char *prefix;
+        TlEdition edition;
+        const char *families[7];
+        const char *serverless_families[3];
+    } editions[] = {
+        {"GP_", TL_EDITION_GENERAL_PURPOSE, {"Gen5", "Fsv2", "DC", "Gen4", NULL}, {"Gen5", NULL}},
+        {"BC_", TL_EDITION_BUSINESS_CRITICAL, {"Gen5", "DC", "M", "Gen4", NULL}, {NULL}},
+        {"HS_", TL_EDITION_HYPERSCALE,
+         {"Gen5", "PRMS", "MOPRMS", "DC", "Gen4", NULL},
+         {"Gen5", NULL}},
+    };
+    for (size_t e = 0; e < sizeof editions / sizeof editions[0]; e++) {
+        if (!iprefix(name, editions[e].prefix))
+            continue;
+        const char *rest = name + 3;
+        bool serverless = iprefix(rest, "S_");
+        if (serverless)
+            rest += 2;
+        const char *last = strrchr(rest, '_');
+        if (!last || last == rest)
+            return false;
+        char family[16];
+        size_t flen = (size_t)(last - rest);
+        if (flen >= sizeof family)
+            return false;
+        memcpy(family, rest, flen);
+        family[flen] = '\0';
+        int n;
+        if (!parse_count(last + 1, &n))
+            return false;
+        const char *const *families =
+            serverless ? editions[e].serverless_families : editions[e].families;
+        for (; *families; families++) {
+            if (ieq(family, *families)) {
+                out->edition = editions[e].edition;
+                out->serverless = serverless;
+                out->vcores = n;
+                snprintf(out->family, sizeof out->family, "%s", *families);
+                return true;
+            }
+        }
+        return false;
+    }
+    return false;
+}
+
+void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
+{
+    static const char *const standard_dtu[] = {"S0", "S1", "S2", "S3", "S4", "S6",
+                                               "S7", "S9", "S12", NULL};
+    static const char *const premium_dtu[] = {"P1", "P2", "P4", "P6", "P11", "P15", NULL};
+
+    memset(out, 0, sizeof *out);
+    const char *bare = strip_prefix(name ? name : "");
+    snprintf(out->name, sizeof out->name, "%s", bare);
+    out->known = true;
+    out->tracked = true;
+
+    if (ieq(bare, "Basic")) {
+        out->edition = TL_EDITION_BASIC;
+        out->dtu = true;
+    } else if (in_list(bare, standard_dtu)) {
+        out->edition = TL_EDITION_STANDARD;
+        out->dtu = true;
+    } else if (in_list(bare, premium_dtu)) {
+        out->edition = TL_EDITION_PREMIUM;
+        out->dtu = true;
+    } else if (parse_vcore(bare, out)) {
+        /* filled in */
+    } else if (ieq(bare, "ElasticPool")) {
+        out->elastic_pool = true;
+        out->edition = edition_parse(tier_hint);
+    } else if (ieq(bare, "Free") || iprefix(bare, "System") || iprefix(bare, "DW") ||
+               iprefix(bare, "DS")) {
+        out->tracked = false;
+        out->edition = TL_EDITION_OTHER;
+    } else {
+        out->known = false; /* T4 */
+        out->edition = edition_parse(tier_hint);
+    }
+    out->arch = out->edition == TL_EDITION_HYPERSCALE ? TL_ARCH_HYPERSCALE : TL_ARCH_STANDARD;
+}
+
+int64_t objective_max_data_gb(const TlObjective *obj)
+{
+    if (obj->edition != TL_EDITION_GENERAL_PURPOSE || !ieq(obj->family, "Gen5"))
+        return 0;
+    int n = obj->vcores;
+    if (obj->serverless) { /* E8, GP serverless: 1:512; 2-6:1024; 8,10:2048; 12-20:3072; 24-80:4096 */
+        if (n == 1) return 512;
+        if (n >= 2 && n <= 6) return 1024;
+        if (n == 8 || n == 10) return 2048;
+        if (n >= 12 && n <= 20) return 3072;
+        if (n >= 24 && n <= 80) return 4096;
+        return 0;
+    }
+    /* E8, GP provisioned: 2,4:1024; 6:1536; 8,10:2048; 12-20:3072; 24-128:4096 */
+    if (n == 2 || n == 4) return 1024;
+    if (n == 6) return 1536;
+    if (n == 8 || n == 10) return 2048;
+    if (n >= 12 && n <= 20) return 3072;
+    if (n >= 24 && n <= 128) return 4096;
+    return 0;
+}

@@ -1,0 +1,392 @@
+/* test_lineage.c - runs the model case files (tests/model/cases/NAME.txt):
+ * a timeline in, the expected segments, windows, losses and check verdicts
+ * out. The directives are described in tests/model/cases/README. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness.h"
+#include "check.h"
+#include "lineage.h"
+#include "objective.h"
+#include "tltime.h"
+
+#define MAX_TR 64
+#define MAX_WORDS 16
+
+typedef struct {
+    const char *file;
+    int line;
+    char name[128];
+    TlTransition tr[MAX_TR];
+    char strings[MAX_TR][2][TL_OBJECTIVE_MAX];
+    size_t n;
+    int retention;
+    TlTime as_of;
+    bool evaluated;
+    TlLineage lin;
+    TlFacts facts;
+    bool checked;
+    TlCheck check;
+} Case;
+
+static void reset(Case *c)
+{
+    lineage_cleanup(&c->lin);
+    check_cleanup(&c->check);
+    memset(c, 0, sizeof *c);
+    c->retention = 7;
+    c->as_of = TL_TIME_NONE;
+    c->facts = (TlFacts){.retention_known = true, .pool_known = true, .geo_known = true,
+                         .replicas_known = true, .allocated_known = true,
+                         .allocated_bytes = INT64_C(10) << 30};
+}
+
+static TlTime T(const Case *c, const char *text)
+{
+    TlTime t;
+    if (strcmp(text, "-") == 0)
+        return TL_TIME_NONE;
+    if (!tl_time_parse(text, true, &t)) {
+        fprintf(stderr, "%s:%d: bad time '%s' in the case file\n", c->file, c->line, text);
+        exit(2);
+    }
+    return t;
+}
+
+static const char *fmt(TlTime t, char *buf)
+{
+    if (t == TL_TIME_NONE)
+        return strcpy(buf, "-");
+    return tl_time_format(t, buf);
+}
+
+static const char *opt(char **w, int nw, const char *key)
+{
+    size_t len = strlen(key);
+    for (int i = 0; i < nw; i++)
+        if (strncmp(w[i], key, len) == 0 && w[i][len] == '=')
+            return w[i] + len + 1;
+    return NULL;
+}
+
+/* Case files write spaces inside one word as '~'. */
+static char *untilde(char *text)
+{
+    for (char *p = text; *p; p++)
+        if (*p == '~')
+            *p = ' ';
+    return text;
+}
+
+static bool evaluate(Case *c)
+{
+    if (c->evaluated)
+        return true;
+    TlError err;
+    size_t bad;
+    transitions_sort(c->tr, c->n);
+    TlResult rc = history_validate(c->tr, c->n, &bad, &err);
+    EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] history invalid at transition %zu: %s", c->name,
+              bad + 1, err.msg);
+    if (rc != TL_OK)
+        return false;
+    rc = lineage_evaluate(c->tr, c->n, c->as_of, c->retention, TL_READING_SEGMENT, &c->lin, &err);
+    EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] lineage_evaluate failed: %s", c->name, err.msg);
+    c->evaluated = rc == TL_OK;
+    return c->evaluated;
+}
+
+static void expect_segment(Case *c, char **w, int nw)
+{
+    /* seg N ARCH STATUS START END [window=F/T|-] [lost=TIME/RULE] [objectives=a,b] */
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    if (nw < 6 || !evaluate(c)) {
+        EXPECT_AT(c->file, c->line, nw >= 6, "seg needs N ARCH STATUS START END");
+        return;
+    }
+    size_t i = (size_t)atoi(w[1]) - 1;
+    EXPECT_AT(c->file, c->line, i < c->lin.n_segments, "[%s] expected segment %s, got %zu segments",
+              c->name, w[1], c->lin.n_segments);
+    if (i >= c->lin.n_segments)
+        return;
+    const TlSegment *s = &c->lin.segments[i];
+    EXPECT_AT(c->file, c->line, strcmp(architecture_str(s->arch), w[2]) == 0,
+              "[%s] S%zu: expected architecture %s got %s", c->name, i + 1, w[2],
+              architecture_str(s->arch));
+    EXPECT_AT(c->file, c->line, strcmp(segment_status_str(s->status), w[3]) == 0,
+              "[%s] S%zu: expected status %s got %s", c->name, i + 1, w[3],
+              segment_status_str(s->status));
+    EXPECT_AT(c->file, c->line, s->start == T(c, w[4]), "[%s] S%zu: expected start %s got %s",
+              c->name, i + 1, w[4], fmt(s->start, a));
+    EXPECT_AT(c->file, c->line, s->end == T(c, w[5]), "[%s] S%zu: expected end %s got %s", c->name,
+              i + 1, w[5], fmt(s->end, a));
+    const char *window = opt(w, nw, "window");
+    if (window) {
+        char want[80];
+        snprintf(want, sizeof want, "%s", window);
+        char got[80];
+        if (s->restore_from == TL_TIME_NONE)
+            strcpy(got, "-");
+        else
+            snprintf(got, sizeof got, "%s/%s", fmt(s->restore_from, a), fmt(s->restore_to, b));
+        char *slash = strchr(want, '/');
+        bool same = strcmp(want, "-") == 0 ? strcmp(got, "-") == 0
+                                           : slash && (*slash = '\0', s->restore_from == T(c, want) &&
+                                                                          s->restore_to == T(c, slash + 1));
+        EXPECT_AT(c->file, c->line, same, "[%s] S%zu: expected window %s got %s", c->name, i + 1,
+                  window, got);
+    }
+    const char *lost = opt(w, nw, "lost");
+    if (lost) {
+        char want[80];
+        snprintf(want, sizeof want, "%s", lost);
+        char *slash = strchr(want, '/');
+        if (slash)
+            *slash = '\0';
+        bool same = s->lost_at == T(c, want) &&
+                    (!slash || (s->lost_rule && strcmp(s->lost_rule, slash + 1) == 0));
+        EXPECT_AT(c->file, c->line, same, "[%s] S%zu: expected lost %s got %s/%s", c->name, i + 1,
+                  lost, fmt(s->lost_at, a), s->lost_rule ? s->lost_rule : "-");
+    }
+    const char *objectives = opt(w, nw, "objectives");
+    if (objectives) {
+        char got[256] = "";
+        for (size_t k = 0; k < s->n_objectives; k++) {
+            if (k)
+                strcat(got, ",");
+            strncat(got, s->objectives[k], sizeof got - strlen(got) - 1);
+        }
+        EXPECT_AT(c->file, c->line, strcmp(got, objectives) == 0,
+                  "[%s] S%zu: expected objectives %s got %s", c->name, i + 1, objectives, got);
+    }
+    const char *billable = opt(w, nw, "billable");
+    if (billable)
+        EXPECT_AT(c->file, c->line, (strcmp(billable, "yes") == 0) == s->billable,
+                  "[%s] S%zu: expected billable %s got %s", c->name, i + 1, billable,
+                  s->billable ? "yes" : "no");
+}
+
+static void set_facts(Case *c, char **w, int nw)
+{
+    const char *v;
+    if ((v = opt(w, nw, "pool"))) {
+        c->facts.pool_known = strcmp(v, "?") != 0;
+        c->facts.in_pool = strcmp(v, "yes") == 0;
+    }
+    if ((v = opt(w, nw, "geo"))) {
+        c->facts.geo_known = strcmp(v, "?") != 0;
+        c->facts.has_geo_link = strcmp(v, "yes") == 0;
+    }
+    if ((v = opt(w, nw, "replicas"))) {
+        c->facts.replicas_known = strcmp(v, "?") != 0;
+        c->facts.named_replicas = atoi(v);
+    }
+    if ((v = opt(w, nw, "allocated"))) {
+        c->facts.allocated_known = strcmp(v, "?") != 0;
+        c->facts.allocated_bytes = (int64_t)(atof(v) * (double)(INT64_C(1) << 30));
+    }
+    if ((v = opt(w, nw, "retention")))
+        c->facts.retention_known = strcmp(v, "known") == 0;
+}
+
+static const TlFinding *find(const Case *c, const char *code, const char *rule)
+{
+    for (size_t i = 0; i < c->check.n_findings; i++)
+        if (strcmp(c->check.findings[i].code, code) == 0 &&
+            (!rule || strcmp(c->check.findings[i].rule, rule) == 0))
+            return &c->check.findings[i];
+    return NULL;
+}
+
+static void run_check(Case *c, char **w, int nw)
+{
+    TlError err;
+    size_t bad;
+    check_cleanup(&c->check);
+    transitions_sort(c->tr, c->n);
+    if (history_validate(c->tr, c->n, &bad, &err) != TL_OK) {
+        EXPECT_AT(c->file, c->line, false, "[%s] history invalid: %s", c->name, err.msg);
+        return;
+    }
+    const char *max = opt(w, nw, "maxsize");
+    TlProposal p = {.target = w[1],
+                    .max_size_bytes = max ? (int64_t)(atof(max) * (double)(INT64_C(1) << 30)) : 0};
+    TlResult rc = check_evaluate(c->tr, c->n, c->as_of, c->retention, &c->facts, &p, &c->check, &err);
+    EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] check_evaluate failed: %s", c->name, err.msg);
+    c->checked = rc == TL_OK;
+}
+
+static void directive(Case *c, char **w, int nw)
+{
+    char a[TL_TIME_TEXT_MAX];
+    const char *d = w[0];
+    if (strcmp(d, "case") == 0) {
+        reset(c);
+        snprintf(c->name, sizeof c->name, "%s", nw > 1 ? w[1] : "?");
+    } else if (strcmp(d, "retention") == 0) {
+        c->retention = atoi(w[1]);
+        c->evaluated = false;
+        lineage_cleanup(&c->lin);
+    } else if (strcmp(d, "tr") == 0) {
+        /* tr START END|- STATE FROM|- TO */
+        if (nw != 6 || c->n >= MAX_TR) {
+            fprintf(stderr, "%s:%d: tr needs START END STATE FROM TO\n", c->file, c->line);
+            exit(2);
+        }
+        TlTransition *t = &c->tr[c->n];
+        t->started_at = T(c, w[1]);
+        t->ended_at = T(c, w[2]);
+        if (!op_state_parse(w[3], &t->state)) {
+            fprintf(stderr, "%s:%d: bad state %s\n", c->file, c->line, w[3]);
+            exit(2);
+        }
+        snprintf(c->strings[c->n][0], TL_OBJECTIVE_MAX, "%s", strcmp(w[4], "-") ? w[4] : "");
+        snprintf(c->strings[c->n][1], TL_OBJECTIVE_MAX, "%s", w[5]);
+        t->from_objective = c->strings[c->n][0];
+        t->to_objective = c->strings[c->n][1];
+        c->n++;
+    } else if (strcmp(d, "asof") == 0) {
+        c->as_of = T(c, w[1]);
+        c->evaluated = false;
+        lineage_cleanup(&c->lin);
+    } else if (strcmp(d, "seg") == 0) {
+        expect_segment(c, w, nw);
+    } else if (strcmp(d, "segments") == 0) {
+        if (evaluate(c))
+            EXPECT_AT(c->file, c->line, c->lin.n_segments == (size_t)atoi(w[1]),
+                      "[%s] expected %s segments got %zu", c->name, w[1], c->lin.n_segments);
+    } else if (strcmp(d, "now") == 0) {
+        if (evaluate(c))
+            EXPECT_AT(c->file, c->line,
+                      c->lin.objective_now && objective_equal(c->lin.objective_now, w[1]),
+                      "[%s] expected objective in effect %s got %s", c->name, w[1],
+                      c->lin.objective_now ? c->lin.objective_now : "none");
+    } else if (strcmp(d, "inprogress") == 0) {
+        if (evaluate(c)) {
+            bool want = strcmp(w[1], "yes") == 0;
+            EXPECT_AT(c->file, c->line, want == (c->lin.in_progress != SIZE_MAX),
+                      "[%s] expected in-progress %s", c->name, w[1]);
+        }
+    } else if (strcmp(d, "invalid") == 0) {
+        /* invalid N SUBSTRING: history_validate fails at transition N (sorted, 1-based) */
+        TlError err;
+        size_t bad = 0;
+        transitions_sort(c->tr, c->n);
+        TlResult rc = history_validate(c->tr, c->n, &bad, &err);
+        EXPECT_AT(c->file, c->line, rc == TL_ERR_DATA && bad + 1 == (size_t)atoi(w[1]) &&
+                                        (nw < 3 || strstr(err.msg, untilde(w[2]))),
+                  "[%s] expected invalid at %s (%s), got rc=%d at %zu: %s", c->name, w[1],
+                  nw > 2 ? w[2] : "", rc, bad + 1, rc ? err.msg : "valid");
+    } else if (strcmp(d, "valid") == 0) {
+        TlError err;
+        size_t bad = 0;
+        transitions_sort(c->tr, c->n);
+        TlResult rc = history_validate(c->tr, c->n, &bad, &err);
+        EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] expected valid, got %s at %zu", c->name,
+                  err.msg, bad + 1);
+    } else if (strcmp(d, "objective_at") == 0) {
+        const char *got = objective_at(c->tr, c->n, T(c, w[1]));
+        bool none = strcmp(w[2], "-") == 0;
+        EXPECT_AT(c->file, c->line, none ? got == NULL : got && objective_equal(got, w[2]),
+                  "[%s] objective at %s: expected %s got %s", c->name, fmt(T(c, w[1]), a), w[2],
+                  got ? got : "-");
+    } else if (strcmp(d, "facts") == 0) {
+        set_facts(c, w, nw);
+    } else if (strcmp(d, "check") == 0) {
+        run_check(c, w, nw);
+    } else if (strcmp(d, "verdict") == 0) {
+        if (c->checked)
+            EXPECT_AT(c->file, c->line, strcmp(verdict_str(c->check.verdict), w[1]) == 0,
+                      "[%s] expected verdict %s got %s", c->name, w[1],
+                      verdict_str(c->check.verdict));
+    } else if (strcmp(d, "kind") == 0) {
+        if (c->checked)
+            EXPECT_AT(c->file, c->line, strcmp(kind_str(c->check.kind), w[1]) == 0,
+                      "[%s] expected kind %s got %s", c->name, w[1], kind_str(c->check.kind));
+    } else if (strcmp(d, "finding") == 0) {
+        /* finding CODE SEVERITY [RULE] [text=WORDS~JOINED~BY~TILDES] */
+        if (!c->checked)
+            return;
+        const char *rule = nw > 3 && !strchr(w[3], '=') ? w[3] : NULL;
+        const TlFinding *f = find(c, w[1], rule);
+        EXPECT_AT(c->file, c->line, f != NULL, "[%s] expected finding %s %s, not reported", c->name,
+                  w[1], rule ? rule : "");
+        if (!f)
+            return;
+        EXPECT_AT(c->file, c->line, strcmp(severity_str(f->severity), w[2]) == 0,
+                  "[%s] finding %s: expected severity %s got %s", c->name, w[1], w[2],
+                  severity_str(f->severity));
+        const char *text = opt(w, nw, "text");
+        if (text) {
+            char want[256];
+            snprintf(want, sizeof want, "%s", text);
+            untilde(want);
+            EXPECT_AT(c->file, c->line, strstr(f->message, want) != NULL,
+                      "[%s] finding %s: expected text '%s' in: %s", c->name, w[1], want, f->message);
+        }
+    } else if (strcmp(d, "order") == 0) {
+        /* order SEV SEV ...: the severities of the findings, in order */
+        if (!c->checked)
+            return;
+        bool same = c->check.n_findings == (size_t)(nw - 1);
+        for (size_t i = 0; same && i < c->check.n_findings; i++)
+            same = strcmp(severity_str(c->check.findings[i].severity), w[i + 1]) == 0;
+        EXPECT_AT(c->file, c->line, same, "[%s] findings not in the expected severity order",
+                  c->name);
+    } else if (strcmp(d, "nofinding") == 0) {
+        if (c->checked) {
+            const TlFinding *f = find(c, w[1], NULL);
+            EXPECT_AT(c->file, c->line, f == NULL, "[%s] expected no finding %s, got: %s", c->name,
+                      w[1], f ? f->message : "");
+        }
+    } else if (strcmp(d, "findings") == 0) {
+        if (c->checked)
+            EXPECT_AT(c->file, c->line, c->check.n_findings == (size_t)atoi(w[1]),
+                      "[%s] expected %s findings got %zu", c->name, w[1], c->check.n_findings);
+    } else {
+        fprintf(stderr, "%s:%d: unknown directive '%s'\n", c->file, c->line, d);
+        exit(2);
+    }
+}
+
+static void run_file(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        perror(path);
+        exit(2);
+    }
+    static Case c;
+    reset(&c);
+    char buf[1024];
+    int line = 0;
+    while (fgets(buf, sizeof buf, fp)) {
+        line++;
+        char *hash = strchr(buf, '#');
+        if (hash)
+            *hash = '\0';
+        char *w[MAX_WORDS];
+        int nw = 0;
+        for (char *tok = strtok(buf, " \t\r\n"); tok && nw < MAX_WORDS; tok = strtok(NULL, " \t\r\n"))
+            w[nw++] = tok;
+        if (nw == 0)
+            continue;
+        c.file = path;
+        c.line = line;
+        directive(&c, w, nw);
+    }
+    fclose(fp);
+    reset(&c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_lineage CASES.txt...\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++)
+        run_file(argv[i]);
+    return harness_finish("model/lineage+check");
+}

@@ -21,47 +21,53 @@ APP_SRC     := $(MODEL_SRC) $(REPORTS_SRC) $(CLI_SRC)
 SQL_FILES   := $(sort $(wildcard sql/migrations/*.sql)) $(sort $(wildcard sql/views/*.sql))
 TEST_MODEL_SRC := $(sort $(wildcard tests/model/test_*.c))
 
+Q := $(if $(V),,@)
 REL := build/release
 TST := build/test
 
+DEPS_FOR := $(if $(filter test demo,$(MAKECMDGOALS)),test,build)
 .PHONY: all deps test test-model test-cli demo demo-stop clean format format-check coverage
 all: deps bin/tierledger
 
 deps:
-	@.ci/ensure-deps build
+	@.ci/ensure-deps $(DEPS_FOR)
 
 # ---- release build -------------------------------------------------------
 $(REL)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARNINGS) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(WARNINGS) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(REL)/gen/sql_bundle.c: $(SQL_FILES) cli/embed-sql.sh
 	@mkdir -p $(dir $@)
-	cli/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
+	$(Q)cli/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 
 $(REL)/gen/sql_bundle.o: $(REL)/gen/sql_bundle.c
-	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(WARNINGS) -Wno-overlength-strings $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 bin/tierledger: $(APP_SRC:%.c=$(REL)/%.o) $(REL)/gen/sql_bundle.o
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ---- sanitizer build for tests ------------------------------------------
 $(TST)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARNINGS) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(SANITIZE) -c $< -o $@
+	@$(if $(Q),echo "  CC+SAN  $<")
+	$(Q)$(CC) $(WARNINGS) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(SANITIZE) -c $< -o $@
 
 $(TST)/gen/sql_bundle.o: $(REL)/gen/sql_bundle.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARNINGS) $(CPPFLAGS) -O1 -g $(SANITIZE) -c $< -o $@
+	$(Q)$(CC) $(WARNINGS) -Wno-overlength-strings $(CPPFLAGS) -O1 -g $(SANITIZE) -c $< -o $@
 
 $(TST)/tierledger: $(APP_SRC:%.c=$(TST)/%.o) $(TST)/gen/sql_bundle.o
-	$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 
 $(TST)/tests/model/%: $(TST)/tests/model/%.o $(MODEL_SRC:%.c=$(TST)/%.o) $(REPORTS_SRC:%.c=$(TST)/%.o)
-	$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 
 TEST_MODEL_BIN := $(TEST_MODEL_SRC:%.c=$(TST)/%)
+.SECONDARY:
 
 test: deps $(TST)/tierledger $(TEST_MODEL_BIN) bin/tierledger
 	@tests/run-all $(TST)/tierledger $(TEST_MODEL_BIN)

@@ -15,6 +15,7 @@ const char *tl_result_str(TlResult rc)
     case TL_ERR_UNAVAILABLE: return "unavailable";
     case TL_ERR_INTERNAL: return "internal";
     case TL_ERR_NOMEM: return "out of memory";
+    case TL_ERR_NOINPUT: return "no input";
     case TL_ERR_IO: return "i/o";
     case TL_ERR_LOCKED: return "locked";
     case TL_ERR_SCHEMA: return "schema";
@@ -32,6 +33,7 @@ int tl_result_exit_code(TlResult rc)
     case TL_ERR_UNAVAILABLE: return 69;
     case TL_ERR_INTERNAL: return 70;
     case TL_ERR_NOMEM: return 70;
+    case TL_ERR_NOINPUT: return 66;
     case TL_ERR_IO: return 74;
     case TL_ERR_LOCKED: return 75;
     case TL_ERR_SCHEMA: return 78;

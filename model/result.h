@@ -16,6 +16,7 @@ typedef enum {
     TL_ERR_UNAVAILABLE, /* PostgreSQL (or Azure) unreachable      -> exit 69 */
     TL_ERR_INTERNAL,    /* a bug or an unexpected server answer   -> exit 70 */
     TL_ERR_NOMEM,       /* out of memory                          -> exit 70 */
+    TL_ERR_NOINPUT,     /* an input file does not exist / unreadable -> exit 66 */
     TL_ERR_IO,          /* a file could not be read or written    -> exit 74 */
     TL_ERR_LOCKED,      /* another tierledger holds the lock      -> exit 75 */
     TL_ERR_SCHEMA,      /* schema missing or newer than binary    -> exit 78 */

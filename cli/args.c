@@ -1,0 +1,120 @@
+/* args.c - option parsing and --help from a command's option table. */
+#include "args.h"
+
+#include <string.h>
+
+static int find_option(const CliCommand *cmd, const char *name, size_t len)
+{
+    for (int i = 0; cmd->options[i].name; i++)
+        if (strlen(cmd->options[i].name) == len && strncmp(cmd->options[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx, bool *help,
+                   TlError *err)
+{
+    *help = false;
+    bool options_done = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (ctx->nargs >= CLI_MAX_ARGS || ctx->nargs >= cmd->max_args)
+                return tl_error_set(err, TL_ERR_USAGE, "unexpected argument '%s'", a);
+            ctx->args[ctx->nargs++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = true;
+            return TL_OK;
+        }
+        if (strncmp(a, "--", 2) != 0)
+            return tl_error_set(err, TL_ERR_USAGE, "unknown option '%s'", a);
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        int idx = find_option(cmd, name, len);
+        if (idx < 0)
+            return tl_error_set(err, TL_ERR_USAGE, "unknown option '--%.*s'", (int)len,
+                                name);
+        const CliOption *o = &cmd->options[idx];
+        if (!o->arg) {
+            if (eq)
+                return tl_error_set(err, TL_ERR_USAGE, "option '--%s' takes no value", o->name);
+            ctx->values[idx] = "";
+        } else if (eq) {
+            ctx->values[idx] = eq + 1;
+        } else if (i + 1 < argc) {
+            ctx->values[idx] = argv[++i];
+        } else {
+            return tl_error_set(err, TL_ERR_USAGE, "option '--%s' needs a value %s", o->name,
+                                o->arg);
+        }
+    }
+    if (ctx->nargs < cmd->min_args)
+        return tl_error_set(err, TL_ERR_USAGE, "missing argument");
+    return TL_OK;
+}
+
+const char *cli_opt(const CliContext *ctx, const char *name)
+{
+    int idx = find_option(ctx->cmd, name, strlen(name));
+    return idx < 0 ? NULL : ctx->values[idx];
+}
+
+TlResult cli_as_of(const CliContext *ctx, TlTime *out, TlError *err)
+{
+    const char *text = cli_opt(ctx, "as-of");
+    if (!text) {
+        *out = ctx->now;
+        return TL_OK;
+    }
+    if (strcmp(text, "now") == 0) {
+        *out = ctx->now;
+        return TL_OK;
+    }
+    if (!tl_time_parse(text, true, out)) {
+        tl_error_set(err, TL_ERR_USAGE, "--as-of: '%s' is not an RFC 3339 time or a date", text);
+        tl_error_hint(err, "for example 2025-04-12T00:00:00Z or 2025-04-12");
+        return TL_ERR_USAGE;
+    }
+    return TL_OK;
+}
+
+TlResult cli_format(const CliContext *ctx, const char *const *allowed, int *index, TlError *err)
+{
+    const char *text = cli_opt(ctx, "format");
+    *index = 0;
+    if (!text)
+        return TL_OK;
+    for (int i = 0; allowed[i]; i++) {
+        if (strcmp(text, allowed[i]) == 0) {
+            *index = i;
+            return TL_OK;
+        }
+    }
+    char list[128] = "";
+    for (int i = 0; allowed[i]; i++) {
+        strncat(list, i ? "|" : "", sizeof list - strlen(list) - 1);
+        strncat(list, allowed[i], sizeof list - strlen(list) - 1);
+    }
+    return tl_error_set(err, TL_ERR_USAGE, "--format: '%s' is not one of %s", text, list);
+}
+
+void cli_print_help(FILE *out, const CliCommand *cmd)
+{
+    fprintf(out, "usage: tierledger %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->description)
+        fprintf(out, "\n%s\n", cmd->description);
+    fprintf(out, "\noptions:\n");
+    for (int i = 0; cmd->options[i].name; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", cmd->options[i].name, cmd->options[i].arg ? " " : "",
+                 cmd->options[i].arg ? cmd->options[i].arg : "");
+        fprintf(out, "  %-24s %s\n", left, cmd->options[i].help);
+    }
+    fprintf(out, "  %-24s %s\n", "--help", "show this help and exit");
+}

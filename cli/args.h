@@ -1,0 +1,60 @@
+/* args.h - the command table and option parsing shared by every command.
+ * Each command declares its options as one table, which drives both the
+ * parser and --help. Options take `--name VALUE` or `--name=VALUE`. */
+#ifndef TIERLEDGER_CLI_ARGS_H
+#define TIERLEDGER_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "result.h"
+#include "tltime.h"
+
+#define CLI_MAX_OPTIONS 24
+#define CLI_MAX_ARGS 8
+
+typedef struct {
+    const char *name; /* long name without "--" */
+    const char *arg;  /* metavar, or NULL for a flag */
+    const char *help;
+} CliOption;
+
+typedef struct CliContext CliContext;
+
+typedef struct {
+    const char *name;
+    const char *summary;      /* one line for the command list */
+    const char *usage;        /* after "tierledger NAME ", e.g. "DATABASE [options]" */
+    const char *description;  /* paragraphs for --help */
+    const CliOption *options; /* terminated by {NULL} */
+    int min_args, max_args;
+    TlResult (*run)(CliContext *ctx, TlError *err);
+} CliCommand;
+
+struct CliContext {
+    const CliCommand *cmd;
+    const char *values[CLI_MAX_OPTIONS]; /* by option index; flags get "" */
+    const char *args[CLI_MAX_ARGS];
+    int nargs;
+    TlTime now;       /* the wall clock, read once by main */
+    int exit_status;  /* for a successful run: 0, or check's verdict */
+};
+
+/* Parse argv (after the command name) against cmd's option table. Sets
+ * *help when --help was given. */
+TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx, bool *help,
+                   TlError *err);
+
+/* The value of option `name`, or NULL when it was not given. */
+const char *cli_opt(const CliContext *ctx, const char *name);
+
+/* --as-of (RFC 3339 or a date) or ctx->now. */
+TlResult cli_as_of(const CliContext *ctx, TlTime *out, TlError *err);
+
+/* --format: one of the NULL-terminated allowed names (default the first);
+ * *index receives the position in allowed. */
+TlResult cli_format(const CliContext *ctx, const char *const *allowed, int *index, TlError *err);
+
+void cli_print_help(FILE *out, const CliCommand *cmd);
+
+#endif

@@ -1,0 +1,735 @@
+/* cmd_import.c - `tierledger import FILE.csv` (transitions) and
+ * `tierledger import-facts FILE.csv` (facts for the checks).
+ *
+ * All or nothing: the whole file is parsed and validated, merged with what
+ * is already recorded and validated again (L7 lineages, L11 objectives in
+ * effect) under the writers' lock, and only then written, in one
+ * transaction. A bad file is rejected with FILE:LINE and exit 65 before any
+ * row is written, so the database stays byte for byte as it was.
+ *
+ * Idempotence: a row equal to the recorded version of its transition (same
+ * database lineage, start and objectives) adds nothing; a row that brings a
+ * running transition to its end is a new version (transitions are
+ * append-only); a row that contradicts a finished one is an error. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "csvfile.h"
+#include "lineage.h"
+#include "objective.h"
+#include "pg.h"
+#include "store.h"
+
+typedef struct {
+    int line;                   /* file line; 0 for a recorded transition */
+    const char *resource_id;    /* as written */
+    char key[1024];             /* lower-case resource id */
+    TlTransition t;
+    long long db_id;            /* recorded lineage; 0 for new */
+    bool insert;                /* to be written */
+    bool superseded;            /* a later row of the file replaced it */
+} Entry;
+
+typedef struct {
+    Entry *v;
+    size_t n, cap;
+} Entries;
+
+static TlResult entries_push(Entries *e, const Entry *x, TlError *err)
+{
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 64;
+        Entry *grown = realloc(e->v, cap * sizeof *grown);
+        if (!grown)
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        e->v = grown;
+        e->cap = cap;
+    }
+    e->v[e->n++] = *x;
+    return TL_OK;
+}
+
+static bool is_creation(const TlTransition *t)
+{
+    return !t->from_objective || !t->from_objective[0];
+}
+
+static void lower_copy(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < size; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[i] = '\0';
+}
+
+static const char *field(const CsvRow *row, int col)
+{
+    return col >= 0 && (size_t)col < row->n ? row->fields[col] : "";
+}
+
+static const char *null_if_empty(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+/* ---- parsing rows ---------------------------------------------------------- */
+
+typedef struct {
+    int resource_id, operation_id, started_at, ended_at, state, from, to, initiated_by;
+} Columns;
+
+static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns *c, Entry *e,
+                          TlError *err)
+{
+    const char *name = tab->name;
+    memset(e, 0, sizeof *e);
+    e->line = row->line;
+    if (row->n != tab->header.n)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
+                            row->line, row->n, tab->header.n);
+    ArmDatabaseId parts;
+    e->resource_id = field(row, c->resource_id);
+    if (!arm_database_id_parse(e->resource_id, &parts))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                            name, row->line, e->resource_id);
+    if (strlen(e->resource_id) >= sizeof e->key)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: resource_id is too long", name, row->line);
+    lower_copy(e->key, sizeof e->key, e->resource_id);
+    TlTransition *t = &e->t;
+    const char *started = field(row, c->started_at), *ended = field(row, c->ended_at);
+    if (!tl_time_parse(started, false, &t->started_at))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: started_at '%s' is not an RFC 3339 time", name,
+                            row->line, started);
+    t->ended_at = TL_TIME_NONE;
+    if (ended[0] && !tl_time_parse(ended, false, &t->ended_at))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: ended_at '%s' is not an RFC 3339 time", name,
+                            row->line, ended);
+    const char *state = field(row, c->state);
+    if (!op_state_parse(state, &t->state))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: unknown state '%s' (Pending, InProgress, Succeeded, Failed, "
+                            "CancelInProgress, Cancelled)",
+                            name, row->line, state);
+    t->from_objective = field(row, c->from);
+    t->to_objective = field(row, c->to);
+    if (!t->to_objective[0])
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: to_objective is empty", name, row->line);
+    if (strlen(t->to_objective) >= TL_OBJECTIVE_MAX || strlen(t->from_objective) >= TL_OBJECTIVE_MAX)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: objective name longer than %d characters",
+                            name, row->line, TL_OBJECTIVE_MAX - 1);
+    t->operation_id = null_if_empty(field(row, c->operation_id));
+    t->initiated_by = null_if_empty(field(row, c->initiated_by));
+    if (is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
+        t->ended_at = t->started_at; /* a creation is complete when recorded */
+    return TL_OK;
+}
+
+/* ---- loading what is recorded ---------------------------------------------- */
+
+/* A text[] literal {"a","b"} of the distinct keys. Returns malloc'd text. */
+static char *keys_array(const Entries *file)
+{
+    size_t size = 3;
+    for (size_t i = 0; i < file->n; i++)
+        size += 2 * strlen(file->v[i].key) + 3;
+    char *out = malloc(size), *p = out;
+    if (!out)
+        return NULL;
+    *p++ = '{';
+    for (size_t i = 0; i < file->n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(file->v[j].key, file->v[i].key) == 0;
+        if (seen)
+            continue;
+        if (p > out + 1)
+            *p++ = ',';
+        *p++ = '"';
+        for (const char *s = file->v[i].key; *s; s++) {
+            if (*s == '"' || *s == '\\')
+                *p++ = '\\';
+            *p++ = *s;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+static TlResult load_recorded(PGconn *conn, const Entries *file, Entries *out, PGresult **keep,
+                              TlError *err)
+{
+    /* (db id, resource_key, started, ended epoch, state, from, to, operation_id, initiated_by) */
+    static const char sql[] =
+        "SELECT d.id, d.resource_key, extract(epoch FROM t.started_at)::bigint,"
+        "       extract(epoch FROM t.ended_at)::bigint, t.state, coalesce(t.from_objective, ''),"
+        "       t.to_objective, t.operation_id, t.initiated_by, d.resource_id"
+        "  FROM databases d JOIN current_transitions t ON t.database_id = d.id"
+        " WHERE d.resource_key = ANY($1::text[])"
+        " ORDER BY d.resource_key, t.started_at, t.id";
+    char *keys = keys_array(file);
+    if (!keys)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    const char *params[] = {keys};
+    TlResult rc = pg_query(conn, "load recorded transitions", sql, 1, params, keep, err);
+    free(keys);
+    if (rc)
+        return rc;
+    PGresult *res = *keep;
+    for (int i = 0; i < PQntuples(res) && !rc; i++) {
+        Entry e = {0};
+        long long v;
+        pg_get_int64(res, i, 0, &e.db_id);
+        snprintf(e.key, sizeof e.key, "%s", PQgetvalue(res, i, 1));
+        e.resource_id = PQgetvalue(res, i, 9);
+        e.t.started_at = pg_get_int64(res, i, 2, &v) ? v : TL_TIME_NONE;
+        e.t.ended_at = pg_get_int64(res, i, 3, &v) ? v : TL_TIME_NONE;
+        if (!op_state_parse(PQgetvalue(res, i, 4), &e.t.state))
+            return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state recorded");
+        e.t.from_objective = PQgetvalue(res, i, 5);
+        e.t.to_objective = PQgetvalue(res, i, 6);
+        e.t.operation_id = PQgetisnull(res, i, 7) ? NULL : PQgetvalue(res, i, 7);
+        e.t.initiated_by = PQgetisnull(res, i, 8) ? NULL : PQgetvalue(res, i, 8);
+        rc = entries_push(out, &e, err);
+    }
+    return rc;
+}
+
+/* ---- merging ------------------------------------------------------------------- */
+
+static bool same_transition(const Entry *a, const Entry *b)
+{
+    return strcmp(a->key, b->key) == 0 && a->t.started_at == b->t.started_at &&
+           is_creation(&a->t) == is_creation(&b->t) &&
+           (is_creation(&a->t) || objective_equal(a->t.from_objective, b->t.from_objective)) &&
+           (is_creation(&a->t) || objective_equal(a->t.to_objective, b->t.to_objective));
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Merge one file row into the working set. */
+static TlResult merge_row(Entries *all, Entry *row, const char *file, size_t *already, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX];
+    for (size_t i = 0; i < all->n; i++) {
+        Entry *old = &all->v[i];
+        if (old->superseded || !same_transition(old, row))
+            continue;
+        if (is_creation(&row->t)) {
+            if (!objective_equal(old->t.to_objective, row->t.to_objective))
+                return tl_error_set(err, TL_ERR_DATA,
+                                    "%s:%d: creation at %s as %s contradicts the recorded "
+                                    "creation as %s",
+                                    file, row->line, tl_time_format(row->t.started_at, a),
+                                    row->t.to_objective, old->t.to_objective);
+            (*already)++;
+            return TL_OK;
+        }
+        bool same_end = old->t.state == row->t.state && old->t.ended_at == row->t.ended_at;
+        bool adds = (row->t.initiated_by && !old->t.initiated_by) ||
+                    (row->t.operation_id && !old->t.operation_id);
+        bool differs = (row->t.initiated_by && old->t.initiated_by &&
+                        !same_text(row->t.initiated_by, old->t.initiated_by)) ||
+                       (row->t.operation_id && old->t.operation_id &&
+                        !same_text(row->t.operation_id, old->t.operation_id));
+        if (same_end && !adds && !differs) {
+            (*already)++;
+            return TL_OK;
+        }
+        if (op_state_terminal(old->t.state) && !op_state_terminal(row->t.state)) {
+            (*already)++; /* older news: the recorded version already finished */
+            return TL_OK;
+        }
+        if (op_state_terminal(old->t.state) && (!same_end || differs))
+            return tl_error_set(err, TL_ERR_DATA,
+                                "%s:%d: the transition started %s is recorded as %s; this row "
+                                "says %s",
+                                file, row->line, tl_time_format(row->t.started_at, a),
+                                op_state_str(old->t.state), op_state_str(row->t.state));
+        /* a new version: the running transition progressed, or gained who/which */
+        row->db_id = old->db_id;
+        if (!row->t.initiated_by)
+            row->t.initiated_by = old->t.initiated_by;
+        if (!row->t.operation_id)
+            row->t.operation_id = old->t.operation_id;
+        old->superseded = true;
+        break;
+    }
+    row->insert = true;
+    return entries_push(all, row, err);
+}
+
+/* Stable order for the model: the creation first, then by start. */
+static int entry_order(const Entry *a, const Entry *b)
+{
+    if (is_creation(&a->t) != is_creation(&b->t))
+        return is_creation(&a->t) ? -1 : 1;
+    return (a->t.started_at > b->t.started_at) - (a->t.started_at < b->t.started_at);
+}
+
+/* Validate the lineage whose creation is `creation` within key group
+ * [first, last) of all (sorted by key). */
+static TlResult validate_lineage(Entry **members, size_t n, const char *file, TlError *err)
+{
+    for (size_t i = 1; i < n; i++) { /* stable insertion sort */
+        Entry *key = members[i];
+        size_t j = i;
+        for (; j > 0 && entry_order(members[j - 1], key) > 0; j--)
+            members[j] = members[j - 1];
+        members[j] = key;
+    }
+    TlTransition *tr = malloc(n * sizeof *tr);
+    if (!tr)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        tr[i] = members[i]->t;
+    size_t bad = 0;
+    TlError why;
+    TlResult rc = history_validate(tr, n, &bad, &why);
+    free(tr);
+    if (rc == TL_OK)
+        return TL_OK;
+    const Entry *e = members[bad];
+    if (e->line > 0)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s", file, e->line, why.msg);
+    int line = 0;
+    for (size_t i = 0; i < n && !line; i++)
+        line = members[i]->line;
+    char a[TL_TIME_TEXT_MAX];
+    return tl_error_set(err, TL_ERR_DATA,
+                        "%s:%d: with this file the recorded transition of %s at %s is "
+                        "inconsistent: %s",
+                        file, line, e->resource_id, tl_time_format(e->t.started_at, a), why.msg);
+}
+
+/* Assign every transition of one resource to its lineage (the latest
+ * creation at or before its start, L7) and validate each lineage. */
+static TlResult validate_resource(Entry *v, size_t n, const char *file, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX];
+    Entry **members = malloc(n * sizeof *members);
+    if (!members)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    TlResult rc = TL_OK;
+    for (size_t c = 0; c < n && !rc; c++) {
+        if (v[c].superseded || !is_creation(&v[c].t))
+            continue;
+        size_t m = 0;
+        members[m++] = &v[c];
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].superseded || is_creation(&v[i].t) || v[i].t.started_at < v[c].t.started_at)
+                continue;
+            bool later_creation = false; /* belongs to a newer lineage? */
+            for (size_t k = 0; k < n && !later_creation; k++)
+                later_creation = !v[k].superseded && is_creation(&v[k].t) &&
+                                 v[k].t.started_at > v[c].t.started_at &&
+                                 v[k].t.started_at <= v[i].t.started_at;
+            if (later_creation)
+                continue;
+            if (v[i].db_id && v[i].db_id != v[c].db_id) {
+                rc = tl_error_set(err, TL_ERR_DATA,
+                                  "%s:%d: a creation at %s would split the recorded history of "
+                                  "%s (a transition at %s is recorded in an older lineage)",
+                                  file, v[c].line, tl_time_format(v[c].t.started_at, a),
+                                  v[c].resource_id, tl_time_format(v[i].t.started_at, a));
+                break;
+            }
+            if (!v[i].db_id && v[c].db_id)
+                v[i].db_id = v[c].db_id;
+            members[m++] = &v[i];
+        }
+        if (!rc)
+            rc = validate_lineage(members, m, file, err);
+    }
+    /* transitions before every creation of the resource */
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (v[i].superseded || is_creation(&v[i].t))
+            continue;
+        bool has = false;
+        for (size_t c = 0; c < n && !has; c++)
+            has = !v[c].superseded && is_creation(&v[c].t) && v[c].t.started_at <= v[i].t.started_at;
+        if (!has)
+            rc = tl_error_set(err, TL_ERR_DATA,
+                              "%s:%d: transition at %s comes before the creation row of %s", file,
+                              v[i].line, tl_time_format(v[i].t.started_at, a), v[i].resource_id);
+    }
+    free(members);
+    return rc;
+}
+
+static int cmp_key(const void *pa, const void *pb)
+{
+    const Entry *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    if (c)
+        return c;
+    /* recorded before file rows, file rows in file order */
+    if ((a->line == 0) != (b->line == 0))
+        return a->line == 0 ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, size_t *written,
+                           size_t *new_databases, TlError *err)
+{
+    static const char sql_db[] =
+        "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name,"
+        "                       database_name, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6::timestamptz) RETURNING id";
+    static const char sql_tr[] =
+        "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective,"
+        "                         to_objective, operation_id, initiated_by, source, source_record_id)"
+        " VALUES ($1::bigint, $2::timestamptz, $3::timestamptz, $4, nullif($5, ''), $6, $7, $8,"
+        "         'import', $9)";
+    TlResult rc = TL_OK;
+    /* new lineages first: their creation rows give the database ids */
+    for (size_t i = 0; i < all->n && !rc; i++) {
+        Entry *e = &all->v[i];
+        if (!e->insert || !is_creation(&e->t) || e->db_id)
+            continue;
+        ArmDatabaseId p;
+        arm_database_id_parse(e->resource_id, &p);
+        char created[TL_TIME_TEXT_MAX];
+        const char *params[] = {e->resource_id, p.subscription, p.resource_group, p.server,
+                                p.database, tl_time_format(e->t.started_at, created)};
+        PGresult *res;
+        rc = pg_query(conn, "insert database", sql_db, 6, params, &res, err);
+        if (rc)
+            break;
+        pg_get_int64(res, 0, 0, &e->db_id);
+        PQclear(res);
+        (*new_databases)++;
+        for (size_t j = 0; j < all->n; j++) /* its transitions, by lineage */
+            if (!all->v[j].db_id && strcmp(all->v[j].key, e->key) == 0 &&
+                all->v[j].t.started_at >= e->t.started_at) {
+                bool newer = false;
+                for (size_t k = 0; k < all->n && !newer; k++)
+                    newer = is_creation(&all->v[k].t) && !all->v[k].superseded &&
+                            strcmp(all->v[k].key, e->key) == 0 &&
+                            all->v[k].t.started_at > e->t.started_at &&
+                            all->v[k].t.started_at <= all->v[j].t.started_at;
+                if (!newer)
+                    all->v[j].db_id = e->db_id;
+            }
+    }
+    for (size_t i = 0; i < all->n && !rc; i++) {
+        Entry *e = &all->v[i];
+        if (!e->insert)
+            continue;
+        char id[32], started[TL_TIME_TEXT_MAX], ended[TL_TIME_TEXT_MAX], record[600];
+        snprintf(id, sizeof id, "%lld", e->db_id);
+        snprintf(record, sizeof record, "%s:%d", source_name, e->line);
+        const char *params[] = {id,
+                                tl_time_format(e->t.started_at, started),
+                                e->t.ended_at == TL_TIME_NONE ? NULL : tl_time_format(e->t.ended_at, ended),
+                                op_state_str(e->t.state),
+                                e->t.from_objective,
+                                e->t.to_objective,
+                                e->t.operation_id,
+                                e->t.initiated_by,
+                                record};
+        rc = pg_query(conn, "insert transition", sql_tr, 9, params, NULL, err);
+        *written += rc == TL_OK;
+    }
+    return rc;
+}
+
+static FILE *open_input(const char *path, TlError *err)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        tl_error_set(err, TL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    return fp;
+}
+
+static TlResult run_import(CliContext *ctx, TlError *err)
+{
+    static const char *const required[] = {"resource_id", "started_at", "ended_at", "state",
+                                           "from_objective", "to_objective", NULL};
+    static const char *const optional[] = {"operation_id", "initiated_by", NULL};
+    const char *path = ctx->args[0];
+    const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+    CsvTable *tab = NULL;
+    Entries file = {0}, all = {0};
+    PGconn *conn = NULL;
+    PGresult *recorded = NULL;
+    size_t already = 0, written = 0, new_databases = 0;
+    TlResult rc;
+
+    FILE *fp = open_input(path, err);
+    if (!fp)
+        return TL_ERR_NOINPUT;
+    rc = csvfile_read(fp, name, &tab, err);
+    if (fp != stdin)
+        fclose(fp);
+    if (rc)
+        return rc;
+    rc = csvfile_check_header(tab, required, optional, err);
+    Columns c = {csvfile_column(tab, "resource_id"), csvfile_column(tab, "operation_id"),
+                 csvfile_column(tab, "started_at"),  csvfile_column(tab, "ended_at"),
+                 csvfile_column(tab, "state"),       csvfile_column(tab, "from_objective"),
+                 csvfile_column(tab, "to_objective"), csvfile_column(tab, "initiated_by")};
+    for (size_t i = 0; i < tab->n_rows && !rc; i++) {
+        Entry e;
+        rc = parse_row(tab, &tab->rows[i], &c, &e, err);
+        if (!rc)
+            rc = entries_push(&file, &e, err);
+    }
+    if (!rc)
+        rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
+    if (!rc)
+        rc = pg_schema_check(conn, err);
+    if (!rc)
+        rc = pg_begin(conn, err);
+    if (!rc)
+        rc = pg_lock_writers(conn, err);
+    if (!rc && file.n)
+        rc = load_recorded(conn, &file, &all, &recorded, err);
+    for (size_t i = 0; i < file.n && !rc; i++)
+        rc = merge_row(&all, &file.v[i], name, &already, err);
+    if (!rc)
+        qsort(all.v, all.n, sizeof *all.v, cmp_key);
+    for (size_t first = 0; first < all.n && !rc;) {
+        size_t last = first;
+        while (last < all.n && strcmp(all.v[last].key, all.v[first].key) == 0)
+            last++;
+        rc = validate_resource(&all.v[first], last - first, name, err);
+        first = last;
+    }
+    if (!rc && cli_opt(ctx, "dry-run")) {
+        for (size_t i = 0; i < all.n; i++)
+            written += all.v[i].insert;
+        fprintf(stderr, "tierledger import: %s: %zu rows valid; %zu would be recorded, %zu already "
+                        "recorded (dry run: nothing written)\n",
+                name, tab->n_rows, written, already);
+        pg_rollback(conn);
+        goto out;
+    }
+    if (!rc)
+        rc = insert_all(conn, &all, name, &written, &new_databases, err);
+    if (!rc)
+        rc = pg_commit(conn, err);
+    if (!rc)
+        fprintf(stderr,
+                "tierledger import: %s: %zu rows: %zu transitions recorded (%zu new database "
+                "lineages), %zu already recorded\n",
+                name, tab->n_rows, written, new_databases, already);
+out:
+    if (rc && conn)
+        pg_rollback(conn);
+    PQclear(recorded);
+    pg_close(conn);
+    free(file.v);
+    free(all.v);
+    csvfile_free(tab);
+    return rc;
+}
+
+/* ---- import-facts ------------------------------------------------------------ */
+
+static TlResult parse_bool(const char *text, const char **out)
+{
+    static const char *const yes[] = {"true", "yes", "1", "t", "y", NULL};
+    static const char *const no[] = {"false", "no", "0", "f", "n", NULL};
+    char low[8];
+    lower_copy(low, sizeof low, text);
+    *out = NULL;
+    if (!text[0])
+        return TL_OK;
+    for (int i = 0; yes[i]; i++)
+        if (strcmp(low, yes[i]) == 0)
+            return (*out = "true", TL_OK);
+    for (int i = 0; no[i]; i++)
+        if (strcmp(low, no[i]) == 0)
+            return (*out = "false", TL_OK);
+    return TL_ERR_DATA;
+}
+
+static bool is_count(const char *text, long long max)
+{
+    if (!text[0] || strlen(text) > 19)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return strtoll(text, NULL, 10) <= max;
+}
+
+static TlResult run_import_facts(CliContext *ctx, TlError *err)
+{
+    static const char *const required[] = {"resource_id", "observed_at", NULL};
+    static const char *const optional[] = {"retention_days", "elastic_pool_id", "in_elastic_pool",
+                                           "geo_replication", "named_replicas", "allocated_bytes",
+                                           "max_size_bytes", NULL};
+    /* the lineage alive at observed_at: latest creation at or before it */
+    static const char sql_lineage[] =
+        "SELECT id FROM databases WHERE resource_key = lower($1) AND created_at <= $2::timestamptz"
+        " ORDER BY created_at DESC LIMIT 1";
+    static const char sql_insert[] =
+        "INSERT INTO database_facts (database_id, observed_at, retention_days, elastic_pool_id,"
+        "   in_elastic_pool, geo_replication, named_replicas, allocated_bytes, max_size_bytes, source)"
+        " VALUES ($1::bigint, $2::timestamptz, $3::int, $4, $5::boolean, $6::boolean, $7::int,"
+        "         $8::bigint, $9::bigint, 'import')"
+        " ON CONFLICT (database_id, observed_at, source) DO NOTHING";
+    const char *path = ctx->args[0];
+    const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+    CsvTable *tab = NULL;
+    PGconn *conn = NULL;
+    size_t written = 0;
+    FILE *fp = open_input(path, err);
+    if (!fp)
+        return TL_ERR_NOINPUT;
+    TlResult rc = csvfile_read(fp, name, &tab, err);
+    if (fp != stdin)
+        fclose(fp);
+    if (rc)
+        return rc;
+    rc = csvfile_check_header(tab, required, optional, err);
+    if (!rc)
+        rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
+    if (!rc)
+        rc = pg_schema_check(conn, err);
+    if (!rc)
+        rc = pg_begin(conn, err);
+    if (!rc)
+        rc = pg_lock_writers(conn, err);
+    int col[9];
+    const char *names[] = {"resource_id", "observed_at", "retention_days", "elastic_pool_id",
+                           "in_elastic_pool", "geo_replication", "named_replicas",
+                           "allocated_bytes", "max_size_bytes"};
+    for (int i = 0; i < 9; i++)
+        col[i] = tab ? csvfile_column(tab, names[i]) : -1;
+    /* validate every row before writing any */
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        for (size_t i = 0; i < tab->n_rows && !rc; i++) {
+            const CsvRow *row = &tab->rows[i];
+            const char *v[9];
+            for (int k = 0; k < 9; k++)
+                v[k] = field(row, col[k]);
+            TlTime observed;
+            ArmDatabaseId parts;
+            const char *pool_flag, *geo_flag;
+            long long retention = 0;
+            if (row->n != tab->header.n)
+                rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
+                                  row->line, row->n, tab->header.n);
+            else if (!arm_database_id_parse(v[0], &parts))
+                rc = tl_error_set(err, TL_ERR_DATA,
+                                  "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                                  name, row->line, v[0]);
+            else if (!tl_time_parse(v[1], false, &observed))
+                rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: observed_at '%s' is not an RFC 3339 time",
+                                  name, row->line, v[1]);
+            else if (v[2][0] && (!is_count(v[2], 35) || (retention = atoll(v[2])) < 1))
+                rc = tl_error_set(err, TL_ERR_DATA,
+                                  "%s:%d: retention_days '%s' is not between 1 and 35 (L9)", name,
+                                  row->line, v[2]);
+            else if (parse_bool(v[4], &pool_flag) || parse_bool(v[5], &geo_flag))
+                rc = tl_error_set(err, TL_ERR_DATA,
+                                  "%s:%d: in_elastic_pool and geo_replication take true or false",
+                                  name, row->line);
+            else if ((v[6][0] && !is_count(v[6], 1000)) ||
+                     (v[7][0] && !is_count(v[7], INT64_MAX / 2)) ||
+                     (v[8][0] && !is_count(v[8], INT64_MAX / 2) && strcmp(v[8], "-1") != 0))
+                rc = tl_error_set(err, TL_ERR_DATA,
+                                  "%s:%d: named_replicas, allocated_bytes and max_size_bytes take "
+                                  "whole non-negative numbers",
+                                  name, row->line);
+            if (rc)
+                break;
+            char when[TL_TIME_TEXT_MAX];
+            tl_time_format(observed, when);
+            const char *lp[] = {v[0], when};
+            PGresult *res;
+            rc = pg_query(conn, "find lineage", sql_lineage, 2, lp, &res, err);
+            if (rc)
+                break;
+            if (PQntuples(res) == 0) {
+                PQclear(res);
+                rc = tl_error_set(err, TL_ERR_DATA,
+                                  "%s:%d: no lineage of %s existed at %s: import its transitions "
+                                  "first",
+                                  name, row->line, v[0], when);
+                break;
+            }
+            if (pass == 1) {
+                const char *ip[] = {PQgetvalue(res, 0, 0), when, null_if_empty(v[2]),
+                                    null_if_empty(v[3]), pool_flag, geo_flag, null_if_empty(v[6]),
+                                    null_if_empty(v[7]), null_if_empty(v[8])};
+                PGresult *ins;
+                rc = pg_query(conn, "insert facts", sql_insert, 9, ip, &ins, err);
+                if (!rc) {
+                    written += strcmp(PQcmdTuples(ins), "1") == 0;
+                    PQclear(ins);
+                }
+            }
+            PQclear(res);
+        }
+    }
+    if (!rc)
+        rc = pg_commit(conn, err);
+    if (!rc)
+        fprintf(stderr, "tierledger import-facts: %s: %zu rows: %zu recorded, %zu already recorded\n",
+                name, tab->n_rows, written, tab->n_rows - written);
+    if (rc && conn)
+        pg_rollback(conn);
+    pg_close(conn);
+    csvfile_free(tab);
+    return rc;
+}
+
+static const CliOption import_options[] = {
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)"},
+    {"dry-run", NULL, "validate the file against what is recorded, write nothing"},
+    {NULL, NULL, NULL},
+};
+
+const CliCommand cmd_import = {
+    .name = "import",
+    .summary = "load tier transitions from a CSV file (all or nothing)",
+    .usage = "FILE.csv [options]",
+    .description =
+        "FILE.csv (or - for stdin) has a header row; columns in any order:\n"
+        "  resource_id,started_at,ended_at,state,from_objective,to_objective   (required)\n"
+        "  operation_id,initiated_by                                           (optional)\n"
+        "A row with an empty from_objective is the database's creation. ended_at is empty while\n"
+        "state is Pending, InProgress or CancelInProgress. Times are RFC 3339. Importing the same\n"
+        "file twice adds nothing. A bad file is rejected whole (FILE:LINE, exit 65) and nothing\n"
+        "is written.",
+    .options = import_options,
+    .min_args = 1,
+    .max_args = 1,
+    .run = run_import,
+};
+
+static const CliOption import_facts_options[] = {
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)"},
+    {NULL, NULL, NULL},
+};
+
+const CliCommand cmd_import_facts = {
+    .name = "import-facts",
+    .summary = "load facts the checks need (retention, pool, geo links, replicas, size)",
+    .usage = "FILE.csv [options]",
+    .description =
+        "Columns: resource_id,observed_at (required) and any of retention_days,\n"
+        "elastic_pool_id,in_elastic_pool,geo_replication,named_replicas,allocated_bytes,\n"
+        "max_size_bytes. An empty cell means unknown: checks then name the assumption.\n"
+        "The facts attach to the lineage that existed at observed_at.",
+    .options = import_facts_options,
+    .min_args = 1,
+    .max_args = 1,
+    .run = run_import_facts,
+};

@@ -1,0 +1,14 @@
+/* commands.h - the subcommands of tierledger, one cmd_<name>.c each; main.c
+ * dispatches through the table built from these descriptors. */
+#ifndef TIERLEDGER_CLI_COMMANDS_H
+#define TIERLEDGER_CLI_COMMANDS_H
+
+#include "args.h"
+
+extern const CliCommand cmd_init;
+extern const CliCommand cmd_import;
+extern const CliCommand cmd_import_facts;
+extern const CliCommand cmd_lineage;
+extern const CliCommand cmd_check;
+
+#endif

@@ -1,0 +1,44 @@
+/* csvfile.h - reading a whole CSV file with a header row (libcsv, strict
+ * RFC 4180 quoting), keeping the line each row starts on for FILE:LINE
+ * errors. Sizes are bounded: a field over CSV_FIELD_MAX bytes, a row over
+ * CSV_COLUMNS_MAX fields or a file over CSV_ROWS_MAX rows is an error. */
+#ifndef TIERLEDGER_CLI_CSVFILE_H
+#define TIERLEDGER_CLI_CSVFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "result.h"
+
+#define CSV_FIELD_MAX 4096
+#define CSV_COLUMNS_MAX 64
+#define CSV_ROWS_MAX 2000000
+
+typedef struct {
+    int line;       /* 1-based line the row starts on */
+    char **fields;  /* n fields, each NUL-terminated */
+    size_t n;
+} CsvRow;
+
+typedef struct {
+    const char *name; /* for messages: the path as given, or "stdin" */
+    CsvRow header;
+    CsvRow *rows;
+    size_t n_rows;
+} CsvTable;
+
+/* Read all of fp. Comment lines starting with '#' before the header are
+ * skipped, as is a UTF-8 byte order mark. On success *out is the caller's,
+ * to release with csvfile_free. */
+TlResult csvfile_read(FILE *fp, const char *name, CsvTable **out, TlError *err);
+void csvfile_free(CsvTable *table);
+
+/* Index of column `name` in the header, or -1. */
+int csvfile_column(const CsvTable *table, const char *name);
+
+/* Check the header: every `required` column present, every column either
+ * required or in `optional`, none twice. Lists are NULL-terminated. */
+TlResult csvfile_check_header(const CsvTable *table, const char *const *required,
+                              const char *const *optional, TlError *err);
+
+#endif

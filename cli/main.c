@@ -1,0 +1,74 @@
+/* main.c - the tierledger entry point: find the command in the table, parse
+ * its options, run it, and map the result to an exit code (sysexits; check
+ * exits with its verdict). Errors go to stderr as one line, then a HINT. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+
+#define TIERLEDGER_VERSION "0.1.0"
+
+static const CliCommand *const commands[] = {
+    &cmd_init, &cmd_import, &cmd_import_facts, &cmd_lineage, &cmd_check,
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: tierledger COMMAND [options]\n\n"
+                 "Backup lineage and billing tracker for Azure SQL Database.\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-14s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "\n'tierledger COMMAND --help' describes a command. Connection: libpq defaults "
+                 "(PGHOST, PGDATABASE, ...)\nor --db CONNINFO. Exit codes: 0 ok, 64 usage, 65 bad "
+                 "input data, 69 PostgreSQL unavailable,\n70 internal error, 66 input file missing, 74 i/o error, 78 "
+                 "schema missing or newer; check: 0 ok, 1 warn, 2 blocked, 3 unknown.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 64;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("tierledger %s\n", TIERLEDGER_VERSION);
+        return 0;
+    }
+    const CliCommand *cmd = NULL;
+    for (size_t i = 0; i < N_COMMANDS && !cmd; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            cmd = commands[i];
+    if (!cmd) {
+        fprintf(stderr, "tierledger: unknown command '%s'\n\n", name);
+        usage(stderr);
+        return 64;
+    }
+    CliContext ctx = {.cmd = cmd, .now = (TlTime)time(NULL)};
+    TlError err = {{0}, {0}};
+    bool help = false;
+    TlResult rc = cli_parse(cmd, argc - 2, argv + 2, &ctx, &help, &err);
+    if (!rc && help) {
+        cli_print_help(stdout, cmd);
+        return 0;
+    }
+    if (!rc)
+        rc = cmd->run(&ctx, &err);
+    if (fflush(stdout) != 0 && !rc)
+        rc = tl_error_set(&err, TL_ERR_IO, "cannot write to standard output");
+    if (rc) {
+        fprintf(stderr, "tierledger %s: %s\n", cmd->name, err.msg[0] ? err.msg : tl_result_str(rc));
+        if (err.hint[0])
+            fprintf(stderr, "HINT: %s\n", err.hint);
+        if (rc == TL_ERR_USAGE)
+            fprintf(stderr, "usage: tierledger %s %s (see --help)\n", cmd->name, cmd->usage);
+        return tl_result_exit_code(rc);
+    }
+    return ctx.exit_status;
+}

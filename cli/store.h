@@ -1,0 +1,70 @@
+/* store.h - tierledger's queries over the schema of sql/migrations:
+ * resolving a DATABASE argument to one lineage, loading its transitions and
+ * facts for the model, and parsing ARM database resource ids. */
+#ifndef TIERLEDGER_CLI_STORE_H
+#define TIERLEDGER_CLI_STORE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "lineage.h"
+#include "result.h"
+
+#define ARM_PART_MAX 128
+
+/* The parts of /subscriptions/S/resourceGroups/G/providers/Microsoft.Sql/
+ * servers/V/databases/D (keywords compared case-insensitively). */
+typedef struct {
+    char subscription[ARM_PART_MAX];
+    char resource_group[ARM_PART_MAX];
+    char server[ARM_PART_MAX];
+    char database[ARM_PART_MAX];
+} ArmDatabaseId;
+
+/* Parse an ARM resource id of an Azure SQL database; false if it is not one. */
+bool arm_database_id_parse(const char *id, ArmDatabaseId *out);
+
+/* One lineage of one database (a row of `databases`). */
+typedef struct {
+    long long id;
+    char resource_id[1024];
+    TlTime created_at;
+    int n_lineages;            /* lineages recorded under the same resource id */
+    TlTime other_created[8];   /* creation times of the others, newest first */
+    int n_other;
+} StoreDatabase;
+
+/* Resolve DATABASE (an ARM resource id in any case, or "server/database"
+ * when that names one resource) to a lineage: the newest, or the one
+ * created at `created` (TL_TIME_NONE: newest). TL_ERR_NOT_FOUND when nothing
+ * matches, TL_ERR_DATA when ambiguous (the message lists the candidates). */
+TlResult store_resolve(PGconn *conn, const char *arg, TlTime created, StoreDatabase *out,
+                       TlError *err);
+
+/* A lineage's transitions (latest version of each), sorted for the model.
+ * The strings point into the owned PGresult. */
+typedef struct {
+    PGresult *res;
+    TlTransition *tr;
+    size_t n;
+} StoreHistory;
+
+TlResult store_history_load(PGconn *conn, long long database_id, StoreHistory *out, TlError *err);
+void store_history_free(StoreHistory *h);
+
+/* What is known about a lineage at as_of: the latest observation at or
+ * before it, else the earliest after it (then `from_later` is set). */
+typedef struct {
+    TlFacts facts;
+    int retention_days;     /* R, 7 when unknown (L9) */
+    bool observed;          /* any observation at all */
+    bool from_later;        /* taken from an observation after as_of */
+    TlTime observed_at;
+} StoreFacts;
+
+TlResult store_facts_load(PGconn *conn, long long database_id, TlTime as_of, StoreFacts *out,
+                          TlError *err);
+
+#endif

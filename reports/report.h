@@ -1,0 +1,37 @@
+/* report.h - what people and programs read: lineage and check results as
+ * text for a DBA or JSON for pipelines (the JSON fields are contracts: add,
+ * never rename). Writers take a stream, never a path. */
+#ifndef TIERLEDGER_REPORTS_REPORT_H
+#define TIERLEDGER_REPORTS_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "check.h"
+#include "lineage.h"
+#include "result.h"
+
+/* Everything a lineage or check report shows about one database. */
+typedef struct {
+    const char *resource_id;
+    TlTime created_at;
+    int n_lineages;              /* lineages under this resource id */
+    const TlTime *other_created; /* creation times of the others */
+    int n_other;
+    const TlTransition *tr;      /* the history the lineage was computed from */
+    size_t n_tr;
+    bool retention_known;        /* false: R = 7 assumed (L9) */
+    bool facts_from_later;       /* facts observed after as_of were used */
+    TlTime facts_observed_at;    /* TL_TIME_NONE when nothing was observed */
+} ReportSubject;
+
+TlResult report_lineage_text(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err);
+TlResult report_lineage_json(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err);
+
+TlResult report_check_text(FILE *out, const ReportSubject *s, const TlCheck *check, TlError *err);
+TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *check, TlError *err);
+
+/* "salesdb" from ".../databases/salesdb" (points into resource_id). */
+const char *report_database_name(const char *resource_id);
+
+#endif

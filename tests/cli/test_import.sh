@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# test_import.sh - import: idempotent, all or nothing, FILE:LINE errors with
+# exit 65 leaving the database byte for byte unchanged, new versions of
+# running transitions, lineages of re-created databases.
+. "$(dirname "$0")/lib.sh"
+S=/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-t/providers/Microsoft.Sql/servers/srv-t/databases
+H=resource_id,started_at,ended_at,state,from_objective,to_objective
+
+run init 0 tl init
+run import-fleet 0 tl import "$data/fleet.csv"
+err_has import-fleet "34 rows: 34 transitions recorded (14 new database lineages), 0 already recorded"
+same fleet-rows "$(sql 'SELECT count(*) FROM transitions')" 34
+run import-again 0 tl import "$data/fleet.csv"
+err_has import-again "0 transitions recorded (0 new database lineages), 34 already recorded"
+same fleet-rows-again "$(sql 'SELECT count(*) FROM transitions')" 34
+same fleet-dbs "$(sql 'SELECT count(*) FROM databases')" 14
+
+# --- bad files: rejected whole, FILE:LINE, exit 65, database untouched ---
+bad_file() { # NAME EXPECTED_TEXT CONTENT
+    local name=$1 text=$2
+    printf '%s' "$3" >"$work/$name.csv"
+    dump >"$work/before.sql"
+    run "$name" 65 tl import "$work/$name.csv"
+    err_has "$name" "$work/$name.csv:$text"
+    dump >"$work/after.sql"
+    if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "$name: database changed"; fi
+}
+good="$S/a,2026-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2"
+bad_file wrong-column "1: unknown column 'to_objectiv'" "resource_id,started_at,ended_at,state,from_objective,to_objectiv
+$good
+"
+bad_file missing-column "1: the header has no column 'state'" "resource_id,started_at,ended_at,from_objective,to_objective
+"
+bad_file duplicate-column "1: column 'state' appears twice" "$H,state
+"
+bad_file bad-timestamp "3: started_at '2026-02-30T00:00:00Z' is not an RFC 3339 time" "$H
+$good
+$S/a,2026-02-30T00:00:00Z,2026-02-28T01:00:00Z,Succeeded,GP_Gen5_2,HS_Gen5_2
+"
+bad_file unknown-state "3: unknown state 'Done'" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,2026-02-01T01:00:00Z,Done,GP_Gen5_2,HS_Gen5_2
+"
+bad_file before-creation "3: transition at 2025-12-01T00:00:00Z comes before the creation row" "$H
+$good
+$S/a,2025-12-01T00:00:00Z,2025-12-01T01:00:00Z,Succeeded,GP_Gen5_2,HS_Gen5_2
+"
+bad_file no-creation "2: transition at 2026-02-01T00:00:00Z comes before the creation row" "$H
+$S/a,2026-02-01T00:00:00Z,2026-02-01T01:00:00Z,Succeeded,GP_Gen5_2,HS_Gen5_2
+"
+bad_file wrong-from "4: from_objective 'GP_Gen5_2' is not the objective in effect at 2026-03-01T00:00:00Z ('HS_Gen5_2')" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,2026-02-01T01:00:00Z,Succeeded,GP_Gen5_2,HS_Gen5_2
+$S/a,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,Succeeded,GP_Gen5_2,BC_Gen5_2
+"
+bad_file failed-does-not-change "4: from_objective 'BC_Gen5_2'" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,2026-02-01T01:00:00Z,Failed,GP_Gen5_2,BC_Gen5_2
+$S/a,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,Succeeded,BC_Gen5_2,HS_Gen5_2
+"
+bad_file field-count "3: 5 fields, the header has 6" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,,InProgress,GP_Gen5_2
+"
+bad_file unterminated-quote "3: unterminated quoted field" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,,InProgress,GP_Gen5_2,\"HS_Gen5_2
+"
+bad_file not-a-sql-id "2: resource_id '/subscriptions/x/resourceGroups/y/providers/Microsoft.Web/sites/z' is not an Azure SQL database resource id" "$H
+/subscriptions/x/resourceGroups/y/providers/Microsoft.Web/sites/z,2026-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2
+"
+bad_file end-while-running "3: state InProgress must have an empty ended_at" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,2026-02-01T01:00:00Z,InProgress,GP_Gen5_2,HS_Gen5_2
+"
+bad_file end-missing "3: state Succeeded needs an ended_at" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,,Succeeded,GP_Gen5_2,HS_Gen5_2
+"
+bad_file empty-file "0: empty file" ""
+# valid rows for a new database, then one bad row: nothing of the file is written
+bad_file all-or-nothing "4: unknown state 'Sucess'" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,2026-02-01T01:00:00Z,Succeeded,GP_Gen5_2,HS_Gen5_2
+$S/a,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,Sucess,HS_Gen5_2,GP_Gen5_2
+"
+# contradicting a recorded, finished transition of the fleet (orders' conversion)
+bad_file contradicts-recorded "2: the transition started 2026-11-09T22:00:00Z is recorded as Succeeded; this row says Failed" "$H
+/subscriptions/6f1c2a3b-0000-4000-8000-00000000d3m0/resourceGroups/rg-prod/providers/Microsoft.Sql/servers/sql-prod-weu/databases/orders,2026-11-09T22:00:00Z,2026-11-10T02:15:00Z,Failed,GP_Gen5_8,HS_Gen5_8
+"
+bad_file splits-recorded "2: a creation at 2026-10-01T00:00:00Z would split the recorded history" "$H
+/subscriptions/6f1c2a3b-0000-4000-8000-00000000d3m0/resourceGroups/rg-prod/providers/Microsoft.Sql/servers/sql-prod-weu/databases/orders,2026-10-01T00:00:00Z,,Succeeded,,GP_Gen5_8
+"
+run missing-file 66 tl import "$work/no-such-file.csv"
+err_has missing-file "no-such-file.csv: cannot open"
+
+# --- any column order, optional columns absent, BOM + CRLF, any-case ids, stdin ---
+printf '\xEF\xBB\xBFto_objective,state,from_objective,ended_at,started_at,resource_id\r\nGP_Gen5_2,Succeeded,,,2026-01-01T00:00:00Z,%s/b\r\nHS_Gen5_2,InProgress,GP_Gen5_2,,2026-02-01T00:00:00Z,%s/B\r\n' "$S" "$S" >"$work/order.csv"
+run any-order 0 tl import "$work/order.csv"
+err_has any-order "2 transitions recorded (1 new database lineages)"
+same one-db-any-case "$(sql "SELECT count(*) FROM databases WHERE resource_key = lower('$S/B')")" 1
+
+# --- a running transition completes: a new version, append-only ---
+printf '%s\n%s/b,2026-02-01T00:00:00Z,2026-02-01T05:00:00Z,Succeeded,GP_Gen5_2,HS_Gen5_2\n' "$H" "$S" >"$work/done.csv"
+run completes 0 tl import --db "" "$work/done.csv"
+err_has completes "1 transitions recorded (0 new database lineages), 0 already recorded"
+same two-versions "$(sql "SELECT count(*) FROM transitions t JOIN databases d ON d.id = t.database_id WHERE d.resource_key = lower('$S/b')")" 3
+same current-succeeded "$(sql "SELECT state FROM current_transitions t JOIN databases d ON d.id = t.database_id WHERE d.resource_key = lower('$S/b') AND from_objective IS NOT NULL")" Succeeded
+# the older InProgress file again: older news, nothing added
+run stale-again 0 tl import - <"$work/order.csv"
+err_has stale-again "0 transitions recorded (0 new database lineages), 2 already recorded"
+
+# --- re-created database (L7): a second creation row is a new lineage ---
+printf '%s\n%s/b,2026-06-01T00:00:00Z,,Succeeded,,GP_Gen5_8\n%s/b,2026-06-10T00:00:00Z,2026-06-10T00:10:00Z,Succeeded,GP_Gen5_8,GP_Gen5_4\n' "$H" "$S" "$S" >"$work/recreated.csv"
+run recreated 0 tl import "$work/recreated.csv"
+err_has recreated "2 transitions recorded (1 new database lineages)"
+same two-lineages "$(sql "SELECT count(*) FROM databases WHERE resource_key = lower('$S/b')")" 2
+
+# --- dry run writes nothing ---
+printf '%s\n%s/c,2026-01-01T00:00:00Z,,Succeeded,,S0\n' "$H" "$S" >"$work/dry.csv"
+dump >"$work/before.sql"
+run dry-run 0 tl import --dry-run "$work/dry.csv"
+err_has dry-run "1 would be recorded"
+dump >"$work/after.sql"
+if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "dry-run changed the database"; fi
+
+# --- facts ---
+run facts 0 tl import-facts "$data/fleet-facts.csv"
+err_has facts "12 rows: 12 recorded, 0 already recorded"
+run facts-again 0 tl import-facts "$data/fleet-facts.csv"
+err_has facts-again "0 recorded, 12 already recorded"
+printf 'resource_id,observed_at,retention_days\n%s/b,2026-11-01T00:00:00Z,7\n%s/b,2026-11-02T00:00:00Z,36\n' "$S" "$S" >"$work/facts-bad.csv"
+dump >"$work/before.sql"
+run facts-bad 65 tl import-facts "$work/facts-bad.csv"
+err_has facts-bad "facts-bad.csv:3: retention_days '36' is not between 1 and 35"
+dump >"$work/after.sql"
+if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "facts-bad changed the database"; fi
+printf 'resource_id,observed_at\n%s/nope,2026-11-01T00:00:00Z\n' "$S" >"$work/facts-unknown.csv"
+run facts-unknown 65 tl import-facts "$work/facts-unknown.csv"
+err_has facts-unknown "facts-unknown.csv:2: no lineage of"
+
+finish

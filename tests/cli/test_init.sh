@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# test_init.sh - schema migrations: applied once, idempotent, commented,
+# append-only transitions, the read-only role, and a too-new schema refused.
+. "$(dirname "$0")/lib.sh"
+
+run no-schema 78 tl lineage srv/db
+err_has no-schema "has no tierledger schema"
+run init-first 0 tl init
+err_has init-first "1 migration applied, views updated"
+run init-again 0 tl init
+err_has init-again "(0 migrations applied)"
+same one-version "$(sql 'SELECT count(*) FROM schema_version')" 1
+same views-hash-recorded "$(sql 'SELECT count(*) FROM schema_views')" 1
+
+# COMMENT ON every table and view of ours
+same all-commented "$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL")" 0
+
+run import 0 tl import "$data/fleet.csv"
+# transitions are append-only
+run no-update 1 psql -X -q -v ON_ERROR_STOP=1 -c "UPDATE transitions SET state = 'Failed'"
+err_has no-update "append-only"
+run no-delete 1 psql -X -q -v ON_ERROR_STOP=1 -c "DELETE FROM transitions"
+run no-truncate 1 psql -X -q -v ON_ERROR_STOP=1 -c "TRUNCATE transitions CASCADE"
+same still-34 "$(sql 'SELECT count(*) FROM transitions')" 34
+
+# the read-only role reads the audit view and cannot write
+run reader-reads 0 psql -X -A -t -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_reader; SELECT count(*) FROM transition_history"
+out_has reader-reads "34"
+run reader-cannot-write 1 psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_reader; INSERT INTO databases (resource_id, subscription_id, resource_group, server_name, database_name, created_at) VALUES ('x','s','g','v','d', now())"
+err_has reader-cannot-write "permission denied"
+
+# a schema newer than the binary is refused by every command, init included
+sql "INSERT INTO schema_version (version, name) VALUES (9999, '9999_future.sql')"
+run newer-lineage 78 tl lineage sql-prod-weu/salesdb
+err_has newer-lineage "newer than this binary knows"
+run newer-init 78 tl init
+err_has newer-init "newer than this binary knows"
+sql "DELETE FROM schema_version WHERE version = 9999"
+
+# PostgreSQL unreachable: exit 69, one line naming it
+run unreachable 69 tl init --db "host=/nonexistent-socket-dir"
+err_has unreachable "postgresql: cannot connect"
+# a password in argv is refused before connecting
+run password-in-argv 64 tl init --db "host=/tmp password=hunter2"
+if grep -q hunter2 "$work/err"; then bad "password echoed in the error"; else ok; fi
+
+finish

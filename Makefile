@@ -77,10 +77,10 @@ test-model: $(TEST_MODEL_BIN)
 
 # ---- demo ----------------------------------------------------------------
 demo: deps bin/tierledger
-	@tests/demo run
+	@tests/demo.sh run
 
 demo-stop:
-	@tests/demo stop
+	@tests/demo.sh stop
 
 # ---- housekeeping --------------------------------------------------------
 format:

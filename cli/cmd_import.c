@@ -31,6 +31,7 @@ typedef struct {
     long long db_id;            /* recorded lineage; 0 for new */
     bool insert;                /* to be written */
     bool superseded;            /* a later row of the file replaced it */
+    size_t creation;            /* index of its lineage's creation entry (merged set) */
 } Entry;
 
 typedef struct {
@@ -130,7 +131,8 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
 
 /* ---- loading what is recorded ---------------------------------------------- */
 
-/* A text[] literal {"a","b"} of the distinct keys. Returns malloc'd text. */
+/* A text[] literal {"a","b"} of the distinct keys of file (sorted by key).
+ * Returns malloc'd text for the caller to free. */
 static char *keys_array(const Entries *file)
 {
     size_t size = 3;
@@ -141,10 +143,7 @@ static char *keys_array(const Entries *file)
         return NULL;
     *p++ = '{';
     for (size_t i = 0; i < file->n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(file->v[j].key, file->v[i].key) == 0;
-        if (seen)
+        if (i > 0 && strcmp(file->v[i - 1].key, file->v[i].key) == 0)
             continue;
         if (p > out + 1)
             *p++ = ',';
@@ -204,10 +203,9 @@ static TlResult load_recorded(PGconn *conn, const Entries *file, Entries *out, P
 
 static bool same_transition(const Entry *a, const Entry *b)
 {
-    return strcmp(a->key, b->key) == 0 && a->t.started_at == b->t.started_at &&
-           is_creation(&a->t) == is_creation(&b->t) &&
-           (is_creation(&a->t) || objective_equal(a->t.from_objective, b->t.from_objective)) &&
-           (is_creation(&a->t) || objective_equal(a->t.to_objective, b->t.to_objective));
+    return a->t.started_at == b->t.started_at && is_creation(&a->t) == is_creation(&b->t) &&
+           (is_creation(&a->t) || (objective_equal(a->t.from_objective, b->t.from_objective) &&
+                                   objective_equal(a->t.to_objective, b->t.to_objective)));
 }
 
 static bool same_text(const char *a, const char *b)
@@ -215,11 +213,12 @@ static bool same_text(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Merge one file row into the working set. */
-static TlResult merge_row(Entries *all, Entry *row, const char *file, size_t *already, TlError *err)
+/* Merge one file row into its resource's group all->v[first..]. */
+static TlResult merge_row(Entries *all, size_t first, Entry *row, const char *file,
+                          size_t *already, TlError *err)
 {
     char a[TL_TIME_TEXT_MAX];
-    for (size_t i = 0; i < all->n; i++) {
+    for (size_t i = first; i < all->n; i++) {
         Entry *old = &all->v[i];
         if (old->superseded || !same_transition(old, row))
             continue;
@@ -267,42 +266,40 @@ static TlResult merge_row(Entries *all, Entry *row, const char *file, size_t *al
     return entries_push(all, row, err);
 }
 
-/* Stable order for the model: the creation first, then by start. */
-static int entry_order(const Entry *a, const Entry *b)
+/* Time order within a resource: by start, a creation before a change at the
+ * same instant, then by position (stable). */
+static const Entry *order_base;
+static int cmp_time(const void *pa, const void *pb)
 {
+    const Entry *a = &order_base[*(const size_t *)pa], *b = &order_base[*(const size_t *)pb];
+    if (a->t.started_at != b->t.started_at)
+        return a->t.started_at < b->t.started_at ? -1 : 1;
     if (is_creation(&a->t) != is_creation(&b->t))
         return is_creation(&a->t) ? -1 : 1;
-    return (a->t.started_at > b->t.started_at) - (a->t.started_at < b->t.started_at);
+    return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
 }
 
-/* Validate the lineage whose creation is `creation` within key group
- * [first, last) of all (sorted by key). */
-static TlResult validate_lineage(Entry **members, size_t n, const char *file, TlError *err)
+/* Validate one lineage: members[0] is its creation, the rest in time order. */
+static TlResult validate_lineage(const Entry *v, const size_t *members, size_t n, const char *file,
+                                 TlError *err)
 {
-    for (size_t i = 1; i < n; i++) { /* stable insertion sort */
-        Entry *key = members[i];
-        size_t j = i;
-        for (; j > 0 && entry_order(members[j - 1], key) > 0; j--)
-            members[j] = members[j - 1];
-        members[j] = key;
-    }
     TlTransition *tr = malloc(n * sizeof *tr);
     if (!tr)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
-        tr[i] = members[i]->t;
+        tr[i] = v[members[i]].t;
     size_t bad = 0;
     TlError why;
     TlResult rc = history_validate(tr, n, &bad, &why);
     free(tr);
     if (rc == TL_OK)
         return TL_OK;
-    const Entry *e = members[bad];
+    const Entry *e = &v[members[bad]];
     if (e->line > 0)
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s", file, e->line, why.msg);
     int line = 0;
     for (size_t i = 0; i < n && !line; i++)
-        line = members[i]->line;
+        line = v[members[i]].line;
     char a[TL_TIME_TEXT_MAX];
     return tl_error_set(err, TL_ERR_DATA,
                         "%s:%d: with this file the recorded transition of %s at %s is "
@@ -310,58 +307,55 @@ static TlResult validate_lineage(Entry **members, size_t n, const char *file, Tl
                         file, line, e->resource_id, tl_time_format(e->t.started_at, a), why.msg);
 }
 
-/* Assign every transition of one resource to its lineage (the latest
- * creation at or before its start, L7) and validate each lineage. */
-static TlResult validate_resource(Entry *v, size_t n, const char *file, TlError *err)
+/* One resource's entries v[0..n) (index base in the whole array): assign
+ * each transition to its lineage, the latest creation at or before its
+ * start (L7), refuse a new creation that would split a recorded lineage,
+ * and validate each lineage (L11). Sets `creation` on every live entry. */
+static TlResult validate_resource(Entry *v, size_t n, size_t base, const char *file, TlError *err)
 {
-    char a[TL_TIME_TEXT_MAX];
-    Entry **members = malloc(n * sizeof *members);
-    if (!members)
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    size_t *order = malloc((n ? n : 1) * sizeof *order), live = 0;
+    if (!order)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].superseded)
+            order[live++] = i;
+    order_base = v;
+    if (live)
+        qsort(order, live, sizeof *order, cmp_time);
     TlResult rc = TL_OK;
-    for (size_t c = 0; c < n && !rc; c++) {
-        if (v[c].superseded || !is_creation(&v[c].t))
-            continue;
-        size_t m = 0;
-        members[m++] = &v[c];
-        for (size_t i = 0; i < n; i++) {
-            if (v[i].superseded || is_creation(&v[i].t) || v[i].t.started_at < v[c].t.started_at)
-                continue;
-            bool later_creation = false; /* belongs to a newer lineage? */
-            for (size_t k = 0; k < n && !later_creation; k++)
-                later_creation = !v[k].superseded && is_creation(&v[k].t) &&
-                                 v[k].t.started_at > v[c].t.started_at &&
-                                 v[k].t.started_at <= v[i].t.started_at;
-            if (later_creation)
-                continue;
-            if (v[i].db_id && v[i].db_id != v[c].db_id) {
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: a creation at %s would split the recorded history of "
-                                  "%s (a transition at %s is recorded in an older lineage)",
-                                  file, v[c].line, tl_time_format(v[c].t.started_at, a),
-                                  v[c].resource_id, tl_time_format(v[i].t.started_at, a));
-                break;
+    size_t lineage_start = 0, creation = SIZE_MAX;
+    for (size_t k = 0; k <= live && !rc; k++) {
+        Entry *e = k < live ? &v[order[k]] : NULL;
+        if (!e || is_creation(&e->t)) {
+            if (creation != SIZE_MAX)
+                rc = validate_lineage(v, order + lineage_start, k - lineage_start, file, err);
+            if (e) {
+                creation = order[k];
+                lineage_start = k;
+                e->creation = base + creation;
             }
-            if (!v[i].db_id && v[c].db_id)
-                v[i].db_id = v[c].db_id;
-            members[m++] = &v[i];
-        }
-        if (!rc)
-            rc = validate_lineage(members, m, file, err);
-    }
-    /* transitions before every creation of the resource */
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (v[i].superseded || is_creation(&v[i].t))
             continue;
-        bool has = false;
-        for (size_t c = 0; c < n && !has; c++)
-            has = !v[c].superseded && is_creation(&v[c].t) && v[c].t.started_at <= v[i].t.started_at;
-        if (!has)
+        }
+        if (creation == SIZE_MAX) {
             rc = tl_error_set(err, TL_ERR_DATA,
                               "%s:%d: transition at %s comes before the creation row of %s", file,
-                              v[i].line, tl_time_format(v[i].t.started_at, a), v[i].resource_id);
+                              e->line, tl_time_format(e->t.started_at, a), e->resource_id);
+            break;
+        }
+        const Entry *c = &v[creation];
+        if (e->db_id && e->db_id != c->db_id) {
+            rc = tl_error_set(err, TL_ERR_DATA,
+                              "%s:%d: a creation at %s would split the recorded history of %s (a "
+                              "transition at %s is recorded in an older lineage)",
+                              file, c->line, tl_time_format(c->t.started_at, a), c->resource_id,
+                              tl_time_format(e->t.started_at, b));
+            break;
+        }
+        e->db_id = c->db_id;
+        e->creation = base + creation;
     }
-    free(members);
+    free(order);
     return rc;
 }
 
@@ -371,10 +365,7 @@ static int cmp_key(const void *pa, const void *pb)
     int c = strcmp(a->key, b->key);
     if (c)
         return c;
-    /* recorded before file rows, file rows in file order */
-    if ((a->line == 0) != (b->line == 0))
-        return a->line == 0 ? -1 : 1;
-    return (a->line > b->line) - (a->line < b->line);
+    return (a->line > b->line) - (a->line < b->line); /* file rows in file order */
 }
 
 /* ---- writing ------------------------------------------------------------------ */
@@ -409,23 +400,13 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
         pg_get_int64(res, 0, 0, &e->db_id);
         PQclear(res);
         (*new_databases)++;
-        for (size_t j = 0; j < all->n; j++) /* its transitions, by lineage */
-            if (!all->v[j].db_id && strcmp(all->v[j].key, e->key) == 0 &&
-                all->v[j].t.started_at >= e->t.started_at) {
-                bool newer = false;
-                for (size_t k = 0; k < all->n && !newer; k++)
-                    newer = is_creation(&all->v[k].t) && !all->v[k].superseded &&
-                            strcmp(all->v[k].key, e->key) == 0 &&
-                            all->v[k].t.started_at > e->t.started_at &&
-                            all->v[k].t.started_at <= all->v[j].t.started_at;
-                if (!newer)
-                    all->v[j].db_id = e->db_id;
-            }
     }
     for (size_t i = 0; i < all->n && !rc; i++) {
         Entry *e = &all->v[i];
         if (!e->insert)
             continue;
+        if (!e->db_id)
+            e->db_id = all->v[e->creation].db_id;
         char id[32], started[TL_TIME_TEXT_MAX], ended[TL_TIME_TEXT_MAX], record[600];
         snprintf(id, sizeof id, "%lld", e->db_id);
         snprintf(record, sizeof record, "%s:%d", source_name, e->line);
@@ -440,6 +421,29 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
                                 record};
         rc = pg_query(conn, "insert transition", sql_tr, 9, params, NULL, err);
         *written += rc == TL_OK;
+    }
+    return rc;
+}
+
+/* Merge the file rows (sorted by key, then line) with the recorded
+ * transitions (sorted by key) into `all`, one resource at a time, and
+ * validate each resource as soon as it is complete. */
+static TlResult merge_all(Entries *file, Entries *rec, Entries *all, const char *name,
+                          size_t *already, TlError *err)
+{
+    TlResult rc = TL_OK;
+    size_t f = 0, r = 0;
+    while (!rc && (f < file->n || r < rec->n)) {
+        const char *key = f < file->n && (r >= rec->n || strcmp(file->v[f].key, rec->v[r].key) <= 0)
+                              ? file->v[f].key
+                              : rec->v[r].key;
+        size_t first = all->n;
+        for (; !rc && r < rec->n && strcmp(rec->v[r].key, key) == 0; r++)
+            rc = entries_push(all, &rec->v[r], err);
+        for (; !rc && f < file->n && strcmp(file->v[f].key, key) == 0; f++)
+            rc = merge_row(all, first, &file->v[f], name, already, err);
+        if (!rc)
+            rc = validate_resource(&all->v[first], all->n - first, first, name, err);
     }
     return rc;
 }
@@ -462,7 +466,7 @@ static TlResult run_import(CliContext *ctx, TlError *err)
     const char *path = ctx->args[0];
     const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
     CsvTable *tab = NULL;
-    Entries file = {0}, all = {0};
+    Entries file = {0}, rec = {0}, all = {0};
     PGconn *conn = NULL;
     PGresult *recorded = NULL;
     size_t already = 0, written = 0, new_databases = 0;
@@ -496,17 +500,13 @@ static TlResult run_import(CliContext *ctx, TlError *err)
     if (!rc)
         rc = pg_lock_writers(conn, err);
     if (!rc && file.n)
-        rc = load_recorded(conn, &file, &all, &recorded, err);
-    for (size_t i = 0; i < file.n && !rc; i++)
-        rc = merge_row(&all, &file.v[i], name, &already, err);
-    if (!rc)
-        qsort(all.v, all.n, sizeof *all.v, cmp_key);
-    for (size_t first = 0; first < all.n && !rc;) {
-        size_t last = first;
-        while (last < all.n && strcmp(all.v[last].key, all.v[first].key) == 0)
-            last++;
-        rc = validate_resource(&all.v[first], last - first, name, err);
-        first = last;
+        qsort(file.v, file.n, sizeof *file.v, cmp_key);
+    if (!rc && file.n)
+        rc = load_recorded(conn, &file, &rec, &recorded, err);
+    if (!rc) {
+        if (rec.n)
+            qsort(rec.v, rec.n, sizeof *rec.v, cmp_key);
+        rc = merge_all(&file, &rec, &all, name, &already, err);
     }
     if (!rc && cli_opt(ctx, "dry-run")) {
         for (size_t i = 0; i < all.n; i++)
@@ -532,6 +532,7 @@ out:
     PQclear(recorded);
     pg_close(conn);
     free(file.v);
+    free(rec.v);
     free(all.v);
     csvfile_free(tab);
     return rc;

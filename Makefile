@@ -26,7 +26,7 @@ REL := build/release
 TST := build/test
 
 DEPS_FOR := $(if $(filter test demo,$(MAKECMDGOALS)),test,build)
-.PHONY: all deps test test-model test-cli demo demo-stop clean format format-check coverage
+.PHONY: all deps bench test test-model test-cli demo demo-stop clean format format-check coverage
 all: deps bin/tierledger
 
 deps:
@@ -74,6 +74,14 @@ test: deps $(TST)/tierledger $(TEST_MODEL_BIN) bin/tierledger
 
 test-model: $(TEST_MODEL_BIN)
 	@tests/run-all --model-only $(TST)/tierledger $(TEST_MODEL_BIN)
+
+# ---- benchmarks (figures, never pass/fail) --------------------------------
+$(REL)/bench/bench_model: $(REL)/bench/bench_model.o $(MODEL_SRC:%.c=$(REL)/%.o)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
+bench: deps bin/tierledger $(REL)/bench/bench_model
+	@echo "== model: lineage and check evaluation"; $(REL)/bench/bench_model
+	@echo "== import and lookups on a private cluster"; bench/bench_import.sh 10000 10
 
 # ---- demo ----------------------------------------------------------------
 demo: deps bin/tierledger

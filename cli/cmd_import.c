@@ -129,36 +129,62 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     return TL_OK;
 }
 
-/* ---- loading what is recorded ---------------------------------------------- */
+/* ---- array literals for set-based statements ------------------------------ */
 
-/* A text[] literal {"a","b"} of the distinct keys of file (sorted by key).
- * Returns malloc'd text for the caller to free. */
-static char *keys_array(const Entries *file)
+#define INSERT_BATCH 5000 /* rows per INSERT ... SELECT FROM unnest(...) */
+
+/* A PostgreSQL array literal built element by element: {"a",NULL,"b"}. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} ArrayText;
+
+static void array_put(ArrayText *a, const char *text, size_t n)
 {
-    size_t size = 3;
-    for (size_t i = 0; i < file->n; i++)
-        size += 2 * strlen(file->v[i].key) + 3;
-    char *out = malloc(size), *p = out;
-    if (!out)
-        return NULL;
-    *p++ = '{';
-    for (size_t i = 0; i < file->n; i++) {
-        if (i > 0 && strcmp(file->v[i - 1].key, file->v[i].key) == 0)
-            continue;
-        if (p > out + 1)
-            *p++ = ',';
-        *p++ = '"';
-        for (const char *s = file->v[i].key; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                *p++ = '\\';
-            *p++ = *s;
+    if (a->failed)
+        return;
+    if (a->len + n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4096;
+        while (cap < a->len + n + 2)
+            cap *= 2;
+        char *grown = realloc(a->buf, cap);
+        if (!grown) {
+            a->failed = true;
+            return;
         }
-        *p++ = '"';
+        a->buf = grown;
+        a->cap = cap;
     }
-    *p++ = '}';
-    *p = '\0';
-    return out;
+    memcpy(a->buf + a->len, text, n);
+    a->len += n;
 }
+
+static void array_add(ArrayText *a, const char *value)
+{
+    array_put(a, a->len == 0 ? "{" : ",", 1);
+    if (!value) {
+        array_put(a, "NULL", 4);
+        return;
+    }
+    array_put(a, "\"", 1);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            array_put(a, "\\", 1);
+        array_put(a, p, 1);
+    }
+    array_put(a, "\"", 1);
+}
+
+/* The finished literal, or NULL when memory ran out. */
+static const char *array_finish(ArrayText *a)
+{
+    array_put(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
+    array_put(a, "", 1); /* NUL */
+    return a->failed ? NULL : a->buf;
+}
+
+/* ---- loading what is recorded ---------------------------------------------- */
 
 static TlResult load_recorded(PGconn *conn, const Entries *file, Entries *out, PGresult **keep,
                               TlError *err)
@@ -171,12 +197,14 @@ static TlResult load_recorded(PGconn *conn, const Entries *file, Entries *out, P
         "  FROM databases d JOIN current_transitions t ON t.database_id = d.id"
         " WHERE d.resource_key = ANY($1::text[])"
         " ORDER BY d.resource_key, t.started_at, t.id";
-    char *keys = keys_array(file);
-    if (!keys)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    const char *params[] = {keys};
-    TlResult rc = pg_query(conn, "load recorded transitions", sql, 1, params, keep, err);
-    free(keys);
+    ArrayText keys = {0};
+    for (size_t i = 0; i < file->n; i++) /* distinct: file is sorted by key */
+        if (i == 0 || strcmp(file->v[i - 1].key, file->v[i].key) != 0)
+            array_add(&keys, file->v[i].key);
+    const char *params[] = {array_finish(&keys)};
+    TlResult rc = params[0] ? pg_query(conn, "load recorded transitions", sql, 1, params, keep, err)
+                            : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    free(keys.buf);
     if (rc)
         return rc;
     PGresult *res = *keep;
@@ -370,6 +398,7 @@ static int cmp_key(const void *pa, const void *pb)
 
 /* ---- writing ------------------------------------------------------------------ */
 
+
 static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, size_t *written,
                            size_t *new_databases, TlError *err)
 {
@@ -377,11 +406,14 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
         "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name,"
         "                       database_name, created_at)"
         " VALUES ($1, $2, $3, $4, $5, $6::timestamptz) RETURNING id";
+    /* one row per array element; arrays as text literals, NULL for absent */
     static const char sql_tr[] =
         "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective,"
-        "                         to_objective, operation_id, initiated_by, source, source_record_id)"
-        " VALUES ($1::bigint, $2::timestamptz, $3::timestamptz, $4, nullif($5, ''), $6, $7, $8,"
-        "         'import', $9)";
+        "                         to_objective, operation_id, initiated_by, source_record_id,"
+        "                         source)"
+        " SELECT *, 'import' FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[],"
+        "                                $4::text[], $5::text[], $6::text[], $7::text[],"
+        "                                $8::text[], $9::text[])";
     TlResult rc = TL_OK;
     /* new lineages first: their creation rows give the database ids */
     for (size_t i = 0; i < all->n && !rc; i++) {
@@ -401,26 +433,47 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
         PQclear(res);
         (*new_databases)++;
     }
-    for (size_t i = 0; i < all->n && !rc; i++) {
-        Entry *e = &all->v[i];
-        if (!e->insert)
-            continue;
-        if (!e->db_id)
-            e->db_id = all->v[e->creation].db_id;
-        char id[32], started[TL_TIME_TEXT_MAX], ended[TL_TIME_TEXT_MAX], record[600];
-        snprintf(id, sizeof id, "%lld", e->db_id);
-        snprintf(record, sizeof record, "%s:%d", source_name, e->line);
-        const char *params[] = {id,
-                                tl_time_format(e->t.started_at, started),
-                                e->t.ended_at == TL_TIME_NONE ? NULL : tl_time_format(e->t.ended_at, ended),
-                                op_state_str(e->t.state),
-                                e->t.from_objective,
-                                e->t.to_objective,
-                                e->t.operation_id,
-                                e->t.initiated_by,
-                                record};
-        rc = pg_query(conn, "insert transition", sql_tr, 9, params, NULL, err);
-        *written += rc == TL_OK;
+    /* the transitions, in batches of one statement each */
+    for (size_t i = 0; i < all->n && !rc;) {
+        ArrayText col[9] = {{0}};
+        size_t rows = 0;
+        for (; i < all->n && rows < INSERT_BATCH; i++) {
+            Entry *e = &all->v[i];
+            if (!e->insert)
+                continue;
+            if (!e->db_id)
+                e->db_id = all->v[e->creation].db_id;
+            char id[32], started[TL_TIME_TEXT_MAX], ended[TL_TIME_TEXT_MAX], record[600];
+            snprintf(id, sizeof id, "%lld", e->db_id);
+            snprintf(record, sizeof record, "%s:%d", source_name, e->line);
+            const char *values[9] = {
+                id,
+                tl_time_format(e->t.started_at, started),
+                e->t.ended_at == TL_TIME_NONE ? NULL : tl_time_format(e->t.ended_at, ended),
+                op_state_str(e->t.state),
+                e->t.from_objective[0] ? e->t.from_objective : NULL,
+                e->t.to_objective,
+                e->t.operation_id,
+                e->t.initiated_by,
+                record};
+            for (int c = 0; c < 9; c++)
+                array_add(&col[c], values[c]);
+            rows++;
+        }
+        const char *params[9];
+        bool failed = false;
+        for (int c = 0; c < 9; c++) {
+            params[c] = array_finish(&col[c]);
+            failed = failed || !params[c];
+        }
+        if (failed)
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        else if (rows)
+            rc = pg_query(conn, "insert transitions", sql_tr, 9, params, NULL, err);
+        if (!rc)
+            *written += rows;
+        for (int c = 0; c < 9; c++)
+            free(col[c].buf);
     }
     return rc;
 }

@@ -91,13 +91,6 @@ static TlArchitecture arch_of(const char *objective)
     return obj.arch;
 }
 
-static TlEdition edition_of(const char *objective)
-{
-    TlObjective obj;
-    objective_parse(objective, NULL, &obj);
-    return obj.edition;
-}
-
 TlKind kind_of(const char *from_objective, const char *to_objective)
 {
     if (!from_objective || !from_objective[0])
@@ -161,51 +154,83 @@ const char *objective_at(const TlTransition *tr, size_t n, TlTime t)
     return objective;
 }
 
-TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError *err)
+/* Succeeded transitions ordered by effective end (then index): a sweep over
+ * them gives the objective in effect at each start in O(n log n). */
+typedef struct {
+    TlTime end;
+    size_t index;
+} EndMark;
+
+static int cmp_end(const void *pa, const void *pb)
+{
+    const EndMark *a = pa, *b = pb;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The rules for one row; in_effect is the objective in effect at its start. */
+static TlResult validate_row(const TlTransition *tr, size_t i, const char *in_effect, TlError *err)
 {
     char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
-    for (size_t i = 0; i < n; i++) {
-        const TlTransition *t = &tr[i];
-        *bad = i;
-        if (!t->to_objective || !t->to_objective[0])
-            return tl_error_set(err, TL_ERR_DATA, "to_objective is empty");
-        if (i == 0 && !is_creation(t))
-            return tl_error_set(err, TL_ERR_DATA,
-                                "transition at %s comes before the database's creation row",
-                                tl_time_format(t->started_at, a));
-        if (i > 0 && is_creation(t))
-            return tl_error_set(err, TL_ERR_DATA, "a second creation row in one lineage");
-        if (op_state_terminal(t->state)) {
-            if (t->ended_at == TL_TIME_NONE && !is_creation(t))
-                return tl_error_set(err, TL_ERR_DATA, "state %s needs an ended_at",
-                                    op_state_str(t->state));
-        } else if (t->ended_at != TL_TIME_NONE) {
-            return tl_error_set(err, TL_ERR_DATA, "state %s must have an empty ended_at",
-                                op_state_str(t->state));
-        }
-        if (t->ended_at != TL_TIME_NONE && t->ended_at < t->started_at)
-            return tl_error_set(err, TL_ERR_DATA, "ended_at %s is before started_at %s",
-                                tl_time_format(t->ended_at, a), tl_time_format(t->started_at, b));
-        if (is_creation(t)) {
-            if (t->state != TL_OP_SUCCEEDED)
-                return tl_error_set(err, TL_ERR_DATA,
-                                    "a creation row must have state Succeeded, not %s",
-                                    op_state_str(t->state));
-            continue;
-        }
-        if (t->started_at < tr[0].started_at)
-            return tl_error_set(err, TL_ERR_DATA,
-                                "transition at %s comes before the database's creation at %s",
-                                tl_time_format(t->started_at, a),
-                                tl_time_format(tr[0].started_at, b));
-        const char *in_effect = objective_at(tr, n, t->started_at);
-        if (!in_effect || !objective_equal(in_effect, t->from_objective))
-            return tl_error_set(err, TL_ERR_DATA,
-                                "from_objective '%s' is not the objective in effect at %s ('%s')",
-                                t->from_objective, tl_time_format(t->started_at, a),
-                                in_effect ? in_effect : "none");
-    }
+    const TlTransition *t = &tr[i];
+    if (!t->to_objective || !t->to_objective[0])
+        return tl_error_set(err, TL_ERR_DATA, "to_objective is empty");
+    if (i == 0 && !is_creation(t))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "transition at %s comes before the database's creation row",
+                            tl_time_format(t->started_at, a));
+    if (i > 0 && is_creation(t))
+        return tl_error_set(err, TL_ERR_DATA, "a second creation row in one lineage");
+    if (op_state_terminal(t->state) && t->ended_at == TL_TIME_NONE && !is_creation(t))
+        return tl_error_set(err, TL_ERR_DATA, "state %s needs an ended_at", op_state_str(t->state));
+    if (!op_state_terminal(t->state) && t->ended_at != TL_TIME_NONE)
+        return tl_error_set(err, TL_ERR_DATA, "state %s must have an empty ended_at",
+                            op_state_str(t->state));
+    if (t->ended_at != TL_TIME_NONE && t->ended_at < t->started_at)
+        return tl_error_set(err, TL_ERR_DATA, "ended_at %s is before started_at %s",
+                            tl_time_format(t->ended_at, a), tl_time_format(t->started_at, b));
+    if (is_creation(t))
+        return t->state == TL_OP_SUCCEEDED
+                   ? TL_OK
+                   : tl_error_set(err, TL_ERR_DATA,
+                                  "a creation row must have state Succeeded, not %s",
+                                  op_state_str(t->state));
+    if (t->started_at < tr[0].started_at)
+        return tl_error_set(err, TL_ERR_DATA,
+                            "transition at %s comes before the database's creation at %s",
+                            tl_time_format(t->started_at, a), tl_time_format(tr[0].started_at, b));
+    if (!in_effect || !objective_equal(in_effect, t->from_objective))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "from_objective '%s' is not the objective in effect at %s ('%s')",
+                            t->from_objective, tl_time_format(t->started_at, a),
+                            in_effect ? in_effect : "none");
     return TL_OK;
+}
+
+TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError *err)
+{
+    /* L11 by a sweep: succeeded transitions ordered by effective end; the
+     * last one ending by a start is the objective in effect there. */
+    EndMark *ends = malloc((n ? n : 1) * sizeof *ends);
+    if (!ends)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    size_t n_ends = 0, next_end = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tr[i].state == TL_OP_SUCCEEDED && effective_end(&tr[i]) != TL_TIME_NONE)
+            ends[n_ends++] = (EndMark){effective_end(&tr[i]), i};
+    if (n_ends > 1)
+        qsort(ends, n_ends, sizeof *ends, cmp_end);
+    const char *in_effect = NULL;
+    TlResult rc = TL_OK;
+    for (size_t i = 0; i < n && rc == TL_OK; i++) {
+        while (next_end < n_ends && ends[next_end].end <= tr[i].started_at)
+            in_effect = tr[ends[next_end++].index].to_objective;
+        *bad = i;
+        rc = validate_row(tr, i, in_effect, err);
+    }
+    free(ends);
+    return rc;
 }
 
 /* ---- evaluation ------------------------------------------------------- */
@@ -228,11 +253,26 @@ static int cmp_event(const void *pa, const void *pb)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
-static bool starts_segment(TlReading reading, const char *from, const char *to)
+/* Each transition's objectives, parsed once per evaluation. */
+typedef struct {
+    TlArchitecture from_arch, to_arch;
+    TlEdition from_edition, to_edition;
+} Parsed;
+
+static TlKind parsed_kind(const TlTransition *t, const Parsed *p)
 {
-    if (arch_of(from) != arch_of(to))
+    if (is_creation(t))
+        return TL_KIND_CREATION;
+    if (p->from_arch == p->to_arch)
+        return TL_KIND_TIER_CHANGE;
+    return p->to_arch == TL_ARCH_HYPERSCALE ? TL_KIND_CONVERSION : TL_KIND_REVERSE_MIGRATION;
+}
+
+static bool starts_segment(TlReading reading, const Parsed *p)
+{
+    if (p->from_arch != p->to_arch)
         return true;
-    return reading == TL_READING_STRICT && edition_of(from) != edition_of(to);
+    return reading == TL_READING_STRICT && p->from_edition != p->to_edition;
 }
 
 static TlResult add_objective(TlSegment *seg, const char *objective)
@@ -326,8 +366,18 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         return tl_error_set(err, TL_ERR_DATA, "the database did not exist yet at that instant");
 
     events = malloc(2 * n * sizeof *events);
-    if (!events)
+    Parsed *parsed = malloc(n * sizeof *parsed);
+    if (!events || !parsed) {
+        free(events);
+        free(parsed);
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        TlObjective from, to;
+        objective_parse(tr[i].from_objective, NULL, &from);
+        objective_parse(tr[i].to_objective, NULL, &to);
+        parsed[i] = (Parsed){from.arch, to.arch, from.edition, to.edition};
+    }
     for (size_t i = 1; i < n; i++) {
         const TlTransition *t = &tr[i];
         if (t->started_at > as_of) /* L11: not yet happened */
@@ -335,15 +385,15 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         bool done = t->ended_at != TL_TIME_NONE && t->ended_at <= as_of;
         if (!done)
             out->in_progress = i;
-        if (kind_of(t->from_objective, t->to_objective) == TL_KIND_REVERSE_MIGRATION)
+        if (parsed_kind(t, &parsed[i]) == TL_KIND_REVERSE_MIGRATION)
             events[n_events++] = (Event){t->started_at, EV_START, i};
         if (done && t->state == TL_OP_SUCCEEDED)
             events[n_events++] = (Event){t->ended_at, EV_CUTOVER, i};
     }
     qsort(events, n_events, sizeof *events, cmp_event);
 
-    out->created_in_hyperscale = arch_of(tr[0].to_objective) == TL_ARCH_HYPERSCALE;
-    rc = push_segment(out, arch_of(tr[0].to_objective), tr[0].started_at, 0, tr[0].to_objective);
+    out->created_in_hyperscale = parsed[0].to_arch == TL_ARCH_HYPERSCALE;
+    rc = push_segment(out, parsed[0].to_arch, tr[0].started_at, 0, tr[0].to_objective);
     for (size_t e = 0; rc == TL_OK && e < n_events; e++) {
         const Event *ev = &events[e];
         const TlTransition *t = &tr[ev->index];
@@ -353,20 +403,21 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
                 lose(&out->segments[cur - 1], ev->at, ev->index, "L3");
             continue;
         }
-        if (!starts_segment(reading, t->from_objective, t->to_objective)) {
+        if (!starts_segment(reading, &parsed[ev->index])) {
             rc = add_objective(&out->segments[cur], t->to_objective);
             continue;
         }
-        TlKind kind = kind_of(t->from_objective, t->to_objective);
+        TlKind kind = parsed_kind(t, &parsed[ev->index]);
         if (kind == TL_KIND_CONVERSION)
             out->last_conversion_cutover = ev->at;
         out->segments[cur].end = ev->at;
-        rc = push_segment(out, arch_of(t->to_objective), ev->at, ev->index, t->to_objective);
+        rc = push_segment(out, parsed[ev->index].to_arch, ev->at, ev->index, t->to_objective);
         if (rc == TL_OK && cur >= 1) /* L4 (L2): out of the current/previous pair */
             lose(&out->segments[cur - 1], ev->at, ev->index,
                  kind == TL_KIND_CONVERSION ? "L4" : "L2");
     }
     free(events);
+    free(parsed);
     if (rc != TL_OK) {
         lineage_cleanup(out);
         return tl_error_set(err, rc, "out of memory");

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# bench_import.sh [N_DATABASES] [CHANGES_PER_DB] - figures for import and
+# lookups on a private cluster: rows/s for a first import, the time of a
+# re-import that adds nothing, and lineage/check latency on the loaded set.
+set -eu
+cd "$(dirname "$0")/.."
+n=${1:-10000} k=${2:-10}
+. tests/pgcluster.sh
+dir=$(mktemp -d /tmp/tierledger-bench.XXXXXX); chmod 755 "$dir"
+trap 'pg_cluster_stop "$dir"; rm -rf "$dir"' EXIT
+pg_cluster_start "$dir" >/dev/null
+tl=$PWD/bin/tierledger
+bench/gen-fleet.sh "$n" "$k" >"$dir/fleet.csv"
+rows=$(($(wc -l <"$dir/fleet.csv") - 1))
+"$tl" init 2>/dev/null
+secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+t1=$(secs "$tl" import "$dir/fleet.csv")
+t2=$(secs "$tl" import "$dir/fleet.csv")
+t3=$(secs "$tl" lineage srv-7/db-7 --format json)
+t4=$(secs "$tl" check srv-7/db-7 --to HS_Gen5_4)
+printf 'import of %d rows (%d databases x %d changes + creation)\n' "$rows" "$n" "$k"
+printf '  first import:   %6.2f s  (%.0f rows/s)\n' "$t1" "$(echo "$rows / $t1" | bc -l)"
+printf '  re-import:      %6.2f s  (adds nothing)\n' "$t2"
+printf '  lineage (json): %6.3f s  (one database, %d recorded in all)\n' "$t3" "$n"
+printf '  check:          %6.3f s\n' "$t4"
+printf '  transitions stored: %s\n' "$(psql -X -A -t -c 'SELECT count(*) FROM transitions')"

@@ -92,10 +92,10 @@ demo-stop:
 
 # ---- housekeeping --------------------------------------------------------
 format:
-	clang-format -i model/*.[ch] reports/*.[ch] cli/*.[ch] tests/model/*.[ch]
+	clang-format -i model/*.[ch] reports/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
 
 format-check:
-	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] cli/*.[ch] tests/model/*.[ch]
+	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
 
 coverage:
 	$(MAKE) clean-test && $(MAKE) test SANITIZE="--coverage -fno-omit-frame-pointer"

@@ -25,11 +25,16 @@ int main(void)
         TlTransition *tr = calloc(n, sizeof *tr);
         if (!tr)
             return 1;
-        tr[0] = (TlTransition){.started_at = 0, .ended_at = 0, .state = TL_OP_SUCCEEDED,
-                               .from_objective = "", .to_objective = "GP_Gen5_4"};
+        tr[0] = (TlTransition){.started_at = 0,
+                               .ended_at = 0,
+                               .state = TL_OP_SUCCEEDED,
+                               .from_objective = "",
+                               .to_objective = "GP_Gen5_4"};
         for (size_t i = 1; i < n; i++)
-            tr[i] = (TlTransition){.started_at = (TlTime)i * 86400, .ended_at = (TlTime)i * 86400 + 3600,
-                                   .state = TL_OP_SUCCEEDED, .from_objective = cycle[(i - 1) % 4],
+            tr[i] = (TlTransition){.started_at = (TlTime)i * 86400,
+                                   .ended_at = (TlTime)i * 86400 + 3600,
+                                   .state = TL_OP_SUCCEEDED,
+                                   .from_objective = cycle[(i - 1) % 4],
                                    .to_objective = cycle[i % 4]};
         TlTime as_of = (TlTime)n * 86400;
         int reps = (int)(200000 / n) + 1;

@@ -38,8 +38,7 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         int idx = find_option(cmd, name, len);
         if (idx < 0)
-            return tl_error_set(err, TL_ERR_USAGE, "unknown option '--%.*s'", (int)len,
-                                name);
+            return tl_error_set(err, TL_ERR_USAGE, "unknown option '--%.*s'", (int)len, name);
         const CliOption *o = &cmd->options[idx];
         if (!o->arg) {
             if (eq)
@@ -112,8 +111,8 @@ void cli_print_help(FILE *out, const CliCommand *cmd)
     fprintf(out, "\noptions:\n");
     for (int i = 0; cmd->options[i].name; i++) {
         char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", cmd->options[i].name, cmd->options[i].arg ? " " : "",
-                 cmd->options[i].arg ? cmd->options[i].arg : "");
+        snprintf(left, sizeof left, "--%s%s%s", cmd->options[i].name,
+                 cmd->options[i].arg ? " " : "", cmd->options[i].arg ? cmd->options[i].arg : "");
         fprintf(out, "  %-24s %s\n", left, cmd->options[i].help);
     }
     fprintf(out, "  %-24s %s\n", "--help", "show this help and exit");

@@ -11,7 +11,7 @@
 #include "tltime.h"
 
 #define CLI_MAX_OPTIONS 24
-#define CLI_MAX_ARGS 8
+#define CLI_MAX_ARGS    8
 
 typedef struct {
     const char *name; /* long name without "--" */
@@ -36,8 +36,8 @@ struct CliContext {
     const char *values[CLI_MAX_OPTIONS]; /* by option index; flags get "" */
     const char *args[CLI_MAX_ARGS];
     int nargs;
-    TlTime now;       /* the wall clock, read once by main */
-    int exit_status;  /* for a successful run: 0, or check's verdict */
+    TlTime now;      /* the wall clock, read once by main */
+    int exit_status; /* for a successful run: 0, or check's verdict */
 };
 
 /* Parse argv (after the command name) against cmd's option table. Sets

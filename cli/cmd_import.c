@@ -24,14 +24,14 @@
 #include "store.h"
 
 typedef struct {
-    int line;                   /* file line; 0 for a recorded transition */
-    const char *resource_id;    /* as written */
-    char key[1024];             /* lower-case resource id */
+    int line;                /* file line; 0 for a recorded transition */
+    const char *resource_id; /* as written */
+    char key[1024];          /* lower-case resource id */
     TlTransition t;
-    long long db_id;            /* recorded lineage; 0 for new */
-    bool insert;                /* to be written */
-    bool superseded;            /* a later row of the file replaced it */
-    size_t creation;            /* index of its lineage's creation entry (merged set) */
+    long long db_id; /* recorded lineage; 0 for new */
+    bool insert;     /* to be written */
+    bool superseded; /* a later row of the file replaced it */
+    size_t creation; /* index of its lineage's creation entry (merged set) */
 } Entry;
 
 typedef struct {
@@ -103,8 +103,8 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     TlTransition *t = &e->t;
     const char *started = field(row, c->started_at), *ended = field(row, c->ended_at);
     if (!tl_time_parse(started, false, &t->started_at))
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: started_at '%s' is not an RFC 3339 time", name,
-                            row->line, started);
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: started_at '%s' is not an RFC 3339 time",
+                            name, row->line, started);
     t->ended_at = TL_TIME_NONE;
     if (ended[0] && !tl_time_parse(ended, false, &t->ended_at))
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: ended_at '%s' is not an RFC 3339 time", name,
@@ -119,7 +119,8 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     t->to_objective = field(row, c->to);
     if (!t->to_objective[0])
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: to_objective is empty", name, row->line);
-    if (strlen(t->to_objective) >= TL_OBJECTIVE_MAX || strlen(t->from_objective) >= TL_OBJECTIVE_MAX)
+    if (strlen(t->to_objective) >= TL_OBJECTIVE_MAX ||
+        strlen(t->from_objective) >= TL_OBJECTIVE_MAX)
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: objective name longer than %d characters",
                             name, row->line, TL_OBJECTIVE_MAX - 1);
     t->operation_id = null_if_empty(field(row, c->operation_id));
@@ -242,8 +243,8 @@ static bool same_text(const char *a, const char *b)
 }
 
 /* Merge one file row into its resource's group all->v[first..]. */
-static TlResult merge_row(Entries *all, size_t first, Entry *row, const char *file,
-                          size_t *already, TlError *err)
+static TlResult merge_row(Entries *all, size_t first, Entry *row, const char *file, size_t *already,
+                          TlError *err)
 {
     char a[TL_TIME_TEXT_MAX];
     for (size_t i = first; i < all->n; i++) {
@@ -304,7 +305,8 @@ static int cmp_time(const void *pa, const void *pb)
         return a->t.started_at < b->t.started_at ? -1 : 1;
     if (is_creation(&a->t) != is_creation(&b->t))
         return is_creation(&a->t) ? -1 : 1;
-    return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
+    return (*(const size_t *)pa > *(const size_t *)pb) -
+           (*(const size_t *)pa < *(const size_t *)pb);
 }
 
 /* Validate one lineage: members[0] is its creation, the rest in time order. */
@@ -398,7 +400,6 @@ static int cmp_key(const void *pa, const void *pb)
 
 /* ---- writing ------------------------------------------------------------------ */
 
-
 static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, size_t *written,
                            size_t *new_databases, TlError *err)
 {
@@ -423,8 +424,9 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
         ArmDatabaseId p;
         arm_database_id_parse(e->resource_id, &p);
         char created[TL_TIME_TEXT_MAX];
-        const char *params[] = {e->resource_id, p.subscription, p.resource_group, p.server,
-                                p.database, tl_time_format(e->t.started_at, created)};
+        const char *params[] = {e->resource_id,   p.subscription,
+                                p.resource_group, p.server,
+                                p.database,       tl_time_format(e->t.started_at, created)};
         PGresult *res;
         rc = pg_query(conn, "insert database", sql_db, 6, params, &res, err);
         if (rc)
@@ -513,7 +515,7 @@ static FILE *open_input(const char *path, TlError *err)
 
 static TlResult run_import(CliContext *ctx, TlError *err)
 {
-    static const char *const required[] = {"resource_id", "started_at", "ended_at", "state",
+    static const char *const required[] = {"resource_id",    "started_at",   "ended_at", "state",
                                            "from_objective", "to_objective", NULL};
     static const char *const optional[] = {"operation_id", "initiated_by", NULL};
     const char *path = ctx->args[0];
@@ -534,9 +536,9 @@ static TlResult run_import(CliContext *ctx, TlError *err)
     if (rc)
         return rc;
     rc = csvfile_check_header(tab, required, optional, err);
-    Columns c = {csvfile_column(tab, "resource_id"), csvfile_column(tab, "operation_id"),
-                 csvfile_column(tab, "started_at"),  csvfile_column(tab, "ended_at"),
-                 csvfile_column(tab, "state"),       csvfile_column(tab, "from_objective"),
+    Columns c = {csvfile_column(tab, "resource_id"),  csvfile_column(tab, "operation_id"),
+                 csvfile_column(tab, "started_at"),   csvfile_column(tab, "ended_at"),
+                 csvfile_column(tab, "state"),        csvfile_column(tab, "from_objective"),
                  csvfile_column(tab, "to_objective"), csvfile_column(tab, "initiated_by")};
     for (size_t i = 0; i < tab->n_rows && !rc; i++) {
         Entry e;
@@ -564,8 +566,9 @@ static TlResult run_import(CliContext *ctx, TlError *err)
     if (!rc && cli_opt(ctx, "dry-run")) {
         for (size_t i = 0; i < all.n; i++)
             written += all.v[i].insert;
-        fprintf(stderr, "tierledger import: %s: %zu rows valid; %zu would be recorded, %zu already "
-                        "recorded (dry run: nothing written)\n",
+        fprintf(stderr,
+                "tierledger import: %s: %zu rows valid; %zu would be recorded, %zu already "
+                "recorded (dry run: nothing written)\n",
                 name, tab->n_rows, written, already);
         pg_rollback(conn);
         goto out;
@@ -624,16 +627,17 @@ static bool is_count(const char *text, long long max)
 static TlResult run_import_facts(CliContext *ctx, TlError *err)
 {
     static const char *const required[] = {"resource_id", "observed_at", NULL};
-    static const char *const optional[] = {"retention_days", "elastic_pool_id", "in_elastic_pool",
-                                           "geo_replication", "named_replicas", "allocated_bytes",
-                                           "max_size_bytes", NULL};
+    static const char *const optional[] = {
+        "retention_days", "elastic_pool_id", "in_elastic_pool", "geo_replication",
+        "named_replicas", "allocated_bytes", "max_size_bytes",  NULL};
     /* the lineage alive at observed_at: latest creation at or before it */
     static const char sql_lineage[] =
         "SELECT id FROM databases WHERE resource_key = lower($1) AND created_at <= $2::timestamptz"
         " ORDER BY created_at DESC LIMIT 1";
     static const char sql_insert[] =
         "INSERT INTO database_facts (database_id, observed_at, retention_days, elastic_pool_id,"
-        "   in_elastic_pool, geo_replication, named_replicas, allocated_bytes, max_size_bytes, source)"
+        "   in_elastic_pool, geo_replication, named_replicas, allocated_bytes, max_size_bytes, "
+        "source)"
         " VALUES ($1::bigint, $2::timestamptz, $3::int, $4, $5::boolean, $6::boolean, $7::int,"
         "         $8::bigint, $9::bigint, 'import')"
         " ON CONFLICT (database_id, observed_at, source) DO NOTHING";
@@ -660,9 +664,9 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
     if (!rc)
         rc = pg_lock_writers(conn, err);
     int col[9];
-    const char *names[] = {"resource_id", "observed_at", "retention_days", "elastic_pool_id",
-                           "in_elastic_pool", "geo_replication", "named_replicas",
-                           "allocated_bytes", "max_size_bytes"};
+    const char *names[] = {"resource_id",     "observed_at",     "retention_days",
+                           "elastic_pool_id", "in_elastic_pool", "geo_replication",
+                           "named_replicas",  "allocated_bytes", "max_size_bytes"};
     for (int i = 0; i < 9; i++)
         col[i] = tab ? csvfile_column(tab, names[i]) : -1;
     /* validate every row before writing any */
@@ -680,12 +684,14 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                 rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
                                   row->line, row->n, tab->header.n);
             else if (!arm_database_id_parse(v[0], &parts))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
-                                  name, row->line, v[0]);
+                rc =
+                    tl_error_set(err, TL_ERR_DATA,
+                                 "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                                 name, row->line, v[0]);
             else if (!tl_time_parse(v[1], false, &observed))
-                rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: observed_at '%s' is not an RFC 3339 time",
-                                  name, row->line, v[1]);
+                rc = tl_error_set(err, TL_ERR_DATA,
+                                  "%s:%d: observed_at '%s' is not an RFC 3339 time", name,
+                                  row->line, v[1]);
             else if (v[2][0] && (!is_count(v[2], 35) || (retention = atoll(v[2])) < 1))
                 rc = tl_error_set(err, TL_ERR_DATA,
                                   "%s:%d: retention_days '%s' is not between 1 and 35 (L9)", name,
@@ -719,9 +725,15 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                 break;
             }
             if (pass == 1) {
-                const char *ip[] = {PQgetvalue(res, 0, 0), when, null_if_empty(v[2]),
-                                    null_if_empty(v[3]), pool_flag, geo_flag, null_if_empty(v[6]),
-                                    null_if_empty(v[7]), null_if_empty(v[8])};
+                const char *ip[] = {PQgetvalue(res, 0, 0),
+                                    when,
+                                    null_if_empty(v[2]),
+                                    null_if_empty(v[3]),
+                                    pool_flag,
+                                    geo_flag,
+                                    null_if_empty(v[6]),
+                                    null_if_empty(v[7]),
+                                    null_if_empty(v[8])};
                 PGresult *ins;
                 rc = pg_query(conn, "insert facts", sql_insert, 9, ip, &ins, err);
                 if (!rc) {
@@ -735,8 +747,9 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
     if (!rc)
         rc = pg_commit(conn, err);
     if (!rc)
-        fprintf(stderr, "tierledger import-facts: %s: %zu rows: %zu recorded, %zu already recorded\n",
-                name, tab->n_rows, written, tab->n_rows - written);
+        fprintf(stderr,
+                "tierledger import-facts: %s: %zu rows: %zu recorded, %zu already recorded\n", name,
+                tab->n_rows, written, tab->n_rows - written);
     if (rc && conn)
         pg_rollback(conn);
     pg_close(conn);

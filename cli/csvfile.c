@@ -11,7 +11,7 @@
 typedef struct {
     CsvTable *table;
     CsvRow cur;
-    int line;        /* line being fed */
+    int line; /* line being fed */
     bool have_header;
     TlResult rc;
     char msg[256];

@@ -10,13 +10,13 @@
 
 #include "result.h"
 
-#define CSV_FIELD_MAX 4096
+#define CSV_FIELD_MAX   4096
 #define CSV_COLUMNS_MAX 64
-#define CSV_ROWS_MAX 2000000
+#define CSV_ROWS_MAX    2000000
 
 typedef struct {
-    int line;       /* 1-based line the row starts on */
-    char **fields;  /* n fields, each NUL-terminated */
+    int line;      /* 1-based line the row starts on */
+    char **fields; /* n fields, each NUL-terminated */
     size_t n;
 } CsvRow;
 

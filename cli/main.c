@@ -22,7 +22,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-14s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\n'tierledger COMMAND --help' describes a command. Connection: libpq defaults "
                  "(PGHOST, PGDATABASE, ...)\nor --db CONNINFO. Exit codes: 0 ok, 64 usage, 65 bad "
-                 "input data, 69 PostgreSQL unavailable,\n70 internal error, 66 input file missing, 74 i/o error, 78 "
+                 "input data, 69 PostgreSQL unavailable,\n70 internal error, 66 input file "
+                 "missing, 74 i/o error, 78 "
                  "schema missing or newer; check: 0 ok, 1 warn, 2 blocked, 3 unknown.\n");
 }
 

@@ -53,7 +53,8 @@ TlResult pg_connect(const char *conninfo, PGconn **out, TlError *err)
         first_line(PQerrorMessage(conn), line, sizeof line);
         PQfinish(conn);
         tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: cannot connect: %s", line);
-        tl_error_hint(err, "set PGHOST/PGDATABASE/PGUSER (or a service file), or pass --db CONNINFO");
+        tl_error_hint(err,
+                      "set PGHOST/PGDATABASE/PGUSER (or a service file), or pass --db CONNINFO");
         return TL_ERR_UNAVAILABLE;
     }
     PGresult *res = PQexec(conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
@@ -93,8 +94,8 @@ TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
     if (!line[0])
         first_line(PQerrorMessage(conn), line, sizeof line);
     TlResult rc = TL_ERR_INTERNAL;
-    if (PQstatus(conn) == CONNECTION_BAD || (state && (strncmp(state, "08", 2) == 0 ||
-                                                       strncmp(state, "57P", 3) == 0)))
+    if (PQstatus(conn) == CONNECTION_BAD ||
+        (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
         rc = TL_ERR_UNAVAILABLE;
     PQclear(res);
     return tl_error_set(err, rc, "postgresql: %s: %s", what, line);
@@ -170,10 +171,9 @@ static void views_hash(char *buf, size_t size)
     snprintf(buf, size, "%016llx", (unsigned long long)h);
 }
 
-static const char sql_version_table[] =
-    "CREATE TABLE IF NOT EXISTS schema_version ("
-    " version integer PRIMARY KEY, name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+static const char sql_version_table[] = "CREATE TABLE IF NOT EXISTS schema_version ("
+                                        " version integer PRIMARY KEY, name text NOT NULL,"
+                                        " applied_at timestamptz NOT NULL DEFAULT now())";
 static const char sql_version_comment[] =
     "COMMENT ON TABLE schema_version IS "
     " 'Migrations of sql/migrations applied by tierledger init, one row per file'";
@@ -214,7 +214,8 @@ TlResult pg_schema_check(PGconn *conn, TlError *err)
         tl_error_hint(err, "run 'tierledger init' first");
     } else if (version < known) {
         tl_error_set(err, TL_ERR_SCHEMA,
-                     "postgresql: the schema is at version %d, this binary needs %d", version, known);
+                     "postgresql: the schema is at version %d, this binary needs %d", version,
+                     known);
         tl_error_hint(err, "run 'tierledger init' to apply the newer migrations");
     } else {
         tl_error_set(err, TL_ERR_SCHEMA,
@@ -227,7 +228,8 @@ TlResult pg_schema_check(PGconn *conn, TlError *err)
 
 static TlResult apply_migration(PGconn *conn, const TlSqlFile *f, bool *applied, TlError *err)
 {
-    static const char sql_record[] = "INSERT INTO schema_version (version, name) VALUES ($1::int, $2)";
+    static const char sql_record[] =
+        "INSERT INTO schema_version (version, name) VALUES ($1::int, $2)";
     *applied = false;
     int version;
     TlResult rc = pg_begin(conn, err);
@@ -290,7 +292,8 @@ static TlResult apply_views(PGconn *conn, bool *applied, TlError *err)
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             char line[512];
             first_line(PQresultErrorMessage(res), line, sizeof line);
-            rc = tl_error_set(err, TL_ERR_INTERNAL, "postgresql: %s: %s", tl_sql_files[i].path, line);
+            rc = tl_error_set(err, TL_ERR_INTERNAL, "postgresql: %s: %s", tl_sql_files[i].path,
+                              line);
         }
         PQclear(res);
     }

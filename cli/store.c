@@ -89,7 +89,8 @@ TlResult store_resolve(PGconn *conn, const char *arg, TlTime created, StoreDatab
         const char *slash = strchr(arg, '/');
         if (!slash || strchr(slash + 1, '/') || slash == arg || !slash[1] ||
             (size_t)(slash - arg) >= sizeof server || strlen(slash + 1) >= sizeof database) {
-            tl_error_set(err, TL_ERR_USAGE, "'%s' is neither a resource id nor SERVER/DATABASE", arg);
+            tl_error_set(err, TL_ERR_USAGE, "'%s' is neither a resource id nor SERVER/DATABASE",
+                         arg);
             return TL_ERR_USAGE;
         }
         memcpy(server, arg, (size_t)(slash - arg));

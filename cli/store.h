@@ -31,8 +31,8 @@ typedef struct {
     long long id;
     char resource_id[1024];
     TlTime created_at;
-    int n_lineages;            /* lineages recorded under the same resource id */
-    TlTime other_created[8];   /* creation times of the others, newest first */
+    int n_lineages;          /* lineages recorded under the same resource id */
+    TlTime other_created[8]; /* creation times of the others, newest first */
     int n_other;
 } StoreDatabase;
 
@@ -58,9 +58,9 @@ void store_history_free(StoreHistory *h);
  * before it, else the earliest after it (then `from_later` is set). */
 typedef struct {
     TlFacts facts;
-    int retention_days;     /* R, 7 when unknown (L9) */
-    bool observed;          /* any observation at all */
-    bool from_later;        /* taken from an observation after as_of */
+    int retention_days; /* R, 7 when unknown (L9) */
+    bool observed;      /* any observation at all */
+    bool from_later;    /* taken from an observation after as_of */
     TlTime observed_at;
 } StoreFacts;
 

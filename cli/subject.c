@@ -29,8 +29,8 @@ TlResult subject_load(const CliContext *ctx, TlTime as_of, Subject *out, TlError
     if (history_validate(out->history.tr, out->history.n, &bad, &why) != TL_OK) {
         char a[TL_TIME_TEXT_MAX];
         return tl_error_set(err, TL_ERR_DATA, "%s: the recorded history is inconsistent at %s: %s",
-                            out->db.resource_id,
-                            tl_time_format(out->history.tr[bad].started_at, a), why.msg);
+                            out->db.resource_id, tl_time_format(out->history.tr[bad].started_at, a),
+                            why.msg);
     }
     if (as_of < out->db.created_at) {
         char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];

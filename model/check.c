@@ -41,9 +41,10 @@ const char *verdict_str(TlVerdict verdict)
     return "unknown";
 }
 
-static __attribute__((format(printf, 6, 7))) TlResult
-add_finding(TlCheck *check, const char *code, const char *rule, TlSeverity sev, bool undecided,
-            const char *fmt, ...)
+static __attribute__((format(printf, 6, 7))) TlResult add_finding(TlCheck *check, const char *code,
+                                                                  const char *rule, TlSeverity sev,
+                                                                  bool undecided, const char *fmt,
+                                                                  ...)
 {
     TlFinding *grown = realloc(check->findings, (check->n_findings + 1) * sizeof *grown);
     if (!grown)
@@ -67,8 +68,8 @@ static const char *describe_segment(const TlSegment *seg, char *buf, size_t size
     char from[TL_TIME_TEXT_MAX], to[TL_TIME_TEXT_MAX];
     size_t used = (size_t)snprintf(buf, size, "S%d (%s: ", seg->seq, architecture_str(seg->arch));
     for (size_t i = 0; i < seg->n_objectives && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " -> " : "",
-                                 seg->objectives[i]);
+        used +=
+            (size_t)snprintf(buf + used, size - used, "%s%s", i ? " -> " : "", seg->objectives[i]);
     if (used < size) {
         if (seg->end == TL_TIME_NONE)
             snprintf(buf + used, size - used, ", since %s)", tl_time_format(seg->start, from));
@@ -147,8 +148,8 @@ static void spans_text(const Spans *s, char *buf, size_t size)
 
 /* Evaluate the history with the proposal appended as if it started and cut
  * over at as_of. The appended strings are borrowed from the proposal. */
-static TlResult simulate(const TlTransition *tr, size_t n, const TlLineage *now,
-                         const char *target, TlReading reading, TlLineage *after, TlError *err)
+static TlResult simulate(const TlTransition *tr, size_t n, const TlLineage *now, const char *target,
+                         TlReading reading, TlLineage *after, TlError *err)
 {
     TlTransition *all = malloc((n + 1) * sizeof *all);
     if (!all)
@@ -159,7 +160,8 @@ static TlResult simulate(const TlTransition *tr, size_t n, const TlLineage *now,
                             .state = TL_OP_SUCCEEDED,
                             .from_objective = now->objective_now,
                             .to_objective = target};
-    TlResult rc = lineage_evaluate(all, n + 1, now->as_of, now->retention_days, reading, after, err);
+    TlResult rc =
+        lineage_evaluate(all, n + 1, now->as_of, now->retention_days, reading, after, err);
     free(all);
     return rc;
 }
@@ -189,12 +191,13 @@ static TlResult check_reverse(TlCheck *c, const TlFacts *facts, const TlProposal
                          t->name, t->elastic_pool ? "an elastic pool" : edition_label(t->edition));
     if (rc == TL_OK && t->edition == TL_EDITION_GENERAL_PURPOSE && t->vcores < 2)
         rc = add_finding(c, "target_below_2_vcores", "E4", TL_SEV_BLOCK, false,
-                         "the target %s has %d vCore%s; a reverse migration needs at least 2", t->name,
-                         t->vcores, t->vcores == 1 ? "" : "s");
+                         "the target %s has %d vCore%s; a reverse migration needs at least 2",
+                         t->name, t->vcores, t->vcores == 1 ? "" : "s");
     if (rc == TL_OK && t->elastic_pool)
-        rc = add_finding(c, "elastic_pool", "E5", TL_SEV_BLOCK, false,
-                         "the target is an elastic pool: reverse-migrate to a single database, then "
-                         "move it into the pool");
+        rc =
+            add_finding(c, "elastic_pool", "E5", TL_SEV_BLOCK, false,
+                        "the target is an elastic pool: reverse-migrate to a single database, then "
+                        "move it into the pool");
     else if (rc == TL_OK && !facts->pool_known)
         rc = add_finding(c, "assumption", "E5", TL_SEV_WARN, true,
                          "whether the database is in an elastic pool is unknown (E5 not checked)");
@@ -202,8 +205,9 @@ static TlResult check_reverse(TlCheck *c, const TlFacts *facts, const TlProposal
         rc = add_finding(c, "elastic_pool", "E5", TL_SEV_BLOCK, false,
                          "the database is in an elastic pool: move it out of the pool first");
     if (rc == TL_OK && !facts->geo_known)
-        rc = add_finding(c, "assumption", "E6", TL_SEV_WARN, true,
-                         "whether the database has geo-replication links is unknown (E6 not checked)");
+        rc = add_finding(
+            c, "assumption", "E6", TL_SEV_WARN, true,
+            "whether the database has geo-replication links is unknown (E6 not checked)");
     else if (rc == TL_OK && facts->has_geo_link)
         rc = add_finding(c, "geo_replication", "E6", TL_SEV_BLOCK, false,
                          "the database has a geo-replication link or is in a failover group: "
@@ -228,7 +232,8 @@ static TlResult check_reverse(TlCheck *c, const TlFacts *facts, const TlProposal
     if (limit == 0)
         return add_finding(c, "assumption", "E8", TL_SEV_WARN, true,
                            "the maximum data size of %s is not known here (E8 not checked): pass "
-                           "--max-size", t->name);
+                           "--max-size",
+                           t->name);
     if (!facts->allocated_known)
         return add_finding(c, "assumption", "E8", TL_SEV_WARN, true,
                            "the allocated size of the database is unknown (E8 not checked)");
@@ -247,12 +252,14 @@ static TlResult check_conversion(TlCheck *c, const TlObjective *cur, const TlFac
                          "direct conversion from Basic to Hyperscale is not supported: scale to "
                          "Standard or General Purpose first");
     if (rc == TL_OK && !facts->geo_known)
-        rc = add_finding(c, "assumption", "E11", TL_SEV_INFO, false,
-                         "whether the database has geo-replication links is unknown (E11 not checked)");
+        rc = add_finding(
+            c, "assumption", "E11", TL_SEV_INFO, false,
+            "whether the database has geo-replication links is unknown (E11 not checked)");
     else if (rc == TL_OK && facts->has_geo_link)
-        rc = add_finding(c, "geo_replication", "E11", TL_SEV_WARN, false,
-                         "the database is geo-replicated: the current docs convert the primary and "
-                         "one geo-secondary together; older guidance required removing the link first");
+        rc = add_finding(
+            c, "geo_replication", "E11", TL_SEV_WARN, false,
+            "the database is geo-replicated: the current docs convert the primary and "
+            "one geo-secondary together; older guidance required removing the link first");
     if (rc == TL_OK)
         rc = add_finding(c, "reverse_window_opens", "W2", TL_SEV_INFO, false,
                          "after the cutover there are 45 days to reverse-migrate to General "
@@ -315,13 +322,15 @@ static TlResult check_losses(TlCheck *c, const TlTransition *tr, size_t n, const
         rc = add_finding(c, "strict_reading", "W4", TL_SEV_WARN, false,
                          "under the strict reading of \"tier\" (every edition change is a tier) "
                          "this change would also make restore points %s unrestorable; tierledger "
-                         "follows the segment reading (L1)", text);
+                         "follows the segment reading (L1)",
+                         text);
     } else if (rc == TL_OK && already.n > 0) {
         spans_text(&already, text, sizeof text);
         rc = add_finding(c, "strict_reading", "W4", TL_SEV_INFO, false,
                          "under the strict reading of \"tier\" (every edition change is a tier) "
                          "restore points %s would already be unavailable; tierledger follows the "
-                         "segment reading (L1)", text);
+                         "segment reading (L1)",
+                         text);
     }
     if (rc == TL_ERR_NOMEM)
         tl_error_set(err, rc, "out of memory");
@@ -345,8 +354,8 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
     char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
     memset(out, 0, sizeof *out);
     out->reverse_deadline = TL_TIME_NONE;
-    TlResult rc = lineage_evaluate(tr, n, as_of, retention_days, TL_READING_SEGMENT, &out->lineage,
-                                   err);
+    TlResult rc =
+        lineage_evaluate(tr, n, as_of, retention_days, TL_READING_SEGMENT, &out->lineage, err);
     if (rc != TL_OK)
         return rc;
     TlLineage *lin = &out->lineage;
@@ -361,7 +370,8 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
     if (!out->target.known || !out->target.tracked)
         rc = add_finding(out, "unknown_objective", "T4", TL_SEV_WARN, true,
                          "'%s' is not a service objective tierledger knows (T4): its edition and "
-                         "limits cannot be checked", proposal->target);
+                         "limits cannot be checked",
+                         proposal->target);
     if (rc == TL_OK && (!cur.known || !cur.tracked))
         rc = add_finding(out, "unknown_objective", "T4", TL_SEV_WARN, true,
                          "the current objective '%s' is not one tierledger knows (T4)", cur.name);
@@ -384,14 +394,13 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
     if (rc == TL_OK && out->reverse_deadline != TL_TIME_NONE && as_of <= out->reverse_deadline) {
         TlTime left = out->reverse_deadline - as_of;
         bool closing = left < TL_DEADLINE_WARN_DAYS * TL_SECONDS_PER_DAY;
-        rc = add_finding(out, "reverse_window_closing", "W2", closing ? TL_SEV_WARN : TL_SEV_INFO,
-                         false,
-                         "a reverse migration to General Purpose must start by %s (conversion "
-                         "cutover %s + 45 days): %lld days %lld hours left",
-                         tl_time_format(out->reverse_deadline, a),
-                         tl_time_format(lin->last_conversion_cutover, b),
-                         (long long)(left / TL_SECONDS_PER_DAY),
-                         (long long)(left % TL_SECONDS_PER_DAY / 3600));
+        rc = add_finding(
+            out, "reverse_window_closing", "W2", closing ? TL_SEV_WARN : TL_SEV_INFO, false,
+            "a reverse migration to General Purpose must start by %s (conversion "
+            "cutover %s + 45 days): %lld days %lld hours left",
+            tl_time_format(out->reverse_deadline, a),
+            tl_time_format(lin->last_conversion_cutover, b), (long long)(left / TL_SECONDS_PER_DAY),
+            (long long)(left % TL_SECONDS_PER_DAY / 3600));
     }
     if (rc == TL_OK && !facts->retention_known)
         rc = add_finding(out, "assumption", "L9", TL_SEV_INFO, false,

@@ -15,7 +15,7 @@ typedef struct {
     bool pool_known;
     bool in_pool;
     bool geo_known;
-    bool has_geo_link;      /* geo-replication link or failover group */
+    bool has_geo_link; /* geo-replication link or failover group */
     bool replicas_known;
     int named_replicas;
     bool allocated_known;
@@ -35,32 +35,32 @@ typedef enum {
     TL_VERDICT_WARN = 1,
     TL_VERDICT_BLOCKED = 2,
     TL_VERDICT_UNKNOWN = 3,
-} TlVerdict; /* values are the exit statuses of `check` */
+} TlVerdict;                                /* values are the exit statuses of `check` */
 const char *verdict_str(TlVerdict verdict); /* "ok" | "warn" | "blocked" | "unknown" */
 
 #define TL_FINDING_MESSAGE_MAX 640
 
 typedef struct {
-    const char *code;  /* stable code of domain.md section 3, e.g. "created_in_hyperscale" */
-    const char *rule;  /* rule id, e.g. "E1" */
+    const char *code; /* stable code of domain.md section 3, e.g. "created_in_hyperscale" */
+    const char *rule; /* rule id, e.g. "E1" */
     TlSeverity severity;
-    bool undecided;    /* an assumption standing for a blocking rule: verdict unknown */
+    bool undecided; /* an assumption standing for a blocking rule: verdict unknown */
     char message[TL_FINDING_MESSAGE_MAX];
 } TlFinding;
 
 typedef struct {
-    TlKind kind;                  /* of the proposed change */
+    TlKind kind; /* of the proposed change */
     TlVerdict verdict;
     TlObjective target;
-    TlFinding *findings;          /* owned; severest first */
+    TlFinding *findings; /* owned; severest first */
     size_t n_findings;
-    TlLineage lineage;            /* owned: the L1 lineage the verdict was made on */
-    TlTime reverse_deadline;      /* E2: last conversion cutover + 45 days, or NONE */
-    const TlSegment *would_lose;  /* W1: the available segment the change would lose, or NULL */
+    TlLineage lineage;           /* owned: the L1 lineage the verdict was made on */
+    TlTime reverse_deadline;     /* E2: last conversion cutover + 45 days, or NONE */
+    const TlSegment *would_lose; /* W1: the available segment the change would lose, or NULL */
 } TlCheck;
 
 #define TL_REVERSE_WINDOW_DAYS 45
-#define TL_DEADLINE_WARN_DAYS 7
+#define TL_DEADLINE_WARN_DAYS  7
 
 /* Evaluate a proposal against a validated, sorted history as of as_of.
  * retention_days is R (pass 7 with facts->retention_known false when

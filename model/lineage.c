@@ -23,7 +23,7 @@
 
 bool op_state_parse(const char *text, TlOpState *out)
 {
-    static const TlOpState all[] = {TL_OP_PENDING, TL_OP_IN_PROGRESS, TL_OP_SUCCEEDED,
+    static const TlOpState all[] = {TL_OP_PENDING, TL_OP_IN_PROGRESS,        TL_OP_SUCCEEDED,
                                     TL_OP_FAILED,  TL_OP_CANCEL_IN_PROGRESS, TL_OP_CANCELLED};
     for (size_t i = 0; text && i < sizeof all / sizeof all[0]; i++) {
         const char *a = text, *b = op_state_str(all[i]);
@@ -201,10 +201,9 @@ static TlResult validate_row(const TlTransition *tr, size_t i, const char *in_ef
                             "transition at %s comes before the database's creation at %s",
                             tl_time_format(t->started_at, a), tl_time_format(tr[0].started_at, b));
     if (!in_effect || !objective_equal(in_effect, t->from_objective))
-        return tl_error_set(err, TL_ERR_DATA,
-                            "from_objective '%s' is not the objective in effect at %s ('%s')",
-                            t->from_objective, tl_time_format(t->started_at, a),
-                            in_effect ? in_effect : "none");
+        return tl_error_set(
+            err, TL_ERR_DATA, "from_objective '%s' is not the objective in effect at %s ('%s')",
+            t->from_objective, tl_time_format(t->started_at, a), in_effect ? in_effect : "none");
     return TL_OK;
 }
 

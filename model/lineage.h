@@ -41,13 +41,13 @@ TlKind kind_of(const char *from_objective, const char *to_objective);
 /* One transition as recorded. Strings are borrowed: they must outlive every
  * TlLineage computed from them. */
 typedef struct {
-    TlTime started_at;            /* creation: the creation time */
-    TlTime ended_at;              /* TL_TIME_NONE while Pending/InProgress/CancelInProgress */
+    TlTime started_at; /* creation: the creation time */
+    TlTime ended_at;   /* TL_TIME_NONE while Pending/InProgress/CancelInProgress */
     TlOpState state;
-    const char *from_objective;   /* NULL or "" for the creation */
+    const char *from_objective; /* NULL or "" for the creation */
     const char *to_objective;
-    const char *operation_id;     /* may be NULL */
-    const char *initiated_by;     /* may be NULL */
+    const char *operation_id; /* may be NULL */
+    const char *initiated_by; /* may be NULL */
 } TlTransition;
 
 /* Order transitions for evaluation: by start, the creation first. */
@@ -78,28 +78,28 @@ typedef enum {
 const char *segment_status_str(TlSegmentStatus status);
 
 typedef struct {
-    int seq;                  /* 1-based */
+    int seq; /* 1-based */
     TlArchitecture arch;
-    const char **objectives;  /* in order, borrowed from the transitions */
+    const char **objectives; /* in order, borrowed from the transitions */
     size_t n_objectives;
-    TlTime start;             /* creation or cutover */
-    TlTime end;               /* next cutover; TL_TIME_NONE for the current segment */
-    size_t started_by;        /* index of the transition that started it */
+    TlTime start;      /* creation or cutover */
+    TlTime end;        /* next cutover; TL_TIME_NONE for the current segment */
+    size_t started_by; /* index of the transition that started it */
     TlSegmentStatus status;
-    TlTime restore_from;      /* L5; TL_TIME_NONE unless current or restorable */
+    TlTime restore_from; /* L5; TL_TIME_NONE unless current or restorable */
     TlTime restore_to;
-    TlTime expires_at;        /* end + R: when it would expire; NONE for the current */
-    TlTime lost_at;           /* L3/L4 loss instant (NONE if none) */
-    size_t lost_by;           /* index of the transition that caused the loss */
-    const char *lost_rule;    /* "L3", "L4" or "L2" */
-    bool billable;            /* B4: only available segments bill */
+    TlTime expires_at;     /* end + R: when it would expire; NONE for the current */
+    TlTime lost_at;        /* L3/L4 loss instant (NONE if none) */
+    size_t lost_by;        /* index of the transition that caused the loss */
+    const char *lost_rule; /* "L3", "L4" or "L2" */
+    bool billable;         /* B4: only available segments bill */
 } TlSegment;
 
 typedef struct {
     TlTime as_of;
     int retention_days;
     TlReading reading;
-    TlSegment *segments;      /* owned; oldest first; the last one is current */
+    TlSegment *segments; /* owned; oldest first; the last one is current */
     size_t n_segments;
     const char *objective_now;      /* in effect at as_of (borrowed) */
     bool created_in_hyperscale;     /* E1 */

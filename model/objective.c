@@ -65,9 +65,9 @@ const char *edition_label(TlEdition edition)
 
 TlEdition edition_parse(const char *tier)
 {
-    static const TlEdition all[] = {TL_EDITION_BASIC,           TL_EDITION_STANDARD,
-                                    TL_EDITION_PREMIUM,         TL_EDITION_GENERAL_PURPOSE,
-                                    TL_EDITION_BUSINESS_CRITICAL, TL_EDITION_HYPERSCALE};
+    static const TlEdition all[] = {
+        TL_EDITION_BASIC,           TL_EDITION_STANDARD,          TL_EDITION_PREMIUM,
+        TL_EDITION_GENERAL_PURPOSE, TL_EDITION_BUSINESS_CRITICAL, TL_EDITION_HYPERSCALE};
     if (tier)
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             if (ieq(tier, edition_str(all[i])))
@@ -112,7 +112,8 @@ static bool parse_vcore(const char *name, TlObjective *out)
     } editions[] = {
         {"GP_", TL_EDITION_GENERAL_PURPOSE, {"Gen5", "Fsv2", "DC", "Gen4", NULL}, {"Gen5", NULL}},
         {"BC_", TL_EDITION_BUSINESS_CRITICAL, {"Gen5", "DC", "M", "Gen4", NULL}, {NULL}},
-        {"HS_", TL_EDITION_HYPERSCALE,
+        {"HS_",
+         TL_EDITION_HYPERSCALE,
          {"Gen5", "PRMS", "MOPRMS", "DC", "Gen4", NULL},
          {"Gen5", NULL}},
     };
@@ -153,8 +154,8 @@ static bool parse_vcore(const char *name, TlObjective *out)
 
 void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
 {
-    static const char *const standard_dtu[] = {"S0", "S1", "S2", "S3", "S4", "S6",
-                                               "S7", "S9", "S12", NULL};
+    static const char *const standard_dtu[] = {"S0", "S1", "S2", "S3",  "S4",
+                                               "S6", "S7", "S9", "S12", NULL};
     static const char *const premium_dtu[] = {"P1", "P2", "P4", "P6", "P11", "P15", NULL};
 
     memset(out, 0, sizeof *out);
@@ -193,19 +194,30 @@ int64_t objective_max_data_gb(const TlObjective *obj)
     if (obj->edition != TL_EDITION_GENERAL_PURPOSE || !ieq(obj->family, "Gen5"))
         return 0;
     int n = obj->vcores;
-    if (obj->serverless) { /* E8, GP serverless: 1:512; 2-6:1024; 8,10:2048; 12-20:3072; 24-80:4096 */
-        if (n == 1) return 512;
-        if (n >= 2 && n <= 6) return 1024;
-        if (n == 8 || n == 10) return 2048;
-        if (n >= 12 && n <= 20) return 3072;
-        if (n >= 24 && n <= 80) return 4096;
+    if (obj->serverless) { /* E8, GP serverless: 1:512; 2-6:1024; 8,10:2048; 12-20:3072; 24-80:4096
+                            */
+        if (n == 1)
+            return 512;
+        if (n >= 2 && n <= 6)
+            return 1024;
+        if (n == 8 || n == 10)
+            return 2048;
+        if (n >= 12 && n <= 20)
+            return 3072;
+        if (n >= 24 && n <= 80)
+            return 4096;
         return 0;
     }
     /* E8, GP provisioned: 2,4:1024; 6:1536; 8,10:2048; 12-20:3072; 24-128:4096 */
-    if (n == 2 || n == 4) return 1024;
-    if (n == 6) return 1536;
-    if (n == 8 || n == 10) return 2048;
-    if (n >= 12 && n <= 20) return 3072;
-    if (n >= 24 && n <= 128) return 4096;
+    if (n == 2 || n == 4)
+        return 1024;
+    if (n == 6)
+        return 1536;
+    if (n == 8 || n == 10)
+        return 2048;
+    if (n >= 12 && n <= 20)
+        return 3072;
+    if (n >= 24 && n <= 128)
+        return 4096;
     return 0;
 }

@@ -140,10 +140,10 @@ TlResult report_lineage_json(FILE *out, const ReportSubject *s, const TlLineage 
     json_subject(root, s, lin, &ok);
     put(root, "segments", json_segments(s, lin, &ok), &ok);
     put(root, "in_progress",
-        lin->in_progress < s->n_tr ? cJSON_CreateString(kind_str(kind_of(
-                                         s->tr[lin->in_progress].from_objective,
-                                         s->tr[lin->in_progress].to_objective)))
-                                   : cJSON_CreateNull(),
+        lin->in_progress < s->n_tr
+            ? cJSON_CreateString(kind_str(kind_of(s->tr[lin->in_progress].from_objective,
+                                                  s->tr[lin->in_progress].to_objective)))
+            : cJSON_CreateNull(),
         &ok);
     return json_write(out, root, ok, err);
 }
@@ -214,8 +214,8 @@ static void header(FILE *out, const ReportSubject *s, const TlLineage *lin)
     TlObjective now;
     objective_parse(lin->objective_now, NULL, &now);
     fprintf(out, "%s\n  %s\n", report_database_name(s->resource_id), s->resource_id);
-    fprintf(out, "  created %s, as of %s, PITR retention %d days%s\n",
-            fmt_time(s->created_at, a), fmt_time(lin->as_of, b), lin->retention_days,
+    fprintf(out, "  created %s, as of %s, PITR retention %d days%s\n", fmt_time(s->created_at, a),
+            fmt_time(lin->as_of, b), lin->retention_days,
             s->retention_known ? "" : " (unknown: the default 7 is assumed, L9)");
     if (s->facts_from_later)
         fprintf(out, "  facts observed %s, after the as-of instant, are assumed to hold\n",
@@ -243,14 +243,16 @@ static const char *cause_text(const ReportSubject *s, const TlSegment *seg, char
     char who[300] = "";
     if (t->initiated_by || t->operation_id)
         snprintf(who, sizeof who, " [%s%s%s%s]", t->initiated_by ? "by " : "",
-                 t->initiated_by ? t->initiated_by : "", t->initiated_by && t->operation_id ? ", " : "",
+                 t->initiated_by ? t->initiated_by : "",
+                 t->initiated_by && t->operation_id ? ", " : "",
                  t->operation_id ? t->operation_id : "");
     if (strcmp(seg->lost_rule, "L3") == 0)
-        snprintf(buf, size,
-                 "the reverse migration to %s started at %s (final state: %s)%s; backups older than "
-                 "the previous tier become unavailable when a reverse migration starts, even if "
-                 "it is cancelled (L3)",
-                 t->to_objective, fmt_time(t->started_at, a), op_state_str(t->state), who);
+        snprintf(
+            buf, size,
+            "the reverse migration to %s started at %s (final state: %s)%s; backups older than "
+            "the previous tier become unavailable when a reverse migration starts, even if "
+            "it is cancelled (L3)",
+            t->to_objective, fmt_time(t->started_at, a), op_state_str(t->state), who);
     else
         snprintf(buf, size,
                  "the %s to %s cut over%s; only the current and the previous tier keep their "
@@ -317,8 +319,9 @@ TlResult report_lineage_text(FILE *out, const ReportSubject *s, const TlLineage 
     fprintf(out, "  LTR backups are kept across these changes; whether a reverse migration "
                  "removes them is not documented (L10).\n");
     if (s->n_other > 0) {
-        fprintf(out, "\n  This resource id has %d lineages (dropped and re-created, L7); shown: the "
-                     "one created %s. Others:",
+        fprintf(out,
+                "\n  This resource id has %d lineages (dropped and re-created, L7); shown: the "
+                "one created %s. Others:",
                 s->n_lineages, fmt_time(s->created_at, a));
         for (int i = 0; i < s->n_other; i++)
             fprintf(out, " %s", fmt_time(s->other_created[i], a));
@@ -340,9 +343,10 @@ TlResult report_check_text(FILE *out, const ReportSubject *s, const TlCheck *che
     for (size_t i = 0; i < check->n_findings; i++) {
         const TlFinding *f = &check->findings[i];
         char title[128];
-        snprintf(title, sizeof title, "%-5s %s (%s)%s", f->severity == TL_SEV_BLOCK  ? "BLOCK"
-                                                       : f->severity == TL_SEV_WARN ? "WARN"
-                                                                                    : "INFO",
+        snprintf(title, sizeof title, "%-5s %s (%s)%s",
+                 f->severity == TL_SEV_BLOCK  ? "BLOCK"
+                 : f->severity == TL_SEV_WARN ? "WARN"
+                                              : "INFO",
                  f->code, f->rule, f->undecided ? ": cannot decide" : "");
         fprintf(out, "  %s\n", title);
         wrap(out, f->message, 8, 100);

@@ -18,11 +18,11 @@ typedef struct {
     int n_lineages;              /* lineages under this resource id */
     const TlTime *other_created; /* creation times of the others */
     int n_other;
-    const TlTransition *tr;      /* the history the lineage was computed from */
+    const TlTransition *tr; /* the history the lineage was computed from */
     size_t n_tr;
-    bool retention_known;        /* false: R = 7 assumed (L9) */
-    bool facts_from_later;       /* facts observed after as_of were used */
-    TlTime facts_observed_at;    /* TL_TIME_NONE when nothing was observed */
+    bool retention_known;     /* false: R = 7 assumed (L9) */
+    bool facts_from_later;    /* facts observed after as_of were used */
+    TlTime facts_observed_at; /* TL_TIME_NONE when nothing was observed */
 } ReportSubject;
 
 TlResult report_lineage_text(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err);

@@ -11,7 +11,7 @@
 #include "objective.h"
 #include "tltime.h"
 
-#define MAX_TR 64
+#define MAX_TR    64
 #define MAX_WORDS 16
 
 typedef struct {
@@ -37,8 +37,11 @@ static void reset(Case *c)
     memset(c, 0, sizeof *c);
     c->retention = 7;
     c->as_of = TL_TIME_NONE;
-    c->facts = (TlFacts){.retention_known = true, .pool_known = true, .geo_known = true,
-                         .replicas_known = true, .allocated_known = true,
+    c->facts = (TlFacts){.retention_known = true,
+                         .pool_known = true,
+                         .geo_known = true,
+                         .replicas_known = true,
+                         .allocated_known = true,
                          .allocated_bytes = INT64_C(10) << 30};
 }
 
@@ -131,9 +134,10 @@ static void expect_segment(Case *c, char **w, int nw)
         else
             snprintf(got, sizeof got, "%s/%s", fmt(s->restore_from, a), fmt(s->restore_to, b));
         char *slash = strchr(want, '/');
-        bool same = strcmp(want, "-") == 0 ? strcmp(got, "-") == 0
-                                           : slash && (*slash = '\0', s->restore_from == T(c, want) &&
-                                                                          s->restore_to == T(c, slash + 1));
+        bool same = strcmp(want, "-") == 0
+                        ? strcmp(got, "-") == 0
+                        : slash && (*slash = '\0', s->restore_from == T(c, want) &&
+                                                       s->restore_to == T(c, slash + 1));
         EXPECT_AT(c->file, c->line, same, "[%s] S%zu: expected window %s got %s", c->name, i + 1,
                   window, got);
     }
@@ -212,7 +216,8 @@ static void run_check(Case *c, char **w, int nw)
     const char *max = opt(w, nw, "maxsize");
     TlProposal p = {.target = w[1],
                     .max_size_bytes = max ? (int64_t)(atof(max) * (double)(INT64_C(1) << 30)) : 0};
-    TlResult rc = check_evaluate(c->tr, c->n, c->as_of, c->retention, &c->facts, &p, &c->check, &err);
+    TlResult rc =
+        check_evaluate(c->tr, c->n, c->as_of, c->retention, &c->facts, &p, &c->check, &err);
     EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] check_evaluate failed: %s", c->name, err.msg);
     c->checked = rc == TL_OK;
 }
@@ -274,8 +279,9 @@ static void directive(Case *c, char **w, int nw)
         size_t bad = 0;
         transitions_sort(c->tr, c->n);
         TlResult rc = history_validate(c->tr, c->n, &bad, &err);
-        EXPECT_AT(c->file, c->line, rc == TL_ERR_DATA && bad + 1 == (size_t)atoi(w[1]) &&
-                                        (nw < 3 || strstr(err.msg, untilde(w[2]))),
+        EXPECT_AT(c->file, c->line,
+                  rc == TL_ERR_DATA && bad + 1 == (size_t)atoi(w[1]) &&
+                      (nw < 3 || strstr(err.msg, untilde(w[2]))),
                   "[%s] expected invalid at %s (%s), got rc=%d at %zu: %s", c->name, w[1],
                   nw > 2 ? w[2] : "", rc, bad + 1, rc ? err.msg : "valid");
     } else if (strcmp(d, "valid") == 0) {
@@ -323,7 +329,8 @@ static void directive(Case *c, char **w, int nw)
             snprintf(want, sizeof want, "%s", text);
             untilde(want);
             EXPECT_AT(c->file, c->line, strstr(f->message, want) != NULL,
-                      "[%s] finding %s: expected text '%s' in: %s", c->name, w[1], want, f->message);
+                      "[%s] finding %s: expected text '%s' in: %s", c->name, w[1], want,
+                      f->message);
         }
     } else if (strcmp(d, "order") == 0) {
         /* order SEV SEV ...: the severities of the findings, in order */
@@ -368,7 +375,8 @@ static void run_file(const char *path)
             *hash = '\0';
         char *w[MAX_WORDS];
         int nw = 0;
-        for (char *tok = strtok(buf, " \t\r\n"); tok && nw < MAX_WORDS; tok = strtok(NULL, " \t\r\n"))
+        for (char *tok = strtok(buf, " \t\r\n"); tok && nw < MAX_WORDS;
+             tok = strtok(NULL, " \t\r\n"))
             w[nw++] = tok;
         if (nw == 0)
             continue;

@@ -2,12 +2,14 @@
  * model/tltime.c (RFC 3339), from tests/model/tables/NAME.txt:
  *   objective NAME [tier=TIER] key=value...   keys: edition arch known tracked
  *                                              dtu serverless pool vcores family maxgb
- *   time TEXT RFC3339|invalid [date]           `date`: bare dates allowed */
+ *   time TEXT RFC3339|invalid [date]           `date`: bare dates allowed
+ *   state TEXT CANONICAL|invalid [final]       O1 operation states */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness.h"
+#include "lineage.h"
 #include "objective.h"
 #include "tltime.h"
 
@@ -84,6 +86,21 @@ static void time_row(const char *file, int line, char **w, int nw)
     }
 }
 
+static void state_row(const char *file, int line, char **w, int nw)
+{
+    TlOpState st;
+    bool ok = op_state_parse(w[1], &st);
+    if (strcmp(w[2], "invalid") == 0) {
+        EXPECT_AT(file, line, !ok, "state %s: expected invalid, parsed", w[1]);
+        return;
+    }
+    EXPECT_AT(file, line, ok && strcmp(op_state_str(st), w[2]) == 0, "state %s: expected %s got %s",
+              w[1], w[2], ok ? op_state_str(st) : "invalid");
+    bool final = nw > 3 && strcmp(w[3], "final") == 0;
+    EXPECT_AT(file, line, ok && op_state_terminal(st) == final, "state %s: expected %s", w[1],
+              final ? "final" : "not final");
+}
+
 int main(int argc, char **argv)
 {
     for (int a = 1; a < argc; a++) {
@@ -109,6 +126,8 @@ int main(int argc, char **argv)
                 objective_row(argv[a], line, w, nw);
             else if (strcmp(w[0], "time") == 0 && nw >= 3)
                 time_row(argv[a], line, w, nw);
+            else if (strcmp(w[0], "state") == 0 && nw >= 3)
+                state_row(argv[a], line, w, nw);
             else {
                 fprintf(stderr, "%s:%d: bad row\n", argv[a], line);
                 return 2;

@@ -12,7 +12,6 @@
  * running transition to its end is a new version (transitions are
  * append-only); a row that contradicts a finished one is an error. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -503,39 +502,20 @@ static TlResult merge_all(Entries *file, Entries *rec, Entries *all, const char 
     return rc;
 }
 
-static FILE *open_input(const char *path, TlError *err)
-{
-    if (strcmp(path, "-") == 0)
-        return stdin;
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        tl_error_set(err, TL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
-    return fp;
-}
-
 static TlResult run_import(CliContext *ctx, TlError *err)
 {
     static const char *const required[] = {"resource_id",    "started_at",   "ended_at", "state",
                                            "from_objective", "to_objective", NULL};
     static const char *const optional[] = {"operation_id", "initiated_by", NULL};
-    const char *path = ctx->args[0];
-    const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
     CsvTable *tab = NULL;
     Entries file = {0}, rec = {0}, all = {0};
     PGconn *conn = NULL;
     PGresult *recorded = NULL;
     size_t already = 0, written = 0, new_databases = 0;
-    TlResult rc;
-
-    FILE *fp = open_input(path, err);
-    if (!fp)
-        return TL_ERR_NOINPUT;
-    rc = csvfile_read(fp, name, &tab, err);
-    if (fp != stdin)
-        fclose(fp);
+    TlResult rc = csvfile_load(ctx->args[0], required, optional, &tab, err);
     if (rc)
         return rc;
-    rc = csvfile_check_header(tab, required, optional, err);
+    const char *name = tab->name;
     Columns c = {csvfile_column(tab, "resource_id"),  csvfile_column(tab, "operation_id"),
                  csvfile_column(tab, "started_at"),   csvfile_column(tab, "ended_at"),
                  csvfile_column(tab, "state"),        csvfile_column(tab, "from_objective"),
@@ -547,13 +527,7 @@ static TlResult run_import(CliContext *ctx, TlError *err)
             rc = entries_push(&file, &e, err);
     }
     if (!rc)
-        rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
-    if (!rc)
-        rc = pg_schema_check(conn, err);
-    if (!rc)
-        rc = pg_begin(conn, err);
-    if (!rc)
-        rc = pg_lock_writers(conn, err);
+        rc = pg_open_writer(cli_opt(ctx, "db"), &conn, err);
     if (!rc && file.n)
         qsort(file.v, file.n, sizeof *file.v, cmp_key);
     if (!rc && file.n)
@@ -641,34 +615,20 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
         " VALUES ($1::bigint, $2::timestamptz, $3::int, $4, $5::boolean, $6::boolean, $7::int,"
         "         $8::bigint, $9::bigint, 'import')"
         " ON CONFLICT (database_id, observed_at, source) DO NOTHING";
-    const char *path = ctx->args[0];
-    const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
     CsvTable *tab = NULL;
     PGconn *conn = NULL;
     size_t written = 0;
-    FILE *fp = open_input(path, err);
-    if (!fp)
-        return TL_ERR_NOINPUT;
-    TlResult rc = csvfile_read(fp, name, &tab, err);
-    if (fp != stdin)
-        fclose(fp);
+    TlResult rc = csvfile_load(ctx->args[0], required, optional, &tab, err);
     if (rc)
         return rc;
-    rc = csvfile_check_header(tab, required, optional, err);
-    if (!rc)
-        rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
-    if (!rc)
-        rc = pg_schema_check(conn, err);
-    if (!rc)
-        rc = pg_begin(conn, err);
-    if (!rc)
-        rc = pg_lock_writers(conn, err);
+    const char *name = tab->name;
+    rc = pg_open_writer(cli_opt(ctx, "db"), &conn, err);
     int col[9];
     const char *names[] = {"resource_id",     "observed_at",     "retention_days",
                            "elastic_pool_id", "in_elastic_pool", "geo_replication",
                            "named_replicas",  "allocated_bytes", "max_size_bytes"};
     for (int i = 0; i < 9; i++)
-        col[i] = tab ? csvfile_column(tab, names[i]) : -1;
+        col[i] = csvfile_column(tab, names[i]);
     /* validate every row before writing any */
     for (int pass = 0; pass < 2 && !rc; pass++) {
         for (size_t i = 0; i < tab->n_rows && !rc; i++) {

@@ -4,6 +4,7 @@
 #include "csvfile.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +196,24 @@ TlResult csvfile_check_header(const CsvTable *table, const char *const *required
             return tl_error_set(err, TL_ERR_DATA, "%s:%d: the header has no column '%s'",
                                 table->name, h->line, *required);
     return TL_OK;
+}
+
+TlResult csvfile_load(const char *path, const char *const *required, const char *const *optional,
+                      CsvTable **out, TlError *err)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *fp = is_stdin ? stdin : fopen(path, "r");
+    *out = NULL;
+    if (!fp)
+        return tl_error_set(err, TL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    TlResult rc = csvfile_read(fp, is_stdin ? "stdin" : path, out, err);
+    if (!is_stdin)
+        fclose(fp);
+    if (!rc)
+        rc = csvfile_check_header(*out, required, optional, err);
+    if (rc) {
+        csvfile_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }

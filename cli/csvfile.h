@@ -33,6 +33,11 @@ typedef struct {
 TlResult csvfile_read(FILE *fp, const char *name, CsvTable **out, TlError *err);
 void csvfile_free(CsvTable *table);
 
+/* Open path ("-" is stdin; a missing file is TL_ERR_NOINPUT), read it whole
+ * and check its header (see csvfile_check_header). */
+TlResult csvfile_load(const char *path, const char *const *required, const char *const *optional,
+                      CsvTable **out, TlError *err);
+
 /* Index of column `name` in the header, or -1. */
 int csvfile_column(const CsvTable *table, const char *name);
 

@@ -123,6 +123,22 @@ TlResult pg_lock_writers(PGconn *conn, TlError *err)
     return pg_query(conn, "writer lock", sql_lock, 0, NULL, NULL, err);
 }
 
+TlResult pg_open_writer(const char *conninfo, PGconn **out, TlError *err)
+{
+    TlResult rc = pg_connect(conninfo, out, err);
+    if (!rc)
+        rc = pg_schema_check(*out, err);
+    if (!rc)
+        rc = pg_begin(*out, err);
+    if (!rc)
+        rc = pg_lock_writers(*out, err);
+    if (rc && *out) {
+        pg_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 bool pg_get_int64(const PGresult *res, int row, int col, long long *out)
 {
     if (PQgetisnull(res, row, col))

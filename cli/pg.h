@@ -30,6 +30,11 @@ void pg_rollback(PGconn *conn); /* best effort, for error paths */
  * collector); waits for a holder to finish. */
 TlResult pg_lock_writers(PGconn *conn, TlError *err);
 
+/* Connect (conninfo as for pg_connect), check the schema, begin a
+ * transaction and take the writers' lock: how every writing command starts.
+ * On failure *out is NULL and nothing is left open. */
+TlResult pg_open_writer(const char *conninfo, PGconn **out, TlError *err);
+
 /* The newest migration version the binary carries. */
 int pg_known_version(void);
 

@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 n=${1:-10000} k=${2:-10}
 . tests/pgcluster.sh
-dir=$(mktemp -d /tmp/tierledger-bench.XXXXXX); chmod 755 "$dir"
+dir=$(mktemp -d); chmod 755 "$dir"
 trap 'pg_cluster_stop "$dir"; rm -rf "$dir"' EXIT
 pg_cluster_start "$dir" >/dev/null
 tl=$PWD/bin/tierledger

@@ -58,7 +58,6 @@ void subject_free(Subject *s)
     if (!s)
         return;
     store_history_free(&s->history);
-    if (s->conn)
-        PQfinish(s->conn);
+    pg_close(s->conn);
     s->conn = NULL;
 }

@@ -223,7 +223,11 @@ TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError
     const char *in_effect = NULL;
     TlResult rc = TL_OK;
     for (size_t i = 0; i < n && rc == TL_OK; i++) {
-        while (next_end < n_ends && ends[next_end].end <= tr[i].started_at)
+        /* ended before this start; at the same instant only rows before it
+         * (a zero-length change is not in effect at its own start) */
+        while (next_end < n_ends &&
+               (ends[next_end].end < tr[i].started_at ||
+                (ends[next_end].end == tr[i].started_at && ends[next_end].index < i)))
             in_effect = tr[ends[next_end++].index].to_objective;
         *bad = i;
         rc = validate_row(tr, i, in_effect, err);

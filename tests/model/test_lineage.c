@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../harness.h"
+#include "billing.h"
 #include "check.h"
 #include "lineage.h"
 #include "objective.h"
@@ -28,12 +29,22 @@ typedef struct {
     TlFacts facts;
     bool checked;
     TlCheck check;
+    TlTime month_start, month_end;
+    TlLevel levels[64];
+    size_t n_levels;
+    TlUsageDay usage[128];
+    char pools[128][32], redundancy[128][16];
+    bool other_db[128]; /* usage of another database (pool member) */
+    size_t n_usage;
+    bool billed;
+    TlBill bill;
 } Case;
 
 static void reset(Case *c)
 {
     lineage_cleanup(&c->lin);
     check_cleanup(&c->check);
+    billing_cleanup(&c->bill);
     memset(c, 0, sizeof *c);
     c->retention = 7;
     c->as_of = TL_TIME_NONE;
@@ -222,6 +233,81 @@ static void run_check(Case *c, char **w, int nw)
     c->checked = rc == TL_OK;
 }
 
+static int64_t gb_bytes(const char *text)
+{
+    return strcmp(text, "-") == 0 ? TL_BYTES_UNKNOWN : (int64_t)(atof(text) * TL_GB);
+}
+
+static void run_bill(Case *c)
+{
+    TlError err;
+    size_t bad;
+    if (c->billed)
+        return;
+    transitions_sort(c->tr, c->n);
+    if (history_validate(c->tr, c->n, &bad, &err) != TL_OK) {
+        EXPECT_AT(c->file, c->line, false, "[%s] history invalid: %s", c->name, err.msg);
+        return;
+    }
+    TlResult rc = billing_pool_allowance(c->usage, c->n_usage, &err);
+    TlUsageDay mine[128];
+    size_t n_mine = 0;
+    for (size_t i = 0; i < c->n_usage; i++)
+        if (!c->other_db[i])
+            mine[n_mine++] = c->usage[i];
+    if (!rc)
+        rc = billing_month(c->tr, c->n, c->retention, mine, n_mine, c->month_start, c->month_end,
+                           c->as_of == TL_TIME_NONE ? c->month_end : c->as_of, &c->bill, &err);
+    EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] billing_month failed: %s", c->name, err.msg);
+    c->billed = rc == TL_OK;
+}
+
+/* bill SEQ KIND GB_MONTH [consumed=X] [from=T] [to=T] [estimate] [dtu] [carried] */
+static void expect_bill(Case *c, char **w, int nw)
+{
+    char a[TL_TIME_TEXT_MAX];
+    run_bill(c);
+    if (!c->billed)
+        return;
+    const TlBillLine *line = NULL;
+    for (size_t i = 0; i < c->bill.n_lines; i++)
+        if (c->bill.lines[i].seq == atoi(w[1]))
+            line = &c->bill.lines[i];
+    EXPECT_AT(c->file, c->line, line != NULL, "[%s] expected a bill line for S%s", c->name, w[1]);
+    if (!line)
+        return;
+    EXPECT_AT(c->file, c->line, strcmp(bill_kind_str(line->kind), w[2]) == 0,
+              "[%s] S%s: expected kind %s got %s", c->name, w[1], w[2], bill_kind_str(line->kind));
+    double want = atof(w[3]);
+    EXPECT_AT(c->file, c->line, line->gb_month > want - 1e-6 && line->gb_month < want + 1e-6,
+              "[%s] S%s: expected %s GB-month got %.9f", c->name, w[1], w[3], line->gb_month);
+    const char *v;
+    if ((v = opt(w, nw, "consumed")))
+        EXPECT_AT(
+            c->file, c->line,
+            line->consumed_gb_month > atof(v) - 1e-6 && line->consumed_gb_month < atof(v) + 1e-6,
+            "[%s] S%s: expected consumed %s got %.9f", c->name, w[1], v, line->consumed_gb_month);
+    if ((v = opt(w, nw, "from")))
+        EXPECT_AT(c->file, c->line, line->charge_start == T(c, v),
+                  "[%s] S%s: expected from %s got %s", c->name, w[1], v,
+                  fmt(line->charge_start, a));
+    if ((v = opt(w, nw, "to")))
+        EXPECT_AT(c->file, c->line, line->charge_end == T(c, v), "[%s] S%s: expected to %s got %s",
+                  c->name, w[1], v, fmt(line->charge_end, a));
+    bool estimate = false, dtu = false, carried = false;
+    for (int i = 4; i < nw; i++) {
+        estimate |= strcmp(w[i], "estimate") == 0;
+        dtu |= strcmp(w[i], "dtu") == 0;
+        carried |= strcmp(w[i], "carried") == 0;
+    }
+    EXPECT_AT(c->file, c->line, line->decaying_estimate == estimate, "[%s] S%s: estimate flag %d",
+              c->name, w[1], line->decaying_estimate);
+    EXPECT_AT(c->file, c->line, line->dtu_included == dtu, "[%s] S%s: dtu flag %d", c->name, w[1],
+              line->dtu_included);
+    EXPECT_AT(c->file, c->line, line->carried_forward == carried, "[%s] S%s: carried flag %d",
+              c->name, w[1], line->carried_forward);
+}
+
 static void directive(Case *c, char **w, int nw)
 {
     char a[TL_TIME_TEXT_MAX];
@@ -255,6 +341,50 @@ static void directive(Case *c, char **w, int nw)
         c->as_of = T(c, w[1]);
         c->evaluated = false;
         lineage_cleanup(&c->lin);
+    } else if (strcmp(d, "month") == 0) {
+        if (!billing_month_parse(w[1], &c->month_start, &c->month_end)) {
+            fprintf(stderr, "%s:%d: bad month %s\n", c->file, c->line, w[1]);
+            exit(2);
+        }
+    } else if (strcmp(d, "level") == 0 && c->n_levels < 64) {
+        c->levels[c->n_levels++] = (TlLevel){T(c, w[1]), atof(w[2]) * TL_GB};
+    } else if (strcmp(d, "gbmonth") == 0) {
+        double got = billing_gb_month(c->levels, c->n_levels, c->month_start, c->month_end);
+        double want = atof(w[1]);
+        EXPECT_AT(c->file, c->line, got > want - 1e-9 && got < want + 1e-9,
+                  "[%s] expected %s GB-month got %.9f", c->name, w[1], got);
+    } else if (strcmp(d, "usage") == 0 && c->n_usage < 128) {
+        /* usage DAY FULL DIFF LOG SNAPSHOT MAXSIZE [redundancy=R] [pool=ID] [db=OTHER]
+         * (GB; - unknown; db= marks another database's row, for pools) */
+        TlUsageDay *u = &c->usage[c->n_usage];
+        const char *pool = opt(w, nw, "pool"), *red = opt(w, nw, "redundancy");
+        snprintf(c->pools[c->n_usage], 32, "%s", pool ? pool : "");
+        snprintf(c->redundancy[c->n_usage], 16, "%s", red ? red : "Geo");
+        c->other_db[c->n_usage] = opt(w, nw, "db") != NULL;
+        *u = (TlUsageDay){.day = T(c, w[1]),
+                          .full_bytes = gb_bytes(w[2]),
+                          .diff_bytes = gb_bytes(w[3]),
+                          .log_bytes = gb_bytes(w[4]),
+                          .snapshot_bytes = gb_bytes(w[5]),
+                          .allocated_bytes = TL_BYTES_UNKNOWN,
+                          .max_size_bytes = gb_bytes(w[6]),
+                          .redundancy = c->redundancy[c->n_usage],
+                          .elastic_pool_id = c->pools[c->n_usage]};
+        c->n_usage++;
+    } else if (strcmp(d, "bill") == 0) {
+        expect_bill(c, w, nw);
+    } else if (strcmp(d, "bills") == 0) {
+        run_bill(c);
+        if (c->billed)
+            EXPECT_AT(c->file, c->line, c->bill.n_lines == (size_t)atoi(w[1]),
+                      "[%s] expected %s bill lines got %zu", c->name, w[1], c->bill.n_lines);
+    } else if (strcmp(d, "poolshare") == 0) {
+        /* poolshare ROW GB: after billing_pool_allowance, row ROW (1-based) */
+        run_bill(c);
+        size_t i = (size_t)atoi(w[1]) - 1;
+        double got = i < c->n_usage ? (double)c->usage[i].pool_share_bytes / TL_GB : -1;
+        EXPECT_AT(c->file, c->line, got > atof(w[2]) - 1e-6 && got < atof(w[2]) + 1e-6,
+                  "[%s] row %s: expected pool share %s GB got %.6f", c->name, w[1], w[2], got);
     } else if (strcmp(d, "seg") == 0) {
         expect_segment(c, w, nw);
     } else if (strcmp(d, "segments") == 0) {

@@ -1,0 +1,97 @@
+/* billing.h - what backup storage is billable, per database, segment and
+ * kind, as GB-months of a calendar month (domain.md B1-B4, L2). Pure: the
+ * usage levels, the history and the month come in as arguments. All figures
+ * are estimates from the documented formulas, never invoice amounts. */
+#ifndef TIERLEDGER_MODEL_BILLING_H
+#define TIERLEDGER_MODEL_BILLING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lineage.h"
+
+#define TL_BYTES_UNKNOWN INT64_C(-1)
+#define TL_GB            1073741824.0 /* 1 GB = 2^30 bytes (domain.md notation) */
+
+/* A level that holds from `at` until the next level (or the end). */
+typedef struct {
+    TlTime at;
+    double bytes;
+} TlLevel;
+
+/* The month's billable quantity of a piecewise-constant level: the mean,
+ * over the hours of [from, to), of the level in effect at the start of each
+ * hour, in GB (B1: "metered hourly ... a month's billable GB = average over
+ * its hours"). Hours before the first level count as zero. */
+double billing_gb_month(const TlLevel *levels, size_t n, TlTime from, TlTime to);
+
+/* One day of backup usage of one database (the collector's daily metrics,
+ * or import-usage). Sizes are levels held that day; TL_BYTES_UNKNOWN when not
+ * reported. Strings are borrowed. */
+typedef struct {
+    TlTime day; /* 00:00:00Z */
+    int64_t full_bytes, diff_bytes, log_bytes, snapshot_bytes;
+    int64_t allocated_bytes, max_size_bytes;
+    const char *redundancy;      /* Local Zone Geo GeoZone (or LRS ZRS RA-GRS RA-GZRS) */
+    const char *elastic_pool_id; /* NULL or "" when not pooled */
+    /* Set by billing_pool_allowance for pooled rows: this database's share of
+     * the pool's billable PITR bytes (B1 at pool level); TL_BYTES_UNKNOWN when
+     * the row is not pooled. */
+    int64_t pool_share_bytes;
+} TlUsageDay;
+
+/* B1 for elastic pools: for each (pool, day) the billable bytes are
+ * max(0, sum of the members' full+diff+log - the pool's max data size), where
+ * a pooled row's max_size_bytes is the pool's max data size; each member gets
+ * a share proportional to its own backup bytes. Rows of all databases of the
+ * month go in together; sets pool_share_bytes on every row. */
+TlResult billing_pool_allowance(TlUsageDay *rows, size_t n, TlError *err);
+
+typedef enum {
+    TL_BILL_PITR = 0,   /* standard architecture point-in-time backups */
+    TL_BILL_HYPERSCALE, /* Hyperscale data + log backups */
+} TlBillKind;
+
+const char *bill_kind_str(TlBillKind kind); /* "pitr" | "hyperscale_backup" */
+
+typedef struct {
+    int seq; /* the segment */
+    TlArchitecture arch;
+    TlBillKind kind;
+    const char *objective;    /* the segment's last objective (borrowed) */
+    TlSegmentStatus status;   /* at the end of the month (or as_of, if earlier) */
+    TlTime charge_start;      /* first billable hour of the month */
+    TlTime charge_end;        /* end of the last billable hour (exclusive) */
+    double gb_month;          /* billable GB-month: the quantity to price */
+    double consumed_gb_month; /* backup GB-month before the B1 allowance */
+    bool dtu_included;        /* B2: DTU PITR is in the database price */
+    bool decaying_estimate;   /* B4: after cutover, estimated from the last size */
+    bool carried_forward;     /* a missing day was filled with the day before */
+    bool no_usage;            /* no usage row at all for a billable hour */
+    const char *redundancy;   /* of the last usage row used (borrowed), or NULL */
+} TlBillLine;
+
+typedef struct {
+    TlBillLine *lines; /* owned; by segment */
+    size_t n_lines;
+    double hours; /* hours in the month */
+} TlBill;
+
+/* Bill one database lineage for [month_start, month_end) as seen at as_of
+ * (as_of >= month_end for a closed month; an earlier as_of bills only the
+ * hours before it). usage holds the lineage's days sorted by day (pooled rows
+ * already through billing_pool_allowance). Each available segment (B4) bills
+ * per hour: the current one from that day's usage (B1 single database or
+ * pool share, B2 DTU = 0, B3 Hyperscale), the previous one from its last
+ * observed billable size, decaying linearly to zero at end + R, and not
+ * after it is lost. Release with billing_cleanup. */
+TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
+                       const TlUsageDay *usage, size_t n_usage, TlTime month_start,
+                       TlTime month_end, TlTime as_of, TlBill *out, TlError *err);
+
+void billing_cleanup(TlBill *bill);
+
+/* [start, end) of the calendar month "YYYY-MM"; false if malformed. */
+bool billing_month_parse(const char *text, TlTime *start, TlTime *end);
+
+#endif

@@ -32,11 +32,21 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
             *help = true;
             return TL_OK;
         }
-        if (strncmp(a, "--", 2) != 0)
-            return tl_error_set(err, TL_ERR_USAGE, "unknown option '%s'", a);
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        int idx = find_option(cmd, name, len);
+        int idx = -1;
+        if (strncmp(a, "--", 2) == 0) {
+            idx = find_option(cmd, name, len);
+        } else if (a[2] == '\0') { /* -o VALUE */
+            for (int k = 0; cmd->options[k].name && idx < 0; k++)
+                if (cmd->options[k].short_name == a[1])
+                    idx = k;
+            eq = NULL;
+            if (idx < 0)
+                return tl_error_set(err, TL_ERR_USAGE, "unknown option '%s'", a);
+        } else {
+            return tl_error_set(err, TL_ERR_USAGE, "unknown option '%s'", a);
+        }
         if (idx < 0)
             return tl_error_set(err, TL_ERR_USAGE, "unknown option '--%.*s'", (int)len, name);
         const CliOption *o = &cmd->options[idx];

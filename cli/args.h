@@ -17,6 +17,7 @@ typedef struct {
     const char *name; /* long name without "--" */
     const char *arg;  /* metavar, or NULL for a flag */
     const char *help;
+    char short_name; /* e.g. 'o' for -o, or 0 */
 } CliOption;
 
 typedef struct CliContext CliContext;

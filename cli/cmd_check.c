@@ -66,13 +66,13 @@ static TlResult run_check(CliContext *ctx, TlError *err)
 }
 
 static const CliOption check_options[] = {
-    {"as-of", "TIME", "decide as of TIME (RFC 3339 or YYYY-MM-DD; default now)"},
-    {"created", "TIME", "the lineage created at TIME (default the newest, L7)"},
-    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)"},
-    {"format", "FMT", "text (default) or json"},
-    {"max-size", "SIZE", "requested max data size of the target (e.g. 512GB, 1TB)"},
-    {"to", "OBJECTIVE", "the target service objective, e.g. GP_Gen5_4 (required)"},
-    {NULL, NULL, NULL},
+    {"as-of", "TIME", "decide as of TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
+    {"created", "TIME", "the lineage created at TIME (default the newest, L7)", 0},
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {"format", "FMT", "text (default) or json", 0},
+    {"max-size", "SIZE", "requested max data size of the target (e.g. 512GB, 1TB)", 0},
+    {"to", "OBJECTIVE", "the target service objective, e.g. GP_Gen5_4 (required)", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 const CliCommand cmd_check = {

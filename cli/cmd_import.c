@@ -718,9 +718,9 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
 }
 
 static const CliOption import_options[] = {
-    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)"},
-    {"dry-run", NULL, "validate the file against what is recorded, write nothing"},
-    {NULL, NULL, NULL},
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {"dry-run", NULL, "validate the file against what is recorded, write nothing", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 const CliCommand cmd_import = {
@@ -742,8 +742,8 @@ const CliCommand cmd_import = {
 };
 
 static const CliOption import_facts_options[] = {
-    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)"},
-    {NULL, NULL, NULL},
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 const CliCommand cmd_import_facts = {

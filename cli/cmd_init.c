@@ -23,8 +23,8 @@ static TlResult run_init(CliContext *ctx, TlError *err)
 }
 
 static const CliOption init_options[] = {
-    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)"},
-    {NULL, NULL, NULL},
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 const CliCommand cmd_init = {

@@ -10,7 +10,8 @@
 #define TIERLEDGER_VERSION "0.1.0"
 
 static const CliCommand *const commands[] = {
-    &cmd_init, &cmd_import, &cmd_import_facts, &cmd_lineage, &cmd_check,
+    &cmd_init,    &cmd_import, &cmd_import_facts, &cmd_import_usage,
+    &cmd_lineage, &cmd_check,  &cmd_report,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -245,3 +245,174 @@ TlResult store_facts_load(PGconn *conn, long long database_id, TlTime as_of, Sto
     PQclear(res);
     return TL_OK;
 }
+
+/* ---- the fleet ----------------------------------------------------------- */
+
+static int64_t col_bytes(const PGresult *res, int row, int col)
+{
+    long long v;
+    return pg_get_int64(res, row, col, &v) ? (int64_t)v : TL_BYTES_UNKNOWN;
+}
+
+static const char *col_text(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+TlResult store_fleet_load(PGconn *conn, TlTime to, TlTime usage_from, TlTime usage_to, Fleet *out,
+                          TlError *err)
+{
+    /* (id, resource_id, subscription, group, name, created, next created epochs,
+     *  retention, in_pool, geo, replicas, allocated): the facts row is the
+     * latest at or before $1, else the earliest after it */
+    static const char sql_db[] =
+        "SELECT d.id, d.resource_id, d.subscription_id, d.resource_group, d.database_name,"
+        "       extract(epoch FROM d.created_at)::bigint, extract(epoch FROM "
+        "d.next_created)::bigint,"
+        "       f.retention_days, f.in_pool, f.geo_replication, f.named_replicas, f.allocated_bytes"
+        "  FROM (SELECT *, lead(created_at) OVER (PARTITION BY resource_key ORDER BY created_at)"
+        "                  AS next_created FROM databases) d"
+        "  LEFT JOIN LATERAL ("
+        "       SELECT retention_days, geo_replication, named_replicas, allocated_bytes,"
+        "              CASE WHEN in_elastic_pool IS NOT NULL THEN in_elastic_pool"
+        "                   WHEN elastic_pool_id IS NOT NULL THEN elastic_pool_id <> '' END AS "
+        "in_pool"
+        "         FROM database_facts f WHERE f.database_id = d.id"
+        "        ORDER BY f.observed_at > to_timestamp($1::bigint),"
+        "                 abs(extract(epoch FROM f.observed_at) - $1::bigint), f.id DESC LIMIT 1) "
+        "f ON true"
+        " WHERE d.created_at < to_timestamp($1::bigint)"
+        " ORDER BY d.id";
+    /* (database_id, started, ended epochs, state, from, to, operation_id, initiated_by) */
+    static const char sql_tr[] =
+        "SELECT t.database_id, extract(epoch FROM t.started_at)::bigint,"
+        "       extract(epoch FROM t.ended_at)::bigint, t.state, coalesce(t.from_objective, ''),"
+        "       t.to_objective, t.operation_id, t.initiated_by"
+        "  FROM current_transitions t JOIN databases d ON d.id = t.database_id"
+        " WHERE d.created_at < to_timestamp($1::bigint)"
+        " ORDER BY t.database_id, t.started_at, t.id";
+    /* (database_id, day epoch, full, diff, log, snapshot, allocated, max, redundancy,
+     *  region, pool, tags) one row a day, the collector's first */
+    static const char sql_usage[] =
+        "SELECT DISTINCT ON (database_id, day) database_id,"
+        "       extract(epoch FROM day::timestamp)::bigint, full_bytes, diff_bytes, log_bytes,"
+        "       snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region,"
+        "       elastic_pool_id, tags::text"
+        "  FROM backup_usage"
+        " WHERE day >= to_timestamp($1::bigint)::date AND day < to_timestamp($2::bigint)::date"
+        " ORDER BY database_id, day, source = 'collector' DESC";
+    char to_text[32], from_text[32], uto_text[32];
+    snprintf(to_text, sizeof to_text, "%lld", (long long)to);
+    snprintf(from_text, sizeof from_text, "%lld", (long long)usage_from);
+    snprintf(uto_text, sizeof uto_text, "%lld", (long long)usage_to);
+    const char *p1[] = {to_text}, *p2[] = {from_text, uto_text};
+    memset(out, 0, sizeof *out);
+    TlResult rc = pg_query(conn, "load databases", sql_db, 1, p1, &out->res_db, err);
+    if (!rc)
+        rc = pg_query(conn, "load transitions", sql_tr, 1, p1, &out->res_tr, err);
+    if (!rc && usage_from < usage_to)
+        rc = pg_query(conn, "load usage", sql_usage, 2, p2, &out->res_usage, err);
+    if (rc)
+        return rc;
+    int n_db = PQntuples(out->res_db), n_tr = PQntuples(out->res_tr);
+    int n_use = out->res_usage ? PQntuples(out->res_usage) : 0;
+    out->db = calloc(n_db ? (size_t)n_db : 1, sizeof *out->db);
+    out->transitions = calloc(n_tr ? (size_t)n_tr : 1, sizeof *out->transitions);
+    out->usage = calloc(n_use ? (size_t)n_use : 1, sizeof *out->usage);
+    if (!out->db || !out->transitions || !out->usage)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    const PGresult *r = out->res_db;
+    for (int i = 0; i < n_db; i++) {
+        FleetDatabase *d = &out->db[i];
+        long long v;
+        pg_get_int64(r, i, 0, &d->id);
+        d->resource_id = PQgetvalue(r, i, 1);
+        d->subscription = PQgetvalue(r, i, 2);
+        d->resource_group = PQgetvalue(r, i, 3);
+        d->database_name = PQgetvalue(r, i, 4);
+        d->created_at = col_time(r, i, 5);
+        d->next_created = col_time(r, i, 6);
+        d->retention_days = 7;
+        if (pg_get_int64(r, i, 7, &v)) {
+            d->facts.retention_known = true;
+            d->retention_days = (int)v;
+        }
+        if ((d->facts.pool_known = !PQgetisnull(r, i, 8)))
+            d->facts.in_pool = strcmp(PQgetvalue(r, i, 8), "t") == 0;
+        if ((d->facts.geo_known = !PQgetisnull(r, i, 9)))
+            d->facts.has_geo_link = strcmp(PQgetvalue(r, i, 9), "t") == 0;
+        if ((d->facts.replicas_known = pg_get_int64(r, i, 10, &v)))
+            d->facts.named_replicas = (int)v;
+        if ((d->facts.allocated_known = pg_get_int64(r, i, 11, &v)))
+            d->facts.allocated_bytes = v;
+    }
+    out->n = (size_t)n_db;
+    /* slices: both results are ordered by database id, like the databases */
+    r = out->res_tr;
+    size_t k = 0;
+    for (int i = 0; i < n_tr; i++) {
+        long long id;
+        pg_get_int64(r, i, 0, &id);
+        while (k < out->n && out->db[k].id < id)
+            k++;
+        if (k == out->n || out->db[k].id != id)
+            continue;
+        TlTransition *t = &out->transitions[i];
+        t->started_at = col_time(r, i, 1);
+        t->ended_at = col_time(r, i, 2);
+        if (!op_state_parse(PQgetvalue(r, i, 3), &t->state))
+            return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state in transitions");
+        t->from_objective = PQgetvalue(r, i, 4);
+        t->to_objective = PQgetvalue(r, i, 5);
+        t->operation_id = col_text(r, i, 6);
+        t->initiated_by = col_text(r, i, 7);
+        if (!out->db[k].tr)
+            out->db[k].tr = t;
+        out->db[k].n_tr++;
+    }
+    for (size_t d = 0; d < out->n; d++)
+        transitions_sort(out->db[d].tr, out->db[d].n_tr);
+    r = out->res_usage;
+    k = 0;
+    for (int i = 0; i < n_use; i++) {
+        long long id;
+        pg_get_int64(r, i, 0, &id);
+        while (k < out->n && out->db[k].id < id)
+            k++;
+        if (k == out->n || out->db[k].id != id)
+            continue;
+        TlUsageDay *u = &out->usage[out->n_usage++];
+        *u = (TlUsageDay){.day = col_time(r, i, 1),
+                          .full_bytes = col_bytes(r, i, 2),
+                          .diff_bytes = col_bytes(r, i, 3),
+                          .log_bytes = col_bytes(r, i, 4),
+                          .snapshot_bytes = col_bytes(r, i, 5),
+                          .allocated_bytes = col_bytes(r, i, 6),
+                          .max_size_bytes = col_bytes(r, i, 7),
+                          .redundancy = col_text(r, i, 8),
+                          .elastic_pool_id = col_text(r, i, 10),
+                          .pool_share_bytes = TL_BYTES_UNKNOWN};
+        FleetDatabase *db = &out->db[k];
+        if (!db->usage)
+            db->usage = u;
+        db->n_usage++;
+        if (col_text(r, i, 9))
+            db->region = col_text(r, i, 9);
+        if (col_text(r, i, 11))
+            db->tags = col_text(r, i, 11);
+    }
+    return TL_OK;
+}
+
+void store_fleet_free(Fleet *fleet)
+{
+    if (!fleet)
+        return;
+    PQclear(fleet->res_db);
+    PQclear(fleet->res_tr);
+    PQclear(fleet->res_usage);
+    free(fleet->db);
+    free(fleet->transitions);
+    free(fleet->usage);
+    memset(fleet, 0, sizeof *fleet);
+}

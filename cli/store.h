@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "billing.h"
 #include "check.h"
 #include "lineage.h"
 #include "result.h"
@@ -66,5 +67,37 @@ typedef struct {
 
 TlResult store_facts_load(PGconn *conn, long long database_id, TlTime as_of, StoreFacts *out,
                           TlError *err);
+
+/* Every database lineage that existed before `to`, with what the fleet-wide
+ * reports need: its history, facts as of `to`, and (when usage_from <
+ * usage_to) its daily usage in [usage_from, usage_to), collector rows before
+ * import rows of the same day. Strings point into the owned results. */
+typedef struct {
+    long long id;
+    const char *resource_id, *subscription, *resource_group, *database_name;
+    TlTime created_at;
+    TlTime next_created; /* creation of the next lineage of the same resource, or NONE */
+    TlFacts facts;
+    int retention_days; /* R, 7 when unknown */
+    TlTransition *tr;   /* slice of Fleet.transitions, sorted for the model */
+    size_t n_tr;
+    TlUsageDay *usage; /* slice of Fleet.usage, by day */
+    size_t n_usage;
+    const char *region; /* of the latest usage row, or NULL */
+    const char *tags;   /* JSON object text of the latest usage row, or NULL */
+} FleetDatabase;
+
+typedef struct {
+    PGresult *res_db, *res_tr, *res_usage;
+    FleetDatabase *db;
+    size_t n;
+    TlTransition *transitions;
+    TlUsageDay *usage;
+    size_t n_usage;
+} Fleet;
+
+TlResult store_fleet_load(PGconn *conn, TlTime to, TlTime usage_from, TlTime usage_to, Fleet *out,
+                          TlError *err);
+void store_fleet_free(Fleet *fleet);
 
 #endif

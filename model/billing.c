@@ -18,6 +18,7 @@
  * is recorded yet. */
 #include "billing.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,7 +212,7 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
         double billable = 0, consumed = 0;
         bool dtu = false, found = false;
         const char *objective = objective_at(tr, n, h);
-        for (size_t k = u + 1; !found && k-- > 0;) {
+        for (size_t k = n_usage ? u + 1 : 0; !found && k-- > 0;) {
             if (usage[k].day > h)
                 continue;
             if (usage[k].day + TL_SECONDS_PER_DAY <= seg->start)
@@ -277,4 +278,41 @@ bool billing_month_parse(const char *text, TlTime *start, TlTime *end)
                         : tl_days_from_civil(year, (unsigned)month + 1, 1)) *
            TL_SECONDS_PER_DAY;
     return true;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+const TlPrice *price_find(const TlPrice *prices, size_t n, const char *region, const char *kind,
+                          const char *redundancy, TlTime at)
+{
+    const TlPrice *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const TlPrice *p = &prices[i];
+        bool named = region && same_name(p->region, region);
+        if (p->effective_from > at || strcmp(p->kind, kind) != 0 ||
+            strcmp(p->redundancy, redundancy) != 0 || (!named && strcmp(p->region, "*") != 0))
+            continue;
+        bool best_named = best && strcmp(best->region, "*") != 0;
+        if (!best || (named && !best_named) ||
+            (named == best_named && p->effective_from > best->effective_from))
+            best = p;
+    }
+    return best;
+}
+
+const char *redundancy_price_name(const char *arm)
+{
+    if (arm && strcmp(arm, "Local") == 0)
+        return "LRS";
+    if (arm && strcmp(arm, "Zone") == 0)
+        return "ZRS";
+    if (arm && strcmp(arm, "GeoZone") == 0)
+        return "RA-GZRS";
+    return "RA-GRS"; /* Geo, the default (B5) */
 }

@@ -91,6 +91,28 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
 
 void billing_cleanup(TlBill *bill);
 
+/* One row of a price sheet (B6): currency per GB-month. Strings borrowed. */
+typedef struct {
+    const char *region;     /* an Azure region name, or "*" for any */
+    const char *kind;       /* "pitr" | "ltr" | "hyperscale_backup" */
+    const char *redundancy; /* "LRS" | "ZRS" | "RA-GRS" | "RA-GZRS" */
+    double unit_price;
+    const char *currency;
+    TlTime effective_from;
+    int line; /* in the sheet, for messages */
+} TlPrice;
+
+/* The price in force at `at` for region, kind and redundancy: among rows
+ * effective at or before `at`, one naming the region (case-insensitively)
+ * wins over "*", then the latest effective_from. region may be NULL
+ * (unknown): only "*" rows apply. NULL when there is none: never a zero. */
+const TlPrice *price_find(const TlPrice *prices, size_t n, const char *region, const char *kind,
+                          const char *redundancy, TlTime at);
+
+/* The price-sheet name of an ARM backup storage redundancy (B5): Local LRS,
+ * Zone ZRS, Geo RA-GRS, GeoZone RA-GZRS; NULL (unknown) is Geo, the default. */
+const char *redundancy_price_name(const char *arm);
+
 /* [start, end) of the calendar month "YYYY-MM"; false if malformed. */
 bool billing_month_parse(const char *text, TlTime *start, TlTime *end);
 

@@ -306,6 +306,9 @@ static void expect_bill(Case *c, char **w, int nw)
               line->dtu_included);
     EXPECT_AT(c->file, c->line, line->carried_forward == carried, "[%s] S%s: carried flag %d",
               c->name, w[1], line->carried_forward);
+    if ((v = opt(w, nw, "nousage")))
+        EXPECT_AT(c->file, c->line, line->no_usage == (strcmp(v, "yes") == 0),
+                  "[%s] S%s: no-usage flag %d", c->name, w[1], line->no_usage);
 }
 
 static void directive(Case *c, char **w, int nw)

@@ -1,0 +1,235 @@
+/* cmd_import_usage.c - `tierledger import-usage FILE.csv`: daily backup
+ * storage per database, for backfill and tests (the collector fills the same
+ * table from Azure Monitor). Same rules as import: the whole file is
+ * validated before anything is written, in one transaction; FILE:LINE and
+ * exit 65 on the first bad row. A day recorded again with other figures is
+ * replaced (metrics are corrected as they settle); the same figures add
+ * nothing. */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "csvfile.h"
+#include "pg.h"
+#include "store.h"
+
+enum {
+    C_ID,
+    C_DAY,
+    C_FULL,
+    C_DIFF,
+    C_LOG,
+    C_SNAP,
+    C_ALLOC,
+    C_MAX,
+    C_RED,
+    C_REGION,
+    C_POOL,
+    C_TAGS,
+    N_COLS
+};
+
+static const char *const column_names[N_COLS] = {"resource_id",     "day",
+                                                 "full_bytes",      "diff_bytes",
+                                                 "log_bytes",       "snapshot_bytes",
+                                                 "allocated_bytes", "max_size_bytes",
+                                                 "redundancy",      "region",
+                                                 "elastic_pool_id", "tags"};
+
+/* Local/Zone/Geo/GeoZone as ARM writes them, or the storage names (B5). */
+static const char *redundancy_arm(const char *text)
+{
+    static const char *const names[][2] = {
+        {"Local", "Local"},  {"LRS", "Local"},      {"Zone", "Zone"},  {"ZRS", "Zone"},
+        {"Geo", "Geo"},      {"GRS", "Geo"},        {"RA-GRS", "Geo"}, {"GeoZone", "GeoZone"},
+        {"GZRS", "GeoZone"}, {"RA-GZRS", "GeoZone"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *a = text, *b = names[i][0];
+        while (*a && *b && tolower((unsigned char)*a) == tolower((unsigned char)*b)) {
+            a++;
+            b++;
+        }
+        if (!*a && !*b)
+            return names[i][1];
+    }
+    return NULL;
+}
+
+static bool is_bytes(const char *text, bool allow_minus_one)
+{
+    if (allow_minus_one && strcmp(text, "-1") == 0)
+        return true;
+    if (!text[0] || strlen(text) > 18)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
+/* A JSON object of string values, as ARM tags are. */
+static bool is_tags(const char *text)
+{
+    cJSON *json = cJSON_Parse(text);
+    bool ok = cJSON_IsObject(json);
+    for (cJSON *item = json ? json->child : NULL; ok && item; item = item->next)
+        ok = cJSON_IsString(item);
+    cJSON_Delete(json);
+    return ok;
+}
+
+static TlResult check_row(const CsvTable *tab, const CsvRow *row, const int *col, TlError *err)
+{
+    const char *name = tab->name;
+    const char *v[N_COLS];
+    for (int k = 0; k < N_COLS; k++)
+        v[k] = col[k] >= 0 ? row->fields[col[k]] : "";
+    ArmDatabaseId parts;
+    TlTime day;
+    if (row->n != tab->header.n)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
+                            row->line, row->n, tab->header.n);
+    if (!arm_database_id_parse(v[C_ID], &parts))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                            name, row->line, v[C_ID]);
+    if (strlen(v[C_DAY]) != 10 || !tl_time_parse(v[C_DAY], true, &day))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: day '%s' is not a date (YYYY-MM-DD)", name,
+                            row->line, v[C_DAY]);
+    for (int k = C_FULL; k <= C_MAX; k++)
+        if (v[k][0] && !is_bytes(v[k], k == C_MAX))
+            return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s '%s' is not a whole number of bytes",
+                                name, row->line, column_names[k], v[k]);
+    if (v[C_RED][0] && !redundancy_arm(v[C_RED]))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: unknown redundancy '%s' (Local, Zone, Geo, GeoZone or LRS, "
+                            "ZRS, RA-GRS, RA-GZRS)",
+                            name, row->line, v[C_RED]);
+    if (v[C_TAGS][0] && !is_tags(v[C_TAGS]))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: tags is not a JSON object of strings", name,
+                            row->line);
+    return TL_OK;
+}
+
+static TlResult run_import_usage(CliContext *ctx, TlError *err)
+{
+    static const char *const required[] = {"resource_id",     "day",
+                                           "full_bytes",      "diff_bytes",
+                                           "log_bytes",       "snapshot_bytes",
+                                           "allocated_bytes", "max_size_bytes",
+                                           "redundancy",      NULL};
+    static const char *const optional[] = {"region", "elastic_pool_id", "tags", NULL};
+    /* the lineage alive during the day: latest creation before its end */
+    static const char sql_lineage[] =
+        "SELECT id FROM databases WHERE resource_key = lower($1)"
+        "   AND created_at < $2::date + 1 ORDER BY created_at DESC LIMIT 1";
+    /* insert, or replace a day whose figures changed; xmax = 0 marks an insert */
+    static const char sql_upsert[] =
+        "INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"
+        "    snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id,"
+        "    tags, source)"
+        " VALUES ($1::bigint, $2::date, $3::bigint, $4::bigint, $5::bigint, $6::bigint,"
+        "         $7::bigint, $8::bigint, $9, $10, $11, $12::jsonb, 'import')"
+        " ON CONFLICT (database_id, day, source) DO UPDATE SET"
+        "    full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"
+        "    log_bytes = EXCLUDED.log_bytes, snapshot_bytes = EXCLUDED.snapshot_bytes,"
+        "    allocated_bytes = EXCLUDED.allocated_bytes, max_size_bytes = EXCLUDED.max_size_bytes,"
+        "    redundancy = EXCLUDED.redundancy, region = EXCLUDED.region,"
+        "    elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()"
+        " WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes,"
+        "        u.max_size_bytes, u.redundancy, u.region, u.elastic_pool_id, u.tags)"
+        "   IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"
+        "        EXCLUDED.snapshot_bytes, EXCLUDED.allocated_bytes, EXCLUDED.max_size_bytes,"
+        "        EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.elastic_pool_id, EXCLUDED.tags)"
+        " RETURNING (xmax = 0)::int";
+    CsvTable *tab = NULL;
+    PGconn *conn = NULL;
+    size_t inserted = 0, replaced = 0;
+    TlResult rc = csvfile_load(ctx->args[0], required, optional, &tab, err);
+    if (rc)
+        return rc;
+    int col[N_COLS];
+    for (int k = 0; k < N_COLS; k++)
+        col[k] = csvfile_column(tab, column_names[k]);
+    for (size_t i = 0; i < tab->n_rows && !rc; i++) /* every row first: nothing half-written */
+        rc = check_row(tab, &tab->rows[i], col, err);
+    if (!rc)
+        rc = pg_open_writer(cli_opt(ctx, "db"), &conn, err);
+    for (size_t i = 0; i < tab->n_rows && !rc; i++) {
+        const CsvRow *row = &tab->rows[i];
+        const char *v[N_COLS];
+        for (int k = 0; k < N_COLS; k++)
+            v[k] = col[k] >= 0 && row->fields[col[k]][0] ? row->fields[col[k]] : NULL;
+        const char *lp[] = {v[C_ID], v[C_DAY]};
+        PGresult *res;
+        rc = pg_query(conn, "find lineage", sql_lineage, 2, lp, &res, err);
+        if (rc)
+            break;
+        if (PQntuples(res) == 0) {
+            PQclear(res);
+            rc = tl_error_set(err, TL_ERR_DATA,
+                              "%s:%d: no lineage of %s existed on %s: import its transitions first",
+                              tab->name, row->line, v[C_ID], v[C_DAY]);
+            break;
+        }
+        const char *params[] = {PQgetvalue(res, 0, 0),
+                                v[C_DAY],
+                                v[C_FULL],
+                                v[C_DIFF],
+                                v[C_LOG],
+                                v[C_SNAP],
+                                v[C_ALLOC],
+                                v[C_MAX],
+                                v[C_RED] ? redundancy_arm(v[C_RED]) : NULL,
+                                v[C_REGION],
+                                v[C_POOL],
+                                v[C_TAGS]};
+        PGresult *up;
+        rc = pg_query(conn, "insert usage", sql_upsert, 12, params, &up, err);
+        PQclear(res);
+        if (rc)
+            break;
+        if (PQntuples(up) == 1) {
+            if (strcmp(PQgetvalue(up, 0, 0), "1") == 0)
+                inserted++;
+            else
+                replaced++;
+        }
+        PQclear(up);
+    }
+    if (!rc)
+        rc = pg_commit(conn, err);
+    if (!rc)
+        fprintf(stderr,
+                "tierledger import-usage: %s: %zu rows: %zu days recorded, %zu replaced, %zu "
+                "already recorded\n",
+                tab->name, tab->n_rows, inserted, replaced, tab->n_rows - inserted - replaced);
+    if (rc && conn)
+        pg_rollback(conn);
+    pg_close(conn);
+    csvfile_free(tab);
+    return rc;
+}
+
+static const CliOption import_usage_options[] = {
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {NULL, NULL, NULL, 0},
+};
+
+const CliCommand cmd_import_usage = {
+    .name = "import-usage",
+    .summary = "load daily backup storage per database (for billing; all or nothing)",
+    .usage = "FILE.csv [options]",
+    .description =
+        "Columns (any order): resource_id,day,full_bytes,diff_bytes,log_bytes,snapshot_bytes,\n"
+        "allocated_bytes,max_size_bytes,redundancy and optionally region,elastic_pool_id,tags\n"
+        "(a JSON object). An empty cell is not applicable or unknown. Sizes are the levels held\n"
+        "that day (the Azure Monitor backup metrics are cumulative totals). For a pooled\n"
+        "database max_size_bytes is the pool's max data size (B1 at pool level).",
+    .options = import_usage_options,
+    .min_args = 1,
+    .max_args = 1,
+    .run = run_import_usage,
+};

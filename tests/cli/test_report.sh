@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# test_report.sh - import-usage (all or nothing, idempotent) and the finance
+# chargeback: golden CSVs for the sample fleet, a missing price or a bad sheet
+# fails with exit 65 and leaves no file, formula cells are neutralised.
+. "$(dirname "$0")/lib.sh"
+S=/subscriptions/6f1c2a3b-0000-4000-8000-00000000d3m0/resourceGroups/rg-prod/providers/Microsoft.Sql/servers
+H=resource_id,day,full_bytes,diff_bytes,log_bytes,snapshot_bytes,allocated_bytes,max_size_bytes,redundancy
+
+run init 0 tl init
+run import 0 tl import "$data/fleet.csv"
+run facts 0 tl import-facts "$data/fleet-facts.csv"
+run usage 0 tl import-usage "$data/fleet-usage.csv"
+err_has usage "1080 rows: 1080 days recorded, 0 replaced, 0 already recorded"
+run usage-again 0 tl import-usage "$data/fleet-usage.csv"
+err_has usage-again "0 days recorded, 0 replaced, 1080 already recorded"
+# a corrected day replaces the stored one
+printf '%s\n%s/sql-prod-weu/databases/orders,2026-10-01,1,2,3,,4,5,LRS\n' "$H" "$S" >"$work/fix.csv"
+run usage-fix 0 tl import-usage "$work/fix.csv"
+err_has usage-fix "0 days recorded, 1 replaced"
+same usage-fixed "$(sql "SELECT full_bytes || '/' || redundancy FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders' AND day = '2026-10-01'")" "1/Local"
+run usage-restore 0 tl import-usage "$data/fleet-usage.csv"
+err_has usage-restore "1 replaced"
+
+bad_usage() { # NAME EXPECTED CONTENT
+    printf '%s' "$3" >"$work/$1.csv"
+    dump >"$work/before.sql"
+    run "$1" 65 tl import-usage "$work/$1.csv"
+    err_has "$1" "$work/$1.csv:$2"
+    dump >"$work/after.sql"
+    if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "$1: database changed"; fi
+}
+bad_usage usage-bad-day "3: day '2026-10-32' is not a date" "$H
+$S/sql-prod-weu/databases/orders,2026-10-02,9,9,9,,9,9,Geo
+$S/sql-prod-weu/databases/orders,2026-10-32,1,1,1,,1,1,Geo
+"
+bad_usage usage-bad-bytes "2: log_bytes '12.5' is not a whole number of bytes" "$H
+$S/sql-prod-weu/databases/orders,2026-10-02,1,1,12.5,,1,1,Geo
+"
+bad_usage usage-bad-redundancy "2: unknown redundancy 'XRS'" "$H
+$S/sql-prod-weu/databases/orders,2026-10-02,1,1,1,,1,1,XRS
+"
+bad_usage usage-bad-tags "2: tags is not a JSON object of strings" "$H,tags
+$S/sql-prod-weu/databases/orders,2026-10-02,1,1,1,,1,1,Geo,\"{\"\"a\"\":1}\"
+"
+bad_usage usage-wrong-column "1: unknown column 'snapshot'" "resource_id,day,full_bytes,diff_bytes,log_bytes,snapshot,allocated_bytes,max_size_bytes,redundancy
+"
+bad_usage usage-no-lineage "2: no lineage of" "$H
+$S/sql-prod-weu/databases/nosuch,2026-10-02,1,1,1,,1,1,Geo
+"
+
+# --- chargeback ---
+run chargeback 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+golden chargeback chargeback-2026-10.csv
+same chargeback-header "$(head -1 "$work/out" | tr -d '\r')" "BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeDescription,BillingCurrency,EffectiveCost,ListCost,PricingQuantity,PricingUnit,ConsumedQuantity,ConsumedUnit,RegionId,ResourceId,ResourceName,ResourceType,ServiceName,ServiceCategory,SkuMeter,SubAccountId,Tags,x_CostCenter,x_ResourceGroupName,x_Segment,x_Architecture,x_ServiceTier,x_BackupKind,x_BackupStorageRedundancy,x_SegmentStatus,x_CostSource"
+run by-cost-center 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center
+golden by-cost-center chargeback-2026-10-by-cost-center.csv
+run to-file 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" -o "$work/cb.csv"
+if cmp -s "$work/cb.csv" "$golden/chargeback-2026-10.csv"; then ok; else bad "-o file differs from stdout golden"; fi
+
+# a missing price: exit 65 naming the key, no file, no temporary left behind
+run missing-price 65 tl report chargeback --month 2026-10 --prices "$here/../../reports/prices.example.csv" -o "$work/missing.csv"
+err_has missing-price "no price for region 'northeurope', kind pitr, redundancy RA-GZRS"
+if ls "$work"/missing.csv* >/dev/null 2>&1; then bad "missing-price left a file"; else ok; fi
+# a bad price sheet: FILE:LINE
+printf '# sheet\nregion,kind,redundancy,unit_price,currency,effective_from\n*,pitr,LRS,0.10,USD,2024-01-01\n*,pitr,XRS,0.10,USD,2024-01-01\n' >"$work/bad-prices.csv"
+run bad-sheet 65 tl report chargeback --month 2026-10 --prices "$work/bad-prices.csv" -o "$work/bad.csv"
+err_has bad-sheet "bad-prices.csv:4: unknown redundancy 'XRS'"
+if ls "$work"/bad.csv* >/dev/null 2>&1; then bad "bad-sheet left a file"; else ok; fi
+printf 'region,kind,redundancy,unit_price,currency,effective_from\n*,pitr,LRS,-0.10,USD,2024-01-01\n' >"$work/neg.csv"
+run negative-price 65 tl report chargeback --month 2026-10 --prices "$work/neg.csv"
+err_has negative-price "neg.csv:2: unit_price '-0.10' is not a plain decimal"
+run no-sheet 64 tl report chargeback --month 2026-10
+run bad-month 64 tl report chargeback --month 2026-13 --prices "$data/demo-prices.csv"
+run future-month 64 tl report chargeback --month 2999-01 --prices "$data/demo-prices.csv"
+run unknown-report 64 tl report bogus
+
+# formula injection: a tag value from Azure must not run in Excel
+cat >"$work/evil.csv" <<CSV
+$H,tags
+$S/sql-prod-weu/databases/orders,2026-10-31,1,1,1,,1,1,Geo,"{""cost-center"":""=HYPERLINK(\""http://evil.example/\"",\""x\"")"",""owner"":""+1 555""}"
+CSV
+run evil-usage 0 tl import-usage "$work/evil.csv"
+run evil-report 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+out_has evil-report ',"'"'"'=HYPERLINK(""http://evil.example/"",""x"")",rg-prod,'
+out_lacks evil-report ',=HYPERLINK('
+out_lacks evil-report ',"=HYPERLINK('
+
+run evil-by 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center
+out_has evil-by ",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",USD,"
+
+finish

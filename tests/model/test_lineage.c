@@ -7,6 +7,7 @@
 
 #include "../harness.h"
 #include "billing.h"
+#include "warnings.h"
 #include "check.h"
 #include "lineage.h"
 #include "objective.h"
@@ -38,6 +39,8 @@ typedef struct {
     size_t n_usage;
     bool billed;
     TlBill bill;
+    bool warned;
+    TlAlerts alerts;
 } Case;
 
 static void reset(Case *c)
@@ -45,6 +48,7 @@ static void reset(Case *c)
     lineage_cleanup(&c->lin);
     check_cleanup(&c->check);
     billing_cleanup(&c->bill);
+    warnings_cleanup(&c->alerts);
     memset(c, 0, sizeof *c);
     c->retention = 7;
     c->as_of = TL_TIME_NONE;
@@ -474,6 +478,42 @@ static void directive(Case *c, char **w, int nw)
             same = strcmp(severity_str(c->check.findings[i].severity), w[i + 1]) == 0;
         EXPECT_AT(c->file, c->line, same, "[%s] findings not in the expected severity order",
                   c->name);
+    } else if (strcmp(d, "warnings") == 0) {
+        TlError err;
+        size_t bad;
+        warnings_cleanup(&c->alerts);
+        transitions_sort(c->tr, c->n);
+        TlResult rc = history_validate(c->tr, c->n, &bad, &err);
+        if (!rc)
+            rc = warnings_evaluate(c->tr, c->n, c->as_of, c->retention, &c->facts, &c->alerts, &err);
+        EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] warnings_evaluate failed: %s", c->name,
+                  err.msg);
+        c->warned = rc == TL_OK;
+    } else if (strcmp(d, "alert") == 0) {
+        /* alert CODE LEVEL [text=...]: reported, with that level */
+        const TlAlert *found = NULL;
+        for (size_t i = 0; c->warned && i < c->alerts.n && !found; i++)
+            if (strcmp(c->alerts.alerts[i].code, w[1]) == 0)
+                found = &c->alerts.alerts[i];
+        EXPECT_AT(c->file, c->line, found && strcmp(alert_level_str(found->level), w[2]) == 0,
+                  "[%s] expected alert %s at level %s, got %s", c->name, w[1], w[2],
+                  found ? alert_level_str(found->level) : "none");
+        const char *text = opt(w, nw, "text");
+        if (found && text) {
+            char want[256];
+            snprintf(want, sizeof want, "%s", text);
+            untilde(want);
+            EXPECT_AT(c->file, c->line, strstr(found->message, want) != NULL,
+                      "[%s] alert %s: expected text '%s' in: %s", c->name, w[1], want,
+                      found->message);
+        }
+    } else if (strcmp(d, "alerts") == 0) {
+        /* alerts CODE CODE ...: exactly these, in this order */
+        bool same = c->warned && c->alerts.n == (size_t)(nw - 1);
+        for (size_t i = 0; same && i < c->alerts.n; i++)
+            same = strcmp(c->alerts.alerts[i].code, w[i + 1]) == 0;
+        EXPECT_AT(c->file, c->line, same, "[%s] alerts not as expected (%zu reported, first %s)",
+                  c->name, c->alerts.n, c->alerts.n ? c->alerts.alerts[0].code : "-");
     } else if (strcmp(d, "nofinding") == 0) {
         if (c->checked) {
             const TlFinding *f = find(c, w[1], NULL);

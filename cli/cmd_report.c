@@ -13,6 +13,7 @@
 #include "pg.h"
 #include "prices.h"
 #include "store.h"
+#include "warnings_report.h"
 
 /* Run write(out, ...) into path ("-" or NULL: stdout) without ever leaving a
  * partial file: a temporary file in the same directory, renamed on success. */
@@ -257,19 +258,102 @@ static TlResult run_chargeback(CliContext *ctx, TlError *err)
     return rc;
 }
 
+/* ---- warnings ------------------------------------------------------------ */
+
+typedef struct {
+    TlTime as_of;
+    int format; /* 0 text, 1 csv, 2 json */
+    WarningRow *rows;
+    size_t n, n_databases;
+} Warnings;
+
+static TlResult write_warnings(FILE *out, const void *data, TlError *err)
+{
+    const Warnings *w = data;
+    if (w->format == 1)
+        return report_warnings_csv(out, w->as_of, w->rows, w->n, err);
+    if (w->format == 2)
+        return report_warnings_json(out, w->as_of, w->rows, w->n, w->n_databases, err);
+    return report_warnings_text(out, w->as_of, w->rows, w->n, w->n_databases, err);
+}
+
+static TlResult run_warnings(CliContext *ctx, TlError *err)
+{
+    static const char *const formats[] = {"text", "csv", "json", NULL};
+    Warnings w = {0};
+    TlResult rc = cli_format(ctx, formats, &w.format, err);
+    if (!rc)
+        rc = cli_as_of(ctx, &w.as_of, err);
+    if (rc)
+        return rc;
+    PGconn *conn = NULL;
+    Fleet fleet = {0};
+    TlAlerts *alerts = NULL;
+    rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
+    if (!rc)
+        rc = pg_schema_check(conn, err);
+    if (!rc)
+        rc = store_fleet_load(conn, w.as_of + 1, 0, 0, &fleet, err);
+    if (!rc && !(alerts = calloc(fleet.n ? fleet.n : 1, sizeof *alerts)))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    size_t total = 0;
+    for (size_t i = 0; i < fleet.n && !rc; i++) {
+        const FleetDatabase *db = &fleet.db[i];
+        if (db->next_created != TL_TIME_NONE && db->next_created <= w.as_of)
+            continue; /* replaced by a re-created database (L7) */
+        size_t bad;
+        if (history_validate(db->tr, db->n_tr, &bad, err) != TL_OK) {
+            tl_error_prefix(err, "%s: the recorded history is inconsistent", db->resource_id);
+            rc = TL_ERR_DATA;
+            break;
+        }
+        w.n_databases++;
+        rc = warnings_evaluate(db->tr, db->n_tr, w.as_of, db->retention_days, &db->facts,
+                               &alerts[i], err);
+        total += alerts[i].n;
+    }
+    if (!rc && !(w.rows = calloc(total ? total : 1, sizeof *w.rows)))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < fleet.n && !rc; i++) {
+        const FleetDatabase *db = &fleet.db[i];
+        for (size_t k = 0; k < alerts[i].n; k++)
+            w.rows[w.n++] = (WarningRow){db->resource_id, db->server_name, db->database_name,
+                                         &alerts[i].alerts[k]};
+    }
+    if (!rc) {
+        report_warnings_sort(w.rows, w.n);
+        rc = write_output(cli_opt(ctx, "output"), write_warnings, &w, err);
+    }
+    if (!rc)
+        for (size_t i = 0; i < w.n; i++)
+            if (w.rows[i].alert->level >= TL_ALERT_WARN)
+                ctx->exit_status = 1;
+    for (size_t i = 0; alerts && i < fleet.n; i++)
+        warnings_cleanup(&alerts[i]);
+    free(alerts);
+    free(w.rows);
+    store_fleet_free(&fleet);
+    pg_close(conn);
+    return rc;
+}
+
 static TlResult run_report(CliContext *ctx, TlError *err)
 {
     const char *kind = ctx->args[0];
     if (strcmp(kind, "chargeback") == 0)
         return run_chargeback(ctx, err);
-    return tl_error_set(err, TL_ERR_USAGE, "unknown report '%s' (chargeback)", kind);
+    if (strcmp(kind, "warnings") == 0)
+        return run_warnings(ctx, err);
+    return tl_error_set(err, TL_ERR_USAGE, "unknown report '%s' (chargeback, warnings)", kind);
 }
 
 static const CliOption report_options[] = {
+    {"as-of", "TIME", "warnings: evaluate at TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
     {"by", "cost-center", "chargeback: totals per cost center instead of rows", 0},
     {"cost-center-tag", "KEY", "chargeback: the tag naming the cost center (default cost-center)",
      0},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {"format", "FMT", "warnings: text (default), csv or json", 0},
     {"month", "YYYY-MM", "chargeback: the calendar month (UTC)", 0},
     {"output", "FILE", "write to FILE (atomically) instead of stdout", 'o'},
     {"prices", "FILE", "chargeback: price sheet CSV (default $TIERLEDGER_PRICES)", 0},
@@ -278,13 +362,18 @@ static const CliOption report_options[] = {
 
 const CliCommand cmd_report = {
     .name = "report",
-    .summary = "fleet reports: finance chargeback CSV",
-    .usage = "chargeback --month YYYY-MM [--prices FILE] [options]",
+    .summary = "fleet reports: finance chargeback CSV, warnings for DBAs",
+    .usage = "chargeback --month YYYY-MM [--prices FILE] [options] | warnings [options]",
     .description =
         "chargeback: one CSV row per database, segment and backup kind of the month, FOCUS\n"
         "column names (BillingPeriodStart ... Tags) then x_ columns. Figures are estimates from\n"
         "the documented formulas (x_CostSource = estimate), not invoice amounts. A missing price\n"
-        "is an error (exit 65), never a silent zero; nothing is written then.",
+        "is an error (exit 65), never a silent zero; nothing is written then.\n"
+        "warnings: every database with something to act on, worst first: reverse migrations\n"
+        "in progress that already destroyed backups (critical), reverse-migration deadlines,\n"
+        "repeat migrations that would lose an available segment, previous segments expiring\n"
+        "within 7 days, unknown objectives (warn), open windows and unknown facts (info).\n"
+        "Exit 1 when anything is at warn or critical, 0 when clean.",
     .options = report_options,
     .min_args = 1,
     .max_args = 1,

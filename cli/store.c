@@ -263,13 +263,15 @@ TlResult store_fleet_load(PGconn *conn, TlTime to, TlTime usage_from, TlTime usa
                           TlError *err)
 {
     /* (id, resource_id, subscription, group, name, created, next created epochs,
-     *  retention, in_pool, geo, replicas, allocated): the facts row is the
+     *  retention, in_pool, geo, replicas, allocated, server): the facts row is the
      * latest at or before $1, else the earliest after it */
     static const char sql_db[] =
         "SELECT d.id, d.resource_id, d.subscription_id, d.resource_group, d.database_name,"
         "       extract(epoch FROM d.created_at)::bigint, extract(epoch FROM "
         "d.next_created)::bigint,"
-        "       f.retention_days, f.in_pool, f.geo_replication, f.named_replicas, f.allocated_bytes"
+        "       f.retention_days, f.in_pool, f.geo_replication, f.named_replicas, "
+        "f.allocated_bytes,"
+        "       d.server_name"
         "  FROM (SELECT *, lead(created_at) OVER (PARTITION BY resource_key ORDER BY created_at)"
         "                  AS next_created FROM databases) d"
         "  LEFT JOIN LATERAL ("
@@ -330,6 +332,7 @@ TlResult store_fleet_load(PGconn *conn, TlTime to, TlTime usage_from, TlTime usa
         d->subscription = PQgetvalue(r, i, 2);
         d->resource_group = PQgetvalue(r, i, 3);
         d->database_name = PQgetvalue(r, i, 4);
+        d->server_name = PQgetvalue(r, i, 12);
         d->created_at = col_time(r, i, 5);
         d->next_created = col_time(r, i, 6);
         d->retention_days = 7;

@@ -74,7 +74,7 @@ TlResult store_facts_load(PGconn *conn, long long database_id, TlTime as_of, Sto
  * import rows of the same day. Strings point into the owned results. */
 typedef struct {
     long long id;
-    const char *resource_id, *subscription, *resource_group, *database_name;
+    const char *resource_id, *subscription, *resource_group, *server_name, *database_name;
     TlTime created_at;
     TlTime next_created; /* creation of the next lineage of the same resource, or NONE */
     TlFacts facts;

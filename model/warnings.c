@@ -16,9 +16,10 @@ const char *alert_level_str(TlAlertLevel level)
     return level == TL_ALERT_CRITICAL ? "critical" : level == TL_ALERT_WARN ? "warn" : "info";
 }
 
-static __attribute__((format(printf, 7, 8))) TlResult
-alert(TlAlerts *out, TlAlertLevel level, const char *code, const char *rule, TlTime at, int segment,
-      const char *fmt, ...)
+static __attribute__((format(printf, 7, 8))) TlResult alert(TlAlerts *out, TlAlertLevel level,
+                                                            const char *code, const char *rule,
+                                                            TlTime at, int segment, const char *fmt,
+                                                            ...)
 {
     TlAlert *grown = realloc(out->alerts, (out->n + 1) * sizeof *grown);
     if (!grown)
@@ -137,9 +138,10 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
     for (size_t i = 1; i < out->n; i++) {
         TlAlert key = out->alerts[i];
         size_t j = i;
-        for (; j > 0 && (out->alerts[j - 1].level < key.level ||
-                         (out->alerts[j - 1].level == key.level && key.at != TL_TIME_NONE &&
-                          (out->alerts[j - 1].at == TL_TIME_NONE || out->alerts[j - 1].at > key.at)));
+        for (;
+             j > 0 && (out->alerts[j - 1].level < key.level ||
+                       (out->alerts[j - 1].level == key.level && key.at != TL_TIME_NONE &&
+                        (out->alerts[j - 1].at == TL_TIME_NONE || out->alerts[j - 1].at > key.at)));
              j--)
             out->alerts[j] = out->alerts[j - 1];
         out->alerts[j] = key;

@@ -18,11 +18,11 @@ const char *alert_level_str(TlAlertLevel level); /* "info" | "warn" | "critical"
 
 typedef struct {
     TlAlertLevel level;
-    const char *code;  /* backups_lost_in_progress, reverse_window_closing, backup_loss,
-                          previous_expiring, unknown_objective, assumption */
-    const char *rule;  /* L3, W2, W1, L5, T4, W3 */
-    TlTime at;         /* the instant it is about (deadline, expiry, loss), or NONE */
-    int segment;       /* the segment concerned, or 0 */
+    const char *code; /* backups_lost_in_progress, reverse_window_closing, backup_loss,
+                         previous_expiring, unknown_objective, assumption */
+    const char *rule; /* L3, W2, W1, L5, T4, W3 */
+    TlTime at;        /* the instant it is about (deadline, expiry, loss), or NONE */
+    int segment;      /* the segment concerned, or 0 */
     char message[TL_FINDING_MESSAGE_MAX];
 } TlAlert;
 

@@ -46,12 +46,8 @@ static void put(cJSON *obj, const char *key, cJSON *item, bool *ok)
 /* Print cJSON's output with two-space indentation and ": " instead of its
  * tabs. A raw tab only ever appears as layout: inside strings cJSON writes
  * it as \t. */
-static TlResult json_write(FILE *out, cJSON *root, bool ok, TlError *err)
+TlResult report_json_out(FILE *out, const char *text, TlError *err)
 {
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    if (!text)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
     int failed = 0;
     for (const char *p = text; *p && !failed; p++) {
         if (*p != '\t')
@@ -62,8 +58,18 @@ static TlResult json_write(FILE *out, cJSON *root, bool ok, TlError *err)
             failed = fputs("  ", out) < 0;
     }
     failed = failed || fputc('\n', out) == EOF;
-    free(text);
     return failed ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : TL_OK;
+}
+
+static TlResult json_write(FILE *out, cJSON *root, bool ok, TlError *err)
+{
+    char *text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    TlResult rc = report_json_out(out, text, err);
+    free(text);
+    return rc;
 }
 
 static cJSON *json_cause(const ReportSubject *s, const TlSegment *seg, bool *ok)
@@ -187,8 +193,7 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
 
 /* ---- text ------------------------------------------------------------------ */
 
-/* Print text wrapped at width, each line indented by indent spaces. */
-static void wrap(FILE *out, const char *text, int indent, int width)
+void report_wrap(FILE *out, const char *text, int indent, int width)
 {
     const char *p = text;
     while (*p) {
@@ -304,14 +309,14 @@ TlResult report_lineage_text(FILE *out, const ReportSubject *s, const TlLineage 
             any_lost = true;
             snprintf(line, sizeof line, "S%d lost at %s: %s.", seg->seq, fmt_time(seg->lost_at, a),
                      cause_text(s, seg, why, sizeof why));
-            wrap(out, line, 4, 100);
+            report_wrap(out, line, 4, 100);
         } else if (seg->status == TL_SEG_EXPIRED) {
             if (!any_lost)
                 fprintf(out, "\n  Lost backups:\n");
             any_lost = true;
             snprintf(line, sizeof line, "S%d expired at %s (end + %d days retention).", seg->seq,
                      fmt_time(seg->expires_at, a), lin->retention_days);
-            wrap(out, line, 4, 100);
+            report_wrap(out, line, 4, 100);
         }
     }
     fprintf(out, "\n  Restorable now (only these are billed, B4):\n");
@@ -358,7 +363,7 @@ TlResult report_check_text(FILE *out, const ReportSubject *s, const TlCheck *che
                                               : "INFO",
                  f->code, f->rule, f->undecided ? ": cannot decide" : "");
         fprintf(out, "  %s\n", title);
-        wrap(out, f->message, 8, 100);
+        report_wrap(out, f->message, 8, 100);
     }
     if (check->n_findings == 0)
         fprintf(out, "  nothing to report\n");

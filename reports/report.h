@@ -31,6 +31,12 @@ TlResult report_lineage_json(FILE *out, const ReportSubject *s, const TlLineage 
 TlResult report_check_text(FILE *out, const ReportSubject *s, const TlCheck *check, TlError *err);
 TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *check, TlError *err);
 
+/* Write cJSON_Print output with two-space indentation and a final newline. */
+TlResult report_json_out(FILE *out, const char *text, TlError *err);
+
+/* Print text wrapped at width, each line indented by indent spaces. */
+void report_wrap(FILE *out, const char *text, int indent, int width);
+
 /* "salesdb" from ".../databases/salesdb" (points into resource_id). */
 const char *report_database_name(const char *resource_id);
 

@@ -74,6 +74,19 @@ run bad-month 64 tl report chargeback --month 2026-13 --prices "$data/demo-price
 run future-month 64 tl report chargeback --month 2999-01 --prices "$data/demo-prices.csv"
 run unknown-report 64 tl report bogus
 
+# --- warnings: worst first; exit 1 with anything at warn or critical ---
+run warnings 1 tl report warnings --as-of 2026-11-20T12:00:00Z
+golden warnings warnings-2026-11-20.txt
+out_has warnings "13 database lineages: 1 critical, 6 warn, 6 info"
+run warnings-json 1 tl report warnings --as-of 2026-11-20T12:00:00Z --format json
+golden warnings-json warnings-2026-11-20.json
+run warnings-csv 1 tl report warnings --as-of 2026-11-20T12:00:00Z --format csv -o "$work/w.csv"
+same warnings-csv-rows "$(wc -l <"$work/w.csv" | tr -d ' ')" 14
+run warnings-bad-format 64 tl report warnings --format xml
+# before anything happened to the fleet: clean, exit 0
+run warnings-clean 0 tl report warnings --as-of 2019-03-02
+out_has warnings-clean "nothing to act on"
+
 # formula injection: a tag value from Azure must not run in Excel
 cat >"$work/evil.csv" <<CSV
 $H,tags

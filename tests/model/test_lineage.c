@@ -7,11 +7,11 @@
 
 #include "../harness.h"
 #include "billing.h"
-#include "warnings.h"
 #include "check.h"
 #include "lineage.h"
 #include "objective.h"
 #include "tltime.h"
+#include "warnings.h"
 
 #define MAX_TR    64
 #define MAX_WORDS 16
@@ -485,7 +485,8 @@ static void directive(Case *c, char **w, int nw)
         transitions_sort(c->tr, c->n);
         TlResult rc = history_validate(c->tr, c->n, &bad, &err);
         if (!rc)
-            rc = warnings_evaluate(c->tr, c->n, c->as_of, c->retention, &c->facts, &c->alerts, &err);
+            rc =
+                warnings_evaluate(c->tr, c->n, c->as_of, c->retention, &c->facts, &c->alerts, &err);
         EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] warnings_evaluate failed: %s", c->name,
                   err.msg);
         c->warned = rc == TL_OK;

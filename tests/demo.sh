@@ -31,6 +31,7 @@ say "Schema and sample fleet (a private cluster in $dir)"
 "$tl" init
 "$tl" import tests/data/fleet.csv
 "$tl" import-facts tests/data/fleet-facts.csv
+"$tl" import-usage tests/data/fleet-usage.csv
 
 say "1. The docs' example (domain.md section 6): only backups from steps 5 and 6 are left"
 show lineage sql-prod-weu/salesdb --as-of 2025-04-12T00:00:00Z
@@ -70,6 +71,16 @@ show lineage sql-prod-weu/crm --as-of $AS_OF
 
 say "6. Blocked: created in Hyperscale (exit 2)"
 show check sql-prod-weu/telemetry --to GP_Gen5_4 --as-of $AS_OF
+
+say "7. The DBA's morning report: everything to act on, worst first (exit 1 when anything is at warn)"
+show report warnings --as-of $AS_OF
+
+say "8. Finance: October's backup storage per cost center, then the first rows of the chargeback file"
+echo "   (MADE-UP demo prices from tests/data/demo-prices.csv; figures are estimates, x_CostSource=estimate)"
+show report chargeback --month 2026-10 --prices tests/data/demo-prices.csv --by cost-center
+"$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv -o build/chargeback-2026-10.csv
+printf '\n  the whole file: build/chargeback-2026-10.csv (%s rows); open it in a spreadsheet\n' \
+    "$(($(wc -l <build/chargeback-2026-10.csv) - 1))"
 
 cat <<MSG
 

@@ -129,61 +129,6 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     return TL_OK;
 }
 
-/* ---- array literals for set-based statements ------------------------------ */
-
-#define INSERT_BATCH 5000 /* rows per INSERT ... SELECT FROM unnest(...) */
-
-/* A PostgreSQL array literal built element by element: {"a",NULL,"b"}. */
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool failed;
-} ArrayText;
-
-static void array_put(ArrayText *a, const char *text, size_t n)
-{
-    if (a->failed)
-        return;
-    if (a->len + n + 2 > a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 4096;
-        while (cap < a->len + n + 2)
-            cap *= 2;
-        char *grown = realloc(a->buf, cap);
-        if (!grown) {
-            a->failed = true;
-            return;
-        }
-        a->buf = grown;
-        a->cap = cap;
-    }
-    memcpy(a->buf + a->len, text, n);
-    a->len += n;
-}
-
-static void array_add(ArrayText *a, const char *value)
-{
-    array_put(a, a->len == 0 ? "{" : ",", 1);
-    if (!value) {
-        array_put(a, "NULL", 4);
-        return;
-    }
-    array_put(a, "\"", 1);
-    for (const char *p = value; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            array_put(a, "\\", 1);
-        array_put(a, p, 1);
-    }
-    array_put(a, "\"", 1);
-}
-
-/* The finished literal, or NULL when memory ran out. */
-static const char *array_finish(ArrayText *a)
-{
-    array_put(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
-    array_put(a, "", 1); /* NUL */
-    return a->failed ? NULL : a->buf;
-}
-
 /* ---- loading what is recorded ---------------------------------------------- */
 
 static TlResult load_recorded(PGconn *conn, const Entries *file, Entries *out, PGresult **keep,
@@ -197,14 +142,14 @@ static TlResult load_recorded(PGconn *conn, const Entries *file, Entries *out, P
         "  FROM databases d JOIN current_transitions t ON t.database_id = d.id"
         " WHERE d.resource_key = ANY($1::text[])"
         " ORDER BY d.resource_key, t.started_at, t.id";
-    ArrayText keys = {0};
+    PgArray keys = {0};
     for (size_t i = 0; i < file->n; i++) /* distinct: file is sorted by key */
         if (i == 0 || strcmp(file->v[i - 1].key, file->v[i].key) != 0)
-            array_add(&keys, file->v[i].key);
-    const char *params[] = {array_finish(&keys)};
+            pg_array_add(&keys, file->v[i].key);
+    const char *params[] = {pg_array_finish(&keys)};
     TlResult rc = params[0] ? pg_query(conn, "load recorded transitions", sql, 1, params, keep, err)
                             : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    free(keys.buf);
+    pg_array_free(&keys);
     if (rc)
         return rc;
     PGresult *res = *keep;
@@ -415,6 +360,7 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
         "                                $4::text[], $5::text[], $6::text[], $7::text[],"
         "                                $8::text[], $9::text[])";
     TlResult rc = TL_OK;
+    enum { INSERT_BATCH = 5000 }; /* rows per INSERT ... SELECT FROM unnest(...) */
     /* new lineages first: their creation rows give the database ids */
     for (size_t i = 0; i < all->n && !rc; i++) {
         Entry *e = &all->v[i];
@@ -436,7 +382,7 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
     }
     /* the transitions, in batches of one statement each */
     for (size_t i = 0; i < all->n && !rc;) {
-        ArrayText col[9] = {{0}};
+        PgArray col[9] = {{0}};
         size_t rows = 0;
         for (; i < all->n && rows < INSERT_BATCH; i++) {
             Entry *e = &all->v[i];
@@ -458,13 +404,13 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
                 e->t.initiated_by,
                 record};
             for (int c = 0; c < 9; c++)
-                array_add(&col[c], values[c]);
+                pg_array_add(&col[c], values[c]);
             rows++;
         }
         const char *params[9];
         bool failed = false;
         for (int c = 0; c < 9; c++) {
-            params[c] = array_finish(&col[c]);
+            params[c] = pg_array_finish(&col[c]);
             failed = failed || !params[c];
         }
         if (failed)
@@ -474,7 +420,7 @@ static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, 
         if (!rc)
             *written += rows;
         for (int c = 0; c < 9; c++)
-            free(col[c].buf);
+            pg_array_free(&col[c]);
     }
     return rc;
 }

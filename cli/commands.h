@@ -12,5 +12,6 @@ extern const CliCommand cmd_import_usage;
 extern const CliCommand cmd_lineage;
 extern const CliCommand cmd_check;
 extern const CliCommand cmd_report;
+extern const CliCommand cmd_refresh;
 
 #endif

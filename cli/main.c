@@ -11,7 +11,7 @@
 
 static const CliCommand *const commands[] = {
     &cmd_init,    &cmd_import, &cmd_import_facts, &cmd_import_usage,
-    &cmd_lineage, &cmd_check,  &cmd_report,
+    &cmd_lineage, &cmd_check,  &cmd_report,       &cmd_refresh,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -351,3 +351,56 @@ TlResult pg_migrate(PGconn *conn, int *applied, bool *views_applied, TlError *er
     }
     return apply_views(conn, views_applied, err);
 }
+
+/* ---- array literals ---------------------------------------------------------- */
+
+static void array_put(PgArray *a, const char *text, size_t n)
+{
+    if (a->failed)
+        return;
+    if (a->len + n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4096;
+        while (cap < a->len + n + 2)
+            cap *= 2;
+        char *grown = realloc(a->buf, cap);
+        if (!grown) {
+            a->failed = true;
+            return;
+        }
+        a->buf = grown;
+        a->cap = cap;
+    }
+    memcpy(a->buf + a->len, text, n);
+    a->len += n;
+}
+
+void pg_array_add(PgArray *a, const char *value)
+{
+    array_put(a, a->len == 0 ? "{" : ",", 1);
+    if (!value) {
+        array_put(a, "NULL", 4);
+        return;
+    }
+    array_put(a, "\"", 1);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            array_put(a, "\\", 1);
+        array_put(a, p, 1);
+    }
+    array_put(a, "\"", 1);
+}
+
+const char *pg_array_finish(PgArray *a)
+{
+    array_put(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
+    array_put(a, "", 1); /* NUL */
+    return a->failed ? NULL : a->buf;
+}
+
+void pg_array_free(PgArray *a)
+{
+    if (!a)
+        return;
+    free(a->buf);
+    memset(a, 0, sizeof *a);
+}

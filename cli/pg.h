@@ -46,6 +46,19 @@ TlResult pg_migrate(PGconn *conn, int *applied, bool *views_applied, TlError *er
 /* Fail with TL_ERR_SCHEMA unless the schema is exactly the binary's. */
 TlResult pg_schema_check(PGconn *conn, TlError *err);
 
+/* A PostgreSQL array literal built element by element, {"a",NULL,"b"}, to
+ * pass whole columns as one parameter ($1::text[]) to set-based statements. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} PgArray;
+
+void pg_array_add(PgArray *a, const char *value); /* NULL adds NULL */
+/* The finished literal ("{}" when empty), or NULL when memory ran out. */
+const char *pg_array_finish(PgArray *a);
+void pg_array_free(PgArray *a);
+
 /* Parse a bigint/int column value; false if empty or not a number. */
 bool pg_get_int64(const PGresult *res, int row, int col, long long *out);
 

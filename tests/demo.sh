@@ -32,6 +32,7 @@ say "Schema and sample fleet (a private cluster in $dir)"
 "$tl" import tests/data/fleet.csv
 "$tl" import-facts tests/data/fleet-facts.csv
 "$tl" import-usage tests/data/fleet-usage.csv
+"$tl" refresh --as-of $AS_OF
 
 say "1. The docs' example (domain.md section 6): only backups from steps 5 and 6 are left"
 show lineage sql-prod-weu/salesdb --as-of 2025-04-12T00:00:00Z
@@ -82,11 +83,17 @@ show report chargeback --month 2026-10 --prices tests/data/demo-prices.csv --by 
 printf '\n  the whole file: build/chargeback-2026-10.csv (%s rows); open it in a spreadsheet\n' \
     "$(($(wc -l <build/chargeback-2026-10.csv) - 1))"
 
+say "9. Auditors: the views, as the read-only role (SET tierledger.as_of pins the instant)"
+printf "\n$ psql -c \"SET ROLE tierledger_reader; SET tierledger.as_of = '$AS_OF'; SELECT ... FROM backup_loss_events\"\n"
+psql -X -q -c "SET ROLE tierledger_reader" -c "SET tierledger.as_of = '$AS_OF'" \
+    -c "SELECT database_name, segment, lost_at, cause_rule, cause_kind, cause_state FROM backup_loss_events ORDER BY lost_at"
+
 cat <<MSG
 
 The demo cluster keeps running. To try your own commands:
   export PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER PGDATABASE=tierledger
   bin/tierledger lineage sql-prod-neu/customers --as-of $AS_OF --format json
   bin/tierledger check sql-prod-neu/analytics --to GP_Gen5_4 --as-of $AS_OF
+  psql -c 'SELECT * FROM restorable_now'          (the README has more audit queries)
 Stop it with: make demo-stop
 MSG

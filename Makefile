@@ -25,7 +25,7 @@ Q := $(if $(V),,@)
 REL := build/release
 TST := build/test
 
-DEPS_FOR := $(if $(filter test demo,$(MAKECMDGOALS)),test,build)
+DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter demo,$(MAKECMDGOALS)),demo,build))
 .PHONY: all deps bench test test-model test-cli demo demo-stop clean format format-check coverage
 all: deps bin/tierledger
 

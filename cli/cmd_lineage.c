@@ -2,11 +2,12 @@
  * database's lineage as of an instant, with status, restore windows and why
  * each lost segment was lost. */
 #include "commands.h"
+#include "lineage_svg.h"
 #include "subject.h"
 
 static TlResult run_lineage(CliContext *ctx, TlError *err)
 {
-    static const char *const formats[] = {"text", "json", NULL};
+    static const char *const formats[] = {"text", "json", "svg", NULL};
     int format;
     TlTime as_of;
     TlResult rc = cli_format(ctx, formats, &format, err);
@@ -21,8 +22,9 @@ static TlResult run_lineage(CliContext *ctx, TlError *err)
         rc = lineage_evaluate(s.history.tr, s.history.n, as_of, s.facts.retention_days,
                               TL_READING_SEGMENT, &lin, err);
     if (!rc)
-        rc = format == 1 ? report_lineage_json(stdout, &s.subject, &lin, err)
-                         : report_lineage_text(stdout, &s.subject, &lin, err);
+        rc = format == 1   ? report_lineage_json(stdout, &s.subject, &lin, err)
+             : format == 2 ? report_lineage_svg(stdout, &s.subject, &lin, err)
+                           : report_lineage_text(stdout, &s.subject, &lin, err);
     lineage_cleanup(&lin);
     subject_free(&s);
     return rc;
@@ -32,7 +34,7 @@ static const CliOption lineage_options[] = {
     {"as-of", "TIME", "evaluate at TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
     {"created", "TIME", "the lineage created at TIME (default the newest, L7)", 0},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
-    {"format", "FMT", "text (default) or json", 0},
+    {"format", "FMT", "text (default), json, or svg (a timeline picture)", 0},
     {NULL, NULL, NULL, 0},
 };
 

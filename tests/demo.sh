@@ -83,6 +83,9 @@ show report chargeback --month 2026-10 --prices tests/data/demo-prices.csv --by 
 printf '\n  the whole file: build/chargeback-2026-10.csv (%s rows); open it in a spreadsheet\n' \
     "$(($(wc -l <build/chargeback-2026-10.csv) - 1))"
 
+"$tl" lineage sql-prod-weu/salesdb --as-of 2025-04-12T00:00:00Z --format svg >build/salesdb-lineage.svg
+printf '\n  the docs example as a picture: build/salesdb-lineage.svg (open it in a browser)\n'
+
 say "9. Auditors: the views, as the read-only role (SET tierledger.as_of pins the instant)"
 printf "\n$ psql -c \"SET ROLE tierledger_reader; SET tierledger.as_of = '$AS_OF'; SELECT ... FROM backup_loss_events\"\n"
 psql -X -q -c "SET ROLE tierledger_reader" -c "SET tierledger.as_of = '$AS_OF'" \

@@ -1,0 +1,215 @@
+/* lineage_svg.c - see lineage_svg.h. One row per segment: the segment's
+ * life as a bar (blue standard, orange Hyperscale; faded when lost or
+ * expired), its restore window as a green band, a red mark at the instant it
+ * was lost with the rule and the operation that caused it. Dashed lines mark
+ * the reverse-migration deadline (E2, purple) and the as-of instant (black).
+ * Text is XML-escaped; nothing external is referenced. */
+#include "lineage_svg.h"
+
+#include <string.h>
+
+#define WIDTH 1200
+#define LEFT  150
+#define RIGHT 40
+#define TOP   110
+#define ROW   56
+
+typedef struct {
+    TlTime t0, t1;
+} Scale;
+
+static double x_of(const Scale *sc, TlTime t)
+{
+    return LEFT + (double)(t - sc->t0) * (WIDTH - LEFT - RIGHT) / (double)(sc->t1 - sc->t0);
+}
+
+/* Write text with & < > " ' escaped. */
+static void esc(FILE *out, const char *text)
+{
+    for (const char *p = text ? text : ""; *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&apos;", out); break;
+        default: fputc(*p, out);
+        }
+    }
+}
+
+static void day_text(TlTime t, char *buf)
+{
+    tl_time_format(t, buf);
+    buf[10] = '\0';
+}
+
+static void month_ticks(FILE *out, const Scale *sc, int bottom)
+{
+    int64_t year;
+    unsigned month, day;
+    tl_civil_from_days(sc->t0 / TL_SECONDS_PER_DAY, &year, &month, &day);
+    int64_t first = year * 12 + month; /* the month after t0's */
+    int64_t span = (sc->t1 - sc->t0) / (30 * TL_SECONDS_PER_DAY) + 1;
+    int step = span > 48 ? 12 : span > 24 ? 6 : span > 12 ? 3 : 1;
+    for (int64_t m = first;; m++) {
+        int64_t y = m / 12;
+        unsigned mo = (unsigned)(m % 12) + 1;
+        TlTime t = tl_days_from_civil(y, mo, 1) * TL_SECONDS_PER_DAY;
+        if (t > sc->t1)
+            break;
+        if ((mo - 1) % (unsigned)step != 0)
+            continue;
+        double x = x_of(sc, t);
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>\n"
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\" "
+                "text-anchor=\"middle\">%04lld-%02u</text>\n",
+                x, TOP - 10, x, bottom, x, bottom + 16, (long long)y, mo);
+    }
+}
+
+static void marker_line(FILE *out, double x, int bottom, const char *colour, const char *label,
+                        int label_y)
+{
+    fprintf(out,
+            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\" "
+            "stroke-dasharray=\"6 4\"/>\n"
+            "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"%s\" text-anchor=\"%s\">",
+            x, TOP - 20, x, bottom, colour, x, label_y, colour,
+            x > WIDTH - 180 ? "end" : "middle"); /* keep labels near the edge inside */
+    esc(out, label);
+    fputs("</text>\n", out);
+}
+
+TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], label[256];
+    TlTime deadline = TL_TIME_NONE;
+    TlObjective now_obj;
+    objective_parse(lin->objective_now, NULL, &now_obj);
+    if (now_obj.arch == TL_ARCH_HYPERSCALE && lin->last_conversion_cutover != TL_TIME_NONE)
+        deadline = lin->last_conversion_cutover + TL_REVERSE_WINDOW_DAYS * TL_SECONDS_PER_DAY;
+    Scale sc = {lin->segments[0].start, lin->as_of};
+    if (deadline != TL_TIME_NONE && deadline > sc.t1)
+        sc.t1 = deadline;
+    for (size_t i = 0; i < lin->n_segments; i++)
+        if (lin->segments[i].expires_at != TL_TIME_NONE && lin->segments[i].status != TL_SEG_LOST &&
+            lin->segments[i].expires_at > sc.t1 && lin->segments[i].status != TL_SEG_EXPIRED)
+            sc.t1 = lin->segments[i].expires_at;
+    TlTime pad = (sc.t1 - sc.t0) / 25 + TL_SECONDS_PER_DAY;
+    sc.t0 -= pad;
+    sc.t1 += pad;
+    int bottom = TOP + (int)lin->n_segments * ROW;
+    int height = bottom + 90;
+
+    fprintf(out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+            "%d\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
+            "<title>",
+            WIDTH, height, WIDTH, height);
+    esc(out, report_database_name(s->resource_id));
+    fputs(" backup lineage</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", out);
+    fprintf(out, "<text x=\"20\" y=\"30\" font-size=\"20\" font-weight=\"bold\">");
+    esc(out, report_database_name(s->resource_id));
+    fprintf(out,
+            " - backup lineage</text>\n<text x=\"20\" y=\"50\" font-size=\"11\" fill=\"#555\">");
+    esc(out, s->resource_id);
+    fprintf(out,
+            "</text>\n<text x=\"20\" y=\"70\" font-size=\"13\">as of %s, retention %d days%s, "
+            "objective ",
+            tl_time_format(lin->as_of, a), lin->retention_days,
+            s->retention_known ? "" : " (assumed)");
+    esc(out, lin->objective_now);
+    fputs("</text>\n", out);
+
+    month_ticks(out, &sc, bottom);
+    for (size_t i = 0; i < lin->n_segments; i++) {
+        const TlSegment *seg = &lin->segments[i];
+        int y = TOP + (int)i * ROW;
+        bool alive = seg->status == TL_SEG_CURRENT || seg->status == TL_SEG_RESTORABLE;
+        const char *colour = seg->arch == TL_ARCH_HYPERSCALE ? "#f28e2b" : "#4e79a7";
+        double x1 = x_of(&sc, seg->start);
+        double x2 = x_of(&sc, seg->end == TL_TIME_NONE ? lin->as_of : seg->end);
+        if (x2 - x1 < 2)
+            x2 = x1 + 2;
+        fprintf(out, "<text x=\"20\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">S%d</text>\n",
+                y + 22, seg->seq);
+        fprintf(out, "<text x=\"52\" y=\"%d\" font-size=\"11\" fill=\"#333\">%s, %s</text>\n",
+                y + 22, architecture_str(seg->arch), segment_status_str(seg->status));
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" rx=\"3\" fill=\"%s\" "
+                "opacity=\"%s\"><title>",
+                x1, y + 6, x2 - x1, colour, alive ? "0.9" : "0.3");
+        snprintf(label, sizeof label, "S%d %s %s: %s to %s", seg->seq, architecture_str(seg->arch),
+                 segment_status_str(seg->status), tl_time_format(seg->start, a),
+                 seg->end == TL_TIME_NONE ? "now" : tl_time_format(seg->end, b));
+        esc(out, label);
+        fputs("</title></rect>\n", out);
+        /* objectives, inside or after the bar */
+        fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#222\">", x1 + 4, y + 51);
+        for (size_t k = 0; k < seg->n_objectives; k++) {
+            if (k)
+                fputs(" \xe2\x86\x92 ", out);
+            esc(out, seg->objectives[k]);
+        }
+        fputs("</text>\n", out);
+        if (alive) { /* L5 restore window */
+            double w1 = x_of(&sc, seg->restore_from), w2 = x_of(&sc, seg->restore_to);
+            fprintf(out,
+                    "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"8\" fill=\"#59a14f\">"
+                    "<title>restore window %s to %s</title></rect>\n",
+                    w1, y + 30, w2 - w1 < 2 ? 2 : w2 - w1, tl_time_format(seg->restore_from, a),
+                    tl_time_format(seg->restore_to, b));
+        }
+        if (seg->status == TL_SEG_RESTORABLE) { /* restorable until end + R */
+            double xe = x_of(&sc, seg->expires_at);
+            day_text(seg->expires_at, a);
+            fprintf(out,
+                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
+                    "stroke-width=\"2\" stroke-dasharray=\"3 3\"/>\n"
+                    "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">expires %s</text>\n",
+                    x2, y + 17, xe, y + 17, colour, xe + 4, y + 21, a);
+        }
+        if (seg->status == TL_SEG_LOST) {
+            double xl = x_of(&sc, seg->lost_at);
+            const TlTransition *t = seg->lost_by < s->n_tr ? &s->tr[seg->lost_by] : NULL;
+            day_text(seg->lost_at, a);
+            snprintf(label, sizeof label, "lost %s (%s: %s to %s %s)", a, seg->lost_rule,
+                     t ? kind_str(kind_of(t->from_objective, t->to_objective)) : "?",
+                     t ? t->to_objective : "?", t ? op_state_str(t->state) : "");
+            fprintf(out,
+                    "<path d=\"M%.1f %d l10 10 m0 -10 l-10 10\" transform=\"translate(-5 0)\" "
+                    "stroke=\"#e15759\" stroke-width=\"3\"/>\n"
+                    "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#e15759\">",
+                    xl, y + 12, xl + 8, y + 4);
+            esc(out, label);
+            fputs("</text>\n", out);
+        }
+    }
+    if (deadline != TL_TIME_NONE) {
+        day_text(deadline, a);
+        snprintf(label, sizeof label, "reverse-migration deadline %s", a);
+        marker_line(out, x_of(&sc, deadline), bottom, "#8e44ad", label, TOP - 26);
+    }
+    day_text(lin->as_of, a);
+    snprintf(label, sizeof label, "as of %s", a);
+    marker_line(out, x_of(&sc, lin->as_of), bottom, "#000", label, TOP - 44);
+
+    int ly = bottom + 48;
+    fprintf(out,
+            "<g font-size=\"12\">\n"
+            "<rect x=\"20\" y=\"%d\" width=\"18\" height=\"12\" fill=\"#4e79a7\"/>"
+            "<text x=\"44\" y=\"%d\">standard</text>\n"
+            "<rect x=\"130\" y=\"%d\" width=\"18\" height=\"12\" fill=\"#f28e2b\"/>"
+            "<text x=\"154\" y=\"%d\">Hyperscale</text>\n"
+            "<rect x=\"250\" y=\"%d\" width=\"18\" height=\"8\" fill=\"#59a14f\"/>"
+            "<text x=\"274\" y=\"%d\">restore window</text>\n"
+            "<text x=\"400\" y=\"%d\" fill=\"#e15759\">\xc3\x97 lost (L3: at a reverse migration's "
+            "start, even if cancelled; L4: at a conversion's cutover)</text>\n"
+            "<text x=\"20\" y=\"%d\" fill=\"#555\">faded: lost or expired, not restorable and not "
+            "billed (B4). tierledger, domain.md L1-L11.</text>\n</g>\n</svg>\n",
+            ly, ly + 11, ly, ly + 11, ly + 2, ly + 11, ly + 11, ly + 30);
+    return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the picture") : TL_OK;
+}

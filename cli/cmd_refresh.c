@@ -131,7 +131,7 @@ static TlResult compute(const Fleet *fleet, TlTime now, int months, Rows *rows, 
             TlTime start = month_start(now, back), end = month_start(now, back - 1);
             TlBill bill;
             rc = billing_month(db->tr, db->n_tr, db->retention_days, db->usage, db->n_usage, start,
-                               end, as_of, &bill, err);
+                               end, as_of, TL_TIME_NONE, &bill, err);
             if (!rc)
                 add_bill(rows, db, start, &bill, end > now);
             billing_cleanup(&bill);

@@ -127,7 +127,7 @@ static TlResult build_charges(const Fleet *fleet, const PriceSheet *prices, cons
             as_of = db->next_created; /* dropped before it was re-created (L7/L8) */
         TlBill bill;
         rc = billing_month(db->tr, db->n_tr, db->retention_days, db->usage, db->n_usage, start, end,
-                           as_of, &bill, err);
+                           as_of, TL_TIME_NONE, &bill, err);
         if (rc) {
             tl_error_prefix(err, "%s", db->resource_id);
             break;

@@ -14,8 +14,10 @@
  *     end + R (B4; the docs give no formula: an estimate, flagged), and it
  *     stops at once when it is lost (L3/L4);
  *   - lost and expired segments bill nothing.
- * LTR and dropped databases (B3, L8) are not billed here: no usage for them
- * is recorded yet. */
+ * After a drop the lineage's last segment keeps billing for R (L8): Hyperscale
+ * (data + data backup + log backup) x remaining retention / R (B3), standard
+ * its last billable size falling the same way (our estimate). LTR is not
+ * billed here: no usage for it is recorded yet. */
 #include "billing.h"
 
 #include <ctype.h>
@@ -160,9 +162,31 @@ static void charge(TlBillLine *line, TlTime h, double billable, double consumed)
     line->consumed_gb_month += consumed;
 }
 
+/* B3/L8: what the last segment holds at the drop, from the last row before it. */
+static double dropped_level(const TlSegment *seg, const TlUsageDay *usage, size_t n_usage,
+                            TlTime dropped_at)
+{
+    for (size_t i = n_usage; i-- > 0;) {
+        const TlUsageDay *u = &usage[i];
+        if (u->day >= dropped_at)
+            continue;
+        if (u->day + TL_SECONDS_PER_DAY <= seg->start)
+            break;
+        double billable, consumed;
+        bool dtu;
+        if (!row_bytes(u, seg->arch, seg->objectives[seg->n_objectives - 1], &billable, &consumed,
+                       &dtu))
+            continue;
+        if (seg->arch == TL_ARCH_HYPERSCALE) /* B3: data + data backup + log backup */
+            return billable + (double)known(u->allocated_bytes);
+        return billable;
+    }
+    return 0;
+}
+
 TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
                        const TlUsageDay *usage, size_t n_usage, TlTime month_start,
-                       TlTime month_end, TlTime as_of, TlBill *out, TlError *err)
+                       TlTime month_end, TlTime as_of, TlTime dropped_at, TlBill *out, TlError *err)
 {
     memset(out, 0, sizeof *out);
     out->hours = (double)((month_end - month_start) / HOUR);
@@ -170,7 +194,8 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
     if (n == 0 || tr[0].started_at >= stop) /* did not exist in the month (yet) */
         return TL_OK;
     TlLineage lin;
-    TlResult rc = lineage_evaluate(tr, n, stop, retention_days, TL_READING_SEGMENT, &lin, err);
+    TlTime seen = dropped_at != TL_TIME_NONE && dropped_at < stop ? dropped_at : stop;
+    TlResult rc = lineage_evaluate(tr, n, seen, retention_days, TL_READING_SEGMENT, &lin, err);
     if (rc)
         return rc;
     TlBillLine *lines = calloc(lin.n_segments, sizeof *lines);
@@ -198,9 +223,31 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
     }
     const TlTime r = (TlTime)retention_days * TL_SECONDS_PER_DAY;
     size_t cur = 0, u = 0; /* u: the last usage row with day <= h (when any is) */
+    double at_drop = 0;
+    if (dropped_at != TL_TIME_NONE)
+        at_drop = dropped_level(&lin.segments[lin.n_segments - 1], usage, n_usage, dropped_at);
     for (TlTime h = month_start; h < stop; h += HOUR) {
         if (h < lin.segments[0].start)
             continue;
+        if (dropped_at != TL_TIME_NONE && h >= dropped_at) { /* L8, B3 */
+            if (h >= dropped_at + r)
+                break;
+            TlBillLine *last = &lines[lin.n_segments - 1];
+            double level = at_drop * (double)(dropped_at + r - h) / (double)r;
+            last->dropped = true;
+            charge(last, h, level, level);
+            if (lin.n_segments >= 2) { /* the previous one keeps decaying to its own expiry */
+                const TlSegment *prev = &lin.segments[lin.n_segments - 2];
+                TlTime ends = prev->end + r;
+                if (prev->lost_at != TL_TIME_NONE && prev->lost_at < ends)
+                    ends = prev->lost_at;
+                if (h < ends && has_tail[lin.n_segments - 2])
+                    charge(&lines[lin.n_segments - 2], h,
+                           tail[lin.n_segments - 2] * (double)(prev->end + r - h) / (double)r,
+                           tail[lin.n_segments - 2] * (double)(prev->end + r - h) / (double)r);
+            }
+            continue;
+        }
         while (cur + 1 < lin.n_segments && lin.segments[cur + 1].start <= h)
             cur++;
         while (u + 1 < n_usage && usage[u + 1].day <= h)

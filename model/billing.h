@@ -68,6 +68,7 @@ typedef struct {
     bool decaying_estimate;   /* B4: after cutover, estimated from the last size */
     bool carried_forward;     /* a missing day was filled with the day before */
     bool no_usage;            /* no usage row at all for a billable hour */
+    bool dropped;             /* billed after the database was dropped (B3, L8) */
     const char *redundancy;   /* of the last usage row used (borrowed), or NULL */
 } TlBillLine;
 
@@ -84,10 +85,16 @@ typedef struct {
  * per hour: the current one from that day's usage (B1 single database or
  * pool share, B2 DTU = 0, B3 Hyperscale), the previous one from its last
  * observed billable size, decaying linearly to zero at end + R, and not
- * after it is lost. Release with billing_cleanup. */
+ * after it is lost. dropped_at (TL_TIME_NONE while the database lives) ends
+ * the lineage: its backups stay for R after the drop (L8) and bill falling
+ * linearly to zero at dropped_at + R from the last day before the drop:
+ * Hyperscale (data + data backup + log backup) x remaining / R exactly as B3
+ * says, a standard database its last billable size (an estimate: the docs
+ * give no formula). Release with billing_cleanup. */
 TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
                        const TlUsageDay *usage, size_t n_usage, TlTime month_start,
-                       TlTime month_end, TlTime as_of, TlBill *out, TlError *err);
+                       TlTime month_end, TlTime as_of, TlTime dropped_at, TlBill *out,
+                       TlError *err);
 
 void billing_cleanup(TlBill *bill);
 

@@ -41,6 +41,7 @@ typedef struct {
     TlBill bill;
     bool warned;
     TlAlerts alerts;
+    TlTime dropped_at;
 } Case;
 
 static void reset(Case *c)
@@ -52,6 +53,7 @@ static void reset(Case *c)
     memset(c, 0, sizeof *c);
     c->retention = 7;
     c->as_of = TL_TIME_NONE;
+    c->dropped_at = TL_TIME_NONE;
     c->facts = (TlFacts){.retention_known = true,
                          .pool_known = true,
                          .geo_known = true,
@@ -261,7 +263,8 @@ static void run_bill(Case *c)
             mine[n_mine++] = c->usage[i];
     if (!rc)
         rc = billing_month(c->tr, c->n, c->retention, mine, n_mine, c->month_start, c->month_end,
-                           c->as_of == TL_TIME_NONE ? c->month_end : c->as_of, &c->bill, &err);
+                           c->as_of == TL_TIME_NONE ? c->month_end : c->as_of, c->dropped_at,
+                           &c->bill, &err);
     EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] billing_month failed: %s", c->name, err.msg);
     c->billed = rc == TL_OK;
 }
@@ -310,6 +313,9 @@ static void expect_bill(Case *c, char **w, int nw)
               line->dtu_included);
     EXPECT_AT(c->file, c->line, line->carried_forward == carried, "[%s] S%s: carried flag %d",
               c->name, w[1], line->carried_forward);
+    if ((v = opt(w, nw, "dropped")))
+        EXPECT_AT(c->file, c->line, line->dropped == (strcmp(v, "yes") == 0),
+                  "[%s] S%s: dropped flag %d", c->name, w[1], line->dropped);
     if ((v = opt(w, nw, "nousage")))
         EXPECT_AT(c->file, c->line, line->no_usage == (strcmp(v, "yes") == 0),
                   "[%s] S%s: no-usage flag %d", c->name, w[1], line->no_usage);
@@ -361,7 +367,7 @@ static void directive(Case *c, char **w, int nw)
         EXPECT_AT(c->file, c->line, got > want - 1e-9 && got < want + 1e-9,
                   "[%s] expected %s GB-month got %.9f", c->name, w[1], got);
     } else if (strcmp(d, "usage") == 0 && c->n_usage < 128) {
-        /* usage DAY FULL DIFF LOG SNAPSHOT MAXSIZE [redundancy=R] [pool=ID] [db=OTHER]
+        /* usage DAY FULL DIFF LOG SNAPSHOT MAXSIZE [redundancy=R] [pool=ID] [db=OTHER] [data=GB]
          * (GB; - unknown; db= marks another database's row, for pools) */
         TlUsageDay *u = &c->usage[c->n_usage];
         const char *pool = opt(w, nw, "pool"), *red = opt(w, nw, "redundancy");
@@ -377,7 +383,11 @@ static void directive(Case *c, char **w, int nw)
                           .max_size_bytes = gb_bytes(w[6]),
                           .redundancy = c->redundancy[c->n_usage],
                           .elastic_pool_id = c->pools[c->n_usage]};
+        if (opt(w, nw, "data"))
+            u->allocated_bytes = gb_bytes(opt(w, nw, "data"));
         c->n_usage++;
+    } else if (strcmp(d, "dropped") == 0) {
+        c->dropped_at = T(c, w[1]);
     } else if (strcmp(d, "bill") == 0) {
         expect_bill(c, w, nw);
     } else if (strcmp(d, "bills") == 0) {

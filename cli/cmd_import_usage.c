@@ -227,7 +227,8 @@ const CliCommand cmd_import_usage = {
         "allocated_bytes,max_size_bytes,redundancy and optionally region,elastic_pool_id,tags\n"
         "(a JSON object). An empty cell is not applicable or unknown. Sizes are the levels held\n"
         "that day (the Azure Monitor backup metrics are cumulative totals). For a pooled\n"
-        "database max_size_bytes is the pool's max data size (B1 at pool level).",
+        "database max_size_bytes is the pool's max data size (B1 at pool level); for Hyperscale\n"
+        "allocated_bytes is the data storage size (base_blob_size_bytes, B3).",
     .options = import_usage_options,
     .min_args = 1,
     .max_args = 1,

@@ -550,10 +550,6 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
     static const char *const optional[] = {
         "retention_days", "elastic_pool_id", "in_elastic_pool", "geo_replication",
         "named_replicas", "allocated_bytes", "max_size_bytes",  NULL};
-    /* the lineage alive at observed_at: latest creation at or before it */
-    static const char sql_lineage[] =
-        "SELECT id FROM databases WHERE resource_key = lower($1) AND created_at <= $2::timestamptz"
-        " ORDER BY created_at DESC LIMIT 1";
     static const char sql_insert[] =
         "INSERT INTO database_facts (database_id, observed_at, retention_days, elastic_pool_id,"
         "   in_elastic_pool, geo_replication, named_replicas, allocated_bytes, max_size_bytes, "
@@ -615,23 +611,22 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                                   name, row->line);
             if (rc)
                 break;
-            char when[TL_TIME_TEXT_MAX];
+            char when[TL_TIME_TEXT_MAX], id[32];
+            long long lineage;
             tl_time_format(observed, when);
-            const char *lp[] = {v[0], when};
-            PGresult *res;
-            rc = pg_query(conn, "find lineage", sql_lineage, 2, lp, &res, err);
+            rc = store_lineage_at(conn, v[0], observed, &lineage, err); /* alive at observed_at */
             if (rc)
                 break;
-            if (PQntuples(res) == 0) {
-                PQclear(res);
+            if (!lineage) {
                 rc = tl_error_set(err, TL_ERR_DATA,
                                   "%s:%d: no lineage of %s existed at %s: import its transitions "
                                   "first",
                                   name, row->line, v[0], when);
                 break;
             }
+            snprintf(id, sizeof id, "%lld", lineage);
             if (pass == 1) {
-                const char *ip[] = {PQgetvalue(res, 0, 0),
+                const char *ip[] = {id,
                                     when,
                                     null_if_empty(v[2]),
                                     null_if_empty(v[3]),
@@ -647,7 +642,6 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                     PQclear(ins);
                 }
             }
-            PQclear(res);
         }
     }
     if (!rc)

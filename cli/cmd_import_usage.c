@@ -121,10 +121,6 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
                                            "allocated_bytes", "max_size_bytes",
                                            "redundancy",      NULL};
     static const char *const optional[] = {"region", "elastic_pool_id", "tags", NULL};
-    /* the lineage alive during the day: latest creation before its end */
-    static const char sql_lineage[] =
-        "SELECT id FROM databases WHERE resource_key = lower($1)"
-        "   AND created_at < $2::date + 1 ORDER BY created_at DESC LIMIT 1";
     /* insert, or replace a day whose figures changed; xmax = 0 marks an insert */
     static const char sql_upsert[] =
         "INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"
@@ -162,33 +158,27 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
         const char *v[N_COLS];
         for (int k = 0; k < N_COLS; k++)
             v[k] = col[k] >= 0 && row->fields[col[k]][0] ? row->fields[col[k]] : NULL;
-        const char *lp[] = {v[C_ID], v[C_DAY]};
-        PGresult *res;
-        rc = pg_query(conn, "find lineage", sql_lineage, 2, lp, &res, err);
+        TlTime day;
+        long long lineage;
+        char id[32];
+        tl_time_parse(v[C_DAY], true, &day); /* checked above */
+        /* the lineage alive during the day: the latest created before its end */
+        rc = store_lineage_at(conn, v[C_ID], day + TL_SECONDS_PER_DAY - 1, &lineage, err);
         if (rc)
             break;
-        if (PQntuples(res) == 0) {
-            PQclear(res);
+        if (!lineage) {
             rc = tl_error_set(err, TL_ERR_DATA,
                               "%s:%d: no lineage of %s existed on %s: import its transitions first",
                               tab->name, row->line, v[C_ID], v[C_DAY]);
             break;
         }
-        const char *params[] = {PQgetvalue(res, 0, 0),
-                                v[C_DAY],
-                                v[C_FULL],
-                                v[C_DIFF],
-                                v[C_LOG],
-                                v[C_SNAP],
-                                v[C_ALLOC],
-                                v[C_MAX],
-                                v[C_RED] ? redundancy_arm(v[C_RED]) : NULL,
-                                v[C_REGION],
-                                v[C_POOL],
-                                v[C_TAGS]};
+        snprintf(id, sizeof id, "%lld", lineage);
+        const char *params[] = {id,          v[C_DAY],  v[C_FULL],
+                                v[C_DIFF],   v[C_LOG],  v[C_SNAP],
+                                v[C_ALLOC],  v[C_MAX],  v[C_RED] ? redundancy_arm(v[C_RED]) : NULL,
+                                v[C_REGION], v[C_POOL], v[C_TAGS]};
         PGresult *up;
         rc = pg_query(conn, "insert usage", sql_upsert, 12, params, &up, err);
-        PQclear(res);
         if (rc)
             break;
         if (PQntuples(up) == 1) {

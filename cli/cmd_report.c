@@ -27,7 +27,9 @@ static TlResult write_output(const char *path, Writer write, const void *data, T
     char *tmp = malloc(len + 16);
     if (!tmp)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
+    snprintf(tmp, len + 16, "%s.tmp-", path);
+    memset(tmp + len + 5, 'X', 6); /* mkstemp's template */
+    tmp[len + 11] = '\0';
     int fd = mkstemp(tmp);
     if (fd < 0) {
         tl_error_set(err, TL_ERR_IO, "%s: cannot create: %s", path, strerror(errno));

@@ -142,6 +142,41 @@ TlResult store_resolve(PGconn *conn, const char *arg, TlTime created, StoreDatab
     return TL_OK;
 }
 
+TlResult store_lineage_at(PGconn *conn, const char *resource_id, TlTime at, long long *id,
+                          TlError *err)
+{
+    /* (id bigint) of the latest creation at or before $2, or no row */
+    static const char sql[] = "SELECT id FROM databases WHERE resource_key = lower($1)"
+                              "   AND created_at <= to_timestamp($2::bigint)"
+                              " ORDER BY created_at DESC LIMIT 1";
+    char at_text[32];
+    snprintf(at_text, sizeof at_text, "%lld", (long long)at);
+    const char *params[] = {resource_id, at_text};
+    PGresult *res;
+    *id = 0;
+    TlResult rc = pg_query(conn, "find lineage", sql, 2, params, &res, err);
+    if (!rc && PQntuples(res) == 1)
+        pg_get_int64(res, 0, 0, id);
+    PQclear(res);
+    return rc;
+}
+
+/* Decode (started, ended epochs, state, from, to, operation_id, initiated_by)
+ * starting at column `col` into *t; strings point into res. */
+static TlResult decode_transition(const PGresult *res, int row, int col, TlTransition *t,
+                                  TlError *err)
+{
+    t->started_at = col_time(res, row, col);
+    t->ended_at = col_time(res, row, col + 1);
+    if (!op_state_parse(PQgetvalue(res, row, col + 2), &t->state))
+        return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state in transitions");
+    t->from_objective = PQgetvalue(res, row, col + 3);
+    t->to_objective = PQgetvalue(res, row, col + 4);
+    t->operation_id = PQgetisnull(res, row, col + 5) ? NULL : PQgetvalue(res, row, col + 5);
+    t->initiated_by = PQgetisnull(res, row, col + 6) ? NULL : PQgetvalue(res, row, col + 6);
+    return TL_OK;
+}
+
 TlResult store_history_load(PGconn *conn, long long database_id, StoreHistory *out, TlError *err)
 {
     /* (started, ended epoch bigint, state, from, to, operation_id, initiated_by text) */
@@ -164,17 +199,10 @@ TlResult store_history_load(PGconn *conn, long long database_id, StoreHistory *o
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < rows; i++) {
-        TlTransition *t = &out->tr[i];
-        t->started_at = col_time(out->res, i, 0);
-        t->ended_at = col_time(out->res, i, 1);
-        if (!op_state_parse(PQgetvalue(out->res, i, 2), &t->state)) {
+        if (decode_transition(out->res, i, 0, &out->tr[i], err) != TL_OK) {
             store_history_free(out);
-            return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state in transitions");
+            return TL_ERR_INTERNAL;
         }
-        t->from_objective = PQgetvalue(out->res, i, 3);
-        t->to_objective = PQgetvalue(out->res, i, 4);
-        t->operation_id = PQgetisnull(out->res, i, 5) ? NULL : PQgetvalue(out->res, i, 5);
-        t->initiated_by = PQgetisnull(out->res, i, 6) ? NULL : PQgetvalue(out->res, i, 6);
     }
     out->n = (size_t)rows;
     transitions_sort(out->tr, out->n);
@@ -361,14 +389,8 @@ TlResult store_fleet_load(PGconn *conn, TlTime to, TlTime usage_from, TlTime usa
         if (k == out->n || out->db[k].id != id)
             continue;
         TlTransition *t = &out->transitions[i];
-        t->started_at = col_time(r, i, 1);
-        t->ended_at = col_time(r, i, 2);
-        if (!op_state_parse(PQgetvalue(r, i, 3), &t->state))
-            return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state in transitions");
-        t->from_objective = PQgetvalue(r, i, 4);
-        t->to_objective = PQgetvalue(r, i, 5);
-        t->operation_id = col_text(r, i, 6);
-        t->initiated_by = col_text(r, i, 7);
+        if (decode_transition(r, i, 1, t, err) != TL_OK)
+            return TL_ERR_INTERNAL;
         if (!out->db[k].tr)
             out->db[k].tr = t;
         out->db[k].n_tr++;

@@ -44,6 +44,11 @@ typedef struct {
 TlResult store_resolve(PGconn *conn, const char *arg, TlTime created, StoreDatabase *out,
                        TlError *err);
 
+/* The lineage of resource_id that existed at `at` (the latest created at or
+ * before it): *id, or *id = 0 when there was none. */
+TlResult store_lineage_at(PGconn *conn, const char *resource_id, TlTime at, long long *id,
+                          TlError *err);
+
 /* A lineage's transitions (latest version of each), sorted for the model.
  * The strings point into the owned PGresult. */
 typedef struct {

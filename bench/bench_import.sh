@@ -18,9 +18,15 @@ t1=$(secs "$tl" import "$dir/fleet.csv")
 t2=$(secs "$tl" import "$dir/fleet.csv")
 t3=$(secs "$tl" lineage srv-7/db-7 --format json)
 t4=$(secs "$tl" check srv-7/db-7 --to HS_Gen5_4)
+t5=$(secs "$tl" report warnings --as-of 2020-01-20)
+t6=$(secs "$tl" report chargeback --month 2020-01 --prices tests/data/demo-prices.csv)
+t7=$(secs "$tl" refresh --as-of 2020-01-20 --months 1)
 printf 'import of %d rows (%d databases x %d changes + creation)\n' "$rows" "$n" "$k"
 printf '  first import:   %6.2f s  (%.0f rows/s)\n' "$t1" "$(echo "$rows / $t1" | bc -l)"
 printf '  re-import:      %6.2f s  (adds nothing)\n' "$t2"
 printf '  lineage (json): %6.3f s  (one database, %d recorded in all)\n' "$t3" "$n"
 printf '  check:          %6.3f s\n' "$t4"
+printf '  report warnings (all %d): %6.2f s\n' "$n" "$t5"
+printf '  report chargeback (month): %6.2f s  (no usage rows: lineage and pricing work only)\n' "$t6"
+printf '  refresh (segments + 1 month): %6.2f s\n' "$t7"
 printf '  transitions stored: %s\n' "$(psql -X -A -t -c 'SELECT count(*) FROM transitions')"

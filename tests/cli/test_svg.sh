@@ -39,7 +39,7 @@ if [ -z "$chromium" ]; then
 else
     render() { # SVG PNG
         rm -rf "$work/profile"
-        timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run \
             --disable-background-networking --disable-component-update --disable-sync \
             --hide-scrollbars --user-data-dir="$work/profile" --window-size=1200,480 \
             --screenshot="$2" "file://$1" >/dev/null 2>&1

@@ -229,9 +229,8 @@ TlResult store_facts_load(PGconn *conn, long long database_id, TlTime as_of, Sto
         "            WHEN elastic_pool_id IS NOT NULL THEN elastic_pool_id <> '' END,"
         "       geo_replication, named_replicas, allocated_bytes, observed_at > to_timestamp($2)"
         "  FROM database_facts WHERE database_id = $1::bigint"
-        " ORDER BY observed_at > to_timestamp($2),"
-        "          CASE WHEN observed_at <= to_timestamp($2) THEN -extract(epoch FROM observed_at)"
-        "               ELSE extract(epoch FROM observed_at) END, id DESC"
+        " ORDER BY observed_at > to_timestamp($2::bigint),"
+        "          abs(extract(epoch FROM observed_at) - $2::bigint), id DESC"
         " LIMIT 1";
     char idtext[32], astext[32];
     snprintf(idtext, sizeof idtext, "%lld", database_id);

@@ -363,9 +363,7 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
     TlObjective cur;
     objective_parse(lin->objective_now, NULL, &cur);
     out->kind = kind_of(lin->objective_now, proposal->target);
-    if (lin->last_conversion_cutover != TL_TIME_NONE && cur.arch == TL_ARCH_HYPERSCALE)
-        out->reverse_deadline =
-            lin->last_conversion_cutover + TL_REVERSE_WINDOW_DAYS * TL_SECONDS_PER_DAY;
+    out->reverse_deadline = lin->reverse_deadline;
 
     if (!out->target.known || !out->target.tracked)
         rc = add_finding(out, "unknown_objective", "T4", TL_SEV_WARN, true,

@@ -59,8 +59,7 @@ typedef struct {
     const TlSegment *would_lose; /* W1: the available segment the change would lose, or NULL */
 } TlCheck;
 
-#define TL_REVERSE_WINDOW_DAYS 45
-#define TL_DEADLINE_WARN_DAYS  7
+#define TL_DEADLINE_WARN_DAYS 7
 
 /* Evaluate a proposal against a validated, sorted history as of as_of.
  * retention_days is R (pass 7 with facts->retention_known false when

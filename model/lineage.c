@@ -358,6 +358,7 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
     out->retention_days = retention_days;
     out->reading = reading;
     out->last_conversion_cutover = TL_TIME_NONE;
+    out->reverse_deadline = TL_TIME_NONE;
     out->in_progress = SIZE_MAX;
 
     if (n == 0 || !is_creation(&tr[0]))
@@ -426,6 +427,10 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         return tl_error_set(err, rc, "out of memory");
     }
     out->objective_now = objective_at(tr, n, as_of);
+    if (out->last_conversion_cutover != TL_TIME_NONE &&
+        out->segments[out->n_segments - 1].arch == TL_ARCH_HYPERSCALE)
+        out->reverse_deadline =
+            out->last_conversion_cutover + TL_REVERSE_WINDOW_DAYS * TL_SECONDS_PER_DAY;
     settle_status(out);
     return TL_OK;
 }

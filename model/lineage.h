@@ -68,6 +68,8 @@ typedef enum {
     TL_READING_STRICT,      /* W4: every edition change starts one */
 } TlReading;
 
+#define TL_REVERSE_WINDOW_DAYS 45 /* E2 */
+
 typedef enum {
     TL_SEG_CURRENT = 0,
     TL_SEG_RESTORABLE,
@@ -103,7 +105,9 @@ typedef struct {
     size_t n_segments;
     const char *objective_now;      /* in effect at as_of (borrowed) */
     bool created_in_hyperscale;     /* E1 */
-    TlTime last_conversion_cutover; /* E2; TL_TIME_NONE if never converted */
+    TlTime last_conversion_cutover; /* TL_TIME_NONE if never converted */
+    TlTime reverse_deadline;        /* E2: that cutover + 45 days while the database is
+                                       Hyperscale; TL_TIME_NONE otherwise */
     size_t in_progress;             /* index of a transition running at as_of, or SIZE_MAX */
 } TlLineage;
 

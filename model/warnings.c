@@ -69,9 +69,8 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
         }
     }
     /* W2: the 45-day window to go back to General Purpose */
-    TlTime deadline = TL_TIME_NONE;
-    if (now.arch == TL_ARCH_HYPERSCALE && lin.last_conversion_cutover != TL_TIME_NONE) {
-        deadline = lin.last_conversion_cutover + TL_REVERSE_WINDOW_DAYS * TL_SECONDS_PER_DAY;
+    TlTime deadline = lin.reverse_deadline;
+    if (deadline != TL_TIME_NONE) {
         if (as_of <= deadline && !rc) {
             days_hours(deadline - as_of, left, sizeof left);
             bool closing = deadline - as_of < TL_DEADLINE_WARN_DAYS * TL_SECONDS_PER_DAY;

@@ -85,11 +85,7 @@ static void marker_line(FILE *out, double x, int bottom, const char *colour, con
 TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err)
 {
     char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], label[256];
-    TlTime deadline = TL_TIME_NONE;
-    TlObjective now_obj;
-    objective_parse(lin->objective_now, NULL, &now_obj);
-    if (now_obj.arch == TL_ARCH_HYPERSCALE && lin->last_conversion_cutover != TL_TIME_NONE)
-        deadline = lin->last_conversion_cutover + TL_REVERSE_WINDOW_DAYS * TL_SECONDS_PER_DAY;
+    TlTime deadline = lin->reverse_deadline;
     Scale sc = {lin->segments[0].start, lin->as_of};
     if (deadline != TL_TIME_NONE && deadline > sc.t1)
         sc.t1 = deadline;

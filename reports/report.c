@@ -228,9 +228,8 @@ static void header(FILE *out, const ReportSubject *s, const TlLineage *lin)
     fprintf(out, "  objective in effect: %s (%s, %s architecture)\n",
             lin->objective_now ? lin->objective_now : "-", edition_label(now.edition),
             architecture_str(now.arch));
-    if (now.arch == TL_ARCH_HYPERSCALE && lin->last_conversion_cutover != TL_TIME_NONE) {
-        TlTime deadline =
-            lin->last_conversion_cutover + TL_REVERSE_WINDOW_DAYS * TL_SECONDS_PER_DAY;
+    if (lin->reverse_deadline != TL_TIME_NONE) {
+        TlTime deadline = lin->reverse_deadline;
         fprintf(out, "  reverse migration to General Purpose: %s %s (cutover %s + 45 days, E2)\n",
                 lin->as_of <= deadline ? "possible until" : "no longer possible since",
                 fmt_time(deadline, a), fmt_time(lin->last_conversion_cutover, b));

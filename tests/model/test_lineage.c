@@ -414,6 +414,12 @@ static void directive(Case *c, char **w, int nw)
                       c->lin.objective_now && objective_equal(c->lin.objective_now, w[1]),
                       "[%s] expected objective in effect %s got %s", c->name, w[1],
                       c->lin.objective_now ? c->lin.objective_now : "none");
+    } else if (strcmp(d, "deadline") == 0) {
+        /* deadline TIME|-: the E2 reverse-migration deadline of the lineage */
+        if (evaluate(c))
+            EXPECT_AT(c->file, c->line, c->lin.reverse_deadline == T(c, w[1]),
+                      "[%s] expected deadline %s got %s", c->name, w[1],
+                      fmt(c->lin.reverse_deadline, a));
     } else if (strcmp(d, "inprogress") == 0) {
         if (evaluate(c)) {
             bool want = strcmp(w[1], "yes") == 0;

@@ -1,0 +1,478 @@
+/* azure.c - the ARM answer parsers of azure.h.
+ *
+ * Every member is optional unless the collector cannot do without it (ids,
+ * names, creationDate, operation state and startTime): azure-api.md section
+ * 3 warns that examples omit many. Numbers may exceed 32 bits (maxSizeBytes)
+ * and are read as doubles; explicit nulls count as absent. */
+#include "azure.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static TlResult bad(TlError *err, const char *path, const char *member, const char *what)
+{
+    return tl_error_set(err, TL_ERR_DATA, "%s.%s: %s", path, member, what);
+}
+
+static const cJSON *member(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsNull(v) ? NULL : v;
+}
+
+/* Copy an optional string member; wrong type is an error, absence is "". */
+static TlResult opt_str(const cJSON *obj, const char *name, const char *path, char *out,
+                        size_t size, TlError *err)
+{
+    out[0] = '\0';
+    const cJSON *v = member(obj, name);
+    if (!v)
+        return TL_OK;
+    if (!cJSON_IsString(v))
+        return bad(err, path, name, "expected a string");
+    if (strlen(v->valuestring) >= size)
+        return bad(err, path, name, "longer than expected");
+    memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+    return TL_OK;
+}
+
+static TlResult req_str(const cJSON *obj, const char *name, const char *path, char *out,
+                        size_t size, TlError *err)
+{
+    TlResult rc = opt_str(obj, name, path, out, size, err);
+    if (!rc && !out[0])
+        rc = bad(err, path, name, "missing");
+    return rc;
+}
+
+static TlResult opt_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
+                         TlError *err)
+{
+    *out = TL_TIME_NONE;
+    const cJSON *v = member(obj, name);
+    if (!v)
+        return TL_OK;
+    if (!cJSON_IsString(v) || !tl_time_parse(v->valuestring, false, out))
+        return bad(err, path, name, "expected a date-time string");
+    return TL_OK;
+}
+
+static TlResult req_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
+                         TlError *err)
+{
+    TlResult rc = opt_time(obj, name, path, out, err);
+    if (!rc && *out == TL_TIME_NONE)
+        rc = bad(err, path, name, "missing");
+    return rc;
+}
+
+static TlResult opt_int(const cJSON *obj, const char *name, const char *path, double lo,
+                        double hi, bool *has, int64_t *out, TlError *err)
+{
+    *has = false;
+    *out = 0;
+    const cJSON *v = member(obj, name);
+    if (!v)
+        return TL_OK;
+    if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi)
+        return bad(err, path, name, "expected a number in range");
+    *has = true;
+    *out = (int64_t)v->valuedouble;
+    return TL_OK;
+}
+
+static const cJSON *opt_object(const cJSON *obj, const char *name, const char *path, TlResult *rc,
+                               TlError *err)
+{
+    const cJSON *v = member(obj, name);
+    if (v && !cJSON_IsObject(v)) {
+        *rc = bad(err, path, name, "expected an object");
+        return NULL;
+    }
+    return v;
+}
+
+TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, const char **next_link,
+                       TlError *err)
+{
+    *root = NULL;
+    *value = NULL;
+    *next_link = NULL;
+    const char *end = NULL;
+    cJSON *r = cJSON_ParseWithOpts(text ? text : "", &end, true);
+    if (!r) {
+        size_t at = end && text ? (size_t)(end - text) : 0;
+        return tl_error_set(err, TL_ERR_DATA, "$: not JSON (byte %zu)", at);
+    }
+    if (!cJSON_IsObject(r)) {
+        cJSON_Delete(r);
+        return tl_error_set(err, TL_ERR_DATA, "$: expected an object");
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "value");
+    if (!cJSON_IsArray(v)) {
+        cJSON_Delete(r);
+        return tl_error_set(err, TL_ERR_DATA, "$.value: %s", v ? "expected an array" : "missing");
+    }
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(r, "nextLink");
+    if (next && !cJSON_IsNull(next) && !cJSON_IsString(next)) {
+        cJSON_Delete(r);
+        return tl_error_set(err, TL_ERR_DATA, "$.nextLink: expected a string");
+    }
+    if (cJSON_IsString(next) && next->valuestring[0])
+        *next_link = next->valuestring;
+    *root = r;
+    *value = v;
+    return TL_OK;
+}
+
+static void copy_trunc(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+void az_error_parse(const char *text, char *code, size_t code_size, char *message,
+                    size_t message_size)
+{
+    code[0] = message[0] = '\0';
+    cJSON *r = text ? cJSON_Parse(text) : NULL;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+    if (!cJSON_IsObject(e))
+        e = r; /* flat form (Activity Log, metrics) */
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+    if (cJSON_IsString(c))
+        copy_trunc(code, code_size, c->valuestring);
+    if (cJSON_IsString(m)) {
+        copy_trunc(message, message_size, m->valuestring);
+        for (char *p = message; *p; p++) /* one line */
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+    }
+    cJSON_Delete(r);
+}
+
+bool az_id_part(const char *id, const char *key, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t kl = strlen(key);
+    const char *p = id;
+    while ((p = strchr(p, '/')) != NULL) {
+        p++;
+        if (strncasecmp(p, key, kl) == 0 && p[kl] == '/') {
+            const char *v = p + kl + 1;
+            size_t n = strcspn(v, "/");
+            if (n == 0 || n >= size)
+                return false;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+TlResult az_subscription_from(const cJSON *item, const char *path, AzSubscription *out,
+                              TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(item))
+        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
+    TlResult rc = req_str(item, "subscriptionId", path, out->id, sizeof out->id, err);
+    if (!rc)
+        rc = opt_str(item, "displayName", path, out->name, sizeof out->name, err);
+    if (!rc)
+        rc = opt_str(item, "state", path, out->state, sizeof out->state, err);
+    return rc;
+}
+
+TlResult az_server_from(const cJSON *item, const char *path, AzServer *out, TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(item))
+        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
+    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
+    if (!rc)
+        rc = req_str(item, "name", path, out->name, sizeof out->name, err);
+    if (!rc)
+        rc = opt_str(item, "location", path, out->location, sizeof out->location, err);
+    if (!rc && (!az_id_part(out->id, "resourceGroups", out->resource_group,
+                            sizeof out->resource_group) ||
+                !az_id_part(out->id, "subscriptions", out->subscription,
+                            sizeof out->subscription)))
+        rc = bad(err, path, "id", "not a server resource id");
+    return rc;
+}
+
+static TlResult sku_from(const cJSON *sku, const char *path, const char *name, char *sku_name,
+                         char *sku_tier, int *capacity, TlError *err)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s.%s", path, name);
+    bool has;
+    int64_t cap;
+    TlResult rc = opt_str(sku, "name", p, sku_name, AZ_OBJ_MAX, err);
+    if (!rc)
+        rc = opt_str(sku, "tier", p, sku_tier, AZ_OBJ_MAX, err);
+    if (!rc)
+        rc = opt_int(sku, "capacity", p, 0, 1e6, &has, &cap, err);
+    *capacity = (int)cap;
+    return rc;
+}
+
+void az_database_cleanup(AzDatabase *d)
+{
+    if (!d)
+        return;
+    free(d->tags_json);
+    free(d->sku_json);
+    d->tags_json = d->sku_json = NULL;
+}
+
+TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    out->earliest_restore_at = TL_TIME_NONE;
+    out->created_at = TL_TIME_NONE;
+    if (!cJSON_IsObject(item))
+        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
+    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
+    if (!rc)
+        rc = req_str(item, "name", path, out->name, sizeof out->name, err);
+    if (!rc)
+        rc = opt_str(item, "kind", path, out->kind, sizeof out->kind, err);
+    if (!rc)
+        rc = opt_str(item, "location", path, out->location, sizeof out->location, err);
+    if (rc)
+        return rc;
+    out->system = strstr(out->kind, "system") != NULL;
+    const cJSON *sku = opt_object(item, "sku", path, &rc, err);
+    if (!rc && sku)
+        rc = sku_from(sku, path, "sku", out->sku_name, out->sku_tier, &out->sku_capacity, err);
+    const cJSON *tags = rc ? NULL : opt_object(item, "tags", path, &rc, err);
+    char pp[256];
+    snprintf(pp, sizeof pp, "%s.properties", path);
+    const cJSON *props = rc ? NULL : opt_object(item, "properties", path, &rc, err);
+    if (rc)
+        return rc;
+    if (!props)
+        return bad(err, path, "properties", "missing");
+    const cJSON *cur = opt_object(props, "currentSku", pp, &rc, err);
+    if (!rc && cur)
+        rc = sku_from(cur, pp, "currentSku", out->current_sku_name, out->current_sku_tier,
+                      &out->current_sku_capacity, err);
+    if (!rc)
+        rc = opt_str(props, "currentServiceObjectiveName", pp, out->current_objective,
+                     sizeof out->current_objective, err);
+    if (!rc)
+        rc = opt_str(props, "requestedServiceObjectiveName", pp, out->requested_objective,
+                     sizeof out->requested_objective, err);
+    if (!rc)
+        rc = opt_str(props, "status", pp, out->status, sizeof out->status, err);
+    if (!rc)
+        rc = req_time(props, "creationDate", pp, &out->created_at, err);
+    if (!rc)
+        rc = opt_time(props, "earliestRestoreDate", pp, &out->earliest_restore_at, err);
+    if (!rc)
+        rc = opt_str(props, "databaseId", pp, out->database_uid, sizeof out->database_uid, err);
+    if (!rc)
+        rc = opt_int(props, "maxSizeBytes", pp, -1, 9.0e15, &out->has_max_size,
+                     &out->max_size_bytes, err);
+    if (!rc)
+        rc = opt_str(props, "elasticPoolId", pp, out->elastic_pool_id,
+                     sizeof out->elastic_pool_id, err);
+    if (!rc)
+        rc = opt_str(props, "secondaryType", pp, out->secondary_type, sizeof out->secondary_type,
+                     err);
+    if (!rc)
+        rc = opt_str(props, "sourceDatabaseId", pp, out->source_database_id,
+                     sizeof out->source_database_id, err);
+    if (!rc)
+        rc = opt_str(props, "currentBackupStorageRedundancy", pp, out->redundancy,
+                     sizeof out->redundancy, err);
+    if (rc)
+        return rc;
+    /* the current objective is what a tier change is measured by (T1-T4);
+     * a database that does not say it is not usable */
+    if (!out->current_objective[0] && !out->system)
+        return bad(err, pp, "currentServiceObjectiveName", "missing");
+    if (tags && !(out->tags_json = cJSON_PrintUnformatted(tags)))
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (sku && !(out->sku_json = cJSON_PrintUnformatted(sku))) {
+        az_database_cleanup(out);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    return TL_OK;
+}
+
+static void strip_sqldb(char *s)
+{
+    if (strncasecmp(s, "SQLDB_", 6) == 0)
+        memmove(s, s + 6, strlen(s + 6) + 1);
+}
+
+/* The quoted value after `label` (case-insensitive), e.g. label
+ * "Source ServiceLevelObjective" in "... Source ServiceLevelObjective 'X' ...". */
+static bool quoted_after(const char *text, const char *label, char *out, size_t size)
+{
+    size_t ll = strlen(label);
+    for (const char *p = text; *p; p++) {
+        if (strncasecmp(p, label, ll) != 0)
+            continue;
+        const char *q = p + ll;
+        while (*q == ' ')
+            q++;
+        if (*q != '\'')
+            continue;
+        q++;
+        size_t n = strcspn(q, "'");
+        if (q[n] != '\'' || n == 0 || n >= size)
+            return false;
+        memcpy(out, q, n);
+        out[n] = '\0';
+        return true;
+    }
+    return false;
+}
+
+bool az_description_objectives(const char *description, char *from, char *to, size_t size)
+{
+    from[0] = to[0] = '\0';
+    if (!description || !quoted_after(description, "Source ServiceLevelObjective", from, size) ||
+        !quoted_after(description, "target ServiceLevelObjective", to, size)) {
+        from[0] = to[0] = '\0';
+        return false;
+    }
+    strip_sqldb(from);
+    strip_sqldb(to);
+    return true;
+}
+
+TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out, TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    out->percent = -1;
+    if (!cJSON_IsObject(item))
+        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
+    char pp[256], state[40], desc[1024];
+    snprintf(pp, sizeof pp, "%s.properties", path);
+    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
+    if (!rc)
+        rc = opt_str(item, "name", path, out->name, sizeof out->name, err);
+    const cJSON *props = rc ? NULL : opt_object(item, "properties", path, &rc, err);
+    if (rc)
+        return rc;
+    if (!props)
+        return bad(err, path, "properties", "missing");
+    rc = opt_str(props, "operation", pp, out->operation, sizeof out->operation, err);
+    if (!rc)
+        rc = req_str(props, "state", pp, state, sizeof state, err);
+    if (!rc && !op_state_parse(state, &out->state))
+        rc = bad(err, pp, "state", "unknown operation state");
+    if (!rc)
+        rc = req_time(props, "startTime", pp, &out->started_at, err);
+    if (!rc)
+        rc = opt_time(props, "estimatedCompletionTime", pp, &out->estimated_end, err);
+    bool has;
+    int64_t pct;
+    if (!rc)
+        rc = opt_int(props, "percentComplete", pp, 0, 100, &has, &pct, err);
+    if (!rc && has)
+        out->percent = (int)pct;
+    const cJSON *phase = rc ? NULL : opt_object(props, "operationPhaseDetails", pp, &rc, err);
+    if (!rc && phase) {
+        char ph[300];
+        snprintf(ph, sizeof ph, "%s.operationPhaseDetails", pp);
+        rc = opt_str(phase, "phase", ph, out->phase, sizeof out->phase, err);
+    }
+    /* descriptions longer than the buffer are cut, not refused */
+    const cJSON *d = member(props, "description");
+    if (!rc && d && !cJSON_IsString(d))
+        rc = bad(err, pp, "description", "expected a string");
+    if (!rc && d) {
+        snprintf(desc, sizeof desc, "%s", d->valuestring);
+        az_description_objectives(desc, out->from_objective, out->to_objective,
+                                  sizeof out->from_objective);
+    }
+    return rc;
+}
+
+TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out,
+                         TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(item))
+        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
+    char pp[256];
+    snprintf(pp, sizeof pp, "%s.properties", path);
+    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
+    if (!rc)
+        rc = opt_str(item, "name", path, out->name, sizeof out->name, err);
+    const cJSON *props = rc ? NULL : opt_object(item, "properties", path, &rc, err);
+    if (rc)
+        return rc;
+    if (!props)
+        return bad(err, path, "properties", "missing");
+    rc = req_str(props, "databaseName", pp, out->database_name, sizeof out->database_name, err);
+    if (!rc)
+        rc = req_time(props, "creationDate", pp, &out->created_at, err);
+    if (!rc)
+        rc = req_time(props, "deletionDate", pp, &out->deleted_at, err);
+    return rc;
+}
+
+TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(item))
+        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
+    TlResult rc = opt_str(item, "eventDataId", path, out->event_id, sizeof out->event_id, err);
+    if (!rc)
+        rc = opt_str(item, "correlationId", path, out->correlation_id,
+                     sizeof out->correlation_id, err);
+    if (!rc) /* a caller may be long (an SPN URI): cut, not refused */
+        copy_trunc(out->caller, sizeof out->caller,
+                   cJSON_IsString(member(item, "caller")) ? member(item, "caller")->valuestring
+                                                          : "");
+    if (!rc)
+        rc = opt_str(item, "resourceId", path, out->resource_id, sizeof out->resource_id, err);
+    if (!rc)
+        rc = req_time(item, "eventTimestamp", path, &out->at, err);
+    const cJSON *op = rc ? NULL : opt_object(item, "operationName", path, &rc, err);
+    if (!rc && op) {
+        char p[256];
+        snprintf(p, sizeof p, "%s.operationName", path);
+        rc = opt_str(op, "value", p, out->operation, sizeof out->operation, err);
+    }
+    const cJSON *st = rc ? NULL : opt_object(item, "status", path, &rc, err);
+    if (!rc && st) {
+        char p[256];
+        snprintf(p, sizeof p, "%s.status", path);
+        rc = opt_str(st, "value", p, out->status, sizeof out->status, err);
+    }
+    return rc;
+}
+
+TlResult az_retention_parse(const char *text, int *days, TlError *err)
+{
+    *days = 0;
+    cJSON *r = text ? cJSON_Parse(text) : NULL;
+    if (!cJSON_IsObject(r)) {
+        cJSON_Delete(r);
+        return tl_error_set(err, TL_ERR_DATA, "$: not a JSON object");
+    }
+    TlResult rc = TL_OK;
+    const cJSON *props = opt_object(r, "properties", "$", &rc, err);
+    bool has = false;
+    int64_t v = 0;
+    if (!rc && !props)
+        rc = bad(err, "$", "properties", "missing");
+    if (!rc)
+        rc = opt_int(props, "retentionDays", "$.properties", 1, 35, &has, &v, err);
+    if (!rc && !has)
+        rc = bad(err, "$.properties", "retentionDays", "missing");
+    *days = (int)v;
+    cJSON_Delete(r);
+    return rc;
+}

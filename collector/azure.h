@@ -1,0 +1,129 @@
+/* azure.h - parsers for the ARM answers the collector reads
+ * (../shared/azure-api.md): list pages, subscriptions, servers, databases,
+ * database operations, short-term retention, restorable dropped databases,
+ * Activity Log events and error envelopes. No I/O: text in, structs out.
+ * A malformed answer fails with the JSON path of the first bad member,
+ * e.g. "$.value[2].properties.creationDate: expected a date-time string". */
+#ifndef TIERLEDGER_COLLECTOR_AZURE_H
+#define TIERLEDGER_COLLECTOR_AZURE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lineage.h"
+#include "result.h"
+#include "tltime.h"
+
+#define AZ_ID_MAX   512
+#define AZ_NAME_MAX 160
+#define AZ_OBJ_MAX  64
+
+/* A page of a list: value[] and nextLink. *root owns both; the caller
+ * cJSON_Deletes it. next_link is NULL when absent, null or empty. */
+TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, const char **next_link,
+                       TlError *err);
+
+/* The code and message of an ARM error body, wrapped {"error":{...}} or flat
+ * {"code","message"}; "" when absent. */
+void az_error_parse(const char *text, char *code, size_t code_size, char *message,
+                    size_t message_size);
+
+typedef struct {
+    char id[AZ_NAME_MAX]; /* subscriptionId */
+    char name[AZ_NAME_MAX];
+    char state[32];
+} AzSubscription;
+
+typedef struct {
+    char id[AZ_ID_MAX];
+    char name[AZ_NAME_MAX];
+    char resource_group[AZ_NAME_MAX];
+    char subscription[AZ_NAME_MAX];
+    char location[64];
+} AzServer;
+
+typedef struct {
+    char id[AZ_ID_MAX];
+    char name[AZ_NAME_MAX];
+    char kind[96];
+    char location[64];
+    bool system; /* kind contains "system" */
+    char sku_name[AZ_OBJ_MAX], sku_tier[AZ_OBJ_MAX];
+    int sku_capacity; /* 0 when absent */
+    char current_sku_name[AZ_OBJ_MAX], current_sku_tier[AZ_OBJ_MAX];
+    int current_sku_capacity;
+    char current_objective[AZ_OBJ_MAX];   /* currentServiceObjectiveName, "" if absent */
+    char requested_objective[AZ_OBJ_MAX]; /* requestedServiceObjectiveName, "" if absent */
+    char status[40];
+    TlTime created_at; /* required */
+    TlTime earliest_restore_at; /* TL_TIME_NONE when absent */
+    char database_uid[40];
+    int64_t max_size_bytes; /* -1 (Hyperscale) or 0 when absent */
+    bool has_max_size;
+    char elastic_pool_id[AZ_ID_MAX];
+    char secondary_type[16];
+    char source_database_id[AZ_ID_MAX];
+    char redundancy[16]; /* currentBackupStorageRedundancy */
+    char *tags_json;     /* owned: tags as compact JSON, or NULL */
+    char *sku_json;      /* owned: sku as compact JSON, or NULL */
+} AzDatabase;
+
+void az_database_cleanup(AzDatabase *d);
+
+/* One database operation (O1). from/to are the objectives written in the
+ * description, without the SQLDB_ prefix; "" when the description names
+ * none (not a tier change). */
+typedef struct {
+    char id[AZ_ID_MAX]; /* the operation resource id */
+    char name[AZ_NAME_MAX];
+    char operation[64];
+    TlOpState state;
+    TlTime started_at;
+    TlTime estimated_end; /* TL_TIME_NONE when absent */
+    int percent;          /* -1 when absent */
+    char phase[40];
+    char from_objective[AZ_OBJ_MAX], to_objective[AZ_OBJ_MAX];
+} AzOperation;
+
+typedef struct {
+    char database_name[AZ_NAME_MAX];
+    TlTime created_at, deleted_at;
+    char id[AZ_ID_MAX];
+    char name[AZ_NAME_MAX];
+} AzDroppedDatabase;
+
+/* An Activity Log event (7a). */
+typedef struct {
+    char event_id[80];
+    char correlation_id[80];
+    char caller[AZ_NAME_MAX];
+    char operation[128];
+    char status[32];
+    char resource_id[AZ_ID_MAX];
+    TlTime at;
+} AzEvent;
+
+/* Each fills *out from value[index] of a page; `path` prefixes error paths
+ * (e.g. "$.value[3]"). */
+TlResult az_subscription_from(const cJSON *item, const char *path, AzSubscription *out,
+                              TlError *err);
+TlResult az_server_from(const cJSON *item, const char *path, AzServer *out, TlError *err);
+TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, TlError *err);
+TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out, TlError *err);
+TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out,
+                         TlError *err);
+TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlError *err);
+
+/* retentionDays of a short-term retention policy body. */
+TlResult az_retention_parse(const char *text, int *days, TlError *err);
+
+/* The source and target objectives in an operation description:
+ * "... Source ServiceLevelObjective 'SQLDB_GP_Gen5_2', target
+ * ServiceLevelObjective 'SQLDB_HS_Gen5_2' ...". false if absent. */
+bool az_description_objectives(const char *description, char *from, char *to, size_t size);
+
+/* The resource group out of an ARM id (/subscriptions/S/resourceGroups/G/...). */
+bool az_id_part(const char *id, const char *key, char *out, size_t size);
+
+#endif

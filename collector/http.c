@@ -1,0 +1,453 @@
+/* http.c - the collector's request engine over the curl multi interface.
+ *
+ * Retry rules (azure-api.md section 0, "Throttling"): 429 waits Retry-After
+ * seconds (capped); 408, 5xx and 529 and connection-level failures wait
+ * base * 2^attempt with full jitter, capped; after max_attempts the request
+ * fails for good and its callback is told. 401 asks the token source for a
+ * fresh token once per request. When a subscription's remaining reads fall
+ * below the floor, its next requests wait for the bucket to refill (25
+ * reads/s per the current throttling page). */
+#include "http.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUDGET_KEYS    64
+#define REFILL_PER_SEC 25.0
+
+typedef struct {
+    char key[80];
+    double paused_until;
+} Budget;
+
+struct HttpClient {
+    HttpOptions opt;
+    CURLM *multi;
+    HttpTokenFn token;
+    void *auth;
+    HttpRequest *queue; /* waiting to start */
+    int active;
+    HttpStats stats;
+    Budget budgets[BUDGET_KEYS];
+    int n_budgets;
+    unsigned long long rng;
+    TlResult fatal;
+    TlError fatal_err;
+};
+
+double http_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void http_options_default(HttpOptions *o)
+{
+    *o = (HttpOptions){
+        .concurrency = 16,
+        .max_attempts = 5,
+        .backoff_base = 0.5,
+        .backoff_max = 30.0,
+        .retry_after_max = 120.0,
+        .reads_floor = 100,
+        .timeout_s = 60,
+    };
+}
+
+static double jitter(HttpClient *c)
+{
+    /* xorshift64*: jitter only needs to spread clients apart */
+    c->rng ^= c->rng >> 12;
+    c->rng ^= c->rng << 25;
+    c->rng ^= c->rng >> 27;
+    return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+TlResult http_client_new(const HttpOptions *opt, HttpTokenFn token, void *auth, HttpClient **out,
+                         TlError *err)
+{
+    *out = NULL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return tl_error_set(err, TL_ERR_INTERNAL, "libcurl: global initialisation failed");
+    HttpClient *c = calloc(1, sizeof *c);
+    if (!c)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    c->opt = *opt;
+    if (c->opt.concurrency < 1)
+        c->opt.concurrency = 1;
+    if (c->opt.max_attempts < 1)
+        c->opt.max_attempts = 1;
+    c->token = token;
+    c->auth = auth;
+    c->rng = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+    c->multi = curl_multi_init();
+    if (!c->multi) {
+        free(c);
+        return tl_error_set(err, TL_ERR_NOMEM, "libcurl: cannot create a multi handle");
+    }
+    curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->opt.concurrency);
+    curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    *out = c;
+    return TL_OK;
+}
+
+static void request_free(HttpRequest *r)
+{
+    if (!r)
+        return;
+    if (r->easy)
+        curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    free(r->url);
+    free(r->body);
+    free(r->resp);
+    free(r);
+}
+
+void http_client_free(HttpClient *c)
+{
+    if (!c)
+        return;
+    while (c->queue) {
+        HttpRequest *r = c->queue;
+        c->queue = r->next;
+        request_free(r);
+    }
+    curl_multi_cleanup(c->multi);
+    free(c);
+    curl_global_cleanup();
+}
+
+HttpStats http_stats(const HttpClient *c)
+{
+    return c->stats;
+}
+
+TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone done, void *user,
+                  long user_tag, const char *budget_key, TlError *err)
+{
+    HttpRequest *r = calloc(1, sizeof *r);
+    if (!r)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    r->url = strdup(url);
+    r->body = body ? strdup(body) : NULL;
+    if (!r->url || (body && !r->body)) {
+        request_free(r);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    r->done = done;
+    r->user = user;
+    r->user_tag = user_tag;
+    r->budget_key = budget_key;
+    r->remaining_reads = -1;
+    /* append, so pages and phases keep their order */
+    HttpRequest **p = &c->queue;
+    while (*p)
+        p = &(*p)->next;
+    *p = r;
+    return TL_OK;
+}
+
+static Budget *budget_for(HttpClient *c, const char *key)
+{
+    if (!key)
+        return NULL;
+    for (int i = 0; i < c->n_budgets; i++)
+        if (strcmp(c->budgets[i].key, key) == 0)
+            return &c->budgets[i];
+    if (c->n_budgets == BUDGET_KEYS)
+        return NULL;
+    Budget *b = &c->budgets[c->n_budgets++];
+    snprintf(b->key, sizeof b->key, "%s", key);
+    b->paused_until = 0;
+    return b;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+    HttpRequest *r = userp;
+    size_t len = size * n;
+    if (r->resp_len + len > HTTP_MAX_BODY)
+        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+    char *p = realloc(r->resp, r->resp_len + len + 1);
+    if (!p)
+        return 0;
+    memcpy(p + r->resp_len, data, len);
+    r->resp = p;
+    r->resp_len += len;
+    r->resp[r->resp_len] = '\0';
+    return len;
+}
+
+static bool header_is(const char *line, size_t len, const char *name, const char **value)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || line[nl] != ':' || strncasecmp(line, name, nl) != 0)
+        return false;
+    *value = line + nl + 1;
+    return true;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *userp)
+{
+    HttpRequest *r = userp;
+    size_t len = size * n;
+    const char *v;
+    char buf[64];
+    if (header_is(data, len, "retry-after", &v) ||
+        header_is(data, len, "x-ms-ratelimit-remaining-subscription-reads", &v)) {
+        size_t vl = len - (size_t)(v - data);
+        if (vl >= sizeof buf)
+            vl = sizeof buf - 1;
+        memcpy(buf, v, vl);
+        buf[vl] = '\0';
+        char *end;
+        double num = strtod(buf, &end);
+        if (end != buf && num >= 0) {
+            if (tolower((unsigned char)data[0]) == 'r')
+                r->retry_after = num;
+            else
+                r->remaining_reads = (long)num;
+        }
+    }
+    return len;
+}
+
+static TlResult start(HttpClient *c, HttpRequest *r, TlError *err)
+{
+    free(r->resp);
+    r->resp = NULL;
+    r->resp_len = 0;
+    r->status = 0;
+    r->retry_after = -1;
+    r->remaining_reads = -1;
+    curl_slist_free_all(r->headers);
+    r->headers = NULL;
+    if (!r->easy && !(r->easy = curl_easy_init()))
+        return tl_error_set(err, TL_ERR_NOMEM, "libcurl: cannot create a handle");
+    CURL *e = r->easy;
+    curl_easy_reset(e);
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    if (h && r->body)
+        h = curl_slist_append(h, "Content-Type: application/json");
+    if (h && c->token) {
+        const char *tok;
+        TlResult rc = c->token(c->auth, r->force_token, &tok, err);
+        r->force_token = false;
+        if (rc) {
+            curl_slist_free_all(h);
+            return rc;
+        }
+        size_t n = strlen(tok) + 32;
+        char *line = malloc(n);
+        if (!line) {
+            curl_slist_free_all(h);
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        }
+        snprintf(line, n, "Authorization: Bearer %s", tok);
+        h = curl_slist_append(h, line);
+        memset(line, 0, n);
+        free(line);
+    }
+    if (!h)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    r->headers = h;
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes */
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, c->opt.timeout_s);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "tierledger-collector/0.1");
+    if (c->opt.ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->opt.ca_file);
+    if (r->body) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+    }
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+        return tl_error_set(err, TL_ERR_INTERNAL, "libcurl: cannot start %s", r->url);
+    r->attempts++;
+    c->stats.requests++;
+    c->active++;
+    return TL_OK;
+}
+
+/* Put r back in the queue to run again at or after `at`. */
+static void requeue(HttpClient *c, HttpRequest *r, double at)
+{
+    r->not_before = at;
+    r->next = c->queue;
+    c->queue = r;
+    c->stats.retries++;
+}
+
+static double backoff(HttpClient *c, int attempt)
+{
+    double d = c->opt.backoff_base;
+    for (int i = 1; i < attempt && d < c->opt.backoff_max; i++)
+        d *= 2;
+    if (d > c->opt.backoff_max)
+        d = c->opt.backoff_max;
+    return d * (0.5 + 0.5 * jitter(c)); /* "equal jitter": never below half */
+}
+
+static void finish(HttpClient *c, HttpRequest *r)
+{
+    if (r->done)
+        r->done(c, r);
+    request_free(r);
+}
+
+static bool retryable_status(long s)
+{
+    return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504 || s == 529;
+}
+
+static void completed(HttpClient *c, HttpRequest *r, CURLcode code)
+{
+    c->active--;
+    curl_multi_remove_handle(c->multi, r->easy);
+    double now = http_now();
+    r->rc = TL_OK;
+    r->error[0] = '\0';
+    if (code != CURLE_OK) {
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        if (code == CURLE_WRITE_ERROR && r->resp_len + 1 > HTTP_MAX_BODY / 2) {
+            r->rc = TL_ERR_DATA;
+            snprintf(r->error, sizeof r->error, "%s: answer larger than %u MiB", r->url,
+                     HTTP_MAX_BODY >> 20);
+            finish(c, r);
+            return;
+        }
+        r->status = 0;
+        snprintf(r->error, sizeof r->error, "%s: %s", r->url, curl_easy_strerror(code));
+        if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+            code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT ||
+            r->attempts >= c->opt.max_attempts) {
+            r->rc = TL_ERR_UNAVAILABLE;
+            finish(c, r);
+            return;
+        }
+        if (c->opt.verbose)
+            fprintf(stderr, "tierledger collect: %s, retrying\n", r->error);
+        requeue(c, r, now + backoff(c, r->attempts));
+        return;
+    }
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    if (c->opt.verbose)
+        fprintf(stderr, "tierledger collect: %s %s -> %ld\n", r->body ? "POST" : "GET", r->url,
+                r->status);
+    Budget *b = budget_for(c, r->budget_key);
+    if (b && r->remaining_reads >= 0 && r->remaining_reads < c->opt.reads_floor) {
+        double wait = (double)(c->opt.reads_floor - r->remaining_reads) / REFILL_PER_SEC;
+        if (now + wait > b->paused_until)
+            b->paused_until = now + wait;
+    }
+    if (r->status == 401 && !r->reauthorised && c->token) {
+        r->reauthorised = true;
+        r->force_token = true;
+        requeue(c, r, now);
+        return;
+    }
+    if (retryable_status(r->status) && r->attempts < c->opt.max_attempts) {
+        double at;
+        if (r->status == 429)
+            c->stats.throttled++;
+        if (r->retry_after >= 0) {
+            double ra = r->retry_after > c->opt.retry_after_max ? c->opt.retry_after_max
+                                                                : r->retry_after;
+            at = now + ra;
+            if (b && at > b->paused_until)
+                b->paused_until = at; /* the whole subscription is throttled */
+        } else {
+            at = now + backoff(c, r->attempts);
+        }
+        if (c->opt.verbose)
+            fprintf(stderr, "tierledger collect: %s answered %ld, retrying in %.1f s\n", r->url,
+                    r->status, at - now);
+        requeue(c, r, at);
+        return;
+    }
+    finish(c, r);
+}
+
+TlResult http_run(HttpClient *c, TlError *err)
+{
+    for (;;) {
+        double now = http_now();
+        double next_wake = -1;
+        /* start what may start */
+        HttpRequest **p = &c->queue;
+        while (*p && c->active < c->opt.concurrency) {
+            HttpRequest *r = *p;
+            Budget *b = budget_for(c, r->budget_key);
+            double at = r->not_before;
+            if (b && b->paused_until > at)
+                at = b->paused_until;
+            if (at > now) {
+                if (b && b->paused_until > r->not_before && at == b->paused_until)
+                    c->stats.slowed++, r->not_before = at;
+                if (next_wake < 0 || at < next_wake)
+                    next_wake = at;
+                p = &r->next;
+                continue;
+            }
+            *p = r->next;
+            r->next = NULL;
+            TlResult rc = start(c, r, err);
+            if (rc) {
+                if (rc == TL_ERR_NOMEM || !r->done) {
+                    request_free(r);
+                    return rc;
+                }
+                /* no token: the request fails, the caller decides */
+                r->rc = rc;
+                snprintf(r->error, sizeof r->error, "%s", err->msg);
+                finish(c, r);
+                if (rc == TL_ERR_UNAVAILABLE)
+                    return rc;
+            }
+        }
+        if (c->active == 0 && !c->queue)
+            return TL_OK;
+        int running = 0;
+        curl_multi_perform(c->multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(c->multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            HttpRequest *r = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+            completed(c, r, m->data.result);
+        }
+        if (c->active == 0 && !c->queue)
+            return TL_OK;
+        int timeout_ms = 100;
+        if (next_wake > 0) {
+            double d = (next_wake - http_now()) * 1000.0;
+            timeout_ms = d < 1 ? 1 : d > 1000 ? 1000 : (int)d;
+        }
+        if (c->active > 0)
+            curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL);
+        else {
+            struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}

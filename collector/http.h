@@ -1,0 +1,102 @@
+/* http.h - concurrent, polite HTTP for the collector: a batch of requests
+ * run through one curl multi handle (connection reuse, HTTP/2, gzip), at
+ * most `concurrency` in flight, retried on 429 (Retry-After), 5xx/529 and
+ * connection errors with bounded exponential backoff and jitter, slowed per
+ * subscription when x-ms-ratelimit-remaining-subscription-reads runs low,
+ * and re-authorised once on 401. Completion callbacks may add requests
+ * (the next page), which run in the same batch. */
+#ifndef TIERLEDGER_COLLECTOR_HTTP_H
+#define TIERLEDGER_COLLECTOR_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "result.h"
+
+struct curl_slist;
+
+#define HTTP_MAX_BODY (64u * 1024u * 1024u) /* a larger answer is an error */
+
+typedef struct HttpClient HttpClient;
+typedef struct HttpRequest HttpRequest;
+
+/* Gives the bearer token for a request; `force` asks for a fresh one (after
+ * a 401). Returns TL_OK with *token pointing at storage that stays valid
+ * until the next call. */
+typedef TlResult (*HttpTokenFn)(void *auth, bool force, const char **token, TlError *err);
+
+/* Called once per request when it is finished: answered (any status the
+ * retry rules do not retry, or the last retry's) or failed for good
+ * (req->rc != TL_OK, req->error says why). The request is freed after the
+ * callback returns; copy what must outlive it. */
+typedef void (*HttpDone)(HttpClient *client, HttpRequest *req);
+
+struct HttpRequest {
+    /* set by the caller (http_add copies url and body) */
+    char *url;
+    char *body; /* POST with JSON body when non-NULL, else GET */
+    HttpDone done;
+    void *user;
+    long user_tag;
+    const char *budget_key; /* e.g. the subscription id; borrowed; NULL: none */
+    bool no_404_retry;
+    /* results */
+    long status;
+    char *resp;
+    size_t resp_len;
+    TlResult rc;
+    char error[512];
+    int attempts;
+    /* private */
+    void *easy;
+    struct curl_slist *headers;
+    double not_before;
+    double retry_after;
+    long remaining_reads;
+    bool reauthorised;
+    bool force_token;
+    HttpRequest *next;
+};
+
+typedef struct {
+    int concurrency;     /* requests in flight, default 16 */
+    int max_attempts;    /* per request, default 5 */
+    double backoff_base; /* seconds, default 0.5 */
+    double backoff_max;  /* seconds, default 30 */
+    double retry_after_max; /* longest Retry-After honoured, default 120 s */
+    long reads_floor;    /* slow down below this many remaining reads, default 100 */
+    long timeout_s;      /* whole request, default 60 */
+    const char *ca_file; /* NULL: system store */
+    bool verbose;        /* log each request (method, URL, status) to stderr */
+} HttpOptions;
+
+void http_options_default(HttpOptions *o);
+
+/* The client owns the curl multi handle. auth/token may be NULL (no
+ * Authorization header). */
+TlResult http_client_new(const HttpOptions *opt, HttpTokenFn token, void *auth, HttpClient **out,
+                         TlError *err);
+void http_client_free(HttpClient *c);
+
+/* Queue a GET (body NULL) or POST. url/body are copied. */
+TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone done, void *user,
+                  long user_tag, const char *budget_key, TlError *err);
+
+/* Run until every queued request (and every one added by callbacks) is
+ * finished. Fails only when the client itself cannot go on (out of memory,
+ * no token); a failed request is reported to its callback. */
+TlResult http_run(HttpClient *c, TlError *err);
+
+/* Counters since the client was made. */
+typedef struct {
+    long requests; /* attempts sent */
+    long retries;
+    long throttled; /* 429 answers */
+    long slowed;    /* times a request waited for the read budget */
+} HttpStats;
+HttpStats http_stats(const HttpClient *c);
+
+/* Seconds on a monotonic clock. */
+double http_now(void);
+
+#endif

@@ -17,7 +17,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
 MODEL_SRC   := $(sort $(wildcard model/*.c))
 REPORTS_SRC := $(sort $(wildcard reports/*.c))
 CLI_SRC     := $(sort $(wildcard cli/*.c))
-APP_SRC     := $(MODEL_SRC) $(REPORTS_SRC) $(CLI_SRC)
+COLLECTOR_SRC := $(sort $(wildcard collector/*.c))
+APP_SRC     := $(MODEL_SRC) $(REPORTS_SRC) $(COLLECTOR_SRC) $(CLI_SRC)
 SQL_FILES   := $(sort $(wildcard sql/migrations/*.sql)) $(sort $(wildcard sql/views/*.sql))
 TEST_MODEL_SRC := $(sort $(wildcard tests/model/test_*.c))
 
@@ -92,10 +93,10 @@ demo-stop:
 
 # ---- housekeeping --------------------------------------------------------
 format:
-	clang-format -i model/*.[ch] reports/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
+	clang-format -i model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
 
 format-check:
-	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
+	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
 
 coverage:
 	$(MAKE) clean-test && $(MAKE) test SANITIZE="--coverage -fno-omit-frame-pointer"

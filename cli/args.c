@@ -50,6 +50,8 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
         if (idx < 0)
             return tl_error_set(err, TL_ERR_USAGE, "unknown option '--%.*s'", (int)len, name);
         const CliOption *o = &cmd->options[idx];
+        if (ctx->n_given == CLI_MAX_GIVEN)
+            return tl_error_set(err, TL_ERR_USAGE, "too many options");
         if (!o->arg) {
             if (eq)
                 return tl_error_set(err, TL_ERR_USAGE, "option '--%s' takes no value", o->name);
@@ -62,6 +64,8 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
             return tl_error_set(err, TL_ERR_USAGE, "option '--%s' needs a value %s", o->name,
                                 o->arg);
         }
+        ctx->given[ctx->n_given].option = idx;
+        ctx->given[ctx->n_given++].value = ctx->values[idx];
     }
     if (ctx->nargs < cmd->min_args)
         return tl_error_set(err, TL_ERR_USAGE, "missing argument");
@@ -72,6 +76,15 @@ const char *cli_opt(const CliContext *ctx, const char *name)
 {
     int idx = find_option(ctx->cmd, name, strlen(name));
     return idx < 0 ? NULL : ctx->values[idx];
+}
+
+int cli_opt_all(const CliContext *ctx, const char *name, const char **out, int max)
+{
+    int idx = find_option(ctx->cmd, name, strlen(name)), n = 0;
+    for (int i = 0; i < ctx->n_given && n < max; i++)
+        if (ctx->given[i].option == idx)
+            out[n++] = ctx->given[i].value;
+    return n;
 }
 
 TlResult cli_as_of(const CliContext *ctx, TlTime *out, TlError *err)

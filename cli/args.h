@@ -12,6 +12,7 @@
 
 #define CLI_MAX_OPTIONS 24
 #define CLI_MAX_ARGS    8
+#define CLI_MAX_GIVEN   64
 
 typedef struct {
     const char *name; /* long name without "--" */
@@ -35,6 +36,11 @@ typedef struct {
 struct CliContext {
     const CliCommand *cmd;
     const char *values[CLI_MAX_OPTIONS]; /* by option index; flags get "" */
+    struct {
+        int option;
+        const char *value;
+    } given[CLI_MAX_GIVEN]; /* every value in order, for repeatable options */
+    int n_given;
     const char *args[CLI_MAX_ARGS];
     int nargs;
     TlTime now;      /* the wall clock, read once by main */
@@ -48,6 +54,10 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
 
 /* The value of option `name`, or NULL when it was not given. */
 const char *cli_opt(const CliContext *ctx, const char *name);
+
+/* Every value given for a repeatable option (--subscription A --subscription
+ * B), in order, into out[0..max); returns how many. */
+int cli_opt_all(const CliContext *ctx, const char *name, const char **out, int max);
 
 /* --as-of (RFC 3339 or a date) or ctx->now. */
 TlResult cli_as_of(const CliContext *ctx, TlTime *out, TlError *err);

@@ -13,5 +13,6 @@ extern const CliCommand cmd_lineage;
 extern const CliCommand cmd_check;
 extern const CliCommand cmd_report;
 extern const CliCommand cmd_refresh;
+extern const CliCommand cmd_collect;
 
 #endif

@@ -10,8 +10,8 @@
 #define TIERLEDGER_VERSION "0.1.0"
 
 static const CliCommand *const commands[] = {
-    &cmd_init,    &cmd_import, &cmd_import_facts, &cmd_import_usage,
-    &cmd_lineage, &cmd_check,  &cmd_report,       &cmd_refresh,
+    &cmd_init,  &cmd_import, &cmd_import_facts, &cmd_import_usage, &cmd_lineage,
+    &cmd_check, &cmd_report, &cmd_refresh,      &cmd_collect,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -24,7 +24,7 @@ static void usage(FILE *out)
     fprintf(out, "\n'tierledger COMMAND --help' describes a command. Connection: libpq defaults "
                  "(PGHOST, PGDATABASE, ...)\nor --db CONNINFO. Exit codes: 0 ok, 64 usage, 65 bad "
                  "input data, 69 PostgreSQL unavailable,\n70 internal error, 66 input file "
-                 "missing, 74 i/o error, 78 "
+                 "missing, 74 i/o error, 75 locked, 78 "
                  "schema missing or newer; check: 0 ok, 1 warn, 2 blocked, 3 unknown.\n");
 }
 

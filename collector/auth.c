@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TOKEN_MAX   (64 * 1024)
-#define SECRET_MAX  (16 * 1024)
-#define DEFAULT_IMDS "http://169.254.169.254"
+#define TOKEN_MAX         (64 * 1024)
+#define SECRET_MAX        (16 * 1024)
+#define DEFAULT_IMDS      "http://169.254.169.254"
 #define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
 
 static const char *const mode_names[] = {"auto", "service-principal", "managed-identity",
@@ -147,15 +147,14 @@ static TlResult take_token(Auth *a, const char *where, long status, const Buf *b
         const cJSON *codes = cJSON_GetObjectItemCaseSensitive(root, "error_codes");
         const cJSON *first = cJSON_IsArray(codes) ? cJSON_GetArrayItem(codes, 0) : NULL;
         if (cJSON_IsNumber(first))
-            rc = tl_error_set(err, status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE
-                                                                  : TL_ERR_USAGE,
+            rc = tl_error_set(err,
+                              status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE : TL_ERR_USAGE,
                               "identity: %s answered %ld (%s, AADSTS%.0f)", where, status,
                               c ? c : "no error code", first->valuedouble);
         else
-            rc = tl_error_set(err, status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE
-                                                                  : TL_ERR_USAGE,
-                              "identity: %s answered %ld (%s)", where, status,
-                              c ? c : "no error code");
+            rc = tl_error_set(
+                err, status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE : TL_ERR_USAGE,
+                "identity: %s answered %ld (%s)", where, status, c ? c : "no error code");
         cJSON_Delete(root);
         return rc;
     }
@@ -220,8 +219,8 @@ static TlResult read_secret_file(const char *path, char **out, TlError *err)
     return TL_OK;
 }
 
-static TlResult append_param(CURL *e, char **form, size_t *len, const char *name,
-                             const char *value, TlError *err)
+static TlResult append_param(CURL *e, char **form, size_t *len, const char *name, const char *value,
+                             TlError *err)
 {
     char *esc = curl_easy_escape(e, value, 0);
     if (!esc)
@@ -318,8 +317,8 @@ static TlResult token_app_service(Auth *a, TlError *err)
     char *res = curl_easy_escape(e, a->resource, 0);
     char *cid = env("AZURE_CLIENT_ID") ? curl_easy_escape(e, env("AZURE_CLIENT_ID"), 0) : NULL;
     char url[1600], header[1200];
-    snprintf(url, sizeof url, "%s?api-version=2019-08-01&resource=%s%s%s",
-             env("IDENTITY_ENDPOINT"), res ? res : "", cid ? "&client_id=" : "", cid ? cid : "");
+    snprintf(url, sizeof url, "%s?api-version=2019-08-01&resource=%s%s%s", env("IDENTITY_ENDPOINT"),
+             res ? res : "", cid ? "&client_id=" : "", cid ? cid : "");
     snprintf(header, sizeof header, "X-IDENTITY-HEADER: %s", env("IDENTITY_HEADER"));
     curl_free(res);
     curl_free(cid);
@@ -382,8 +381,9 @@ static TlResult token_azure_cli(Auth *a, TlError *err)
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        char *const argv[] = {"az", "account", "get-access-token", "--resource", a->resource,
-                              "--output", "json", NULL};
+        static char a0[] = "az", a1[] = "account", a2[] = "get-access-token", a3[] = "--resource",
+                    a5[] = "--output", a6[] = "json";
+        char *const argv[] = {a0, a1, a2, a3, a->resource, a5, a6, NULL};
         execvp("az", argv);
         _exit(127);
     }
@@ -401,7 +401,7 @@ static TlResult token_azure_cli(Auth *a, TlError *err)
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         rc = tl_error_set(err, TL_ERR_UNAVAILABLE, "identity: az account get-access-token %s",
                           WIFEXITED(st) && WEXITSTATUS(st) == 127 ? "not found (Azure CLI)"
-                                                                   : "failed");
+                                                                  : "failed");
     else
         rc = take_token(a, "az account get-access-token", 200, &b, err);
     wipe_free(b.buf);
@@ -422,8 +422,7 @@ static bool on_path(const char *prog)
     return false;
 }
 
-TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_file,
-                   TlError *err)
+TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_file, TlError *err)
 {
     memset(a, 0, sizeof *a);
     a->mode = mode;
@@ -477,21 +476,17 @@ TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_
     }
     switch (a->chosen) {
     case AUTH_SERVICE_PRINCIPAL:
-        snprintf(a->detail, sizeof a->detail, "service principal %.60s (%s)",
-                 env("AZURE_CLIENT_ID"),
-                 env("AZURE_FEDERATED_TOKEN_FILE") && !env("AZURE_CLIENT_SECRET")
-                     ? "federated token"
-                     : "client secret");
+        snprintf(
+            a->detail, sizeof a->detail, "service principal %.60s (%s)", env("AZURE_CLIENT_ID"),
+            env("AZURE_FEDERATED_TOKEN_FILE") && !env("AZURE_CLIENT_SECRET") ? "federated token"
+                                                                             : "client secret");
         break;
     case AUTH_MANAGED_IDENTITY:
         snprintf(a->detail, sizeof a->detail, "managed identity (%s)",
                  app_service ? "App Service" : "IMDS");
         break;
-    case AUTH_AZURE_CLI:
-        snprintf(a->detail, sizeof a->detail, "Azure CLI");
-        break;
-    default:
-        break;
+    case AUTH_AZURE_CLI: snprintf(a->detail, sizeof a->detail, "Azure CLI"); break;
+    default: break;
     }
     return rc;
 }
@@ -524,18 +519,13 @@ TlResult auth_token(void *auth, bool force, const char **token, TlError *err)
     }
     TlResult rc;
     switch (a->chosen) {
-    case AUTH_SERVICE_PRINCIPAL:
-        rc = token_service_principal(a, err);
-        break;
+    case AUTH_SERVICE_PRINCIPAL: rc = token_service_principal(a, err); break;
     case AUTH_MANAGED_IDENTITY:
         rc = env("IDENTITY_ENDPOINT") && env("IDENTITY_HEADER") ? token_app_service(a, err)
-                                                                 : token_imds(a, 5L, err);
+                                                                : token_imds(a, 5L, err);
         break;
-    case AUTH_AZURE_CLI:
-        rc = token_azure_cli(a, err);
-        break;
-    default:
-        rc = tl_error_set(err, TL_ERR_INTERNAL, "no credential chosen");
+    case AUTH_AZURE_CLI: rc = token_azure_cli(a, err); break;
+    default: rc = tl_error_set(err, TL_ERR_INTERNAL, "no credential chosen");
     }
     if (!rc)
         *token = a->token;

@@ -40,8 +40,7 @@ typedef struct {
 /* Read the environment and choose the credential (auto: the first one
  * configured; managed identity only when its endpoint answers). resource:
  * the ARM base URL with a trailing slash. */
-TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_file,
-                   TlError *err);
+TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_file, TlError *err);
 void auth_cleanup(Auth *a);
 
 /* The current token, fetched or renewed when it is missing, expires within

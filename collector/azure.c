@@ -68,8 +68,8 @@ static TlResult req_time(const cJSON *obj, const char *name, const char *path, T
     return rc;
 }
 
-static TlResult opt_int(const cJSON *obj, const char *name, const char *path, double lo,
-                        double hi, bool *has, int64_t *out, TlError *err)
+static TlResult opt_int(const cJSON *obj, const char *name, const char *path, double lo, double hi,
+                        bool *has, int64_t *out, TlError *err)
 {
     *has = false;
     *out = 0;
@@ -197,10 +197,9 @@ TlResult az_server_from(const cJSON *item, const char *path, AzServer *out, TlEr
         rc = req_str(item, "name", path, out->name, sizeof out->name, err);
     if (!rc)
         rc = opt_str(item, "location", path, out->location, sizeof out->location, err);
-    if (!rc && (!az_id_part(out->id, "resourceGroups", out->resource_group,
-                            sizeof out->resource_group) ||
-                !az_id_part(out->id, "subscriptions", out->subscription,
-                            sizeof out->subscription)))
+    if (!rc &&
+        (!az_id_part(out->id, "resourceGroups", out->resource_group, sizeof out->resource_group) ||
+         !az_id_part(out->id, "subscriptions", out->subscription, sizeof out->subscription)))
         rc = bad(err, path, "id", "not a server resource id");
     return rc;
 }
@@ -280,8 +279,8 @@ TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, 
         rc = opt_int(props, "maxSizeBytes", pp, -1, 9.0e15, &out->has_max_size,
                      &out->max_size_bytes, err);
     if (!rc)
-        rc = opt_str(props, "elasticPoolId", pp, out->elastic_pool_id,
-                     sizeof out->elastic_pool_id, err);
+        rc = opt_str(props, "elasticPoolId", pp, out->elastic_pool_id, sizeof out->elastic_pool_id,
+                     err);
     if (!rc)
         rc = opt_str(props, "secondaryType", pp, out->secondary_type, sizeof out->secondary_type,
                      err);
@@ -398,8 +397,7 @@ TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out
     return rc;
 }
 
-TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out,
-                         TlError *err)
+TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out, TlError *err)
 {
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(item))
@@ -429,12 +427,11 @@ TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlErro
         return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
     TlResult rc = opt_str(item, "eventDataId", path, out->event_id, sizeof out->event_id, err);
     if (!rc)
-        rc = opt_str(item, "correlationId", path, out->correlation_id,
-                     sizeof out->correlation_id, err);
-    if (!rc) /* a caller may be long (an SPN URI): cut, not refused */
-        copy_trunc(out->caller, sizeof out->caller,
-                   cJSON_IsString(member(item, "caller")) ? member(item, "caller")->valuestring
-                                                          : "");
+        rc = opt_str(item, "correlationId", path, out->correlation_id, sizeof out->correlation_id,
+                     err);
+    const cJSON *caller = member(item, "caller");
+    if (!rc && caller && cJSON_IsString(caller)) /* may be long (an SPN URI): cut, not refused */
+        copy_trunc(out->caller, sizeof out->caller, caller->valuestring);
     if (!rc)
         rc = opt_str(item, "resourceId", path, out->resource_id, sizeof out->resource_id, err);
     if (!rc)

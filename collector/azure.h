@@ -56,7 +56,7 @@ typedef struct {
     char current_objective[AZ_OBJ_MAX];   /* currentServiceObjectiveName, "" if absent */
     char requested_objective[AZ_OBJ_MAX]; /* requestedServiceObjectiveName, "" if absent */
     char status[40];
-    TlTime created_at; /* required */
+    TlTime created_at;          /* required */
     TlTime earliest_restore_at; /* TL_TIME_NONE when absent */
     char database_uid[40];
     int64_t max_size_bytes; /* -1 (Hyperscale) or 0 when absent */
@@ -111,8 +111,7 @@ TlResult az_subscription_from(const cJSON *item, const char *path, AzSubscriptio
 TlResult az_server_from(const cJSON *item, const char *path, AzServer *out, TlError *err);
 TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, TlError *err);
 TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out, TlError *err);
-TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out,
-                         TlError *err);
+TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out, TlError *err);
 TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlError *err);
 
 /* retentionDays of a short-term retention policy body. */

@@ -86,7 +86,8 @@ TlResult http_client_new(const HttpOptions *opt, HttpTokenFn token, void *auth, 
         c->opt.max_attempts = 1;
     c->token = token;
     c->auth = auth;
-    c->rng = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+    c->rng = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32) ^
+             0x9E3779B97F4A7C15ULL;
     c->multi = curl_multi_init();
     if (!c->multi) {
         free(c);
@@ -369,8 +370,8 @@ static void completed(HttpClient *c, HttpRequest *r, CURLcode code)
         if (r->status == 429)
             c->stats.throttled++;
         if (r->retry_after >= 0) {
-            double ra = r->retry_after > c->opt.retry_after_max ? c->opt.retry_after_max
-                                                                : r->retry_after;
+            double ra =
+                r->retry_after > c->opt.retry_after_max ? c->opt.retry_after_max : r->retry_after;
             at = now + ra;
             if (b && at > b->paused_until)
                 b->paused_until = at; /* the whole subscription is throttled */
@@ -411,16 +412,9 @@ TlResult http_run(HttpClient *c, TlError *err)
             r->next = NULL;
             TlResult rc = start(c, r, err);
             if (rc) {
-                if (rc == TL_ERR_NOMEM || !r->done) {
-                    request_free(r);
-                    return rc;
-                }
-                /* no token: the request fails, the caller decides */
-                r->rc = rc;
-                snprintf(r->error, sizeof r->error, "%s", err->msg);
-                finish(c, r);
-                if (rc == TL_ERR_UNAVAILABLE)
-                    return rc;
+                /* no token: the credential is the whole run's, so is the failure */
+                request_free(r);
+                return rc;
             }
         }
         if (c->active == 0 && !c->queue)

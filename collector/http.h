@@ -59,15 +59,15 @@ struct HttpRequest {
 };
 
 typedef struct {
-    int concurrency;     /* requests in flight, default 16 */
-    int max_attempts;    /* per request, default 5 */
-    double backoff_base; /* seconds, default 0.5 */
-    double backoff_max;  /* seconds, default 30 */
+    int concurrency;        /* requests in flight, default 16 */
+    int max_attempts;       /* per request, default 5 */
+    double backoff_base;    /* seconds, default 0.5 */
+    double backoff_max;     /* seconds, default 30 */
     double retry_after_max; /* longest Retry-After honoured, default 120 s */
-    long reads_floor;    /* slow down below this many remaining reads, default 100 */
-    long timeout_s;      /* whole request, default 60 */
-    const char *ca_file; /* NULL: system store */
-    bool verbose;        /* log each request (method, URL, status) to stderr */
+    long reads_floor;       /* slow down below this many remaining reads, default 100 */
+    long timeout_s;         /* whole request, default 60 */
+    const char *ca_file;    /* NULL: system store */
+    bool verbose;           /* log each request (method, URL, status) to stderr */
 } HttpOptions;
 
 void http_options_default(HttpOptions *o);

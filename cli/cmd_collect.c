@@ -1,0 +1,813 @@
+/* cmd_collect.c - `tierledger collect`: one run of the collector. Reads
+ * Azure through collector/ (collect.h), decides with collector/derive.h,
+ * and writes each server's results in one transaction under the writers'
+ * lock. A session advisory lock keeps a second collector out (exit 75,
+ * naming the holder); every run is a row of collector_runs.
+ *
+ * Exit: 0 everything collected; 1 the run went on past failures (the
+ * summary names each failed subscription or server; nothing of those was
+ * written); 69 PostgreSQL or the identity endpoint unreachable; 75 locked. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "collect.h"
+#include "commands.h"
+#include "derive.h"
+#include "pg.h"
+
+#define COLLECTOR_LOCK_A 7581625 /* pg_try_advisory_lock(int, int) */
+#define COLLECTOR_LOCK_B 3
+#define DEFAULT_ARM      "https://management.azure.com"
+#define MAX_SUBS         64
+
+typedef struct {
+    PGconn *conn;
+    long long run_id;
+    TlTime now;
+    char host[128];
+    /* counts */
+    int servers_ok, databases;
+    long transitions, facts, drops;
+    /* errors, one line each */
+    char **errors;
+    size_t n_errors;
+    /* Activity Log cursors */
+    PGresult *cursors;
+} Run;
+
+static void run_error(Run *r, const char *line)
+{
+    char **p = realloc(r->errors, (r->n_errors + 1) * sizeof *p);
+    if (!p)
+        return;
+    r->errors = p;
+    r->errors[r->n_errors] = strdup(line);
+    if (r->errors[r->n_errors])
+        r->n_errors++;
+}
+
+static const char *fmt_time(TlTime t, char *buf)
+{
+    return t == TL_TIME_NONE ? NULL : tl_time_format(t, buf);
+}
+
+/* ---- lock and run row ---------------------------------------------------- */
+
+static TlResult take_lock(Run *r, TlError *err)
+{
+    static const char sql_try[] = "SELECT pg_try_advisory_lock($1::int, $2::int)";
+    static const char sql_holder[] =
+        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'),"
+        "       to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        "       (SELECT max(id) FROM collector_runs WHERE status = 'running')"
+        "  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = $2::int::oid"
+        "   AND l.objsubid = 2 AND l.granted";
+    char a[16], b[16], app[200];
+    snprintf(a, sizeof a, "%d", COLLECTOR_LOCK_A);
+    snprintf(b, sizeof b, "%d", COLLECTOR_LOCK_B);
+    snprintf(app, sizeof app, "tierledger collect %s:%ld", r->host, (long)getpid());
+    const char *pa[] = {app};
+    TlResult rc = pg_query(r->conn, "set application_name",
+                           "SELECT set_config('application_name', $1, false)", 1, pa, NULL, err);
+    const char *p[] = {a, b};
+    PGresult *res = NULL;
+    if (!rc)
+        rc = pg_query(r->conn, "take the collector lock", sql_try, 2, p, &res, err);
+    if (rc)
+        return rc;
+    bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (got)
+        return TL_OK;
+    rc = pg_query(r->conn, "find the lock holder", sql_holder, 2, p, &res, err);
+    if (rc)
+        return rc;
+    if (PQntuples(res) == 0)
+        rc = tl_error_set(err, TL_ERR_LOCKED, "another collector holds the lock (it just ended?)");
+    else
+        rc = tl_error_set(err, TL_ERR_LOCKED,
+                          "another collector is running: '%s' (PostgreSQL pid %s from %s, since "
+                          "%s%s%s)",
+                          PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
+                          PQgetvalue(res, 0, 3), PQgetisnull(res, 0, 4) ? "" : ", collector run ",
+                          PQgetisnull(res, 0, 4) ? "" : PQgetvalue(res, 0, 4));
+    tl_error_hint(err, "runs are serialised; the next timer tick will collect");
+    PQclear(res);
+    return rc;
+}
+
+static TlResult run_start(Run *r, const char *arm, TlError *err)
+{
+    static const char sql[] = "INSERT INTO collector_runs (started_at, status, host, pid, arm_url)"
+                              " VALUES (now(), 'running', $1, $2::int, $3) RETURNING id";
+    char pid[16];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    const char *p[] = {r->host, pid, arm};
+    PGresult *res;
+    TlResult rc = pg_query(r->conn, "record the run", sql, 3, p, &res, err);
+    if (!rc) {
+        pg_get_int64(res, 0, 0, &r->run_id);
+        PQclear(res);
+    }
+    return rc;
+}
+
+static void run_finish(Run *r, const Collect *c, const HttpStats *st)
+{
+    static const char sql[] =
+        "UPDATE collector_runs SET ended_at = greatest(now(), started_at), status = $2,"
+        " subscriptions = $3::int, servers = $4::int, databases = $5::int, requests = $6::int,"
+        " retries = $7::int, transitions_added = $8::int, facts_added = $9::int,"
+        " drops_added = $10::int, errors = $11::int, error_summary = $12::text[] WHERE id = $1";
+    if (!r->run_id || PQstatus(r->conn) != CONNECTION_OK)
+        return;
+    char v[11][32];
+    snprintf(v[0], 32, "%lld", r->run_id);
+    const char *status = r->n_errors == 0 ? "succeeded" : r->servers_ok > 0 ? "partial" : "failed";
+    snprintf(v[1], 32, "%zu", c ? c->n_subs : 0);
+    snprintf(v[2], 32, "%zu", c ? c->n_servers : 0);
+    snprintf(v[3], 32, "%d", r->databases);
+    snprintf(v[4], 32, "%ld", st ? st->requests : 0);
+    snprintf(v[5], 32, "%ld", st ? st->retries : 0);
+    snprintf(v[6], 32, "%ld", r->transitions);
+    snprintf(v[7], 32, "%ld", r->facts);
+    snprintf(v[8], 32, "%ld", r->drops);
+    snprintf(v[9], 32, "%zu", r->n_errors);
+    PgArray errs = {0};
+    for (size_t i = 0; i < r->n_errors; i++)
+        pg_array_add(&errs, r->errors[i]);
+    const char *p[] = {v[0], status, v[1], v[2], v[3], v[4],
+                       v[5], v[6],   v[7], v[8], v[9], pg_array_finish(&errs)};
+    TlError err = {{0}, {0}};
+    if (p[11] && pg_query(r->conn, "finish the run", sql, 12, p, NULL, &err))
+        fprintf(stderr, "tierledger collect: warning: %s\n", err.msg);
+    pg_array_free(&errs);
+}
+
+/* ---- what is known ------------------------------------------------------- */
+
+static TlTime cursor_of(void *user, const char *subscription)
+{
+    Run *r = user;
+    for (int i = 0; r->cursors && i < PQntuples(r->cursors); i++) {
+        TlTime t;
+        if (strcasecmp(PQgetvalue(r->cursors, i, 0), subscription) == 0 &&
+            tl_time_parse(PQgetvalue(r->cursors, i, 1), false, &t))
+            return t;
+    }
+    return TL_TIME_NONE;
+}
+
+static TlResult load_cursors(Run *r, TlError *err)
+{
+    return pg_query(r->conn, "load activity log cursors",
+                    "SELECT subscription_id, to_char(activity_log_until AT TIME ZONE 'UTC', "
+                    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM collector_cursors",
+                    0, NULL, &r->cursors, err);
+}
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static TlResult load_known(Run *r, Collect *c, TlError *err)
+{
+    static const char sql[] = "SELECT d.id, d.resource_id, " TS(
+        "d.created_at") ", lower(d.subscription_id),"
+                        "       lower(d.resource_group), lower(d.server_name), o.database_id IS "
+                        "NOT NULL,"
+                        "       " TS(
+                            "o.details_at") ", coalesce(o.current_objective, ''),"
+                                            "       EXISTS (SELECT 1 FROM current_transitions t "
+                                            "WHERE t.database_id = d.id"
+                                            "                  AND t.state IN ('Pending', "
+                                            "'InProgress', 'CancelInProgress'))"
+                                            "  FROM databases d LEFT JOIN database_observations o "
+                                            "ON o.database_id = d.id"
+                                            " WHERE NOT EXISTS (SELECT 1 FROM database_drops x "
+                                            "WHERE x.database_id = d.id)"
+                                            "   AND (lower(d.subscription_id), "
+                                            "lower(d.resource_group), lower(d.server_name)) IN"
+                                            "       (SELECT lower(s), lower(g), lower(n)"
+                                            "          FROM unnest($1::text[], $2::text[], "
+                                            "$3::text[]) AS k(s, g, n))";
+    PgArray a[3] = {{0}, {0}, {0}};
+    for (size_t i = 0; i < c->n_servers; i++) {
+        pg_array_add(&a[0], c->servers[i].srv.subscription);
+        pg_array_add(&a[1], c->servers[i].srv.resource_group);
+        pg_array_add(&a[2], c->servers[i].srv.name);
+    }
+    const char *p[] = {pg_array_finish(&a[0]), pg_array_finish(&a[1]), pg_array_finish(&a[2])};
+    PGresult *res = NULL;
+    TlResult rc = !p[0] || !p[1] || !p[2]
+                      ? tl_error_set(err, TL_ERR_NOMEM, "out of memory")
+                      : pg_query(r->conn, "load known databases", sql, 3, p, &res, err);
+    for (int i = 0; i < 3; i++)
+        pg_array_free(&a[i]);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < c->n_servers && !rc; i++) {
+        CollectServer *s = &c->servers[i];
+        s->known = calloc((size_t)PQntuples(res) + 1, sizeof *s->known);
+        if (!s->known) {
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        for (int row = 0; row < PQntuples(res); row++) {
+            if (strcasecmp(PQgetvalue(res, row, 3), s->srv.subscription) != 0 ||
+                strcasecmp(PQgetvalue(res, row, 4), s->srv.resource_group) != 0 ||
+                strcasecmp(PQgetvalue(res, row, 5), s->srv.name) != 0)
+                continue;
+            CollectKnown *k = &s->known[s->n_known++];
+            pg_get_int64(res, row, 0, &k->id);
+            snprintf(k->resource_id, sizeof k->resource_id, "%s", PQgetvalue(res, row, 1));
+            tl_time_parse(PQgetvalue(res, row, 2), false, &k->created_at);
+            k->observed = strcmp(PQgetvalue(res, row, 6), "t") == 0;
+            if (PQgetisnull(res, row, 7) ||
+                !tl_time_parse(PQgetvalue(res, row, 7), false, &k->details_at))
+                k->details_at = TL_TIME_NONE;
+            snprintf(k->objective, sizeof k->objective, "%s", PQgetvalue(res, row, 8));
+            k->open = strcmp(PQgetvalue(res, row, 9), "t") == 0;
+        }
+        for (size_t j = 0; j < s->n_dbs; j++) {
+            s->dbs[j].known = -1;
+            for (size_t k = 0; k < s->n_known; k++)
+                if (strcasecmp(s->known[k].resource_id, s->dbs[j].db.id) == 0 &&
+                    s->known[k].created_at == s->dbs[j].db.created_at)
+                    s->dbs[j].known = (int)k;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* ---- writing one server -------------------------------------------------- */
+
+typedef struct {
+    PGresult *res;
+    TlTransition *tr;
+    size_t n;
+    TlTime observed_at;
+    const char *observed_objective;
+} Recorded;
+
+static TlResult load_recorded(PGconn *conn, long long id, Recorded *out, TlError *err)
+{
+    static const char sql[] = "SELECT " TS("t.started_at") ", " TS(
+        "t.ended_at") ", t.state, t.from_objective,"
+                      "       t.to_objective, t.operation_id, t.initiated_by,"
+                      "       " TS("o.observed_at") ", o.current_objective"
+                                                    "  FROM current_transitions t LEFT JOIN "
+                                                    "database_observations o"
+                                                    "       ON o.database_id = t.database_id"
+                                                    " WHERE t.database_id = $1::bigint ORDER BY "
+                                                    "t.started_at, t.id";
+    char idt[32];
+    snprintf(idt, sizeof idt, "%lld", id);
+    const char *p[] = {idt};
+    memset(out, 0, sizeof *out);
+    out->observed_at = TL_TIME_NONE;
+    TlResult rc = pg_query(conn, "load recorded transitions", sql, 1, p, &out->res, err);
+    if (rc)
+        return rc;
+    int n = PQntuples(out->res);
+    out->tr = calloc((size_t)n + 1, sizeof *out->tr);
+    if (!out->tr)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        TlTransition *t = &out->tr[i];
+        tl_time_parse(PQgetvalue(out->res, i, 0), false, &t->started_at);
+        if (PQgetisnull(out->res, i, 1) ||
+            !tl_time_parse(PQgetvalue(out->res, i, 1), false, &t->ended_at))
+            t->ended_at = TL_TIME_NONE;
+        op_state_parse(PQgetvalue(out->res, i, 2), &t->state);
+        t->from_objective = PQgetisnull(out->res, i, 3) ? NULL : PQgetvalue(out->res, i, 3);
+        t->to_objective = PQgetvalue(out->res, i, 4);
+        t->operation_id = PQgetisnull(out->res, i, 5) ? NULL : PQgetvalue(out->res, i, 5);
+        t->initiated_by = PQgetisnull(out->res, i, 6) ? NULL : PQgetvalue(out->res, i, 6);
+    }
+    if (n > 0 && !PQgetisnull(out->res, 0, 7)) {
+        tl_time_parse(PQgetvalue(out->res, 0, 7), false, &out->observed_at);
+        out->observed_objective = PQgetvalue(out->res, 0, 8);
+    }
+    transitions_sort(out->tr, (size_t)n);
+    out->n = (size_t)n;
+    return TL_OK;
+}
+
+static void recorded_free(Recorded *r)
+{
+    PQclear(r->res);
+    free(r->tr);
+}
+
+enum { TR_COLS = 11 };
+
+static TlResult insert_transitions(PGconn *conn, PgArray *col, size_t n, long *added, TlError *err)
+{
+    /* the NOT EXISTS guard makes a repeated row a no-op, whatever derive said */
+    static const char sql[] =
+        "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective,"
+        "       to_objective, operation_id, initiated_by, source, source_record_id, inferred)"
+        "SELECT c.* FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::text[],"
+        "       $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+        "       $11::boolean[]) AS c(db, s, e, st, f, t, op, who, src, rec, inf)"
+        " WHERE NOT EXISTS (SELECT 1 FROM current_transitions x WHERE x.database_id = c.db"
+        "   AND x.started_at = c.s AND x.state = c.st AND x.ended_at IS NOT DISTINCT FROM c.e"
+        "   AND regexp_replace(lower(coalesce(x.from_objective, '')), '^sqldb_', '') ="
+        "       regexp_replace(lower(coalesce(c.f, '')), '^sqldb_', '')"
+        "   AND regexp_replace(lower(x.to_objective), '^sqldb_', '') ="
+        "       regexp_replace(lower(c.t), '^sqldb_', ''))";
+    if (n == 0)
+        return TL_OK;
+    const char *p[TR_COLS];
+    for (int i = 0; i < TR_COLS; i++)
+        if (!(p[i] = pg_array_finish(&col[i])))
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    PGresult *res;
+    TlResult rc = pg_query(conn, "insert transitions", sql, TR_COLS, p, &res, err);
+    if (!rc) {
+        *added += atol(PQcmdTuples(res));
+        PQclear(res);
+    }
+    return rc;
+}
+
+static void add_row(PgArray *col, long long db, const DeriveRow *row)
+{
+    char id[32], a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    snprintf(id, sizeof id, "%lld", db);
+    pg_array_add(&col[0], id);
+    pg_array_add(&col[1], tl_time_format(row->t.started_at, a));
+    pg_array_add(&col[2], fmt_time(row->t.ended_at, b));
+    pg_array_add(&col[3], op_state_str(row->t.state));
+    pg_array_add(&col[4],
+                 row->t.from_objective && row->t.from_objective[0] ? row->t.from_objective : NULL);
+    pg_array_add(&col[5], row->t.to_objective);
+    pg_array_add(&col[6], row->t.operation_id);
+    pg_array_add(&col[7], row->t.initiated_by);
+    pg_array_add(&col[8], derive_source_str(row->source));
+    pg_array_add(&col[9], row->source_record_id);
+    pg_array_add(&col[10], row->inferred ? "true" : "false");
+}
+
+static TlResult new_lineage(PGconn *conn, const CollectServer *s, const AzDatabase *d,
+                            long long *id, TlError *err)
+{
+    static const char sql[] =
+        "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name,"
+        "       database_name, created_at, database_uid)"
+        " VALUES ($1, $2, $3, $4, $5, $6::timestamptz, nullif($7, '')::uuid)"
+        " ON CONFLICT (resource_key, created_at) DO UPDATE"
+        "   SET database_uid = coalesce(databases.database_uid, EXCLUDED.database_uid)"
+        " RETURNING id";
+    char at[TL_TIME_TEXT_MAX];
+    const char *p[] = {d->id,
+                       s->srv.subscription,
+                       s->srv.resource_group,
+                       s->srv.name,
+                       d->name,
+                       tl_time_format(d->created_at, at),
+                       d->database_uid};
+    PGresult *res;
+    TlResult rc = pg_query(conn, "record a new database", sql, 7, p, &res, err);
+    if (!rc) {
+        pg_get_int64(res, 0, 0, id);
+        PQclear(res);
+    }
+    return rc;
+}
+
+static TlResult observe(Run *r, long long id, const CollectDb *d, TlError *err)
+{
+    static const char sql_obs[] =
+        "INSERT INTO database_observations AS o (database_id, first_seen_at, observed_at,"
+        "       current_objective, requested_objective, status, sku, redundancy,"
+        "       earliest_restore_at, tags, details_at, last_run_id)"
+        " VALUES ($1::bigint, $2::timestamptz, $2::timestamptz, $3, nullif($4, ''),"
+        "         nullif($5, ''), $6::jsonb, nullif($7, ''), $8::timestamptz, $9::jsonb,"
+        "         CASE WHEN $10::boolean THEN $2::timestamptz END, $11::bigint)"
+        " ON CONFLICT (database_id) DO UPDATE SET observed_at = EXCLUDED.observed_at,"
+        "   current_objective = EXCLUDED.current_objective,"
+        "   requested_objective = EXCLUDED.requested_objective, status = EXCLUDED.status,"
+        "   sku = EXCLUDED.sku, redundancy = EXCLUDED.redundancy,"
+        "   earliest_restore_at = EXCLUDED.earliest_restore_at, tags = EXCLUDED.tags,"
+        "   details_at = coalesce(EXCLUDED.details_at, o.details_at),"
+        "   last_run_id = EXCLUDED.last_run_id";
+    /* a new facts row only when something the checks use changed */
+    static const char sql_facts[] =
+        "WITH last AS (SELECT * FROM database_facts WHERE database_id = $1::bigint"
+        "               AND source = 'collector' ORDER BY observed_at DESC LIMIT 1),"
+        " v AS (SELECT coalesce($3::int, (SELECT retention_days FROM last)) AS r,"
+        "              nullif($4, '') AS pool, $5::boolean AS geo, $6::int AS named,"
+        "              $7::bigint AS max)"
+        " INSERT INTO database_facts (database_id, observed_at, retention_days,"
+        "        elastic_pool_id, in_elastic_pool, geo_replication, named_replicas,"
+        "        max_size_bytes, source)"
+        " SELECT $1::bigint, $2::timestamptz, v.r, v.pool, v.pool IS NOT NULL, v.geo, v.named,"
+        "        v.max, 'collector' FROM v"
+        "  WHERE NOT EXISTS (SELECT 1 FROM last WHERE"
+        "        last.retention_days IS NOT DISTINCT FROM v.r"
+        "    AND last.elastic_pool_id IS NOT DISTINCT FROM v.pool"
+        "    AND last.geo_replication IS NOT DISTINCT FROM v.geo"
+        "    AND last.named_replicas IS NOT DISTINCT FROM v.named"
+        "    AND last.max_size_bytes IS NOT DISTINCT FROM v.max)"
+        "  ON CONFLICT (database_id, observed_at, source) DO NOTHING";
+    char idt[32], now[TL_TIME_TEXT_MAX], era[TL_TIME_TEXT_MAX], run[32], ret[16], named[16],
+        max[32];
+    snprintf(idt, sizeof idt, "%lld", id);
+    snprintf(run, sizeof run, "%lld", r->run_id);
+    tl_time_format(r->now, now);
+    const AzDatabase *db = &d->db;
+    const char *p[] = {idt,
+                       now,
+                       db->current_objective,
+                       db->requested_objective,
+                       db->status,
+                       db->sku_json,
+                       db->redundancy,
+                       fmt_time(db->earliest_restore_at, era),
+                       db->tags_json,
+                       d->details_ok ? "true" : "false",
+                       run};
+    TlResult rc = pg_query(r->conn, "record the observation", sql_obs, 11, p, NULL, err);
+    if (rc)
+        return rc;
+    snprintf(ret, sizeof ret, "%d", d->retention_days);
+    snprintf(named, sizeof named, "%d", d->named_replicas);
+    snprintf(max, sizeof max, "%lld", (long long)db->max_size_bytes);
+    /* geo: a geo secondary knows it is one; a primary's links are not read
+     * (no replicationLinks call yet), so unknown rather than false */
+    const char *geo = strcasecmp(db->secondary_type, "Geo") == 0 ? "true" : NULL;
+    const char *pf[] = {idt,
+                        now,
+                        d->retention_days > 0 ? ret : NULL,
+                        db->elastic_pool_id,
+                        geo,
+                        named,
+                        db->has_max_size && db->max_size_bytes > 0 ? max : NULL};
+    PGresult *res;
+    rc = pg_query(r->conn, "record facts", sql_facts, 7, pf, &res, err);
+    if (!rc) {
+        r->facts += atol(PQcmdTuples(res));
+        PQclear(res);
+    }
+    return rc;
+}
+
+static TlResult record_drop(Run *r, const CollectServer *s, const CollectGone *g, TlError *err)
+{
+    static const char sql[] =
+        "INSERT INTO database_drops (database_id, dropped_at, confirmed_at, source,"
+        "       source_record_id)"
+        " VALUES ($1::bigint, least($2::timestamptz, $3::timestamptz), $3::timestamptz, $4,"
+        "         nullif($5, '')) ON CONFLICT (database_id) DO NOTHING";
+    const CollectKnown *k = &s->known[g->known];
+    TlTime at = g->dropped_at;
+    const char *source = "restorable_dropped";
+    if (at == TL_TIME_NONE) {
+        source = "observed";
+        at = r->now;
+        /* re-created: it was gone before the new one was created */
+        for (size_t j = 0; g->recreated && j < s->n_dbs; j++)
+            if (strcasecmp(s->dbs[j].db.id, k->resource_id) == 0 &&
+                s->dbs[j].db.created_at > k->created_at && s->dbs[j].db.created_at < at)
+                at = s->dbs[j].db.created_at;
+    }
+    char idt[32], a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    snprintf(idt, sizeof idt, "%lld", k->id);
+    const char *p[] = {idt, tl_time_format(at, a), tl_time_format(r->now, b), source,
+                       g->drop_record};
+    PGresult *res;
+    TlResult rc = pg_query(r->conn, "record a drop", sql, 5, p, &res, err);
+    if (!rc) {
+        r->drops += atol(PQcmdTuples(res));
+        PQclear(res);
+    }
+    return rc;
+}
+
+static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
+{
+    const CollectSub *sub = &c->subs[s->sub];
+    PgArray col[TR_COLS];
+    memset(col, 0, sizeof col);
+    long added = 0;
+    long facts_before = r->facts, drops_before = r->drops;
+    TlResult rc = pg_begin(r->conn, err);
+    if (!rc)
+        rc = pg_lock_writers(r->conn, err);
+    for (size_t j = 0; j < s->n_dbs && !rc; j++) {
+        CollectDb *d = &s->dbs[j];
+        long long id = 0;
+        Recorded rec;
+        memset(&rec, 0, sizeof rec);
+        rec.observed_at = TL_TIME_NONE;
+        if (d->known >= 0) {
+            id = s->known[d->known].id;
+            rc = load_recorded(r->conn, id, &rec, err);
+        } else {
+            rc = new_lineage(r->conn, s, &d->db, &id, err);
+        }
+        size_t max = d->n_ops + rec.n + 8, n = 0;
+        DeriveRow *rows = rc ? NULL : calloc(max, sizeof *rows);
+        if (!rc && !rows)
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        if (!rc) {
+            DeriveInput in = {
+                .recorded = rec.tr,
+                .n_recorded = rec.n,
+                .first_sight = d->known < 0,
+                .created_at = d->db.created_at,
+                .observed_objective = rec.observed_objective,
+                .observed_at = rec.observed_at,
+                .db = &d->db,
+                .ops = d->ops,
+                .n_ops = d->n_ops,
+                .ops_read = d->details_ok,
+                .events = sub->events,
+                .n_events = sub->n_events,
+                .now = r->now,
+            };
+            rc = derive_transitions(&in, rows, max, &n, err);
+        }
+        for (size_t k = 0; k < n; k++)
+            add_row(col, id, &rows[k]);
+        free(rows);
+        recorded_free(&rec);
+        if (!rc)
+            rc = observe(r, id, d, err);
+    }
+    for (int i = 0; i < TR_COLS && !rc; i++)
+        if (col[i].failed)
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = insert_transitions(r->conn, col, col[0].len ? 1 : 0, &added, err);
+    for (size_t g = 0; g < s->n_gone && !rc; g++)
+        if (s->gone[g].confirmed || s->gone[g].recreated)
+            rc = record_drop(r, s, &s->gone[g], err);
+    if (!rc)
+        rc = pg_commit(r->conn, err);
+    for (int i = 0; i < TR_COLS; i++)
+        pg_array_free(&col[i]);
+    if (rc) {
+        pg_rollback(r->conn);
+        r->facts = facts_before;
+        r->drops = drops_before;
+        return rc;
+    }
+    r->transitions += added;
+    return TL_OK;
+}
+
+static TlResult save_cursors(Run *r, const Collect *c, TlError *err)
+{
+    static const char sql[] =
+        "INSERT INTO collector_cursors (subscription_id, activity_log_until)"
+        " SELECT * FROM unnest($1::text[], $2::timestamptz[])"
+        " ON CONFLICT (subscription_id) DO UPDATE SET activity_log_until ="
+        "   greatest(collector_cursors.activity_log_until, EXCLUDED.activity_log_until)";
+    PgArray a = {0}, b = {0};
+    char now[TL_TIME_TEXT_MAX];
+    tl_time_format(r->now, now);
+    for (size_t i = 0; i < c->n_subs; i++)
+        if (c->subs[i].events_ok && !c->subs[i].failed) {
+            pg_array_add(&a, c->subs[i].sub.id);
+            pg_array_add(&b, now);
+        }
+    const char *p[] = {pg_array_finish(&a), pg_array_finish(&b)};
+    TlResult rc = !p[0] || !p[1]
+                      ? tl_error_set(err, TL_ERR_NOMEM, "out of memory")
+                      : pg_query(r->conn, "save activity log cursors", sql, 2, p, NULL, err);
+    pg_array_free(&a);
+    pg_array_free(&b);
+    return rc;
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+static TlResult parse_int(const CliContext *ctx, const char *name, long lo, long hi, long *out,
+                          TlError *err)
+{
+    const char *v = cli_opt(ctx, name);
+    if (!v)
+        return TL_OK;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end || n < lo || n > hi)
+        return tl_error_set(err, TL_ERR_USAGE, "--%s: expected a number from %ld to %ld", name, lo,
+                            hi);
+    *out = n;
+    return TL_OK;
+}
+
+static void print_summary(const Run *r, const Collect *c, const HttpStats *st, double secs)
+{
+    printf("collector run %lld: %zu subscription%s, %zu server%s, %d database%s in %.1f s "
+           "(%ld requests, %ld retried, %ld throttled)\n",
+           r->run_id, c->n_subs, c->n_subs == 1 ? "" : "s", c->n_servers,
+           c->n_servers == 1 ? "" : "s", r->databases, r->databases == 1 ? "" : "s", secs,
+           st->requests, st->retries, st->throttled);
+    printf("recorded %ld transition%s, %ld fact change%s, %ld drop%s\n", r->transitions,
+           r->transitions == 1 ? "" : "s", r->facts, r->facts == 1 ? "" : "s", r->drops,
+           r->drops == 1 ? "" : "s");
+    for (size_t i = 0; i < r->n_errors; i++)
+        printf("failed: %s\n", r->errors[i]);
+}
+
+static TlResult run_collect(CliContext *ctx, TlError *err)
+{
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.now = ctx->now;
+    if (gethostname(r.host, sizeof r.host - 1) != 0)
+        snprintf(r.host, sizeof r.host, "unknown");
+    const char *observed = cli_opt(ctx, "observed-at");
+    if (observed && !tl_time_parse(observed, false, &r.now))
+        return tl_error_set(err, TL_ERR_USAGE, "--observed-at: expected an RFC 3339 time");
+    const char *arm = cli_opt(ctx, "arm-url");
+    if (!arm)
+        arm = getenv("TIERLEDGER_ARM_URL");
+    if (!arm || !*arm)
+        arm = DEFAULT_ARM;
+    char arm_base[512];
+    snprintf(arm_base, sizeof arm_base, "%s", arm);
+    size_t al = strlen(arm_base);
+    while (al > 0 && arm_base[al - 1] == '/')
+        arm_base[--al] = '\0';
+    if (strncmp(arm_base, "https://", 8) != 0 && strncmp(arm_base, "http://", 7) != 0)
+        return tl_error_set(err, TL_ERR_USAGE, "--arm-url: expected an https:// URL");
+    if (strncmp(arm_base, "http://", 7) == 0 && strncmp(arm_base, "http://127.", 11) != 0 &&
+        strncmp(arm_base, "http://localhost", 16) != 0 &&
+        strncmp(arm_base, "http://[::1]", 12) != 0)
+        return tl_error_set(err, TL_ERR_USAGE,
+                            "--arm-url: plain http is only allowed to loopback (tokens would "
+                            "travel in clear)");
+    AuthMode mode = AUTH_AUTO;
+    const char *am = cli_opt(ctx, "auth");
+    if (am && !auth_mode_parse(am, &mode))
+        return tl_error_set(err, TL_ERR_USAGE,
+                            "--auth: expected auto, service-principal, managed-identity, "
+                            "azure-cli or none");
+    if (mode == AUTH_NONE && strncmp(arm_base, "http://", 7) != 0)
+        return tl_error_set(err, TL_ERR_USAGE, "--auth none is only for a loopback test ARM");
+    HttpOptions hopt;
+    http_options_default(&hopt);
+    long conc = 16, attempts = 5, every_h = 6;
+    TlResult rc = parse_int(ctx, "concurrency", 1, 256, &conc, err);
+    if (!rc)
+        rc = parse_int(ctx, "attempts", 1, 20, &attempts, err);
+    if (!rc)
+        rc = parse_int(ctx, "details-every", 0, 24 * 35, &every_h, err);
+    if (rc)
+        return rc;
+    hopt.concurrency = (int)conc;
+    hopt.max_attempts = (int)attempts;
+    hopt.verbose = cli_opt(ctx, "verbose") != NULL;
+    hopt.ca_file = cli_opt(ctx, "ca-file");
+    const char *subs[MAX_SUBS];
+    int n_subs = cli_opt_all(ctx, "subscription", subs, MAX_SUBS);
+
+    rc = pg_connect(cli_opt(ctx, "db"), &r.conn, err);
+    if (!rc)
+        rc = pg_schema_check(r.conn, err);
+    if (!rc)
+        rc = take_lock(&r, err);
+    if (!rc)
+        rc = run_start(&r, arm_base, err);
+    if (rc) {
+        pg_close(r.conn);
+        return rc;
+    }
+    Auth auth;
+    Collect c;
+    memset(&c, 0, sizeof c);
+    HttpClient *http = NULL;
+    HttpStats st = {0, 0, 0, 0};
+    double t0 = http_now();
+    rc = auth_init(&auth, mode, arm_base, hopt.ca_file, err);
+    if (!rc)
+        rc =
+            http_client_new(&hopt, auth.chosen == AUTH_NONE ? NULL : auth_token, &auth, &http, err);
+    if (!rc) {
+        c.arm = arm_base;
+        c.only_subs = subs;
+        c.n_only_subs = (size_t)n_subs;
+        c.resource_group = cli_opt(ctx, "resource-group");
+        c.server = cli_opt(ctx, "server");
+        c.now = r.now;
+        c.details_every_s = every_h * 3600L;
+        c.http = http;
+        rc = load_cursors(&r, err);
+    }
+    if (!rc)
+        rc = collect_discover(&c, cursor_of, &r, err);
+    if (!rc)
+        rc = load_known(&r, &c, err);
+    if (!rc)
+        rc = collect_details(&c, err);
+    if (!rc && c.subs_failed)
+        run_error(&r, c.subs_error);
+    for (size_t i = 0; !rc && i < c.n_subs; i++)
+        if (c.subs[i].failed)
+            run_error(&r, c.subs[i].error);
+    for (size_t i = 0; !rc && i < c.n_servers; i++) {
+        CollectServer *s = &c.servers[i];
+        if (c.subs[s->sub].failed)
+            continue;
+        if (!s->failed) {
+            TlError werr = {{0}, {0}};
+            TlResult wrc = write_server(&r, &c, s, &werr);
+            if (wrc == TL_ERR_UNAVAILABLE || wrc == TL_ERR_NOMEM) {
+                rc = wrc;
+                *err = werr;
+                break;
+            }
+            if (wrc) {
+                s->failed = true;
+                snprintf(s->error, sizeof s->error, "server %.100s (subscription %.60s): %.400s",
+                         s->srv.name, s->srv.subscription, werr.msg);
+            } else {
+                r.servers_ok++;
+                r.databases += (int)s->n_dbs;
+            }
+        }
+        if (s->failed)
+            run_error(&r, s->error);
+    }
+    if (!rc)
+        rc = save_cursors(&r, &c, err);
+    if (http)
+        st = http_stats(http);
+    if (rc) {
+        char line[700];
+        snprintf(line, sizeof line, "run stopped: %.680s", err->msg);
+        run_error(&r, line);
+    }
+    run_finish(&r, &c, &st);
+    if (!rc) {
+        const char *fmt = cli_opt(ctx, "quiet") ? NULL : "text";
+        if (fmt)
+            print_summary(&r, &c, &st, http_now() - t0);
+        if (auth.tokens_fetched > 0 && hopt.verbose)
+            fprintf(stderr, "tierledger collect: credential: %s (%ld token%s)\n", auth.detail,
+                    auth.tokens_fetched, auth.tokens_fetched == 1 ? "" : "s");
+        if (r.n_errors > 0) {
+            fprintf(stderr, "tierledger collect: %zu failure%s, see collector run %lld\n",
+                    r.n_errors, r.n_errors == 1 ? "" : "s", r.run_id);
+            ctx->exit_status = 1;
+        }
+    }
+    for (size_t i = 0; i < r.n_errors; i++)
+        free(r.errors[i]);
+    free(r.errors);
+    PQclear(r.cursors);
+    collect_free(&c);
+    http_client_free(http);
+    auth_cleanup(&auth);
+    pg_close(r.conn);
+    return rc;
+}
+
+static const CliOption collect_options[] = {
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {"subscription", "ID", "only this subscription (repeatable; default: every visible one)", 0},
+    {"resource-group", "RG", "only servers of this resource group", 0},
+    {"server", "NAME", "only this logical server", 0},
+    {"arm-url", "URL",
+     "Resource Manager base URL (default $TIERLEDGER_ARM_URL or https://management.azure.com)", 0},
+    {"auth", "MODE", "auto (default), service-principal, managed-identity, azure-cli", 0},
+    {"concurrency", "N", "requests in flight (default 16)", 0},
+    {"attempts", "N", "tries per request on 429/5xx/connection errors (default 5)", 0},
+    {"details-every", "HOURS",
+     "re-read operations and retention of unchanged databases this often (default 6)", 0},
+    {"observed-at", "TIME", "record observations at TIME instead of now (replays, tests)", 0},
+    {"ca-file", "FILE", "CA bundle for TLS verification (default: the system store)", 0},
+    {"verbose", NULL, "log every request and retry to stderr", 'v'},
+    {"quiet", NULL, "no summary on stdout", 'q'},
+    {NULL, NULL, NULL, 0},
+};
+
+const CliCommand cmd_collect = {
+    .name = "collect",
+    .summary = "record tier transitions from Azure Resource Manager (for cron)",
+    .usage = "[options]",
+    .description =
+        "Lists subscriptions, SQL servers and databases (following nextLink), reads the\n"
+        "operations and short-term retention of databases that changed or are due, and\n"
+        "records new lineages, transitions (who, when, from, to, state), facts and\n"
+        "confirmed drops. Each server is written in one transaction; re-running over the\n"
+        "same Azure state adds nothing. Credentials: AZURE_CLIENT_ID + AZURE_TENANT_ID +\n"
+        "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE, or a 0600\n"
+        "TIERLEDGER_CLIENT_SECRET_FILE), else managed identity, else az CLI.\n"
+        "Exit: 0 all collected, 1 some subscription or server failed (named on stdout and\n"
+        "in collector_runs), 69 PostgreSQL or identity unreachable, 75 another collector\n"
+        "is running.",
+    .options = collect_options,
+    .min_args = 0,
+    .max_args = 0,
+    .run = run_collect,
+};

@@ -1,0 +1,572 @@
+/* collect.c - the requests of one collector run (collect.h).
+ *
+ * Failure is contained: a subscription whose server list fails, or a server
+ * any of whose requests fails for good, is marked failed with the URL and
+ * the reason, and nothing of it is stored; the others go on. A nextLink is
+ * followed verbatim, but only to the ARM host itself: the bearer token is
+ * never sent anywhere else. A lineage missing from a complete list is only
+ * taken as dropped after a 404 on the database itself (issue 3). */
+#include "collect.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define LOG_OVERLAP_S  3600           /* re-read the last hour of Activity Log */
+#define LOG_BACKFILL_S (90L * 86400L) /* what Azure keeps */
+
+static TlResult grow(void **items, size_t *cap, size_t n, size_t size, TlError *err)
+{
+    if (n < *cap)
+        return TL_OK;
+    size_t nc = *cap ? *cap * 2 : 8;
+    void *p = realloc(*items, nc * size);
+    if (!p)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    memset((char *)p + *cap * size, 0, (nc - *cap) * size);
+    *items = p;
+    *cap = nc;
+    return TL_OK;
+}
+
+/* Fatal (out of memory) errors stop the run at the next check. */
+static void fatal(Collect *c, TlResult rc, const TlError *err)
+{
+    if (!c->fatal) {
+        c->fatal = rc;
+        c->fatal_err = *err;
+    }
+}
+
+/* "URL answered 500 (Code: message)" or the transport error. */
+static void describe_failure(const HttpRequest *r, char *out, size_t size)
+{
+    if (r->rc) {
+        snprintf(out, size, "%s", r->error);
+        return;
+    }
+    char code[80], msg[300];
+    az_error_parse(r->resp, code, sizeof code, msg, sizeof msg);
+    snprintf(out, size, "%s answered %ld%s%s%s%s%s", r->url, r->status, code[0] ? " (" : "", code,
+             msg[0] ? ": " : "", msg, code[0] ? ")" : "");
+}
+
+static bool same_origin(const char *base, const char *url)
+{
+    /* scheme://host[:port] of base must prefix url, followed by '/' or end */
+    const char *p = strstr(base, "://");
+    if (!p)
+        return false;
+    p += 3;
+    size_t n = (size_t)(p - base) + strcspn(p, "/?#");
+    return strncasecmp(base, url, n) == 0 && (url[n] == '/' || url[n] == '\0' || url[n] == '?');
+}
+
+static void srv_fail(CollectServer *s, const char *fmt_what)
+{
+    if (!s->failed) {
+        s->failed = true;
+        snprintf(s->error, sizeof s->error, "server %.100s (subscription %.60s): %.400s",
+                 s->srv.name, s->srv.subscription, fmt_what);
+    }
+}
+
+static void sub_fail(CollectSub *s, const char *what)
+{
+    if (!s->failed) {
+        s->failed = true;
+        snprintf(s->error, sizeof s->error, "subscription %.60s: %.500s", s->sub.id, what);
+    }
+}
+
+/* Parse a list page; on success calls each(item, path) and queues nextLink. */
+typedef TlResult (*EachItem)(Collect *c, long tag, const cJSON *item, const char *path,
+                             TlError *err);
+
+static bool page(HttpClient *h, HttpRequest *r, EachItem each, HttpDone again, char *why,
+                 size_t why_size)
+{
+    Collect *c = r->user;
+    if (r->rc || r->status != 200) {
+        describe_failure(r, why, why_size);
+        return false;
+    }
+    cJSON *root;
+    const cJSON *value;
+    const char *next;
+    TlError err = {{0}, {0}};
+    TlResult rc = az_page_parse(r->resp, &root, &value, &next, &err);
+    int i = 0;
+    for (const cJSON *item = rc ? NULL : value->child; item; item = item->next) {
+        char path[64];
+        snprintf(path, sizeof path, "$.value[%d]", i++);
+        rc = each(c, r->user_tag, item, path, &err);
+        if (rc)
+            break;
+    }
+    if (!rc && next) {
+        if (!same_origin(c->arm, next))
+            rc = tl_error_set(&err, TL_ERR_DATA, "$.nextLink: %s is not on the ARM host", next);
+        else
+            rc = http_add(h, next, NULL, again, c, r->user_tag, r->budget_key, &err);
+    }
+    cJSON_Delete(root);
+    if (rc == TL_ERR_NOMEM)
+        fatal(c, rc, &err);
+    if (rc) {
+        snprintf(why, why_size, "%.300s: %.280s", r->url, err.msg);
+        return false;
+    }
+    return true;
+}
+
+/* ---- subscriptions ------------------------------------------------------ */
+
+static TlResult add_sub(Collect *c, const AzSubscription *s, TlError *err)
+{
+    for (size_t i = 0; i < c->n_subs; i++)
+        if (strcasecmp(c->subs[i].sub.id, s->id) == 0)
+            return TL_OK; /* a page repeated */
+    TlResult rc = grow((void **)&c->subs, &c->cap_subs, c->n_subs, sizeof *c->subs, err);
+    if (rc)
+        return rc;
+    c->subs[c->n_subs++].sub = *s;
+    return TL_OK;
+}
+
+static TlResult each_sub(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    (void)tag;
+    AzSubscription s;
+    TlResult rc = az_subscription_from(item, path, &s, err);
+    if (rc)
+        return rc;
+    /* disabled or deleted subscriptions answer 409 to every read */
+    if (s.state[0] && strcasecmp(s.state, "Enabled") != 0 && strcasecmp(s.state, "PastDue") != 0 &&
+        strcasecmp(s.state, "Warned") != 0)
+        return TL_OK;
+    return add_sub(c, &s, err);
+}
+
+static void on_subs(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    char why[600];
+    if (!page(h, r, each_sub, on_subs, why, sizeof why) && !c->subs_failed) {
+        c->subs_failed = true;
+        snprintf(c->subs_error, sizeof c->subs_error, "subscriptions: %.560s", why);
+    }
+}
+
+/* ---- servers ------------------------------------------------------------ */
+
+static TlResult each_server(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    AzServer s;
+    TlResult rc = az_server_from(item, path, &s, err);
+    if (rc)
+        return rc;
+    if (c->server && strcasecmp(c->server, s.name) != 0)
+        return TL_OK;
+    if (c->resource_group && strcasecmp(c->resource_group, s.resource_group) != 0)
+        return TL_OK;
+    rc = grow((void **)&c->servers, &c->cap_servers, c->n_servers, sizeof *c->servers, err);
+    if (rc)
+        return rc;
+    CollectServer *cs = &c->servers[c->n_servers++];
+    memset(cs, 0, sizeof *cs);
+    cs->srv = s;
+    cs->sub = (int)tag;
+    return TL_OK;
+}
+
+static void on_servers(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    char why[600];
+    if (!page(h, r, each_server, on_servers, why, sizeof why))
+        sub_fail(&c->subs[r->user_tag], why);
+}
+
+static TlResult each_event(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    CollectSub *s = &c->subs[tag];
+    AzEvent e;
+    TlResult rc = az_event_from(item, path, &e, err);
+    if (rc)
+        return rc;
+    if (strcasecmp(e.operation, "Microsoft.Sql/servers/databases/write") != 0 || !e.caller[0])
+        return TL_OK;
+    rc = grow((void **)&s->events, &s->cap_events, s->n_events, sizeof *s->events, err);
+    if (!rc)
+        s->events[s->n_events++] = e;
+    return rc;
+}
+
+static void on_events(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    char why[600];
+    if (!page(h, r, each_event, on_events, why, sizeof why)) {
+        /* who changed a tier is a nicety; its failure does not fail the run */
+        c->subs[r->user_tag].events_ok = false;
+        fprintf(stderr, "tierledger collect: warning: activity log of subscription %s: %s\n",
+                c->subs[r->user_tag].sub.id, why);
+    }
+}
+
+/* ---- databases ---------------------------------------------------------- */
+
+static TlResult each_db(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    CollectServer *s = &c->servers[tag];
+    CollectDb d;
+    memset(&d, 0, sizeof d);
+    TlResult rc = az_database_from(item, path, &d.db, err);
+    if (rc)
+        return rc;
+    if (d.db.system) { /* master: kind "v12.0,system" */
+        az_database_cleanup(&d.db);
+        return TL_OK;
+    }
+    rc = grow((void **)&s->dbs, &s->cap_dbs, s->n_dbs, sizeof *s->dbs, err);
+    if (rc) {
+        az_database_cleanup(&d.db);
+        return rc;
+    }
+    d.known = -1;
+    s->dbs[s->n_dbs++] = d;
+    return TL_OK;
+}
+
+static void on_dbs(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    char why[600];
+    if (!page(h, r, each_db, on_dbs, why, sizeof why))
+        srv_fail(&c->servers[r->user_tag], why);
+}
+
+static TlResult url_of(char *out, size_t size, const char *arm, const char *path, const char *query,
+                       TlError *err)
+{
+    int n = snprintf(out, size, "%s%s%s%s", arm, path, strchr(path, '?') ? "&" : "?", query);
+    if (n < 0 || (size_t)n >= size)
+        return tl_error_set(err, TL_ERR_DATA, "URL too long: %s%s", arm, path);
+    return TL_OK;
+}
+
+static void ts(TlTime t, char *buf)
+{
+    tl_time_format(t, buf);
+}
+
+TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlError *err)
+{
+    char url[2048];
+    TlResult rc = TL_OK;
+    if (c->n_only_subs == 0) {
+        rc = url_of(url, sizeof url, c->arm, "/subscriptions", "api-version=" API_SUBSCRIPTIONS,
+                    err);
+        if (!rc)
+            rc = http_add(c->http, url, NULL, on_subs, c, 0, NULL, err);
+        if (!rc)
+            rc = http_run(c->http, err);
+        if (!rc && c->fatal)
+            rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
+        if (rc)
+            return rc;
+    } else {
+        for (size_t i = 0; i < c->n_only_subs && !rc; i++) {
+            AzSubscription s = {{0}, {0}, {0}};
+            snprintf(s.id, sizeof s.id, "%s", c->only_subs[i]);
+            rc = add_sub(c, &s, err);
+        }
+    }
+    for (size_t i = 0; i < c->n_subs && !rc; i++) {
+        CollectSub *s = &c->subs[i];
+        char path[600];
+        if (c->resource_group)
+            snprintf(path, sizeof path,
+                     "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/servers",
+                     s->sub.id, c->resource_group);
+        else
+            snprintf(path, sizeof path, "/subscriptions/%s/providers/Microsoft.Sql/servers",
+                     s->sub.id);
+        rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
+        if (!rc)
+            rc = http_add(c->http, url, NULL, on_servers, c, (long)i, s->sub.id, err);
+        /* the Activity Log's database writes since the last run (first run:
+         * all 90 days), for who changed a tier */
+        TlTime from = log_from ? log_from(user, s->sub.id) : TL_TIME_NONE;
+        if (from == TL_TIME_NONE || from < c->now - LOG_BACKFILL_S + 3600)
+            from = c->now - LOG_BACKFILL_S + 3600;
+        else
+            from -= LOG_OVERLAP_S;
+        s->log_from = from;
+        s->events_ok = true;
+        char a[40], b[40], filter[200];
+        ts(from, a);
+        ts(c->now, b);
+        snprintf(filter, sizeof filter,
+                 "eventTimestamp ge '%s' and eventTimestamp le '%s' and resourceProvider eq "
+                 "'Microsoft.Sql'",
+                 a, b);
+        CURL *e = curl_easy_init();
+        char *f = e ? curl_easy_escape(e, filter, 0) : NULL;
+        char q[700];
+        snprintf(q, sizeof q,
+                 "api-version=" API_ACTIVITY_LOG "&$filter=%s&$select=caller,correlationId,"
+                 "eventDataId,eventTimestamp,operationName,resourceId,status",
+                 f ? f : "");
+        curl_free(f);
+        if (e)
+            curl_easy_cleanup(e);
+        snprintf(path, sizeof path,
+                 "/subscriptions/%s/providers/Microsoft.Insights/eventtypes/management/values",
+                 s->sub.id);
+        if (!rc)
+            rc = url_of(url, sizeof url, c->arm, path, q, err);
+        if (!rc)
+            rc = http_add(c->http, url, NULL, on_events, c, (long)i, s->sub.id, err);
+    }
+    if (!rc)
+        rc = http_run(c->http, err);
+    for (size_t i = 0; i < c->n_servers && !rc; i++) {
+        CollectServer *s = &c->servers[i];
+        rc = url_of(url, sizeof url, c->arm, s->srv.id, "api-version=" API_SQL, err);
+        if (!rc) {
+            /* .../servers/NAME?api-version -> .../servers/NAME/databases?... */
+            char path[1100];
+            snprintf(path, sizeof path, "%s/databases", s->srv.id);
+            rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
+        }
+        if (!rc)
+            rc = http_add(c->http, url, NULL, on_dbs, c, (long)i, c->subs[s->sub].sub.id, err);
+    }
+    if (!rc)
+        rc = http_run(c->http, err);
+    if (!rc && c->fatal)
+        rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
+    return rc;
+}
+
+/* ---- details ------------------------------------------------------------ */
+
+#define TAG(srv, db) (((long)(srv) << 24) | (long)(db))
+#define TAG_SRV(t)   ((size_t)((t) >> 24))
+#define TAG_DB(t)    ((size_t)((t)&0xFFFFFF))
+
+static TlResult each_op(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    CollectDb *d = &c->servers[TAG_SRV(tag)].dbs[TAG_DB(tag)];
+    AzOperation op;
+    TlResult rc = az_operation_from(item, path, &op, err);
+    if (!rc)
+        rc = grow((void **)&d->ops, &d->cap_ops, d->n_ops, sizeof *d->ops, err);
+    if (!rc)
+        d->ops[d->n_ops++] = op;
+    return rc;
+}
+
+static void on_ops(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    char why[600];
+    if (!page(h, r, each_op, on_ops, why, sizeof why))
+        srv_fail(&c->servers[TAG_SRV(r->user_tag)], why);
+}
+
+static void on_retention(HttpClient *h, HttpRequest *r)
+{
+    (void)h;
+    Collect *c = r->user;
+    CollectServer *s = &c->servers[TAG_SRV(r->user_tag)];
+    char why[600];
+    if (r->rc || r->status != 200) {
+        describe_failure(r, why, sizeof why);
+        srv_fail(s, why);
+        return;
+    }
+    TlError err = {{0}, {0}};
+    if (az_retention_parse(r->resp, &s->dbs[TAG_DB(r->user_tag)].retention_days, &err)) {
+        snprintf(why, sizeof why, "%.300s: %.280s", r->url, err.msg);
+        srv_fail(s, why);
+    }
+}
+
+static TlResult each_dropped(Collect *c, long tag, const cJSON *item, const char *path,
+                             TlError *err)
+{
+    CollectServer *s = &c->servers[tag];
+    AzDroppedDatabase d;
+    TlResult rc = az_dropped_from(item, path, &d, err);
+    if (!rc)
+        rc = grow((void **)&s->dropped, &s->cap_dropped, s->n_dropped, sizeof *s->dropped, err);
+    if (!rc)
+        s->dropped[s->n_dropped++] = d;
+    return rc;
+}
+
+static void on_dropped(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    char why[600];
+    if (!page(h, r, each_dropped, on_dropped, why, sizeof why))
+        srv_fail(&c->servers[r->user_tag], why);
+    else
+        c->servers[r->user_tag].dropped_ok = true;
+}
+
+static void on_confirm(HttpClient *h, HttpRequest *r)
+{
+    (void)h;
+    Collect *c = r->user;
+    CollectServer *s = &c->servers[TAG_SRV(r->user_tag)];
+    CollectGone *g = &s->gone[TAG_DB(r->user_tag)];
+    char why[600];
+    if (!r->rc && r->status == 404) {
+        g->confirmed = true;
+    } else if (!r->rc && r->status == 200) {
+        g->still_there = true; /* the list was partial: never a drop */
+    } else {
+        describe_failure(r, why, sizeof why);
+        srv_fail(s, why);
+    }
+}
+
+static bool details_due(const Collect *c, const CollectServer *s, const CollectDb *d)
+{
+    if (d->known < 0)
+        return true; /* first sight: backfill what the operations list holds */
+    const CollectKnown *k = &s->known[d->known];
+    if (!k->observed || k->open || k->details_at == TL_TIME_NONE)
+        return true;
+    if (strcasecmp(k->objective, d->db.current_objective) != 0)
+        return true; /* changed since the last run */
+    if (d->db.requested_objective[0] &&
+        strcasecmp(d->db.requested_objective, d->db.current_objective) != 0)
+        return true; /* a change is pending */
+    if (strcasecmp(d->db.status, "Scaling") == 0)
+        return true;
+    return c->now - k->details_at >= c->details_every_s;
+}
+
+TlResult collect_details(Collect *c, TlError *err)
+{
+    char url[2048], path[1200];
+    TlResult rc = TL_OK;
+    for (size_t i = 0; i < c->n_servers && !rc; i++) {
+        CollectServer *s = &c->servers[i];
+        if (s->failed || c->subs[s->sub].failed)
+            continue;
+        const char *budget = c->subs[s->sub].sub.id;
+        /* named replicas: the databases of the list that point here */
+        for (size_t j = 0; j < s->n_dbs; j++)
+            for (size_t k = 0; k < s->n_dbs; k++)
+                if (strcasecmp(s->dbs[k].db.secondary_type, "Named") == 0 &&
+                    strcasecmp(s->dbs[k].db.source_database_id, s->dbs[j].db.id) == 0)
+                    s->dbs[j].named_replicas++;
+        for (size_t j = 0; j < s->n_dbs && !rc; j++) {
+            CollectDb *d = &s->dbs[j];
+            d->want_details = details_due(c, s, d);
+            if (!d->want_details)
+                continue;
+            snprintf(path, sizeof path, "%s/operations", d->db.id);
+            rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
+            if (!rc)
+                rc = http_add(c->http, url, NULL, on_ops, c, TAG(i, j), budget, err);
+            snprintf(path, sizeof path, "%s/backupShortTermRetentionPolicies/default", d->db.id);
+            if (!rc)
+                rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
+            if (!rc)
+                rc = http_add(c->http, url, NULL, on_retention, c, TAG(i, j), budget, err);
+        }
+        /* stored lineages missing from the (complete) list */
+        s->gone = calloc(s->n_known ? s->n_known : 1, sizeof *s->gone);
+        if (!s->gone)
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; k < s->n_known && !rc; k++) {
+            const CollectKnown *kn = &s->known[k];
+            bool listed = false, recreated = false;
+            for (size_t j = 0; j < s->n_dbs; j++) {
+                if (strcasecmp(s->dbs[j].db.id, kn->resource_id) != 0)
+                    continue;
+                if (s->dbs[j].db.created_at == kn->created_at)
+                    listed = true;
+                else if (s->dbs[j].db.created_at > kn->created_at)
+                    recreated = true;
+            }
+            if (listed)
+                continue;
+            CollectGone *g = &s->gone[s->n_gone];
+            g->known = (int)k;
+            g->recreated = recreated;
+            g->dropped_at = TL_TIME_NONE;
+            if (!recreated) {
+                rc = url_of(url, sizeof url, c->arm, kn->resource_id, "api-version=" API_SQL, err);
+                if (!rc)
+                    rc =
+                        http_add(c->http, url, NULL, on_confirm, c, TAG(i, s->n_gone), budget, err);
+            }
+            s->n_gone++;
+        }
+        if (!rc && s->n_gone > 0) {
+            snprintf(path, sizeof path, "%s/restorableDroppedDatabases", s->srv.id);
+            rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
+            if (!rc)
+                rc = http_add(c->http, url, NULL, on_dropped, c, (long)i, budget, err);
+        }
+    }
+    if (!rc)
+        rc = http_run(c->http, err);
+    if (!rc && c->fatal)
+        rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < c->n_servers; i++) {
+        CollectServer *s = &c->servers[i];
+        for (size_t j = 0; j < s->n_dbs; j++)
+            s->dbs[j].details_ok = s->dbs[j].want_details && !s->failed;
+        /* the deletion time of each confirmed drop, when Azure still lists it */
+        for (size_t g = 0; g < s->n_gone; g++) {
+            CollectGone *gn = &s->gone[g];
+            const CollectKnown *kn = &s->known[gn->known];
+            const char *name = strrchr(kn->resource_id, '/');
+            name = name ? name + 1 : kn->resource_id;
+            for (size_t k = 0; k < s->n_dropped; k++)
+                if (strcasecmp(s->dropped[k].database_name, name) == 0 &&
+                    s->dropped[k].created_at == kn->created_at) {
+                    gn->dropped_at = s->dropped[k].deleted_at;
+                    snprintf(gn->drop_record, sizeof gn->drop_record, "%s", s->dropped[k].id);
+                }
+        }
+    }
+    return TL_OK;
+}
+
+void collect_free(Collect *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_subs; i++)
+        free(c->subs[i].events);
+    for (size_t i = 0; i < c->n_servers; i++) {
+        CollectServer *s = &c->servers[i];
+        for (size_t j = 0; j < s->n_dbs; j++) {
+            az_database_cleanup(&s->dbs[j].db);
+            free(s->dbs[j].ops);
+        }
+        free(s->dbs);
+        free(s->known);
+        free(s->gone);
+        free(s->dropped);
+    }
+    free(c->subs);
+    free(c->servers);
+    c->subs = NULL;
+    c->servers = NULL;
+    c->n_subs = c->n_servers = 0;
+}

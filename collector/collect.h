@@ -1,0 +1,109 @@
+/* collect.h - one collector run's conversation with Azure Resource Manager:
+ * discover (subscriptions -> servers -> databases, every nextLink followed,
+ * plus the Activity Log's database writes), then read the details of the
+ * databases that need them (operations, short-term retention, restorable
+ * dropped databases, 404 confirmations). What to store is decided by
+ * derive.h; PostgreSQL is the caller's (cli/cmd_collect.c). */
+#ifndef TIERLEDGER_COLLECTOR_COLLECT_H
+#define TIERLEDGER_COLLECTOR_COLLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "azure.h"
+#include "http.h"
+
+#define API_SQL           "2025-01-01"
+#define API_SUBSCRIPTIONS "2022-12-01"
+#define API_ACTIVITY_LOG  "2015-04-01"
+
+typedef struct {
+    AzSubscription sub;
+    bool failed;
+    char error[600];
+    TlTime log_from; /* Activity Log span read: [log_from, log_to] */
+    AzEvent *events; /* Microsoft.Sql/servers/databases/write events */
+    size_t n_events, cap_events;
+    bool events_ok;
+} CollectSub;
+
+/* What the caller knows about a lineage of a listed server (from its store). */
+typedef struct {
+    long long id;
+    char resource_id[AZ_ID_MAX];
+    TlTime created_at;
+    bool observed;     /* has a database_observations row */
+    TlTime details_at; /* TL_TIME_NONE: never */
+    bool open;         /* an in-progress transition is recorded */
+    char objective[AZ_OBJ_MAX];
+} CollectKnown;
+
+typedef struct {
+    AzDatabase db;
+    int known;         /* index in CollectServer.known of its lineage, or -1 (new) */
+    bool want_details; /* operations + retention requested */
+    bool details_ok;
+    AzOperation *ops;
+    size_t n_ops, cap_ops;
+    int retention_days; /* 0: unknown */
+    int named_replicas; /* databases of the list whose sourceDatabaseId is this, Named */
+} CollectDb;
+
+/* A stored lineage missing from the server's complete list. */
+typedef struct {
+    int known;         /* index in CollectServer.known */
+    bool recreated;    /* listed again with a later creationDate */
+    bool confirmed;    /* 404 on the database itself */
+    bool still_there;  /* answered 200: the list was partial */
+    TlTime dropped_at; /* from restorable dropped databases, or TL_TIME_NONE */
+    char drop_record[AZ_ID_MAX];
+} CollectGone;
+
+typedef struct {
+    AzServer srv;
+    int sub; /* index in Collect.subs */
+    bool failed;
+    char error[600];
+    CollectDb *dbs;
+    size_t n_dbs, cap_dbs;
+    CollectKnown *known; /* filled by the caller between discover and details */
+    size_t n_known;
+    CollectGone *gone;
+    size_t n_gone;
+    AzDroppedDatabase *dropped;
+    size_t n_dropped, cap_dropped;
+    bool dropped_ok;
+} CollectServer;
+
+typedef struct {
+    const char *arm; /* base URL without trailing slash */
+    const char *const *only_subs;
+    size_t n_only_subs;
+    const char *resource_group; /* NULL: all */
+    const char *server;         /* NULL: all */
+    TlTime now;
+    long details_every_s; /* refresh cadence for unchanged databases */
+    HttpClient *http;
+    CollectSub *subs;
+    size_t n_subs, cap_subs;
+    CollectServer *servers;
+    size_t n_servers, cap_servers;
+    bool subs_failed; /* the subscription list itself failed */
+    char subs_error[600];
+    TlResult fatal;
+    TlError fatal_err;
+} Collect;
+
+/* Subscriptions (or only_subs), their servers and databases, and each
+ * subscription's Activity Log since subs[i].log_from (the caller sets it
+ * through log_from_fn before the requests go out). */
+typedef TlTime (*CollectLogFrom)(void *user, const char *subscription);
+TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlError *err);
+
+/* With servers[i].known filled: decide which databases need details and
+ * which lineages are gone, and read all of it. */
+TlResult collect_details(Collect *c, TlError *err);
+
+void collect_free(Collect *c);
+
+#endif

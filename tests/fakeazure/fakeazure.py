@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+"""fakeazure.py - a small fake of Azure Resource Manager and Entra ID on
+loopback, for tierledger's collector tests and demo.
+
+It serves the official examples in ../shared/fixtures/azure/ (their
+responses.200.body, with resource ids rewritten to the scenario's and every
+nextLink rewritten to this server), a client-credentials token endpoint, IMDS,
+and scripted scenarios of successive polls: step N of a scenario is what Azure
+answers at poll N. Everything not in a fixture is built from the documented
+shapes and is SYNTHETIC (marked so below): database lists of the scenarios are
+the fixture ListVCoreDatabasesByServer item with other names/objectives, the
+Activity Log database write events, error bodies, 429/500 answers.
+
+Usage: fakeazure.py --fixtures DIR --scenario NAME --port-file F [--log F]
+Control: POST /_fake/step?n=N selects the poll; GET /_fake/stats gives
+counters. Binds 127.0.0.1 on a free port; exits on SIGTERM or after --ttl s.
+"""
+import argparse
+import copy
+import gzip
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SUB = "00000000-1111-2222-3333-444444444444"  # the SQL fixtures' subscription
+RG = "sqlcrudtest-7398"  # ServerList.json
+SRV_A, SRV_B = "sqlcrudtest-4645", "sqlcrudtest-6661"
+TENANT = "72f988bf-0000-4000-8000-00000000fa4e"
+CLIENT_ID = "5f0c1e55-0000-4000-8000-0000000c11e7"
+SQL = "/providers/Microsoft.Sql/servers"
+
+
+def server_path(name, sub=SUB, rg=RG):
+    return f"/subscriptions/{sub}/resourceGroups/{rg}{SQL}/{name}"
+
+
+class Fixtures:
+    def __init__(self, root):
+        self.root = root
+
+    def body(self, rel):
+        with open(os.path.join(self.root, rel), encoding="utf-8") as f:
+            doc = json.load(f)
+        return doc["responses"]["200"]["body"] if "responses" in doc else doc
+
+
+# ---- synthetic builders (documented shapes, made-up values) ---------------
+
+def database(fx, srv, name, objective, created, requested=None, status="Online",
+             kind="v12.0,user,vcore", tier=None, pool=None, secondary=None, source=None,
+             tags=None, max_size=34359738368):
+    """A database item: the fixture's first ListVCoreDatabasesByServer item
+    with the scenario's values (SYNTHETIC values, official shape)."""
+    item = copy.deepcopy(fx.body("sql-databases/ListVCoreDatabasesByServer.json")["value"][0])
+    item["id"] = f"{server_path(srv)}/databases/{name}"
+    item["name"] = name
+    item["kind"] = kind
+    p = item["properties"]
+    fam = objective.split("_")
+    sku_name = "_".join(fam[:2]) if len(fam) >= 3 else objective
+    cap = int(fam[-1]) if len(fam) >= 3 and fam[-1].isdigit() else None
+    tier = tier or {"GP": "GeneralPurpose", "BC": "BusinessCritical", "HS": "Hyperscale"}.get(
+        fam[0], "Standard")
+    item["sku"] = {"name": sku_name, "tier": tier}
+    if cap:
+        item["sku"]["capacity"] = cap
+    p["currentSku"] = dict(item["sku"])
+    p["currentServiceObjectiveName"] = objective
+    p["requestedServiceObjectiveName"] = requested or objective
+    p["status"] = status
+    p["creationDate"] = created
+    p["earliestRestoreDate"] = created
+    p["databaseId"] = "6c764297-577b-470f-9af4-%012d" % (abs(hash((name, created))) % 10**12)
+    p["maxSizeBytes"] = max_size
+    if pool:
+        p["elasticPoolId"] = f"{server_path(srv)}/elasticPools/{pool}"
+    if secondary:
+        p["secondaryType"] = secondary
+    if source:
+        p["sourceDatabaseId"] = f"{server_path(srv)}/databases/{source}"
+    if tags is not None:
+        item["tags"] = tags
+    return item
+
+
+def operation(fx, srv, db, op_id, frm, to, state, start, eta=None, phase=None):
+    """A database operation: the fixture's first item with the scenario's
+    objectives, state and times (SYNTHETIC values, official shape)."""
+    item = copy.deepcopy(fx.body("sql-database-operations/ListDatabaseOperations.json")["value"][0])
+    item["name"] = op_id
+    item["id"] = f"{server_path(srv)}/databases/{db}/operations/{op_id}"
+    p = item["properties"]
+    p["databaseName"] = db
+    p["serverName"] = srv
+    p["description"] = (f"'UpdateLogicalDatabase' on database '{db}', Source ServiceLevelObjective "
+                        f"'SQLDB_{frm}', target ServiceLevelObjective 'SQLDB_{to}', target "
+                        f"database MaxSize '32'GB")
+    p["state"] = state
+    p["startTime"] = start
+    p["percentComplete"] = 100 if state == "Succeeded" else 40
+    if eta:
+        p["estimatedCompletionTime"] = eta
+    else:
+        p.pop("estimatedCompletionTime", None)
+    if phase:
+        p["operationPhaseDetails"] = {"phase": phase, "phaseInformation": {}}
+    return item
+
+
+def write_event(resource_id, caller, at, status="Started", correlation="c0ffee00"):
+    """SYNTHETIC: no official example of a Microsoft.Sql/servers/databases/write
+    event exists (azure-api.md 8.4); this follows EventData's documented shape."""
+    return {
+        "caller": caller,
+        "correlationId": f"{correlation}-0000-4000-8000-000000000000",
+        "eventDataId": f"{correlation}-{status}-{at}",
+        "eventTimestamp": at,
+        "submissionTimestamp": at,
+        "operationName": {"value": "Microsoft.Sql/servers/databases/write",
+                          "localizedValue": "Create/Update Azure SQL Database"},
+        "status": {"value": status, "localizedValue": status},
+        "resourceId": resource_id,
+        "level": "Informational",
+        "properties": {"statusCode": "Accepted"},
+    }
+
+
+def arm_error(code, message):
+    """SYNTHETIC: the common-types ErrorResponse shape (no official example)."""
+    return {"error": {"code": code, "message": message}}
+
+
+# ---- scenarios ---------------------------------------------------------------
+
+def routes_common(fx):
+    """Discovery that every scenario shares: the subscription list (fixture
+    page with its nextLink, then a SYNTHETIC second page holding the SQL
+    fixtures' subscription) and the server list fixture."""
+    subs_page2 = {"value": [{
+        "id": f"/subscriptions/{SUB}", "subscriptionId": SUB, "displayName": "SQL fleet",
+        "state": "Enabled", "tenantId": TENANT}]}
+    return {
+        "/subscriptions": {"pages": [{"fixture": "arm-subscriptions/GetSubscriptions.json"},
+                                     {"body": subs_page2}]},
+        f"/subscriptions/{SUB}{SQL}": {"fixture": "sql-servers/ServerList.json"},
+    }
+
+
+def db_list(fx, srv, dbs, split=None):
+    if split is None:
+        return {"body": {"value": dbs}}
+    return {"pages": [{"body": {"value": dbs[:split]}}, {"body": {"value": dbs[split:]}}]}
+
+
+def lifecycle(fx):
+    """salesdb on SRV_A: GP -> HS seen in progress, completed between polls,
+    a reverse migration started then cancelled, a change whose operation was
+    never seen, a drop (404 + restorable dropped), a re-creation. SRV_A's
+    list is the fixture page (testdb, master) plus a SYNTHETIC second page."""
+    fixture_dbs = [d for d in copy.deepcopy(
+        fx.body("sql-databases/ListVCoreDatabasesByServer.json")["value"])]
+    for d in fixture_dbs:
+        d["id"] = d["id"].replace("Default-SQL-SouthEastAsia", RG).replace(
+            "/servers/testsvr/", f"/servers/{SRV_A}/")
+    created = "2026-09-01T00:00:00Z"
+    inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
+                         tier="Standard", tags={"cost-center": "retail"})
+    a_ops = f"{server_path(SRV_A)}/databases/salesdb/operations"
+    a_db = f"{server_path(SRV_A)}/databases/salesdb"
+    op1 = "0f5e0c1a-1111-4000-8000-000000000001"
+    op2 = "0f5e0c1a-2222-4000-8000-000000000002"
+    ev = {"value": [write_event(a_db, "dba@contoso.com", "2026-10-01T09:29:58Z"),
+                    write_event(a_db, "ops-automation@contoso.com", "2026-10-20T06:59:40Z",
+                                correlation="c0ffee02")]}
+    log = f"/subscriptions/{SUB}/providers/Microsoft.Insights/eventtypes/management/values"
+
+    def step(sales, ops, extra=None, drop=None):
+        dbs = fixture_dbs + ([sales] if sales else [])
+        r = routes_common(fx)
+        r[f"{server_path(SRV_A)}/databases"] = db_list(fx, SRV_A, dbs, split=len(fixture_dbs))
+        r[f"{server_path(SRV_B)}/databases"] = db_list(fx, SRV_B, [inventory])
+        r[a_ops] = {"body": {"value": ops}}
+        r[log] = {"body": ev}
+        if sales is None:
+            r[a_db] = {"status": 404, "body": arm_error(
+                "ResourceNotFound", "The requested resource of type "
+                "'Microsoft.Sql/servers/databases' with name 'salesdb' was not found.")}
+        if drop:
+            body = fx.body("sql-restorable-dropped/ListRestorableDroppedDatabasesByServer.json")
+            body = copy.deepcopy(body)
+            it = body["value"][0]
+            it["id"] = f"{server_path(SRV_A)}/restorableDroppedDatabases/salesdb,{drop[1]}"
+            it["name"] = f"salesdb,{drop[1]}"
+            it["properties"]["databaseName"] = "salesdb"
+            it["properties"]["creationDate"] = created
+            it["properties"]["deletionDate"] = drop[0]
+            r[f"{server_path(SRV_A)}/restorableDroppedDatabases"] = {"body": body}
+        if extra:
+            r.update(extra)
+        return r
+
+    gp, hs, hs4 = "GP_Gen5_2", "HS_Gen5_2", "HS_Gen5_4"
+    return [
+        # 0 (2026-10-01T10:00Z): conversion in progress
+        step(database(fx, SRV_A, "salesdb", gp, created, requested=hs,
+                      tags={"cost-center": "sales"}),
+             [operation(fx, SRV_A, "salesdb", op1, gp, hs, "InProgress", "2026-10-01T09:30:00Z",
+                        phase="Copying")]),
+        # 1 (2026-10-01T12:00Z): it completed between polls
+        step(database(fx, SRV_A, "salesdb", hs, created, kind="v12.0,user,vcore,hyperscale",
+                      tags={"cost-center": "sales"}, max_size=-1),
+             [operation(fx, SRV_A, "salesdb", op1, gp, hs, "Succeeded", "2026-10-01T09:30:00Z",
+                        eta="2026-10-01T11:10:00Z")]),
+        # 2 (2026-10-20T08:00Z): a reverse migration starts
+        step(database(fx, SRV_A, "salesdb", hs, created, requested=gp, status="Online",
+                      kind="v12.0,user,vcore,hyperscale", tags={"cost-center": "sales"},
+                      max_size=-1),
+             [operation(fx, SRV_A, "salesdb", op2, hs, gp, "InProgress", "2026-10-20T07:00:00Z",
+                        phase="Copying")]),
+        # 3 (2026-10-20T09:00Z): ... and is cancelled
+        step(database(fx, SRV_A, "salesdb", hs, created, kind="v12.0,user,vcore,hyperscale",
+                      tags={"cost-center": "sales"}, max_size=-1),
+             [operation(fx, SRV_A, "salesdb", op2, hs, gp, "Cancelled", "2026-10-20T07:00:00Z",
+                        eta="2026-10-20T08:30:00Z")]),
+        # 4 (2026-10-25T00:00Z): scaled up; the operation was never seen
+        step(database(fx, SRV_A, "salesdb", hs4, created, kind="v12.0,user,vcore,hyperscale",
+                      tags={"cost-center": "sales"}, max_size=-1), []),
+        # 5 (2026-11-01T00:00Z): dropped
+        step(None, [], drop=("2026-10-30T12:00:00Z", "134063856000000000")),
+        # 6 (2026-11-02T00:00Z): created again with the same name
+        step(database(fx, SRV_A, "salesdb", gp, "2026-11-01T06:00:00Z",
+                      tags={"cost-center": "sales"}), [],
+             drop=("2026-10-30T12:00:00Z", "134063856000000000")),
+    ]
+
+
+def faults(fx):
+    """Step 0: SRV_A's list answers 429 (Retry-After 1) twice, SRV_B's 500
+    once; both then answer. Step 1: SRV_B answers 500 forever. Step 2:
+    SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
+    a date belongs. All error bodies are SYNTHETIC."""
+    inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
+                         tier="Standard")
+    orders = database(fx, SRV_A, "orders", "BC_Gen5_4", "2026-07-01T00:00:00Z")
+    a_list = f"{server_path(SRV_A)}/databases"
+    b_list = f"{server_path(SRV_B)}/databases"
+    throttle = {"status": 429, "headers": {"Retry-After": "1"},
+                "body": arm_error("SubscriptionTooManyRequests", "Too many requests.")}
+    boom = {"status": 500, "body": arm_error("InternalServerError", "Something went wrong.")}
+
+    def base():
+        r = routes_common(fx)
+        r[a_list] = db_list(fx, SRV_A, [orders])
+        r[b_list] = db_list(fx, SRV_B, [inventory])
+        return r
+
+    s0 = base()
+    s0[a_list] = {"first": [throttle, throttle], "then": s0[a_list]}
+    s0[b_list] = {"first": [boom], "then": s0[b_list]}
+    s1 = base()
+    s1[b_list] = boom
+    s2 = base()
+    s2[b_list] = {"raw": json.dumps({"value": [inventory]})[:200]}
+    s3 = base()
+    bad = copy.deepcopy(inventory)
+    bad["properties"]["creationDate"] = 20260801
+    s3[b_list] = {"body": {"value": [bad]}}
+    return [s0, s1, s2, s3]
+
+
+def demo(fx):
+    """The demo's Azure: the lifecycle's first two polls on a richer server."""
+    steps = lifecycle(fx)
+    return steps
+
+
+SCENARIOS = {"lifecycle": lifecycle, "faults": faults, "demo": demo}
+
+
+# ---- the server ----------------------------------------------------------------
+
+class State:
+    def __init__(self, fx, steps, args):
+        self.fx = fx
+        self.steps = steps
+        self.step = 0
+        self.lock = threading.Lock()
+        self.served = {}  # (step, path) -> times served, for "first"
+        self.tokens = {}  # token -> uses
+        self.issued = 0
+        self.args = args
+        self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.stats = {"requests": 0, "tokens": 0, "gzip": 0, "unauthorized": 0}
+
+
+def rewrite_links(obj, base):
+    """Point every nextLink at this server, keeping path and query."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "nextLink" and isinstance(v, str) and v:
+                u = urllib.parse.urlsplit(v)
+                obj[k] = base + (u.path if u.path not in ("", "/") else "") + (
+                    "?" + u.query if u.query else "")
+            else:
+                rewrite_links(v, base)
+    elif isinstance(obj, list):
+        for v in obj:
+            rewrite_links(v, base)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fakeazure/1"
+
+    def log_message(self, fmt, *a):  # quiet; the request log is separate
+        pass
+
+    def send_json(self, status, body, headers=None, raw=None):
+        data = raw.encode() if raw is not None else json.dumps(body).encode()
+        st = self.server.state
+        enc = "gzip" in (self.headers.get("Accept-Encoding") or "")
+        if enc:
+            data = gzip.compress(data)
+            st.stats["gzip"] += 1
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if enc:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("x-ms-ratelimit-remaining-subscription-reads", "11999")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def base(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def record(self, status):
+        st = self.server.state
+        if st.log:
+            u = urllib.parse.urlsplit(self.path)
+            st.log.write(json.dumps({
+                "step": st.step, "method": self.command, "path": u.path, "query": u.query,
+                "status": status, "auth": bool(self.headers.get("Authorization")),
+                "gzip": "gzip" in (self.headers.get("Accept-Encoding") or ""),
+                "agent": self.headers.get("User-Agent", "")}) + "\n")
+            st.log.flush()
+
+    # -- identity ------------------------------------------------------------
+    def issue(self):
+        st = self.server.state
+        with st.lock:
+            st.issued += 1
+            tok = f"fake-access-token-{st.issued:04d}-{os.urandom(6).hex()}"
+            st.tokens[tok] = 0
+            st.stats["tokens"] += 1
+        return tok
+
+    def token_endpoint(self, body):
+        form = urllib.parse.parse_qs(body.decode())
+        want = os.environ.get("FAKEAZURE_CLIENT_SECRET")
+        ok = (form.get("client_id") == [CLIENT_ID] and form.get("grant_type") ==
+              ["client_credentials"] and form.get("scope", [""])[0].endswith("/.default") and
+              (form.get("client_secret") == [want] or "client_assertion" in form))
+        if not ok:
+            self.record(400)
+            return self.send_json(400, self.server.state.fx.body(
+                "identity/client-credentials-token-error.json"))
+        doc = dict(self.server.state.fx.body("identity/client-credentials-token-success.json"))
+        doc["access_token"] = self.issue()
+        doc["expires_in"] = self.server.state.args.token_lifetime
+        self.record(200)
+        return self.send_json(200, doc)
+
+    def imds(self, query):
+        if self.headers.get("Metadata") != "true":
+            self.record(400)
+            return self.send_json(400, {"error": "invalid_request",
+                                        "error_description": "Required metadata header not specified"})
+        doc = dict(self.server.state.fx.body("identity/imds-managed-identity-token-success.json"))
+        doc["access_token"] = self.issue()
+        life = self.server.state.args.token_lifetime
+        doc["expires_in"] = str(life)
+        doc["expires_on"] = str(int(time.time()) + life)
+        doc["resource"] = query.get("resource", [""])[0]
+        self.record(200)
+        return self.send_json(200, doc)
+
+    # -- ARM -----------------------------------------------------------------
+    def authorised(self):
+        st = self.server.state
+        if st.args.no_auth:
+            return True
+        h = self.headers.get("Authorization") or ""
+        tok = h[7:] if h.startswith("Bearer ") else None
+        with st.lock:
+            if tok not in st.tokens:
+                return False
+            st.tokens[tok] += 1
+            # the first token "expires" after --expire-after uses
+            if st.args.expire_after and tok.startswith("fake-access-token-0001-") and \
+                    st.tokens[tok] > st.args.expire_after:
+                return False
+        return True
+
+    def serve(self, spec, key):
+        st = self.server.state
+        if "first" in spec:
+            with st.lock:
+                n = st.served.get(key, 0)
+                st.served[key] = n + 1
+            if n < len(spec["first"]):
+                return self.serve(spec["first"][n], None)
+            return self.serve(spec["then"], None)
+        if "pages" in spec:
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            page = int(q.get("$skipToken", ["0"])[0] or 0)
+            pages = spec["pages"]
+            sub = dict(pages[page])
+            body = self.body_of(sub)
+            if page + 1 < len(pages):
+                u = urllib.parse.urlsplit(self.path)
+                qs = [(k, v) for k, v in urllib.parse.parse_qsl(u.query) if k != "$skipToken"]
+                qs.append(("$skipToken", str(page + 1)))
+                body["nextLink"] = "https://management.azure.com" + u.path + "?" + \
+                    urllib.parse.urlencode(qs)
+            else:
+                body.pop("nextLink", None)
+            rewrite_links(body, self.base())
+            self.record(200)
+            return self.send_json(200, body)
+        status = spec.get("status", 200)
+        self.record(status)
+        if "raw" in spec:
+            return self.send_json(status, None, spec.get("headers"), raw=spec["raw"])
+        body = self.body_of(spec)
+        rewrite_links(body, self.base())
+        return self.send_json(status, body, spec.get("headers"))
+
+    def body_of(self, spec):
+        if "fixture" in spec:
+            return copy.deepcopy(self.server.state.fx.body(spec["fixture"]))
+        return copy.deepcopy(spec.get("body", {}))
+
+    def arm(self):
+        st = self.server.state
+        u = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        st.stats["requests"] += 1
+        if not self.authorised():
+            st.stats["unauthorized"] += 1
+            self.record(401)
+            return self.send_json(401, arm_error(
+                "ExpiredAuthenticationToken",
+                "The access token expiry UTC time is earlier than current UTC time."))
+        if "api-version" not in q:
+            self.record(400)
+            return self.send_json(400, arm_error("MissingApiVersionParameter",
+                                                 "The api-version query parameter is required."))
+        routes = st.steps[min(st.step, len(st.steps) - 1)]
+        path = u.path.rstrip("/")
+        spec = routes.get(path)
+        if spec is None:
+            for k, v in routes.items():
+                if k.lower() == path.lower():
+                    spec = v
+        if spec is not None:
+            return self.serve(spec, (st.step, path))
+        # defaults for what a scenario leaves out
+        low = path.lower()
+        if low.endswith("/backupshorttermretentionpolicies/default"):
+            return self.serve({"fixture": "sql-backup-retention/GetShortTermRetentionPolicy.json"},
+                              None)
+        if low.endswith("/operations") or low.endswith("/restorabledroppeddatabases") or \
+                low.endswith("/eventtypes/management/values") or low.endswith(SQL.lower()) or \
+                low.endswith("/databases"):
+            return self.serve({"body": {"value": []}}, None)
+        if "/databases/" in low:
+            return self.serve({"status": 404, "body": arm_error("ResourceNotFound", "not found")},
+                              None)
+        return self.serve({"status": 404, "body": arm_error("NotFound", "no such route")}, None)
+
+    def do_GET(self):
+        u = urllib.parse.urlsplit(self.path)
+        if u.path == "/_fake/stats":
+            return self.send_json(200, self.server.state.stats)
+        if u.path == "/metadata/identity/oauth2/token":
+            return self.imds(urllib.parse.parse_qs(u.query))
+        return self.arm()
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        u = urllib.parse.urlsplit(self.path)
+        if u.path == "/_fake/step":
+            st = self.server.state
+            st.step = int(urllib.parse.parse_qs(u.query)["n"][0])
+            return self.send_json(200, {"step": st.step})
+        if u.path.endswith("/oauth2/v2.0/token"):
+            return self.token_endpoint(body)
+        return self.arm()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log")
+    ap.add_argument("--token-lifetime", type=int, default=3599)
+    ap.add_argument("--expire-after", type=int, default=0,
+                    help="the first token is refused after this many uses")
+    ap.add_argument("--no-auth", action="store_true")
+    ap.add_argument("--ttl", type=int, default=600, help="exit after this many seconds")
+    args = ap.parse_args()
+    fx = Fixtures(args.fixtures)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.state = State(fx, SCENARIOS[args.scenario](fx), args)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.replace(tmp, args.port_file)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    ttl = threading.Timer(args.ttl, lambda: os._exit(0))
+    ttl.daemon = True
+    ttl.start()
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

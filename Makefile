@@ -68,10 +68,15 @@ $(TST)/tests/model/%: $(TST)/tests/model/%.o $(MODEL_SRC:%.c=$(TST)/%.o) $(REPOR
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 
 TEST_MODEL_BIN := $(TEST_MODEL_SRC:%.c=$(TST)/%)
+TEST_COLLECTOR_SRC := $(sort $(wildcard tests/collector/test_*.c))
+TEST_COLLECTOR_BIN := $(TEST_COLLECTOR_SRC:%.c=$(TST)/%)
+
+$(TST)/tests/collector/%: $(TST)/tests/collector/%.o $(MODEL_SRC:%.c=$(TST)/%.o) $(COLLECTOR_SRC:%.c=$(TST)/%.o)
+	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 .SECONDARY:
 
-test: deps $(TST)/tierledger $(TEST_MODEL_BIN) bin/tierledger
-	@tests/run-all $(TST)/tierledger $(TEST_MODEL_BIN)
+test: deps $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) bin/tierledger
+	@tests/run-all $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN)
 
 test-model: $(TEST_MODEL_BIN)
 	@tests/run-all --model-only $(TST)/tierledger $(TEST_MODEL_BIN)
@@ -93,10 +98,10 @@ demo-stop:
 
 # ---- housekeeping --------------------------------------------------------
 format:
-	clang-format -i model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
+	clang-format -i model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
 
 format-check:
-	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] bench/*.c
+	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
 
 coverage:
 	$(MAKE) clean-test && $(MAKE) test SANITIZE="--coverage -fno-omit-frame-pointer"

@@ -37,6 +37,7 @@ struct HttpClient {
     Budget budgets[BUDGET_KEYS];
     int n_budgets;
     unsigned long long rng;
+    long token_gen; /* bumped at each forced renewal */
     TlResult fatal;
     TlError fatal_err;
 };
@@ -240,8 +241,13 @@ static TlResult start(HttpClient *c, HttpRequest *r, TlError *err)
         h = curl_slist_append(h, "Content-Type: application/json");
     if (h && c->token) {
         const char *tok;
-        TlResult rc = c->token(c->auth, r->force_token, &tok, err);
+        /* renew only once for all requests refused with the same token */
+        bool force = r->force_token && r->token_gen == c->token_gen;
+        TlResult rc = c->token(c->auth, force, &tok, err);
+        if (force)
+            c->token_gen++;
         r->force_token = false;
+        r->token_gen = c->token_gen;
         if (rc) {
             curl_slist_free_all(h);
             return rc;

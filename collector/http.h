@@ -55,6 +55,7 @@ struct HttpRequest {
     long remaining_reads;
     bool reauthorised;
     bool force_token;
+    long token_gen;
     HttpRequest *next;
 };
 

@@ -48,3 +48,28 @@ finish() {
     "$PG_BINDIR/dropdb" --if-exists "$PGDATABASE" >/dev/null 2>&1
     [ "$failed" -eq 0 ]
 }
+
+# ---- the fake Azure (tests/fakeazure/fakeazure.py) on loopback ------------
+fixtures=$here/../../../shared/fixtures/azure
+fake_pid=
+# fake_start SCENARIO [fakeazure options]: starts it, exports the collector's
+# environment (service principal against the fake's token endpoint)
+fake_start() {
+    fake_stop
+    rm -f "$work/port"
+    FAKEAZURE_CLIENT_SECRET=$TEST_SECRET python3 "$here/../fakeazure/fakeazure.py" \
+        --fixtures "$fixtures" --scenario "$1" --port-file "$work/port" --log "$work/fake.log" \
+        --ttl 300 "${@:2}" >"$work/fake.out" 2>&1 &
+    fake_pid=$!
+    for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+    FAKE=http://127.0.0.1:$(cat "$work/port")
+    export TIERLEDGER_ARM_URL=$FAKE AZURE_AUTHORITY_HOST=$FAKE
+    export AZURE_TENANT_ID=72f988bf-0000-4000-8000-00000000fa4e
+    export AZURE_CLIENT_ID=5f0c1e55-0000-4000-8000-0000000c11e7
+    export AZURE_CLIENT_SECRET=$TEST_SECRET
+}
+fake_stop() { [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null; fake_pid=; }
+fake_step() { curl -s -X POST "$FAKE/_fake/step?n=$1" >/dev/null; }
+fake_stat() { curl -s "$FAKE/_fake/stats" | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
+TEST_SECRET="tl-test-secret-$$-$RANDOM-do-not-print"
+trap 'fake_stop; rm -rf "$work"' EXIT

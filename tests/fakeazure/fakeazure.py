@@ -130,6 +130,13 @@ def write_event(resource_id, caller, at, status="Started", correlation="c0ffee00
     }
 
 
+def retention(fx, days):
+    """The fixture's short-term retention policy with another retentionDays."""
+    body = copy.deepcopy(fx.body("sql-backup-retention/GetShortTermRetentionPolicy.json"))
+    body["properties"]["retentionDays"] = days
+    return {"body": body}
+
+
 def arm_error(code, message):
     """SYNTHETIC: the common-types ErrorResponse shape (no official example)."""
     return {"error": {"code": code, "message": message}}
@@ -186,6 +193,7 @@ def lifecycle(fx):
         r[f"{server_path(SRV_B)}/databases"] = db_list(fx, SRV_B, [inventory])
         r[a_ops] = {"body": {"value": ops}}
         r[log] = {"body": ev}
+        r[f"{a_db}/backupShortTermRetentionPolicies/default"] = retention(fx, 35)
         if sales is None:
             r[a_db] = {"status": 404, "body": arm_error(
                 "ResourceNotFound", "The requested resource of type "

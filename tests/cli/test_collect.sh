@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# test_collect.sh - `tierledger collect`, the real binary over real HTTP
+# (tests/fakeazure/fakeazure.py on loopback) into the real PostgreSQL:
+# scripted polls of a database's life, every poll run twice; throttling,
+# server errors, malformed answers, token expiry, managed identity, the lock,
+# unreachable services, and that no secret ever shows.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || { bad "python3 is needed for the fake Azure"; finish; exit 1; }
+tl init >/dev/null 2>&1 || bad "init"
+all_out=$work/all-output # every stdout and stderr, searched for secrets at the end
+collect() { # collect EXPECTED_EXIT NAME [args]: runs and keeps output
+    local want=$1 name=$2; shift 2
+    run "$name" "$want" tl collect "$@"
+    cat "$work/out" "$work/err" >>"$all_out"
+}
+q() { sql "$1" | tr '|' ' '; }
+transitions_of() { # the salesdb history, one line per recorded version
+    q "SELECT d.created_at::date, to_char(t.started_at AT TIME ZONE 'UTC','MM-DD HH24:MI'),
+              coalesce(to_char(t.ended_at AT TIME ZONE 'UTC','MM-DD HH24:MI'),'-'), t.state,
+              coalesce(t.from_objective,'-'), t.to_objective, coalesce(t.initiated_by,'-'),
+              t.source, t.inferred
+         FROM transitions t JOIN databases d ON d.id = t.database_id
+        WHERE d.database_name = 'salesdb' ORDER BY t.id"
+}
+
+# ---- the lifecycle: seven polls, each twice ---------------------------------
+fake_start lifecycle
+polls=(2026-10-01T10:00:00Z 2026-10-01T12:00:00Z 2026-10-20T08:00:00Z 2026-10-20T09:00:00Z
+       2026-10-25T00:00:00Z 2026-11-01T00:00:00Z 2026-11-02T00:00:00Z)
+for i in "${!polls[@]}"; do
+    fake_step "$i"
+    collect 0 "poll $i" --observed-at "${polls[$i]}"
+    first=$(sql "SELECT count(*) FROM transitions") drops=$(sql "SELECT count(*) FROM database_drops")
+    facts=$(sql "SELECT count(*) FROM database_facts") dbs=$(sql "SELECT count(*) FROM databases")
+    collect 0 "poll $i again" --observed-at "${polls[$i]}"
+    out_has "poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops"
+    same "poll $i again: transitions" "$(sql "SELECT count(*) FROM transitions")" "$first"
+    same "poll $i again: drops" "$(sql "SELECT count(*) FROM database_drops")" "$drops"
+    same "poll $i again: facts" "$(sql "SELECT count(*) FROM database_facts")" "$facts"
+    same "poll $i again: lineages" "$(sql "SELECT count(*) FROM databases")" "$dbs"
+    case $i in
+    0)  # pagination: both subscription pages and both database pages were read
+        same "subscriptions page 2" "$(grep -c '"path": "/subscriptions", "query": "api-version=2022-12-01&%24skipToken=1"' "$work/fake.log")" 2
+        same "databases page 2" "$(grep -c 'sqlcrudtest-4645/databases", "query": "api-version=2025-01-01&%24skipToken=1"' "$work/fake.log")" 2
+        same "system database skipped" "$(sql "SELECT count(*) FROM databases WHERE database_name = 'master'")" 0
+        same "every ARM request asks for gzip" "$(grep '"method": "GET"' "$work/fake.log" | grep -c '"gzip": false')" 0
+        same "lineages after poll 0" "$(sql "SELECT string_agg(database_name, ',' ORDER BY database_name) FROM databases")" "inventory,salesdb,testdb"
+        ;;
+    5)  same "drop recorded" "$(q "SELECT to_char(dropped_at AT TIME ZONE 'UTC','YYYY-MM-DD HH24:MI'), source FROM database_drops")" "2026-10-30 12:00 restorable_dropped"
+        same "drop confirmed by one 404" "$(grep -c 'databases/salesdb", "query": "api-version=2025-01-01", "status": 404' "$work/fake.log")" 1
+        ;;
+    esac
+    # steady state: the second run asks nothing per database unless a change is in flight
+    if [ "$i" = 6 ]; then
+        n_before=$(wc -l <"$work/fake.log")
+        collect 0 "steady state" --observed-at 2026-11-02T00:05:00Z
+        per_db=$(tail -n +$((n_before + 1)) "$work/fake.log" | grep -c -E '/operations"|backupShortTermRetentionPolicies')
+        same "steady state: no per-database requests" "$per_db" 0
+    fi
+done
+cat >"$work/want" <<'EOF'
+2026-09-01 09-01 00:00 - Succeeded - GP_Gen5_2 - observed f
+2026-09-01 10-01 09:30 - InProgress GP_Gen5_2 HS_Gen5_2 dba@contoso.com operations f
+2026-09-01 10-01 09:30 10-01 11:10 Succeeded GP_Gen5_2 HS_Gen5_2 dba@contoso.com operations f
+2026-09-01 10-20 07:00 - InProgress HS_Gen5_2 GP_Gen5_2 ops-automation@contoso.com operations f
+2026-09-01 10-20 07:00 10-20 08:30 Cancelled HS_Gen5_2 GP_Gen5_2 ops-automation@contoso.com operations f
+2026-09-01 10-20 09:00 10-25 00:00 Succeeded HS_Gen5_2 HS_Gen5_4 - observed t
+2026-11-01 11-01 06:00 - Succeeded - GP_Gen5_2 - observed f
+EOF
+transitions_of >"$work/got"
+if diff -u "$work/want" "$work/got" >"$work/diff"; then ok; else bad "salesdb transitions:"; cat "$work/diff" >&2; fi
+same "two lineages of salesdb" "$(sql "SELECT count(*) FROM databases WHERE database_name = 'salesdb'")" 2
+same "retention observed" "$(sql "SELECT retention_days FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" 35
+same "runs recorded" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'succeeded'")" 15
+same "run row counts" "$(q "SELECT transitions_added, drops_added, errors FROM collector_runs ORDER BY id LIMIT 1")" "4 0 0"
+
+# the lineage the model computes from what was collected
+rid=/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/sqlcrudtest-7398/providers/Microsoft.Sql/servers/sqlcrudtest-4645/databases/salesdb
+run "lineage of the first salesdb" 0 tl lineage "$rid" --created 2026-09-01T00:00:00Z --as-of 2026-10-21T00:00:00Z --format json
+out_has "lineage" '"objective": "HS_Gen5_2"'
+out_has "lineage: the GP segment was lost when the reverse migration started (L3)" '"lost_at": "2026-10-20T07:00:00Z"'
+out_has "lineage: cutover at the operation's estimated completion" '"end": "2026-10-01T11:10:00Z"'
+out_has "lineage: retention from Azure" '"retention_days": 35'
+run "lineage of the re-created salesdb" 0 tl lineage sqlcrudtest-4645/salesdb --as-of 2026-11-02T00:00:00Z
+out_has "re-created lineage" "created 2026-11-01T06:00:00Z"
+run "check on collected data" 0 tl check sqlcrudtest-4645/salesdb --to HS_Gen5_2 --as-of 2026-11-02T00:00:00Z
+out_has "check" "Verdict:  OK"
+fake_stop
+
+# ---- faults ----------------------------------------------------------------
+fake_start faults
+fake_step 0
+collect 0 "429 twice and 500 once, then answers" --observed-at 2026-11-01T00:00:00Z
+out_has "throttled count" "2 throttled"
+same "429 answered twice" "$(grep -c '"status": 429' "$work/fake.log")" 2
+same "both servers recorded" "$(sql "SELECT count(*) FROM databases WHERE database_name IN ('orders', 'inventory')")" 2
+
+fake_step 1
+before_inventory=$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")
+collect 1 "one server answers 500 forever" --observed-at 2026-11-01T01:00:00Z --attempts 2
+out_has "500: names the server" "failed: server sqlcrudtest-6661 (subscription 00000000-1111-2222-3333-444444444444)"
+out_has "500: names the answer" "answered 500 (InternalServerError: Something went wrong.)"
+same "500: the other server recorded" "$(sql "SELECT to_char(observed_at AT TIME ZONE 'UTC', 'HH24:MI') FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'orders'")" "01:00"
+same "500: the failed server untouched" "$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")" "$before_inventory"
+same "500: run is partial" "$(q "SELECT status, errors FROM collector_runs ORDER BY id DESC LIMIT 1")" "partial 1"
+same "500: error summary" "$(sql "SELECT error_summary[1] LIKE 'server sqlcrudtest-6661 %' FROM collector_runs ORDER BY id DESC LIMIT 1")" t
+
+fake_step 2
+collect 1 "truncated JSON" --observed-at 2026-11-01T02:00:00Z
+out_has "truncated: URL" "sqlcrudtest-6661/databases?api-version=2025-01-01: \$: not JSON"
+same "truncated: server untouched" "$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")" "$before_inventory"
+fake_step 3
+collect 1 "wrong type" --observed-at 2026-11-01T03:00:00Z
+out_has "wrong type: JSON path" "\$.value[0].properties.creationDate: expected a date-time string"
+
+# nothing written by a failed run: the store is byte for byte the same, but
+# for the run's own row in collector_runs
+store() { "$PG_BINDIR/pg_dump" --no-owner --restrict-key=tierledgertest --exclude-table-data=collector_runs "$PGDATABASE" | grep -v collector_runs_id_seq | md5sum; }
+fake_step 1
+state=$(store)
+collect 1 "500 again, store unchanged" --observed-at 2026-11-01T07:00:00Z --attempts 1 --server sqlcrudtest-6661
+same "500: store byte for byte unchanged" "$(store)" "$state"
+fake_step 2
+collect 1 "truncated again, store unchanged" --observed-at 2026-11-01T07:00:00Z --server sqlcrudtest-6661
+same "truncated: store byte for byte unchanged" "$(store)" "$state"
+fake_stop
+
+# ---- credentials -------------------------------------------------------------
+fake_start faults --expire-after 3
+collect 0 "expired token is renewed once" --observed-at 2026-11-01T04:00:00Z
+same "expired: two tokens" "$(fake_stat tokens)" 2
+same "expired: refused, then renewed" "$([ "$(fake_stat unauthorized)" -ge 1 ] && echo yes)" yes
+fake_stop
+
+fake_start faults
+( unset AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET
+  export TIERLEDGER_IMDS_URL=$FAKE
+  tl collect --auth managed-identity --observed-at 2026-11-01T05:00:00Z >"$work/out" 2>"$work/err"
+  echo $? >"$work/rc" )
+same "managed identity (IMDS)" "$(cat "$work/rc")" 0
+same "IMDS asked with Metadata header" "$(grep -c '"path": "/metadata/identity/oauth2/token", "query": "api-version=2018-02-01&resource=http' "$work/fake.log")" 1
+( unset AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET
+  export TIERLEDGER_IMDS_URL=http://127.0.0.1:9 PATH=/usr/bin:/bin
+  tl collect --observed-at 2026-11-01T05:00:00Z >"$work/out" 2>"$work/err"; echo $? >"$work/rc" )
+cat "$work/out" "$work/err" >>"$all_out"
+same "no credential at all: 69" "$(cat "$work/rc")" 69
+err_has "no credential" "no Azure credential"
+AZURE_AUTHORITY_HOST=http://127.0.0.1:9 collect 69 "identity endpoint unreachable"
+err_has "identity unreachable" "identity: http://127.0.0.1:9/"
+AZURE_CLIENT_SECRET=wrong-secret collect 64 "credential refused"
+err_has "credential refused names the AAD code" "AADSTS70011"
+PGHOST=/nonexistent collect 69 "PostgreSQL unreachable"
+collect 64 "plain http off loopback" --arm-url http://example.com
+err_has "plain http refused" "plain http is only allowed to loopback"
+collect 64 "bad --concurrency" --concurrency 0
+run "collect --help" 0 tl collect --help
+out_has "help" "--subscription ID"
+
+# the lock: a second collector exits 75 and names the holder
+psql -X -q -c "SELECT set_config('application_name', 'tierledger collect otherhost:4242', false), pg_advisory_lock(7581625, 3), pg_sleep(4)" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do
+    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 3 AND granted")" = 1 ] && break
+    sleep 0.1
+done
+collect 75 "second collector"
+err_has "lock holder named" "another collector is running: 'tierledger collect otherhost:4242'"
+wait "$holder"
+
+# secrets: never in argv, output, the store or the fake's request log
+fake_step 0
+tl collect --observed-at 2026-11-01T06:00:00Z --concurrency 1 >/dev/null 2>&1 &
+cpid=$!
+sleep 0.3
+if [ -r "/proc/$cpid/cmdline" ] && tr '\0' ' ' <"/proc/$cpid/cmdline" | grep -q -F "$TEST_SECRET"; then bad "secret in argv"; else ok; fi
+wait "$cpid"
+if grep -q -F "$TEST_SECRET" "$all_out"; then bad "secret in output"; else ok; fi
+if grep -q -F "fake-access-token" "$all_out"; then bad "token in output"; else ok; fi
+if dump | grep -q -F -e "$TEST_SECRET" -e "fake-access-token"; then bad "secret or token stored"; else ok; fi
+if grep -q -F -e "$TEST_SECRET" -e "fake-access-token" "$work/fake.log"; then bad "secret in a URL"; else ok; fi
+fake_stop
+finish

@@ -91,6 +91,35 @@ printf "\n$ psql -c \"SET ROLE tierledger_reader; SET tierledger.as_of = '$AS_OF
 psql -X -q -c "SET ROLE tierledger_reader" -c "SET tierledger.as_of = '$AS_OF'" \
     -c "SELECT database_name, segment, lost_at, cause_rule, cause_kind, cause_state FROM backup_loss_events ORDER BY lost_at"
 
+say "10. The collector: five polls of a fake Azure on loopback (tests/fakeazure, official examples + made-up scenario)"
+echo "   salesdb on sqlcrudtest-4645: converted to Hyperscale, a reverse migration started and cancelled,"
+echo "   then scaled up with no operation seen. Each poll is collected twice: the second adds nothing."
+fake_dir=$(mktemp -d)
+# a made-up service principal, accepted by the fake's token endpoint
+export AZURE_TENANT_ID=72f988bf-0000-4000-8000-00000000fa4e AZURE_CLIENT_ID=5f0c1e55-0000-4000-8000-0000000c11e7
+export AZURE_CLIENT_SECRET=demo-secret-not-real FAKEAZURE_CLIENT_SECRET=demo-secret-not-real
+python3 tests/fakeazure/fakeazure.py --fixtures ../shared/fixtures/azure --scenario lifecycle \
+    --port-file "$fake_dir/port" --ttl 120 >"$fake_dir/log" 2>&1 &
+fake_pid=$!
+trap 'kill $fake_pid 2>/dev/null; rm -rf "$fake_dir"' EXIT
+for _ in $(seq 100); do [ -s "$fake_dir/port" ] && break; sleep 0.1; done
+fake=http://127.0.0.1:$(cat "$fake_dir/port")
+export TIERLEDGER_ARM_URL=$fake AZURE_AUTHORITY_HOST=$fake
+i=0
+for poll in 2026-10-01T10:00:00Z 2026-10-01T12:00:00Z 2026-10-20T08:00:00Z 2026-10-20T09:00:00Z 2026-10-25T00:00:00Z; do
+    curl -s -X POST "$fake/_fake/step?n=$i" >/dev/null
+    show collect --observed-at $poll
+    "$tl" collect --observed-at $poll | sed -n 's/^recorded/  again: recorded/p'
+    i=$((i + 1))
+done
+psql -X -q -c "SELECT to_char(t.started_at, 'YYYY-MM-DD HH24:MI') AS started, to_char(t.ended_at, 'YYYY-MM-DD HH24:MI') AS ended,
+                      t.state, t.from_objective AS from, t.to_objective AS to, t.initiated_by AS who, t.source, t.inferred
+                 FROM transitions t JOIN databases d ON d.id = t.database_id
+                WHERE d.server_name = 'sqlcrudtest-4645' AND d.database_name = 'salesdb' ORDER BY t.id"
+show lineage sqlcrudtest-4645/salesdb --as-of 2026-10-26T00:00:00Z
+show check sqlcrudtest-4645/salesdb --to GP_Gen5_4 --as-of 2026-10-26T00:00:00Z
+psql -X -q -c "SELECT id, status, subscriptions, servers, databases, requests, transitions_added, errors FROM collector_runs ORDER BY id DESC LIMIT 3"
+
 cat <<MSG
 
 The demo cluster keeps running. To try your own commands:

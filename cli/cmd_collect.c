@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "derive.h"
 #include "pg.h"
+#include "store.h"
 
 #define COLLECTOR_LOCK_A 7581625 /* pg_try_advisory_lock(int, int) */
 #define COLLECTOR_LOCK_B 3
@@ -175,25 +176,22 @@ static TlResult load_cursors(Run *r, TlError *err)
 
 static TlResult load_known(Run *r, Collect *c, TlError *err)
 {
-    static const char sql[] = "SELECT d.id, d.resource_id, " TS(
-        "d.created_at") ", lower(d.subscription_id),"
-                        "       lower(d.resource_group), lower(d.server_name), o.database_id IS "
-                        "NOT NULL,"
-                        "       " TS(
-                            "o.details_at") ", coalesce(o.current_objective, ''),"
-                                            "       EXISTS (SELECT 1 FROM current_transitions t "
-                                            "WHERE t.database_id = d.id"
-                                            "                  AND t.state IN ('Pending', "
-                                            "'InProgress', 'CancelInProgress'))"
-                                            "  FROM databases d LEFT JOIN database_observations o "
-                                            "ON o.database_id = d.id"
-                                            " WHERE NOT EXISTS (SELECT 1 FROM database_drops x "
-                                            "WHERE x.database_id = d.id)"
-                                            "   AND (lower(d.subscription_id), "
-                                            "lower(d.resource_group), lower(d.server_name)) IN"
-                                            "       (SELECT lower(s), lower(g), lower(n)"
-                                            "          FROM unnest($1::text[], $2::text[], "
-                                            "$3::text[]) AS k(s, g, n))";
+    /* id, resource id, created, subscription, group, server, observed?,
+     * details_at, objective, observed_at, open? */
+    // clang-format off
+    static const char sql[] =
+        "SELECT d.id, d.resource_id, " TS("d.created_at") ", lower(d.subscription_id),"
+        "       lower(d.resource_group), lower(d.server_name), o.database_id IS NOT NULL,"
+        "       " TS("o.details_at") ", coalesce(o.current_objective, ''),"
+        "       " TS("o.observed_at") ","
+        "       EXISTS (SELECT 1 FROM current_transitions t WHERE t.database_id = d.id"
+        "                  AND t.state IN ('Pending', 'InProgress', 'CancelInProgress'))"
+        "  FROM databases d LEFT JOIN database_observations o ON o.database_id = d.id"
+        " WHERE NOT EXISTS (SELECT 1 FROM database_drops x WHERE x.database_id = d.id)"
+        "   AND (lower(d.subscription_id), lower(d.resource_group), lower(d.server_name)) IN"
+        "       (SELECT lower(s), lower(g), lower(n)"
+        "          FROM unnest($1::text[], $2::text[], $3::text[]) AS k(s, g, n))";
+    // clang-format on
     PgArray a[3] = {{0}, {0}, {0}};
     for (size_t i = 0; i < c->n_servers; i++) {
         pg_array_add(&a[0], c->servers[i].srv.subscription);
@@ -230,7 +228,10 @@ static TlResult load_known(Run *r, Collect *c, TlError *err)
                 !tl_time_parse(PQgetvalue(res, row, 7), false, &k->details_at))
                 k->details_at = TL_TIME_NONE;
             snprintf(k->objective, sizeof k->objective, "%s", PQgetvalue(res, row, 8));
-            k->open = strcmp(PQgetvalue(res, row, 9), "t") == 0;
+            k->open = strcmp(PQgetvalue(res, row, 10), "t") == 0;
+            if (PQgetisnull(res, row, 9) ||
+                !tl_time_parse(PQgetvalue(res, row, 9), false, &k->observed_at))
+                k->observed_at = TL_TIME_NONE;
         }
         for (size_t j = 0; j < s->n_dbs; j++) {
             s->dbs[j].known = -1;
@@ -245,64 +246,6 @@ static TlResult load_known(Run *r, Collect *c, TlError *err)
 }
 
 /* ---- writing one server -------------------------------------------------- */
-
-typedef struct {
-    PGresult *res;
-    TlTransition *tr;
-    size_t n;
-    TlTime observed_at;
-    const char *observed_objective;
-} Recorded;
-
-static TlResult load_recorded(PGconn *conn, long long id, Recorded *out, TlError *err)
-{
-    static const char sql[] = "SELECT " TS("t.started_at") ", " TS(
-        "t.ended_at") ", t.state, t.from_objective,"
-                      "       t.to_objective, t.operation_id, t.initiated_by,"
-                      "       " TS("o.observed_at") ", o.current_objective"
-                                                    "  FROM current_transitions t LEFT JOIN "
-                                                    "database_observations o"
-                                                    "       ON o.database_id = t.database_id"
-                                                    " WHERE t.database_id = $1::bigint ORDER BY "
-                                                    "t.started_at, t.id";
-    char idt[32];
-    snprintf(idt, sizeof idt, "%lld", id);
-    const char *p[] = {idt};
-    memset(out, 0, sizeof *out);
-    out->observed_at = TL_TIME_NONE;
-    TlResult rc = pg_query(conn, "load recorded transitions", sql, 1, p, &out->res, err);
-    if (rc)
-        return rc;
-    int n = PQntuples(out->res);
-    out->tr = calloc((size_t)n + 1, sizeof *out->tr);
-    if (!out->tr)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
-        TlTransition *t = &out->tr[i];
-        tl_time_parse(PQgetvalue(out->res, i, 0), false, &t->started_at);
-        if (PQgetisnull(out->res, i, 1) ||
-            !tl_time_parse(PQgetvalue(out->res, i, 1), false, &t->ended_at))
-            t->ended_at = TL_TIME_NONE;
-        op_state_parse(PQgetvalue(out->res, i, 2), &t->state);
-        t->from_objective = PQgetisnull(out->res, i, 3) ? NULL : PQgetvalue(out->res, i, 3);
-        t->to_objective = PQgetvalue(out->res, i, 4);
-        t->operation_id = PQgetisnull(out->res, i, 5) ? NULL : PQgetvalue(out->res, i, 5);
-        t->initiated_by = PQgetisnull(out->res, i, 6) ? NULL : PQgetvalue(out->res, i, 6);
-    }
-    if (n > 0 && !PQgetisnull(out->res, 0, 7)) {
-        tl_time_parse(PQgetvalue(out->res, 0, 7), false, &out->observed_at);
-        out->observed_objective = PQgetvalue(out->res, 0, 8);
-    }
-    transitions_sort(out->tr, (size_t)n);
-    out->n = (size_t)n;
-    return TL_OK;
-}
-
-static void recorded_free(Recorded *r)
-{
-    PQclear(r->res);
-    free(r->tr);
-}
 
 enum { TR_COLS = 11 };
 
@@ -503,12 +446,12 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
     for (size_t j = 0; j < s->n_dbs && !rc; j++) {
         CollectDb *d = &s->dbs[j];
         long long id = 0;
-        Recorded rec;
+        StoreHistory rec;
         memset(&rec, 0, sizeof rec);
-        rec.observed_at = TL_TIME_NONE;
-        if (d->known >= 0) {
-            id = s->known[d->known].id;
-            rc = load_recorded(r->conn, id, &rec, err);
+        const CollectKnown *kn = d->known >= 0 ? &s->known[d->known] : NULL;
+        if (kn) {
+            id = kn->id;
+            rc = store_history_load(r->conn, id, &rec, err);
         } else {
             rc = new_lineage(r->conn, s, &d->db, &id, err);
         }
@@ -522,8 +465,8 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
                 .n_recorded = rec.n,
                 .first_sight = d->known < 0,
                 .created_at = d->db.created_at,
-                .observed_objective = rec.observed_objective,
-                .observed_at = rec.observed_at,
+                .observed_objective = kn && kn->observed ? kn->objective : NULL,
+                .observed_at = kn && kn->observed ? kn->observed_at : TL_TIME_NONE,
                 .db = &d->db,
                 .ops = d->ops,
                 .n_ops = d->n_ops,
@@ -537,7 +480,7 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         for (size_t k = 0; k < n; k++)
             add_row(col, id, &rows[k]);
         free(rows);
-        recorded_free(&rec);
+        store_history_free(&rec);
         if (!rc)
             rc = observe(r, id, d, err);
     }

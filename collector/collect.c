@@ -258,6 +258,15 @@ static TlResult url_of(char *out, size_t size, const char *arm, const char *path
     return TL_OK;
 }
 
+/* Queue a GET of arm + path + query. */
+static TlResult get(Collect *c, const char *path, const char *query, HttpDone done, long tag,
+                    const char *budget, TlError *err)
+{
+    char url[2048];
+    TlResult rc = url_of(url, sizeof url, c->arm, path, query, err);
+    return rc ? rc : http_add(c->http, url, NULL, done, c, tag, budget, err);
+}
+
 static void ts(TlTime t, char *buf)
 {
     tl_time_format(t, buf);
@@ -265,13 +274,9 @@ static void ts(TlTime t, char *buf)
 
 TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlError *err)
 {
-    char url[2048];
     TlResult rc = TL_OK;
     if (c->n_only_subs == 0) {
-        rc = url_of(url, sizeof url, c->arm, "/subscriptions", "api-version=" API_SUBSCRIPTIONS,
-                    err);
-        if (!rc)
-            rc = http_add(c->http, url, NULL, on_subs, c, 0, NULL, err);
+        rc = get(c, "/subscriptions", "api-version=" API_SUBSCRIPTIONS, on_subs, 0, NULL, err);
         if (!rc)
             rc = http_run(c->http, err);
         if (!rc && c->fatal)
@@ -295,9 +300,7 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
         else
             snprintf(path, sizeof path, "/subscriptions/%s/providers/Microsoft.Sql/servers",
                      s->sub.id);
-        rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
-        if (!rc)
-            rc = http_add(c->http, url, NULL, on_servers, c, (long)i, s->sub.id, err);
+        rc = get(c, path, "api-version=" API_SQL, on_servers, (long)i, s->sub.id, err);
         /* the Activity Log's database writes since the last run (first run:
          * all 90 days), for who changed a tier */
         TlTime from = log_from ? log_from(user, s->sub.id) : TL_TIME_NONE;
@@ -328,23 +331,15 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
                  "/subscriptions/%s/providers/Microsoft.Insights/eventtypes/management/values",
                  s->sub.id);
         if (!rc)
-            rc = url_of(url, sizeof url, c->arm, path, q, err);
-        if (!rc)
-            rc = http_add(c->http, url, NULL, on_events, c, (long)i, s->sub.id, err);
+            rc = get(c, path, q, on_events, (long)i, s->sub.id, err);
     }
     if (!rc)
         rc = http_run(c->http, err);
     for (size_t i = 0; i < c->n_servers && !rc; i++) {
         CollectServer *s = &c->servers[i];
-        rc = url_of(url, sizeof url, c->arm, s->srv.id, "api-version=" API_SQL, err);
-        if (!rc) {
-            /* .../servers/NAME?api-version -> .../servers/NAME/databases?... */
-            char path[1100];
-            snprintf(path, sizeof path, "%s/databases", s->srv.id);
-            rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
-        }
-        if (!rc)
-            rc = http_add(c->http, url, NULL, on_dbs, c, (long)i, c->subs[s->sub].sub.id, err);
+        char path[1100];
+        snprintf(path, sizeof path, "%s/databases", s->srv.id);
+        rc = get(c, path, "api-version=" API_SQL, on_dbs, (long)i, c->subs[s->sub].sub.id, err);
     }
     if (!rc)
         rc = http_run(c->http, err);
@@ -456,7 +451,7 @@ static bool details_due(const Collect *c, const CollectServer *s, const CollectD
 
 TlResult collect_details(Collect *c, TlError *err)
 {
-    char url[2048], path[1200];
+    char path[1200];
     TlResult rc = TL_OK;
     for (size_t i = 0; i < c->n_servers && !rc; i++) {
         CollectServer *s = &c->servers[i];
@@ -475,14 +470,10 @@ TlResult collect_details(Collect *c, TlError *err)
             if (!d->want_details)
                 continue;
             snprintf(path, sizeof path, "%s/operations", d->db.id);
-            rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
-            if (!rc)
-                rc = http_add(c->http, url, NULL, on_ops, c, TAG(i, j), budget, err);
+            rc = get(c, path, "api-version=" API_SQL, on_ops, TAG(i, j), budget, err);
             snprintf(path, sizeof path, "%s/backupShortTermRetentionPolicies/default", d->db.id);
             if (!rc)
-                rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
-            if (!rc)
-                rc = http_add(c->http, url, NULL, on_retention, c, TAG(i, j), budget, err);
+                rc = get(c, path, "api-version=" API_SQL, on_retention, TAG(i, j), budget, err);
         }
         /* stored lineages missing from the (complete) list */
         s->gone = calloc(s->n_known ? s->n_known : 1, sizeof *s->gone);
@@ -506,18 +497,14 @@ TlResult collect_details(Collect *c, TlError *err)
             g->recreated = recreated;
             g->dropped_at = TL_TIME_NONE;
             if (!recreated) {
-                rc = url_of(url, sizeof url, c->arm, kn->resource_id, "api-version=" API_SQL, err);
-                if (!rc)
-                    rc =
-                        http_add(c->http, url, NULL, on_confirm, c, TAG(i, s->n_gone), budget, err);
+                rc = get(c, kn->resource_id, "api-version=" API_SQL, on_confirm, TAG(i, s->n_gone),
+                         budget, err);
             }
             s->n_gone++;
         }
         if (!rc && s->n_gone > 0) {
             snprintf(path, sizeof path, "%s/restorableDroppedDatabases", s->srv.id);
-            rc = url_of(url, sizeof url, c->arm, path, "api-version=" API_SQL, err);
-            if (!rc)
-                rc = http_add(c->http, url, NULL, on_dropped, c, (long)i, budget, err);
+            rc = get(c, path, "api-version=" API_SQL, on_dropped, (long)i, budget, err);
         }
     }
     if (!rc)

@@ -32,9 +32,10 @@ typedef struct {
     long long id;
     char resource_id[AZ_ID_MAX];
     TlTime created_at;
-    bool observed;     /* has a database_observations row */
-    TlTime details_at; /* TL_TIME_NONE: never */
-    bool open;         /* an in-progress transition is recorded */
+    bool observed;      /* has a database_observations row */
+    TlTime observed_at; /* of the last observation, TL_TIME_NONE: never */
+    TlTime details_at;  /* TL_TIME_NONE: never */
+    bool open;          /* an in-progress transition is recorded */
     char objective[AZ_OBJ_MAX];
 } CollectKnown;
 

@@ -345,19 +345,22 @@ static TlResult observe(Run *r, long long id, const CollectDb *d, TlError *err)
         "WITH last AS (SELECT * FROM database_facts WHERE database_id = $1::bigint"
         "               AND source = 'collector' ORDER BY observed_at DESC LIMIT 1),"
         " v AS (SELECT coalesce($3::int, (SELECT retention_days FROM last)) AS r,"
-        "              nullif($4, '') AS pool, $5::boolean AS geo, $6::int AS named,"
-        "              $7::bigint AS max)"
+        "              nullif($4, '') AS pool,"
+        "              coalesce($5::boolean, (SELECT geo_replication FROM last)) AS geo,"
+        "              $6::int AS named, $7::bigint AS max,"
+        "              coalesce($8::bigint, (SELECT allocated_bytes FROM last)) AS alloc)"
         " INSERT INTO database_facts (database_id, observed_at, retention_days,"
         "        elastic_pool_id, in_elastic_pool, geo_replication, named_replicas,"
-        "        max_size_bytes, source)"
+        "        max_size_bytes, allocated_bytes, source)"
         " SELECT $1::bigint, $2::timestamptz, v.r, v.pool, v.pool IS NOT NULL, v.geo, v.named,"
-        "        v.max, 'collector' FROM v"
+        "        v.max, v.alloc, 'collector' FROM v"
         "  WHERE NOT EXISTS (SELECT 1 FROM last WHERE"
         "        last.retention_days IS NOT DISTINCT FROM v.r"
         "    AND last.elastic_pool_id IS NOT DISTINCT FROM v.pool"
         "    AND last.geo_replication IS NOT DISTINCT FROM v.geo"
         "    AND last.named_replicas IS NOT DISTINCT FROM v.named"
-        "    AND last.max_size_bytes IS NOT DISTINCT FROM v.max)"
+        "    AND last.max_size_bytes IS NOT DISTINCT FROM v.max"
+        "    AND last.allocated_bytes IS NOT DISTINCT FROM v.alloc)"
         "  ON CONFLICT (database_id, observed_at, source) DO NOTHING";
     char idt[32], now[TL_TIME_TEXT_MAX], era[TL_TIME_TEXT_MAX], run[32], ret[16], named[16],
         max[32];
@@ -382,18 +385,23 @@ static TlResult observe(Run *r, long long id, const CollectDb *d, TlError *err)
     snprintf(ret, sizeof ret, "%d", d->retention_days);
     snprintf(named, sizeof named, "%d", d->named_replicas);
     snprintf(max, sizeof max, "%lld", (long long)db->max_size_bytes);
-    /* geo: a geo secondary knows it is one; a primary's links are not read
-     * (no replicationLinks call yet), so unknown rather than false */
-    const char *geo = strcasecmp(db->secondary_type, "Geo") == 0 ? "true" : NULL;
+    /* geo: the replication links when read this run; a geo secondary knows
+     * it is one; otherwise what was known before */
+    const char *geo = d->geo_links == 1 || strcasecmp(db->secondary_type, "Geo") == 0 ? "true"
+                      : d->geo_links == 0                                             ? "false"
+                                                                                      : NULL;
+    char alloc[32];
+    snprintf(alloc, sizeof alloc, "%lld", (long long)d->allocated_bytes);
     const char *pf[] = {idt,
                         now,
                         d->retention_days > 0 ? ret : NULL,
                         db->elastic_pool_id,
                         geo,
                         named,
-                        db->has_max_size && db->max_size_bytes > 0 ? max : NULL};
+                        db->has_max_size && db->max_size_bytes > 0 ? max : NULL,
+                        d->allocated_bytes >= 0 ? alloc : NULL};
     PGresult *res;
-    rc = pg_query(r->conn, "record facts", sql_facts, 7, pf, &res, err);
+    rc = pg_query(r->conn, "record facts", sql_facts, 8, pf, &res, err);
     if (!rc) {
         r->facts += atol(PQcmdTuples(res));
         PQclear(res);

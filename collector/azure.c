@@ -473,3 +473,84 @@ TlResult az_retention_parse(const char *text, int *days, TlError *err)
     cJSON_Delete(r);
     return rc;
 }
+
+TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *err)
+{
+    *geo = false;
+    *links = 0;
+    cJSON *root;
+    const cJSON *value;
+    const char *next;
+    TlResult rc = az_page_parse(text, &root, &value, &next, err);
+    if (rc)
+        return rc;
+    int i = 0;
+    for (const cJSON *it = value->child; it && !rc; it = it->next, i++) {
+        char path[48], type[32];
+        snprintf(path, sizeof path, "$.value[%d].properties", i);
+        const cJSON *props = cJSON_GetObjectItemCaseSensitive(it, "properties");
+        if (!cJSON_IsObject(props)) {
+            rc = tl_error_set(err, TL_ERR_DATA, "%s: missing", path);
+            break;
+        }
+        rc = opt_str(props, "linkType", path, type, sizeof type, err);
+        (*links)++;
+        if (!rc && (type[0] == '\0' || strcasecmp(type, "GEO") == 0))
+            *geo = true;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+TlResult az_metric_latest(const char *text, const char *name, bool *found, double *value,
+                          TlError *err)
+{
+    *found = false;
+    *value = 0;
+    cJSON *root;
+    const cJSON *metrics;
+    const char *next;
+    TlResult rc = az_page_parse(text, &root, &metrics, &next, err);
+    if (rc)
+        return rc;
+    int i = 0;
+    for (const cJSON *m = metrics->child; m; m = m->next, i++) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
+        const cJSON *nv = cJSON_GetObjectItemCaseSensitive(n, "value");
+        if (!cJSON_IsString(nv) || strcasecmp(nv->valuestring, name) != 0)
+            continue;
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(m, "errorCode");
+        if (cJSON_IsString(code) && strcasecmp(code->valuestring, "Success") != 0)
+            break; /* this metric failed on its own: unknown */
+        const cJSON *series = cJSON_GetObjectItemCaseSensitive(m, "timeseries");
+        if (series && !cJSON_IsArray(series)) {
+            rc = tl_error_set(err, TL_ERR_DATA, "$.value[%d].timeseries: expected an array", i);
+            break;
+        }
+        /* the latest point with a value; split series (a dimension) are summed */
+        TlTime best = TL_TIME_NONE;
+        for (int pass = 0; pass < 2; pass++)
+            for (const cJSON *ts = series ? series->child : NULL; ts; ts = ts->next) {
+                const cJSON *data = cJSON_GetObjectItemCaseSensitive(ts, "data");
+                for (const cJSON *d = cJSON_IsArray(data) ? data->child : NULL; d; d = d->next) {
+                    const cJSON *at = cJSON_GetObjectItemCaseSensitive(d, "timeStamp");
+                    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "maximum");
+                    if (!cJSON_IsNumber(v))
+                        v = cJSON_GetObjectItemCaseSensitive(d, "average");
+                    TlTime t;
+                    if (!cJSON_IsString(at) || !tl_time_parse(at->valuestring, false, &t) ||
+                        !cJSON_IsNumber(v))
+                        continue;
+                    if (pass == 0 && (best == TL_TIME_NONE || t > best))
+                        best = t;
+                    if (pass == 1 && t == best) {
+                        *value += v->valuedouble;
+                        *found = true;
+                    }
+                }
+            }
+        break;
+    }
+    cJSON_Delete(root);
+    return rc;
+}

@@ -114,6 +114,16 @@ TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out
 TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out, TlError *err);
 TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlError *err);
 
+/* Whether a replicationLinks list holds a geo link (linkType GEO, or no
+ * linkType: older answers); *links counts all links. */
+TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *err);
+
+/* The latest `maximum` (else `average`) of metric `name` in a Metrics_List
+ * answer; *found is false when the metric has no data point with a value
+ * (absent is unknown, never 0) or failed on its own (errorCode). */
+TlResult az_metric_latest(const char *text, const char *name, bool *found, double *value,
+                          TlError *err);
+
 /* retentionDays of a short-term retention policy body. */
 TlResult az_retention_parse(const char *text, int *days, TlError *err);
 

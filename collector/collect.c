@@ -237,6 +237,8 @@ static TlResult each_db(Collect *c, long tag, const cJSON *item, const char *pat
         return rc;
     }
     d.known = -1;
+    d.geo_links = -1;
+    d.allocated_bytes = -1;
     s->dbs[s->n_dbs++] = d;
     return TL_OK;
 }
@@ -392,6 +394,55 @@ static void on_retention(HttpClient *h, HttpRequest *r)
     }
 }
 
+static void on_links(HttpClient *h, HttpRequest *r)
+{
+    (void)h;
+    Collect *c = r->user;
+    CollectServer *s = &c->servers[TAG_SRV(r->user_tag)];
+    char why[600];
+    if (r->rc || r->status != 200) {
+        describe_failure(r, why, sizeof why);
+        srv_fail(s, why);
+        return;
+    }
+    TlError err = {{0}, {0}};
+    bool geo;
+    int links;
+    if (az_geo_links_parse(r->resp, &geo, &links, &err)) {
+        snprintf(why, sizeof why, "%.300s: %.280s", r->url, err.msg);
+        srv_fail(s, why);
+        return;
+    }
+    s->dbs[TAG_DB(r->user_tag)].geo_links = geo ? 1 : 0;
+}
+
+/* Allocated size is a nicety for E8: a failed metrics call leaves it
+ * unknown and says so, it does not fail the server (azure-api.md: a metric
+ * a database does not define fails the whole call with 400). */
+static void on_metric(HttpClient *h, HttpRequest *r)
+{
+    (void)h;
+    Collect *c = r->user;
+    CollectDb *d = &c->servers[TAG_SRV(r->user_tag)].dbs[TAG_DB(r->user_tag)];
+    char why[600];
+    if (r->rc || r->status != 200) {
+        describe_failure(r, why, sizeof why);
+        fprintf(stderr, "tierledger collect: warning: allocated size unknown: %s\n", why);
+        return;
+    }
+    TlError err = {{0}, {0}};
+    bool found;
+    double v;
+    const char *name =
+        strstr(d->db.kind, "hyperscale") || strcasecmp(d->db.sku_tier, "Hyperscale") == 0
+            ? "base_blob_size_bytes"
+            : "allocated_data_storage";
+    if (az_metric_latest(r->resp, name, &found, &v, &err))
+        fprintf(stderr, "tierledger collect: warning: %.300s: %.280s\n", r->url, err.msg);
+    else if (found && v >= 0 && v < 9.0e15)
+        d->allocated_bytes = (int64_t)v;
+}
+
 static TlResult each_dropped(Collect *c, long tag, const cJSON *item, const char *path,
                              TlError *err)
 {
@@ -474,6 +525,23 @@ TlResult collect_details(Collect *c, TlError *err)
             snprintf(path, sizeof path, "%s/backupShortTermRetentionPolicies/default", d->db.id);
             if (!rc)
                 rc = get(c, path, "api-version=" API_SQL, on_retention, TAG(i, j), budget, err);
+            snprintf(path, sizeof path, "%s/replicationLinks", d->db.id);
+            if (!rc)
+                rc = get(c, path, "api-version=" API_SQL, on_links, TAG(i, j), budget, err);
+            /* allocated size (E8): the last full UTC day, P1D (azure-api.md metrics) */
+            TlTime day = c->now - c->now % 86400;
+            char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], q[400];
+            bool hs =
+                strstr(d->db.kind, "hyperscale") || strcasecmp(d->db.sku_tier, "Hyperscale") == 0;
+            snprintf(q, sizeof q,
+                     "api-version=" API_METRICS
+                     "&metricnamespace=Microsoft.Sql%%2Fservers%%2Fdatabases"
+                     "&metricnames=%s&timespan=%s%%2F%s&interval=P1D&aggregation=maximum",
+                     hs ? "base_blob_size_bytes" : "allocated_data_storage",
+                     tl_time_format(day - 86400, a), tl_time_format(day, b));
+            snprintf(path, sizeof path, "%s/providers/Microsoft.Insights/metrics", d->db.id);
+            if (!rc)
+                rc = get(c, path, q, on_metric, TAG(i, j), budget, err);
         }
         /* stored lineages missing from the (complete) list */
         s->gone = calloc(s->n_known ? s->n_known : 1, sizeof *s->gone);

@@ -16,6 +16,7 @@
 #define API_SQL           "2025-01-01"
 #define API_SUBSCRIPTIONS "2022-12-01"
 #define API_ACTIVITY_LOG  "2015-04-01"
+#define API_METRICS       "2024-02-01"
 
 typedef struct {
     AzSubscription sub;
@@ -46,8 +47,10 @@ typedef struct {
     bool details_ok;
     AzOperation *ops;
     size_t n_ops, cap_ops;
-    int retention_days; /* 0: unknown */
-    int named_replicas; /* databases of the list whose sourceDatabaseId is this, Named */
+    int retention_days;      /* 0: unknown */
+    int geo_links;           /* -1 unknown, else 0/1 (a geo replication link exists) */
+    int64_t allocated_bytes; /* -1: unknown */
+    int named_replicas;      /* databases of the list whose sourceDatabaseId is this, Named */
 } CollectDb;
 
 /* A stored lineage missing from the server's complete list. */

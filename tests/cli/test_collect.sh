@@ -70,6 +70,10 @@ cat >"$work/want" <<'EOF'
 EOF
 transitions_of >"$work/got"
 if diff -u "$work/want" "$work/got" >"$work/diff"; then ok; else bad "salesdb transitions:"; cat "$work/diff" >&2; fi
+same "geo links and allocated size observed" "$(q "SELECT geo_replication, allocated_bytes FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" "f 5368709120"
+hs_asks=$(grep -c 'metricnames=base_blob_size_bytes&timespan=' "$work/fake.log")
+gp_asks=$(grep -c 'metricnames=allocated_data_storage&timespan=2026-09-30T00:00:00Z%2F2026-10-01T00:00:00Z&interval=P1D' "$work/fake.log")
+same "metric by kind: Hyperscale asks base_blob_size_bytes, others allocated_data_storage for the last full day" "$([ "$hs_asks" -gt 0 ] && [ "$gp_asks" -gt 0 ] && echo yes)" yes
 same "two lineages of salesdb" "$(sql "SELECT count(*) FROM databases WHERE database_name = 'salesdb'")" 2
 same "retention observed" "$(sql "SELECT retention_days FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" 35
 same "runs recorded" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'succeeded'")" 15
@@ -86,6 +90,7 @@ run "lineage of the re-created salesdb" 0 tl lineage sqlcrudtest-4645/salesdb --
 out_has "re-created lineage" "created 2026-11-01T06:00:00Z"
 run "check on collected data" 0 tl check sqlcrudtest-4645/salesdb --to HS_Gen5_2 --as-of 2026-11-02T00:00:00Z
 out_has "check" "Verdict:  OK"
+out_lacks "check: geo links known" "geo-replication links is unknown"
 fake_stop
 
 # ---- faults ----------------------------------------------------------------

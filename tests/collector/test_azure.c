@@ -481,6 +481,50 @@ static void test_errors(void)
     cJSON_Delete(r);
 }
 
+static void test_metrics_and_links(void)
+{
+    char *t = body_of("monitor-metrics/GetMetric.json", "200");
+    bool found = false;
+    double v = -1;
+    TlError err = {{0}, {0}};
+    EXPECT(az_metric_latest(t, "BlobCapacity", &found, &v, &err) == TL_OK && found &&
+               v == 626225.0, /* five "tier" series at 13:00, summed */
+           "BlobCapacity latest maximum: %g (%s)", v, err.msg);
+    EXPECT(az_metric_latest(t, "blobcount", &found, &v, &err) == TL_OK && found && v == 9.0,
+           "names compared case-insensitively: %g", v);
+    EXPECT(az_metric_latest(t, "allocated_data_storage", &found, &v, &err) == TL_OK && !found,
+           "a metric not in the answer is unknown");
+    free(t);
+    t = body_of("monitor-metrics/GetMetricError.json", "200");
+    EXPECT(az_metric_latest(t, "MongoRequestsCount", &found, &v, &err) == TL_OK && !found,
+           "a metric that failed on its own (errorCode) is unknown");
+    EXPECT(az_metric_latest(t, "MongoRequests", &found, &v, &err) == TL_OK && found && v == 0.0,
+           "a point with only average: %g", v);
+    free(t);
+    const char *none = "{\"value\":[{\"name\":{\"value\":\"storage\"},\"timeseries\":[{\"data\":"
+                       "[{\"timeStamp\":\"2025-03-01T00:00:00Z\"},{\"timeStamp\":"
+                       "\"2025-03-02T00:00:00Z\",\"maximum\":null}]}]}]}";
+    EXPECT(az_metric_latest(none, "storage", &found, &v, &err) == TL_OK && !found,
+           "points without values are unknown, never 0 (SYNTHETIC)");
+
+    bool geo = true;
+    int links = -1;
+    EXPECT(az_geo_links_parse("{\"value\":[]}", &geo, &links, &err) == TL_OK && !geo && links == 0,
+           "no links");
+    EXPECT(az_geo_links_parse("{\"value\":[{\"properties\":{\"linkType\":\"NAMED\"}},"
+                              "{\"properties\":{\"linkType\":\"GEO\",\"role\":\"Primary\"}}]}",
+                              &geo, &links, &err) == TL_OK &&
+               geo && links == 2,
+           "a GEO link among others (SYNTHETIC)");
+    EXPECT(az_geo_links_parse("{\"value\":[{\"properties\":{\"linkType\":\"STANDBY\"}}]}", &geo,
+                              &links, &err) == TL_OK &&
+               !geo,
+           "a standby link is not geo-replication");
+    EXPECT(az_geo_links_parse("{\"value\":[{\"id\":\"x\"}]}", &geo, &links, &err) == TL_ERR_DATA &&
+               strcmp(err.msg, "$.value[0].properties: missing") == 0,
+           "links: %s", err.msg);
+}
+
 static void test_descriptions(void)
 {
     char f[64], t[64];
@@ -518,5 +562,6 @@ int main(int argc, char **argv)
     test_activity_log();
     test_errors();
     test_descriptions();
+    test_metrics_and_links();
     return harness_finish("test_azure");
 }

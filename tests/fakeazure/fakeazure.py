@@ -137,6 +137,23 @@ def retention(fx, days):
     return {"body": body}
 
 
+def metric_answer(fx, name, timespan, value):
+    """SYNTHETIC values in the shape of the official GetMetric.json (no
+    example covers a SQL database): one metric, one P1D point."""
+    body = copy.deepcopy(fx.body("monitor-metrics/GetMetric.json"))
+    m = body["value"][0]
+    m["name"] = {"value": name, "localizedValue": name}
+    m["id"] = m["id"].rsplit("/", 1)[0] + "/" + name
+    m["unit"] = "Bytes"
+    start = timespan.split("/")[0]
+    m["timeseries"] = [{"metadatavalues": [], "data": [{"timeStamp": start, "maximum": value}]}]
+    body["value"] = [m]
+    body["interval"] = "P1D"
+    body["timespan"] = timespan
+    body["namespace"] = "microsoft.sql/servers/databases"
+    return body
+
+
 def arm_error(code, message):
     """SYNTHETIC: the common-types ErrorResponse shape (no official example)."""
     return {"error": {"code": code, "message": message}}
@@ -485,6 +502,13 @@ class Handler(BaseHTTPRequestHandler):
         if low.endswith("/backupshorttermretentionpolicies/default"):
             return self.serve({"fixture": "sql-backup-retention/GetShortTermRetentionPolicy.json"},
                               None)
+        if low.endswith("/providers/microsoft.insights/metrics"):
+            body = metric_answer(st.fx, q.get("metricnames", [""])[0], q.get("timespan", [""])[0],
+                                 5368709120.0)
+            self.record(200)
+            return self.send_json(200, body)
+        if low.endswith("/replicationlinks"):  # SYNTHETIC: no links
+            return self.serve({"body": {"value": []}}, None)
         if low.endswith("/operations") or low.endswith("/restorabledroppeddatabases") or \
                 low.endswith("/eventtypes/management/values") or low.endswith(SQL.lower()) or \
                 low.endswith("/databases"):

@@ -461,7 +461,10 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
             id = kn->id;
             rc = store_history_load(r->conn, id, &rec, err);
         } else {
-            rc = new_lineage(r->conn, s, &d->db, &id, err);
+            /* a new lineage is undone with its database if derive refuses it */
+            rc = pg_query(r->conn, "savepoint", "SAVEPOINT new_lineage", 0, NULL, NULL, err);
+            if (!rc)
+                rc = new_lineage(r->conn, s, &d->db, &id, err);
         }
         size_t max = d->n_ops + rec.n + 8, n = 0;
         DeriveRow *rows = rc ? NULL : calloc(max, sizeof *rows);
@@ -485,11 +488,25 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
             };
             rc = derive_transitions(&in, rows, max, &n, err);
         }
+        bool skip = false;
+        if (rc == TL_ERR_DATA) {
+            /* one database Azure describes inconsistently must not stop the
+             * others: it is named, left unobserved (the next run tries
+             * again) and the run ends partial */
+            char line[800];
+            snprintf(line, sizeof line, "server %.100s (subscription %.60s): %.600s", s->srv.name,
+                     s->srv.subscription, err->msg);
+            run_error(r, line);
+            skip = true;
+            rc = kn ? TL_OK
+                    : pg_query(r->conn, "undo a new lineage", "ROLLBACK TO SAVEPOINT new_lineage",
+                               0, NULL, NULL, err);
+        }
         for (size_t k = 0; k < n; k++)
             add_row(col, id, &rows[k]);
         free(rows);
         store_history_free(&rec);
-        if (!rc)
+        if (!rc && !skip)
             rc = observe(r, id, d, err);
     }
     for (int i = 0; i < TR_COLS && !rc; i++)

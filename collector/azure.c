@@ -94,6 +94,26 @@ static const cJSON *opt_object(const cJSON *obj, const char *name, const char *p
     return v;
 }
 
+/* The head every ARM resource item shares: an object with id (required),
+ * name and a properties object (required); pp receives "<path>.properties". */
+static TlResult resource_head(const cJSON *item, const char *path, char *id, size_t id_size,
+                              char *name, size_t name_size, bool name_required, const cJSON **props,
+                              char *pp, size_t pp_size, TlError *err)
+{
+    *props = NULL;
+    if (!cJSON_IsObject(item))
+        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
+    snprintf(pp, pp_size, "%s.properties", path);
+    TlResult rc = req_str(item, "id", path, id, id_size, err);
+    if (!rc)
+        rc = (name_required ? req_str : opt_str)(item, "name", path, name, name_size, err);
+    const cJSON *p = rc ? NULL : opt_object(item, "properties", path, &rc, err);
+    if (!rc && !p)
+        rc = bad(err, path, "properties", "missing");
+    *props = p;
+    return rc;
+}
+
 TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, const char **next_link,
                        TlError *err)
 {
@@ -234,11 +254,10 @@ TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, 
     memset(out, 0, sizeof *out);
     out->earliest_restore_at = TL_TIME_NONE;
     out->created_at = TL_TIME_NONE;
-    if (!cJSON_IsObject(item))
-        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
-    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
-    if (!rc)
-        rc = req_str(item, "name", path, out->name, sizeof out->name, err);
+    char pp[256];
+    const cJSON *props;
+    TlResult rc = resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
+                                true, &props, pp, sizeof pp, err);
     if (!rc)
         rc = opt_str(item, "kind", path, out->kind, sizeof out->kind, err);
     if (!rc)
@@ -250,13 +269,8 @@ TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, 
     if (!rc && sku)
         rc = sku_from(sku, path, "sku", out->sku_name, out->sku_tier, &out->sku_capacity, err);
     const cJSON *tags = rc ? NULL : opt_object(item, "tags", path, &rc, err);
-    char pp[256];
-    snprintf(pp, sizeof pp, "%s.properties", path);
-    const cJSON *props = rc ? NULL : opt_object(item, "properties", path, &rc, err);
     if (rc)
         return rc;
-    if (!props)
-        return bad(err, path, "properties", "missing");
     const cJSON *cur = opt_object(props, "currentSku", pp, &rc, err);
     if (!rc && cur)
         rc = sku_from(cur, pp, "currentSku", out->current_sku_name, out->current_sku_tier,
@@ -352,18 +366,12 @@ TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out
 {
     memset(out, 0, sizeof *out);
     out->percent = -1;
-    if (!cJSON_IsObject(item))
-        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
     char pp[256], state[40], desc[1024];
-    snprintf(pp, sizeof pp, "%s.properties", path);
-    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
-    if (!rc)
-        rc = opt_str(item, "name", path, out->name, sizeof out->name, err);
-    const cJSON *props = rc ? NULL : opt_object(item, "properties", path, &rc, err);
+    const cJSON *props;
+    TlResult rc = resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
+                                false, &props, pp, sizeof pp, err);
     if (rc)
         return rc;
-    if (!props)
-        return bad(err, path, "properties", "missing");
     rc = opt_str(props, "operation", pp, out->operation, sizeof out->operation, err);
     if (!rc)
         rc = req_str(props, "state", pp, state, sizeof state, err);
@@ -400,18 +408,12 @@ TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out
 TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out, TlError *err)
 {
     memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(item))
-        return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
     char pp[256];
-    snprintf(pp, sizeof pp, "%s.properties", path);
-    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
-    if (!rc)
-        rc = opt_str(item, "name", path, out->name, sizeof out->name, err);
-    const cJSON *props = rc ? NULL : opt_object(item, "properties", path, &rc, err);
+    const cJSON *props;
+    TlResult rc = resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
+                                false, &props, pp, sizeof pp, err);
     if (rc)
         return rc;
-    if (!props)
-        return bad(err, path, "properties", "missing");
     rc = req_str(props, "databaseName", pp, out->database_name, sizeof out->database_name, err);
     if (!rc)
         rc = req_time(props, "creationDate", pp, &out->created_at, err);

@@ -356,6 +356,12 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
 #define TAG_SRV(t)   ((size_t)((t) >> 24))
 #define TAG_DB(t)    ((size_t)((t)&0xFFFFFF))
 
+/* Hyperscale databases publish their size as base_blob_size_bytes. */
+static bool is_hyperscale(const AzDatabase *d)
+{
+    return strstr(d->kind, "hyperscale") || strcasecmp(d->sku_tier, "Hyperscale") == 0;
+}
+
 static TlResult each_op(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
 {
     CollectDb *d = &c->servers[TAG_SRV(tag)].dbs[TAG_DB(tag)];
@@ -433,10 +439,7 @@ static void on_metric(HttpClient *h, HttpRequest *r)
     TlError err = {{0}, {0}};
     bool found;
     double v;
-    const char *name =
-        strstr(d->db.kind, "hyperscale") || strcasecmp(d->db.sku_tier, "Hyperscale") == 0
-            ? "base_blob_size_bytes"
-            : "allocated_data_storage";
+    const char *name = is_hyperscale(&d->db) ? "base_blob_size_bytes" : "allocated_data_storage";
     if (az_metric_latest(r->resp, name, &found, &v, &err))
         fprintf(stderr, "tierledger collect: warning: %.300s: %.280s\n", r->url, err.msg);
     else if (found && v >= 0 && v < 9.0e15)
@@ -531,8 +534,7 @@ TlResult collect_details(Collect *c, TlError *err)
             /* allocated size (E8): the last full UTC day, P1D (azure-api.md metrics) */
             TlTime day = c->now - c->now % 86400;
             char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], q[400];
-            bool hs =
-                strstr(d->db.kind, "hyperscale") || strcasecmp(d->db.sku_tier, "Hyperscale") == 0;
+            bool hs = is_hyperscale(&d->db);
             snprintf(q, sizeof q,
                      "api-version=" API_METRICS
                      "&metricnamespace=Microsoft.Sql%%2Fservers%%2Fdatabases"

@@ -32,7 +32,7 @@ typedef struct {
     char host[128];
     /* counts */
     int servers_ok, databases;
-    long transitions, facts, drops;
+    long transitions, facts, drops, usage;
     /* errors, one line each */
     char **errors;
     size_t n_errors;
@@ -124,10 +124,11 @@ static void run_finish(Run *r, const Collect *c, const HttpStats *st)
         "UPDATE collector_runs SET ended_at = greatest(now(), started_at), status = $2,"
         " subscriptions = $3::int, servers = $4::int, databases = $5::int, requests = $6::int,"
         " retries = $7::int, transitions_added = $8::int, facts_added = $9::int,"
-        " drops_added = $10::int, errors = $11::int, error_summary = $12::text[] WHERE id = $1";
+        " drops_added = $10::int, errors = $11::int, error_summary = $12::text[],"
+        " usage_days_added = $13::int WHERE id = $1";
     if (!r->run_id || PQstatus(r->conn) != CONNECTION_OK)
         return;
-    char v[11][32];
+    char v[12][32];
     snprintf(v[0], 32, "%lld", r->run_id);
     const char *status = r->n_errors == 0 ? "succeeded" : r->servers_ok > 0 ? "partial" : "failed";
     snprintf(v[1], 32, "%zu", c ? c->n_subs : 0);
@@ -139,13 +140,15 @@ static void run_finish(Run *r, const Collect *c, const HttpStats *st)
     snprintf(v[7], 32, "%ld", r->facts);
     snprintf(v[8], 32, "%ld", r->drops);
     snprintf(v[9], 32, "%zu", r->n_errors);
+    snprintf(v[10], 32, "%ld", r->usage);
     PgArray errs = {0};
     for (size_t i = 0; i < r->n_errors; i++)
         pg_array_add(&errs, r->errors[i]);
     const char *p[] = {v[0], status, v[1], v[2], v[3], v[4],
-                       v[5], v[6],   v[7], v[8], v[9], pg_array_finish(&errs)};
+                       v[5], v[6],   v[7], v[8], v[9], pg_array_finish(&errs),
+                       v[10]};
     TlError err = {{0}, {0}};
-    if (p[11] && pg_query(r->conn, "finish the run", sql, 12, p, NULL, &err))
+    if (p[11] && pg_query(r->conn, "finish the run", sql, 13, p, NULL, &err))
         fprintf(stderr, "tierledger collect: warning: %s\n", err.msg);
     pg_array_free(&errs);
 }
@@ -441,12 +444,117 @@ static TlResult record_drop(Run *r, const CollectServer *s, const CollectGone *g
     return rc;
 }
 
+/* backup_usage columns, one element per (lineage, day) */
+enum {
+    U_DB,
+    U_DAY,
+    U_FULL,
+    U_DIFF,
+    U_LOG,
+    U_SNAP,
+    U_ALLOC,
+    U_MAX,
+    U_RED,
+    U_REGION,
+    U_POOL,
+    U_TAGS,
+    U_COLS
+};
+
+static const char *bytes_or_null(int64_t v, char *buf)
+{
+    if (v < 0)
+        return NULL;
+    snprintf(buf, 32, "%lld", (long long)v);
+    return buf;
+}
+
+/* The finished days the metrics gave for one lineage, from its creation day
+ * on (a day before it belongs to an older lineage of the name). */
+static void add_usage(PgArray *col, long long id, const Collect *c, const CollectServer *s,
+                      const CollectDb *d)
+{
+    const CollectPool *pool = NULL;
+    for (size_t k = 0; k < s->n_pools && d->db.elastic_pool_id[0]; k++)
+        if (strcasecmp(s->pools[k].id, d->db.elastic_pool_id) == 0)
+            pool = &s->pools[k];
+    for (int k = d->usage_from; k < COLLECT_USAGE_DAYS; k++) {
+        const CollectUsage *u = &d->usage[k];
+        TlTime day = c->usage_day0 + (TlTime)k * 86400;
+        if (day + 86400 <= d->db.created_at ||
+            (u->full < 0 && u->diff < 0 && u->log < 0 && u->snapshot < 0 && u->allocated < 0))
+            continue;
+        /* B1's allowance: the pool's max data size for a pooled database */
+        int64_t max = pool ? pool->max_bytes[k] : d->db.has_max_size ? d->db.max_size_bytes : -2;
+        char idt[32], at[TL_TIME_TEXT_MAX], b[7][32];
+        snprintf(idt, sizeof idt, "%lld", id);
+        pg_array_add(&col[U_DB], idt);
+        pg_array_add(&col[U_DAY], tl_time_format(day, at));
+        pg_array_add(&col[U_FULL], bytes_or_null(u->full, b[0]));
+        pg_array_add(&col[U_DIFF], bytes_or_null(u->diff, b[1]));
+        pg_array_add(&col[U_LOG], bytes_or_null(u->log, b[2]));
+        pg_array_add(&col[U_SNAP], bytes_or_null(u->snapshot, b[3]));
+        pg_array_add(&col[U_ALLOC], bytes_or_null(u->allocated, b[4]));
+        pg_array_add(&col[U_MAX],
+                     max >= -1 ? (snprintf(b[5], 32, "%lld", (long long)max), b[5]) : NULL);
+        pg_array_add(&col[U_RED], d->db.redundancy[0] ? d->db.redundancy : NULL);
+        pg_array_add(&col[U_REGION], d->db.location[0] ? d->db.location : NULL);
+        pg_array_add(&col[U_POOL], d->db.elastic_pool_id[0] ? d->db.elastic_pool_id : NULL);
+        pg_array_add(&col[U_TAGS], d->db.tags_json);
+    }
+}
+
+/* Insert a day, or update the sizes of a day read again (late samples); a
+ * size the new answer lacks keeps what was stored (the database may have
+ * changed kind since: a Hyperscale answer has no full backups), and the day's
+ * max size, redundancy, region, pool and tags stay as first written. */
+static TlResult insert_usage(PGconn *conn, PgArray *col, long *added, TlError *err)
+{
+    static const char sql[] =
+        "INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"
+        "    snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id,"
+        "    tags, source)"
+        " SELECT c.db, (c.day AT TIME ZONE 'UTC')::date, c.f, c.d, c.l, c.s, c.a, c.m,"
+        "        CASE WHEN c.r IN ('Local', 'Zone', 'Geo', 'GeoZone') THEN c.r END, c.reg, c.p,"
+        "        c.t, 'collector'"
+        "   FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[],"
+        "        $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[],"
+        "        $12::jsonb[]) AS c(db, day, f, d, l, s, a, m, r, reg, p, t)"
+        " ON CONFLICT (database_id, day, source) DO UPDATE SET"
+        "    full_bytes = coalesce(EXCLUDED.full_bytes, u.full_bytes),"
+        "    diff_bytes = coalesce(EXCLUDED.diff_bytes, u.diff_bytes),"
+        "    log_bytes = coalesce(EXCLUDED.log_bytes, u.log_bytes),"
+        "    snapshot_bytes = coalesce(EXCLUDED.snapshot_bytes, u.snapshot_bytes),"
+        "    allocated_bytes = coalesce(EXCLUDED.allocated_bytes, u.allocated_bytes),"
+        "    recorded_at = now()"
+        " WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes)"
+        "   IS DISTINCT FROM (coalesce(EXCLUDED.full_bytes, u.full_bytes),"
+        "        coalesce(EXCLUDED.diff_bytes, u.diff_bytes),"
+        "        coalesce(EXCLUDED.log_bytes, u.log_bytes),"
+        "        coalesce(EXCLUDED.snapshot_bytes, u.snapshot_bytes),"
+        "        coalesce(EXCLUDED.allocated_bytes, u.allocated_bytes))";
+    if (col[U_DB].len == 0)
+        return TL_OK;
+    const char *p[U_COLS];
+    for (int i = 0; i < U_COLS; i++)
+        if (!(p[i] = pg_array_finish(&col[i])))
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    PGresult *res;
+    TlResult rc = pg_query(conn, "record backup usage", sql, U_COLS, p, &res, err);
+    if (!rc) {
+        *added += atol(PQcmdTuples(res));
+        PQclear(res);
+    }
+    return rc;
+}
+
 static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
 {
     const CollectSub *sub = &c->subs[s->sub];
-    PgArray col[TR_COLS];
+    PgArray col[TR_COLS], ucol[U_COLS];
     memset(col, 0, sizeof col);
-    long added = 0;
+    memset(ucol, 0, sizeof ucol);
+    long added = 0, usage = 0;
     long facts_before = r->facts, drops_before = r->drops;
     TlResult rc = pg_begin(r->conn, err);
     if (!rc)
@@ -508,12 +616,19 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         store_history_free(&rec);
         if (!rc && !skip)
             rc = observe(r, id, d, err);
+        if (!rc && !skip && d->usage)
+            add_usage(ucol, id, c, s, d);
     }
     for (int i = 0; i < TR_COLS && !rc; i++)
         if (col[i].failed)
             rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < U_COLS && !rc; i++)
+        if (ucol[i].failed)
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (!rc)
         rc = insert_transitions(r->conn, col, col[0].len ? 1 : 0, &added, err);
+    if (!rc)
+        rc = insert_usage(r->conn, ucol, &usage, err);
     for (size_t g = 0; g < s->n_gone && !rc; g++)
         if (s->gone[g].confirmed || s->gone[g].recreated)
             rc = record_drop(r, s, &s->gone[g], err);
@@ -521,6 +636,8 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         rc = pg_commit(r->conn, err);
     for (int i = 0; i < TR_COLS; i++)
         pg_array_free(&col[i]);
+    for (int i = 0; i < U_COLS; i++)
+        pg_array_free(&ucol[i]);
     if (rc) {
         pg_rollback(r->conn);
         r->facts = facts_before;
@@ -528,6 +645,7 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         return rc;
     }
     r->transitions += added;
+    r->usage += usage;
     return TL_OK;
 }
 
@@ -579,9 +697,9 @@ static void print_summary(const Run *r, const Collect *c, const HttpStats *st, d
            r->run_id, c->n_subs, c->n_subs == 1 ? "" : "s", c->n_servers,
            c->n_servers == 1 ? "" : "s", r->databases, r->databases == 1 ? "" : "s", secs,
            st->requests, st->retries, st->throttled);
-    printf("recorded %ld transition%s, %ld fact change%s, %ld drop%s\n", r->transitions,
-           r->transitions == 1 ? "" : "s", r->facts, r->facts == 1 ? "" : "s", r->drops,
-           r->drops == 1 ? "" : "s");
+    printf("recorded %ld transition%s, %ld fact change%s, %ld drop%s, %ld usage day%s\n",
+           r->transitions, r->transitions == 1 ? "" : "s", r->facts, r->facts == 1 ? "" : "s",
+           r->drops, r->drops == 1 ? "" : "s", r->usage, r->usage == 1 ? "" : "s");
     for (size_t i = 0; i < r->n_errors; i++)
         printf("failed: %s\n", r->errors[i]);
 }

@@ -504,6 +504,75 @@ TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *er
     return rc;
 }
 
+/* The metric `name` of a Metrics_List answer (case-insensitive on its REST
+ * name), its index in value[] and whether it succeeded on its own; NULL
+ * when the answer does not hold it. */
+static const cJSON *metric_find(const cJSON *metrics, const char *name, int *index, bool *ok)
+{
+    int i = 0;
+    for (const cJSON *m = metrics->child; m; m = m->next, i++) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
+        const cJSON *nv = cJSON_GetObjectItemCaseSensitive(n, "value");
+        if (!cJSON_IsString(nv) || strcasecmp(nv->valuestring, name) != 0)
+            continue;
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(m, "errorCode");
+        *ok = !cJSON_IsString(code) || strcasecmp(code->valuestring, "Success") == 0;
+        *index = i;
+        return m;
+    }
+    return NULL;
+}
+
+/* Calls each(t, value) for every data point of `m` that has a time and a
+ * value (the preferred aggregation, else the other). */
+typedef void (*MetricPoint)(void *user, TlTime at, double value);
+static TlResult metric_points(const cJSON *m, int index, bool prefer_max, MetricPoint each,
+                              void *user, TlError *err)
+{
+    const cJSON *series = cJSON_GetObjectItemCaseSensitive(m, "timeseries");
+    if (series && !cJSON_IsArray(series))
+        return tl_error_set(err, TL_ERR_DATA, "$.value[%d].timeseries: expected an array", index);
+    const char *first = prefer_max ? "maximum" : "average";
+    const char *second = prefer_max ? "average" : "maximum";
+    for (const cJSON *s = series ? series->child : NULL; s; s = s->next) {
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(s, "data");
+        for (const cJSON *d = cJSON_IsArray(data) ? data->child : NULL; d; d = d->next) {
+            const cJSON *at = cJSON_GetObjectItemCaseSensitive(d, "timeStamp");
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, first);
+            if (!cJSON_IsNumber(v))
+                v = cJSON_GetObjectItemCaseSensitive(d, second);
+            TlTime t;
+            if (cJSON_IsString(at) && tl_time_parse(at->valuestring, false, &t) &&
+                cJSON_IsNumber(v))
+                each(user, t, v->valuedouble);
+        }
+    }
+    return TL_OK;
+}
+
+typedef struct {
+    TlTime best;
+    double sum;
+    bool found;
+} Latest;
+
+static void latest_time(void *user, TlTime at, double v)
+{
+    (void)v;
+    Latest *l = user;
+    if (l->best == TL_TIME_NONE || at > l->best)
+        l->best = at;
+}
+
+static void latest_sum(void *user, TlTime at, double v)
+{
+    Latest *l = user;
+    if (at == l->best) { /* split series (a dimension) are summed */
+        l->sum += v;
+        l->found = true;
+    }
+}
+
 TlResult az_metric_latest(const char *text, const char *name, bool *found, double *value,
                           TlError *err)
 {
@@ -515,44 +584,63 @@ TlResult az_metric_latest(const char *text, const char *name, bool *found, doubl
     TlResult rc = az_page_parse(text, &root, &metrics, &next, err);
     if (rc)
         return rc;
-    int i = 0;
-    for (const cJSON *m = metrics->child; m; m = m->next, i++) {
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
-        const cJSON *nv = cJSON_GetObjectItemCaseSensitive(n, "value");
-        if (!cJSON_IsString(nv) || strcasecmp(nv->valuestring, name) != 0)
-            continue;
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(m, "errorCode");
-        if (cJSON_IsString(code) && strcasecmp(code->valuestring, "Success") != 0)
-            break; /* this metric failed on its own: unknown */
-        const cJSON *series = cJSON_GetObjectItemCaseSensitive(m, "timeseries");
-        if (series && !cJSON_IsArray(series)) {
-            rc = tl_error_set(err, TL_ERR_DATA, "$.value[%d].timeseries: expected an array", i);
-            break;
-        }
-        /* the latest point with a value; split series (a dimension) are summed */
-        TlTime best = TL_TIME_NONE;
-        for (int pass = 0; pass < 2; pass++)
-            for (const cJSON *ts = series ? series->child : NULL; ts; ts = ts->next) {
-                const cJSON *data = cJSON_GetObjectItemCaseSensitive(ts, "data");
-                for (const cJSON *d = cJSON_IsArray(data) ? data->child : NULL; d; d = d->next) {
-                    const cJSON *at = cJSON_GetObjectItemCaseSensitive(d, "timeStamp");
-                    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "maximum");
-                    if (!cJSON_IsNumber(v))
-                        v = cJSON_GetObjectItemCaseSensitive(d, "average");
-                    TlTime t;
-                    if (!cJSON_IsString(at) || !tl_time_parse(at->valuestring, false, &t) ||
-                        !cJSON_IsNumber(v))
-                        continue;
-                    if (pass == 0 && (best == TL_TIME_NONE || t > best))
-                        best = t;
-                    if (pass == 1 && t == best) {
-                        *value += v->valuedouble;
-                        *found = true;
-                    }
-                }
-            }
-        break;
+    int index;
+    bool ok;
+    const cJSON *m = metric_find(metrics, name, &index, &ok);
+    Latest l = {TL_TIME_NONE, 0, false};
+    if (m && ok) /* a metric that failed on its own is unknown */
+        rc = metric_points(m, index, true, latest_time, &l, err);
+    if (m && ok && !rc)
+        rc = metric_points(m, index, true, latest_sum, &l, err);
+    *found = l.found;
+    *value = l.sum;
+    cJSON_Delete(root);
+    return rc;
+}
+
+typedef struct {
+    TlTime day0;
+    int n;
+    int64_t *out;
+} Days;
+
+static void day_add(void *user, TlTime at, double v)
+{
+    Days *d = user;
+    if (at < d->day0 || (at - d->day0) % 86400 != 0 || v < 0 || v >= 9.0e15)
+        return; /* not a UTC day's point, or not a size */
+    long k = (long)((at - d->day0) / 86400);
+    if (k >= d->n)
+        return;
+    d->out[k] = (d->out[k] < 0 ? 0 : d->out[k]) + (int64_t)(v + 0.5);
+}
+
+TlResult az_metric_days(const char *text, const char *name, bool prefer_max, TlTime day0, int n,
+                        int64_t *out, bool *failed, TlError *err)
+{
+    for (int k = 0; k < n; k++)
+        out[k] = -1;
+    *failed = false;
+    cJSON *root;
+    const cJSON *metrics;
+    const char *next;
+    TlResult rc = az_page_parse(text, &root, &metrics, &next, err);
+    if (rc)
+        return rc;
+    const cJSON *interval = cJSON_GetObjectItemCaseSensitive(root, "interval");
+    if (interval && (!cJSON_IsString(interval) || strcmp(interval->valuestring, "P1D") != 0)) {
+        rc = tl_error_set(err, TL_ERR_DATA, "$.interval: expected P1D, got %.40s",
+                          cJSON_IsString(interval) ? interval->valuestring : "a non-string");
+        cJSON_Delete(root);
+        return rc;
     }
+    int index;
+    bool ok = true;
+    const cJSON *m = metric_find(metrics, name, &index, &ok);
+    *failed = m && !ok;
+    Days d = {day0, n, out};
+    if (m && ok)
+        rc = metric_points(m, index, prefer_max, day_add, &d, err);
     cJSON_Delete(root);
     return rc;
 }

@@ -422,28 +422,184 @@ static void on_links(HttpClient *h, HttpRequest *r)
     s->dbs[TAG_DB(r->user_tag)].geo_links = geo ? 1 : 0;
 }
 
-/* Allocated size is a nicety for E8: a failed metrics call leaves it
- * unknown and says so, it does not fail the server (azure-api.md: a metric
- * a database does not define fails the whole call with 400). */
+/* Which figures a database's metrics give (azure-api.md "Storage and backup
+ * metrics"): Hyperscale: data storage (its allocated size), data and log
+ * backups; DTU (B2: backups are in the price, the backup metrics are
+ * documented for vCore only): allocated size; other vCore: allocated size
+ * and full, differential and log backups. */
+static bool is_dtu(const AzDatabase *d)
+{
+    const char *tier = d->current_sku_tier[0] ? d->current_sku_tier : d->sku_tier;
+    return strcasecmp(tier, "Basic") == 0 || strcasecmp(tier, "Standard") == 0 ||
+           strcasecmp(tier, "Premium") == 0;
+}
+
+static const char *metric_names(const AzDatabase *d)
+{
+    if (is_hyperscale(d))
+        return "base_blob_size_bytes,snapshot_backup_size_bytes,log_backup_size_bytes";
+    if (is_dtu(d))
+        return "allocated_data_storage";
+    return "allocated_data_storage,full_backup_size_bytes,diff_backup_size_bytes,"
+           "log_backup_size_bytes";
+}
+
+static int64_t *usage_field(CollectUsage *u, const char *name)
+{
+    if (strcmp(name, "full_backup_size_bytes") == 0)
+        return &u->full;
+    if (strcmp(name, "diff_backup_size_bytes") == 0)
+        return &u->diff;
+    if (strcmp(name, "log_backup_size_bytes") == 0)
+        return &u->log;
+    if (strcmp(name, "snapshot_backup_size_bytes") == 0)
+        return &u->snapshot;
+    return &u->allocated; /* allocated_data_storage, base_blob_size_bytes */
+}
+
+/* The metricnames value of a request URL, into out. */
+static void url_metric_names(const char *url, char *out, size_t size)
+{
+    const char *p = strstr(url, "metricnames=");
+    out[0] = '\0';
+    if (p) {
+        p += strlen("metricnames=");
+        snprintf(out, size, "%.*s", (int)strcspn(p, "&"), p);
+    }
+}
+
+/* A metric a database does not define fails the whole call with 400
+ * (azure-api.md): ask again one name per call, so the others still count
+ * and the failing one is named. */
+static bool split_metric_call(HttpClient *h, HttpRequest *r, HttpDone done, const char *names)
+{
+    if (r->rc || r->status != 400 || !strchr(names, ','))
+        return false;
+    const char *at = strstr(r->url, "metricnames=") + strlen("metricnames=");
+    size_t head = (size_t)(at - r->url), tail_at = head + strcspn(at, "&");
+    for (const char *n = names; *n;) {
+        size_t len = strcspn(n, ",");
+        char url[2400];
+        snprintf(url, sizeof url, "%.*s%.*s%s", (int)head, r->url, (int)len, n, r->url + tail_at);
+        TlError err = {{0}, {0}};
+        if (http_add(h, url, NULL, done, r->user, r->user_tag, r->budget_key, &err))
+            fprintf(stderr, "tierledger collect: warning: %s\n", err.msg);
+        n += len + (n[len] == ',');
+    }
+    return true;
+}
+
+/* Sizes are facts and billing figures, not tier history: a failed metrics
+ * call leaves them unknown and says so, it does not fail the server. */
 static void on_metric(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    CollectDb *d = &c->servers[TAG_SRV(r->user_tag)].dbs[TAG_DB(r->user_tag)];
+    char why[600], names[200];
+    url_metric_names(r->url, names, sizeof names);
+    if (split_metric_call(h, r, on_metric, names))
+        return;
+    if (r->rc || r->status != 200) {
+        describe_failure(r, why, sizeof why);
+        fprintf(stderr, "tierledger collect: warning: sizes of %s unknown: %s\n", d->db.name, why);
+        return;
+    }
+    for (const char *n = names; *n && d->usage;) {
+        char name[64];
+        size_t len = strcspn(n, ",");
+        snprintf(name, sizeof name, "%.*s", (int)len, n);
+        n += len + (n[len] == ',');
+        int64_t v[COLLECT_USAGE_DAYS], peak[COLLECT_USAGE_DAYS];
+        bool failed;
+        TlError err = {{0}, {0}};
+        if (az_metric_days(r->resp, name, false, c->usage_day0, COLLECT_USAGE_DAYS, v, &failed,
+                           &err) ||
+            az_metric_days(r->resp, name, true, c->usage_day0, COLLECT_USAGE_DAYS, peak, &failed,
+                           &err)) {
+            fprintf(stderr, "tierledger collect: warning: %.300s: %.280s\n", r->url, err.msg);
+            return;
+        }
+        if (failed)
+            fprintf(stderr, "tierledger collect: warning: %s: metric %s failed on its own\n",
+                    d->db.name, name);
+        for (int k = 0; k < COLLECT_USAGE_DAYS; k++)
+            *usage_field(&d->usage[k], name) = v[k];
+        /* E8's allocated size: the day's peak of the latest day reported */
+        if (usage_field(&d->usage[0], name) == &d->usage[0].allocated)
+            for (int k = COLLECT_USAGE_DAYS; k-- > 0;)
+                if (peak[k] >= 0) {
+                    d->allocated_bytes = peak[k];
+                    break;
+                }
+    }
+}
+
+static void on_pool_metric(HttpClient *h, HttpRequest *r)
 {
     (void)h;
     Collect *c = r->user;
-    CollectDb *d = &c->servers[TAG_SRV(r->user_tag)].dbs[TAG_DB(r->user_tag)];
+    CollectPool *p = &c->servers[TAG_SRV(r->user_tag)].pools[TAG_DB(r->user_tag)];
     char why[600];
-    if (r->rc || r->status != 200) {
-        describe_failure(r, why, sizeof why);
-        fprintf(stderr, "tierledger collect: warning: allocated size unknown: %s\n", why);
-        return;
-    }
     TlError err = {{0}, {0}};
-    bool found;
-    double v;
-    const char *name = is_hyperscale(&d->db) ? "base_blob_size_bytes" : "allocated_data_storage";
-    if (az_metric_latest(r->resp, name, &found, &v, &err))
-        fprintf(stderr, "tierledger collect: warning: %.300s: %.280s\n", r->url, err.msg);
-    else if (found && v >= 0 && v < 9.0e15)
-        d->allocated_bytes = (int64_t)v;
+    bool failed = false;
+    if (r->rc || r->status != 200)
+        describe_failure(r, why, sizeof why);
+    else if (az_metric_days(r->resp, "storage_limit", true, c->usage_day0, COLLECT_USAGE_DAYS,
+                            p->max_bytes, &failed, &err))
+        snprintf(why, sizeof why, "%.300s: %.280s", r->url, err.msg);
+    else
+        return;
+    fprintf(stderr, "tierledger collect: warning: max size of pool %s unknown: %s\n", p->id, why);
+}
+
+/* The metrics call of one resource for the days [from, today). */
+static TlResult metric_call(Collect *c, const char *resource, const char *ns, const char *names,
+                            const char *aggregation, int from, HttpDone done, long tag,
+                            const char *budget, TlError *err)
+{
+    char path[1200], q[600], a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    snprintf(path, sizeof path, "%s/providers/Microsoft.Insights/metrics", resource);
+    snprintf(q, sizeof q,
+             "api-version=" API_METRICS "&metricnamespace=%s&metricnames=%s"
+             "&timespan=%s%%2F%s&interval=P1D&aggregation=%s&AutoAdjustTimegrain=false",
+             ns, names, tl_time_format(c->usage_day0 + (TlTime)from * 86400, a),
+             tl_time_format(c->usage_day0 + (TlTime)COLLECT_USAGE_DAYS * 86400, b), aggregation);
+    return get(c, path, q, done, tag, budget, err);
+}
+
+/* Daily sizes of a detailed database, and the max size of its pool when
+ * its backups bill at pool level (B1: vCore, not Hyperscale). */
+static TlResult ask_sizes(Collect *c, size_t i, size_t j, const char *budget, TlError *err)
+{
+    CollectServer *s = &c->servers[i];
+    CollectDb *d = &s->dbs[j];
+    d->usage = malloc(COLLECT_USAGE_DAYS * sizeof *d->usage);
+    if (!d->usage)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < COLLECT_USAGE_DAYS; k++)
+        d->usage[k] = (CollectUsage){-1, -1, -1, -1, -1};
+    d->usage_from = d->known < 0 ? 0 : COLLECT_USAGE_DAYS - COLLECT_USAGE_RECENT;
+    TlResult rc =
+        metric_call(c, d->db.id, "Microsoft.Sql%2Fservers%2Fdatabases", metric_names(&d->db),
+                    "average%2Cmaximum", d->usage_from, on_metric, TAG(i, j), budget, err);
+    if (rc || !d->db.elastic_pool_id[0] || is_hyperscale(&d->db) || is_dtu(&d->db))
+        return rc;
+    size_t k = 0;
+    while (k < s->n_pools && strcasecmp(s->pools[k].id, d->db.elastic_pool_id) != 0)
+        k++;
+    if (k == s->n_pools) {
+        rc = grow((void **)&s->pools, &s->cap_pools, s->n_pools, sizeof *s->pools, err);
+        if (rc)
+            return rc;
+        CollectPool *p = &s->pools[s->n_pools++];
+        snprintf(p->id, sizeof p->id, "%s", d->db.elastic_pool_id);
+        p->usage_from = COLLECT_USAGE_DAYS;
+        for (int day = 0; day < COLLECT_USAGE_DAYS; day++)
+            p->max_bytes[day] = -1;
+    }
+    if (d->usage_from < s->pools[k].usage_from)
+        s->pools[k].usage_from = d->usage_from;
+    return TL_OK;
 }
 
 static TlResult each_dropped(Collect *c, long tag, const cJSON *item, const char *path,
@@ -507,6 +663,8 @@ TlResult collect_details(Collect *c, TlError *err)
 {
     char path[1200];
     TlResult rc = TL_OK;
+    /* finished UTC days only: the current one is partial (azure-api.md) */
+    c->usage_day0 = c->now - c->now % 86400 - (TlTime)COLLECT_USAGE_DAYS * 86400;
     for (size_t i = 0; i < c->n_servers && !rc; i++) {
         CollectServer *s = &c->servers[i];
         if (s->failed || c->subs[s->sub].failed)
@@ -531,20 +689,13 @@ TlResult collect_details(Collect *c, TlError *err)
             snprintf(path, sizeof path, "%s/replicationLinks", d->db.id);
             if (!rc)
                 rc = get(c, path, "api-version=" API_SQL, on_links, TAG(i, j), budget, err);
-            /* allocated size (E8): the last full UTC day, P1D (azure-api.md metrics) */
-            TlTime day = c->now - c->now % 86400;
-            char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], q[400];
-            bool hs = is_hyperscale(&d->db);
-            snprintf(q, sizeof q,
-                     "api-version=" API_METRICS
-                     "&metricnamespace=Microsoft.Sql%%2Fservers%%2Fdatabases"
-                     "&metricnames=%s&timespan=%s%%2F%s&interval=P1D&aggregation=maximum",
-                     hs ? "base_blob_size_bytes" : "allocated_data_storage",
-                     tl_time_format(day - 86400, a), tl_time_format(day, b));
-            snprintf(path, sizeof path, "%s/providers/Microsoft.Insights/metrics", d->db.id);
             if (!rc)
-                rc = get(c, path, q, on_metric, TAG(i, j), budget, err);
+                rc = ask_sizes(c, i, j, budget, err);
         }
+        for (size_t k = 0; k < s->n_pools && !rc; k++)
+            rc = metric_call(c, s->pools[k].id, "Microsoft.Sql%2Fservers%2FelasticPools",
+                             "storage_limit", "maximum", s->pools[k].usage_from, on_pool_metric,
+                             TAG(i, k), budget, err);
         /* stored lineages missing from the (complete) list */
         s->gone = calloc(s->n_known ? s->n_known : 1, sizeof *s->gone);
         if (!s->gone)
@@ -615,7 +766,9 @@ void collect_free(Collect *c)
         for (size_t j = 0; j < s->n_dbs; j++) {
             az_database_cleanup(&s->dbs[j].db);
             free(s->dbs[j].ops);
+            free(s->dbs[j].usage);
         }
+        free(s->pools);
         free(s->dbs);
         free(s->known);
         free(s->gone);

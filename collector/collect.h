@@ -40,6 +40,17 @@ typedef struct {
     char objective[AZ_OBJ_MAX];
 } CollectKnown;
 
+/* Daily backup usage (azure-api.md "Azure Monitor metrics"): levels held
+ * on a UTC day, in bytes, -1 unknown. The first sight of a database reads
+ * the last COLLECT_USAGE_DAYS finished days (one call, within the 30-day
+ * advice), later detail reads re-read the last COLLECT_USAGE_RECENT (late
+ * samples replace what was stored). */
+#define COLLECT_USAGE_DAYS   30
+#define COLLECT_USAGE_RECENT 3
+typedef struct {
+    int64_t full, diff, log, snapshot, allocated;
+} CollectUsage;
+
 typedef struct {
     AzDatabase db;
     int known;         /* index in CollectServer.known of its lineage, or -1 (new) */
@@ -51,7 +62,17 @@ typedef struct {
     int geo_links;           /* -1 unknown, else 0/1 (a geo replication link exists) */
     int64_t allocated_bytes; /* -1: unknown */
     int named_replicas;      /* databases of the list whose sourceDatabaseId is this, Named */
+    CollectUsage *usage;     /* owned: COLLECT_USAGE_DAYS days from Collect.usage_day0, or NULL */
+    int usage_from;          /* first day index asked for */
 } CollectDb;
+
+/* An elastic pool some detailed member of which is billed at pool level
+ * (B1): its max data size (metric storage_limit) per day. */
+typedef struct {
+    char id[AZ_ID_MAX];
+    int usage_from;
+    int64_t max_bytes[COLLECT_USAGE_DAYS]; /* -1 unknown */
+} CollectPool;
 
 /* A stored lineage missing from the server's complete list. */
 typedef struct {
@@ -77,6 +98,8 @@ typedef struct {
     AzDroppedDatabase *dropped;
     size_t n_dropped, cap_dropped;
     bool dropped_ok;
+    CollectPool *pools;
+    size_t n_pools, cap_pools;
 } CollectServer;
 
 typedef struct {
@@ -87,6 +110,7 @@ typedef struct {
     const char *server;         /* NULL: all */
     TlTime now;
     long details_every_s; /* refresh cadence for unchanged databases */
+    TlTime usage_day0;    /* day index 0 of every usage array: today - COLLECT_USAGE_DAYS */
     HttpClient *http;
     CollectSub *subs;
     size_t n_subs, cap_subs;

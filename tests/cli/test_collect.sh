@@ -34,7 +34,7 @@ for i in "${!polls[@]}"; do
     first=$(sql "SELECT count(*) FROM transitions") drops=$(sql "SELECT count(*) FROM database_drops")
     facts=$(sql "SELECT count(*) FROM database_facts") dbs=$(sql "SELECT count(*) FROM databases")
     collect 0 "poll $i again" --observed-at "${polls[$i]}"
-    out_has "poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops"
+    out_has "poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
     same "poll $i again: transitions" "$(sql "SELECT count(*) FROM transitions")" "$first"
     same "poll $i again: drops" "$(sql "SELECT count(*) FROM database_drops")" "$drops"
     same "poll $i again: facts" "$(sql "SELECT count(*) FROM database_facts")" "$facts"
@@ -71,9 +71,32 @@ EOF
 transitions_of >"$work/got"
 if diff -u "$work/want" "$work/got" >"$work/diff"; then ok; else bad "salesdb transitions:"; cat "$work/diff" >&2; fi
 same "geo links and allocated size observed" "$(q "SELECT geo_replication, allocated_bytes FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" "f 5368709120"
-hs_asks=$(grep -c 'metricnames=base_blob_size_bytes&timespan=' "$work/fake.log")
-gp_asks=$(grep -c 'metricnames=allocated_data_storage&timespan=2026-09-30T00:00:00Z%2F2026-10-01T00:00:00Z&interval=P1D' "$work/fake.log")
-same "metric by kind: Hyperscale asks base_blob_size_bytes, others allocated_data_storage for the last full day" "$([ "$hs_asks" -gt 0 ] && [ "$gp_asks" -gt 0 ] && echo yes)" yes
+metric_q='metricnamespace=Microsoft.Sql%2Fservers%2Fdatabases&metricnames='
+hs_asks=$(grep -c "${metric_q}base_blob_size_bytes,snapshot_backup_size_bytes,log_backup_size_bytes&timespan=2026-09-28T00:00:00Z%2F2026-10-01T00:00:00Z&interval=P1D&aggregation=average%2Cmaximum&AutoAdjustTimegrain=false" "$work/fake.log")
+gp_asks=$(grep -c "${metric_q}allocated_data_storage,full_backup_size_bytes,diff_backup_size_bytes,log_backup_size_bytes&timespan=2026-09-01T00:00:00Z%2F2026-10-01T00:00:00Z&interval=P1D" "$work/fake.log")
+dtu_asks=$(grep -c "${metric_q}allocated_data_storage&timespan=" "$work/fake.log")
+same "metrics by kind: Hyperscale (3 recent days), vCore (30 days at first sight), DTU (allocated only)" "$hs_asks $gp_asks $([ "$dtu_asks" -gt 0 ] && echo yes)" "1 2 yes"
+# daily backup usage (B1/B3 figures), the day's average; kept per lineage
+usage_of() { # DAY: the first salesdb lineage's row
+    q "SELECT coalesce(full_bytes::text,'-'), coalesce(diff_bytes::text,'-'), log_bytes,
+              coalesce(snapshot_bytes::text,'-'), allocated_bytes, max_size_bytes, redundancy,
+              region, source
+         FROM backup_usage u JOIN databases d ON d.id = u.database_id
+        WHERE d.database_name = 'salesdb' AND d.created_at = '2026-09-01Z' AND u.day = '$1'"
+}
+same "usage rows per lineage: 30 days backfilled at first sight + 2 x 3 recent days; 1 day of the new one" \
+    "$(q "SELECT d.created_at::date, count(*), min(day), max(day) FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'salesdb' GROUP BY 1 ORDER BY 1" | tr '\n' ' ')" \
+    "2026-09-01 36 2026-09-01 2026-10-24 2026-11-01 1 2026-11-01 2026-11-01 "
+same "usage, a General Purpose day: full, diff, log averages, allocated, max size (B1 allowance)" \
+    "$(usage_of 2026-09-01)" "30064771072 5368709120 3221225472 - 5100273664 34359738368 Zone southeastasia collector"
+same "usage read again after the conversion: late log sample replaces, sizes it lacks are kept" \
+    "$(usage_of 2026-09-29)" "30064771072 5368709120 3222274048 11811160064 10737418240 34359738368 Zone southeastasia collector"
+same "usage, a Hyperscale day: snapshot + log (B3), re-read at poll 3" \
+    "$(usage_of 2026-10-19)" "- - 3224371200 11811160064 10737418240 -1 Zone southeastasia collector"
+# inventory is re-read on the 6-hour cadence: 30 days, then 3 + 3 + 3 + 1 new recent days
+same "usage of a DTU database: allocated size only (B2)" \
+    "$(q "SELECT count(*), count(full_bytes), min(allocated_bytes) FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'inventory'")" "40 0 5100273664"
+same "usage days counted per run" "$(sql "SELECT usage_days_added FROM collector_runs ORDER BY id LIMIT 1")" 90
 same "two lineages of salesdb" "$(sql "SELECT count(*) FROM databases WHERE database_name = 'salesdb'")" 2
 same "retention observed" "$(sql "SELECT retention_days FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" 35
 same "runs recorded" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'succeeded'")" 15
@@ -100,6 +123,11 @@ collect 0 "429 twice and 500 once, then answers" --observed-at 2026-11-01T00:00:
 out_has "throttled count" "2 throttled"
 same "429 answered twice" "$(grep -c '"status": 429' "$work/fake.log")" 2
 same "both servers recorded" "$(sql "SELECT count(*) FROM databases WHERE database_name IN ('orders', 'inventory')")" 2
+# a metric orders does not define fails its whole metrics call with 400: asked again one by one
+err_has "undefined metric: named" "metric: diff_backup_size_bytes"
+same "undefined metric: one call per name after the 400" "$(grep -c 'orders/providers/Microsoft.Insights/metrics", "query": "api-version=2024-02-01&metricnamespace=Microsoft.Sql%2Fservers%2Fdatabases&metricnames=[a-z_]*&' "$work/fake.log")" 4
+same "undefined metric: the other sizes recorded, the missing one unknown" \
+    "$(q "SELECT count(*), count(full_bytes), count(diff_bytes), count(log_bytes) FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders'")" "30 30 0 30"
 
 fake_step 1
 before_inventory=$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")

@@ -507,6 +507,45 @@ static void test_metrics_and_links(void)
     EXPECT(az_metric_latest(none, "storage", &found, &v, &err) == TL_OK && !found,
            "points without values are unknown, never 0 (SYNTHETIC)");
 
+    /* daily values (the backup metrics): P1D only, one slot per UTC day */
+    t = body_of("monitor-metrics/GetMetric.json", "200");
+    int64_t day[3] = {0, 0, 0};
+    bool failed = true;
+    EXPECT(az_metric_days(t, "BlobCapacity", false, 0, 3, day, &failed, &err) == TL_ERR_DATA &&
+               strcmp(err.msg, "$.interval: expected P1D, got PT1H") == 0,
+           "an adjusted grain is refused: %s", err.msg);
+    free(t);
+    TlTime d0;
+    tl_time_parse("2025-03-01T00:00:00Z", false, &d0);
+    const char *daily =
+        "{\"interval\":\"P1D\",\"value\":[{\"name\":{\"value\":\"full_backup_size_bytes\"},"
+        "\"errorCode\":\"Success\",\"timeseries\":[{\"data\":["
+        "{\"timeStamp\":\"2025-03-01T00:00:00Z\",\"average\":1000.4,\"maximum\":2000.0},"
+        "{\"timeStamp\":\"2025-03-02T00:00:00Z\",\"average\":null},"
+        "{\"timeStamp\":\"2025-03-03T12:00:00Z\",\"average\":7.0},"
+        "{\"timeStamp\":\"2025-03-03T00:00:00Z\",\"maximum\":3000.0}]},"
+        "{\"data\":[{\"timeStamp\":\"2025-03-01T00:00:00Z\",\"average\":1.0}]}]},"
+        "{\"name\":{\"value\":\"log_backup_size_bytes\"},\"errorCode\":\"InvalidSamplingType\","
+        "\"timeseries\":[]}]}";
+    EXPECT(az_metric_days(daily, "FULL_backup_size_bytes", false, d0, 3, day, &failed, &err) ==
+                   TL_OK &&
+               !failed && day[0] == 1001 && day[1] == -1 && day[2] == 3000,
+           "average by day, split series summed, no value is unknown, maximum when no average, "
+           "points off midnight ignored (SYNTHETIC): %lld %lld %lld",
+           (long long)day[0], (long long)day[1], (long long)day[2]);
+    EXPECT(az_metric_days(daily, "full_backup_size_bytes", true, d0, 3, day, &failed, &err) ==
+                   TL_OK &&
+               day[0] == 2001 && day[2] == 3000,
+           "the peak when asked: %lld", (long long)day[0]);
+    EXPECT(az_metric_days(daily, "log_backup_size_bytes", false, d0, 3, day, &failed, &err) ==
+                   TL_OK &&
+               failed && day[0] == -1 && day[1] == -1 && day[2] == -1,
+           "a metric failed on its own: all unknown, and said");
+    EXPECT(az_metric_days(daily, "full_backup_size_bytes", false, d0 + 86400, 1, day, &failed,
+                          &err) == TL_OK &&
+               day[0] == -1,
+           "days outside the window are left out");
+
     bool geo = true;
     int links = -1;
     EXPECT(az_geo_links_parse("{\"value\":[]}", &geo, &links, &err) == TL_OK && !geo && links == 0,

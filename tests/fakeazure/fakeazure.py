@@ -137,20 +137,52 @@ def retention(fx, days):
     return {"body": body}
 
 
-def metric_answer(fx, name, timespan, value):
-    """SYNTHETIC values in the shape of the official GetMetric.json (no
-    example covers a SQL database): one metric, one P1D point."""
+# SYNTHETIC daily levels (bytes) per metric: (maximum, average). No official
+# example covers a SQL database or the backup metrics (azure-api.md).
+GIB = 1073741824
+LEVELS = {
+    "allocated_data_storage": (5 * GIB, 5 * GIB - 256 * 2**20),
+    "base_blob_size_bytes": (10 * GIB, 10 * GIB),
+    "full_backup_size_bytes": (30 * GIB, 28 * GIB),
+    "diff_backup_size_bytes": (6 * GIB, 5 * GIB),
+    "log_backup_size_bytes": (4 * GIB, 3 * GIB),
+    "snapshot_backup_size_bytes": (12 * GIB, 11 * GIB),
+    "storage_limit": (40 * GIB, 40 * GIB),
+}
+
+
+def parse_time(text):
+    return time.mktime(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+
+
+def metric_answer(fx, names, timespan, step, namespace="microsoft.sql/servers/databases"):
+    """SYNTHETIC values in the shape of the official GetMetric.json: one
+    P1D point per day of the timespan for each name asked. The log backup
+    level grows 1 MiB per poll (late samples change recent days)."""
     body = copy.deepcopy(fx.body("monitor-metrics/GetMetric.json"))
-    m = body["value"][0]
-    m["name"] = {"value": name, "localizedValue": name}
-    m["id"] = m["id"].rsplit("/", 1)[0] + "/" + name
-    m["unit"] = "Bytes"
-    start = timespan.split("/")[0]
-    m["timeseries"] = [{"metadatavalues": [], "data": [{"timeStamp": start, "maximum": value}]}]
-    body["value"] = [m]
+    proto = body["value"][0]
+    start, end = (parse_time(t) for t in timespan.split("/"))
+    out = []
+    for name in names.split(","):
+        m = copy.deepcopy(proto)
+        m["name"] = {"value": name, "localizedValue": name}
+        m["id"] = m["id"].rsplit("/", 1)[0] + "/" + name
+        m["unit"] = "Bytes"
+        mx, avg = LEVELS.get(name, (GIB, GIB))
+        if name == "log_backup_size_bytes":
+            mx, avg = mx + step * 2**20, avg + step * 2**20
+        data = []
+        t = start
+        while t < end:
+            data.append({"timeStamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)),
+                         "average": float(avg), "maximum": float(mx)})
+            t += 86400
+        m["timeseries"] = [{"metadatavalues": [], "data": data}]
+        out.append(m)
+    body["value"] = out
     body["interval"] = "P1D"
     body["timespan"] = timespan
-    body["namespace"] = "microsoft.sql/servers/databases"
+    body["namespace"] = namespace
     return body
 
 
@@ -266,7 +298,8 @@ def lifecycle(fx):
 
 def faults(fx):
     """Step 0: SRV_A's list answers 429 (Retry-After 1) twice, SRV_B's 500
-    once; both then answer. Step 1: SRV_B answers 500 forever. Step 2:
+    once; both then answer; orders does not define diff_backup_size_bytes
+    (its metrics call answers 400). Step 1: SRV_B answers 500 forever. Step 2:
     SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
     a date belongs. All error bodies are SYNTHETIC."""
     inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
@@ -282,6 +315,10 @@ def faults(fx):
         r = routes_common(fx)
         r[a_list] = db_list(fx, SRV_A, [orders])
         r[b_list] = db_list(fx, SRV_B, [inventory])
+        # SYNTHETIC: orders lacks one metric (a 400 for the whole call)
+        r["_undefined_metric"] = {
+            f"{server_path(SRV_A)}/databases/orders/providers/microsoft.insights/metrics".lower():
+            "diff_backup_size_bytes"}
         return r
 
     s0 = base()
@@ -503,8 +540,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.serve({"fixture": "sql-backup-retention/GetShortTermRetentionPolicy.json"},
                               None)
         if low.endswith("/providers/microsoft.insights/metrics"):
-            body = metric_answer(st.fx, q.get("metricnames", [""])[0], q.get("timespan", [""])[0],
-                                 5368709120.0)
+            names = q.get("metricnames", [""])[0]
+            undefined = routes.get("_undefined_metric", {}).get(low)
+            if undefined and undefined in names.split(","):
+                # SYNTHETIC: the 400 text users report for a name the database lacks
+                return self.serve({"status": 400, "body": {
+                    "code": "BadRequest",
+                    "message": "Failed to find metric configuration for provider: Microsoft.Sql, "
+                               f"resource Type: servers/databases, metric: {undefined}, Valid "
+                               "metrics: cpu_percent,allocated_data_storage"}}, None)
+            body = metric_answer(st.fx, names, q.get("timespan", [""])[0], st.step,
+                                 q.get("metricnamespace", [""])[0].lower())
             self.record(200)
             return self.send_json(200, body)
         if low.endswith("/replicationlinks"):  # SYNTHETIC: no links

@@ -128,6 +128,10 @@ err_has "undefined metric: named" "metric: diff_backup_size_bytes"
 same "undefined metric: one call per name after the 400" "$(grep -c 'orders/providers/Microsoft.Insights/metrics", "query": "api-version=2024-02-01&metricnamespace=Microsoft.Sql%2Fservers%2Fdatabases&metricnames=[a-z_]*&' "$work/fake.log")" 4
 same "undefined metric: the other sizes recorded, the missing one unknown" \
     "$(q "SELECT count(*), count(full_bytes), count(diff_bytes), count(log_bytes) FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders'")" "30 30 0 30"
+# a pooled vCore database: B1's allowance is the pool's max data size (storage_limit)
+same "pool max size asked once, for the 30 days" "$(grep -c 'elasticPools/gp-pool/providers/Microsoft.Insights/metrics", "query": "api-version=2024-02-01&metricnamespace=Microsoft.Sql%2Fservers%2FelasticPools&metricnames=storage_limit&timespan=2026-10-02T00:00:00Z%2F2026-11-01T00:00:00Z' "$work/fake.log")" 1
+same "pooled usage rows carry the pool and its max size" \
+    "$(q "SELECT count(*), min(max_size_bytes), max(max_size_bytes), min(elastic_pool_id) LIKE '%/elasticPools/gp-pool' FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'billing'")" "30 42949672960 42949672960 t"
 
 fake_step 1
 before_inventory=$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")

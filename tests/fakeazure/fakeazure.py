@@ -299,12 +299,14 @@ def lifecycle(fx):
 def faults(fx):
     """Step 0: SRV_A's list answers 429 (Retry-After 1) twice, SRV_B's 500
     once; both then answer; orders does not define diff_backup_size_bytes
-    (its metrics call answers 400). Step 1: SRV_B answers 500 forever. Step 2:
+    (its metrics call answers 400); billing is in a General Purpose elastic
+    pool. Step 1: SRV_B answers 500 forever. Step 2:
     SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
     a date belongs. All error bodies are SYNTHETIC."""
     inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
                          tier="Standard")
     orders = database(fx, SRV_A, "orders", "BC_Gen5_4", "2026-07-01T00:00:00Z")
+    pooled = database(fx, SRV_A, "billing", "GP_Gen5_2", "2026-07-01T00:00:00Z", pool="gp-pool")
     a_list = f"{server_path(SRV_A)}/databases"
     b_list = f"{server_path(SRV_B)}/databases"
     throttle = {"status": 429, "headers": {"Retry-After": "1"},
@@ -313,7 +315,7 @@ def faults(fx):
 
     def base():
         r = routes_common(fx)
-        r[a_list] = db_list(fx, SRV_A, [orders])
+        r[a_list] = db_list(fx, SRV_A, [orders, pooled])
         r[b_list] = db_list(fx, SRV_B, [inventory])
         # SYNTHETIC: orders lacks one metric (a 400 for the whole call)
         r["_undefined_metric"] = {

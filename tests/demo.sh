@@ -119,9 +119,9 @@ psql -X -q -c "SELECT to_char(t.started_at, 'YYYY-MM-DD HH24:MI') AS started, to
 show lineage sqlcrudtest-4645/salesdb --as-of 2026-10-26T00:00:00Z
 show check sqlcrudtest-4645/salesdb --to GP_Gen5_4 --as-of 2026-10-26T00:00:00Z
 echo "   Daily backup usage from Azure Monitor (GiB, the day's average; the billing report reads it):"
-psql -X -q -c "SELECT u.day, round(u.full_bytes / 2^30, 2) AS full, round(u.diff_bytes / 2^30, 2) AS diff,
-                      round(u.log_bytes / 2^30, 3) AS log, round(u.snapshot_bytes / 2^30, 2) AS snapshot,
-                      round(u.allocated_bytes / 2^30, 2) AS allocated, u.max_size_bytes, u.redundancy
+psql -X -q -c "SELECT u.day, round(u.full_bytes / 1073741824.0, 2) AS full, round(u.diff_bytes / 1073741824.0, 2) AS diff,
+                      round(u.log_bytes / 1073741824.0, 3) AS log, round(u.snapshot_bytes / 1073741824.0, 2) AS snapshot,
+                      round(u.allocated_bytes / 1073741824.0, 2) AS allocated, u.max_size_bytes, u.redundancy
                  FROM backup_usage u JOIN databases d ON d.id = u.database_id
                 WHERE d.server_name = 'sqlcrudtest-4645' AND d.database_name = 'salesdb' AND u.source = 'collector'
                   AND u.day IN ('2026-09-27', '2026-09-29', '2026-10-19', '2026-10-24') ORDER BY u.day"

@@ -740,6 +740,9 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
                             "azure-cli or none");
     if (mode == AUTH_NONE && strncmp(arm_base, "http://", 7) != 0)
         return tl_error_set(err, TL_ERR_USAGE, "--auth none is only for a loopback test ARM");
+    const char *via = cli_opt(ctx, "via");
+    if (via && strcmp(via, "arm") != 0 && strcmp(via, "resource-graph") != 0)
+        return tl_error_set(err, TL_ERR_USAGE, "--via: expected arm or resource-graph");
     HttpOptions hopt;
     http_options_default(&hopt);
     long conc = 16, attempts = 5, every_h = 6;
@@ -784,6 +787,7 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
         c.n_only_subs = (size_t)n_subs;
         c.resource_group = cli_opt(ctx, "resource-group");
         c.server = cli_opt(ctx, "server");
+        c.via_graph = via && strcmp(via, "resource-graph") == 0;
         c.now = r.now;
         c.details_every_s = every_h * 3600L;
         c.http = http;
@@ -863,6 +867,10 @@ static const CliOption collect_options[] = {
     {"subscription", "ID", "only this subscription (repeatable; default: every visible one)", 0},
     {"resource-group", "RG", "only servers of this resource group", 0},
     {"server", "NAME", "only this logical server", 0},
+    {"via", "arm|resource-graph",
+     "list servers and databases per server through ARM (default), or for many subscriptions at "
+     "once with Resource Graph queries",
+     0},
     {"arm-url", "URL",
      "Resource Manager base URL (default $TIERLEDGER_ARM_URL or https://management.azure.com)", 0},
     {"auth", "MODE", "auto (default), service-principal, managed-identity, azure-cli", 0},

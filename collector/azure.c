@@ -147,6 +147,45 @@ TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, cons
     return TL_OK;
 }
 
+TlResult az_graph_parse(const char *text, cJSON **root, const cJSON **data, const char **skip_token,
+                        bool *truncated, TlError *err)
+{
+    *root = NULL;
+    *data = NULL;
+    *skip_token = NULL;
+    *truncated = false;
+    const char *end = NULL;
+    cJSON *r = cJSON_ParseWithOpts(text ? text : "", &end, true);
+    if (!r) {
+        size_t at = end && text ? (size_t)(end - text) : 0;
+        return tl_error_set(err, TL_ERR_DATA, "$: not JSON (byte %zu)", at);
+    }
+    TlResult rc = TL_OK;
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(r, "data");
+    const cJSON *skip = cJSON_GetObjectItemCaseSensitive(r, "$skipToken");
+    const cJSON *trunc = cJSON_GetObjectItemCaseSensitive(r, "resultTruncated");
+    if (!cJSON_IsObject(r))
+        rc = tl_error_set(err, TL_ERR_DATA, "$: expected an object");
+    else if (!cJSON_IsArray(d)) /* resultFormat objectArray */
+        rc = tl_error_set(err, TL_ERR_DATA, "$.data: %s", d ? "expected an array" : "missing");
+    else if (skip && !cJSON_IsNull(skip) && !cJSON_IsString(skip))
+        rc = tl_error_set(err, TL_ERR_DATA, "$.$skipToken: expected a string");
+    else if (trunc && !cJSON_IsString(trunc) && !cJSON_IsBool(trunc))
+        rc = tl_error_set(err, TL_ERR_DATA, "$.resultTruncated: expected \"true\" or \"false\"");
+    if (rc) {
+        cJSON_Delete(r);
+        return rc;
+    }
+    /* the spec makes it a string enum ("true"/"false"); accept a boolean too */
+    *truncated = cJSON_IsTrue(trunc) ||
+                 (cJSON_IsString(trunc) && strcasecmp(trunc->valuestring, "true") == 0);
+    if (cJSON_IsString(skip) && skip->valuestring[0])
+        *skip_token = skip->valuestring;
+    *root = r;
+    *data = d;
+    return TL_OK;
+}
+
 static void copy_trunc(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");

@@ -104,6 +104,12 @@ typedef struct {
     TlTime at;
 } AzEvent;
 
+/* A Resource Graph `resources` answer (7b, resultFormat objectArray):
+ * *data the rows, *skip_token the next page's token (NULL: last page),
+ * *truncated resultTruncated. *root as for az_page_parse. */
+TlResult az_graph_parse(const char *text, cJSON **root, const cJSON **data, const char **skip_token,
+                        bool *truncated, TlError *err);
+
 /* Each fills *out from value[index] of a page; `path` prefixes error paths
  * (e.g. "$.value[3]"). */
 TlResult az_subscription_from(const cJSON *item, const char *path, AzSubscription *out,

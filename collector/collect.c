@@ -31,6 +31,11 @@ static TlResult grow(void **items, size_t *cap, size_t n, size_t size, TlError *
     return TL_OK;
 }
 
+/* A request's user_tag: two indexes (server and database, or a range) */
+#define TAG(srv, db) (((long)(srv) << 24) | (long)(db))
+#define TAG_SRV(t)   ((size_t)((t) >> 24))
+#define TAG_DB(t)    ((size_t)((t)&0xFFFFFF))
+
 /* Fatal (out of memory) errors stop the run at the next check. */
 static void fatal(Collect *c, TlResult rc, const TlError *err)
 {
@@ -162,15 +167,19 @@ static void on_subs(HttpClient *h, HttpRequest *r)
 
 /* ---- servers ------------------------------------------------------------ */
 
+static bool wanted_server(const Collect *c, const char *rg, const char *name)
+{
+    return (!c->server || strcasecmp(c->server, name) == 0) &&
+           (!c->resource_group || strcasecmp(c->resource_group, rg) == 0);
+}
+
 static TlResult each_server(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
 {
     AzServer s;
     TlResult rc = az_server_from(item, path, &s, err);
     if (rc)
         return rc;
-    if (c->server && strcasecmp(c->server, s.name) != 0)
-        return TL_OK;
-    if (c->resource_group && strcasecmp(c->resource_group, s.resource_group) != 0)
+    if (!wanted_server(c, s.resource_group, s.name))
         return TL_OK;
     rc = grow((void **)&c->servers, &c->cap_servers, c->n_servers, sizeof *c->servers, err);
     if (rc)
@@ -219,28 +228,190 @@ static void on_events(HttpClient *h, HttpRequest *r)
 
 /* ---- databases ---------------------------------------------------------- */
 
-static TlResult each_db(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+/* Takes d (its strings) whatever happens. */
+static TlResult add_db(CollectServer *s, AzDatabase *db, TlError *err)
 {
-    CollectServer *s = &c->servers[tag];
-    CollectDb d;
-    memset(&d, 0, sizeof d);
-    TlResult rc = az_database_from(item, path, &d.db, err);
-    if (rc)
-        return rc;
-    if (d.db.system) { /* master: kind "v12.0,system" */
-        az_database_cleanup(&d.db);
+    if (db->system) { /* master: kind "v12.0,system" */
+        az_database_cleanup(db);
         return TL_OK;
     }
-    rc = grow((void **)&s->dbs, &s->cap_dbs, s->n_dbs, sizeof *s->dbs, err);
+    TlResult rc = grow((void **)&s->dbs, &s->cap_dbs, s->n_dbs, sizeof *s->dbs, err);
     if (rc) {
-        az_database_cleanup(&d.db);
+        az_database_cleanup(db);
         return rc;
     }
-    d.known = -1;
-    d.geo_links = -1;
-    d.allocated_bytes = -1;
-    s->dbs[s->n_dbs++] = d;
+    CollectDb *d = &s->dbs[s->n_dbs++];
+    memset(d, 0, sizeof *d);
+    d->db = *db;
+    d->known = -1;
+    d->geo_links = -1;
+    d->allocated_bytes = -1;
     return TL_OK;
+}
+
+static TlResult each_db(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    AzDatabase db;
+    TlResult rc = az_database_from(item, path, &db, err);
+    return rc ? rc : add_db(&c->servers[tag], &db, err);
+}
+
+/* ---- Resource Graph (--via resource-graph) ------------------------------ */
+
+static TlResult url_of(char *out, size_t size, const char *arm, const char *path, const char *query,
+                       TlError *err);
+
+/* azure-api.md 0: batch subscriptions (< 300 per query); pages of 1000 rows,
+ * sorted by id so pages are stable (7b). */
+#define GRAPH_SUBS 200
+#define GRAPH_TOP  1000
+#define GRAPH_QUERY                                                                                \
+    "Resources | where type in~ ('microsoft.sql/servers', 'microsoft.sql/servers/databases')"      \
+    " | project id, name, type, kind, location, sku, properties, tags | order by id asc"
+
+/* The server `id` of one of subs[lo, hi), created when new; NULL with *rc
+ * TL_OK when it is not one the run wants. */
+static CollectServer *graph_server(Collect *c, const AzServer *srv, size_t lo, size_t hi,
+                                   TlResult *rc, TlError *err)
+{
+    *rc = TL_OK;
+    if (!wanted_server(c, srv->resource_group, srv->name))
+        return NULL;
+    for (size_t k = c->n_servers; k-- > 0;) /* rows come sorted: the last one, mostly */
+        if (strcasecmp(c->servers[k].srv.id, srv->id) == 0)
+            return &c->servers[k];
+    size_t sub = lo;
+    while (sub < hi && strcasecmp(c->subs[sub].sub.id, srv->subscription) != 0)
+        sub++;
+    if (sub == hi)
+        return NULL; /* not a subscription this query asked for */
+    if ((*rc = grow((void **)&c->servers, &c->cap_servers, c->n_servers, sizeof *c->servers, err)))
+        return NULL;
+    CollectServer *cs = &c->servers[c->n_servers++];
+    memset(cs, 0, sizeof *cs);
+    cs->srv = *srv;
+    cs->sub = (int)sub;
+    return cs;
+}
+
+static TlResult graph_row(Collect *c, size_t lo, size_t hi, const cJSON *row, const char *path,
+                          TlError *err)
+{
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(row, "type");
+    if (!cJSON_IsString(type))
+        return tl_error_set(err, TL_ERR_DATA, "%s.type: expected a string", path);
+    TlResult rc;
+    if (strcasecmp(type->valuestring, "microsoft.sql/servers") == 0) {
+        AzServer srv;
+        rc = az_server_from(row, path, &srv, err);
+        if (!rc)
+            graph_server(c, &srv, lo, hi, &rc, err);
+        return rc;
+    }
+    if (strcasecmp(type->valuestring, "microsoft.sql/servers/databases") != 0)
+        return TL_OK;
+    AzDatabase db;
+    if ((rc = az_database_from(row, path, &db, err)))
+        return rc;
+    /* its server: the id up to /databases/ */
+    AzServer srv;
+    memset(&srv, 0, sizeof srv);
+    const char *cut = strstr(db.id, "/databases/");
+    if (!cut) {
+        cut = strstr(db.id, "/DATABASES/");
+    }
+    if (!cut || !az_id_part(db.id, "servers", srv.name, sizeof srv.name) ||
+        !az_id_part(db.id, "resourceGroups", srv.resource_group, sizeof srv.resource_group) ||
+        !az_id_part(db.id, "subscriptions", srv.subscription, sizeof srv.subscription)) {
+        az_database_cleanup(&db);
+        return tl_error_set(err, TL_ERR_DATA, "%s.id: not a database resource id", path);
+    }
+    snprintf(srv.id, sizeof srv.id, "%.*s", (int)(cut - db.id), db.id);
+    snprintf(srv.location, sizeof srv.location, "%s", db.location);
+    CollectServer *cs = graph_server(c, &srv, lo, hi, &rc, err);
+    if (!cs) {
+        az_database_cleanup(&db);
+        return rc;
+    }
+    return add_db(cs, &db, err);
+}
+
+static void graph_fail(Collect *c, size_t lo, size_t hi, const char *why)
+{
+    for (size_t k = lo; k < hi; k++)
+        sub_fail(&c->subs[k], why);
+}
+
+/* The query body for subs[lo, hi), with a page's $skipToken (or NULL). */
+static char *graph_body(const Collect *c, size_t lo, size_t hi, const char *skip_token)
+{
+    cJSON *b = cJSON_CreateObject(), *subs = cJSON_AddArrayToObject(b, "subscriptions");
+    for (size_t k = lo; subs && k < hi; k++)
+        cJSON_AddItemToArray(subs, cJSON_CreateString(c->subs[k].sub.id));
+    cJSON_AddStringToObject(b, "query", GRAPH_QUERY);
+    cJSON *o = cJSON_AddObjectToObject(b, "options");
+    cJSON_AddNumberToObject(o, "$top", GRAPH_TOP);
+    cJSON_AddStringToObject(o, "resultFormat", "objectArray");
+    if (skip_token)
+        cJSON_AddStringToObject(o, "$skipToken", skip_token);
+    char *text = cJSON_PrintUnformatted(b);
+    cJSON_Delete(b);
+    return text;
+}
+
+static void on_graph(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    size_t lo = TAG_SRV(r->user_tag), hi = TAG_DB(r->user_tag);
+    char why[600];
+    if (r->rc || r->status != 200) {
+        describe_failure(r, why, sizeof why);
+        graph_fail(c, lo, hi, why);
+        return;
+    }
+    cJSON *root;
+    const cJSON *data;
+    const char *skip;
+    bool truncated;
+    TlError err = {{0}, {0}};
+    TlResult rc = az_graph_parse(r->resp, &root, &data, &skip, &truncated, &err);
+    if (!rc && truncated && !skip)
+        rc = tl_error_set(&err, TL_ERR_DATA,
+                          "$.resultTruncated: \"true\" without a $skipToken: a partial answer");
+    int i = 0;
+    for (const cJSON *row = rc ? NULL : data->child; row && !rc; row = row->next) {
+        char path[48];
+        snprintf(path, sizeof path, "$.data[%d]", i++);
+        rc = graph_row(c, lo, hi, row, path, &err);
+    }
+    if (!rc && skip) {
+        char *body = graph_body(c, lo, hi, skip);
+        rc = body ? http_add(h, r->url, body, on_graph, c, r->user_tag, r->budget_key, &err)
+                  : tl_error_set(&err, TL_ERR_NOMEM, "out of memory");
+        free(body);
+    }
+    cJSON_Delete(root);
+    if (rc == TL_ERR_NOMEM)
+        fatal(c, rc, &err);
+    if (rc) {
+        snprintf(why, sizeof why, "%.300s: %.280s", r->url, err.msg);
+        graph_fail(c, lo, hi, why);
+    }
+}
+
+static TlResult graph_queries(Collect *c, TlError *err)
+{
+    char url[1200];
+    TlResult rc = url_of(url, sizeof url, c->arm, "/providers/Microsoft.ResourceGraph/resources",
+                         "api-version=" API_GRAPH, err);
+    for (size_t lo = 0; lo < c->n_subs && !rc; lo += GRAPH_SUBS) {
+        size_t hi = lo + GRAPH_SUBS < c->n_subs ? lo + GRAPH_SUBS : c->n_subs;
+        char *body = graph_body(c, lo, hi, NULL);
+        rc = body ? http_add(c->http, url, body, on_graph, c, TAG(lo, hi), "resource-graph", err)
+                  : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        free(body);
+    }
+    return rc;
 }
 
 static void on_dbs(HttpClient *h, HttpRequest *r)
@@ -302,7 +473,8 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
         else
             snprintf(path, sizeof path, "/subscriptions/%s/providers/Microsoft.Sql/servers",
                      s->sub.id);
-        rc = get(c, path, "api-version=" API_SQL, on_servers, (long)i, s->sub.id, err);
+        if (!c->via_graph)
+            rc = get(c, path, "api-version=" API_SQL, on_servers, (long)i, s->sub.id, err);
         /* the Activity Log's database writes since the last run (first run:
          * all 90 days), for who changed a tier */
         TlTime from = log_from ? log_from(user, s->sub.id) : TL_TIME_NONE;
@@ -335,9 +507,11 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
         if (!rc)
             rc = get(c, path, q, on_events, (long)i, s->sub.id, err);
     }
+    if (!rc && c->via_graph)
+        rc = graph_queries(c, err);
     if (!rc)
         rc = http_run(c->http, err);
-    for (size_t i = 0; i < c->n_servers && !rc; i++) {
+    for (size_t i = 0; i < c->n_servers && !rc && !c->via_graph; i++) {
         CollectServer *s = &c->servers[i];
         char path[1100];
         snprintf(path, sizeof path, "%s/databases", s->srv.id);
@@ -351,10 +525,6 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
 }
 
 /* ---- details ------------------------------------------------------------ */
-
-#define TAG(srv, db) (((long)(srv) << 24) | (long)(db))
-#define TAG_SRV(t)   ((size_t)((t) >> 24))
-#define TAG_DB(t)    ((size_t)((t)&0xFFFFFF))
 
 /* Hyperscale databases publish their size as base_blob_size_bytes. */
 static bool is_hyperscale(const AzDatabase *d)

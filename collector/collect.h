@@ -17,6 +17,7 @@
 #define API_SUBSCRIPTIONS "2022-12-01"
 #define API_ACTIVITY_LOG  "2015-04-01"
 #define API_METRICS       "2024-02-01"
+#define API_GRAPH         "2024-04-01"
 
 typedef struct {
     AzSubscription sub;
@@ -108,6 +109,7 @@ typedef struct {
     size_t n_only_subs;
     const char *resource_group; /* NULL: all */
     const char *server;         /* NULL: all */
+    bool via_graph;             /* list servers and databases with Resource Graph */
     TlTime now;
     long details_every_s; /* refresh cadence for unchanged databases */
     TlTime usage_day0;    /* day index 0 of every usage array: today - COLLECT_USAGE_DAYS */

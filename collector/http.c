@@ -6,7 +6,9 @@
  * fails for good and its callback is told. 401 asks the token source for a
  * fresh token once per request. When a subscription's remaining reads fall
  * below the floor, its next requests wait for the bucket to refill (25
- * reads/s per the current throttling page). */
+ * reads/s per the current throttling page). Resource Graph has its own
+ * quota: when x-ms-user-quota-remaining reaches 0, its next queries wait
+ * x-ms-user-quota-resets-after. */
 #include "http.h"
 
 #include <ctype.h>
@@ -203,21 +205,31 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
     size_t len = size * n;
     const char *v;
     char buf[64];
-    if (header_is(data, len, "retry-after", &v) ||
-        header_is(data, len, "x-ms-ratelimit-remaining-subscription-reads", &v)) {
-        size_t vl = len - (size_t)(v - data);
-        if (vl >= sizeof buf)
-            vl = sizeof buf - 1;
-        memcpy(buf, v, vl);
-        buf[vl] = '\0';
-        char *end;
-        double num = strtod(buf, &end);
-        if (end != buf && num >= 0) {
-            if (tolower((unsigned char)data[0]) == 'r')
-                r->retry_after = num;
-            else
-                r->remaining_reads = (long)num;
-        }
+    int which = header_is(data, len, "retry-after", &v)                                   ? 1
+                : header_is(data, len, "x-ms-ratelimit-remaining-subscription-reads", &v) ? 2
+                : header_is(data, len, "x-ms-user-quota-remaining", &v)                   ? 3
+                : header_is(data, len, "x-ms-user-quota-resets-after", &v)                ? 4
+                                                                                          : 0;
+    if (!which)
+        return len;
+    size_t vl = len - (size_t)(v - data); /* the value is not NUL-terminated */
+    if (vl >= sizeof buf)
+        vl = sizeof buf - 1;
+    memcpy(buf, v, vl);
+    buf[vl] = '\0';
+    char *end;
+    double num = strtod(buf, &end);
+    int hh, mm, ss;
+    if (which == 4) {
+        if (sscanf(buf, " %d:%d:%d", &hh, &mm, &ss) == 3 && hh >= 0 && mm >= 0 && ss >= 0)
+            r->quota_resets_s = hh * 3600.0 + mm * 60.0 + ss;
+    } else if (end != buf && num >= 0) {
+        if (which == 1)
+            r->retry_after = num;
+        else if (which == 2)
+            r->remaining_reads = (long)num;
+        else
+            r->quota_remaining = (long)num;
     }
     return len;
 }
@@ -230,6 +242,8 @@ static TlResult start(HttpClient *c, HttpRequest *r, TlError *err)
     r->status = 0;
     r->retry_after = -1;
     r->remaining_reads = -1;
+    r->quota_remaining = -1;
+    r->quota_resets_s = 0;
     curl_slist_free_all(r->headers);
     r->headers = NULL;
     if (!r->easy && !(r->easy = curl_easy_init()))
@@ -364,6 +378,14 @@ static void completed(HttpClient *c, HttpRequest *r, CURLcode code)
         double wait = (double)(c->opt.reads_floor - r->remaining_reads) / REFILL_PER_SEC;
         if (now + wait > b->paused_until)
             b->paused_until = now + wait;
+    }
+    if (b && r->quota_remaining == 0) {
+        double wait = r->quota_resets_s > 0 ? r->quota_resets_s : 5.0;
+        if (wait > c->opt.retry_after_max)
+            wait = c->opt.retry_after_max;
+        if (now + wait > b->paused_until)
+            b->paused_until = now + wait;
+        c->stats.slowed++;
     }
     if (r->status == 401 && !r->reauthorised && c->token) {
         r->reauthorised = true;

@@ -53,6 +53,8 @@ struct HttpRequest {
     double not_before;
     double retry_after;
     long remaining_reads;
+    long quota_remaining;  /* Resource Graph: x-ms-user-quota-remaining, -1 absent */
+    double quota_resets_s; /* x-ms-user-quota-resets-after (hh:mm:ss), seconds */
     bool reauthorised;
     bool force_token;
     long token_gen;

@@ -116,6 +116,48 @@ out_has "check" "Verdict:  OK"
 out_lacks "check: geo links known" "geo-replication links is unknown"
 fake_stop
 
+# ---- the same lifecycle listed through Resource Graph ---------------------------
+# (its own database; the transitions, lineages and usage must be the same)
+usage_summary() {
+    q "SELECT d.database_name, d.created_at::date, count(*), sum(coalesce(full_bytes, 0) + coalesce(log_bytes, 0))
+         FROM backup_usage u JOIN databases d ON d.id = u.database_id GROUP BY 1, 2 ORDER BY 1, 2"
+}
+usage_summary >"$work/usage-arm"
+export PGDATABASE=tl_test_collect_graph
+"$PG_BINDIR/dropdb" --if-exists "$PGDATABASE" >/dev/null 2>&1
+"$PG_BINDIR/createdb" "$PGDATABASE" && tl init >/dev/null 2>&1 || bad "graph: a second database"
+: >"$work/fake.log"
+fake_start lifecycle
+for i in "${!polls[@]}"; do
+    fake_step "$i"
+    collect 0 "graph poll $i" --via resource-graph --observed-at "${polls[$i]}"
+    collect 0 "graph poll $i again" --via resource-graph --observed-at "${polls[$i]}"
+    out_has "graph poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
+done
+transitions_of >"$work/got"
+if diff -u "$work/want" "$work/got" >"$work/diff"; then ok; else bad "graph: salesdb transitions:"; cat "$work/diff" >&2; fi
+usage_summary >"$work/usage-graph"
+same "graph: the same lineages and usage as per-server lists" "$(diff "$work/usage-arm" "$work/usage-graph" && echo same)" same
+same "graph: no per-server or per-subscription lists" "$(grep -c -E 'Microsoft.Sql/servers", "query"|/databases", "query"' "$work/fake.log")" 0
+same "graph: one query per poll, subscriptions batched" "$(grep '"path": "/providers/Microsoft.ResourceGraph/resources"' "$work/fake.log" | grep -c '"skipToken": null, "subscriptions": 3')" 14
+same "graph: pages followed with \$skipToken" "$([ "$(grep -c '"skipToken": "0' "$work/fake.log")" -ge 14 ] && echo yes)" yes
+# a quota of 1 query per 1-s window is 0 after each answer: the run's next page waits
+# resets-after (00:00:01)
+curl -s -X POST "$FAKE/_fake/graph-quota?n=1&window=1" >/dev/null
+: >"$work/fake.log"
+collect 0 "graph: quota exhausted" --via resource-graph --observed-at 2026-11-02T00:10:00Z
+gap=$(python3 - "$work/fake.log" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if "ResourceGraph" in l]
+print(len(rows) >= 3 and min(b["t"] - a["t"] for a, b in zip(rows, rows[1:])) >= 0.95)
+PY
+)
+same "graph: an exhausted quota pauses the next query" "$gap" True
+run "graph: a bad --via" 64 tl collect --via graphs
+err_has "bad --via" "--via: expected arm or resource-graph"
+fake_stop
+export PGDATABASE=tl_test_collect
+
 # ---- faults ----------------------------------------------------------------
 fake_start faults
 fake_step 0

@@ -12,8 +12,9 @@ the fixture ListVCoreDatabasesByServer item with other names/objectives, the
 Activity Log database write events, error bodies, 429/500 answers.
 
 Usage: fakeazure.py --fixtures DIR --scenario NAME --port-file F [--log F]
-Control: POST /_fake/step?n=N selects the poll; GET /_fake/stats gives
-counters. Binds 127.0.0.1 on a free port; exits on SIGTERM or after --ttl s.
+Control: POST /_fake/step?n=N selects the poll; POST
+/_fake/graph-quota?n=N&window=S sets the Resource Graph quota; GET
+/_fake/stats gives counters. Binds 127.0.0.1 on a free port; exits on SIGTERM or after --ttl s.
 """
 import argparse
 import copy
@@ -360,6 +361,8 @@ class State:
         self.args = args
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.stats = {"requests": 0, "tokens": 0, "gzip": 0, "unauthorized": 0}
+        self.quota_window, self.quota_used = 0.0, 0
+        self.quota, self.quota_span = 15, 5.0  # Resource Graph: queries per window (s)
 
 
 def rewrite_links(obj, base):
@@ -405,7 +408,7 @@ class Handler(BaseHTTPRequestHandler):
     def base(self):
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def record(self, status):
+    def record(self, status, extra=None):
         st = self.server.state
         if st.log:
             u = urllib.parse.urlsplit(self.path)
@@ -413,7 +416,8 @@ class Handler(BaseHTTPRequestHandler):
                 "step": st.step, "method": self.command, "path": u.path, "query": u.query,
                 "status": status, "auth": bool(self.headers.get("Authorization")),
                 "gzip": "gzip" in (self.headers.get("Accept-Encoding") or ""),
-                "agent": self.headers.get("User-Agent", "")}) + "\n")
+                "agent": self.headers.get("User-Agent", ""), **(extra or {}),
+                "t": round(time.time(), 3)}) + "\n")
             st.log.flush()
 
     # -- identity ------------------------------------------------------------
@@ -566,6 +570,76 @@ class Handler(BaseHTTPRequestHandler):
                               None)
         return self.serve({"status": 404, "body": arm_error("NotFound", "no such route")}, None)
 
+    # -- Resource Graph (7b) ---------------------------------------------------
+    def items_of(self, spec):
+        """The list items a route would serve (fixture, body or every page)."""
+        if "pages" in spec:
+            return [i for p in spec["pages"] for i in self.items_of(p)]
+        if "fixture" in spec or "body" in spec:
+            return list(self.body_of(spec).get("value", []))
+        return []
+
+    def graph(self, raw):
+        """SYNTHETIC answers in the shape of ResourcesBasicQuery.json: the
+        scenario's servers and databases as Resource Graph rows (lower-case
+        type, sorted by id), in pages of 2 rows to exercise $skipToken; the
+        quota headers count queries per window (15 per 5 s unless POST
+        /_fake/graph-quota?n=N&window=S says otherwise)."""
+        st = self.server.state
+        st.stats["requests"] += 1
+        st.stats["graph"] = st.stats.get("graph", 0) + 1
+        if not self.authorised():
+            st.stats["unauthorized"] += 1
+            self.record(401)
+            return self.send_json(401, arm_error("ExpiredAuthenticationToken", "expired"))
+        if "api-version" not in urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query):
+            self.record(400)
+            return self.send_json(400, arm_error("MissingApiVersionParameter", "api-version"))
+        try:
+            req = json.loads(raw or b"{}")
+            subs = {x.lower() for x in req["subscriptions"]}
+            opts = req.get("options") or {}
+            top = int(opts.get("$top", 100))
+            skip = int(opts.get("$skipToken") or "0", 16) if opts.get("$skipToken") else 0
+            assert "microsoft.sql/servers/databases" in req["query"]
+        except (ValueError, KeyError, TypeError, AssertionError):
+            self.record(400)
+            return self.send_json(400, arm_error("BadRequest", "Please provide a valid query."))
+        routes = st.steps[min(st.step, len(st.steps) - 1)]
+        if "_graph" in routes:
+            return self.serve(routes["_graph"], (st.step, "_graph"))
+        rows = []
+        for path, spec in routes.items():
+            low = path.lower()
+            if path.startswith("_") or not (low.endswith("/providers/microsoft.sql/servers") or
+                                            low.endswith("/databases")):
+                continue
+            for item in self.items_of(spec):
+                if item["id"].split("/")[2].lower() in subs:
+                    row = dict(item)
+                    row["type"] = row.get("type", "").lower()
+                    rows.append(row)
+        rows.sort(key=lambda r: r["id"].lower())
+        size = min(top, 2)
+        body = copy.deepcopy(st.fx.body("resourcegraph/ResourcesBasicQuery.json"))
+        body["data"] = rows[skip:skip + size]
+        body["count"] = len(body["data"])
+        body["totalRecords"] = len(rows)
+        body["resultTruncated"] = "false"
+        body.pop("$skipToken", None)
+        if skip + size < len(rows):
+            body["$skipToken"] = "%08x" % (skip + size)
+        with st.lock:
+            now = time.time()
+            if now - st.quota_window >= st.quota_span:
+                st.quota_window, st.quota_used = now, 0
+            st.quota_used += 1
+            left = max(0, st.quota - st.quota_used)
+            resets = max(1, int(st.quota_span - (now - st.quota_window) + 0.999))
+        self.record(200, {"skipToken": opts.get("$skipToken"), "subscriptions": len(subs)})
+        return self.send_json(200, body, {"x-ms-user-quota-remaining": str(left),
+                                          "x-ms-user-quota-resets-after": "00:00:%02d" % resets})
+
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)
         if u.path == "/_fake/stats":
@@ -582,8 +656,15 @@ class Handler(BaseHTTPRequestHandler):
             st = self.server.state
             st.step = int(urllib.parse.parse_qs(u.query)["n"][0])
             return self.send_json(200, {"step": st.step})
+        if u.path == "/_fake/graph-quota":
+            st, q = self.server.state, urllib.parse.parse_qs(u.query)
+            st.quota, st.quota_span = int(q["n"][0]), float(q["window"][0])
+            st.quota_window, st.quota_used = 0.0, 0
+            return self.send_json(200, {"quota": st.quota})
         if u.path.endswith("/oauth2/v2.0/token"):
             return self.token_endpoint(body)
+        if u.path.lower() == "/providers/microsoft.resourcegraph/resources":
+            return self.graph(body)
         return self.arm()
 
 

@@ -574,7 +574,7 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
             if (!rc)
                 rc = new_lineage(r->conn, s, &d->db, &id, err);
         }
-        size_t max = d->n_ops + rec.n + 8, n = 0;
+        size_t max = d->n_ops + rec.n + DERIVE_EXTRA_ROWS, n = 0;
         DeriveRow *rows = rc ? NULL : calloc(max, sizeof *rows);
         if (!rc && !rows)
             rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");

@@ -30,7 +30,6 @@
 #include <strings.h>
 
 #define CALLER_WINDOW_S 600
-#define MAX_BRIDGES     16
 
 const char *derive_source_str(DeriveSource s)
 {
@@ -252,7 +251,7 @@ static TlResult infer_change(Work *w, TlError *err)
 /* Rule 5. */
 static TlResult bridge(Work *w, TlError *err)
 {
-    for (int round = 0; round < MAX_BRIDGES; round++) {
+    for (int round = 0; round < DERIVE_MAX_BRIDGES; round++) {
         sort_hist(w);
         bool added = false;
         TlTime last = TL_TIME_NONE;

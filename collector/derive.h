@@ -48,9 +48,14 @@ typedef struct {
     TlTime now;
 } DeriveInput;
 
-/* Fill rows[0..*n) (at most max). TL_ERR_DATA when the combined history
- * would not be valid (err says why, naming the database); nothing is added
- * for that database then. */
+/* Rows one poll can add beyond one per listed operation and one per recorded
+ * transition: the creation, an inferred change and the bridges (rule 5). */
+#define DERIVE_MAX_BRIDGES 16
+#define DERIVE_EXTRA_ROWS  (DERIVE_MAX_BRIDGES + 2)
+
+/* Fill rows[0..*n) (at most max: n_ops + n_recorded + DERIVE_EXTRA_ROWS). TL_ERR_DATA when the
+ * combined history would not be valid (err says why, naming the database); nothing is added for
+ * that database then. */
 TlResult derive_transitions(const DeriveInput *in, DeriveRow *rows, size_t max, size_t *n,
                             TlError *err);
 

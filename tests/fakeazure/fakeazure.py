@@ -338,13 +338,32 @@ def faults(fx):
     return [s0, s1, s2, s3]
 
 
+def conflict(fx):
+    """SYNTHETIC: Azure describing one database inconsistently: 20 listed
+    operations none of which starts from the objective the one before ended
+    on (more gaps than bridges may fill, rule 5). The same server lists a
+    healthy database, which must still be recorded."""
+    ops = []
+    for k in range(20):
+        start = "2026-09-02T%02d:00:00Z" % k
+        end = "2026-09-02T%02d:30:00Z" % k
+        ops.append(operation(fx, SRV_A, "clash", "0f5e0c1a-3333-4000-8000-%012d" % k,
+                             f"BC_Gen5_{k + 2}", f"GP_Gen5_{k + 2}", "Succeeded", start, eta=end))
+    clash = database(fx, SRV_A, "clash", "GP_Gen5_21", "2026-09-01T00:00:00Z")
+    calm = database(fx, SRV_A, "calm", "GP_Gen5_2", "2026-09-01T00:00:00Z")
+    r = routes_common(fx)
+    r[f"{server_path(SRV_A)}/databases"] = db_list(fx, SRV_A, [clash, calm])
+    r[f"{server_path(SRV_A)}/databases/clash/operations"] = {"body": {"value": ops}}
+    return [r]
+
+
 def demo(fx):
     """The demo's Azure: the lifecycle's first two polls on a richer server."""
     steps = lifecycle(fx)
     return steps
 
 
-SCENARIOS = {"lifecycle": lifecycle, "faults": faults, "demo": demo}
+SCENARIOS = {"lifecycle": lifecycle, "faults": faults, "conflict": conflict, "demo": demo}
 
 
 # ---- the server ----------------------------------------------------------------

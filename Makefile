@@ -88,6 +88,7 @@ $(REL)/bench/bench_model: $(REL)/bench/bench_model.o $(MODEL_SRC:%.c=$(REL)/%.o)
 bench: deps bin/tierledger $(REL)/bench/bench_model
 	@echo "== model: lineage and check evaluation"; $(REL)/bench/bench_model
 	@echo "== import and lookups on a private cluster"; bench/bench_import.sh 10000 10
+	@echo "== collect at fleet scale (fake Azure on loopback)"; bench/bench_collect.sh 20 500
 
 # ---- demo ----------------------------------------------------------------
 demo: deps bin/tierledger

@@ -327,15 +327,54 @@ static TlResult new_lineage(PGconn *conn, const CollectServer *s, const AzDataba
     return rc;
 }
 
-static TlResult observe(Run *r, long long id, const CollectDb *d, TlError *err)
+/* Observations and facts of a server's databases, one element per database;
+ * written with one statement each (observe_write). */
+enum { O_DB, O_CUR, O_REQ, O_STATUS, O_SKU, O_RED, O_EARLIEST, O_TAGS, O_DETAILS, O_COLS };
+enum { F_DB, F_RET, F_POOL, F_GEO, F_NAMED, F_MAX, F_ALLOC, F_COLS };
+
+static void observe(PgArray *o, PgArray *f, long long id, const CollectDb *d)
+{
+    const AzDatabase *db = &d->db;
+    char idt[32], era[TL_TIME_TEXT_MAX], ret[16], named[16], max[32], alloc[32];
+    snprintf(idt, sizeof idt, "%lld", id);
+    pg_array_add(&o[O_DB], idt);
+    pg_array_add(&o[O_CUR], db->current_objective);
+    pg_array_add(&o[O_REQ], db->requested_objective[0] ? db->requested_objective : NULL);
+    pg_array_add(&o[O_STATUS], db->status[0] ? db->status : NULL);
+    pg_array_add(&o[O_SKU], db->sku_json);
+    pg_array_add(&o[O_RED], db->redundancy[0] ? db->redundancy : NULL);
+    pg_array_add(&o[O_EARLIEST], fmt_time(db->earliest_restore_at, era));
+    pg_array_add(&o[O_TAGS], db->tags_json);
+    pg_array_add(&o[O_DETAILS], d->details_ok ? "true" : "false");
+    snprintf(ret, sizeof ret, "%d", d->retention_days);
+    snprintf(named, sizeof named, "%d", d->named_replicas);
+    snprintf(max, sizeof max, "%lld", (long long)db->max_size_bytes);
+    snprintf(alloc, sizeof alloc, "%lld", (long long)d->allocated_bytes);
+    /* geo: the replication links when read this run; a geo secondary knows
+     * it is one; otherwise what was known before */
+    const char *geo = d->geo_links == 1 || strcasecmp(db->secondary_type, "Geo") == 0 ? "true"
+                      : d->geo_links == 0                                             ? "false"
+                                                                                      : NULL;
+    pg_array_add(&f[F_DB], idt);
+    pg_array_add(&f[F_RET], d->retention_days > 0 ? ret : NULL);
+    pg_array_add(&f[F_POOL], db->elastic_pool_id[0] ? db->elastic_pool_id : NULL);
+    pg_array_add(&f[F_GEO], geo);
+    pg_array_add(&f[F_NAMED], named);
+    pg_array_add(&f[F_MAX], db->has_max_size && db->max_size_bytes > 0 ? max : NULL);
+    pg_array_add(&f[F_ALLOC], d->allocated_bytes >= 0 ? alloc : NULL);
+}
+
+static TlResult observe_write(Run *r, PgArray *o, PgArray *f, TlError *err)
 {
     static const char sql_obs[] =
         "INSERT INTO database_observations AS o (database_id, first_seen_at, observed_at,"
         "       current_objective, requested_objective, status, sku, redundancy,"
         "       earliest_restore_at, tags, details_at, last_run_id)"
-        " VALUES ($1::bigint, $2::timestamptz, $2::timestamptz, $3, nullif($4, ''),"
-        "         nullif($5, ''), $6::jsonb, nullif($7, ''), $8::timestamptz, $9::jsonb,"
-        "         CASE WHEN $10::boolean THEN $2::timestamptz END, $11::bigint)"
+        " SELECT v.db, $10::timestamptz, $10::timestamptz, v.cur, v.req, v.st, v.sku, v.red,"
+        "        v.era, v.tags, CASE WHEN v.det THEN $10::timestamptz END, $11::bigint"
+        "   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[],"
+        "        $6::text[], $7::timestamptz[], $8::jsonb[], $9::boolean[])"
+        "        AS v(db, cur, req, st, sku, red, era, tags, det)"
         " ON CONFLICT (database_id) DO UPDATE SET observed_at = EXCLUDED.observed_at,"
         "   current_objective = EXCLUDED.current_objective,"
         "   requested_objective = EXCLUDED.requested_objective, status = EXCLUDED.status,"
@@ -343,68 +382,48 @@ static TlResult observe(Run *r, long long id, const CollectDb *d, TlError *err)
         "   earliest_restore_at = EXCLUDED.earliest_restore_at, tags = EXCLUDED.tags,"
         "   details_at = coalesce(EXCLUDED.details_at, o.details_at),"
         "   last_run_id = EXCLUDED.last_run_id";
-    /* a new facts row only when something the checks use changed */
+    /* a new facts row only when something the checks use changed; what this
+     * run did not read (retention, geo links, allocated size) carries over */
     static const char sql_facts[] =
-        "WITH last AS (SELECT * FROM database_facts WHERE database_id = $1::bigint"
-        "               AND source = 'collector' ORDER BY observed_at DESC LIMIT 1),"
-        " v AS (SELECT coalesce($3::int, (SELECT retention_days FROM last)) AS r,"
-        "              nullif($4, '') AS pool,"
-        "              coalesce($5::boolean, (SELECT geo_replication FROM last)) AS geo,"
-        "              $6::int AS named, $7::bigint AS max,"
-        "              coalesce($8::bigint, (SELECT allocated_bytes FROM last)) AS alloc)"
+        "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::boolean[],"
+        "                  $5::int[], $6::bigint[], $7::bigint[])"
+        "             AS v(db, r, pool, geo, named, max, alloc)),"
+        " last AS (SELECT DISTINCT ON (database_id) * FROM database_facts"
+        "           WHERE source = 'collector' AND database_id IN (SELECT db FROM v)"
+        "           ORDER BY database_id, observed_at DESC),"
+        " n AS (SELECT v.db, coalesce(v.r, l.retention_days) AS r, v.pool,"
+        "              coalesce(v.geo, l.geo_replication) AS geo, v.named, v.max,"
+        "              coalesce(v.alloc, l.allocated_bytes) AS alloc, l.database_id AS had,"
+        "              l.retention_days AS lr, l.elastic_pool_id AS lp, l.geo_replication AS lg,"
+        "              l.named_replicas AS ln, l.max_size_bytes AS lm, l.allocated_bytes AS la"
+        "         FROM v LEFT JOIN last l ON l.database_id = v.db)"
         " INSERT INTO database_facts (database_id, observed_at, retention_days,"
         "        elastic_pool_id, in_elastic_pool, geo_replication, named_replicas,"
         "        max_size_bytes, allocated_bytes, source)"
-        " SELECT $1::bigint, $2::timestamptz, v.r, v.pool, v.pool IS NOT NULL, v.geo, v.named,"
-        "        v.max, v.alloc, 'collector' FROM v"
-        "  WHERE NOT EXISTS (SELECT 1 FROM last WHERE"
-        "        last.retention_days IS NOT DISTINCT FROM v.r"
-        "    AND last.elastic_pool_id IS NOT DISTINCT FROM v.pool"
-        "    AND last.geo_replication IS NOT DISTINCT FROM v.geo"
-        "    AND last.named_replicas IS NOT DISTINCT FROM v.named"
-        "    AND last.max_size_bytes IS NOT DISTINCT FROM v.max"
-        "    AND last.allocated_bytes IS NOT DISTINCT FROM v.alloc)"
+        " SELECT n.db, $8::timestamptz, n.r, n.pool, n.pool IS NOT NULL, n.geo, n.named, n.max,"
+        "        n.alloc, 'collector' FROM n"
+        "  WHERE n.had IS NULL OR (n.lr, n.lp, n.lg, n.ln, n.lm, n.la)"
+        "        IS DISTINCT FROM (n.r, n.pool, n.geo, n.named, n.max, n.alloc)"
         "  ON CONFLICT (database_id, observed_at, source) DO NOTHING";
-    char idt[32], now[TL_TIME_TEXT_MAX], era[TL_TIME_TEXT_MAX], run[32], ret[16], named[16],
-        max[32];
-    snprintf(idt, sizeof idt, "%lld", id);
-    snprintf(run, sizeof run, "%lld", r->run_id);
+    if (o[O_DB].len == 0)
+        return TL_OK;
+    char now[TL_TIME_TEXT_MAX], run[32];
     tl_time_format(r->now, now);
-    const AzDatabase *db = &d->db;
-    const char *p[] = {idt,
-                       now,
-                       db->current_objective,
-                       db->requested_objective,
-                       db->status,
-                       db->sku_json,
-                       db->redundancy,
-                       fmt_time(db->earliest_restore_at, era),
-                       db->tags_json,
-                       d->details_ok ? "true" : "false",
-                       run};
-    TlResult rc = pg_query(r->conn, "record the observation", sql_obs, 11, p, NULL, err);
-    if (rc)
-        return rc;
-    snprintf(ret, sizeof ret, "%d", d->retention_days);
-    snprintf(named, sizeof named, "%d", d->named_replicas);
-    snprintf(max, sizeof max, "%lld", (long long)db->max_size_bytes);
-    /* geo: the replication links when read this run; a geo secondary knows
-     * it is one; otherwise what was known before */
-    const char *geo = d->geo_links == 1 || strcasecmp(db->secondary_type, "Geo") == 0 ? "true"
-                      : d->geo_links == 0                                             ? "false"
-                                                                                      : NULL;
-    char alloc[32];
-    snprintf(alloc, sizeof alloc, "%lld", (long long)d->allocated_bytes);
-    const char *pf[] = {idt,
-                        now,
-                        d->retention_days > 0 ? ret : NULL,
-                        db->elastic_pool_id,
-                        geo,
-                        named,
-                        db->has_max_size && db->max_size_bytes > 0 ? max : NULL,
-                        d->allocated_bytes >= 0 ? alloc : NULL};
+    snprintf(run, sizeof run, "%lld", r->run_id);
+    const char *po[O_COLS + 2], *pf[F_COLS + 1];
+    for (int i = 0; i < O_COLS; i++)
+        if (!(po[i] = pg_array_finish(&o[i])))
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < F_COLS; i++)
+        if (!(pf[i] = pg_array_finish(&f[i])))
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    po[O_COLS] = now;
+    po[O_COLS + 1] = run;
+    pf[F_COLS] = now;
+    TlResult rc = pg_query(r->conn, "record observations", sql_obs, O_COLS + 2, po, NULL, err);
     PGresult *res;
-    rc = pg_query(r->conn, "record facts", sql_facts, 8, pf, &res, err);
+    if (!rc)
+        rc = pg_query(r->conn, "record facts", sql_facts, F_COLS + 1, pf, &res, err);
     if (!rc) {
         r->facts += atol(PQcmdTuples(res));
         PQclear(res);
@@ -551,9 +570,11 @@ static TlResult insert_usage(PGconn *conn, PgArray *col, long *added, TlError *e
 static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
 {
     const CollectSub *sub = &c->subs[s->sub];
-    PgArray col[TR_COLS], ucol[U_COLS];
+    PgArray col[TR_COLS], ucol[U_COLS], ocol[O_COLS], fcol[F_COLS];
     memset(col, 0, sizeof col);
     memset(ucol, 0, sizeof ucol);
+    memset(ocol, 0, sizeof ocol);
+    memset(fcol, 0, sizeof fcol);
     long added = 0, usage = 0;
     long facts_before = r->facts, drops_before = r->drops;
     TlResult rc = pg_begin(r->conn, err);
@@ -565,9 +586,13 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         StoreHistory rec;
         memset(&rec, 0, sizeof rec);
         const CollectKnown *kn = d->known >= 0 ? &s->known[d->known] : NULL;
+        /* details were not due: same objective as last observed, nothing
+         * pending or in flight, so there is nothing to derive */
+        bool steady = kn && !d->want_details;
         if (kn) {
             id = kn->id;
-            rc = store_history_load(r->conn, id, &rec, err);
+            if (!steady)
+                rc = store_history_load(r->conn, id, &rec, err);
         } else {
             /* a new lineage is undone with its database if derive refuses it */
             rc = pg_query(r->conn, "savepoint", "SAVEPOINT new_lineage", 0, NULL, NULL, err);
@@ -575,10 +600,10 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
                 rc = new_lineage(r->conn, s, &d->db, &id, err);
         }
         size_t max = d->n_ops + rec.n + DERIVE_EXTRA_ROWS, n = 0;
-        DeriveRow *rows = rc ? NULL : calloc(max, sizeof *rows);
-        if (!rc && !rows)
+        DeriveRow *rows = rc || steady ? NULL : calloc(max, sizeof *rows);
+        if (!rc && !steady && !rows)
             rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        if (!rc) {
+        if (!rc && !steady) {
             DeriveInput in = {
                 .recorded = rec.tr,
                 .n_recorded = rec.n,
@@ -615,7 +640,7 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         free(rows);
         store_history_free(&rec);
         if (!rc && !skip)
-            rc = observe(r, id, d, err);
+            observe(ocol, fcol, id, d);
         if (!rc && !skip && d->usage)
             add_usage(ucol, id, c, s, d);
     }
@@ -625,6 +650,8 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
     for (int i = 0; i < U_COLS && !rc; i++)
         if (ucol[i].failed)
             rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = observe_write(r, ocol, fcol, err);
     if (!rc)
         rc = insert_transitions(r->conn, col, col[0].len ? 1 : 0, &added, err);
     if (!rc)
@@ -638,6 +665,10 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         pg_array_free(&col[i]);
     for (int i = 0; i < U_COLS; i++)
         pg_array_free(&ucol[i]);
+    for (int i = 0; i < O_COLS; i++)
+        pg_array_free(&ocol[i]);
+    for (int i = 0; i < F_COLS; i++)
+        pg_array_free(&fcol[i]);
     if (rc) {
         pg_rollback(r->conn);
         r->facts = facts_before;

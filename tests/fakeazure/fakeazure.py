@@ -357,6 +357,27 @@ def conflict(fx):
     return [r]
 
 
+def fleet(fx, servers, per_server):
+    """SYNTHETIC load for bench/bench_collect.sh: `servers` servers of
+    `per_server` General Purpose databases each, lists paged by 1000, in
+    the fixture subscription; operations, retention, links and metrics
+    come from the defaults."""
+    proto = fx.body("sql-servers/ServerList.json")["value"][0]
+    srv_items, r = [], routes_common(fx)
+    for k in range(servers):
+        name = f"fleet-srv-{k:04d}"
+        item = copy.deepcopy(proto)
+        item["id"], item["name"] = server_path(name), name
+        srv_items.append(item)
+        dbs = [database(fx, name, f"db-{j:05d}", "GP_Gen5_2", "2026-01-01T00:00:00Z",
+                        tags={"cost-center": f"cc-{j % 7}"}) for j in range(per_server)]
+        pages = [{"body": {"value": dbs[i:i + 1000]}} for i in range(0, len(dbs), 1000)] or \
+            [{"body": {"value": []}}]
+        r[f"{server_path(name)}/databases"] = {"pages": pages}
+    r[f"/subscriptions/{SUB}{SQL}"] = {"body": {"value": srv_items}}
+    return [r]
+
+
 def demo(fx):
     """The demo's Azure: the lifecycle's first two polls on a richer server."""
     steps = lifecycle(fx)
@@ -382,6 +403,7 @@ class State:
         self.stats = {"requests": 0, "tokens": 0, "gzip": 0, "unauthorized": 0}
         self.quota_window, self.quota_used = 0.0, 0
         self.quota, self.quota_span = 15, 5.0  # Resource Graph: queries per window (s)
+        self.graph_page = 1000 if args.scenario == "fleet" else 2
 
 
 def rewrite_links(obj, base):
@@ -601,7 +623,8 @@ class Handler(BaseHTTPRequestHandler):
     def graph(self, raw):
         """SYNTHETIC answers in the shape of ResourcesBasicQuery.json: the
         scenario's servers and databases as Resource Graph rows (lower-case
-        type, sorted by id), in pages of 2 rows to exercise $skipToken; the
+        type, sorted by id), in pages of 2 rows to exercise $skipToken (the
+        fleet scenario: $top rows); the
         quota headers count queries per window (15 per 5 s unless POST
         /_fake/graph-quota?n=N&window=S says otherwise)."""
         st = self.server.state
@@ -639,7 +662,7 @@ class Handler(BaseHTTPRequestHandler):
                     row["type"] = row.get("type", "").lower()
                     rows.append(row)
         rows.sort(key=lambda r: r["id"].lower())
-        size = min(top, 2)
+        size = min(top, st.graph_page)
         body = copy.deepcopy(st.fx.body("resourcegraph/ResourcesBasicQuery.json"))
         body["data"] = rows[skip:skip + size]
         body["count"] = len(body["data"])
@@ -690,7 +713,8 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixtures", required=True)
-    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS) + ["fleet"])
+    ap.add_argument("--fleet", default="10,100", help="fleet scenario: SERVERS,DBS_PER_SERVER")
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
     ap.add_argument("--token-lifetime", type=int, default=3599)
@@ -702,7 +726,11 @@ def main():
     fx = Fixtures(args.fixtures)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
-    srv.state = State(fx, SCENARIOS[args.scenario](fx), args)
+    if args.scenario == "fleet":
+        steps = fleet(fx, *(int(x) for x in args.fleet.split(",")))
+    else:
+        steps = SCENARIOS[args.scenario](fx)
+    srv.state = State(fx, steps, args)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(srv.server_address[1]))

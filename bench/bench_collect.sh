@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# bench_collect.sh [SERVERS] [DBS_PER_SERVER] - figures for `tierledger collect`
+# at fleet scale: the fake Azure (tests/fakeazure, loopback) serves SERVERS x
+# DBS_PER_SERVER databases; a private cluster takes the writes. Prints the
+# first run (every database detailed: operations, retention, links, 30 days
+# of metrics), a steady-state run (lists only) and the same through Resource
+# Graph, each with requests, seconds and the collector's peak RSS. The Python
+# fake is single-process: the first run's figure is mostly its speed.
+set -eu
+cd "$(dirname "$0")/.."
+servers=${1:-20} per=${2:-250}
+. tests/pgcluster.sh
+dir=$(mktemp -d); chmod 755 "$dir"
+fake_pid=
+trap '[ -n "$fake_pid" ] && kill $fake_pid 2>/dev/null; pg_cluster_stop "$dir"; rm -rf "$dir"' EXIT
+pg_cluster_start "$dir" >/dev/null
+tl=$PWD/bin/tierledger
+"$tl" init 2>/dev/null
+python3 tests/fakeazure/fakeazure.py --fixtures ../shared/fixtures/azure --scenario fleet \
+    --fleet "$servers,$per" --no-auth --port-file "$dir/port" --ttl 1800 >"$dir/fake.out" 2>&1 &
+fake_pid=$!
+for _ in $(seq 300); do [ -s "$dir/port" ] && break; sleep 0.1; done
+export TIERLEDGER_ARM_URL=http://127.0.0.1:$(cat "$dir/port")
+# run LABEL ARGS...: one collect, timed, with its peak RSS (KiB)
+run() {
+    local label=$1; shift
+    python3 - "$tl" collect --auth none "$@" >"$dir/run.out" <<'PY'
+import resource, subprocess, sys, time
+t = time.monotonic()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+secs = time.monotonic() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(p.stdout, end="")
+print(f"{secs:.2f} {rss} {p.returncode}")
+PY
+    local last secs rss rc summary
+    last=$(tail -n 1 "$dir/run.out"); read -r secs rss rc <<<"$last"
+    summary=$(sed -n 's/^collector run [0-9]*: //p' "$dir/run.out")
+    printf '  %-34s %7.2f s  peak RSS %6d KiB  exit %s\n      %s\n      %s\n' "$label" "$secs" "$rss" "$rc" \
+        "$summary" "$(grep '^recorded' "$dir/run.out")"
+}
+printf 'collect: %d servers x %d databases = %d databases (fake Azure on loopback)\n' \
+    "$servers" "$per" "$((servers * per))"
+run "first run (all detailed)" --observed-at 2026-11-01T00:00:00Z --concurrency 16
+run "steady state (lists only)" --observed-at 2026-11-01T00:10:00Z
+run "steady state, --via resource-graph" --observed-at 2026-11-01T00:20:00Z --via resource-graph
+run "details due again (6 h later)" --observed-at 2026-11-01T06:30:00Z --concurrency 32
+printf '  stored: %s lineages, %s transitions, %s usage days, %s facts rows\n' \
+    "$(psql -X -A -t -c 'SELECT count(*) FROM databases')" \
+    "$(psql -X -A -t -c 'SELECT count(*) FROM transitions')" \
+    "$(psql -X -A -t -c 'SELECT count(*) FROM backup_usage')" \
+    "$(psql -X -A -t -c 'SELECT count(*) FROM database_facts')"

@@ -188,6 +188,10 @@ err_has "undefined metric: named" "metric: diff_backup_size_bytes"
 same "undefined metric: one call per name after the 400" "$(grep -c 'orders/providers/Microsoft.Insights/metrics", "query": "api-version=2024-02-01&metricnamespace=Microsoft.Sql%2Fservers%2Fdatabases&metricnames=[a-z_]*&' "$work/fake.log")" 4
 same "undefined metric: the other sizes recorded, the missing one unknown" \
     "$(q "SELECT count(*), count(full_bytes), count(diff_bytes), count(log_bytes) FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders'")" "30 30 0 30"
+same "serverless: recorded with its objective, billed as vCore (full backups)" \
+    "$(q "SELECT t.to_objective, o.sku->>'name', count(u.full_bytes) FROM databases d JOIN transitions t ON t.database_id = d.id JOIN database_observations o ON o.database_id = d.id JOIN backup_usage u ON u.database_id = d.id WHERE d.database_name = 'reports' GROUP BY 1, 2")" "GP_S_Gen5_2 GP_S_Gen5 30"
+run "serverless: the check reads it as General Purpose" 0 tl check sqlcrudtest-4645/reports --to HS_Gen5_2 --as-of 2026-11-01T00:00:00Z --format json
+out_has "serverless: conversion" '"kind": "conversion"'
 # a pooled vCore database: B1's allowance is the pool's max data size (storage_limit)
 same "pool max size asked once, for the 30 days" "$(grep -c 'elasticPools/gp-pool/providers/Microsoft.Insights/metrics", "query": "api-version=2024-02-01&metricnamespace=Microsoft.Sql%2Fservers%2FelasticPools&metricnames=storage_limit&timespan=2026-10-02T00:00:00Z%2F2026-11-01T00:00:00Z' "$work/fake.log")" 1
 same "pooled usage rows carry the pool and its max size" \

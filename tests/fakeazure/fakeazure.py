@@ -54,7 +54,7 @@ class Fixtures:
 
 def database(fx, srv, name, objective, created, requested=None, status="Online",
              kind="v12.0,user,vcore", tier=None, pool=None, secondary=None, source=None,
-             tags=None, max_size=34359738368):
+             tags=None, max_size=34359738368, sku_name=None, extra=None):
     """A database item: the fixture's first ListVCoreDatabasesByServer item
     with the scenario's values (SYNTHETIC values, official shape)."""
     item = copy.deepcopy(fx.body("sql-databases/ListVCoreDatabasesByServer.json")["value"][0])
@@ -63,7 +63,7 @@ def database(fx, srv, name, objective, created, requested=None, status="Online",
     item["kind"] = kind
     p = item["properties"]
     fam = objective.split("_")
-    sku_name = "_".join(fam[:2]) if len(fam) >= 3 else objective
+    sku_name = sku_name or ("_".join(fam[:2]) if len(fam) >= 3 else objective)
     cap = int(fam[-1]) if len(fam) >= 3 and fam[-1].isdigit() else None
     tier = tier or {"GP": "GeneralPurpose", "BC": "BusinessCritical", "HS": "Hyperscale"}.get(
         fam[0], "Standard")
@@ -86,6 +86,7 @@ def database(fx, srv, name, objective, created, requested=None, status="Online",
         p["sourceDatabaseId"] = f"{server_path(srv)}/databases/{source}"
     if tags is not None:
         item["tags"] = tags
+    p.update(extra or {})
     return item
 
 
@@ -301,13 +302,18 @@ def faults(fx):
     """Step 0: SRV_A's list answers 429 (Retry-After 1) twice, SRV_B's 500
     once; both then answer; orders does not define diff_backup_size_bytes
     (its metrics call answers 400); billing is in a General Purpose elastic
-    pool. Step 1: SRV_B answers 500 forever. Step 2:
+    pool; reports is serverless. Step 1: SRV_B answers 500 forever. Step 2:
     SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
     a date belongs. All error bodies are SYNTHETIC."""
     inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
                          tier="Standard")
     orders = database(fx, SRV_A, "orders", "BC_Gen5_4", "2026-07-01T00:00:00Z")
     pooled = database(fx, SRV_A, "billing", "GP_Gen5_2", "2026-07-01T00:00:00Z", pool="gp-pool")
+    # SYNTHETIC serverless (no official example, azure-api.md 8.2): sku GP_S_Gen5,
+    # kind "...,serverless", autoPauseDelay and minCapacity
+    serverless = database(fx, SRV_A, "reports", "GP_S_Gen5_2", "2026-07-01T00:00:00Z",
+                          kind="v12.0,user,vcore,serverless", sku_name="GP_S_Gen5",
+                          extra={"autoPauseDelay": 60, "minCapacity": 0.5})
     a_list = f"{server_path(SRV_A)}/databases"
     b_list = f"{server_path(SRV_B)}/databases"
     throttle = {"status": 429, "headers": {"Retry-After": "1"},
@@ -316,7 +322,7 @@ def faults(fx):
 
     def base():
         r = routes_common(fx)
-        r[a_list] = db_list(fx, SRV_A, [orders, pooled])
+        r[a_list] = db_list(fx, SRV_A, [orders, pooled, serverless])
         r[b_list] = db_list(fx, SRV_B, [inventory])
         # SYNTHETIC: orders lacks one metric (a 400 for the whole call)
         r["_undefined_metric"] = {

@@ -228,7 +228,7 @@ static void on_events(HttpClient *h, HttpRequest *r)
 
 /* ---- databases ---------------------------------------------------------- */
 
-/* Takes d (its strings) whatever happens. */
+/* Takes db (its owned strings) whatever happens. */
 static TlResult add_db(CollectServer *s, AzDatabase *db, TlError *err)
 {
     if (db->system) { /* master: kind "v12.0,system" */
@@ -316,10 +316,10 @@ static TlResult graph_row(Collect *c, size_t lo, size_t hi, const cJSON *row, co
     /* its server: the id up to /databases/ */
     AzServer srv;
     memset(&srv, 0, sizeof srv);
-    const char *cut = strstr(db.id, "/databases/");
-    if (!cut) {
-        cut = strstr(db.id, "/DATABASES/");
-    }
+    const char *cut = NULL;
+    for (const char *p = strchr(db.id, '/'); p && !cut; p = strchr(p + 1, '/'))
+        if (strncasecmp(p, "/databases/", 11) == 0)
+            cut = p;
     if (!cut || !az_id_part(db.id, "servers", srv.name, sizeof srv.name) ||
         !az_id_part(db.id, "resourceGroups", srv.resource_group, sizeof srv.resource_group) ||
         !az_id_part(db.id, "subscriptions", srv.subscription, sizeof srv.subscription)) {

@@ -730,6 +730,9 @@ def main():
     ap.add_argument("--ttl", type=int, default=600, help="exit after this many seconds")
     args = ap.parse_args()
     fx = Fixtures(args.fixtures)
+    # a backlog of 5 (the default) drops the SYNs of 16 parallel connections:
+    # each retries after 1 s
+    ThreadingHTTPServer.request_queue_size = 128
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     if args.scenario == "fleet":

@@ -114,12 +114,9 @@ static TlResult resource_head(const cJSON *item, const char *path, char *id, siz
     return rc;
 }
 
-TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, const char **next_link,
-                       TlError *err)
+/* An answer body that must be a JSON object; *root is the caller's. */
+static TlResult parse_object(const char *text, cJSON **root, TlError *err)
 {
-    *root = NULL;
-    *value = NULL;
-    *next_link = NULL;
     const char *end = NULL;
     cJSON *r = cJSON_ParseWithOpts(text ? text : "", &end, true);
     if (!r) {
@@ -130,6 +127,20 @@ TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, cons
         cJSON_Delete(r);
         return tl_error_set(err, TL_ERR_DATA, "$: expected an object");
     }
+    *root = r;
+    return TL_OK;
+}
+
+TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, const char **next_link,
+                       TlError *err)
+{
+    *root = NULL;
+    *value = NULL;
+    *next_link = NULL;
+    cJSON *r;
+    TlResult rc = parse_object(text, &r, err);
+    if (rc)
+        return rc;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "value");
     if (!cJSON_IsArray(v)) {
         cJSON_Delete(r);
@@ -154,19 +165,14 @@ TlResult az_graph_parse(const char *text, cJSON **root, const cJSON **data, cons
     *data = NULL;
     *skip_token = NULL;
     *truncated = false;
-    const char *end = NULL;
-    cJSON *r = cJSON_ParseWithOpts(text ? text : "", &end, true);
-    if (!r) {
-        size_t at = end && text ? (size_t)(end - text) : 0;
-        return tl_error_set(err, TL_ERR_DATA, "$: not JSON (byte %zu)", at);
-    }
-    TlResult rc = TL_OK;
+    cJSON *r;
+    TlResult rc = parse_object(text, &r, err);
+    if (rc)
+        return rc;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(r, "data");
     const cJSON *skip = cJSON_GetObjectItemCaseSensitive(r, "$skipToken");
     const cJSON *trunc = cJSON_GetObjectItemCaseSensitive(r, "resultTruncated");
-    if (!cJSON_IsObject(r))
-        rc = tl_error_set(err, TL_ERR_DATA, "$: expected an object");
-    else if (!cJSON_IsArray(d)) /* resultFormat objectArray */
+    if (!cJSON_IsArray(d)) /* resultFormat objectArray */
         rc = tl_error_set(err, TL_ERR_DATA, "$.data: %s", d ? "expected an array" : "missing");
     else if (skip && !cJSON_IsNull(skip) && !cJSON_IsString(skip))
         rc = tl_error_set(err, TL_ERR_DATA, "$.$skipToken: expected a string");

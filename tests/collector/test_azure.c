@@ -586,6 +586,54 @@ static void test_descriptions(void)
            "id part (case-insensitive key): %s", part);
 }
 
+/* Resource Graph answers (7b): the three official pages, then SYNTHETIC bad ones */
+static void test_resource_graph(void)
+{
+    cJSON *r;
+    const cJSON *data;
+    const char *skip;
+    bool truncated = true;
+    TlError err = {{0}, {0}};
+    char *t = body_of("resourcegraph/ResourcesBasicQuery.json", "200");
+    EXPECT(az_graph_parse(t, &r, &data, &skip, &truncated, &err) == TL_OK &&
+               cJSON_GetArraySize(data) == 3 && !skip && !truncated,
+           "basic query: 3 rows, last page (%s)", err.msg);
+    cJSON_Delete(r);
+    free(t);
+    t = body_of("resourcegraph/ResourcesNextPageQuery.json", "200");
+    EXPECT(az_graph_parse(t, &r, &data, &skip, &truncated, &err) == TL_OK && skip &&
+               strcmp(skip, "eyAibm8yIjogImx1Y2syIiwgImJ1dDIiOiAibmljZTIiLCAidHJ5MiI6ICIhIiB9") ==
+                   0,
+           "next page query: its $skipToken (%s)", err.msg);
+    cJSON_Delete(r);
+    free(t);
+    t = body_of("resourcegraph/ResourcesPropertiesQuery.json", "200");
+    EXPECT(az_graph_parse(t, &r, &data, &skip, &truncated, &err) == TL_OK &&
+               cJSON_GetArraySize(data) > 0,
+           "properties query parses (%s)", err.msg);
+    cJSON_Delete(r);
+    free(t);
+    EXPECT(az_graph_parse("{\"count\":0}", &r, &data, &skip, &truncated, &err) == TL_ERR_DATA &&
+               strcmp(err.msg, "$.data: missing") == 0,
+           "no data: %s", err.msg);
+    EXPECT(az_graph_parse("{\"data\":{\"columns\":[]}}", &r, &data, &skip, &truncated, &err) ==
+                   TL_ERR_DATA &&
+               strcmp(err.msg, "$.data: expected an array") == 0,
+           "table format refused: %s", err.msg);
+    EXPECT(az_graph_parse("{\"data\":[],\"resultTruncated\":\"true\"}", &r, &data, &skip,
+                          &truncated, &err) == TL_OK &&
+               truncated && !skip,
+           "resultTruncated read");
+    cJSON_Delete(r);
+    EXPECT(az_graph_parse("{\"data\":[],\"$skipToken\":7}", &r, &data, &skip, &truncated, &err) ==
+                   TL_ERR_DATA &&
+               strcmp(err.msg, "$.$skipToken: expected a string") == 0,
+           "bad token: %s", err.msg);
+    EXPECT(az_graph_parse("{\"data\":[", &r, &data, &skip, &truncated, &err) == TL_ERR_DATA &&
+               strncmp(err.msg, "$: not JSON", 11) == 0,
+           "truncated: %s", err.msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -602,5 +650,6 @@ int main(int argc, char **argv)
     test_errors();
     test_descriptions();
     test_metrics_and_links();
+    test_resource_graph();
     return harness_finish("test_azure");
 }

@@ -4,8 +4,9 @@
 # DBS_PER_SERVER databases; a private cluster takes the writes. Prints the
 # first run (every database detailed: operations, retention, links, 30 days
 # of metrics), a steady-state run (lists only) and the same through Resource
-# Graph, each with requests, seconds and the collector's peak RSS. The Python
-# fake is single-process: the first run's figure is mostly its speed.
+# Graph, each with requests, wall seconds, the collector's own CPU seconds and
+# peak RSS. The Python fake is single-process: a detailed run's wall time is
+# mostly its speed (compare the CPU figure).
 set -eu
 cd "$(dirname "$0")/.."
 servers=${1:-20} per=${2:-250}
@@ -29,14 +30,15 @@ import resource, subprocess, sys, time
 t = time.monotonic()
 p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 secs = time.monotonic() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(p.stdout, end="")
-print(f"{secs:.2f} {rss} {p.returncode}")
+print(f"{secs:.2f} {ru.ru_maxrss} {p.returncode} {ru.ru_utime + ru.ru_stime:.2f}")
 PY
-    local last secs rss rc summary
-    last=$(tail -n 1 "$dir/run.out"); read -r secs rss rc <<<"$last"
+    local last secs rss rc cpu summary
+    last=$(tail -n 1 "$dir/run.out"); read -r secs rss rc cpu <<<"$last"
     summary=$(sed -n 's/^collector run [0-9]*: //p' "$dir/run.out")
-    printf '  %-34s %7.2f s  peak RSS %6d KiB  exit %s\n      %s\n      %s\n' "$label" "$secs" "$rss" "$rc" \
+    printf '  %-34s %7.2f s (collector CPU %.2f s)  peak RSS %6d KiB  exit %s\n      %s\n      %s\n' \
+        "$label" "$secs" "$cpu" "$rss" "$rc" \
         "$summary" "$(grep '^recorded' "$dir/run.out")"
 }
 printf 'collect: %d servers x %d databases = %d databases (fake Azure on loopback)\n' \

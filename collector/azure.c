@@ -660,11 +660,11 @@ static void day_add(void *user, TlTime at, double v)
     d->out[k] = (d->out[k] < 0 ? 0 : d->out[k]) + (int64_t)(v + 0.5);
 }
 
-TlResult az_metric_days(const char *text, const char *name, bool prefer_max, TlTime day0, int n,
-                        int64_t *out, bool *failed, TlError *err)
+TlResult az_metric_days(const char *text, const char *name, TlTime day0, int n, int64_t *avg,
+                        int64_t *peak, bool *failed, TlError *err)
 {
     for (int k = 0; k < n; k++)
-        out[k] = -1;
+        avg[k] = peak ? (peak[k] = -1) : -1;
     *failed = false;
     cJSON *root;
     const cJSON *metrics;
@@ -683,9 +683,11 @@ TlResult az_metric_days(const char *text, const char *name, bool prefer_max, TlT
     bool ok = true;
     const cJSON *m = metric_find(metrics, name, &index, &ok);
     *failed = m && !ok;
-    Days d = {day0, n, out};
+    Days a = {day0, n, avg}, p = {day0, n, peak};
     if (m && ok)
-        rc = metric_points(m, index, prefer_max, day_add, &d, err);
+        rc = metric_points(m, index, false, day_add, &a, err);
+    if (m && ok && peak && !rc)
+        rc = metric_points(m, index, true, day_add, &p, err);
     cJSON_Delete(root);
     return rc;
 }

@@ -130,14 +130,15 @@ TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *er
 TlResult az_metric_latest(const char *text, const char *name, bool *found, double *value,
                           TlError *err);
 
-/* Daily values of metric `name` in a P1D Metrics_List answer: out[k] is the
- * point at day0 + k days (00:00:00Z), k < n: the average, else the maximum
- * (prefer_max: the other way round), split series summed, rounded to whole
- * bytes; -1 where there is none (absent is unknown, never 0). *failed is
- * true when the metric failed on its own (errorCode). An answer whose
- * `interval` is not P1D is refused (the service adjusted the grain). */
-TlResult az_metric_days(const char *text, const char *name, bool prefer_max, TlTime day0, int n,
-                        int64_t *out, bool *failed, TlError *err);
+/* Daily values of metric `name` in a P1D Metrics_List answer: avg[k] is the
+ * point at day0 + k days (00:00:00Z), k < n: its average, else its maximum;
+ * peak[k] (when peak is not NULL) its maximum, else its average. Split
+ * series are summed, values rounded to whole bytes; -1 where there is none
+ * (absent is unknown, never 0). *failed is true when the metric failed on
+ * its own (errorCode). An answer whose `interval` is not P1D is refused (the
+ * service adjusted the grain). */
+TlResult az_metric_days(const char *text, const char *name, TlTime day0, int n, int64_t *avg,
+                        int64_t *peak, bool *failed, TlError *err);
 
 /* retentionDays of a short-term retention policy body. */
 TlResult az_retention_parse(const char *text, int *days, TlError *err);

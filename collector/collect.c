@@ -682,9 +682,7 @@ static void on_metric(HttpClient *h, HttpRequest *r)
         int64_t v[COLLECT_USAGE_DAYS], peak[COLLECT_USAGE_DAYS];
         bool failed;
         TlError err = {{0}, {0}};
-        if (az_metric_days(r->resp, name, false, c->usage_day0, COLLECT_USAGE_DAYS, v, &failed,
-                           &err) ||
-            az_metric_days(r->resp, name, true, c->usage_day0, COLLECT_USAGE_DAYS, peak, &failed,
+        if (az_metric_days(r->resp, name, c->usage_day0, COLLECT_USAGE_DAYS, v, peak, &failed,
                            &err)) {
             fprintf(stderr, "tierledger collect: warning: %.300s: %.280s\n", r->url, err.msg);
             return;
@@ -712,9 +710,10 @@ static void on_pool_metric(HttpClient *h, HttpRequest *r)
     char why[600];
     TlError err = {{0}, {0}};
     bool failed = false;
+    int64_t avg[COLLECT_USAGE_DAYS]; /* the max data size: its peak counts */
     if (r->rc || r->status != 200)
         describe_failure(r, why, sizeof why);
-    else if (az_metric_days(r->resp, "storage_limit", true, c->usage_day0, COLLECT_USAGE_DAYS,
+    else if (az_metric_days(r->resp, "storage_limit", c->usage_day0, COLLECT_USAGE_DAYS, avg,
                             p->max_bytes, &failed, &err))
         snprintf(why, sizeof why, "%.300s: %.280s", r->url, err.msg);
     else

@@ -509,9 +509,9 @@ static void test_metrics_and_links(void)
 
     /* daily values (the backup metrics): P1D only, one slot per UTC day */
     t = body_of("monitor-metrics/GetMetric.json", "200");
-    int64_t day[3] = {0, 0, 0};
+    int64_t day[3] = {0, 0, 0}, peak[3] = {0, 0, 0};
     bool failed = true;
-    EXPECT(az_metric_days(t, "BlobCapacity", false, 0, 3, day, &failed, &err) == TL_ERR_DATA &&
+    EXPECT(az_metric_days(t, "BlobCapacity", 0, 3, day, NULL, &failed, &err) == TL_ERR_DATA &&
                strcmp(err.msg, "$.interval: expected P1D, got PT1H") == 0,
            "an adjusted grain is refused: %s", err.msg);
     free(t);
@@ -527,21 +527,19 @@ static void test_metrics_and_links(void)
         "{\"data\":[{\"timeStamp\":\"2025-03-01T00:00:00Z\",\"average\":1.0}]}]},"
         "{\"name\":{\"value\":\"log_backup_size_bytes\"},\"errorCode\":\"InvalidSamplingType\","
         "\"timeseries\":[]}]}";
-    EXPECT(az_metric_days(daily, "FULL_backup_size_bytes", false, d0, 3, day, &failed, &err) ==
+    EXPECT(az_metric_days(daily, "FULL_backup_size_bytes", d0, 3, day, peak, &failed, &err) ==
                    TL_OK &&
                !failed && day[0] == 1001 && day[1] == -1 && day[2] == 3000,
            "average by day, split series summed, no value is unknown, maximum when no average, "
            "points off midnight ignored (SYNTHETIC): %lld %lld %lld",
            (long long)day[0], (long long)day[1], (long long)day[2]);
-    EXPECT(az_metric_days(daily, "full_backup_size_bytes", true, d0, 3, day, &failed, &err) ==
+    EXPECT(peak[0] == 2001 && peak[1] == -1 && peak[2] == 3000,
+           "the peak from the same call: maximum, else average, summed: %lld", (long long)peak[0]);
+    EXPECT(az_metric_days(daily, "log_backup_size_bytes", d0, 3, day, peak, &failed, &err) ==
                    TL_OK &&
-               day[0] == 2001 && day[2] == 3000,
-           "the peak when asked: %lld", (long long)day[0]);
-    EXPECT(az_metric_days(daily, "log_backup_size_bytes", false, d0, 3, day, &failed, &err) ==
-                   TL_OK &&
-               failed && day[0] == -1 && day[1] == -1 && day[2] == -1,
+               failed && day[0] == -1 && day[1] == -1 && day[2] == -1 && peak[0] == -1,
            "a metric failed on its own: all unknown, and said");
-    EXPECT(az_metric_days(daily, "full_backup_size_bytes", false, d0 + 86400, 1, day, &failed,
+    EXPECT(az_metric_days(daily, "full_backup_size_bytes", d0 + 86400, 1, day, NULL, &failed,
                           &err) == TL_OK &&
                day[0] == -1,
            "days outside the window are left out");

@@ -596,54 +596,6 @@ static TlResult metric_points(const cJSON *m, int index, bool prefer_max, Metric
 }
 
 typedef struct {
-    TlTime best;
-    double sum;
-    bool found;
-} Latest;
-
-static void latest_time(void *user, TlTime at, double v)
-{
-    (void)v;
-    Latest *l = user;
-    if (l->best == TL_TIME_NONE || at > l->best)
-        l->best = at;
-}
-
-static void latest_sum(void *user, TlTime at, double v)
-{
-    Latest *l = user;
-    if (at == l->best) { /* split series (a dimension) are summed */
-        l->sum += v;
-        l->found = true;
-    }
-}
-
-TlResult az_metric_latest(const char *text, const char *name, bool *found, double *value,
-                          TlError *err)
-{
-    *found = false;
-    *value = 0;
-    cJSON *root;
-    const cJSON *metrics;
-    const char *next;
-    TlResult rc = az_page_parse(text, &root, &metrics, &next, err);
-    if (rc)
-        return rc;
-    int index;
-    bool ok;
-    const cJSON *m = metric_find(metrics, name, &index, &ok);
-    Latest l = {TL_TIME_NONE, 0, false};
-    if (m && ok) /* a metric that failed on its own is unknown */
-        rc = metric_points(m, index, true, latest_time, &l, err);
-    if (m && ok && !rc)
-        rc = metric_points(m, index, true, latest_sum, &l, err);
-    *found = l.found;
-    *value = l.sum;
-    cJSON_Delete(root);
-    return rc;
-}
-
-typedef struct {
     TlTime day0;
     int n;
     int64_t *out;

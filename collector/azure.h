@@ -124,12 +124,6 @@ TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlErro
  * linkType: older answers); *links counts all links. */
 TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *err);
 
-/* The latest `maximum` (else `average`) of metric `name` in a Metrics_List
- * answer; *found is false when the metric has no data point with a value
- * (absent is unknown, never 0) or failed on its own (errorCode). */
-TlResult az_metric_latest(const char *text, const char *name, bool *found, double *value,
-                          TlError *err);
-
 /* Daily values of metric `name` in a P1D Metrics_List answer: avg[k] is the
  * point at day0 + k days (00:00:00Z), k < n: its average, else its maximum;
  * peak[k] (when peak is not NULL) its maximum, else its average. Split

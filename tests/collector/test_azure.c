@@ -481,36 +481,56 @@ static void test_errors(void)
     cJSON_Delete(r);
 }
 
+/* The fixture with its interval set to P1D: its hourly points then count as
+ * "days" from any of their hours (day0 need not be midnight). */
+static char *with_p1d(char *text)
+{
+    cJSON *r = cJSON_Parse(text);
+    free(text);
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "interval", cJSON_CreateString("P1D"));
+    char *out = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    return out;
+}
+
 static void test_metrics_and_links(void)
 {
-    char *t = body_of("monitor-metrics/GetMetric.json", "200");
-    bool found = false;
-    double v = -1;
+    char *t = with_p1d(body_of("monitor-metrics/GetMetric.json", "200"));
+    TlTime at;
+    tl_time_parse("2021-04-20T13:00:00Z", false, &at);
+    int64_t v[1] = {0}, top[1] = {0};
+    bool failed = true;
     TlError err = {{0}, {0}};
-    EXPECT(az_metric_latest(t, "BlobCapacity", &found, &v, &err) == TL_OK && found &&
-               v == 626225.0, /* five "tier" series at 13:00, summed */
-           "BlobCapacity latest maximum: %g (%s)", v, err.msg);
-    EXPECT(az_metric_latest(t, "blobcount", &found, &v, &err) == TL_OK && found && v == 9.0,
-           "names compared case-insensitively: %g", v);
-    EXPECT(az_metric_latest(t, "allocated_data_storage", &found, &v, &err) == TL_OK && !found,
+    EXPECT(az_metric_days(t, "BlobCapacity", at, 1, v, top, &failed, &err) == TL_OK && !failed &&
+               top[0] == 626225, /* five "tier" series at 13:00, summed */
+           "BlobCapacity maximum at 13:00: %lld (%s)", (long long)top[0], err.msg);
+    EXPECT(az_metric_days(t, "blobcount", at, 1, v, top, &failed, &err) == TL_OK && top[0] == 9,
+           "names compared case-insensitively: %lld", (long long)top[0]);
+    EXPECT(az_metric_days(t, "allocated_data_storage", at, 1, v, top, &failed, &err) == TL_OK &&
+               v[0] == -1 && top[0] == -1 && !failed,
            "a metric not in the answer is unknown");
     free(t);
-    t = body_of("monitor-metrics/GetMetricError.json", "200");
-    EXPECT(az_metric_latest(t, "MongoRequestsCount", &found, &v, &err) == TL_OK && !found,
-           "a metric that failed on its own (errorCode) is unknown");
-    EXPECT(az_metric_latest(t, "MongoRequests", &found, &v, &err) == TL_OK && found && v == 0.0,
-           "a point with only average: %g", v);
+    t = with_p1d(body_of("monitor-metrics/GetMetricError.json", "200"));
+    tl_time_parse("2021-06-07T21:51:00Z", false, &at);
+    EXPECT(az_metric_days(t, "MongoRequestsCount", at, 1, v, top, &failed, &err) == TL_OK &&
+               failed && v[0] == -1,
+           "a metric that failed on its own (errorCode) is unknown, and said");
+    EXPECT(az_metric_days(t, "MongoRequests", at, 1, v, top, &failed, &err) == TL_OK && !failed &&
+               v[0] == 0 && top[0] == 0,
+           "a point with only average: %lld %lld", (long long)v[0], (long long)top[0]);
     free(t);
     const char *none = "{\"value\":[{\"name\":{\"value\":\"storage\"},\"timeseries\":[{\"data\":"
                        "[{\"timeStamp\":\"2025-03-01T00:00:00Z\"},{\"timeStamp\":"
                        "\"2025-03-02T00:00:00Z\",\"maximum\":null}]}]}]}";
-    EXPECT(az_metric_latest(none, "storage", &found, &v, &err) == TL_OK && !found,
+    tl_time_parse("2025-03-01T00:00:00Z", false, &at);
+    int64_t two[2], two_top[2];
+    EXPECT(az_metric_days(none, "storage", at, 2, two, two_top, &failed, &err) == TL_OK &&
+               two[0] == -1 && two[1] == -1 && two_top[1] == -1,
            "points without values are unknown, never 0 (SYNTHETIC)");
 
     /* daily values (the backup metrics): P1D only, one slot per UTC day */
     t = body_of("monitor-metrics/GetMetric.json", "200");
     int64_t day[3] = {0, 0, 0}, peak[3] = {0, 0, 0};
-    bool failed = true;
     EXPECT(az_metric_days(t, "BlobCapacity", 0, 3, day, NULL, &failed, &err) == TL_ERR_DATA &&
                strcmp(err.msg, "$.interval: expected P1D, got PT1H") == 0,
            "an adjusted grain is refused: %s", err.msg);

@@ -7,7 +7,7 @@ PKGS     := libpq libcurl libcjson
 WARNINGS := -std=c17 -Wall -Wextra -Werror -Wpedantic -Wconversion -Wformat=2 \
             -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wwrite-strings -Wvla \
             -Wcast-qual -Wnull-dereference -Wdouble-promotion -Wundef
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -MMD -MP -Imodel -Ireports -Icli -Icollector
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -MMD -MP -I.
 CFLAGS   ?= -O2 -g
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -18,7 +18,8 @@ MODEL_SRC   := $(sort $(wildcard model/*.c))
 REPORTS_SRC := $(sort $(wildcard reports/*.c))
 CLI_SRC     := $(sort $(wildcard cli/*.c))
 COLLECTOR_SRC := $(sort $(wildcard collector/*.c))
-APP_SRC     := $(MODEL_SRC) $(REPORTS_SRC) $(COLLECTOR_SRC) $(CLI_SRC)
+STORE_SRC   := $(sort $(wildcard sql/store/*.c))
+APP_SRC     := $(MODEL_SRC) $(REPORTS_SRC) $(COLLECTOR_SRC) $(STORE_SRC) $(CLI_SRC)
 SQL_FILES   := $(sort $(wildcard sql/migrations/*.sql)) $(sort $(wildcard sql/views/*.sql))
 TEST_MODEL_SRC := $(sort $(wildcard tests/model/test_*.c))
 
@@ -39,9 +40,9 @@ $(REL)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(WARNINGS) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(REL)/gen/sql_bundle.c: $(SQL_FILES) cli/embed-sql.sh
+$(REL)/gen/sql_bundle.c: $(SQL_FILES) sql/embed-sql.sh
 	@mkdir -p $(dir $@)
-	$(Q)cli/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
+	$(Q)sql/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 
 $(REL)/gen/sql_bundle.o: $(REL)/gen/sql_bundle.c
 	$(Q)$(CC) $(WARNINGS) -Wno-overlength-strings $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -99,10 +100,10 @@ demo-stop:
 
 # ---- housekeeping --------------------------------------------------------
 format:
-	clang-format -i model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
+	clang-format -i model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
 
 format-check:
-	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
+	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
 
 coverage:
 	$(MAKE) clean-test && $(MAKE) test SANITIZE="--coverage -fno-omit-frame-pointer"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "check.h"
-#include "lineage.h"
+#include "model/check.h"
+#include "model/lineage.h"
 
 static double now_us(void)
 {

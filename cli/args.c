@@ -1,5 +1,5 @@
 /* args.c - option parsing and --help from a command's option table. */
-#include "args.h"
+#include "cli/args.h"
 
 #include <string.h>
 

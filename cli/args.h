@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "result.h"
-#include "tltime.h"
+#include "model/result.h"
+#include "model/tltime.h"
 
 #define CLI_MAX_OPTIONS 24
 #define CLI_MAX_ARGS    8

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "subject.h"
+#include "cli/commands.h"
+#include "cli/subject.h"
 
 /* "32GB", "1TB", "1024" (GB), "34359738368B": bytes; false if malformed. */
 static bool parse_size(const char *text, int64_t *out)
@@ -61,7 +61,7 @@ static TlResult run_check(CliContext *ctx, TlError *err)
     if (!rc)
         ctx->exit_status = (int)check.verdict;
     check_cleanup(&check);
-    subject_free(&s);
+    subject_cleanup(&s);
     return rc;
 }
 

@@ -1,5 +1,4 @@
-/* cmd_import.c - `tierledger import FILE.csv` (transitions) and
- * `tierledger import-facts FILE.csv` (facts for the checks).
+/* cmd_import.c - `tierledger import FILE.csv`: tier transitions.
  *
  * All or nothing: the whole file is parsed and validated, merged with what
  * is already recorded and validated again (L7 lineages, L11 objectives in
@@ -11,21 +10,22 @@
  * database lineage, start and objectives) adds nothing; a row that brings a
  * running transition to its end is a new version (transitions are
  * append-only); a row that contradicts a finished one is an error. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "csvfile.h"
-#include "lineage.h"
-#include "objective.h"
-#include "pg.h"
-#include "store.h"
+#include "cli/commands.h"
+#include "cli/csvfile.h"
+#include "model/arm_id.h"
+#include "model/history.h"
+#include "model/objective.h"
+#include "sql/store/conn.h"
+#include "sql/store/imports.h"
+#include "sql/store/lineages.h"
 
 typedef struct {
     int line;                /* file line; 0 for a recorded transition */
     const char *resource_id; /* as written */
-    char key[1024];          /* lower-case resource id */
+    char key[ARM_ID_MAX];    /* the L7 identity key (arm_id_key) */
     TlTransition t;
     long long db_id; /* recorded lineage; 0 for new */
     bool insert;     /* to be written */
@@ -50,19 +50,6 @@ static TlResult entries_push(Entries *e, const Entry *x, TlError *err)
     }
     e->v[e->n++] = *x;
     return TL_OK;
-}
-
-static bool is_creation(const TlTransition *t)
-{
-    return !t->from_objective || !t->from_objective[0];
-}
-
-static void lower_copy(char *dst, size_t size, const char *src)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < size; i++)
-        dst[i] = (char)tolower((unsigned char)src[i]);
-    dst[i] = '\0';
 }
 
 static const char *field(const CsvRow *row, int col)
@@ -96,9 +83,8 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
                             name, row->line, e->resource_id);
-    if (strlen(e->resource_id) >= sizeof e->key)
+    if (!arm_id_key(e->resource_id, e->key, sizeof e->key))
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: resource_id is too long", name, row->line);
-    lower_copy(e->key, sizeof e->key, e->resource_id);
     TlTransition *t = &e->t;
     const char *started = field(row, c->started_at), *ended = field(row, c->ended_at);
     if (!tl_time_parse(started, false, &t->started_at))
@@ -124,67 +110,37 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
                             name, row->line, TL_OBJECTIVE_MAX - 1);
     t->operation_id = null_if_empty(field(row, c->operation_id));
     t->initiated_by = null_if_empty(field(row, c->initiated_by));
-    if (is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
+    if (transition_is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
         t->ended_at = t->started_at; /* a creation is complete when recorded */
     return TL_OK;
 }
 
 /* ---- loading what is recorded ---------------------------------------------- */
 
-static TlResult load_recorded(PGconn *conn, const Entries *file, Entries *out, PGresult **keep,
-                              TlError *err)
+static TlResult load_recorded(StoreConn *conn, const Entries *file, Entries *out,
+                              StoreRecorded *rec, TlError *err)
 {
-    /* (db id, resource_key, started, ended epoch, state, from, to, operation_id, initiated_by) */
-    static const char sql[] =
-        "SELECT d.id, d.resource_key, extract(epoch FROM t.started_at)::bigint,"
-        "       extract(epoch FROM t.ended_at)::bigint, t.state, coalesce(t.from_objective, ''),"
-        "       t.to_objective, t.operation_id, t.initiated_by, d.resource_id"
-        "  FROM databases d JOIN current_transitions t ON t.database_id = d.id"
-        " WHERE d.resource_key = ANY($1::text[])"
-        " ORDER BY d.resource_key, t.started_at, t.id";
-    PgArray keys = {0};
+    const char **keys = malloc((file->n ? file->n : 1) * sizeof *keys);
+    size_t n = 0;
+    if (!keys)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < file->n; i++) /* distinct: file is sorted by key */
         if (i == 0 || strcmp(file->v[i - 1].key, file->v[i].key) != 0)
-            pg_array_add(&keys, file->v[i].key);
-    const char *params[] = {pg_array_finish(&keys)};
-    TlResult rc = params[0] ? pg_query(conn, "load recorded transitions", sql, 1, params, keep, err)
-                            : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    pg_array_free(&keys);
-    if (rc)
-        return rc;
-    PGresult *res = *keep;
-    for (int i = 0; i < PQntuples(res) && !rc; i++) {
+            keys[n++] = file->v[i].key;
+    TlResult rc = store_recorded_load(conn, keys, n, rec, err);
+    free(keys);
+    for (size_t i = 0; i < rec->n && !rc; i++) {
         Entry e = {0};
-        long long v;
-        pg_get_int64(res, i, 0, &e.db_id);
-        snprintf(e.key, sizeof e.key, "%s", PQgetvalue(res, i, 1));
-        e.resource_id = PQgetvalue(res, i, 9);
-        e.t.started_at = pg_get_int64(res, i, 2, &v) ? v : TL_TIME_NONE;
-        e.t.ended_at = pg_get_int64(res, i, 3, &v) ? v : TL_TIME_NONE;
-        if (!op_state_parse(PQgetvalue(res, i, 4), &e.t.state))
-            return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state recorded");
-        e.t.from_objective = PQgetvalue(res, i, 5);
-        e.t.to_objective = PQgetvalue(res, i, 6);
-        e.t.operation_id = PQgetisnull(res, i, 7) ? NULL : PQgetvalue(res, i, 7);
-        e.t.initiated_by = PQgetisnull(res, i, 8) ? NULL : PQgetvalue(res, i, 8);
+        e.db_id = rec->rows[i].database_id;
+        snprintf(e.key, sizeof e.key, "%s", rec->rows[i].resource_key);
+        e.resource_id = rec->rows[i].resource_id;
+        e.t = rec->rows[i].t;
         rc = entries_push(out, &e, err);
     }
     return rc;
 }
 
 /* ---- merging ------------------------------------------------------------------- */
-
-static bool same_transition(const Entry *a, const Entry *b)
-{
-    return a->t.started_at == b->t.started_at && is_creation(&a->t) == is_creation(&b->t) &&
-           (is_creation(&a->t) || (objective_equal(a->t.from_objective, b->t.from_objective) &&
-                                   objective_equal(a->t.to_objective, b->t.to_objective)));
-}
-
-static bool same_text(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
 
 /* Merge one file row into its resource's group all->v[first..]. */
 static TlResult merge_row(Entries *all, size_t first, Entry *row, const char *file, size_t *already,
@@ -193,9 +149,9 @@ static TlResult merge_row(Entries *all, size_t first, Entry *row, const char *fi
     char a[TL_TIME_TEXT_MAX];
     for (size_t i = first; i < all->n; i++) {
         Entry *old = &all->v[i];
-        if (old->superseded || !same_transition(old, row))
+        if (old->superseded || !history_same_transition(&old->t, &row->t))
             continue;
-        if (is_creation(&row->t)) {
+        if (transition_is_creation(&row->t)) {
             if (!objective_equal(old->t.to_objective, row->t.to_objective))
                 return tl_error_set(err, TL_ERR_DATA,
                                     "%s:%d: creation at %s as %s contradicts the recorded "
@@ -205,22 +161,12 @@ static TlResult merge_row(Entries *all, size_t first, Entry *row, const char *fi
             (*already)++;
             return TL_OK;
         }
-        bool same_end = old->t.state == row->t.state && old->t.ended_at == row->t.ended_at;
-        bool adds = (row->t.initiated_by && !old->t.initiated_by) ||
-                    (row->t.operation_id && !old->t.operation_id);
-        bool differs = (row->t.initiated_by && old->t.initiated_by &&
-                        !same_text(row->t.initiated_by, old->t.initiated_by)) ||
-                       (row->t.operation_id && old->t.operation_id &&
-                        !same_text(row->t.operation_id, old->t.operation_id));
-        if (same_end && !adds && !differs) {
+        HistoryMerge verdict = history_merge(&old->t, &row->t);
+        if (verdict == HISTORY_SAME) {
             (*already)++;
             return TL_OK;
         }
-        if (op_state_terminal(old->t.state) && !op_state_terminal(row->t.state)) {
-            (*already)++; /* older news: the recorded version already finished */
-            return TL_OK;
-        }
-        if (op_state_terminal(old->t.state) && (!same_end || differs))
+        if (verdict == HISTORY_CONFLICT)
             return tl_error_set(err, TL_ERR_DATA,
                                 "%s:%d: the transition started %s is recorded as %s; this row "
                                 "says %s",
@@ -247,8 +193,8 @@ static int cmp_time(const void *pa, const void *pb)
     const Entry *a = &order_base[*(const size_t *)pa], *b = &order_base[*(const size_t *)pb];
     if (a->t.started_at != b->t.started_at)
         return a->t.started_at < b->t.started_at ? -1 : 1;
-    if (is_creation(&a->t) != is_creation(&b->t))
-        return is_creation(&a->t) ? -1 : 1;
+    if (transition_is_creation(&a->t) != transition_is_creation(&b->t))
+        return transition_is_creation(&a->t) ? -1 : 1;
     return (*(const size_t *)pa > *(const size_t *)pb) -
            (*(const size_t *)pa < *(const size_t *)pb);
 }
@@ -301,7 +247,7 @@ static TlResult validate_resource(Entry *v, size_t n, size_t base, const char *f
     size_t lineage_start = 0, creation = SIZE_MAX;
     for (size_t k = 0; k <= live && !rc; k++) {
         Entry *e = k < live ? &v[order[k]] : NULL;
-        if (!e || is_creation(&e->t)) {
+        if (!e || transition_is_creation(&e->t)) {
             if (creation != SIZE_MAX)
                 rc = validate_lineage(v, order + lineage_start, k - lineage_start, file, err);
             if (e) {
@@ -344,84 +290,48 @@ static int cmp_key(const void *pa, const void *pb)
 
 /* ---- writing ------------------------------------------------------------------ */
 
-static TlResult insert_all(PGconn *conn, Entries *all, const char *source_name, size_t *written,
+static TlResult insert_all(StoreConn *conn, Entries *all, const char *source_name, size_t *written,
                            size_t *new_databases, TlError *err)
 {
-    static const char sql_db[] =
-        "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name,"
-        "                       database_name, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6::timestamptz) RETURNING id";
-    /* one row per array element; arrays as text literals, NULL for absent */
-    static const char sql_tr[] =
-        "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective,"
-        "                         to_objective, operation_id, initiated_by, source_record_id,"
-        "                         source)"
-        " SELECT *, 'import' FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[],"
-        "                                $4::text[], $5::text[], $6::text[], $7::text[],"
-        "                                $8::text[], $9::text[])";
     TlResult rc = TL_OK;
-    enum { INSERT_BATCH = 5000 }; /* rows per INSERT ... SELECT FROM unnest(...) */
     /* new lineages first: their creation rows give the database ids */
     for (size_t i = 0; i < all->n && !rc; i++) {
         Entry *e = &all->v[i];
-        if (!e->insert || !is_creation(&e->t) || e->db_id)
+        if (!e->insert || !transition_is_creation(&e->t) || e->db_id)
             continue;
         ArmDatabaseId p;
         arm_database_id_parse(e->resource_id, &p);
-        char created[TL_TIME_TEXT_MAX];
-        const char *params[] = {e->resource_id,   p.subscription,
-                                p.resource_group, p.server,
-                                p.database,       tl_time_format(e->t.started_at, created)};
-        PGresult *res;
-        rc = pg_query(conn, "insert database", sql_db, 6, params, &res, err);
-        if (rc)
-            break;
-        pg_get_int64(res, 0, 0, &e->db_id);
-        PQclear(res);
-        (*new_databases)++;
+        StoreLineageRow row = {e->resource_id,
+                               p.subscription,
+                               p.resource_group,
+                               p.server,
+                               p.database,
+                               e->t.started_at,
+                               NULL};
+        rc = store_lineage_insert(conn, &row, &e->db_id, err);
+        (*new_databases) += rc == TL_OK;
     }
-    /* the transitions, in batches of one statement each */
-    for (size_t i = 0; i < all->n && !rc;) {
-        PgArray col[9] = {{0}};
-        size_t rows = 0;
-        for (; i < all->n && rows < INSERT_BATCH; i++) {
-            Entry *e = &all->v[i];
-            if (!e->insert)
-                continue;
-            if (!e->db_id)
-                e->db_id = all->v[e->creation].db_id;
-            char id[32], started[TL_TIME_TEXT_MAX], ended[TL_TIME_TEXT_MAX], record[600];
-            snprintf(id, sizeof id, "%lld", e->db_id);
-            snprintf(record, sizeof record, "%s:%d", source_name, e->line);
-            const char *values[9] = {
-                id,
-                tl_time_format(e->t.started_at, started),
-                e->t.ended_at == TL_TIME_NONE ? NULL : tl_time_format(e->t.ended_at, ended),
-                op_state_str(e->t.state),
-                e->t.from_objective[0] ? e->t.from_objective : NULL,
-                e->t.to_objective,
-                e->t.operation_id,
-                e->t.initiated_by,
-                record};
-            for (int c = 0; c < 9; c++)
-                pg_array_add(&col[c], values[c]);
-            rows++;
-        }
-        const char *params[9];
-        bool failed = false;
-        for (int c = 0; c < 9; c++) {
-            params[c] = pg_array_finish(&col[c]);
-            failed = failed || !params[c];
-        }
-        if (failed)
-            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        else if (rows)
-            rc = pg_query(conn, "insert transitions", sql_tr, 9, params, NULL, err);
-        if (!rc)
-            *written += rows;
-        for (int c = 0; c < 9; c++)
-            pg_array_free(&col[c]);
+    size_t n = 0;
+    StoreImportRow *rows = rc ? NULL : malloc((all->n ? all->n : 1) * sizeof *rows);
+    char(*records)[600] = rc ? NULL : malloc((all->n ? all->n : 1) * sizeof *records);
+    if (!rc && (!rows || !records))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < all->n && !rc; i++) {
+        Entry *e = &all->v[i];
+        if (!e->insert)
+            continue;
+        if (!e->db_id)
+            e->db_id = all->v[e->creation].db_id;
+        snprintf(records[n], sizeof records[n], "%s:%d", source_name, e->line);
+        rows[n] = (StoreImportRow){e->db_id, &e->t, records[n]};
+        n++;
     }
+    if (!rc)
+        rc = store_transitions_import(conn, rows, n, err);
+    if (!rc)
+        *written += n;
+    free(rows);
+    free(records);
     return rc;
 }
 
@@ -455,8 +365,8 @@ static TlResult run_import(CliContext *ctx, TlError *err)
     static const char *const optional[] = {"operation_id", "initiated_by", NULL};
     CsvTable *tab = NULL;
     Entries file = {0}, rec = {0}, all = {0};
-    PGconn *conn = NULL;
-    PGresult *recorded = NULL;
+    StoreConn *conn = NULL;
+    StoreRecorded recorded = {0};
     size_t already = 0, written = 0, new_databases = 0;
     TlResult rc = csvfile_load(ctx->args[0], required, optional, &tab, err);
     if (rc)
@@ -473,7 +383,7 @@ static TlResult run_import(CliContext *ctx, TlError *err)
             rc = entries_push(&file, &e, err);
     }
     if (!rc)
-        rc = pg_open_writer(cli_opt(ctx, "db"), &conn, err);
+        rc = store_open_writer(cli_opt(ctx, "db"), &conn, err);
     if (!rc && file.n)
         qsort(file.v, file.n, sizeof *file.v, cmp_key);
     if (!rc && file.n)
@@ -490,169 +400,26 @@ static TlResult run_import(CliContext *ctx, TlError *err)
                 "tierledger import: %s: %zu rows valid; %zu would be recorded, %zu already "
                 "recorded (dry run: nothing written)\n",
                 name, tab->n_rows, written, already);
-        pg_rollback(conn);
+        store_rollback(conn);
         goto out;
     }
     if (!rc)
         rc = insert_all(conn, &all, name, &written, &new_databases, err);
     if (!rc)
-        rc = pg_commit(conn, err);
+        rc = store_commit(conn, err);
     if (!rc)
         fprintf(stderr,
                 "tierledger import: %s: %zu rows: %zu transitions recorded (%zu new database "
                 "lineages), %zu already recorded\n",
                 name, tab->n_rows, written, new_databases, already);
 out:
-    if (rc && conn)
-        pg_rollback(conn);
-    PQclear(recorded);
-    pg_close(conn);
+    if (rc)
+        store_rollback(conn);
+    store_recorded_cleanup(&recorded);
+    store_close(conn);
     free(file.v);
     free(rec.v);
     free(all.v);
-    csvfile_free(tab);
-    return rc;
-}
-
-/* ---- import-facts ------------------------------------------------------------ */
-
-static TlResult parse_bool(const char *text, const char **out)
-{
-    static const char *const yes[] = {"true", "yes", "1", "t", "y", NULL};
-    static const char *const no[] = {"false", "no", "0", "f", "n", NULL};
-    char low[8];
-    lower_copy(low, sizeof low, text);
-    *out = NULL;
-    if (!text[0])
-        return TL_OK;
-    for (int i = 0; yes[i]; i++)
-        if (strcmp(low, yes[i]) == 0)
-            return (*out = "true", TL_OK);
-    for (int i = 0; no[i]; i++)
-        if (strcmp(low, no[i]) == 0)
-            return (*out = "false", TL_OK);
-    return TL_ERR_DATA;
-}
-
-static bool is_count(const char *text, long long max)
-{
-    if (!text[0] || strlen(text) > 19)
-        return false;
-    for (const char *p = text; *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return false;
-    return strtoll(text, NULL, 10) <= max;
-}
-
-static TlResult run_import_facts(CliContext *ctx, TlError *err)
-{
-    static const char *const required[] = {"resource_id", "observed_at", NULL};
-    static const char *const optional[] = {
-        "retention_days", "elastic_pool_id", "in_elastic_pool", "geo_replication",
-        "named_replicas", "allocated_bytes", "max_size_bytes",  NULL};
-    static const char sql_insert[] =
-        "INSERT INTO database_facts (database_id, observed_at, retention_days, elastic_pool_id,"
-        "   in_elastic_pool, geo_replication, named_replicas, allocated_bytes, max_size_bytes, "
-        "source)"
-        " VALUES ($1::bigint, $2::timestamptz, $3::int, $4, $5::boolean, $6::boolean, $7::int,"
-        "         $8::bigint, $9::bigint, 'import')"
-        " ON CONFLICT (database_id, observed_at, source) DO NOTHING";
-    CsvTable *tab = NULL;
-    PGconn *conn = NULL;
-    size_t written = 0;
-    TlResult rc = csvfile_load(ctx->args[0], required, optional, &tab, err);
-    if (rc)
-        return rc;
-    const char *name = tab->name;
-    rc = pg_open_writer(cli_opt(ctx, "db"), &conn, err);
-    int col[9];
-    const char *names[] = {"resource_id",     "observed_at",     "retention_days",
-                           "elastic_pool_id", "in_elastic_pool", "geo_replication",
-                           "named_replicas",  "allocated_bytes", "max_size_bytes"};
-    for (int i = 0; i < 9; i++)
-        col[i] = csvfile_column(tab, names[i]);
-    /* validate every row before writing any */
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        for (size_t i = 0; i < tab->n_rows && !rc; i++) {
-            const CsvRow *row = &tab->rows[i];
-            const char *v[9];
-            for (int k = 0; k < 9; k++)
-                v[k] = field(row, col[k]);
-            TlTime observed;
-            ArmDatabaseId parts;
-            const char *pool_flag, *geo_flag;
-            long long retention = 0;
-            if (row->n != tab->header.n)
-                rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
-                                  row->line, row->n, tab->header.n);
-            else if (!arm_database_id_parse(v[0], &parts))
-                rc =
-                    tl_error_set(err, TL_ERR_DATA,
-                                 "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
-                                 name, row->line, v[0]);
-            else if (!tl_time_parse(v[1], false, &observed))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: observed_at '%s' is not an RFC 3339 time", name,
-                                  row->line, v[1]);
-            else if (v[2][0] && (!is_count(v[2], 35) || (retention = atoll(v[2])) < 1))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: retention_days '%s' is not between 1 and 35 (L9)", name,
-                                  row->line, v[2]);
-            else if (parse_bool(v[4], &pool_flag) || parse_bool(v[5], &geo_flag))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: in_elastic_pool and geo_replication take true or false",
-                                  name, row->line);
-            else if ((v[6][0] && !is_count(v[6], 1000)) ||
-                     (v[7][0] && !is_count(v[7], INT64_MAX / 2)) ||
-                     (v[8][0] && !is_count(v[8], INT64_MAX / 2) && strcmp(v[8], "-1") != 0))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: named_replicas, allocated_bytes and max_size_bytes take "
-                                  "whole non-negative numbers",
-                                  name, row->line);
-            if (rc)
-                break;
-            char when[TL_TIME_TEXT_MAX], id[32];
-            long long lineage;
-            tl_time_format(observed, when);
-            rc = store_lineage_at(conn, v[0], observed, &lineage, err); /* alive at observed_at */
-            if (rc)
-                break;
-            if (!lineage) {
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: no lineage of %s existed at %s: import its transitions "
-                                  "first",
-                                  name, row->line, v[0], when);
-                break;
-            }
-            snprintf(id, sizeof id, "%lld", lineage);
-            if (pass == 1) {
-                const char *ip[] = {id,
-                                    when,
-                                    null_if_empty(v[2]),
-                                    null_if_empty(v[3]),
-                                    pool_flag,
-                                    geo_flag,
-                                    null_if_empty(v[6]),
-                                    null_if_empty(v[7]),
-                                    null_if_empty(v[8])};
-                PGresult *ins;
-                rc = pg_query(conn, "insert facts", sql_insert, 9, ip, &ins, err);
-                if (!rc) {
-                    written += strcmp(PQcmdTuples(ins), "1") == 0;
-                    PQclear(ins);
-                }
-            }
-        }
-    }
-    if (!rc)
-        rc = pg_commit(conn, err);
-    if (!rc)
-        fprintf(stderr,
-                "tierledger import-facts: %s: %zu rows: %zu recorded, %zu already recorded\n", name,
-                tab->n_rows, written, tab->n_rows - written);
-    if (rc && conn)
-        pg_rollback(conn);
-    pg_close(conn);
     csvfile_free(tab);
     return rc;
 }
@@ -679,24 +446,4 @@ const CliCommand cmd_import = {
     .min_args = 1,
     .max_args = 1,
     .run = run_import,
-};
-
-static const CliOption import_facts_options[] = {
-    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
-    {NULL, NULL, NULL, 0},
-};
-
-const CliCommand cmd_import_facts = {
-    .name = "import-facts",
-    .summary = "load facts the checks need (retention, pool, geo links, replicas, size)",
-    .usage = "FILE.csv [options]",
-    .description =
-        "Columns: resource_id,observed_at (required) and any of retention_days,\n"
-        "elastic_pool_id,in_elastic_pool,geo_replication,named_replicas,allocated_bytes,\n"
-        "max_size_bytes. An empty cell means unknown: checks then name the assumption.\n"
-        "The facts attach to the lineage that existed at observed_at.",
-    .options = import_facts_options,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run_import_facts,
 };

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "csvfile.h"
-#include "pg.h"
-#include "store.h"
+#include "cli/commands.h"
+#include "cli/csvfile.h"
+#include "model/arm_id.h"
+#include "sql/store/conn.h"
+#include "sql/store/imports.h"
+#include "sql/store/lineages.h"
 
 enum {
     C_ID,
@@ -121,27 +123,8 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
                                            "allocated_bytes", "max_size_bytes",
                                            "redundancy",      NULL};
     static const char *const optional[] = {"region", "elastic_pool_id", "tags", NULL};
-    /* insert, or replace a day whose figures changed; xmax = 0 marks an insert */
-    static const char sql_upsert[] =
-        "INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"
-        "    snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id,"
-        "    tags, source)"
-        " VALUES ($1::bigint, $2::date, $3::bigint, $4::bigint, $5::bigint, $6::bigint,"
-        "         $7::bigint, $8::bigint, $9, $10, $11, $12::jsonb, 'import')"
-        " ON CONFLICT (database_id, day, source) DO UPDATE SET"
-        "    full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"
-        "    log_bytes = EXCLUDED.log_bytes, snapshot_bytes = EXCLUDED.snapshot_bytes,"
-        "    allocated_bytes = EXCLUDED.allocated_bytes, max_size_bytes = EXCLUDED.max_size_bytes,"
-        "    redundancy = EXCLUDED.redundancy, region = EXCLUDED.region,"
-        "    elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()"
-        " WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes,"
-        "        u.max_size_bytes, u.redundancy, u.region, u.elastic_pool_id, u.tags)"
-        "   IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"
-        "        EXCLUDED.snapshot_bytes, EXCLUDED.allocated_bytes, EXCLUDED.max_size_bytes,"
-        "        EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.elastic_pool_id, EXCLUDED.tags)"
-        " RETURNING (xmax = 0)::int";
     CsvTable *tab = NULL;
-    PGconn *conn = NULL;
+    StoreConn *conn = NULL;
     size_t inserted = 0, replaced = 0;
     TlResult rc = csvfile_load(ctx->args[0], required, optional, &tab, err);
     if (rc)
@@ -152,7 +135,7 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
     for (size_t i = 0; i < tab->n_rows && !rc; i++) /* every row first: nothing half-written */
         rc = check_row(tab, &tab->rows[i], col, err);
     if (!rc)
-        rc = pg_open_writer(cli_opt(ctx, "db"), &conn, err);
+        rc = store_open_writer(cli_opt(ctx, "db"), &conn, err);
     for (size_t i = 0; i < tab->n_rows && !rc; i++) {
         const CsvRow *row = &tab->rows[i];
         const char *v[N_COLS];
@@ -160,7 +143,6 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
             v[k] = col[k] >= 0 && row->fields[col[k]][0] ? row->fields[col[k]] : NULL;
         TlTime day;
         long long lineage;
-        char id[32];
         tl_time_parse(v[C_DAY], true, &day); /* checked above */
         /* the lineage alive during the day: the latest created before its end */
         rc = store_lineage_at(conn, v[C_ID], day + TL_SECONDS_PER_DAY - 1, &lineage, err);
@@ -172,33 +154,25 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
                               tab->name, row->line, v[C_ID], v[C_DAY]);
             break;
         }
-        snprintf(id, sizeof id, "%lld", lineage);
-        const char *params[] = {id,          v[C_DAY],  v[C_FULL],
-                                v[C_DIFF],   v[C_LOG],  v[C_SNAP],
-                                v[C_ALLOC],  v[C_MAX],  v[C_RED] ? redundancy_arm(v[C_RED]) : NULL,
-                                v[C_REGION], v[C_POOL], v[C_TAGS]};
-        PGresult *up;
-        rc = pg_query(conn, "insert usage", sql_upsert, 12, params, &up, err);
-        if (rc)
-            break;
-        if (PQntuples(up) == 1) {
-            if (strcmp(PQgetvalue(up, 0, 0), "1") == 0)
-                inserted++;
-            else
-                replaced++;
-        }
-        PQclear(up);
+        StoreUsageRow usage = {lineage,     v[C_DAY],  v[C_FULL],
+                               v[C_DIFF],   v[C_LOG],  v[C_SNAP],
+                               v[C_ALLOC],  v[C_MAX],  v[C_RED] ? redundancy_arm(v[C_RED]) : NULL,
+                               v[C_REGION], v[C_POOL], v[C_TAGS]};
+        StoreUsageResult result;
+        rc = store_usage_upsert(conn, &usage, &result, err);
+        inserted += !rc && result == STORE_USAGE_INSERTED;
+        replaced += !rc && result == STORE_USAGE_REPLACED;
     }
     if (!rc)
-        rc = pg_commit(conn, err);
+        rc = store_commit(conn, err);
     if (!rc)
         fprintf(stderr,
                 "tierledger import-usage: %s: %zu rows: %zu days recorded, %zu replaced, %zu "
                 "already recorded\n",
                 tab->name, tab->n_rows, inserted, replaced, tab->n_rows - inserted - replaced);
-    if (rc && conn)
-        pg_rollback(conn);
-    pg_close(conn);
+    if (rc)
+        store_rollback(conn);
+    store_close(conn);
     csvfile_free(tab);
     return rc;
 }

@@ -2,23 +2,23 @@
  * Running it again is a no-op. */
 #include <stdio.h>
 
-#include "commands.h"
-#include "pg.h"
+#include "cli/commands.h"
+#include "sql/store/schema.h"
 
 static TlResult run_init(CliContext *ctx, TlError *err)
 {
-    PGconn *conn;
+    StoreConn *conn;
     int applied = 0;
     bool views = false;
-    TlResult rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
+    TlResult rc = store_connect(cli_opt(ctx, "db"), &conn, err);
     if (rc)
         return rc;
-    rc = pg_migrate(conn, &applied, &views, err);
+    rc = store_schema_migrate(conn, &applied, &views, err);
     if (!rc)
         fprintf(stderr, "tierledger init: schema at version %d (%d migration%s applied%s)\n",
-                pg_known_version(), applied, applied == 1 ? "" : "s",
+                store_schema_known_version(), applied, applied == 1 ? "" : "s",
                 views ? ", views updated" : "");
-    pg_close(conn);
+    store_close(conn);
     return rc;
 }
 

@@ -1,9 +1,9 @@
 /* cmd_lineage.c - `tierledger lineage DATABASE`: the segments of a
  * database's lineage as of an instant, with status, restore windows and why
  * each lost segment was lost. */
-#include "commands.h"
-#include "lineage_svg.h"
-#include "subject.h"
+#include "cli/commands.h"
+#include "cli/subject.h"
+#include "reports/lineage_svg.h"
 
 static TlResult run_lineage(CliContext *ctx, TlError *err)
 {
@@ -26,7 +26,7 @@ static TlResult run_lineage(CliContext *ctx, TlError *err)
              : format == 2 ? report_lineage_svg(stdout, &s.subject, &lin, err)
                            : report_lineage_text(stdout, &s.subject, &lin, err);
     lineage_cleanup(&lin);
-    subject_free(&s);
+    subject_cleanup(&s);
     return rc;
 }
 

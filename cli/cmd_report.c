@@ -8,12 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chargeback.h"
-#include "commands.h"
-#include "pg.h"
-#include "prices.h"
-#include "store.h"
-#include "warnings_report.h"
+#include "cli/commands.h"
+#include "cli/prices.h"
+#include "model/history.h"
+#include "model/objective.h"
+#include "reports/chargeback.h"
+#include "reports/warnings_report.h"
+#include "sql/store/conn.h"
+#include "sql/store/fleet.h"
 
 /* Run write(out, ...) into path ("-" or NULL: stdout) without ever leaving a
  * partial file: a temporary file in the same directory, renamed on success. */
@@ -231,12 +233,10 @@ static TlResult run_chargeback(CliContext *ctx, TlError *err)
     PriceSheet prices = {0};
     Charges charges = {0};
     Fleet fleet = {0};
-    PGconn *conn = NULL;
+    StoreConn *conn = NULL;
     TlResult rc = prices_load(prices_path, &prices, err);
     if (!rc)
-        rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
-    if (!rc)
-        rc = pg_schema_check(conn, err);
+        rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
     /* usage from 36 days before the month: the previous segment's last size (B4) */
     if (!rc)
         rc = store_fleet_load(conn, end, start - 36 * TL_SECONDS_PER_DAY, end, &fleet, err);
@@ -254,8 +254,8 @@ static TlResult run_chargeback(CliContext *ctx, TlError *err)
         fprintf(stderr, "tierledger report: %s is not over: hours after now are not billed yet\n",
                 month);
     charges_free(&charges);
-    store_fleet_free(&fleet);
-    pg_close(conn);
+    store_fleet_cleanup(&fleet);
+    store_close(conn);
     prices_free(&prices);
     return rc;
 }
@@ -288,12 +288,10 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
         rc = cli_as_of(ctx, &w.as_of, err);
     if (rc)
         return rc;
-    PGconn *conn = NULL;
+    StoreConn *conn = NULL;
     Fleet fleet = {0};
     TlAlerts *alerts = NULL;
-    rc = pg_connect(cli_opt(ctx, "db"), &conn, err);
-    if (!rc)
-        rc = pg_schema_check(conn, err);
+    rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
     if (!rc)
         rc = store_fleet_load(conn, w.as_of + 1, 0, 0, &fleet, err);
     if (!rc && !(alerts = calloc(fleet.n ? fleet.n : 1, sizeof *alerts)))
@@ -334,8 +332,8 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
         warnings_cleanup(&alerts[i]);
     free(alerts);
     free(w.rows);
-    store_fleet_free(&fleet);
-    pg_close(conn);
+    store_fleet_cleanup(&fleet);
+    store_close(conn);
     return rc;
 }
 

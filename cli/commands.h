@@ -3,7 +3,7 @@
 #ifndef TIERLEDGER_CLI_COMMANDS_H
 #define TIERLEDGER_CLI_COMMANDS_H
 
-#include "args.h"
+#include "cli/args.h"
 
 extern const CliCommand cmd_init;
 extern const CliCommand cmd_import;

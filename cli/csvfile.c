@@ -1,7 +1,7 @@
 /* csvfile.c - whole-file CSV reading on top of libcsv (see csvfile.h).
  * The file is fed to libcsv line by line so that each row knows the line it
  * started on, which libcsv itself does not track. */
-#include "csvfile.h"
+#include "cli/csvfile.h"
 
 #include <csv.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "result.h"
+#include "model/result.h"
 
 #define CSV_FIELD_MAX   4096
 #define CSV_COLUMNS_MAX 64

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 
 #define TIERLEDGER_VERSION "0.1.0"
 

@@ -1,5 +1,5 @@
 /* prices.c - see prices.h. */
-#include "prices.h"
+#include "cli/prices.h"
 
 #include <ctype.h>
 #include <stdlib.h>

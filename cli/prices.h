@@ -5,8 +5,8 @@
 #ifndef TIERLEDGER_CLI_PRICES_H
 #define TIERLEDGER_CLI_PRICES_H
 
-#include "billing.h"
-#include "csvfile.h"
+#include "cli/csvfile.h"
+#include "model/billing.h"
 
 typedef struct {
     CsvTable *table; /* owns the strings the rows point to */

@@ -1,9 +1,7 @@
 /* subject.c - see subject.h. */
-#include "subject.h"
+#include "cli/subject.h"
 
 #include <string.h>
-
-#include "pg.h"
 
 TlResult subject_load(const CliContext *ctx, TlTime as_of, Subject *out, TlError *err)
 {
@@ -13,9 +11,7 @@ TlResult subject_load(const CliContext *ctx, TlTime as_of, Subject *out, TlError
     if (created_text && !tl_time_parse(created_text, true, &created))
         return tl_error_set(err, TL_ERR_USAGE, "--created: '%s' is not an RFC 3339 time",
                             created_text);
-    TlResult rc = pg_connect(cli_opt(ctx, "db"), &out->conn, err);
-    if (!rc)
-        rc = pg_schema_check(out->conn, err);
+    TlResult rc = store_open_reader(cli_opt(ctx, "db"), &out->conn, err);
     if (!rc)
         rc = store_resolve(out->conn, ctx->args[0], created, &out->db, err);
     if (!rc)
@@ -53,11 +49,11 @@ TlResult subject_load(const CliContext *ctx, TlTime as_of, Subject *out, TlError
     return TL_OK;
 }
 
-void subject_free(Subject *s)
+void subject_cleanup(Subject *s)
 {
     if (!s)
         return;
-    store_history_free(&s->history);
-    pg_close(s->conn);
+    store_history_cleanup(&s->history);
+    store_close(s->conn);
     s->conn = NULL;
 }

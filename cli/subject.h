@@ -4,12 +4,14 @@
 #ifndef TIERLEDGER_CLI_SUBJECT_H
 #define TIERLEDGER_CLI_SUBJECT_H
 
-#include "args.h"
-#include "report.h"
-#include "store.h"
+#include "cli/args.h"
+#include "reports/report.h"
+#include "sql/store/conn.h"
+#include "sql/store/facts.h"
+#include "sql/store/lineages.h"
 
 typedef struct {
-    PGconn *conn;
+    StoreConn *conn;
     StoreDatabase db;
     StoreHistory history;
     StoreFacts facts;
@@ -17,8 +19,8 @@ typedef struct {
 } Subject;
 
 /* Connect (--db), check the schema, and load DATABASE (ctx->args[0],
- * --created) as of as_of. Release with subject_free on every path. */
+ * --created) as of as_of. Release with subject_cleanup on every path. */
 TlResult subject_load(const CliContext *ctx, TlTime as_of, Subject *out, TlError *err);
-void subject_free(Subject *s);
+void subject_cleanup(Subject *s);
 
 #endif

@@ -3,7 +3,7 @@
  * Secrets are read from the environment or a file that only its owner can
  * read, sent in a POST body (never a URL), and wiped from memory when freed.
  * Error messages name the endpoint and Azure's error code, never a body. */
-#include "auth.h"
+#include "collector/auth.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>

@@ -9,8 +9,8 @@
 
 #include <stdbool.h>
 
-#include "result.h"
-#include "tltime.h"
+#include "model/result.h"
+#include "model/tltime.h"
 
 typedef enum {
     AUTH_AUTO = 0,

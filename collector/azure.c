@@ -4,7 +4,7 @@
  * names, creationDate, operation state and startTime): azure-api.md section
  * 3 warns that examples omit many. Numbers may exceed 32 bits (maxSizeBytes)
  * and are read as doubles; explicit nulls count as absent. */
-#include "azure.h"
+#include "collector/azure.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,26 +218,6 @@ void az_error_parse(const char *text, char *code, size_t code_size, char *messag
     cJSON_Delete(r);
 }
 
-bool az_id_part(const char *id, const char *key, char *out, size_t size)
-{
-    out[0] = '\0';
-    size_t kl = strlen(key);
-    const char *p = id;
-    while ((p = strchr(p, '/')) != NULL) {
-        p++;
-        if (strncasecmp(p, key, kl) == 0 && p[kl] == '/') {
-            const char *v = p + kl + 1;
-            size_t n = strcspn(v, "/");
-            if (n == 0 || n >= size)
-                return false;
-            memcpy(out, v, n);
-            out[n] = '\0';
-            return true;
-        }
-    }
-    return false;
-}
-
 TlResult az_subscription_from(const cJSON *item, const char *path, AzSubscription *out,
                               TlError *err)
 {
@@ -263,8 +243,8 @@ TlResult az_server_from(const cJSON *item, const char *path, AzServer *out, TlEr
     if (!rc)
         rc = opt_str(item, "location", path, out->location, sizeof out->location, err);
     if (!rc &&
-        (!az_id_part(out->id, "resourceGroups", out->resource_group, sizeof out->resource_group) ||
-         !az_id_part(out->id, "subscriptions", out->subscription, sizeof out->subscription)))
+        (!arm_id_part(out->id, "resourceGroups", out->resource_group, sizeof out->resource_group) ||
+         !arm_id_part(out->id, "subscriptions", out->subscription, sizeof out->subscription)))
         rc = bad(err, path, "id", "not a server resource id");
     return rc;
 }

@@ -11,9 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lineage.h"
-#include "result.h"
-#include "tltime.h"
+#include "model/arm_id.h"
+#include "model/lineage.h"
+#include "model/result.h"
+#include "model/tltime.h"
 
 #define AZ_ID_MAX   512
 #define AZ_NAME_MAX 160
@@ -141,8 +142,5 @@ TlResult az_retention_parse(const char *text, int *days, TlError *err);
  * "... Source ServiceLevelObjective 'SQLDB_GP_Gen5_2', target
  * ServiceLevelObjective 'SQLDB_HS_Gen5_2' ...". false if absent. */
 bool az_description_objectives(const char *description, char *from, char *to, size_t size);
-
-/* The resource group out of an ARM id (/subscriptions/S/resourceGroups/G/...). */
-bool az_id_part(const char *id, const char *key, char *out, size_t size);
 
 #endif

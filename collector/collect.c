@@ -6,7 +6,7 @@
  * followed verbatim, but only to the ARM host itself: the bearer token is
  * never sent anywhere else. A lineage missing from a complete list is only
  * taken as dropped after a 404 on the database itself (issue 3). */
-#include "collect.h"
+#include "collector/collect.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -320,9 +320,9 @@ static TlResult graph_row(Collect *c, size_t lo, size_t hi, const cJSON *row, co
     for (const char *p = strchr(db.id, '/'); p && !cut; p = strchr(p + 1, '/'))
         if (strncasecmp(p, "/databases/", 11) == 0)
             cut = p;
-    if (!cut || !az_id_part(db.id, "servers", srv.name, sizeof srv.name) ||
-        !az_id_part(db.id, "resourceGroups", srv.resource_group, sizeof srv.resource_group) ||
-        !az_id_part(db.id, "subscriptions", srv.subscription, sizeof srv.subscription)) {
+    if (!cut || !arm_id_part(db.id, "servers", srv.name, sizeof srv.name) ||
+        !arm_id_part(db.id, "resourceGroups", srv.resource_group, sizeof srv.resource_group) ||
+        !arm_id_part(db.id, "subscriptions", srv.subscription, sizeof srv.subscription)) {
         az_database_cleanup(&db);
         return tl_error_set(err, TL_ERR_DATA, "%s.id: not a database resource id", path);
     }

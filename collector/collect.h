@@ -3,15 +3,16 @@
  * plus the Activity Log's database writes), then read the details of the
  * databases that need them (operations, short-term retention, restorable
  * dropped databases, 404 confirmations). What to store is decided by
- * derive.h; PostgreSQL is the caller's (cli/cmd_collect.c). */
+ * derive.h; PostgreSQL is the caller's (cli/cmd_collect.c, sql/store/collector.h). */
 #ifndef TIERLEDGER_COLLECTOR_COLLECT_H
 #define TIERLEDGER_COLLECTOR_COLLECT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "azure.h"
-#include "http.h"
+#include "collector/azure.h"
+#include "collector/http.h"
+#include "model/history.h"
 
 #define API_SQL           "2025-01-01"
 #define API_SUBSCRIPTIONS "2022-12-01"
@@ -30,16 +31,7 @@ typedef struct {
 } CollectSub;
 
 /* What the caller knows about a lineage of a listed server (from its store). */
-typedef struct {
-    long long id;
-    char resource_id[AZ_ID_MAX];
-    TlTime created_at;
-    bool observed;      /* has a database_observations row */
-    TlTime observed_at; /* of the last observation, TL_TIME_NONE: never */
-    TlTime details_at;  /* TL_TIME_NONE: never */
-    bool open;          /* an in-progress transition is recorded */
-    char objective[AZ_OBJ_MAX];
-} CollectKnown;
+typedef TlKnownLineage CollectKnown;
 
 /* Daily backup usage (azure-api.md "Azure Monitor metrics"): levels held
  * on a UTC day, in bytes, -1 unknown. The first sight of a database reads

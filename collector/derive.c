@@ -22,7 +22,7 @@
  *     (L11) even when Azure forgot operations in between.
  * The caller is the Activity Log's caller of a database write within ten
  * minutes of the operation's start. */
-#include "derive.h"
+#include "collector/derive.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,7 +342,7 @@ TlResult derive_transitions(const DeriveInput *in, DeriveRow *rows, size_t max, 
         } else {
             for (size_t i = 0; i < w.n_hist; i++)
                 tr[i] = w.hist[i].t;
-            transitions_sort(tr, w.n_hist);
+            history_sort(tr, w.n_hist);
             size_t badi = 0;
             TlError verr = {{0}, {0}};
             if (history_validate(tr, w.n_hist, &badi, &verr))

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "azure.h"
-#include "lineage.h"
+#include "collector/azure.h"
+#include "model/lineage.h"
 
 typedef enum {
     SRC_OPERATIONS = 0,

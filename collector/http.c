@@ -9,7 +9,7 @@
  * reads/s per the current throttling page). Resource Graph has its own
  * quota: when x-ms-user-quota-remaining reaches 0, its next queries wait
  * x-ms-user-quota-resets-after. */
-#include "http.h"
+#include "collector/http.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

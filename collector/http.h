@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "result.h"
+#include "model/result.h"
 
 struct curl_slist;
 

@@ -18,7 +18,7 @@
  * (data + data backup + log backup) x remaining retention / R (B3), standard
  * its last billable size falling the same way (our estimate). LTR is not
  * billed here: no usage for it is recorded yet. */
-#include "billing.h"
+#include "model/billing.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lineage.h"
+#include "model/lineage.h"
 
 #define TL_BYTES_UNKNOWN INT64_C(-1)
 #define TL_GB            1073741824.0 /* 1 GB = 2^30 bytes (domain.md notation) */

@@ -11,7 +11,7 @@
  * Verdict: blocked if any block; otherwise unknown if a fact a blocking rule
  * needs is unknown (W3, `undecided`); otherwise warn if any warning; else ok.
  * Findings are sorted severest first. */
-#include "check.h"
+#include "model/check.h"
 
 #include <stdarg.h>
 #include <stdio.h>

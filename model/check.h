@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lineage.h"
+#include "model/lineage.h"
 
 /* Facts about the database that some rules need; *_known false means the
  * fact was never observed (W3: the check names it instead of passing). */

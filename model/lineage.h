@@ -7,61 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "objective.h"
-#include "result.h"
-#include "tltime.h"
-
-typedef enum {
-    TL_OP_PENDING = 0,
-    TL_OP_IN_PROGRESS,
-    TL_OP_SUCCEEDED,
-    TL_OP_FAILED,
-    TL_OP_CANCEL_IN_PROGRESS,
-    TL_OP_CANCELLED,
-} TlOpState;
-
-/* ARM state names (O1), parsed case-insensitively. */
-bool op_state_parse(const char *text, TlOpState *out);
-const char *op_state_str(TlOpState state);
-/* Succeeded, Failed and Cancelled are final; the others carry no end time. */
-bool op_state_terminal(TlOpState state);
-
-typedef enum {
-    TL_KIND_CREATION = 0,
-    TL_KIND_TIER_CHANGE,       /* within one architecture: lossless (L1) */
-    TL_KIND_CONVERSION,        /* standard -> Hyperscale */
-    TL_KIND_REVERSE_MIGRATION, /* Hyperscale -> standard */
-} TlKind;
-
-const char *kind_str(TlKind kind); /* "creation", "tier_change", ... */
-/* The kind of a change between two objectives, by architecture (O1: by the
- * objectives, never by the operation name). A NULL/empty from is a creation. */
-TlKind kind_of(const char *from_objective, const char *to_objective);
-
-/* One transition as recorded. Strings are borrowed: they must outlive every
- * TlLineage computed from them. */
-typedef struct {
-    TlTime started_at; /* creation: the creation time */
-    TlTime ended_at;   /* TL_TIME_NONE while Pending/InProgress/CancelInProgress */
-    TlOpState state;
-    const char *from_objective; /* NULL or "" for the creation */
-    const char *to_objective;
-    const char *operation_id; /* may be NULL */
-    const char *initiated_by; /* may be NULL */
-} TlTransition;
-
-/* Order transitions for evaluation: by start, the creation first. */
-void transitions_sort(TlTransition *tr, size_t n);
-
-/* Check a database's history (sorted by transitions_sort): one creation,
- * first; ends present exactly for final states and not before the start;
- * each from_objective equal to the objective in effect at its start (L11).
- * On failure *bad is the index of the offending transition and err says why. */
-TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError *err);
-
-/* The objective in effect at instant t (L11): the target of the last
- * transition that succeeded by t. NULL when the database did not exist yet. */
-const char *objective_at(const TlTransition *tr, size_t n, TlTime t);
+#include "model/history.h"
+#include "model/objective.h"
+#include "model/result.h"
+#include "model/tltime.h"
 
 typedef enum {
     TL_READING_SEGMENT = 0, /* L1, our reading: only architecture changes start a segment */

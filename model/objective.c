@@ -4,7 +4,7 @@
  *   ElasticPool | Free | System* | DW* | DS*                    (other)
  * optionally prefixed "SQLDB_" (operations descriptions use it). Anything
  * else is T4: recorded as seen, classified by the sku tier hint if any. */
-#include "objective.h"
+#include "model/objective.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* result.c - names and exit codes of TlResult, and the TlError helpers. */
-#include "result.h"
+#include "model/result.h"
 
 #include <stdarg.h>
 #include <stdio.h>

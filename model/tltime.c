@@ -1,7 +1,7 @@
 /* tltime.c - RFC 3339 parsing and formatting on whole UTC seconds.
  * The civil-date arithmetic is Howard Hinnant's days_from_civil algorithm,
  * which needs neither timegm() nor the process time zone. */
-#include "tltime.h"
+#include "model/tltime.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * previous segment's restore window) or a repeat migration would lose an
  * available segment (W1), or the objective is unknown (T4); info for an
  * open window and for facts the rules need but nobody observed (W3). */
-#include "warnings.h"
+#include "model/warnings.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 #ifndef TIERLEDGER_MODEL_WARNINGS_H
 #define TIERLEDGER_MODEL_WARNINGS_H
 
-#include "check.h"
+#include "model/check.h"
 
 typedef enum {
     TL_ALERT_INFO = 0,

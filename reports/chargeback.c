@@ -1,6 +1,6 @@
 /* chargeback.c - see chargeback.h. Periods are RFC 3339 UTC with Z, end
  * exclusive; amounts are plain decimals with six places. */
-#include "chargeback.h"
+#include "reports/chargeback.h"
 
 #include <csv.h>
 #include <stdlib.h>

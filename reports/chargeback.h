@@ -7,8 +7,8 @@
 
 #include <stdio.h>
 
-#include "billing.h"
-#include "result.h"
+#include "model/billing.h"
+#include "model/result.h"
 
 typedef struct {
     TlTime billing_start, billing_end; /* the month, end exclusive */

@@ -4,7 +4,7 @@
  * was lost with the rule and the operation that caused it. Dashed lines mark
  * the reverse-migration deadline (E2, purple) and the as-of instant (black).
  * Text is XML-escaped; nothing external is referenced. */
-#include "lineage_svg.h"
+#include "reports/lineage_svg.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "report.h"
+#include "reports/report.h"
 
 TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err);
 

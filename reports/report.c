@@ -1,7 +1,7 @@
 /* report.c - text and JSON for lineage and check (see report.h). JSON is
  * built with cJSON so that every string is escaped correctly; times are
  * RFC 3339 UTC with Z, whole seconds; absent values are null. */
-#include "report.h"
+#include "reports/report.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "check.h"
-#include "lineage.h"
-#include "result.h"
+#include "model/check.h"
+#include "model/lineage.h"
+#include "model/result.h"
 
 /* Everything a lineage or check report shows about one database. */
 typedef struct {

@@ -1,12 +1,12 @@
 /* warnings_report.c - see warnings_report.h. */
-#include "warnings_report.h"
+#include "reports/warnings_report.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chargeback.h"
-#include "report.h"
+#include "reports/chargeback.h"
+#include "reports/report.h"
 
 static int cmp_row(const void *pa, const void *pb)
 {

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "warnings.h"
+#include "model/warnings.h"
 
 typedef struct {
     const char *resource_id, *server, *database; /* borrowed */

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness.h"
-#include "azure.h"
+#include "collector/azure.h"
+#include "tests/harness.h"
 
 static const char *root = "../shared/fixtures/azure";
 
@@ -598,8 +598,8 @@ static void test_descriptions(void)
     EXPECT(!az_description_objectives("Source ServiceLevelObjective 'unterminated", f, t, sizeof f),
            "an unterminated quote");
     char part[64];
-    EXPECT(az_id_part("/subscriptions/S/resourceGroups/RG-1/providers/Microsoft.Sql/servers/v",
-                      "resourcegroups", part, sizeof part) &&
+    EXPECT(arm_id_part("/subscriptions/S/resourceGroups/RG-1/providers/Microsoft.Sql/servers/v",
+                       "resourcegroups", part, sizeof part) &&
                strcmp(part, "RG-1") == 0,
            "id part (case-insensitive key): %s", part);
 }

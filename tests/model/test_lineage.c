@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness.h"
-#include "billing.h"
-#include "check.h"
-#include "lineage.h"
-#include "objective.h"
-#include "tltime.h"
-#include "warnings.h"
+#include "model/billing.h"
+#include "model/check.h"
+#include "model/lineage.h"
+#include "model/objective.h"
+#include "model/tltime.h"
+#include "model/warnings.h"
+#include "tests/harness.h"
 
 #define MAX_TR    64
 #define MAX_WORDS 16
@@ -105,7 +105,7 @@ static bool evaluate(Case *c)
         return true;
     TlError err;
     size_t bad;
-    transitions_sort(c->tr, c->n);
+    history_sort(c->tr, c->n);
     TlResult rc = history_validate(c->tr, c->n, &bad, &err);
     EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] history invalid at transition %zu: %s", c->name,
               bad + 1, err.msg);
@@ -225,7 +225,7 @@ static void run_check(Case *c, char **w, int nw)
     TlError err;
     size_t bad;
     check_cleanup(&c->check);
-    transitions_sort(c->tr, c->n);
+    history_sort(c->tr, c->n);
     if (history_validate(c->tr, c->n, &bad, &err) != TL_OK) {
         EXPECT_AT(c->file, c->line, false, "[%s] history invalid: %s", c->name, err.msg);
         return;
@@ -250,7 +250,7 @@ static void run_bill(Case *c)
     size_t bad;
     if (c->billed)
         return;
-    transitions_sort(c->tr, c->n);
+    history_sort(c->tr, c->n);
     if (history_validate(c->tr, c->n, &bad, &err) != TL_OK) {
         EXPECT_AT(c->file, c->line, false, "[%s] history invalid: %s", c->name, err.msg);
         return;
@@ -430,7 +430,7 @@ static void directive(Case *c, char **w, int nw)
         /* invalid N SUBSTRING: history_validate fails at transition N (sorted, 1-based) */
         TlError err;
         size_t bad = 0;
-        transitions_sort(c->tr, c->n);
+        history_sort(c->tr, c->n);
         TlResult rc = history_validate(c->tr, c->n, &bad, &err);
         EXPECT_AT(c->file, c->line,
                   rc == TL_ERR_DATA && bad + 1 == (size_t)atoi(w[1]) &&
@@ -440,7 +440,7 @@ static void directive(Case *c, char **w, int nw)
     } else if (strcmp(d, "valid") == 0) {
         TlError err;
         size_t bad = 0;
-        transitions_sort(c->tr, c->n);
+        history_sort(c->tr, c->n);
         TlResult rc = history_validate(c->tr, c->n, &bad, &err);
         EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] expected valid, got %s at %zu", c->name,
                   err.msg, bad + 1);
@@ -498,7 +498,7 @@ static void directive(Case *c, char **w, int nw)
         TlError err;
         size_t bad;
         warnings_cleanup(&c->alerts);
-        transitions_sort(c->tr, c->n);
+        history_sort(c->tr, c->n);
         TlResult rc = history_validate(c->tr, c->n, &bad, &err);
         if (!rc)
             rc =

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness.h"
-#include "lineage.h"
-#include "objective.h"
-#include "tltime.h"
+#include "model/lineage.h"
+#include "model/objective.h"
+#include "model/tltime.h"
+#include "tests/harness.h"
 
 static const char *yn(bool b)
 {

@@ -1,7 +1,7 @@
 /* sql_bundle.h - the SQL files of sql/migrations and sql/views, embedded in
- * the binary at build time by cli/embed-sql.sh, in name order. */
-#ifndef TIERLEDGER_CLI_SQL_BUNDLE_H
-#define TIERLEDGER_CLI_SQL_BUNDLE_H
+ * the binary at build time by sql/embed-sql.sh, in name order. */
+#ifndef TIERLEDGER_SQL_STORE_SQL_BUNDLE_H
+#define TIERLEDGER_SQL_STORE_SQL_BUNDLE_H
 
 #include <stddef.h>
 

@@ -1,0 +1,40 @@
+/* facts.h - the facts the checks need (retention, pool, geo links, named
+ * replicas, allocated size: database_facts), read as of an instant and
+ * written by import-facts. */
+#ifndef TIERLEDGER_SQL_STORE_FACTS_H
+#define TIERLEDGER_SQL_STORE_FACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/check.h"
+#include "model/result.h"
+#include "sql/store/conn.h"
+
+/* What is known about a lineage at as_of: the latest observation at or
+ * before it, else the earliest after it (then `from_later` is set). */
+typedef struct {
+    TlFacts facts;
+    int retention_days; /* R, 7 when unknown (L9) */
+    bool observed;      /* any observation at all */
+    bool from_later;    /* taken from an observation after as_of */
+    TlTime observed_at;
+} StoreFacts;
+
+TlResult store_facts_load(StoreConn *conn, long long database_id, TlTime as_of, StoreFacts *out,
+                          TlError *err);
+
+/* One observation of facts, as validated text (NULL: unknown): retention
+ * days, pool id, in_pool/geo "true"/"false", counts and sizes in decimal. */
+typedef struct {
+    long long database_id;
+    TlTime observed_at;
+    const char *retention_days, *elastic_pool_id, *in_elastic_pool, *geo_replication;
+    const char *named_replicas, *allocated_bytes, *max_size_bytes;
+} StoreFactsRow;
+
+/* Record an imported observation; *added is 0 when the same lineage,
+ * instant and source was recorded already (nothing changes then). */
+TlResult store_facts_insert(StoreConn *conn, const StoreFactsRow *row, bool *added, TlError *err);
+
+#endif

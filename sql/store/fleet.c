@@ -1,0 +1,194 @@
+/* fleet.c - loading the fleet (see fleet.h). Three ordered results
+ * (lineages, transitions, usage) are sliced per lineage by database id. */
+#include "sql/store/fleet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/history.h"
+#include "sql/store/facts_sql.h"
+
+// clang-format off
+static const char sql_db[] =
+    "SELECT d.id, d.resource_id, d.subscription_id, d.resource_group, d.server_name,"
+    "       d.database_name, extract(epoch FROM d.created_at)::bigint AS created,"
+    "       extract(epoch FROM d.next_created)::bigint AS next_created, f.*"
+    "  FROM (SELECT *, lead(created_at) OVER (PARTITION BY resource_key ORDER BY created_at)"
+    "                  AS next_created FROM databases) d"
+    "  LEFT JOIN LATERAL (" FACTS_NEAREST("d.id", "$1::bigint") ") f ON true"
+    " WHERE d.created_at < to_timestamp($1::bigint)"
+    " ORDER BY d.id";
+static const char sql_tr[] =
+    "SELECT t.database_id, " PG_TRANSITION_COLUMNS
+    "  FROM current_transitions t JOIN databases d ON d.id = t.database_id"
+    " WHERE d.created_at < to_timestamp($1::bigint)"
+    " ORDER BY t.database_id, t.started_at, t.id";
+/* one row a day, the collector's first */
+static const char sql_usage[] =
+    "SELECT DISTINCT ON (database_id, day) database_id,"
+    "       extract(epoch FROM day::timestamp)::bigint AS day, full_bytes, diff_bytes, log_bytes,"
+    "       snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region,"
+    "       elastic_pool_id, tags::text AS tags"
+    "  FROM backup_usage"
+    " WHERE day >= to_timestamp($1::bigint)::date AND day < to_timestamp($2::bigint)::date"
+    " ORDER BY database_id, day, source = 'collector' DESC";
+// clang-format on
+
+static TlResult decode_databases(Fleet *out, TlError *err)
+{
+    static const char *const names[] = {
+        "id",          "resource_id",   "subscription_id", "resource_group",
+        "server_name", "database_name", "created",         "next_created"};
+    enum { C_ID, C_RES, C_SUB, C_RG, C_SERVER, C_NAME, C_CREATED, C_NEXT };
+    const PGresult *r = out->res_db;
+    int col[8];
+    FactsColumns fc = {-1, -1, -1, -1, -1, -1, -1};
+    TlResult rc = pg_columns(r, "load databases", names, 8, col, err);
+    if (!rc)
+        rc = facts_columns(r, &fc, err);
+    for (int i = 0; i < PQntuples(r) && !rc; i++) {
+        FleetDatabase *d = &out->db[out->n++];
+        StoreFacts f;
+        pg_get_int64(r, i, col[C_ID], &d->id);
+        d->resource_id = PQgetvalue(r, i, col[C_RES]);
+        d->subscription = PQgetvalue(r, i, col[C_SUB]);
+        d->resource_group = PQgetvalue(r, i, col[C_RG]);
+        d->server_name = PQgetvalue(r, i, col[C_SERVER]);
+        d->database_name = PQgetvalue(r, i, col[C_NAME]);
+        d->created_at = pg_time(r, i, col[C_CREATED]);
+        d->next_created = pg_time(r, i, col[C_NEXT]);
+        facts_decode(r, i, &fc, &f);
+        d->facts = f.facts;
+        d->retention_days = f.retention_days;
+    }
+    return rc;
+}
+
+/* The lineage of database id `id`, searching forward from *k (both results
+ * are ordered by id), or NULL when it is not one of the fleet's. */
+static FleetDatabase *lineage_of(Fleet *f, size_t *k, long long id)
+{
+    while (*k < f->n && f->db[*k].id < id)
+        (*k)++;
+    return *k < f->n && f->db[*k].id == id ? &f->db[*k] : NULL;
+}
+
+static TlResult decode_transitions(Fleet *out, TlError *err)
+{
+    const PGresult *r = out->res_tr;
+    PgTransitionColumns col;
+    int c_db = PQfnumber(r, "database_id");
+    TlResult rc = pg_transition_columns(r, &col, err);
+    size_t k = 0;
+    for (int i = 0; i < PQntuples(r) && !rc; i++) {
+        long long id;
+        pg_get_int64(r, i, c_db, &id);
+        FleetDatabase *db = lineage_of(out, &k, id);
+        if (!db)
+            continue;
+        TlTransition *t = &out->transitions[i];
+        rc = pg_transition_decode(r, i, &col, t, err);
+        if (!db->tr)
+            db->tr = t;
+        db->n_tr++;
+    }
+    for (size_t d = 0; d < out->n && !rc; d++)
+        history_sort(out->db[d].tr, out->db[d].n_tr);
+    return rc;
+}
+
+static TlResult decode_usage(Fleet *out, TlError *err)
+{
+    static const char *const names[] = {"database_id",     "day",
+                                        "full_bytes",      "diff_bytes",
+                                        "log_bytes",       "snapshot_bytes",
+                                        "allocated_bytes", "max_size_bytes",
+                                        "redundancy",      "region",
+                                        "elastic_pool_id", "tags"};
+    enum {
+        C_DB,
+        C_DAY,
+        C_FULL,
+        C_DIFF,
+        C_LOG,
+        C_SNAP,
+        C_ALLOC,
+        C_MAX,
+        C_RED,
+        C_REGION,
+        C_POOL,
+        C_TAGS
+    };
+    const PGresult *r = out->res_usage;
+    int col[12];
+    TlResult rc = r ? pg_columns(r, "load usage", names, 12, col, err) : TL_OK;
+    size_t k = 0;
+    for (int i = 0; r && i < PQntuples(r) && !rc; i++) {
+        long long id;
+        pg_get_int64(r, i, col[C_DB], &id);
+        FleetDatabase *db = lineage_of(out, &k, id);
+        if (!db)
+            continue;
+        TlUsageDay *u = &out->usage[out->n_usage++];
+        *u = (TlUsageDay){.day = pg_time(r, i, col[C_DAY]),
+                          .full_bytes = pg_bytes(r, i, col[C_FULL]),
+                          .diff_bytes = pg_bytes(r, i, col[C_DIFF]),
+                          .log_bytes = pg_bytes(r, i, col[C_LOG]),
+                          .snapshot_bytes = pg_bytes(r, i, col[C_SNAP]),
+                          .allocated_bytes = pg_bytes(r, i, col[C_ALLOC]),
+                          .max_size_bytes = pg_bytes(r, i, col[C_MAX]),
+                          .redundancy = pg_text(r, i, col[C_RED]),
+                          .elastic_pool_id = pg_text(r, i, col[C_POOL]),
+                          .pool_share_bytes = TL_BYTES_UNKNOWN};
+        if (!db->usage)
+            db->usage = u;
+        db->n_usage++;
+        if (pg_text(r, i, col[C_REGION]))
+            db->region = pg_text(r, i, col[C_REGION]);
+        if (pg_text(r, i, col[C_TAGS]))
+            db->tags = pg_text(r, i, col[C_TAGS]);
+    }
+    return rc;
+}
+
+TlResult store_fleet_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
+                          Fleet *out, TlError *err)
+{
+    char to_text[24], from_text[24], uto_text[24];
+    const char *p1[] = {pg_time_param(to, to_text)};
+    const char *p2[] = {pg_time_param(usage_from, from_text), pg_time_param(usage_to, uto_text)};
+    memset(out, 0, sizeof *out);
+    TlResult rc = pg_query(conn, "load databases", sql_db, 1, p1, &out->res_db, err);
+    if (!rc)
+        rc = pg_query(conn, "load transitions", sql_tr, 1, p1, &out->res_tr, err);
+    if (!rc && usage_from < usage_to)
+        rc = pg_query(conn, "load usage", sql_usage, 2, p2, &out->res_usage, err);
+    if (rc)
+        return rc;
+    int n_db = PQntuples(out->res_db), n_tr = PQntuples(out->res_tr);
+    int n_use = out->res_usage ? PQntuples(out->res_usage) : 0;
+    out->db = calloc(n_db ? (size_t)n_db : 1, sizeof *out->db);
+    out->transitions = calloc(n_tr ? (size_t)n_tr : 1, sizeof *out->transitions);
+    out->usage = calloc(n_use ? (size_t)n_use : 1, sizeof *out->usage);
+    if (!out->db || !out->transitions || !out->usage)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    rc = decode_databases(out, err);
+    if (!rc)
+        rc = decode_transitions(out, err);
+    if (!rc)
+        rc = decode_usage(out, err);
+    return rc;
+}
+
+void store_fleet_cleanup(Fleet *fleet)
+{
+    if (!fleet)
+        return;
+    PQclear(fleet->res_db);
+    PQclear(fleet->res_tr);
+    PQclear(fleet->res_usage);
+    free(fleet->db);
+    free(fleet->transitions);
+    free(fleet->usage);
+    memset(fleet, 0, sizeof *fleet);
+}

@@ -1,0 +1,49 @@
+/* fleet.h - every lineage at once, for the fleet-wide reports and refresh:
+ * its history, facts as of an instant, and a span of daily usage. */
+#ifndef TIERLEDGER_SQL_STORE_FLEET_H
+#define TIERLEDGER_SQL_STORE_FLEET_H
+
+#include <stddef.h>
+
+#include "model/billing.h"
+#include "model/check.h"
+#include "model/lineage.h"
+#include "model/result.h"
+#include "sql/store/conn.h"
+
+struct pg_result;
+
+/* Strings point into the Fleet's results. */
+typedef struct {
+    long long id;
+    const char *resource_id, *subscription, *resource_group, *server_name, *database_name;
+    TlTime created_at;
+    TlTime next_created; /* creation of the next lineage of the same resource, or NONE */
+    TlFacts facts;
+    int retention_days; /* R, 7 when unknown */
+    TlTransition *tr;   /* slice of Fleet.transitions, sorted for the model */
+    size_t n_tr;
+    TlUsageDay *usage; /* slice of Fleet.usage, by day */
+    size_t n_usage;
+    const char *region; /* of the latest usage row, or NULL */
+    const char *tags;   /* JSON object text of the latest usage row, or NULL */
+} FleetDatabase;
+
+typedef struct {
+    struct pg_result *res_db, *res_tr, *res_usage;
+    FleetDatabase *db;
+    size_t n;
+    TlTransition *transitions;
+    TlUsageDay *usage;
+    size_t n_usage;
+} Fleet;
+
+/* Every database lineage that existed before `to`, with its history, facts
+ * as of `to`, and (when usage_from < usage_to) its daily usage in
+ * [usage_from, usage_to), collector rows before import rows of the same
+ * day. Release with store_fleet_cleanup (also after a failure). */
+TlResult store_fleet_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
+                          Fleet *out, TlError *err);
+void store_fleet_cleanup(Fleet *fleet);
+
+#endif

@@ -1,0 +1,136 @@
+/* imports.c - reads and writes of the imports (see imports.h). */
+#include "sql/store/imports.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/store/pg.h"
+
+TlResult store_recorded_load(StoreConn *conn, const char *const *keys, size_t n, StoreRecorded *out,
+                             TlError *err)
+{
+    static const char sql[] =
+        "SELECT d.id, d.resource_key, d.resource_id, " PG_TRANSITION_COLUMNS
+        "  FROM databases d JOIN current_transitions t ON t.database_id = d.id"
+        " WHERE d.resource_key = ANY($1::text[])"
+        " ORDER BY d.resource_key, t.started_at, t.id";
+    memset(out, 0, sizeof *out);
+    PgArray arr = {0};
+    for (size_t i = 0; i < n; i++)
+        pg_array_add(&arr, keys[i]);
+    const char *params[1];
+    PgTransitionColumns col;
+    TlResult rc = pg_arrays_finish(&arr, 1, params, err);
+    if (!rc)
+        rc = pg_query(conn, "load recorded transitions", sql, 1, params, &out->res, err);
+    pg_array_cleanup(&arr);
+    if (!rc)
+        rc = pg_transition_columns(out->res, &col, err);
+    if (rc)
+        return rc;
+    int rows = PQntuples(out->res);
+    int c_id = PQfnumber(out->res, "id"), c_key = PQfnumber(out->res, "resource_key"),
+        c_res = PQfnumber(out->res, "resource_id");
+    if (!(out->rows = calloc(rows ? (size_t)rows : 1, sizeof *out->rows)))
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < rows && !rc; i++) {
+        StoreRecordedRow *r = &out->rows[out->n++];
+        pg_get_int64(out->res, i, c_id, &r->database_id);
+        r->resource_key = PQgetvalue(out->res, i, c_key);
+        r->resource_id = PQgetvalue(out->res, i, c_res);
+        rc = pg_transition_decode(out->res, i, &col, &r->t, err);
+    }
+    return rc;
+}
+
+void store_recorded_cleanup(StoreRecorded *r)
+{
+    if (!r)
+        return;
+    PQclear(r->res);
+    free(r->rows);
+    memset(r, 0, sizeof *r);
+}
+
+TlResult store_transitions_import(StoreConn *conn, const StoreImportRow *rows, size_t n,
+                                  TlError *err)
+{
+    static const char sql[] =
+        "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective,"
+        "                         to_objective, operation_id, initiated_by, source_record_id,"
+        "                         source)"
+        " SELECT db, to_timestamp(s), to_timestamp(e), st, f, t, op, who, rec, 'import'"
+        "   FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],"
+        "               $6::text[], $7::text[], $8::text[], $9::text[])"
+        "        AS u(db, s, e, st, f, t, op, who, rec)";
+    enum { C_DB, C_START, C_END, C_STATE, C_FROM, C_TO, C_OP, C_WHO, C_REC, N_COLS };
+    TlResult rc = TL_OK;
+    for (size_t i = 0; i < n && !rc;) {
+        PgArray col[N_COLS] = {{0}};
+        size_t end = i + STORE_IMPORT_BATCH < n ? i + STORE_IMPORT_BATCH : n;
+        for (; i < end; i++) {
+            const TlTransition *t = rows[i].t;
+            pg_array_add_int(&col[C_DB], rows[i].database_id);
+            pg_array_add_time(&col[C_START], t->started_at);
+            pg_array_add_time(&col[C_END], t->ended_at);
+            pg_array_add(&col[C_STATE], op_state_str(t->state));
+            pg_array_add(&col[C_FROM], transition_is_creation(t) ? NULL : t->from_objective);
+            pg_array_add(&col[C_TO], t->to_objective);
+            pg_array_add(&col[C_OP], t->operation_id);
+            pg_array_add(&col[C_WHO], t->initiated_by);
+            pg_array_add(&col[C_REC], rows[i].source_record);
+        }
+        const char *params[N_COLS];
+        rc = pg_arrays_finish(col, N_COLS, params, err);
+        if (!rc)
+            rc = pg_query(conn, "insert transitions", sql, N_COLS, params, NULL, err);
+        pg_arrays_cleanup(col, N_COLS);
+    }
+    return rc;
+}
+
+TlResult store_usage_upsert(StoreConn *conn, const StoreUsageRow *row, StoreUsageResult *result,
+                            TlError *err)
+{
+    /* insert, or replace a day whose figures changed; xmax = 0 marks an insert */
+    static const char sql[] =
+        "INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"
+        "    snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id,"
+        "    tags, source)"
+        " VALUES ($1::bigint, $2::date, $3::bigint, $4::bigint, $5::bigint, $6::bigint,"
+        "         $7::bigint, $8::bigint, $9, $10, $11, $12::jsonb, 'import')"
+        " ON CONFLICT (database_id, day, source) DO UPDATE SET"
+        "    full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"
+        "    log_bytes = EXCLUDED.log_bytes, snapshot_bytes = EXCLUDED.snapshot_bytes,"
+        "    allocated_bytes = EXCLUDED.allocated_bytes, max_size_bytes = EXCLUDED.max_size_bytes,"
+        "    redundancy = EXCLUDED.redundancy, region = EXCLUDED.region,"
+        "    elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()"
+        " WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes,"
+        "        u.max_size_bytes, u.redundancy, u.region, u.elastic_pool_id, u.tags)"
+        "   IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"
+        "        EXCLUDED.snapshot_bytes, EXCLUDED.allocated_bytes, EXCLUDED.max_size_bytes,"
+        "        EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.elastic_pool_id, EXCLUDED.tags)"
+        " RETURNING (xmax = 0) AS inserted";
+    char id[24];
+    const char *p[] = {pg_int_param(row->database_id, id),
+                       row->day,
+                       row->full_bytes,
+                       row->diff_bytes,
+                       row->log_bytes,
+                       row->snapshot_bytes,
+                       row->allocated_bytes,
+                       row->max_size_bytes,
+                       row->redundancy,
+                       row->region,
+                       row->elastic_pool_id,
+                       row->tags};
+    PGresult *res;
+    *result = STORE_USAGE_SAME;
+    TlResult rc = pg_query(conn, "insert usage", sql, 12, p, &res, err);
+    if (rc)
+        return rc;
+    if (PQntuples(res) == 1)
+        *result = pg_bool(res, 0, 0) ? STORE_USAGE_INSERTED : STORE_USAGE_REPLACED;
+    PQclear(res);
+    return TL_OK;
+}

@@ -1,0 +1,68 @@
+/* imports.h - what `import` and `import-usage` read and write: the recorded
+ * transitions of the resources a file names, new transition versions in
+ * large batches, and daily usage rows. Callers hold the writers'
+ * transaction (store_open_writer) so validation and writing see one state. */
+#ifndef TIERLEDGER_SQL_STORE_IMPORTS_H
+#define TIERLEDGER_SQL_STORE_IMPORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/history.h"
+#include "model/result.h"
+#include "sql/store/conn.h"
+
+struct pg_result;
+
+/* A recorded transition (the latest version) of one of the resources asked
+ * for; strings point into the StoreRecorded result. */
+typedef struct {
+    long long database_id;
+    const char *resource_key, *resource_id;
+    TlTransition t;
+} StoreRecordedRow;
+
+typedef struct {
+    struct pg_result *res;
+    StoreRecordedRow *rows; /* by resource key, then time */
+    size_t n;
+} StoreRecorded;
+
+/* The recorded transitions of every lineage of the resources keys[0..n)
+ * (lower-case resource ids). Release with store_recorded_cleanup. */
+TlResult store_recorded_load(StoreConn *conn, const char *const *keys, size_t n, StoreRecorded *out,
+                             TlError *err);
+void store_recorded_cleanup(StoreRecorded *r);
+
+/* A transition version to append (source 'import'); source_record names
+ * the file line it came from. */
+typedef struct {
+    long long database_id;
+    const TlTransition *t;
+    const char *source_record;
+} StoreImportRow;
+
+/* Append rows[0..n) with one statement per STORE_IMPORT_BATCH rows. */
+#define STORE_IMPORT_BATCH 5000
+TlResult store_transitions_import(StoreConn *conn, const StoreImportRow *rows, size_t n,
+                                  TlError *err);
+
+/* One imported day of backup usage, validated text (NULL: unknown or not
+ * applicable); redundancy as ARM writes it (Local, Zone, Geo, GeoZone),
+ * tags a JSON object. */
+typedef struct {
+    long long database_id;
+    const char *day; /* YYYY-MM-DD */
+    const char *full_bytes, *diff_bytes, *log_bytes, *snapshot_bytes, *allocated_bytes,
+        *max_size_bytes;
+    const char *redundancy, *region, *elastic_pool_id, *tags;
+} StoreUsageRow;
+
+typedef enum { STORE_USAGE_SAME = 0, STORE_USAGE_INSERTED, STORE_USAGE_REPLACED } StoreUsageResult;
+
+/* Insert the day, or replace it when its figures differ (the same figures
+ * change nothing). */
+TlResult store_usage_upsert(StoreConn *conn, const StoreUsageRow *row, StoreUsageResult *result,
+                            TlError *err);
+
+#endif

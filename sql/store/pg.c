@@ -1,0 +1,240 @@
+/* pg.c - the libpq plumbing of the store modules (see pg.h). */
+#include "sql/store/pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/billing.h"
+
+#define WRITER_LOCK_KEY "7581625011734151"
+
+void pg_first_line(const char *msg, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", msg ? msg : "");
+    buf[strcspn(buf, "\r\n")] = '\0';
+}
+
+static TlResult failure(PGconn *conn, PGresult *res, const char *what, TlError *err)
+{
+    char line[512];
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    pg_first_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn), line, sizeof line);
+    if (!line[0])
+        pg_first_line(PQerrorMessage(conn), line, sizeof line);
+    TlResult rc = TL_ERR_INTERNAL;
+    if (PQstatus(conn) == CONNECTION_BAD ||
+        (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
+        rc = TL_ERR_UNAVAILABLE;
+    PQclear(res);
+    return tl_error_set(err, rc, "postgresql: %s: %s", what, line);
+}
+
+TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
+                  const char *const *params, PGresult **out, TlError *err)
+{
+    if (out)
+        *out = NULL;
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return failure(conn, res, what, err);
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return TL_OK;
+}
+
+TlResult pg_exec_script(PGconn *conn, const char *what, const char *script, TlError *err)
+{
+    PGresult *res = PQexec(conn, script); /* our own files, never input */
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return failure(conn, res, what, err);
+    PQclear(res);
+    return TL_OK;
+}
+
+TlResult pg_begin(PGconn *conn, TlError *err)
+{
+    return pg_query(conn, "begin", "BEGIN", 0, NULL, NULL, err);
+}
+
+TlResult pg_lock_writers(PGconn *conn, TlError *err)
+{
+    static const char sql_lock[] = "SELECT pg_advisory_xact_lock(" WRITER_LOCK_KEY ")";
+    return pg_query(conn, "writer lock", sql_lock, 0, NULL, NULL, err);
+}
+
+/* ---- parameters ------------------------------------------------------------ */
+
+const char *pg_time_param(TlTime t, char *buf)
+{
+    if (t == TL_TIME_NONE)
+        return NULL;
+    snprintf(buf, 24, "%lld", (long long)t);
+    return buf;
+}
+
+const char *pg_int_param(long long v, char *buf)
+{
+    snprintf(buf, 24, "%lld", v);
+    return buf;
+}
+
+/* ---- column readers ---------------------------------------------------------- */
+
+bool pg_get_int64(const PGresult *res, int row, int col, long long *out)
+{
+    if (col < 0 || PQgetisnull(res, row, col))
+        return false;
+    char *end;
+    const char *text = PQgetvalue(res, row, col);
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+TlTime pg_time(const PGresult *res, int row, int col)
+{
+    long long v;
+    return pg_get_int64(res, row, col, &v) ? (TlTime)v : TL_TIME_NONE;
+}
+
+int64_t pg_bytes(const PGresult *res, int row, int col)
+{
+    long long v;
+    return pg_get_int64(res, row, col, &v) ? (int64_t)v : TL_BYTES_UNKNOWN;
+}
+
+const char *pg_text(const PGresult *res, int row, int col)
+{
+    return col < 0 || PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+bool pg_bool(const PGresult *res, int row, int col)
+{
+    return col >= 0 && !PQgetisnull(res, row, col) && strcmp(PQgetvalue(res, row, col), "t") == 0;
+}
+
+TlResult pg_columns(const PGresult *res, const char *what, const char *const *names, int n,
+                    int *cols, TlError *err)
+{
+    for (int i = 0; i < n; i++)
+        if ((cols[i] = PQfnumber(res, names[i])) < 0)
+            return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: %s: no column '%s'", what,
+                                names[i]);
+    return TL_OK;
+}
+
+TlResult pg_transition_columns(const PGresult *res, PgTransitionColumns *c, TlError *err)
+{
+    static const char *const names[] = {"started",        "ended",        "state",
+                                        "from_objective", "to_objective", "operation_id",
+                                        "initiated_by"};
+    int cols[7];
+    TlResult rc = pg_columns(res, "transitions", names, 7, cols, err);
+    if (!rc)
+        *c = (PgTransitionColumns){cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6]};
+    return rc;
+}
+
+TlResult pg_transition_decode(const PGresult *res, int row, const PgTransitionColumns *c,
+                              TlTransition *t, TlError *err)
+{
+    t->started_at = pg_time(res, row, c->started);
+    t->ended_at = pg_time(res, row, c->ended);
+    if (!op_state_parse(PQgetvalue(res, row, c->state), &t->state))
+        return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state in transitions");
+    t->from_objective = PQgetvalue(res, row, c->from);
+    t->to_objective = PQgetvalue(res, row, c->to);
+    t->operation_id = pg_text(res, row, c->operation_id);
+    t->initiated_by = pg_text(res, row, c->initiated_by);
+    return TL_OK;
+}
+
+/* ---- array literals ---------------------------------------------------------- */
+
+static void array_put(PgArray *a, const char *text, size_t n)
+{
+    if (a->failed)
+        return;
+    if (a->len + n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4096;
+        while (cap < a->len + n + 2)
+            cap *= 2;
+        char *grown = realloc(a->buf, cap);
+        if (!grown) {
+            a->failed = true;
+            return;
+        }
+        a->buf = grown;
+        a->cap = cap;
+    }
+    memcpy(a->buf + a->len, text, n);
+    a->len += n;
+}
+
+void pg_array_add(PgArray *a, const char *value)
+{
+    array_put(a, a->len == 0 ? "{" : ",", 1);
+    if (!value) {
+        array_put(a, "NULL", 4);
+        return;
+    }
+    array_put(a, "\"", 1);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            array_put(a, "\\", 1);
+        array_put(a, p, 1);
+    }
+    array_put(a, "\"", 1);
+}
+
+void pg_array_add_int(PgArray *a, long long v)
+{
+    char buf[24];
+    pg_array_add(a, pg_int_param(v, buf));
+}
+
+void pg_array_add_time(PgArray *a, TlTime t)
+{
+    char buf[24];
+    pg_array_add(a, pg_time_param(t, buf));
+}
+
+void pg_array_add_bool(PgArray *a, bool v)
+{
+    pg_array_add(a, v ? "true" : "false");
+}
+
+const char *pg_array_finish(PgArray *a)
+{
+    array_put(a, a->len == 0 ? "{}" : "}", a->len == 0 ? 2 : 1);
+    array_put(a, "", 1); /* NUL */
+    return a->failed ? NULL : a->buf;
+}
+
+void pg_array_cleanup(PgArray *a)
+{
+    if (!a)
+        return;
+    free(a->buf);
+    memset(a, 0, sizeof *a);
+}
+
+TlResult pg_arrays_finish(PgArray *a, int n, const char **params, TlError *err)
+{
+    for (int i = 0; i < n; i++)
+        if (!(params[i] = pg_array_finish(&a[i])))
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    return TL_OK;
+}
+
+void pg_arrays_cleanup(PgArray *a, int n)
+{
+    for (int i = 0; i < n; i++)
+        pg_array_cleanup(&a[i]);
+}

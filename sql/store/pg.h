@@ -1,0 +1,92 @@
+/* pg.h - the libpq plumbing the store modules share; never included outside
+ * sql/store/ (the public headers there expose StoreConn, not libpq).
+ * Statements are parameterised text; every PGresult handed out is the
+ * caller's to PQclear. Timestamps cross in one form, epoch seconds:
+ * extract(epoch FROM x)::bigint read with pg_time, and to_timestamp($n)
+ * (or to_timestamp(x) over a bigint[] array) written with pg_time_param /
+ * pg_array_add_time. The session time zone is UTC (store_connect). */
+#ifndef TIERLEDGER_SQL_STORE_PG_H
+#define TIERLEDGER_SQL_STORE_PG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/lineage.h"
+#include "model/result.h"
+#include "sql/store/conn.h"
+
+/* Run sql with text parameters; on success *out (may be NULL when the
+ * caller wants no rows) holds the result for the caller to PQclear. `what`
+ * names the step for the error message. A lost connection is UNAVAILABLE;
+ * anything else the server refuses is INTERNAL. */
+TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
+                  const char *const *params, PGresult **out, TlError *err);
+
+/* Run a script of our own (a migration, the views): no parameters. */
+TlResult pg_exec_script(PGconn *conn, const char *what, const char *script, TlError *err);
+
+TlResult pg_begin(PGconn *conn, TlError *err);
+
+/* Take the transaction-scoped lock that serialises writers (import,
+ * collector, refresh, init); waits for a holder to finish. */
+TlResult pg_lock_writers(PGconn *conn, TlError *err);
+
+/* The first line of a libpq message, without the trailing newline. */
+void pg_first_line(const char *msg, char *buf, size_t size);
+
+/* A PostgreSQL array literal built element by element, {"a",NULL,"b"}, to
+ * pass whole columns as one parameter ($1::text[]) to set-based statements. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} PgArray;
+
+void pg_array_add(PgArray *a, const char *value); /* NULL adds NULL */
+void pg_array_add_int(PgArray *a, long long v);
+void pg_array_add_time(PgArray *a, TlTime t); /* TL_TIME_NONE adds NULL */
+void pg_array_add_bool(PgArray *a, bool v);
+/* The finished literal ("{}" when empty), or NULL when memory ran out. */
+const char *pg_array_finish(PgArray *a);
+void pg_array_cleanup(PgArray *a);
+
+/* Finish n arrays into params[0..n); TL_ERR_NOMEM when one ran out. */
+TlResult pg_arrays_finish(PgArray *a, int n, const char **params, TlError *err);
+void pg_arrays_cleanup(PgArray *a, int n);
+
+/* Epoch seconds as a parameter: buf holds at least 24 bytes. */
+const char *pg_time_param(TlTime t, char *buf);
+const char *pg_int_param(long long v, char *buf);
+
+/* Column readers: NULL or malformed gives the stated default. */
+bool pg_get_int64(const PGresult *res, int row, int col, long long *out);
+TlTime pg_time(const PGresult *res, int row, int col);      /* epoch bigint, else NONE */
+int64_t pg_bytes(const PGresult *res, int row, int col);    /* else TL_BYTES_UNKNOWN */
+const char *pg_text(const PGresult *res, int row, int col); /* NULL for SQL NULL */
+bool pg_bool(const PGresult *res, int row, int col);        /* 't' */
+
+/* One column index per name of a result, looked up once (PQfnumber):
+ * names[i] -> cols[i]; TL_ERR_INTERNAL naming the column when missing. */
+TlResult pg_columns(const PGresult *res, const char *what, const char *const *names, int n,
+                    int *cols, TlError *err);
+
+/* The transition columns every history query selects, by these names:
+ * started, ended (epoch), state, from_objective ('' for a creation),
+ * to_objective, operation_id, initiated_by. */
+#define PG_TRANSITION_COLUMNS                                                                      \
+    "extract(epoch FROM t.started_at)::bigint AS started,"                                         \
+    " extract(epoch FROM t.ended_at)::bigint AS ended, t.state,"                                   \
+    " coalesce(t.from_objective, '') AS from_objective, t.to_objective, t.operation_id,"           \
+    " t.initiated_by"
+
+typedef struct {
+    int started, ended, state, from, to, operation_id, initiated_by;
+} PgTransitionColumns;
+
+TlResult pg_transition_columns(const PGresult *res, PgTransitionColumns *c, TlError *err);
+/* Decode one row into *t; its strings point into res. */
+TlResult pg_transition_decode(const PGresult *res, int row, const PgTransitionColumns *c,
+                              TlTransition *t, TlError *err);
+
+#endif

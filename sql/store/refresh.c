@@ -1,0 +1,175 @@
+/* refresh.c - storing the model's results (see refresh.h). */
+#include "sql/store/refresh.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/store/pg.h"
+
+/* lineage_segments and billing_monthly columns, in the unnest orders of
+ * sql_seg and sql_bill below */
+enum {
+    S_DB,
+    S_SEQ,
+    S_ARCH,
+    S_OBJECTIVES,
+    S_START,
+    S_END,
+    S_RETENTION,
+    S_ASSUMED,
+    S_LOST_AT,
+    S_LOST_RULE,
+    S_KIND,
+    S_CAUSE_START,
+    S_CAUSE_TO,
+    S_CAUSE_STATE,
+    S_CAUSE_WHO,
+    S_CAUSE_OP,
+    SEG_COLS
+};
+enum {
+    B_DB,
+    B_MONTH,
+    B_SEQ,
+    B_KIND,
+    B_ARCH,
+    B_GB,
+    B_CONSUMED,
+    B_DTU,
+    B_DECAY,
+    B_PARTIAL,
+    BILL_COLS
+};
+
+struct StoreDerived {
+    PgArray seg[SEG_COLS];
+    PgArray bill[BILL_COLS];
+    size_t n_seg, n_bill;
+};
+
+TlResult store_derived_new(StoreDerived **out, TlError *err)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+}
+
+void store_derived_free(StoreDerived *d)
+{
+    if (!d)
+        return;
+    pg_arrays_cleanup(d->seg, SEG_COLS);
+    pg_arrays_cleanup(d->bill, BILL_COLS);
+    free(d);
+}
+
+size_t store_derived_segments(const StoreDerived *d)
+{
+    return d->n_seg;
+}
+
+size_t store_derived_bill_rows(const StoreDerived *d)
+{
+    return d->n_bill;
+}
+
+void store_derived_add_lineage(StoreDerived *d, long long database_id, const TlLineage *lin,
+                               const TlTransition *tr, bool retention_assumed)
+{
+    char objectives[1024];
+    PgArray *c = d->seg;
+    for (size_t i = 0; i < lin->n_segments; i++) {
+        const TlSegment *s = &lin->segments[i];
+        const TlTransition *t = s->lost_at != TL_TIME_NONE ? &tr[s->lost_by] : NULL;
+        objectives[0] = '\0';
+        for (size_t k = 0; k < s->n_objectives; k++) {
+            strncat(objectives, k ? "," : "", sizeof objectives - strlen(objectives) - 1);
+            strncat(objectives, s->objectives[k], sizeof objectives - strlen(objectives) - 1);
+        }
+        pg_array_add_int(&c[S_DB], database_id);
+        pg_array_add_int(&c[S_SEQ], s->seq);
+        pg_array_add(&c[S_ARCH], architecture_str(s->arch));
+        pg_array_add(&c[S_OBJECTIVES], objectives);
+        pg_array_add_time(&c[S_START], s->start);
+        pg_array_add_time(&c[S_END], s->end);
+        pg_array_add_int(&c[S_RETENTION], lin->retention_days);
+        pg_array_add_bool(&c[S_ASSUMED], retention_assumed);
+        pg_array_add_time(&c[S_LOST_AT], s->lost_at);
+        pg_array_add(&c[S_LOST_RULE], s->lost_rule);
+        pg_array_add(&c[S_KIND], t ? kind_str(kind_of(t->from_objective, t->to_objective)) : NULL);
+        pg_array_add_time(&c[S_CAUSE_START], t ? t->started_at : TL_TIME_NONE);
+        pg_array_add(&c[S_CAUSE_TO], t ? t->to_objective : NULL);
+        pg_array_add(&c[S_CAUSE_STATE], t ? op_state_str(t->state) : NULL);
+        pg_array_add(&c[S_CAUSE_WHO], t ? t->initiated_by : NULL);
+        pg_array_add(&c[S_CAUSE_OP], t ? t->operation_id : NULL);
+        d->n_seg++;
+    }
+}
+
+void store_derived_add_bill(StoreDerived *d, long long database_id, TlTime month,
+                            const TlBill *bill, bool partial)
+{
+    char gb[40], consumed[40];
+    PgArray *c = d->bill;
+    for (size_t i = 0; i < bill->n_lines; i++) {
+        const TlBillLine *l = &bill->lines[i];
+        snprintf(gb, sizeof gb, "%.9f", l->gb_month);
+        snprintf(consumed, sizeof consumed, "%.9f", l->consumed_gb_month);
+        pg_array_add_int(&c[B_DB], database_id);
+        pg_array_add_time(&c[B_MONTH], month);
+        pg_array_add_int(&c[B_SEQ], l->seq);
+        pg_array_add(&c[B_KIND], bill_kind_str(l->kind));
+        pg_array_add(&c[B_ARCH], architecture_str(l->arch));
+        pg_array_add(&c[B_GB], gb);
+        pg_array_add(&c[B_CONSUMED], consumed);
+        pg_array_add_bool(&c[B_DTU], l->dtu_included);
+        pg_array_add_bool(&c[B_DECAY], l->decaying_estimate);
+        pg_array_add_bool(&c[B_PARTIAL], partial);
+        d->n_bill++;
+    }
+}
+
+TlResult store_derived_replace(StoreConn *conn, StoreDerived *d, TlTime first_month, TlTime now,
+                               TlError *err)
+{
+    static const char sql_clear_seg[] = "DELETE FROM lineage_segments";
+    static const char sql_clear_bill[] = "DELETE FROM billing_monthly WHERE month >= "
+                                         "(to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date";
+    static const char sql_seg[] =
+        "INSERT INTO lineage_segments (database_id, seq, architecture, objectives, start_at,"
+        "    end_at, retention_days, retention_assumed, lost_at, lost_rule, cause_kind,"
+        "    cause_started_at, cause_to_objective, cause_state, cause_initiated_by,"
+        "    cause_operation_id, computed_at)"
+        " SELECT a, b, c, string_to_array(d, ','), to_timestamp(e), to_timestamp(f), g, h,"
+        "        to_timestamp(i), j, k, to_timestamp(l), m, n, o, p, to_timestamp($17::bigint)"
+        "   FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[],"
+        "               $6::bigint[], $7::int[], $8::boolean[], $9::bigint[], $10::text[],"
+        "               $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],"
+        "               $16::text[]) AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)";
+    static const char sql_bill[] =
+        "INSERT INTO billing_monthly (database_id, month, seq, backup_kind, architecture,"
+        "    billable_gb_month, consumed_gb_month, dtu_included, decaying_estimate, partial_month,"
+        "    computed_at)"
+        " SELECT a, (to_timestamp(b) AT TIME ZONE 'UTC')::date, c, d, e, f, g, h, i, j,"
+        "        to_timestamp($11::bigint)"
+        "   FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[],"
+        "               $6::numeric[], $7::numeric[], $8::boolean[], $9::boolean[],"
+        "               $10::boolean[]) AS u(a, b, c, d, e, f, g, h, i, j)";
+    char first[24], now_text[24];
+    const char *seg[SEG_COLS + 1], *bill[BILL_COLS + 1];
+    const char *clear[] = {pg_time_param(first_month, first)};
+    TlResult rc = pg_arrays_finish(d->seg, SEG_COLS, seg, err);
+    if (!rc)
+        rc = pg_arrays_finish(d->bill, BILL_COLS, bill, err);
+    if (rc)
+        return rc;
+    seg[SEG_COLS] = bill[BILL_COLS] = pg_time_param(now, now_text);
+    rc = pg_query(conn, "clear segments", sql_clear_seg, 0, NULL, NULL, err);
+    if (!rc)
+        rc = pg_query(conn, "clear billing", sql_clear_bill, 1, clear, NULL, err);
+    if (!rc && d->n_seg)
+        rc = pg_query(conn, "store segments", sql_seg, SEG_COLS + 1, seg, NULL, err);
+    if (!rc && d->n_bill)
+        rc = pg_query(conn, "store billing", sql_bill, BILL_COLS + 1, bill, NULL, err);
+    return rc;
+}

@@ -28,7 +28,8 @@ REL := build/release
 TST := build/test
 
 DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter demo,$(MAKECMDGOALS)),demo,build))
-.PHONY: all deps bench test test-model test-cli demo demo-stop clean format format-check coverage
+.PHONY: all deps bench test test-model test-cli check-layers check-bare demo demo-stop clean clean-test \
+        format format-check coverage
 all: deps bin/tierledger
 
 deps:
@@ -79,8 +80,20 @@ $(TST)/tests/collector/%: $(TST)/tests/collector/%.o $(MODEL_SRC:%.c=$(TST)/%.o)
 test: deps $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) bin/tierledger
 	@tests/run-all $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN)
 
-test-model: $(TEST_MODEL_BIN)
-	@tests/run-all --model-only $(TST)/tierledger $(TEST_MODEL_BIN)
+# one part at a time: `make test-model [CASE=NAME]`, `make test-cli [SUITE=import]`
+test-model: $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN)
+	@tests/run-all --model-only $(if $(CASE),--case $(CASE)) $(TST)/tierledger $(TEST_MODEL_BIN) \
+	    $(if $(CASE),,$(TEST_COLLECTOR_BIN))
+
+test-cli: deps $(TST)/tierledger bin/tierledger
+	@tests/run-all --cli-only $(if $(SUITE),--suite $(SUITE)) $(TST)/tierledger
+
+check-layers:
+	@tests/check-layers.sh
+
+# the README's two commands in a fresh minbase Debian 12 root (debootstrap; as root)
+check-bare:
+	@tests/check-bare.sh
 
 # ---- benchmarks (figures, never pass/fail) --------------------------------
 $(REL)/bench/bench_model: $(REL)/bench/bench_model.o $(MODEL_SRC:%.c=$(REL)/%.o)
@@ -105,9 +118,14 @@ format:
 format-check:
 	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
 
+# line coverage per folder, from a test build instrumented instead of sanitized
 coverage:
-	$(MAKE) clean-test && $(MAKE) test SANITIZE="--coverage -fno-omit-frame-pointer"
-	gcov -o $(TST)/model model/*.c | grep -A1 "File 'model" || true
+	$(MAKE) clean-test
+	-$(MAKE) test SANITIZE="--coverage -fno-omit-frame-pointer"
+	@tests/coverage.sh $(TST)
+
+clean-test:
+	rm -rf $(TST)
 
 clean:
 	rm -rf build bin

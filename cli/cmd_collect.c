@@ -377,18 +377,9 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     if (!arm || !*arm)
         arm = DEFAULT_ARM;
     char arm_base[512];
-    snprintf(arm_base, sizeof arm_base, "%s", arm);
-    size_t al = strlen(arm_base);
-    while (al > 0 && arm_base[al - 1] == '/')
-        arm_base[--al] = '\0';
-    if (strncmp(arm_base, "https://", 8) != 0 && strncmp(arm_base, "http://", 7) != 0)
-        return tl_error_set(err, TL_ERR_USAGE, "--arm-url: expected an https:// URL");
-    if (strncmp(arm_base, "http://", 7) == 0 && strncmp(arm_base, "http://127.", 11) != 0 &&
-        strncmp(arm_base, "http://localhost", 16) != 0 &&
-        strncmp(arm_base, "http://[::1]", 12) != 0)
-        return tl_error_set(err, TL_ERR_USAGE,
-                            "--arm-url: plain http is only allowed to loopback (tokens would "
-                            "travel in clear)");
+    TlResult rc = http_base_url(arm, "--arm-url", arm_base, sizeof arm_base, err);
+    if (rc)
+        return rc;
     AuthMode mode = AUTH_AUTO;
     const char *am = cli_opt(ctx, "auth");
     if (am && !auth_mode_parse(am, &mode))
@@ -403,7 +394,7 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     HttpOptions hopt;
     http_options_default(&hopt);
     long conc = 16, attempts = 5, every_h = 6;
-    TlResult rc = parse_int(ctx, "concurrency", 1, 256, &conc, err);
+    rc = parse_int(ctx, "concurrency", 1, 256, &conc, err);
     if (!rc)
         rc = parse_int(ctx, "attempts", 1, 20, &attempts, err);
     if (!rc)

@@ -256,7 +256,7 @@ static TlResult run_chargeback(CliContext *ctx, TlError *err)
     charges_free(&charges);
     store_fleet_cleanup(&fleet);
     store_close(conn);
-    prices_free(&prices);
+    prices_cleanup(&prices);
     return rc;
 }
 

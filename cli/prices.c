@@ -88,7 +88,7 @@ TlResult prices_load(const char *path, PriceSheet *out, TlError *err)
     return TL_OK;
 }
 
-void prices_free(PriceSheet *sheet)
+void prices_cleanup(PriceSheet *sheet)
 {
     if (!sheet)
         return;

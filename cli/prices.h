@@ -14,8 +14,8 @@ typedef struct {
     size_t n;
 } PriceSheet;
 
-/* Load path into *out; release with prices_free (also after a failure). */
+/* Load path into *out; release with prices_cleanup (also after a failure). */
 TlResult prices_load(const char *path, PriceSheet *out, TlError *err);
-void prices_free(PriceSheet *sheet);
+void prices_cleanup(PriceSheet *sheet);
 
 #endif

@@ -51,6 +51,23 @@ double http_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+TlResult http_base_url(const char *url, const char *what, char *out, size_t size, TlError *err)
+{
+    snprintf(out, size, "%s", url);
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '/')
+        out[--n] = '\0';
+    if (strncmp(out, "https://", 8) != 0 && strncmp(out, "http://", 7) != 0)
+        return tl_error_set(err, TL_ERR_USAGE, "%s: expected an https:// URL", what);
+    if (strncmp(out, "http://", 7) == 0 && strncmp(out, "http://127.", 11) != 0 &&
+        strncmp(out, "http://localhost", 16) != 0 && strncmp(out, "http://[::1]", 12) != 0)
+        return tl_error_set(err, TL_ERR_USAGE,
+                            "%s: plain http is only allowed to loopback (tokens would travel in "
+                            "clear)",
+                            what);
+    return TL_OK;
+}
+
 void http_options_default(HttpOptions *o)
 {
     *o = (HttpOptions){

@@ -75,6 +75,12 @@ typedef struct {
 
 void http_options_default(HttpOptions *o);
 
+/* The transport rule for a base URL the collector sends a token to: https,
+ * or plain http only to loopback (127.*, localhost, [::1]), where a token
+ * cannot travel in clear over a network. Copies url without trailing
+ * slashes into out; TL_ERR_USAGE naming `what` (the option) otherwise. */
+TlResult http_base_url(const char *url, const char *what, char *out, size_t size, TlError *err);
+
 /* The client owns the curl multi handle. auth/token may be NULL (no
  * Authorization header). */
 TlResult http_client_new(const HttpOptions *opt, HttpTokenFn token, void *auth, HttpClient **out,

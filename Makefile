@@ -119,13 +119,15 @@ format-check:
 	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
 
 # line coverage per folder, from a test build instrumented instead of sanitized
+# (in its own folder, so that `make test` never reuses unsanitized objects)
+COV := build/coverage
 coverage:
-	$(MAKE) clean-test
-	-$(MAKE) test SANITIZE="--coverage -fno-omit-frame-pointer"
-	@tests/coverage.sh $(TST)
+	rm -rf $(COV)
+	-$(MAKE) test TST=$(COV) SANITIZE="--coverage -fno-omit-frame-pointer"
+	@tests/coverage.sh $(COV)
 
 clean-test:
-	rm -rf $(TST)
+	rm -rf $(TST) $(COV)
 
 clean:
 	rm -rf build bin

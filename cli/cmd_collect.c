@@ -361,6 +361,58 @@ static void print_summary(const Run *r, const Collect *c, const HttpStats *st, d
         printf("failed: %s\n", r->errors[i]);
 }
 
+/* The options of one run, checked before anything is opened. */
+typedef struct {
+    char arm_base[512];
+    AuthMode mode;
+    bool via_graph;
+    HttpOptions http;
+    long details_every_h;
+    const char *subs[MAX_SUBS];
+    int n_subs;
+} Options;
+
+static TlResult read_options(const CliContext *ctx, Options *o, TlTime *now, TlError *err)
+{
+    const char *observed = cli_opt(ctx, "observed-at");
+    if (observed && !tl_time_parse(observed, false, now))
+        return tl_error_set(err, TL_ERR_USAGE, "--observed-at: expected an RFC 3339 time");
+    const char *arm = cli_opt(ctx, "arm-url");
+    if (!arm)
+        arm = getenv("TIERLEDGER_ARM_URL");
+    if (!arm || !*arm)
+        arm = DEFAULT_ARM;
+    TlResult rc = http_base_url(arm, "--arm-url", o->arm_base, sizeof o->arm_base, err);
+    if (rc)
+        return rc;
+    o->mode = AUTH_AUTO;
+    const char *am = cli_opt(ctx, "auth");
+    if (am && !auth_mode_parse(am, &o->mode))
+        return tl_error_set(err, TL_ERR_USAGE,
+                            "--auth: expected auto, service-principal, managed-identity, "
+                            "azure-cli or none");
+    if (o->mode == AUTH_NONE && strncmp(o->arm_base, "http://", 7) != 0)
+        return tl_error_set(err, TL_ERR_USAGE, "--auth none is only for a loopback test ARM");
+    const char *via = cli_opt(ctx, "via");
+    if (via && strcmp(via, "arm") != 0 && strcmp(via, "resource-graph") != 0)
+        return tl_error_set(err, TL_ERR_USAGE, "--via: expected arm or resource-graph");
+    o->via_graph = via && strcmp(via, "resource-graph") == 0;
+    http_options_default(&o->http);
+    long conc = 16, attempts = 5;
+    o->details_every_h = 6;
+    rc = parse_int(ctx, "concurrency", 1, 256, &conc, err);
+    if (!rc)
+        rc = parse_int(ctx, "attempts", 1, 20, &attempts, err);
+    if (!rc)
+        rc = parse_int(ctx, "details-every", 0, 24 * 35, &o->details_every_h, err);
+    o->http.concurrency = (int)conc;
+    o->http.max_attempts = (int)attempts;
+    o->http.verbose = cli_opt(ctx, "verbose") != NULL;
+    o->http.ca_file = cli_opt(ctx, "ca-file");
+    o->n_subs = cli_opt_all(ctx, "subscription", o->subs, MAX_SUBS);
+    return rc;
+}
+
 static TlResult run_collect(CliContext *ctx, TlError *err)
 {
     Run r;
@@ -368,45 +420,12 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     r.now = ctx->now;
     if (gethostname(r.host, sizeof r.host - 1) != 0)
         snprintf(r.host, sizeof r.host, "unknown");
-    const char *observed = cli_opt(ctx, "observed-at");
-    if (observed && !tl_time_parse(observed, false, &r.now))
-        return tl_error_set(err, TL_ERR_USAGE, "--observed-at: expected an RFC 3339 time");
-    const char *arm = cli_opt(ctx, "arm-url");
-    if (!arm)
-        arm = getenv("TIERLEDGER_ARM_URL");
-    if (!arm || !*arm)
-        arm = DEFAULT_ARM;
-    char arm_base[512];
-    TlResult rc = http_base_url(arm, "--arm-url", arm_base, sizeof arm_base, err);
+    Options opt;
+    TlResult rc = read_options(ctx, &opt, &r.now, err);
     if (rc)
         return rc;
-    AuthMode mode = AUTH_AUTO;
-    const char *am = cli_opt(ctx, "auth");
-    if (am && !auth_mode_parse(am, &mode))
-        return tl_error_set(err, TL_ERR_USAGE,
-                            "--auth: expected auto, service-principal, managed-identity, "
-                            "azure-cli or none");
-    if (mode == AUTH_NONE && strncmp(arm_base, "http://", 7) != 0)
-        return tl_error_set(err, TL_ERR_USAGE, "--auth none is only for a loopback test ARM");
-    const char *via = cli_opt(ctx, "via");
-    if (via && strcmp(via, "arm") != 0 && strcmp(via, "resource-graph") != 0)
-        return tl_error_set(err, TL_ERR_USAGE, "--via: expected arm or resource-graph");
-    HttpOptions hopt;
-    http_options_default(&hopt);
-    long conc = 16, attempts = 5, every_h = 6;
-    rc = parse_int(ctx, "concurrency", 1, 256, &conc, err);
-    if (!rc)
-        rc = parse_int(ctx, "attempts", 1, 20, &attempts, err);
-    if (!rc)
-        rc = parse_int(ctx, "details-every", 0, 24 * 35, &every_h, err);
-    if (rc)
-        return rc;
-    hopt.concurrency = (int)conc;
-    hopt.max_attempts = (int)attempts;
-    hopt.verbose = cli_opt(ctx, "verbose") != NULL;
-    hopt.ca_file = cli_opt(ctx, "ca-file");
-    const char *subs[MAX_SUBS];
-    int n_subs = cli_opt_all(ctx, "subscription", subs, MAX_SUBS);
+    const char *arm_base = opt.arm_base;
+    const HttpOptions hopt = opt.http;
 
     rc = store_open_reader(cli_opt(ctx, "db"), &r.conn, err);
     if (!rc)
@@ -423,19 +442,19 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     HttpClient *http = NULL;
     HttpStats st = {0, 0, 0, 0};
     double t0 = http_now();
-    rc = auth_init(&auth, mode, arm_base, hopt.ca_file, err);
+    rc = auth_init(&auth, opt.mode, arm_base, hopt.ca_file, err);
     if (!rc)
         rc =
             http_client_new(&hopt, auth.chosen == AUTH_NONE ? NULL : auth_token, &auth, &http, err);
     if (!rc) {
         c.arm = arm_base;
-        c.only_subs = subs;
-        c.n_only_subs = (size_t)n_subs;
+        c.only_subs = opt.subs;
+        c.n_only_subs = (size_t)opt.n_subs;
         c.resource_group = cli_opt(ctx, "resource-group");
         c.server = cli_opt(ctx, "server");
-        c.via_graph = via && strcmp(via, "resource-graph") == 0;
+        c.via_graph = opt.via_graph;
         c.now = r.now;
-        c.details_every_s = every_h * 3600L;
+        c.details_every_s = opt.details_every_h * 3600L;
         c.http = http;
         rc = store_cursors_load(r.conn, &r.cursors, err);
     }

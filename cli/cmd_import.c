@@ -313,8 +313,7 @@ static TlResult insert_all(StoreConn *conn, Entries *all, const char *source_nam
     }
     size_t n = 0;
     StoreImportRow *rows = rc ? NULL : malloc((all->n ? all->n : 1) * sizeof *rows);
-    char(*records)[600] = rc ? NULL : malloc((all->n ? all->n : 1) * sizeof *records);
-    if (!rc && (!rows || !records))
+    if (!rc && !rows)
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < all->n && !rc; i++) {
         Entry *e = &all->v[i];
@@ -322,8 +321,7 @@ static TlResult insert_all(StoreConn *conn, Entries *all, const char *source_nam
             continue;
         if (!e->db_id)
             e->db_id = all->v[e->creation].db_id;
-        snprintf(records[n], sizeof records[n], "%s:%d", source_name, e->line);
-        rows[n] = (StoreImportRow){e->db_id, &e->t, records[n]};
+        rows[n] = (StoreImportRow){e->db_id, &e->t, source_name, e->line};
         n++;
     }
     if (!rc)
@@ -331,7 +329,6 @@ static TlResult insert_all(StoreConn *conn, Entries *all, const char *source_nam
     if (!rc)
         *written += n;
     free(rows);
-    free(records);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* imports.c - reads and writes of the imports (see imports.h). */
 #include "sql/store/imports.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,7 +79,9 @@ TlResult store_transitions_import(StoreConn *conn, const StoreImportRow *rows, s
             pg_array_add(&col[C_TO], t->to_objective);
             pg_array_add(&col[C_OP], t->operation_id);
             pg_array_add(&col[C_WHO], t->initiated_by);
-            pg_array_add(&col[C_REC], rows[i].source_record);
+            char record[600];
+            snprintf(record, sizeof record, "%s:%d", rows[i].file, rows[i].line);
+            pg_array_add(&col[C_REC], record);
         }
         const char *params[N_COLS];
         rc = pg_arrays_finish(col, N_COLS, params, err);

@@ -34,12 +34,13 @@ TlResult store_recorded_load(StoreConn *conn, const char *const *keys, size_t n,
                              TlError *err);
 void store_recorded_cleanup(StoreRecorded *r);
 
-/* A transition version to append (source 'import'); source_record names
- * the file line it came from. */
+/* A transition version to append (source 'import'); its source record is
+ * "FILE:LINE", the file line it came from. */
 typedef struct {
     long long database_id;
     const TlTransition *t;
-    const char *source_record;
+    const char *file;
+    int line;
 } StoreImportRow;
 
 /* Append rows[0..n) with one statement per STORE_IMPORT_BATCH rows. */

@@ -14,7 +14,7 @@ if ! command -v debootstrap >/dev/null; then
 fi
 mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
 mirror=${mirror:-http://deb.debian.org/debian}
-root=$(mktemp -d /var/tmp/tierledger-bare.XXXXXX)
+root=$(mktemp -d --tmpdir=/var/tmp)
 chmod 755 "$root" # the root of the new system: every user traverses it
 mounted=()
 cleanup() {

@@ -394,13 +394,8 @@ static TlResult write_observations(PGconn *conn, StoreCollectBatch *b, const cha
     po[O_COLS + 1] = run;
     pf[F_COLS] = now;
     rc = pg_query(conn, "record observations", sql_obs, O_COLS + 2, po, NULL, err);
-    PGresult *res;
     if (!rc)
-        rc = pg_query(conn, "record facts", sql_facts, F_COLS + 1, pf, &res, err);
-    if (!rc) {
-        *facts += atol(PQcmdTuples(res));
-        PQclear(res);
-    }
+        rc = pg_query_count(conn, "record facts", sql_facts, F_COLS + 1, pf, facts, err);
     return rc;
 }
 
@@ -422,13 +417,8 @@ static TlResult write_transitions(PGconn *conn, StoreCollectBatch *b, long *adde
         "   AND tierledger_objective_key(x.to_objective) = tierledger_objective_key(c.t))";
     const char *p[T_COLS];
     TlResult rc = pg_arrays_finish(b->tr, T_COLS, p, err);
-    PGresult *res;
     if (!rc)
-        rc = pg_query(conn, "insert transitions", sql, T_COLS, p, &res, err);
-    if (!rc) {
-        *added += atol(PQcmdTuples(res));
-        PQclear(res);
-    }
+        rc = pg_query_count(conn, "insert transitions", sql, T_COLS, p, added, err);
     return rc;
 }
 
@@ -463,13 +453,8 @@ static TlResult write_usage(PGconn *conn, StoreCollectBatch *b, long *added, TlE
         "        coalesce(EXCLUDED.allocated_bytes, u.allocated_bytes))";
     const char *p[U_COLS];
     TlResult rc = pg_arrays_finish(b->usage, U_COLS, p, err);
-    PGresult *res;
     if (!rc)
-        rc = pg_query(conn, "record backup usage", sql, U_COLS, p, &res, err);
-    if (!rc) {
-        *added += atol(PQcmdTuples(res));
-        PQclear(res);
-    }
+        rc = pg_query_count(conn, "record backup usage", sql, U_COLS, p, added, err);
     return rc;
 }
 
@@ -501,11 +486,8 @@ TlResult store_drop_record(StoreConn *conn, const StoreDropRow *row, bool *added
     char id[24], a[24], c[24];
     const char *p[] = {pg_int_param(row->database_id, id), pg_time_param(row->dropped_at, a),
                        pg_time_param(row->confirmed_at, c), row->source, row->source_record_id};
-    PGresult *res;
-    TlResult rc = pg_query(conn, "record a drop", sql, 5, p, &res, err);
-    if (!rc) {
-        *added = strcmp(PQcmdTuples(res), "1") == 0;
-        PQclear(res);
-    }
+    long rows = 0;
+    TlResult rc = pg_query_count(conn, "record a drop", sql, 5, p, &rows, err);
+    *added = rows == 1;
     return rc;
 }

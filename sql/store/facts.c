@@ -44,11 +44,8 @@ TlResult store_facts_insert(StoreConn *conn, const StoreFactsRow *row, bool *add
                        row->named_replicas,
                        row->allocated_bytes,
                        row->max_size_bytes};
-    PGresult *res;
-    TlResult rc = pg_query(conn, "insert facts", sql, 9, p, &res, err);
-    if (!rc) {
-        *added = strcmp(PQcmdTuples(res), "1") == 0;
-        PQclear(res);
-    }
+    long rows = 0;
+    TlResult rc = pg_query_count(conn, "insert facts", sql, 9, p, &rows, err);
+    *added = rows == 1;
     return rc;
 }

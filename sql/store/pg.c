@@ -46,6 +46,18 @@ TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
     return TL_OK;
 }
 
+TlResult pg_query_count(PGconn *conn, const char *what, const char *sql, int nparams,
+                        const char *const *params, long *rows, TlError *err)
+{
+    PGresult *res;
+    TlResult rc = pg_query(conn, what, sql, nparams, params, &res, err);
+    if (!rc) {
+        *rows += atol(PQcmdTuples(res));
+        PQclear(res);
+    }
+    return rc;
+}
+
 TlResult pg_exec_script(PGconn *conn, const char *what, const char *script, TlError *err)
 {
     PGresult *res = PQexec(conn, script); /* our own files, never input */

@@ -23,6 +23,11 @@
 TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
                   const char *const *params, PGresult **out, TlError *err);
 
+/* pg_query for a statement whose effect is counted: *rows += the rows it
+ * inserted or updated (PQcmdTuples). */
+TlResult pg_query_count(PGconn *conn, const char *what, const char *sql, int nparams,
+                        const char *const *params, long *rows, TlError *err);
+
 /* Run a script of our own (a migration, the views): no parameters. */
 TlResult pg_exec_script(PGconn *conn, const char *what, const char *script, TlError *err);
 

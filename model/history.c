@@ -79,10 +79,10 @@ TlKind kind_of(const char *from_objective, const char *to_objective)
 
 int transition_cmp(const TlTransition *a, const TlTransition *b)
 {
-    if (transition_is_creation(a) != transition_is_creation(b))
-        return transition_is_creation(a) ? -1 : 1;
     if (a->started_at != b->started_at)
         return a->started_at < b->started_at ? -1 : 1;
+    if (transition_is_creation(a) != transition_is_creation(b))
+        return transition_is_creation(a) ? -1 : 1;
     return 0;
 }
 

@@ -55,9 +55,11 @@ typedef struct {
 /* A creation row: no from_objective (NULL or ""). The one test of it. */
 bool transition_is_creation(const TlTransition *t);
 
-/* The one order of a lineage's transitions: the creation first, then by
- * start; equal starts keep their given order. history_sort sorts by it
- * (stable); transition_cmp is its comparator. */
+/* The one order of transitions: by start; at the same instant a creation
+ * before a change; otherwise equal starts keep their given order. Within a
+ * lineage the creation is first (history_validate refuses a change before
+ * it); across the lineages of one resource id (L7) each creation opens its
+ * own. history_sort sorts by it (stable); transition_cmp is its comparator. */
 int transition_cmp(const TlTransition *a, const TlTransition *b);
 void history_sort(TlTransition *tr, size_t n);
 

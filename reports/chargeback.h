@@ -27,6 +27,44 @@ typedef struct {
     const char *architecture, *service_tier, *backup_kind, *redundancy, *segment_status;
 } ChargeRow;
 
+/* One database lineage as the chargeback names it. Strings borrowed. */
+typedef struct {
+    const char *resource_id, *database_name, *subscription, *resource_group;
+    const char *region; /* NULL: unknown */
+    const char *tags;   /* JSON object text or NULL */
+} ChargeSource;
+
+/* The rows of a chargeback being built, and the cost-center strings taken
+ * out of the tags that the rows point to. Caller-owned; release with
+ * report_charges_cleanup. */
+typedef struct {
+    ChargeRow *rows;
+    size_t n, cap;
+    char **owned;
+    size_t n_owned, cap_owned;
+} ChargeList;
+
+/* The price sheet the rows are priced from (B6). */
+typedef struct {
+    const TlPrice *rows;
+    size_t n;
+    const char *name; /* for messages: the sheet's file name */
+} ChargePrices;
+
+/* Append one row per line of `bill` (one database's month [start, end)):
+ * its description (B1-B4 wording), meter, redundancy and status names, the
+ * cost center (the value of tag cost_center_tag), and cost = billable
+ * GB-month x the unit price price_find gives. A line without a price is
+ * TL_ERR_DATA naming the sheet, region, kind and database (a DTU line, B2,
+ * needs none: it costs 0). */
+TlResult report_charges_add(ChargeList *list, const ChargeSource *db, const TlBill *bill,
+                            const ChargePrices *prices, const char *cost_center_tag, TlTime start,
+                            TlTime end, TlError *err);
+
+/* Sort the rows by resource id, then segment. */
+void report_charges_sort(ChargeList *list);
+void report_charges_cleanup(ChargeList *list);
+
 /* The chargeback rows, header first. */
 TlResult report_chargeback_csv(FILE *out, const ChargeRow *rows, size_t n, TlError *err);
 

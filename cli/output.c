@@ -1,0 +1,40 @@
+/* output.c - see output.h. */
+#include "cli/output.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+TlResult cli_write_output(const char *path, CliWriter write, const void *data, TlError *err)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return write(stdout, data, err);
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    snprintf(tmp, len + 16, "%s.tmp-", path);
+    memset(tmp + len + 5, 'X', 6); /* mkstemp's template */
+    tmp[len + 11] = '\0';
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        tl_error_set(err, TL_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        free(tmp);
+        return TL_ERR_IO;
+    }
+    FILE *fp = fdopen(fd, "w");
+    TlResult rc =
+        fp ? write(fp, data, err) : tl_error_set(err, TL_ERR_IO, "%s: fdopen failed", path);
+    if (fp && fclose(fp) != 0 && !rc)
+        rc = tl_error_set(err, TL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    if (!fp)
+        close(fd);
+    if (!rc && rename(tmp, path) != 0)
+        rc =
+            tl_error_set(err, TL_ERR_IO, "%s: cannot rename into place: %s", path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}

@@ -107,23 +107,18 @@ static TlResult load_known(Run *r, Collect *c, TlError *err)
     TlResult rc = store_known_load(r->conn, keys, c->n_servers, &known, &n_known, err);
     free(keys);
     for (size_t i = 0, k = 0; i < c->n_servers && !rc; i++) { /* known is ordered by server */
-        CollectServer *s = &c->servers[i];
         size_t first = k;
         while (k < n_known && known[k].server == i)
             k++;
-        if (!(s->known = calloc(k - first + 1, sizeof *s->known))) {
+        TlKnownLineage *lineages = malloc((k - first + 1) * sizeof *lineages);
+        if (!lineages) {
             rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
             break;
         }
         for (size_t m = first; m < k; m++)
-            s->known[s->n_known++] = known[m].k;
-        for (size_t j = 0; j < s->n_dbs; j++) {
-            s->dbs[j].known = -1;
-            for (size_t m = 0; m < s->n_known; m++)
-                if (strcasecmp(s->known[m].resource_id, s->dbs[j].db.id) == 0 &&
-                    s->known[m].created_at == s->dbs[j].db.created_at)
-                    s->dbs[j].known = (int)m;
-        }
+            lineages[m - first] = known[m].k;
+        rc = collect_attach_known(&c->servers[i], lineages, k - first, err);
+        free(lineages);
     }
     free(known);
     return rc;
@@ -134,11 +129,6 @@ static TlResult load_known(Run *r, Collect *c, TlError *err)
 static void add_observation(StoreCollectBatch *b, long long id, const CollectDb *d)
 {
     const AzDatabase *db = &d->db;
-    /* geo: the replication links when read this run; a geo secondary knows
-     * it is one; otherwise what was known before */
-    int geo = d->geo_links == 1 || strcasecmp(db->secondary_type, "Geo") == 0 ? 1
-              : d->geo_links == 0                                             ? 0
-                                                                              : -1;
     StoreObservationRow row = {
         .database_id = id,
         .current_objective = db->current_objective,
@@ -151,7 +141,7 @@ static void add_observation(StoreCollectBatch *b, long long id, const CollectDb 
         .details_read = d->details_ok,
         .retention_days = d->retention_days,
         .elastic_pool_id = db->elastic_pool_id,
-        .geo_replication = geo,
+        .geo_replication = collect_geo_replication(d),
         .named_replicas = d->named_replicas,
         .max_size_bytes =
             db->has_max_size && db->max_size_bytes > 0 ? db->max_size_bytes : STORE_NO_BYTES,
@@ -160,31 +150,21 @@ static void add_observation(StoreCollectBatch *b, long long id, const CollectDb 
     store_batch_add_observation(b, &row);
 }
 
-/* The finished days the metrics gave for one lineage, from its creation day
- * on (a day before it belongs to an older lineage of the name). */
 static void add_usage(StoreCollectBatch *b, long long id, const Collect *c, const CollectServer *s,
                       const CollectDb *d)
 {
-    const CollectPool *pool = NULL;
-    for (size_t k = 0; k < s->n_pools && d->db.elastic_pool_id[0]; k++)
-        if (strcasecmp(s->pools[k].id, d->db.elastic_pool_id) == 0)
-            pool = &s->pools[k];
-    for (int k = d->usage_from; k < COLLECT_USAGE_DAYS; k++) {
-        const CollectUsage *u = &d->usage[k];
-        TlTime day = c->usage_day0 + (TlTime)k * 86400;
-        if (day + 86400 <= d->db.created_at ||
-            (u->full < 0 && u->diff < 0 && u->log < 0 && u->snapshot < 0 && u->allocated < 0))
+    CollectUsageDay u;
+    for (int k = 0; k < COLLECT_USAGE_DAYS; k++) {
+        if (!collect_usage_day(c, s, d, k, &u))
             continue;
-        /* B1's allowance: the pool's max data size for a pooled database */
-        int64_t max = pool ? pool->max_bytes[k] : d->db.has_max_size ? d->db.max_size_bytes : -2;
         StoreUsageDayRow row = {id,
-                                day,
-                                u->full,
-                                u->diff,
-                                u->log,
-                                u->snapshot,
-                                u->allocated,
-                                max >= -1 ? max : STORE_NO_BYTES,
+                                u.day,
+                                u.u.full,
+                                u.u.diff,
+                                u.u.log,
+                                u.u.snapshot,
+                                u.u.allocated,
+                                u.max_bytes == COLLECT_NO_BYTES ? STORE_NO_BYTES : u.max_bytes,
                                 d->db.redundancy,
                                 d->db.location,
                                 d->db.elastic_pool_id,
@@ -195,17 +175,8 @@ static void add_usage(StoreCollectBatch *b, long long id, const Collect *c, cons
 
 static TlResult record_drop(Run *r, const CollectServer *s, const CollectGone *g, TlError *err)
 {
-    const CollectKnown *k = &s->known[g->known];
-    StoreDropRow row = {k->id, g->dropped_at, r->now, "restorable_dropped", g->drop_record};
-    if (row.dropped_at == TL_TIME_NONE) {
-        row.source = "observed";
-        row.dropped_at = r->now;
-        /* re-created: it was gone before the new one was created */
-        for (size_t j = 0; g->recreated && j < s->n_dbs; j++)
-            if (strcasecmp(s->dbs[j].db.id, k->resource_id) == 0 &&
-                s->dbs[j].db.created_at > k->created_at && s->dbs[j].db.created_at < row.dropped_at)
-                row.dropped_at = s->dbs[j].db.created_at;
-    }
+    StoreDropRow row = {s->known[g->known].id, TL_TIME_NONE, r->now, NULL, g->drop_record};
+    row.dropped_at = collect_drop_time(s, g, r->now, &row.source);
     bool added;
     TlResult rc = store_drop_record(r->conn, &row, &added, err);
     r->drops += !rc && added;
@@ -216,7 +187,7 @@ static TlResult record_drop(Run *r, const CollectServer *s, const CollectGone *g
  * describes inconsistently (TL_ERR_DATA) must not stop the others: it is
  * named, left unobserved (the next run tries again), its new lineage undone,
  * and *skip set; the run ends partial. */
-static TlResult derive_database(Run *r, const CollectSub *sub, CollectServer *s, CollectDb *d,
+static TlResult derive_database(Run *r, const Collect *c, CollectServer *s, CollectDb *d,
                                 StoreCollectBatch *batch, long long *id, bool *skip, TlError *err)
 {
     StoreHistory rec = {0};
@@ -242,28 +213,13 @@ static TlResult derive_database(Run *r, const CollectSub *sub, CollectServer *s,
     if (!rc && !rows)
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (!rc) {
-        DeriveInput in = {
-            .recorded = rec.tr,
-            .n_recorded = rec.n,
-            .first_sight = d->known < 0,
-            .created_at = d->db.created_at,
-            .observed_objective = kn && kn->observed ? kn->objective : NULL,
-            .observed_at = kn && kn->observed ? kn->observed_at : TL_TIME_NONE,
-            .db = &d->db,
-            .ops = d->ops,
-            .n_ops = d->n_ops,
-            .ops_read = d->details_ok,
-            .events = sub->events,
-            .n_events = sub->n_events,
-            .now = r->now,
-        };
+        DeriveInput in;
+        collect_derive_input(c, s, d, rec.tr, rec.n, &in);
         rc = derive_transitions(&in, rows, max, &n, err);
     }
     if (rc == TL_ERR_DATA) {
-        char line[800];
-        snprintf(line, sizeof line, "server %.100s (subscription %.60s): %.600s", s->srv.name,
-                 s->srv.subscription, err->msg);
-        run_error(r, line);
+        tl_error_prefix(err, "server %s (subscription %s)", s->srv.name, s->srv.subscription);
+        run_error(r, err->msg);
         *skip = true;
         n = 0;
         rc = kn ? TL_OK : store_rollback_to(r->conn, "new_lineage", err);
@@ -280,7 +236,6 @@ static TlResult derive_database(Run *r, const CollectSub *sub, CollectServer *s,
 
 static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
 {
-    const CollectSub *sub = &c->subs[s->sub];
     StoreCollectBatch *batch = NULL;
     StoreBatchCounts counts = {0, 0, 0};
     long drops_before = r->drops;
@@ -291,7 +246,7 @@ static TlResult write_server(Run *r, Collect *c, CollectServer *s, TlError *err)
         CollectDb *d = &s->dbs[j];
         long long id = 0;
         bool skip;
-        rc = derive_database(r, sub, s, d, batch, &id, &skip, err);
+        rc = derive_database(r, c, s, d, batch, &id, &skip, err);
         if (!rc && !skip)
             add_observation(batch, id, d);
         if (!rc && !skip && d->usage)
@@ -465,10 +420,10 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     if (!rc)
         rc = collect_details(&c, err);
     if (!rc && c.subs_failed)
-        run_error(&r, c.subs_error);
+        run_error(&r, c.subs_error.msg);
     for (size_t i = 0; !rc && i < c.n_subs; i++)
         if (c.subs[i].failed)
-            run_error(&r, c.subs[i].error);
+            run_error(&r, c.subs[i].error ? c.subs[i].error->msg : "failed");
     for (size_t i = 0; !rc && i < c.n_servers; i++) {
         CollectServer *s = &c.servers[i];
         if (c.subs[s->sub].failed)
@@ -482,25 +437,23 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
                 break;
             }
             if (wrc) {
-                s->failed = true;
-                snprintf(s->error, sizeof s->error, "server %.100s (subscription %.60s): %.400s",
-                         s->srv.name, s->srv.subscription, werr.msg);
+                collect_server_fail(&c, s, &werr);
             } else {
                 r.servers_ok++;
                 r.databases += (int)s->n_dbs;
             }
         }
         if (s->failed)
-            run_error(&r, s->error);
+            run_error(&r, s->error ? s->error->msg : "failed");
     }
     if (!rc)
         rc = save_cursors(&r, &c, err);
     if (http)
         st = http_stats(http);
     if (rc) {
-        char line[700];
-        snprintf(line, sizeof line, "run stopped: %.680s", err->msg);
-        run_error(&r, line);
+        TlError stopped = *err;
+        tl_error_prefix(&stopped, "run stopped");
+        run_error(&r, stopped.msg);
     }
     run_finish(&r, &c, &st);
     if (!rc) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "collector/azure.h"
+#include "collector/derive.h"
 #include "collector/http.h"
 #include "model/history.h"
 
@@ -23,7 +24,7 @@
 typedef struct {
     AzSubscription sub;
     bool failed;
-    char error[600];
+    TlError *error;  /* owned: why it failed, naming it; NULL while it has not */
     TlTime log_from; /* Activity Log span read: [log_from, log_to] */
     AzEvent *events; /* Microsoft.Sql/servers/databases/write events */
     size_t n_events, cap_events;
@@ -81,7 +82,7 @@ typedef struct {
     AzServer srv;
     int sub; /* index in Collect.subs */
     bool failed;
-    char error[600];
+    TlError *error; /* owned: why it failed, naming it; NULL while it has not */
     CollectDb *dbs;
     size_t n_dbs, cap_dbs;
     CollectKnown *known; /* filled by the caller between discover and details */
@@ -111,7 +112,7 @@ typedef struct {
     CollectServer *servers;
     size_t n_servers, cap_servers;
     bool subs_failed; /* the subscription list itself failed */
-    char subs_error[600];
+    TlError subs_error;
     TlResult fatal;
     TlError fatal_err;
 } Collect;
@@ -127,5 +128,48 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
 TlResult collect_details(Collect *c, TlError *err);
 
 void collect_free(Collect *c);
+
+/* ---- what a run found, in the terms the store records ------------------- */
+
+/* Mark server s failed with why (the first failure wins), named "server S
+ * (subscription X): why"; nothing of a failed server is stored. */
+void collect_server_fail(Collect *c, CollectServer *s, const TlError *why);
+
+/* Take the recorded lineages of server s (copied) and mark which listed
+ * database each is: the same resource id (case-insensitively) and the same
+ * creation (L7); a listed database with no such lineage is new (-1). */
+TlResult collect_attach_known(CollectServer *s, const TlKnownLineage *known, size_t n,
+                              TlError *err);
+
+/* The derive input of listed database d of server s, with its recorded
+ * history (empty for a new lineage). */
+void collect_derive_input(const Collect *c, const CollectServer *s, const CollectDb *d,
+                          const TlTransition *recorded, size_t n_recorded, DeriveInput *out);
+
+/* Geo replication of d: 1 when a geo link was read this run or d is a geo
+ * secondary, 0 when the links were read and none is geo, -1 unknown. */
+int collect_geo_replication(const CollectDb *d);
+
+#define COLLECT_NO_BYTES INT64_MIN /* an unknown allowance */
+
+/* One finished day of a detailed database's usage. */
+typedef struct {
+    TlTime day;
+    CollectUsage u;
+    int64_t max_bytes; /* B1's allowance: the pool's max data size when pooled, else the
+                          database's max size; COLLECT_NO_BYTES when not known */
+} CollectUsageDay;
+
+/* Day k (0 .. COLLECT_USAGE_DAYS) of d's usage into *out; false when the day
+ * was not asked for, has no figure at all, or ended before d's creation (it
+ * belongs to an older lineage of the name). */
+bool collect_usage_day(const Collect *c, const CollectServer *s, const CollectDb *d, int k,
+                       CollectUsageDay *out);
+
+/* When gone lineage g of s was dropped and how that is known (*source):
+ * "restorable_dropped", Azure's record of it; else "observed": the first
+ * re-creation of the name after it, or now. */
+TlTime collect_drop_time(const CollectServer *s, const CollectGone *g, TlTime now,
+                         const char **source);
 
 #endif

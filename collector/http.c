@@ -129,6 +129,7 @@ static void request_free(HttpRequest *r)
     free(r->url);
     free(r->body);
     free(r->resp);
+    free(r->chain);
     free(r);
 }
 
@@ -151,8 +152,9 @@ HttpStats http_stats(const HttpClient *c)
     return c->stats;
 }
 
-TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone done, void *user,
-                  long user_tag, const char *budget_key, TlError *err)
+/* Queue a request; *out (may be NULL) is the queued request. */
+static TlResult add(HttpClient *c, const char *url, const char *body, HttpDone done, void *user,
+                    long user_tag, const char *budget_key, HttpRequest **out, TlError *err)
 {
     HttpRequest *r = calloc(1, sizeof *r);
     if (!r)
@@ -173,7 +175,52 @@ TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone don
     while (*p)
         p = &(*p)->next;
     *p = r;
+    if (out)
+        *out = r;
     return TL_OK;
+}
+
+TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone done, void *user,
+                  long user_tag, const char *budget_key, TlError *err)
+{
+    return add(c, url, body, done, user, user_tag, budget_key, NULL, err);
+}
+
+static uint64_t url_hash(const char *url) /* FNV-1a */
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    return h;
+}
+
+bool http_chain_has(const HttpRequest *r, const char *url)
+{
+    if (strcmp(r->url, url) == 0)
+        return true;
+    uint64_t h = url_hash(url);
+    for (int i = 0; i < r->page; i++)
+        if (r->chain[i] == h)
+            return true;
+    return false;
+}
+
+TlResult http_add_next(HttpClient *c, HttpRequest *prev, const char *url, TlError *err)
+{
+    uint64_t *chain = realloc(prev->chain, ((size_t)prev->page + 1) * sizeof *chain);
+    if (!chain)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    chain[prev->page] = url_hash(prev->url);
+    prev->chain = chain;
+    HttpRequest *r;
+    TlResult rc =
+        add(c, url, NULL, prev->done, prev->user, prev->user_tag, prev->budget_key, &r, err);
+    if (!rc) {
+        r->page = prev->page + 1;
+        r->chain = prev->chain;
+        prev->chain = NULL;
+    }
+    return rc;
 }
 
 static Budget *budget_for(HttpClient *c, const char *key)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/result.h"
 
@@ -40,6 +41,8 @@ struct HttpRequest {
     long user_tag;
     const char *budget_key; /* e.g. the subscription id; borrowed; NULL: none */
     bool no_404_retry;
+    int page;        /* 0, or the page number of a list's nextLink (http_add_next) */
+    uint64_t *chain; /* owned: hashes of the URLs of the list's earlier pages */
     /* results */
     long status;
     char *resp;
@@ -90,6 +93,14 @@ void http_client_free(HttpClient *c);
 /* Queue a GET (body NULL) or POST. url/body are copied. */
 TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone done, void *user,
                   long user_tag, const char *budget_key, TlError *err);
+
+/* Queue the next page of prev's list: a GET of url with prev's callback,
+ * user, tag and budget, and page prev->page + 1; the list's chain of URLs
+ * moves from prev to it. */
+TlResult http_add_next(HttpClient *c, HttpRequest *prev, const char *url, TlError *err);
+
+/* Whether url is r's own or one of its list's earlier pages. */
+bool http_chain_has(const HttpRequest *r, const char *url);
 
 /* Run until every queued request (and every one added by callbacks) is
  * finished. Fails only when the client itself cannot go on (out of memory,

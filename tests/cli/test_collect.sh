@@ -214,6 +214,19 @@ same "truncated: server untouched" "$(sql "SELECT observed_at FROM database_obse
 fake_step 3
 collect 1 "wrong type" --observed-at 2026-11-01T03:00:00Z
 out_has "wrong type: JSON path" "\$.value[0].properties.creationDate: expected a date-time string"
+# a nextLink that loops ends the list with a named error, not an endless run
+fake_step 4
+n_before=$(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log")
+collect 1 "nextLink to itself" --observed-at 2026-11-01T03:10:00Z --server sqlcrudtest-6661
+out_has "nextLink to itself: named" "sqlcrudtest-6661/databases?api-version=2025-01-01: \$.nextLink: "
+out_has "nextLink to itself: a loop" "was already read for this list (a loop): stopped"
+same "nextLink to itself: asked once" "$(( $(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log") - n_before ))" 1
+same "nextLink to itself: the run row is closed" "$(q "SELECT status FROM collector_runs ORDER BY id DESC LIMIT 1")" "failed"
+fake_step 5
+n_before=$(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log")
+collect 1 "nextLink cycle of two pages" --observed-at 2026-11-01T03:20:00Z --server sqlcrudtest-6661
+out_has "nextLink cycle: a loop" "was already read for this list (a loop): stopped"
+same "nextLink cycle: two pages asked" "$(( $(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log") - n_before ))" 2
 
 # nothing written by a failed run: the store is byte for byte the same, but
 # for the run's own row in collector_runs

@@ -304,7 +304,8 @@ def faults(fx):
     (its metrics call answers 400); billing is in a General Purpose elastic
     pool; reports is serverless. Step 1: SRV_B answers 500 forever. Step 2:
     SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
-    a date belongs. All error bodies are SYNTHETIC."""
+    a date belongs. Steps 4 and 5: SRV_B's nextLink loops. All error bodies
+    are SYNTHETIC."""
     inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
                          tier="Standard")
     orders = database(fx, SRV_A, "orders", "BC_Gen5_4", "2026-07-01T00:00:00Z")
@@ -341,7 +342,17 @@ def faults(fx):
     bad = copy.deepcopy(inventory)
     bad["properties"]["creationDate"] = 20260801
     s3[b_list] = {"body": {"value": [bad]}}
-    return [s0, s1, s2, s3]
+    # SYNTHETIC: a nextLink back to the page itself (Step 4), and a cycle
+    # of two pages, the second linking back to the first (Step 5)
+    arm = "https://management.azure.com"
+    s4 = base()
+    s4[b_list] = {"body": {"value": [inventory],
+                           "nextLink": f"{arm}{b_list}?api-version=2025-01-01"}}
+    s5 = base()
+    first = f"{arm}{b_list}?api-version=2025-01-01"
+    s5[b_list] = {"first": [{"body": {"value": [inventory], "nextLink": first + "&$skiptoken=2"}}],
+                  "then": {"body": {"value": [], "nextLink": first}}}
+    return [s0, s1, s2, s3, s4, s5]
 
 
 def conflict(fx):

@@ -1,0 +1,396 @@
+/* discover.c - the first phase of a collector run (collect.h): the
+ * subscriptions (or the ones asked for), their SQL servers and databases
+ * (through ARM lists or Resource Graph queries), and each subscription's
+ * Activity Log of database writes. A subscription whose server list fails
+ * is marked failed, with the URL and the reason; the others go on. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "collector/list.h"
+
+#define LOG_OVERLAP_S  3600           /* re-read the last hour of Activity Log */
+#define LOG_BACKFILL_S (90L * 86400L) /* what Azure keeps */
+
+/* ---- subscriptions ------------------------------------------------------ */
+
+static TlResult add_sub(Collect *c, const AzSubscription *s, TlError *err)
+{
+    for (size_t i = 0; i < c->n_subs; i++)
+        if (strcasecmp(c->subs[i].sub.id, s->id) == 0)
+            return TL_OK; /* a page repeated */
+    TlResult rc = collect_grow((void **)&c->subs, &c->cap_subs, c->n_subs, sizeof *c->subs, err);
+    if (rc)
+        return rc;
+    c->subs[c->n_subs++].sub = *s;
+    return TL_OK;
+}
+
+static TlResult each_sub(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    (void)tag;
+    AzSubscription s;
+    TlResult rc = az_subscription_from(item, path, &s, err);
+    if (rc)
+        return rc;
+    /* disabled or deleted subscriptions answer 409 to every read */
+    if (s.state[0] && strcasecmp(s.state, "Enabled") != 0 && strcasecmp(s.state, "PastDue") != 0 &&
+        strcasecmp(s.state, "Warned") != 0)
+        return TL_OK;
+    return add_sub(c, &s, err);
+}
+
+static void on_subs(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    TlError why;
+    if (!list_page(h, r, each_sub, &why) && !c->subs_failed) {
+        c->subs_failed = true;
+        c->subs_error = why;
+        tl_error_prefix(&c->subs_error, "subscriptions");
+    }
+}
+
+/* ---- servers ------------------------------------------------------------ */
+
+static bool wanted_server(const Collect *c, const char *rg, const char *name)
+{
+    return (!c->server || strcasecmp(c->server, name) == 0) &&
+           (!c->resource_group || strcasecmp(c->resource_group, rg) == 0);
+}
+
+static TlResult each_server(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    AzServer s;
+    TlResult rc = az_server_from(item, path, &s, err);
+    if (rc)
+        return rc;
+    if (!wanted_server(c, s.resource_group, s.name))
+        return TL_OK;
+    rc = collect_grow((void **)&c->servers, &c->cap_servers, c->n_servers, sizeof *c->servers, err);
+    if (rc)
+        return rc;
+    CollectServer *cs = &c->servers[c->n_servers++];
+    memset(cs, 0, sizeof *cs);
+    cs->srv = s;
+    cs->sub = (int)tag;
+    return TL_OK;
+}
+
+static void on_servers(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    TlError why;
+    if (!list_page(h, r, each_server, &why))
+        collect_sub_fail(c, &c->subs[r->user_tag], &why);
+}
+
+static TlResult each_event(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    CollectSub *s = &c->subs[tag];
+    AzEvent e;
+    TlResult rc = az_event_from(item, path, &e, err);
+    if (rc)
+        return rc;
+    if (strcasecmp(e.operation, "Microsoft.Sql/servers/databases/write") != 0 || !e.caller[0])
+        return TL_OK;
+    rc = collect_grow((void **)&s->events, &s->cap_events, s->n_events, sizeof *s->events, err);
+    if (!rc)
+        s->events[s->n_events++] = e;
+    return rc;
+}
+
+static void on_events(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    TlError why;
+    if (!list_page(h, r, each_event, &why)) {
+        /* who changed a tier is a nicety; its failure does not fail the run */
+        c->subs[r->user_tag].events_ok = false;
+        fprintf(stderr, "tierledger collect: warning: activity log of subscription %s: %s\n",
+                c->subs[r->user_tag].sub.id, why.msg);
+    }
+}
+
+/* ---- databases ---------------------------------------------------------- */
+
+/* Takes db (its owned strings) whatever happens. */
+static TlResult add_db(CollectServer *s, AzDatabase *db, TlError *err)
+{
+    if (db->system) { /* master: kind "v12.0,system" */
+        az_database_cleanup(db);
+        return TL_OK;
+    }
+    TlResult rc = collect_grow((void **)&s->dbs, &s->cap_dbs, s->n_dbs, sizeof *s->dbs, err);
+    if (rc) {
+        az_database_cleanup(db);
+        return rc;
+    }
+    CollectDb *d = &s->dbs[s->n_dbs++];
+    memset(d, 0, sizeof *d);
+    d->db = *db;
+    d->known = -1;
+    d->geo_links = -1;
+    d->allocated_bytes = -1;
+    return TL_OK;
+}
+
+static TlResult each_db(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    AzDatabase db;
+    TlResult rc = az_database_from(item, path, &db, err);
+    return rc ? rc : add_db(&c->servers[tag], &db, err);
+}
+
+/* ---- Resource Graph (--via resource-graph) ------------------------------ */
+
+/* azure-api.md 0: batch subscriptions (< 300 per query); pages of 1000 rows,
+ * sorted by id so pages are stable (7b). */
+#define GRAPH_SUBS 200
+#define GRAPH_TOP  1000
+#define GRAPH_QUERY                                                                                \
+    "Resources | where type in~ ('microsoft.sql/servers', 'microsoft.sql/servers/databases')"      \
+    " | project id, name, type, kind, location, sku, properties, tags | order by id asc"
+
+/* The server `id` of one of subs[lo, hi), created when new; NULL with *rc
+ * TL_OK when it is not one the run wants. */
+static CollectServer *graph_server(Collect *c, const AzServer *srv, size_t lo, size_t hi,
+                                   TlResult *rc, TlError *err)
+{
+    *rc = TL_OK;
+    if (!wanted_server(c, srv->resource_group, srv->name))
+        return NULL;
+    for (size_t k = c->n_servers; k-- > 0;) /* rows come sorted: the last one, mostly */
+        if (strcasecmp(c->servers[k].srv.id, srv->id) == 0)
+            return &c->servers[k];
+    size_t sub = lo;
+    while (sub < hi && strcasecmp(c->subs[sub].sub.id, srv->subscription) != 0)
+        sub++;
+    if (sub == hi)
+        return NULL; /* not a subscription this query asked for */
+    if ((*rc = collect_grow((void **)&c->servers, &c->cap_servers, c->n_servers, sizeof *c->servers,
+                            err)))
+        return NULL;
+    CollectServer *cs = &c->servers[c->n_servers++];
+    memset(cs, 0, sizeof *cs);
+    cs->srv = *srv;
+    cs->sub = (int)sub;
+    return cs;
+}
+
+static TlResult graph_row(Collect *c, size_t lo, size_t hi, const cJSON *row, const char *path,
+                          TlError *err)
+{
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(row, "type");
+    if (!cJSON_IsString(type))
+        return tl_error_set(err, TL_ERR_DATA, "%s.type: expected a string", path);
+    TlResult rc;
+    if (strcasecmp(type->valuestring, "microsoft.sql/servers") == 0) {
+        AzServer srv;
+        rc = az_server_from(row, path, &srv, err);
+        if (!rc)
+            graph_server(c, &srv, lo, hi, &rc, err);
+        return rc;
+    }
+    if (strcasecmp(type->valuestring, "microsoft.sql/servers/databases") != 0)
+        return TL_OK;
+    AzDatabase db;
+    if ((rc = az_database_from(row, path, &db, err)))
+        return rc;
+    /* its server: the id up to /databases/ */
+    AzServer srv;
+    memset(&srv, 0, sizeof srv);
+    const char *cut = NULL;
+    for (const char *p = strchr(db.id, '/'); p && !cut; p = strchr(p + 1, '/'))
+        if (strncasecmp(p, "/databases/", 11) == 0)
+            cut = p;
+    if (!cut || !arm_id_part(db.id, "servers", srv.name, sizeof srv.name) ||
+        !arm_id_part(db.id, "resourceGroups", srv.resource_group, sizeof srv.resource_group) ||
+        !arm_id_part(db.id, "subscriptions", srv.subscription, sizeof srv.subscription)) {
+        az_database_cleanup(&db);
+        return tl_error_set(err, TL_ERR_DATA, "%s.id: not a database resource id", path);
+    }
+    snprintf(srv.id, sizeof srv.id, "%.*s", (int)(cut - db.id), db.id);
+    snprintf(srv.location, sizeof srv.location, "%s", db.location);
+    CollectServer *cs = graph_server(c, &srv, lo, hi, &rc, err);
+    if (!cs) {
+        az_database_cleanup(&db);
+        return rc;
+    }
+    return add_db(cs, &db, err);
+}
+
+static void graph_fail(Collect *c, size_t lo, size_t hi, const TlError *why)
+{
+    for (size_t k = lo; k < hi; k++)
+        collect_sub_fail(c, &c->subs[k], why);
+}
+
+/* The query body for subs[lo, hi), with a page's $skipToken (or NULL). */
+static char *graph_body(const Collect *c, size_t lo, size_t hi, const char *skip_token)
+{
+    cJSON *b = cJSON_CreateObject(), *subs = cJSON_AddArrayToObject(b, "subscriptions");
+    for (size_t k = lo; subs && k < hi; k++)
+        cJSON_AddItemToArray(subs, cJSON_CreateString(c->subs[k].sub.id));
+    cJSON_AddStringToObject(b, "query", GRAPH_QUERY);
+    cJSON *o = cJSON_AddObjectToObject(b, "options");
+    cJSON_AddNumberToObject(o, "$top", GRAPH_TOP);
+    cJSON_AddStringToObject(o, "resultFormat", "objectArray");
+    if (skip_token)
+        cJSON_AddStringToObject(o, "$skipToken", skip_token);
+    char *text = cJSON_PrintUnformatted(b);
+    cJSON_Delete(b);
+    return text;
+}
+
+static void on_graph(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    size_t lo = TAG_SRV(r->user_tag), hi = TAG_DB(r->user_tag);
+    TlError why;
+    if (r->rc || r->status != 200) {
+        collect_request_error(r, &why);
+        graph_fail(c, lo, hi, &why);
+        return;
+    }
+    cJSON *root;
+    const cJSON *data;
+    const char *skip;
+    bool truncated;
+    TlError err = {{0}, {0}};
+    TlResult rc = az_graph_parse(r->resp, &root, &data, &skip, &truncated, &err);
+    if (!rc && truncated && !skip)
+        rc = tl_error_set(&err, TL_ERR_DATA,
+                          "$.resultTruncated: \"true\" without a $skipToken: a partial answer");
+    int i = 0;
+    for (const cJSON *row = rc ? NULL : data->child; row && !rc; row = row->next) {
+        char path[48];
+        snprintf(path, sizeof path, "$.data[%d]", i++);
+        rc = graph_row(c, lo, hi, row, path, &err);
+    }
+    if (!rc && skip) {
+        char *body = graph_body(c, lo, hi, skip);
+        rc = body ? http_add(h, r->url, body, on_graph, c, r->user_tag, r->budget_key, &err)
+                  : tl_error_set(&err, TL_ERR_NOMEM, "out of memory");
+        free(body);
+    }
+    cJSON_Delete(root);
+    if (rc == TL_ERR_NOMEM)
+        collect_fatal(c, rc, &err);
+    if (rc) {
+        why = err;
+        tl_error_prefix(&why, "%s", r->url);
+        graph_fail(c, lo, hi, &why);
+    }
+}
+
+static TlResult graph_queries(Collect *c, TlError *err)
+{
+    char url[1200];
+    TlResult rc =
+        collect_url(url, sizeof url, c->arm, "/providers/Microsoft.ResourceGraph/resources",
+                    "api-version=" API_GRAPH, err);
+    for (size_t lo = 0; lo < c->n_subs && !rc; lo += GRAPH_SUBS) {
+        size_t hi = lo + GRAPH_SUBS < c->n_subs ? lo + GRAPH_SUBS : c->n_subs;
+        char *body = graph_body(c, lo, hi, NULL);
+        rc = body ? http_add(c->http, url, body, on_graph, c, TAG(lo, hi), "resource-graph", err)
+                  : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        free(body);
+    }
+    return rc;
+}
+
+static void on_dbs(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    TlError why;
+    if (!list_page(h, r, each_db, &why))
+        collect_server_fail(c, &c->servers[r->user_tag], &why);
+}
+static void ts(TlTime t, char *buf)
+{
+    tl_time_format(t, buf);
+}
+
+TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlError *err)
+{
+    TlResult rc = TL_OK;
+    if (c->n_only_subs == 0) {
+        rc = collect_get(c, "/subscriptions", "api-version=" API_SUBSCRIPTIONS, on_subs, 0, NULL,
+                         err);
+        if (!rc)
+            rc = http_run(c->http, err);
+        if (!rc && c->fatal)
+            rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
+        if (rc)
+            return rc;
+    } else {
+        for (size_t i = 0; i < c->n_only_subs && !rc; i++) {
+            AzSubscription s = {{0}, {0}, {0}};
+            snprintf(s.id, sizeof s.id, "%s", c->only_subs[i]);
+            rc = add_sub(c, &s, err);
+        }
+    }
+    for (size_t i = 0; i < c->n_subs && !rc; i++) {
+        CollectSub *s = &c->subs[i];
+        char path[600];
+        if (c->resource_group)
+            snprintf(path, sizeof path,
+                     "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/servers",
+                     s->sub.id, c->resource_group);
+        else
+            snprintf(path, sizeof path, "/subscriptions/%s/providers/Microsoft.Sql/servers",
+                     s->sub.id);
+        if (!c->via_graph)
+            rc = collect_get(c, path, "api-version=" API_SQL, on_servers, (long)i, s->sub.id, err);
+        /* the Activity Log's database writes since the last run (first run:
+         * all 90 days), for who changed a tier */
+        TlTime from = log_from ? log_from(user, s->sub.id) : TL_TIME_NONE;
+        if (from == TL_TIME_NONE || from < c->now - LOG_BACKFILL_S + 3600)
+            from = c->now - LOG_BACKFILL_S + 3600;
+        else
+            from -= LOG_OVERLAP_S;
+        s->log_from = from;
+        s->events_ok = true;
+        char a[40], b[40], filter[200];
+        ts(from, a);
+        ts(c->now, b);
+        snprintf(filter, sizeof filter,
+                 "eventTimestamp ge '%s' and eventTimestamp le '%s' and resourceProvider eq "
+                 "'Microsoft.Sql'",
+                 a, b);
+        CURL *e = curl_easy_init();
+        char *f = e ? curl_easy_escape(e, filter, 0) : NULL;
+        char q[700];
+        snprintf(q, sizeof q,
+                 "api-version=" API_ACTIVITY_LOG "&$filter=%s&$select=caller,correlationId,"
+                 "eventDataId,eventTimestamp,operationName,resourceId,status",
+                 f ? f : "");
+        curl_free(f);
+        if (e)
+            curl_easy_cleanup(e);
+        snprintf(path, sizeof path,
+                 "/subscriptions/%s/providers/Microsoft.Insights/eventtypes/management/values",
+                 s->sub.id);
+        if (!rc)
+            rc = collect_get(c, path, q, on_events, (long)i, s->sub.id, err);
+    }
+    if (!rc && c->via_graph)
+        rc = graph_queries(c, err);
+    if (!rc)
+        rc = http_run(c->http, err);
+    for (size_t i = 0; i < c->n_servers && !rc && !c->via_graph; i++) {
+        CollectServer *s = &c->servers[i];
+        char path[1100];
+        snprintf(path, sizeof path, "%s/databases", s->srv.id);
+        rc = collect_get(c, path, "api-version=" API_SQL, on_dbs, (long)i, c->subs[s->sub].sub.id,
+                         err);
+    }
+    if (!rc)
+        rc = http_run(c->http, err);
+    if (!rc && c->fatal)
+        rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
+    return rc;
+}

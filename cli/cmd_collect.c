@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -208,17 +207,11 @@ static TlResult derive_database(Run *r, const Collect *c, CollectServer *s, Coll
         if (!rc)
             rc = store_lineage_insert(r->conn, &row, id, err);
     }
-    size_t max = d->n_ops + rec.n + DERIVE_EXTRA_ROWS, n = 0;
-    DeriveRow *rows = rc ? NULL : calloc(max, sizeof *rows);
-    if (!rc && !rows)
-        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    if (!rc) {
-        DeriveInput in;
-        collect_derive_input(c, s, d, rec.tr, rec.n, &in);
-        rc = derive_transitions(&in, rows, max, &n, err);
-    }
+    DeriveRow *rows = NULL;
+    size_t n = 0;
+    if (!rc)
+        rc = collect_derive(c, s, d, rec.tr, rec.n, &rows, &n, err);
     if (rc == TL_ERR_DATA) {
-        tl_error_prefix(err, "server %s (subscription %s)", s->srv.name, s->srv.subscription);
         run_error(r, err->msg);
         *skip = true;
         n = 0;
@@ -283,6 +276,35 @@ static TlResult save_cursors(Run *r, const Collect *c, TlError *err)
     TlResult rc = store_cursors_save(r->conn, subs, n, r->now, err);
     free(subs);
     return rc;
+}
+
+/* Write every server that answered, each in its own transaction; a server
+ * the store refuses is failed like one Azure failed. Stops only when
+ * PostgreSQL is gone or memory is out. */
+static TlResult write_servers(Run *r, Collect *c, TlError *err)
+{
+    for (size_t i = 0; i < c->n_servers; i++) {
+        CollectServer *s = &c->servers[i];
+        if (c->subs[s->sub].failed)
+            continue;
+        if (!s->failed) {
+            TlError werr = {{0}, {0}};
+            TlResult wrc = write_server(r, c, s, &werr);
+            if (wrc == TL_ERR_UNAVAILABLE || wrc == TL_ERR_NOMEM) {
+                *err = werr;
+                return wrc;
+            }
+            if (wrc) {
+                collect_server_fail(c, s, &werr);
+            } else {
+                r->servers_ok++;
+                r->databases += (int)s->n_dbs;
+            }
+        }
+        if (s->failed)
+            run_error(r, s->error ? s->error->msg : "failed");
+    }
+    return TL_OK;
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -424,28 +446,8 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     for (size_t i = 0; !rc && i < c.n_subs; i++)
         if (c.subs[i].failed)
             run_error(&r, c.subs[i].error ? c.subs[i].error->msg : "failed");
-    for (size_t i = 0; !rc && i < c.n_servers; i++) {
-        CollectServer *s = &c.servers[i];
-        if (c.subs[s->sub].failed)
-            continue;
-        if (!s->failed) {
-            TlError werr = {{0}, {0}};
-            TlResult wrc = write_server(&r, &c, s, &werr);
-            if (wrc == TL_ERR_UNAVAILABLE || wrc == TL_ERR_NOMEM) {
-                rc = wrc;
-                *err = werr;
-                break;
-            }
-            if (wrc) {
-                collect_server_fail(&c, s, &werr);
-            } else {
-                r.servers_ok++;
-                r.databases += (int)s->n_dbs;
-            }
-        }
-        if (s->failed)
-            run_error(&r, s->error ? s->error->msg : "failed");
-    }
+    if (!rc)
+        rc = write_servers(&r, &c, err);
     if (!rc)
         rc = save_cursors(&r, &c, err);
     if (http)

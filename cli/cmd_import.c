@@ -23,16 +23,6 @@
 #include "sql/store/imports.h"
 #include "sql/store/lineages.h"
 
-static const char *field(const CsvRow *row, int col)
-{
-    return col >= 0 && (size_t)col < row->n ? row->fields[col] : "";
-}
-
-static const char *null_if_empty(const char *s)
-{
-    return s && s[0] ? s : NULL;
-}
-
 /* ---- parsing rows ---------------------------------------------------------- */
 
 typedef struct {
@@ -45,11 +35,8 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     const char *name = tab->name;
     memset(e, 0, sizeof *e);
     e->line = row->line;
-    if (row->n != tab->header.n)
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
-                            row->line, row->n, tab->header.n);
     ArmDatabaseId parts;
-    e->resource_id = field(row, c->resource_id);
+    e->resource_id = csvfile_field(row, c->resource_id);
     if (!arm_database_id_parse(e->resource_id, &parts))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
@@ -57,7 +44,8 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     if (!arm_id_key(e->resource_id, e->key, sizeof e->key))
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: resource_id is too long", name, row->line);
     TlTransition *t = &e->t;
-    const char *started = field(row, c->started_at), *ended = field(row, c->ended_at);
+    const char *started = csvfile_field(row, c->started_at),
+               *ended = csvfile_field(row, c->ended_at);
     if (!tl_time_parse(started, false, &t->started_at))
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: started_at '%s' is not an RFC 3339 time",
                             name, row->line, started);
@@ -65,22 +53,22 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     if (ended[0] && !tl_time_parse(ended, false, &t->ended_at))
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: ended_at '%s' is not an RFC 3339 time", name,
                             row->line, ended);
-    const char *state = field(row, c->state);
+    const char *state = csvfile_field(row, c->state);
     if (!op_state_parse(state, &t->state))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: unknown state '%s' (Pending, InProgress, Succeeded, Failed, "
                             "CancelInProgress, Cancelled)",
                             name, row->line, state);
-    t->from_objective = field(row, c->from);
-    t->to_objective = field(row, c->to);
+    t->from_objective = csvfile_field(row, c->from);
+    t->to_objective = csvfile_field(row, c->to);
     if (!t->to_objective[0])
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: to_objective is empty", name, row->line);
     if (strlen(t->to_objective) >= TL_OBJECTIVE_MAX ||
         strlen(t->from_objective) >= TL_OBJECTIVE_MAX)
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: objective name longer than %d characters",
                             name, row->line, TL_OBJECTIVE_MAX - 1);
-    t->operation_id = null_if_empty(field(row, c->operation_id));
-    t->initiated_by = null_if_empty(field(row, c->initiated_by));
+    t->operation_id = csvfile_nonempty(csvfile_field(row, c->operation_id));
+    t->initiated_by = csvfile_nonempty(csvfile_field(row, c->initiated_by));
     if (transition_is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
         t->ended_at = t->started_at; /* a creation is complete when recorded */
     return TL_OK;

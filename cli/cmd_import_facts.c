@@ -15,16 +15,6 @@
 #include "sql/store/facts.h"
 #include "sql/store/lineages.h"
 
-static const char *field(const CsvRow *row, int col)
-{
-    return col >= 0 && (size_t)col < row->n ? row->fields[col] : "";
-}
-
-static const char *null_if_empty(const char *s)
-{
-    return s && s[0] ? s : NULL;
-}
-
 static TlResult parse_bool(const char *text, const char **out)
 {
     static const char *const yes[] = {"true", "yes", "1", "t", "y", NULL};
@@ -46,14 +36,38 @@ static TlResult parse_bool(const char *text, const char **out)
     return TL_ERR_DATA;
 }
 
-static bool is_count(const char *text, long long max)
+/* One row's values v (in the order of the columns) checked; the times and
+ * flags parsed. */
+static TlResult check_row(const CsvTable *tab, const CsvRow *row, const char *const *v,
+                          TlTime *observed, const char **pool_flag, const char **geo_flag,
+                          TlError *err)
 {
-    if (!text[0] || strlen(text) > 19)
-        return false;
-    for (const char *p = text; *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return false;
-    return strtoll(text, NULL, 10) <= max;
+    const char *name = tab->name;
+    ArmDatabaseId parts;
+    long long retention = 0;
+    if (!arm_database_id_parse(v[0], &parts))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                            name, row->line, v[0]);
+    if (!tl_time_parse(v[1], false, observed))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: observed_at '%s' is not an RFC 3339 time",
+                            name, row->line, v[1]);
+    if (v[2][0] && (!csvfile_is_count(v[2], 35) || (retention = atoll(v[2])) < 1))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: retention_days '%s' is not between 1 and 35 (L9)", name,
+                            row->line, v[2]);
+    if (parse_bool(v[4], pool_flag) || parse_bool(v[5], geo_flag))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: in_elastic_pool and geo_replication take true or false", name,
+                            row->line);
+    if ((v[6][0] && !csvfile_is_count(v[6], 1000)) ||
+        (v[7][0] && !csvfile_is_count(v[7], INT64_MAX / 2)) ||
+        (v[8][0] && !csvfile_is_count(v[8], INT64_MAX / 2) && strcmp(v[8], "-1") != 0))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: named_replicas, allocated_bytes and max_size_bytes take "
+                            "whole non-negative numbers",
+                            name, row->line);
+    return TL_OK;
 }
 
 static TlResult run_import_facts(CliContext *ctx, TlError *err)
@@ -82,38 +96,10 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
             const CsvRow *row = &tab->rows[i];
             const char *v[9];
             for (int k = 0; k < 9; k++)
-                v[k] = field(row, col[k]);
+                v[k] = csvfile_field(row, col[k]);
             TlTime observed;
-            ArmDatabaseId parts;
             const char *pool_flag, *geo_flag;
-            long long retention = 0;
-            if (row->n != tab->header.n)
-                rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
-                                  row->line, row->n, tab->header.n);
-            else if (!arm_database_id_parse(v[0], &parts))
-                rc =
-                    tl_error_set(err, TL_ERR_DATA,
-                                 "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
-                                 name, row->line, v[0]);
-            else if (!tl_time_parse(v[1], false, &observed))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: observed_at '%s' is not an RFC 3339 time", name,
-                                  row->line, v[1]);
-            else if (v[2][0] && (!is_count(v[2], 35) || (retention = atoll(v[2])) < 1))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: retention_days '%s' is not between 1 and 35 (L9)", name,
-                                  row->line, v[2]);
-            else if (parse_bool(v[4], &pool_flag) || parse_bool(v[5], &geo_flag))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: in_elastic_pool and geo_replication take true or false",
-                                  name, row->line);
-            else if ((v[6][0] && !is_count(v[6], 1000)) ||
-                     (v[7][0] && !is_count(v[7], INT64_MAX / 2)) ||
-                     (v[8][0] && !is_count(v[8], INT64_MAX / 2) && strcmp(v[8], "-1") != 0))
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: named_replicas, allocated_bytes and max_size_bytes take "
-                                  "whole non-negative numbers",
-                                  name, row->line);
+            rc = check_row(tab, row, v, &observed, &pool_flag, &geo_flag, err);
             if (rc)
                 break;
             char when[TL_TIME_TEXT_MAX];
@@ -131,13 +117,13 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
             if (pass == 1) {
                 StoreFactsRow facts = {lineage,
                                        observed,
-                                       null_if_empty(v[2]),
-                                       null_if_empty(v[3]),
+                                       csvfile_nonempty(v[2]),
+                                       csvfile_nonempty(v[3]),
                                        pool_flag,
                                        geo_flag,
-                                       null_if_empty(v[6]),
-                                       null_if_empty(v[7]),
-                                       null_if_empty(v[8])};
+                                       csvfile_nonempty(v[6]),
+                                       csvfile_nonempty(v[7]),
+                                       csvfile_nonempty(v[8])};
                 bool added;
                 rc = store_facts_insert(conn, &facts, &added, err);
                 written += !rc && added;

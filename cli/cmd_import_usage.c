@@ -6,13 +6,13 @@
  * replaced (metrics are corrected as they settle); the same figures add
  * nothing. */
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/csvfile.h"
 #include "model/arm_id.h"
+#include "model/billing.h"
 #include "sql/store/conn.h"
 #include "sql/store/imports.h"
 #include "sql/store/lineages.h"
@@ -40,35 +40,10 @@ static const char *const column_names[N_COLS] = {"resource_id",     "day",
                                                  "redundancy",      "region",
                                                  "elastic_pool_id", "tags"};
 
-/* Local/Zone/Geo/GeoZone as ARM writes them, or the storage names (B5). */
-static const char *redundancy_arm(const char *text)
-{
-    static const char *const names[][2] = {
-        {"Local", "Local"},  {"LRS", "Local"},      {"Zone", "Zone"},  {"ZRS", "Zone"},
-        {"Geo", "Geo"},      {"GRS", "Geo"},        {"RA-GRS", "Geo"}, {"GeoZone", "GeoZone"},
-        {"GZRS", "GeoZone"}, {"RA-GZRS", "GeoZone"}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const char *a = text, *b = names[i][0];
-        while (*a && *b && tolower((unsigned char)*a) == tolower((unsigned char)*b)) {
-            a++;
-            b++;
-        }
-        if (!*a && !*b)
-            return names[i][1];
-    }
-    return NULL;
-}
-
 static bool is_bytes(const char *text, bool allow_minus_one)
 {
-    if (allow_minus_one && strcmp(text, "-1") == 0)
-        return true;
-    if (!text[0] || strlen(text) > 18)
-        return false;
-    for (const char *p = text; *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return false;
-    return true;
+    return (allow_minus_one && strcmp(text, "-1") == 0) ||
+           csvfile_is_count(text, 999999999999999999LL); /* 18 digits at most */
 }
 
 /* A JSON object of string values, as ARM tags are. */
@@ -90,9 +65,6 @@ static TlResult check_row(const CsvTable *tab, const CsvRow *row, const int *col
         v[k] = col[k] >= 0 ? row->fields[col[k]] : "";
     ArmDatabaseId parts;
     TlTime day;
-    if (row->n != tab->header.n)
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu", name,
-                            row->line, row->n, tab->header.n);
     if (!arm_database_id_parse(v[C_ID], &parts))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
@@ -104,7 +76,7 @@ static TlResult check_row(const CsvTable *tab, const CsvRow *row, const int *col
         if (v[k][0] && !is_bytes(v[k], k == C_MAX))
             return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s '%s' is not a whole number of bytes",
                                 name, row->line, column_names[k], v[k]);
-    if (v[C_RED][0] && !redundancy_arm(v[C_RED]))
+    if (v[C_RED][0] && !redundancy_arm_name(v[C_RED]))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: unknown redundancy '%s' (Local, Zone, Geo, GeoZone or LRS, "
                             "ZRS, RA-GRS, RA-GZRS)",
@@ -154,10 +126,11 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
                               tab->name, row->line, v[C_ID], v[C_DAY]);
             break;
         }
-        StoreUsageRow usage = {lineage,     v[C_DAY],  v[C_FULL],
-                               v[C_DIFF],   v[C_LOG],  v[C_SNAP],
-                               v[C_ALLOC],  v[C_MAX],  v[C_RED] ? redundancy_arm(v[C_RED]) : NULL,
-                               v[C_REGION], v[C_POOL], v[C_TAGS]};
+        StoreUsageRow usage = {
+            lineage,     v[C_DAY],  v[C_FULL],
+            v[C_DIFF],   v[C_LOG],  v[C_SNAP],
+            v[C_ALLOC],  v[C_MAX],  v[C_RED] ? redundancy_arm_name(v[C_RED]) : NULL,
+            v[C_REGION], v[C_POOL], v[C_TAGS]};
         StoreUsageResult result;
         rc = store_usage_upsert(conn, &usage, &result, err);
         inserted += !rc && result == STORE_USAGE_INSERTED;

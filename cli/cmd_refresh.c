@@ -6,7 +6,6 @@
  * now); older months keep what was stored. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/commands.h"
 #include "model/history.h"

@@ -162,6 +162,26 @@ void csvfile_free(CsvTable *table)
     free(table);
 }
 
+const char *csvfile_field(const CsvRow *row, int col)
+{
+    return col >= 0 && (size_t)col < row->n ? row->fields[col] : "";
+}
+
+const char *csvfile_nonempty(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+bool csvfile_is_count(const char *text, long long max)
+{
+    if (!text[0] || strlen(text) > 19)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return strtoll(text, NULL, 10) <= max;
+}
+
 int csvfile_column(const CsvTable *table, const char *name)
 {
     for (size_t i = 0; i < table->header.n; i++)
@@ -211,6 +231,12 @@ TlResult csvfile_load(const char *path, const char *const *required, const char 
         fclose(fp);
     if (!rc)
         rc = csvfile_check_header(*out, required, optional, err);
+    for (size_t i = 0; !rc && i < (*out)->n_rows; i++) {
+        const CsvRow *row = &(*out)->rows[i];
+        if (row->n != (*out)->header.n)
+            rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu",
+                              (*out)->name, row->line, row->n, (*out)->header.n);
+    }
     if (rc) {
         csvfile_free(*out);
         *out = NULL;

@@ -5,6 +5,7 @@
 #ifndef TIERLEDGER_CLI_CSVFILE_H
 #define TIERLEDGER_CLI_CSVFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -33,10 +34,19 @@ typedef struct {
 TlResult csvfile_read(FILE *fp, const char *name, CsvTable **out, TlError *err);
 void csvfile_free(CsvTable *table);
 
-/* Open path ("-" is stdin; a missing file is TL_ERR_NOINPUT), read it whole
- * and check its header (see csvfile_check_header). */
+/* Open path ("-" is stdin; a missing file is TL_ERR_NOINPUT), read it whole,
+ * check its header (see csvfile_check_header) and that every row has as
+ * many fields as the header (FILE:LINE, TL_ERR_DATA). */
 TlResult csvfile_load(const char *path, const char *const *required, const char *const *optional,
                       CsvTable **out, TlError *err);
+
+/* Field col of row ("" when col < 0 or the row is short). */
+const char *csvfile_field(const CsvRow *row, int col);
+/* s, or NULL when it is NULL or empty. */
+const char *csvfile_nonempty(const char *s);
+
+/* A whole non-negative decimal number (digits only) of at most max. */
+bool csvfile_is_count(const char *text, long long max);
 
 /* Index of column `name` in the header, or -1. */
 int csvfile_column(const CsvTable *table, const char *name);

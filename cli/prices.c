@@ -51,9 +51,6 @@ TlResult prices_load(const char *path, PriceSheet *out, TlError *err)
     for (size_t i = 0; i < tab->n_rows; i++) {
         const CsvRow *row = &tab->rows[i];
         TlPrice *p = &out->rows[i];
-        if (row->n != tab->header.n)
-            return tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu",
-                                tab->name, row->line, row->n, tab->header.n);
         const char *f[6];
         for (int k = 0; k < 6; k++)
             f[k] = row->fields[col[k]];

@@ -51,8 +51,8 @@ TlResult collect_attach_known(CollectServer *s, const TlKnownLineage *known, siz
     return TL_OK;
 }
 
-void collect_derive_input(const Collect *c, const CollectServer *s, const CollectDb *d,
-                          const TlTransition *recorded, size_t n_recorded, DeriveInput *out)
+static void derive_input(const Collect *c, const CollectServer *s, const CollectDb *d,
+                         const TlTransition *recorded, size_t n_recorded, DeriveInput *out)
 {
     const CollectKnown *kn = d->known >= 0 ? &s->known[d->known] : NULL;
     const CollectSub *sub = &c->subs[s->sub];
@@ -71,6 +71,22 @@ void collect_derive_input(const Collect *c, const CollectServer *s, const Collec
         .n_events = sub->n_events,
         .now = c->now,
     };
+}
+
+TlResult collect_derive(const Collect *c, const CollectServer *s, const CollectDb *d,
+                        const TlTransition *recorded, size_t n_recorded, DeriveRow **rows,
+                        size_t *n, TlError *err)
+{
+    size_t max = d->n_ops + n_recorded + DERIVE_EXTRA_ROWS;
+    *n = 0;
+    if (!(*rows = calloc(max, sizeof **rows)))
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    DeriveInput in;
+    derive_input(c, s, d, recorded, n_recorded, &in);
+    TlResult rc = derive_transitions(&in, *rows, max, n, err);
+    if (rc == TL_ERR_DATA)
+        tl_error_prefix(err, "server %s (subscription %s)", s->srv.name, s->srv.subscription);
+    return rc;
 }
 
 int collect_geo_replication(const CollectDb *d)

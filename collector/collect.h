@@ -141,10 +141,14 @@ void collect_server_fail(Collect *c, CollectServer *s, const TlError *why);
 TlResult collect_attach_known(CollectServer *s, const TlKnownLineage *known, size_t n,
                               TlError *err);
 
-/* The derive input of listed database d of server s, with its recorded
- * history (empty for a new lineage). */
-void collect_derive_input(const Collect *c, const CollectServer *s, const CollectDb *d,
-                          const TlTransition *recorded, size_t n_recorded, DeriveInput *out);
+/* The transition rows this run adds to listed database d of server s
+ * (derive_transitions), given its recorded history (empty for a new
+ * lineage): *rows (n of them) is malloc'd, the caller frees it, also after
+ * a failure. TL_ERR_DATA, naming the server, when Azure describes the
+ * database inconsistently. */
+TlResult collect_derive(const Collect *c, const CollectServer *s, const CollectDb *d,
+                        const TlTransition *recorded, size_t n_recorded, DeriveRow **rows,
+                        size_t *n, TlError *err);
 
 /* Geo replication of d: 1 when a geo link was read this run or d is a geo
  * secondary, 0 when the links were read and none is geo, -1 unknown. */

@@ -184,6 +184,43 @@ static double dropped_level(const TlSegment *seg, const TlUsageDay *usage, size_
     return 0;
 }
 
+/* B4: a previous segment's backups bill until it is lost or expires (its
+ * end + R), falling linearly from its last size to zero at end + R. */
+static TlTime decay_end(const TlSegment *prev, TlTime r)
+{
+    TlTime ends = prev->end + r;
+    return prev->lost_at != TL_TIME_NONE && prev->lost_at < ends ? prev->lost_at : ends;
+}
+
+static double decay_level(double last, const TlSegment *prev, TlTime r, TlTime h)
+{
+    return last * (double)(prev->end + r - h) / (double)r;
+}
+
+/* Hour h of the current segment, from the latest usage row of its
+ * architecture at or before the hour (the day's own, normally); u is the
+ * last row with day <= h. */
+static void charge_current(TlBillLine *line, const TlSegment *seg, const TlUsageDay *usage,
+                           size_t n_usage, size_t u, const char *objective, TlTime h)
+{
+    double billable = 0, consumed = 0;
+    bool dtu = false, found = false;
+    for (size_t k = n_usage ? u + 1 : 0; !found && k-- > 0;) {
+        if (usage[k].day > h)
+            continue;
+        if (usage[k].day + TL_SECONDS_PER_DAY <= seg->start)
+            break;
+        found = row_bytes(&usage[k], seg->arch, objective, &billable, &consumed, &dtu);
+        if (found) {
+            line->carried_forward |= usage[k].day + TL_SECONDS_PER_DAY <= h;
+            line->redundancy = usage[k].redundancy;
+        }
+    }
+    line->no_usage |= !found;
+    line->dtu_included |= dtu;
+    charge(line, h, billable, consumed);
+}
+
 TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
                        const TlUsageDay *usage, size_t n_usage, TlTime month_start,
                        TlTime month_end, TlTime as_of, TlTime dropped_at, TlBill *out, TlError *err)
@@ -236,15 +273,10 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
             double level = at_drop * (double)(dropped_at + r - h) / (double)r;
             last->dropped = true;
             charge(last, h, level, level);
-            if (lin.n_segments >= 2) { /* the previous one keeps decaying to its own expiry */
-                const TlSegment *prev = &lin.segments[lin.n_segments - 2];
-                TlTime ends = prev->end + r;
-                if (prev->lost_at != TL_TIME_NONE && prev->lost_at < ends)
-                    ends = prev->lost_at;
-                if (h < ends && has_tail[lin.n_segments - 2])
-                    charge(&lines[lin.n_segments - 2], h,
-                           tail[lin.n_segments - 2] * (double)(prev->end + r - h) / (double)r,
-                           tail[lin.n_segments - 2] * (double)(prev->end + r - h) / (double)r);
+            size_t p = lin.n_segments - 2; /* the previous one keeps decaying to its expiry */
+            if (lin.n_segments >= 2 && h < decay_end(&lin.segments[p], r) && has_tail[p]) {
+                double decayed = decay_level(tail[p], &lin.segments[p], r, h);
+                charge(&lines[p], h, decayed, decayed);
             }
             continue;
         }
@@ -252,38 +284,13 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
             cur++;
         while (u + 1 < n_usage && usage[u + 1].day <= h)
             u++;
-        /* the current segment, from the latest row of this segment's
-         * architecture at or before the hour (the day's own, normally) */
-        const TlSegment *seg = &lin.segments[cur];
-        TlBillLine *line = &lines[cur];
-        double billable = 0, consumed = 0;
-        bool dtu = false, found = false;
-        const char *objective = objective_at(tr, n, h);
-        for (size_t k = n_usage ? u + 1 : 0; !found && k-- > 0;) {
-            if (usage[k].day > h)
-                continue;
-            if (usage[k].day + TL_SECONDS_PER_DAY <= seg->start)
-                break;
-            found = row_bytes(&usage[k], seg->arch, objective, &billable, &consumed, &dtu);
-            if (found) {
-                line->carried_forward |= usage[k].day + TL_SECONDS_PER_DAY <= h;
-                line->redundancy = usage[k].redundancy;
-            }
-        }
-        line->no_usage |= !found;
-        line->dtu_included |= dtu;
-        charge(line, h, billable, consumed);
+        charge_current(&lines[cur], &lin.segments[cur], usage, n_usage, u, objective_at(tr, n, h),
+                       h);
         /* the previous segment, decaying after its cutover until lost or expired */
-        if (cur == 0)
-            continue;
-        const TlSegment *prev = &lin.segments[cur - 1];
-        TlTime ends = prev->end + r;
-        if (prev->lost_at != TL_TIME_NONE && prev->lost_at < ends)
-            ends = prev->lost_at;
-        if (h >= ends)
+        if (cur == 0 || h >= decay_end(&lin.segments[cur - 1], r))
             continue;
         double level =
-            has_tail[cur - 1] ? tail[cur - 1] * (double)(prev->end + r - h) / (double)r : 0;
+            has_tail[cur - 1] ? decay_level(tail[cur - 1], &lin.segments[cur - 1], r, h) : 0;
         lines[cur - 1].decaying_estimate = true;
         lines[cur - 1].no_usage |= !has_tail[cur - 1];
         charge(&lines[cur - 1], h, level, level);
@@ -362,4 +369,16 @@ const char *redundancy_price_name(const char *arm)
     if (arm && strcmp(arm, "GeoZone") == 0)
         return "RA-GZRS";
     return "RA-GRS"; /* Geo, the default (B5) */
+}
+
+const char *redundancy_arm_name(const char *text)
+{
+    static const char *const names[][2] = {
+        {"Local", "Local"},  {"LRS", "Local"},      {"Zone", "Zone"},  {"ZRS", "Zone"},
+        {"Geo", "Geo"},      {"GRS", "Geo"},        {"RA-GRS", "Geo"}, {"GeoZone", "GeoZone"},
+        {"GZRS", "GeoZone"}, {"RA-GZRS", "GeoZone"}};
+    for (size_t i = 0; text && i < sizeof names / sizeof names[0]; i++)
+        if (same_name(text, names[i][0]))
+            return names[i][1];
+    return NULL;
 }

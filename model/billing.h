@@ -120,6 +120,11 @@ const TlPrice *price_find(const TlPrice *prices, size_t n, const char *region, c
  * Zone ZRS, Geo RA-GRS, GeoZone RA-GZRS; NULL (unknown) is Geo, the default. */
 const char *redundancy_price_name(const char *arm);
 
+/* The ARM name (Local, Zone, Geo, GeoZone) of a redundancy written either
+ * way, ARM's or the storage names (LRS, ZRS, GRS, RA-GRS, GZRS, RA-GZRS),
+ * case-insensitively; NULL when it is neither. */
+const char *redundancy_arm_name(const char *text);
+
 /* [start, end) of the calendar month "YYYY-MM"; false if malformed. */
 bool billing_month_parse(const char *text, TlTime *start, TlTime *end);
 

@@ -40,6 +40,47 @@ static void days_hours(TlTime span, char *buf, size_t size)
              (long long)(span % TL_SECONDS_PER_DAY / 3600));
 }
 
+/* W3: facts a rule needs that nobody observed */
+static TlResult alert_unobserved(TlAlerts *out, const TlFacts *facts)
+{
+    char missing[160] = "";
+    const struct {
+        bool known;
+        const char *name;
+    } needs[] = {{facts->retention_known, "retention"},
+                 {facts->pool_known, "elastic pool"},
+                 {facts->geo_known, "geo-replication"},
+                 {facts->replicas_known, "named replicas"},
+                 {facts->allocated_known, "allocated size"}};
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
+        if (!needs[i].known) {
+            strncat(missing, missing[0] ? ", " : "", sizeof missing - strlen(missing) - 1);
+            strncat(missing, needs[i].name, sizeof missing - strlen(missing) - 1);
+        }
+    if (!missing[0])
+        return TL_OK;
+    return alert(out, TL_ALERT_INFO, "assumption", "W3", TL_TIME_NONE, 0,
+                 "not observed: %s; checks on this database answer 'unknown' where these "
+                 "decide%s",
+                 missing, facts->retention_known ? "" : " (retention taken as 7 days)");
+}
+
+/* Worst first, then the soonest (stable). */
+static void sort_alerts(TlAlerts *out)
+{
+    for (size_t i = 1; i < out->n; i++) {
+        TlAlert key = out->alerts[i];
+        size_t j = i;
+        for (;
+             j > 0 && (out->alerts[j - 1].level < key.level ||
+                       (out->alerts[j - 1].level == key.level && key.at != TL_TIME_NONE &&
+                        (out->alerts[j - 1].at == TL_TIME_NONE || out->alerts[j - 1].at > key.at)));
+             j--)
+            out->alerts[j] = out->alerts[j - 1];
+        out->alerts[j] = key;
+    }
+}
+
 TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int retention_days,
                            const TlFacts *facts, TlAlerts *out, TlError *err)
 {
@@ -108,43 +149,14 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
                    "the objective '%s' is not one tierledger knows: its edition and architecture "
                    "are guessed",
                    now.name);
-    /* W3: facts a rule needs that nobody observed */
-    char missing[160] = "";
-    const struct {
-        bool known;
-        const char *name;
-    } needs[] = {{facts->retention_known, "retention"},
-                 {facts->pool_known, "elastic pool"},
-                 {facts->geo_known, "geo-replication"},
-                 {facts->replicas_known, "named replicas"},
-                 {facts->allocated_known, "allocated size"}};
-    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
-        if (!needs[i].known) {
-            strncat(missing, missing[0] ? ", " : "", sizeof missing - strlen(missing) - 1);
-            strncat(missing, needs[i].name, sizeof missing - strlen(missing) - 1);
-        }
-    if (!rc && missing[0])
-        rc = alert(out, TL_ALERT_INFO, "assumption", "W3", TL_TIME_NONE, 0,
-                   "not observed: %s; checks on this database answer 'unknown' where these "
-                   "decide%s",
-                   missing, facts->retention_known ? "" : " (retention taken as 7 days)");
+    if (!rc)
+        rc = alert_unobserved(out, facts);
     lineage_cleanup(&lin);
     if (rc) {
         warnings_cleanup(out);
         return tl_error_set(err, rc, "out of memory");
     }
-    /* worst first, then the soonest */
-    for (size_t i = 1; i < out->n; i++) {
-        TlAlert key = out->alerts[i];
-        size_t j = i;
-        for (;
-             j > 0 && (out->alerts[j - 1].level < key.level ||
-                       (out->alerts[j - 1].level == key.level && key.at != TL_TIME_NONE &&
-                        (out->alerts[j - 1].at == TL_TIME_NONE || out->alerts[j - 1].at > key.at)));
-             j--)
-            out->alerts[j] = out->alerts[j - 1];
-        out->alerts[j] = key;
-    }
+    sort_alerts(out);
     return TL_OK;
 }
 

@@ -82,9 +82,75 @@ static void marker_line(FILE *out, double x, int bottom, const char *colour, con
     fputs("</text>\n", out);
 }
 
-TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err)
+/* One segment's row: its bar, objectives, restore window, expiry or loss. */
+static void segment_row(FILE *out, const Scale *sc, const ReportSubject *s, const TlLineage *lin,
+                        const TlSegment *seg, int y)
 {
     char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], label[256];
+    bool alive = seg->status == TL_SEG_CURRENT || seg->status == TL_SEG_RESTORABLE;
+    const char *colour = seg->arch == TL_ARCH_HYPERSCALE ? "#f28e2b" : "#4e79a7";
+    double x1 = x_of(sc, seg->start);
+    double x2 = x_of(sc, seg->end == TL_TIME_NONE ? lin->as_of : seg->end);
+    if (x2 - x1 < 2)
+        x2 = x1 + 2;
+    fprintf(out, "<text x=\"20\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">S%d</text>\n",
+            y + 22, seg->seq);
+    fprintf(out, "<text x=\"52\" y=\"%d\" font-size=\"11\" fill=\"#333\">%s, %s</text>\n", y + 22,
+            architecture_str(seg->arch), segment_status_str(seg->status));
+    fprintf(out,
+            "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" rx=\"3\" fill=\"%s\" "
+            "opacity=\"%s\"><title>",
+            x1, y + 6, x2 - x1, colour, alive ? "0.9" : "0.3");
+    snprintf(label, sizeof label, "S%d %s %s: %s to %s", seg->seq, architecture_str(seg->arch),
+             segment_status_str(seg->status), tl_time_format(seg->start, a),
+             seg->end == TL_TIME_NONE ? "now" : tl_time_format(seg->end, b));
+    esc(out, label);
+    fputs("</title></rect>\n", out);
+    /* objectives, inside or after the bar */
+    fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#222\">", x1 + 4, y + 51);
+    for (size_t k = 0; k < seg->n_objectives; k++) {
+        if (k)
+            fputs(" \xe2\x86\x92 ", out);
+        esc(out, seg->objectives[k]);
+    }
+    fputs("</text>\n", out);
+    if (alive) { /* L5 restore window */
+        double w1 = x_of(sc, seg->restore_from), w2 = x_of(sc, seg->restore_to);
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"8\" fill=\"#59a14f\">"
+                "<title>restore window %s to %s</title></rect>\n",
+                w1, y + 30, w2 - w1 < 2 ? 2 : w2 - w1, tl_time_format(seg->restore_from, a),
+                tl_time_format(seg->restore_to, b));
+    }
+    if (seg->status == TL_SEG_RESTORABLE) { /* restorable until end + R */
+        double xe = x_of(sc, seg->expires_at);
+        day_text(seg->expires_at, a);
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
+                "stroke-width=\"2\" stroke-dasharray=\"3 3\"/>\n"
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">expires %s</text>\n",
+                x2, y + 17, xe, y + 17, colour, xe + 4, y + 21, a);
+    }
+    if (seg->status == TL_SEG_LOST) {
+        double xl = x_of(sc, seg->lost_at);
+        const TlTransition *t = seg->lost_by < s->n_tr ? &s->tr[seg->lost_by] : NULL;
+        day_text(seg->lost_at, a);
+        snprintf(label, sizeof label, "lost %s (%s: %s to %s %s)", a, seg->lost_rule,
+                 t ? kind_str(kind_of(t->from_objective, t->to_objective)) : "?",
+                 t ? t->to_objective : "?", t ? op_state_str(t->state) : "");
+        fprintf(out,
+                "<path d=\"M%.1f %d l10 10 m0 -10 l-10 10\" transform=\"translate(-5 0)\" "
+                "stroke=\"#e15759\" stroke-width=\"3\"/>\n"
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#e15759\">",
+                xl, y + 12, xl + 8, y + 4);
+        esc(out, label);
+        fputs("</text>\n", out);
+    }
+}
+
+TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX], label[256];
     TlTime deadline = lin->reverse_deadline;
     Scale sc = {lin->segments[0].start, lin->as_of};
     if (deadline != TL_TIME_NONE && deadline > sc.t1)
@@ -121,69 +187,8 @@ TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *
     fputs("</text>\n", out);
 
     month_ticks(out, &sc, bottom);
-    for (size_t i = 0; i < lin->n_segments; i++) {
-        const TlSegment *seg = &lin->segments[i];
-        int y = TOP + (int)i * ROW;
-        bool alive = seg->status == TL_SEG_CURRENT || seg->status == TL_SEG_RESTORABLE;
-        const char *colour = seg->arch == TL_ARCH_HYPERSCALE ? "#f28e2b" : "#4e79a7";
-        double x1 = x_of(&sc, seg->start);
-        double x2 = x_of(&sc, seg->end == TL_TIME_NONE ? lin->as_of : seg->end);
-        if (x2 - x1 < 2)
-            x2 = x1 + 2;
-        fprintf(out, "<text x=\"20\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">S%d</text>\n",
-                y + 22, seg->seq);
-        fprintf(out, "<text x=\"52\" y=\"%d\" font-size=\"11\" fill=\"#333\">%s, %s</text>\n",
-                y + 22, architecture_str(seg->arch), segment_status_str(seg->status));
-        fprintf(out,
-                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" rx=\"3\" fill=\"%s\" "
-                "opacity=\"%s\"><title>",
-                x1, y + 6, x2 - x1, colour, alive ? "0.9" : "0.3");
-        snprintf(label, sizeof label, "S%d %s %s: %s to %s", seg->seq, architecture_str(seg->arch),
-                 segment_status_str(seg->status), tl_time_format(seg->start, a),
-                 seg->end == TL_TIME_NONE ? "now" : tl_time_format(seg->end, b));
-        esc(out, label);
-        fputs("</title></rect>\n", out);
-        /* objectives, inside or after the bar */
-        fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#222\">", x1 + 4, y + 51);
-        for (size_t k = 0; k < seg->n_objectives; k++) {
-            if (k)
-                fputs(" \xe2\x86\x92 ", out);
-            esc(out, seg->objectives[k]);
-        }
-        fputs("</text>\n", out);
-        if (alive) { /* L5 restore window */
-            double w1 = x_of(&sc, seg->restore_from), w2 = x_of(&sc, seg->restore_to);
-            fprintf(out,
-                    "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"8\" fill=\"#59a14f\">"
-                    "<title>restore window %s to %s</title></rect>\n",
-                    w1, y + 30, w2 - w1 < 2 ? 2 : w2 - w1, tl_time_format(seg->restore_from, a),
-                    tl_time_format(seg->restore_to, b));
-        }
-        if (seg->status == TL_SEG_RESTORABLE) { /* restorable until end + R */
-            double xe = x_of(&sc, seg->expires_at);
-            day_text(seg->expires_at, a);
-            fprintf(out,
-                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
-                    "stroke-width=\"2\" stroke-dasharray=\"3 3\"/>\n"
-                    "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">expires %s</text>\n",
-                    x2, y + 17, xe, y + 17, colour, xe + 4, y + 21, a);
-        }
-        if (seg->status == TL_SEG_LOST) {
-            double xl = x_of(&sc, seg->lost_at);
-            const TlTransition *t = seg->lost_by < s->n_tr ? &s->tr[seg->lost_by] : NULL;
-            day_text(seg->lost_at, a);
-            snprintf(label, sizeof label, "lost %s (%s: %s to %s %s)", a, seg->lost_rule,
-                     t ? kind_str(kind_of(t->from_objective, t->to_objective)) : "?",
-                     t ? t->to_objective : "?", t ? op_state_str(t->state) : "");
-            fprintf(out,
-                    "<path d=\"M%.1f %d l10 10 m0 -10 l-10 10\" transform=\"translate(-5 0)\" "
-                    "stroke=\"#e15759\" stroke-width=\"3\"/>\n"
-                    "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#e15759\">",
-                    xl, y + 12, xl + 8, y + 4);
-            esc(out, label);
-            fputs("</text>\n", out);
-        }
-    }
+    for (size_t i = 0; i < lin->n_segments; i++)
+        segment_row(out, &sc, s, lin, &lin->segments[i], TOP + (int)i * ROW);
     if (deadline != TL_TIME_NONE) {
         day_text(deadline, a);
         snprintf(label, sizeof label, "reverse-migration deadline %s", a);

@@ -321,10 +321,11 @@ static void expect_bill(Case *c, char **w, int nw)
                   "[%s] S%s: no-usage flag %d", c->name, w[1], line->no_usage);
 }
 
-static void directive(Case *c, char **w, int nw)
+/* Directives of the history: cases, transitions, instants and L11 validation; false when d is not
+ * one. */
+static bool history_directive(Case *c, const char *d, char **w, int nw)
 {
     char a[TL_TIME_TEXT_MAX];
-    const char *d = w[0];
     if (strcmp(d, "case") == 0) {
         reset(c);
         snprintf(c->name, sizeof c->name, "%s", nw > 1 ? w[1] : "?");
@@ -354,7 +355,41 @@ static void directive(Case *c, char **w, int nw)
         c->as_of = T(c, w[1]);
         c->evaluated = false;
         lineage_cleanup(&c->lin);
-    } else if (strcmp(d, "month") == 0) {
+    } else if (strcmp(d, "invalid") == 0) {
+        /* invalid N SUBSTRING: history_validate fails at transition N (sorted, 1-based) */
+        TlError err;
+        size_t bad = 0;
+        history_sort(c->tr, c->n);
+        TlResult rc = history_validate(c->tr, c->n, &bad, &err);
+        EXPECT_AT(c->file, c->line,
+                  rc == TL_ERR_DATA && bad + 1 == (size_t)atoi(w[1]) &&
+                      (nw < 3 || strstr(err.msg, untilde(w[2]))),
+                  "[%s] expected invalid at %s (%s), got rc=%d at %zu: %s", c->name, w[1],
+                  nw > 2 ? w[2] : "", rc, bad + 1, rc ? err.msg : "valid");
+    } else if (strcmp(d, "valid") == 0) {
+        TlError err;
+        size_t bad = 0;
+        history_sort(c->tr, c->n);
+        TlResult rc = history_validate(c->tr, c->n, &bad, &err);
+        EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] expected valid, got %s at %zu", c->name,
+                  err.msg, bad + 1);
+    } else if (strcmp(d, "objective_at") == 0) {
+        const char *got = objective_at(c->tr, c->n, T(c, w[1]));
+        bool none = strcmp(w[2], "-") == 0;
+        EXPECT_AT(c->file, c->line, none ? got == NULL : got && objective_equal(got, w[2]),
+                  "[%s] objective at %s: expected %s got %s", c->name, fmt(T(c, w[1]), a), w[2],
+                  got ? got : "-");
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Directives of billing (B1-B4): months, levels, usage rows, the bill;
+ * false when d is not one. */
+static bool billing_directive(Case *c, const char *d, char **w, int nw)
+{
+    if (strcmp(d, "month") == 0) {
         if (!billing_month_parse(w[1], &c->month_start, &c->month_end)) {
             fprintf(stderr, "%s:%d: bad month %s\n", c->file, c->line, w[1]);
             exit(2);
@@ -402,7 +437,17 @@ static void directive(Case *c, char **w, int nw)
         double got = i < c->n_usage ? (double)c->usage[i].pool_share_bytes / TL_GB : -1;
         EXPECT_AT(c->file, c->line, got > atof(w[2]) - 1e-6 && got < atof(w[2]) + 1e-6,
                   "[%s] row %s: expected pool share %s GB got %.6f", c->name, w[1], w[2], got);
-    } else if (strcmp(d, "seg") == 0) {
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Directives of lineage_evaluate: segments and what is in effect; false when d is not one. */
+static bool lineage_directive(Case *c, const char *d, char **w, int nw)
+{
+    char a[TL_TIME_TEXT_MAX];
+    if (strcmp(d, "seg") == 0) {
         expect_segment(c, w, nw);
     } else if (strcmp(d, "segments") == 0) {
         if (evaluate(c))
@@ -426,31 +471,17 @@ static void directive(Case *c, char **w, int nw)
             EXPECT_AT(c->file, c->line, want == (c->lin.in_progress != SIZE_MAX),
                       "[%s] expected in-progress %s", c->name, w[1]);
         }
-    } else if (strcmp(d, "invalid") == 0) {
-        /* invalid N SUBSTRING: history_validate fails at transition N (sorted, 1-based) */
-        TlError err;
-        size_t bad = 0;
-        history_sort(c->tr, c->n);
-        TlResult rc = history_validate(c->tr, c->n, &bad, &err);
-        EXPECT_AT(c->file, c->line,
-                  rc == TL_ERR_DATA && bad + 1 == (size_t)atoi(w[1]) &&
-                      (nw < 3 || strstr(err.msg, untilde(w[2]))),
-                  "[%s] expected invalid at %s (%s), got rc=%d at %zu: %s", c->name, w[1],
-                  nw > 2 ? w[2] : "", rc, bad + 1, rc ? err.msg : "valid");
-    } else if (strcmp(d, "valid") == 0) {
-        TlError err;
-        size_t bad = 0;
-        history_sort(c->tr, c->n);
-        TlResult rc = history_validate(c->tr, c->n, &bad, &err);
-        EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] expected valid, got %s at %zu", c->name,
-                  err.msg, bad + 1);
-    } else if (strcmp(d, "objective_at") == 0) {
-        const char *got = objective_at(c->tr, c->n, T(c, w[1]));
-        bool none = strcmp(w[2], "-") == 0;
-        EXPECT_AT(c->file, c->line, none ? got == NULL : got && objective_equal(got, w[2]),
-                  "[%s] objective at %s: expected %s got %s", c->name, fmt(T(c, w[1]), a), w[2],
-                  got ? got : "-");
-    } else if (strcmp(d, "facts") == 0) {
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Directives of check_evaluate: facts, the proposed change and its findings; false when d is not
+ * one. */
+static bool check_directive(Case *c, const char *d, char **w, int nw)
+{
+    if (strcmp(d, "facts") == 0) {
         set_facts(c, w, nw);
     } else if (strcmp(d, "check") == 0) {
         run_check(c, w, nw);
@@ -466,13 +497,13 @@ static void directive(Case *c, char **w, int nw)
     } else if (strcmp(d, "finding") == 0) {
         /* finding CODE SEVERITY [RULE] [text=WORDS~JOINED~BY~TILDES] */
         if (!c->checked)
-            return;
+            return true;
         const char *rule = nw > 3 && !strchr(w[3], '=') ? w[3] : NULL;
         const TlFinding *f = find(c, w[1], rule);
         EXPECT_AT(c->file, c->line, f != NULL, "[%s] expected finding %s %s, not reported", c->name,
                   w[1], rule ? rule : "");
         if (!f)
-            return;
+            return true;
         EXPECT_AT(c->file, c->line, strcmp(severity_str(f->severity), w[2]) == 0,
                   "[%s] finding %s: expected severity %s got %s", c->name, w[1], w[2],
                   severity_str(f->severity));
@@ -488,13 +519,32 @@ static void directive(Case *c, char **w, int nw)
     } else if (strcmp(d, "order") == 0) {
         /* order SEV SEV ...: the severities of the findings, in order */
         if (!c->checked)
-            return;
+            return true;
         bool same = c->check.n_findings == (size_t)(nw - 1);
         for (size_t i = 0; same && i < c->check.n_findings; i++)
             same = strcmp(severity_str(c->check.findings[i].severity), w[i + 1]) == 0;
         EXPECT_AT(c->file, c->line, same, "[%s] findings not in the expected severity order",
                   c->name);
-    } else if (strcmp(d, "warnings") == 0) {
+    } else if (strcmp(d, "nofinding") == 0) {
+        if (c->checked) {
+            const TlFinding *f = find(c, w[1], NULL);
+            EXPECT_AT(c->file, c->line, f == NULL, "[%s] expected no finding %s, got: %s", c->name,
+                      w[1], f ? f->message : "");
+        }
+    } else if (strcmp(d, "findings") == 0) {
+        if (c->checked)
+            EXPECT_AT(c->file, c->line, c->check.n_findings == (size_t)atoi(w[1]),
+                      "[%s] expected %s findings got %zu", c->name, w[1], c->check.n_findings);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Directives of warnings_evaluate: the alerts; false when d is not one. */
+static bool warnings_directive(Case *c, const char *d, char **w, int nw)
+{
+    if (strcmp(d, "warnings") == 0) {
         TlError err;
         size_t bad;
         warnings_cleanup(&c->alerts);
@@ -531,17 +581,18 @@ static void directive(Case *c, char **w, int nw)
             same = strcmp(c->alerts.alerts[i].code, w[i + 1]) == 0;
         EXPECT_AT(c->file, c->line, same, "[%s] alerts not as expected (%zu reported, first %s)",
                   c->name, c->alerts.n, c->alerts.n ? c->alerts.alerts[0].code : "-");
-    } else if (strcmp(d, "nofinding") == 0) {
-        if (c->checked) {
-            const TlFinding *f = find(c, w[1], NULL);
-            EXPECT_AT(c->file, c->line, f == NULL, "[%s] expected no finding %s, got: %s", c->name,
-                      w[1], f ? f->message : "");
-        }
-    } else if (strcmp(d, "findings") == 0) {
-        if (c->checked)
-            EXPECT_AT(c->file, c->line, c->check.n_findings == (size_t)atoi(w[1]),
-                      "[%s] expected %s findings got %zu", c->name, w[1], c->check.n_findings);
     } else {
+        return false;
+    }
+    return true;
+}
+
+static void directive(Case *c, char **w, int nw)
+{
+    const char *d = w[0];
+    if (!history_directive(c, d, w, nw) && !billing_directive(c, d, w, nw) &&
+        !lineage_directive(c, d, w, nw) && !check_directive(c, d, w, nw) &&
+        !warnings_directive(c, d, w, nw)) {
         fprintf(stderr, "%s:%d: unknown directive '%s'\n", c->file, c->line, d);
         exit(2);
     }

@@ -35,6 +35,7 @@ void collect_free(Collect *c)
     c->n_subs = c->n_servers = 0;
 }
 
+/* D9 (L7): same resource id and same creation. */
 TlResult collect_attach_known(CollectServer *s, const TlKnownLineage *known, size_t n, TlError *err)
 {
     if (!(s->known = calloc(n + 1, sizeof *s->known)))
@@ -98,6 +99,7 @@ int collect_geo_replication(const CollectDb *d)
                                                                              : -1;
 }
 
+/* D12 */
 bool collect_usage_day(const Collect *c, const CollectServer *s, const CollectDb *d, int k,
                        CollectUsageDay *out)
 {
@@ -120,6 +122,7 @@ bool collect_usage_day(const Collect *c, const CollectServer *s, const CollectDb
     return true;
 }
 
+/* D11 */
 TlTime collect_drop_time(const CollectServer *s, const CollectGone *g, TlTime now,
                          const char **source)
 {

@@ -1,27 +1,8 @@
-/* derive.c - transitions from one poll (derive.h).
- *
- * Rules, in order (issue 3 section 2; domain O1: a change is classified by
- * its objectives, never by the operation's name):
- *  1. First sight: a creation row at creationDate with the objective the
- *     database had then: the source objective of its earliest tier-change
- *     operation still listed, else the current one.
- *  2. Every listed operation whose description names two different
- *     objectives is a transition keyed by (start, from, to). A state not yet
- *     recorded is a new version; a final recorded state is never revisited.
- *     The end of a finished operation is its estimatedCompletionTime when
- *     that is plausible (after what we saw running, not in the future), else
- *     this poll when we had seen it running, else its start.
- *  3. A recorded running transition that the operations list forgot is
- *     closed at this poll: Succeeded when the database now has its target,
- *     Failed when it still has its source and nothing is pending.
- *  4. If the objective now differs from what the history says, a Succeeded
- *     transition is inferred (source observed) from the last instant the old
- *     objective was known to this poll.
- *  5. An operation whose source is not the objective in effect at its start
- *     gets an inferred bridge just before it, so the history stays valid
- *     (L11) even when Azure forgot operations in between.
- * The caller is the Activity Log's caller of a database write within ten
- * minutes of the operation's start. */
+/* derive.c - transitions from one poll (derive.h): the rules D1-D8 of
+ * docs/collector-rules.md, applied in that order, each cited where it is
+ * implemented. Domain O1: a change is classified by its objectives, never
+ * by the operation's name; L11: the result must be a valid history (D8).
+ * Tested by the text cases in tests/collector/cases/. */
 #include "collector/derive.h"
 
 #include <stdio.h>
@@ -54,14 +35,13 @@ typedef struct {
     size_t n_rows, max_rows;
 } Work;
 
+/* The one order (transition_cmp); recorded entries before new rows, new
+ * rows in the order they were added. */
 static int cmp_entry(const void *pa, const void *pb)
 {
     const Entry *a = pa, *b = pb;
-    bool ca = !a->t.from_objective || !a->t.from_objective[0];
-    bool cb = !b->t.from_objective || !b->t.from_objective[0];
-    if (ca != cb)
-        return ca ? -1 : 1;
-    return (a->t.started_at > b->t.started_at) - (a->t.started_at < b->t.started_at);
+    int c = transition_cmp(&a->t, &b->t);
+    return c ? c : (a->row > b->row) - (a->row < b->row);
 }
 
 static TlResult add_row(Work *w, const TlTransition *t, DeriveSource src, const char *record,
@@ -92,16 +72,17 @@ static void sort_hist(Work *w)
     qsort(w->hist, w->n_hist, sizeof *w->hist, cmp_entry);
 }
 
-/* Objective in effect at t per the working history (L11). */
-static const char *effective(const Work *w, TlTime t)
+/* Objective in effect at t per the working history (L11), counting only
+ * hist[0..upto) of what took effect exactly at t: as in history_validate, a
+ * change that ends at its own start is not in effect at that start. */
+static const char *effective_before(const Work *w, TlTime t, size_t upto)
 {
     const char *obj = NULL;
     TlTime best = TL_TIME_NONE;
     for (size_t i = 0; i < w->n_hist; i++) {
         const TlTransition *x = &w->hist[i].t;
-        bool creation = !x->from_objective || !x->from_objective[0];
-        TlTime at = creation ? x->started_at : x->ended_at;
-        if (x->state != TL_OP_SUCCEEDED || at == TL_TIME_NONE || at > t)
+        TlTime at = transition_is_creation(x) ? x->started_at : x->ended_at;
+        if (x->state != TL_OP_SUCCEEDED || at == TL_TIME_NONE || at > t || (at == t && i >= upto))
             continue;
         if (obj == NULL || at >= best) {
             obj = x->to_objective;
@@ -111,6 +92,13 @@ static const char *effective(const Work *w, TlTime t)
     return obj;
 }
 
+/* Objective in effect at t per the whole working history. */
+static const char *effective(const Work *w, TlTime t)
+{
+    return effective_before(w, t, w->n_hist);
+}
+
+/* D7: the caller of the nearest database write within ten minutes. */
 static const char *caller_for(const DeriveInput *in, TlTime start)
 {
     const char *who = NULL;
@@ -145,6 +133,7 @@ static int find(const Work *w, TlTime start, const char *from, const char *to)
     return -1;
 }
 
+/* D3: when a finished operation ended. */
 static TlTime end_of(const DeriveInput *in, const AzOperation *op, bool seen_running)
 {
     TlTime lower =
@@ -157,6 +146,7 @@ static TlTime end_of(const DeriveInput *in, const AzOperation *op, bool seen_run
     return op->started_at;
 }
 
+/* D2: every listed change is a transition; a new state is a new version. */
 static TlResult apply_operations(Work *w, bool *matched, TlError *err)
 {
     const DeriveInput *in = w->in;
@@ -186,7 +176,7 @@ static TlResult apply_operations(Work *w, bool *matched, TlError *err)
     return rc;
 }
 
-/* Rule 3: running transitions the operations list no longer shows. */
+/* D4: running transitions the operations list no longer shows. */
 static TlResult close_forgotten(Work *w, const bool *matched, TlError *err)
 {
     const DeriveInput *in = w->in;
@@ -198,21 +188,21 @@ static TlResult close_forgotten(Work *w, const bool *matched, TlError *err)
         if (matched[i] || w->hist[i].row >= 0 || op_state_terminal(w->hist[i].t.state))
             continue;
         TlTransition t = w->hist[i].t;
-        if (pending || !t.from_objective)
+        if (pending || transition_is_creation(&t))
             continue;
         if (objective_equal(cur, t.to_objective))
             t.state = TL_OP_SUCCEEDED;
         else if (objective_equal(cur, t.from_objective))
             t.state = TL_OP_FAILED;
         else
-            continue; /* something else happened: rule 4 records it */
+            continue; /* something else happened: D5 records it */
         t.ended_at = in->now >= t.started_at ? in->now : t.started_at;
         rc = add_row(w, &t, SRC_OBSERVED, NULL, true, (int)i, err);
     }
     return rc;
 }
 
-/* Rule 4. */
+/* D5: the objective changed without a transition that says so. */
 static TlResult infer_change(Work *w, TlError *err)
 {
     const DeriveInput *in = w->in;
@@ -248,7 +238,7 @@ static TlResult infer_change(Work *w, TlError *err)
     return add_row(w, &t, SRC_OBSERVED, NULL, true, -1, err);
 }
 
-/* Rule 5. */
+/* D6: bridges over operations Azure forgot. */
 static TlResult bridge(Work *w, TlError *err)
 {
     for (int round = 0; round < DERIVE_MAX_BRIDGES; round++) {
@@ -257,9 +247,9 @@ static TlResult bridge(Work *w, TlError *err)
         TlTime last = TL_TIME_NONE;
         for (size_t i = 0; i < w->n_hist && !added; i++) {
             const TlTransition *x = &w->hist[i].t;
-            bool creation = !x->from_objective || !x->from_objective[0];
+            bool creation = transition_is_creation(x);
             if (!creation) {
-                const char *eff = effective(w, x->started_at);
+                const char *eff = effective_before(w, x->started_at, i);
                 if (eff && !objective_equal(eff, x->from_objective)) {
                     TlTransition b = {
                         .started_at =
@@ -306,9 +296,9 @@ TlResult derive_transitions(const DeriveInput *in, DeriveRow *rows, size_t max, 
     TlResult rc = TL_OK;
     bool has_creation = false;
     for (size_t i = 0; i < in->n_recorded; i++)
-        if (!in->recorded[i].from_objective || !in->recorded[i].from_objective[0])
+        if (transition_is_creation(&in->recorded[i]))
             has_creation = true;
-    if (!has_creation) {
+    if (!has_creation) { /* D1: first sight */
         const char *first = in->db->current_objective;
         TlTime earliest = TL_TIME_NONE;
         for (size_t i = 0; i < in->n_ops; i++)
@@ -345,7 +335,7 @@ TlResult derive_transitions(const DeriveInput *in, DeriveRow *rows, size_t max, 
             history_sort(tr, w.n_hist);
             size_t badi = 0;
             TlError verr = {{0}, {0}};
-            if (history_validate(tr, w.n_hist, &badi, &verr))
+            if (history_validate(tr, w.n_hist, &badi, &verr)) /* D8 */
                 rc = tl_error_set(err, TL_ERR_DATA, "%s: history would not be valid: %s",
                                   in->db->id, verr.msg);
             free(tr);

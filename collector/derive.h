@@ -1,7 +1,7 @@
 /* derive.h - which transition rows one poll adds to a lineage, from what is
- * recorded, what was last observed and what Azure says now (issue 3, domain
- * O1, L11). Pure: no I/O, no clock; re-running over the same inputs plus its
- * own output adds nothing. */
+ * recorded, what was last observed and what Azure says now (rules D1-D8 of
+ * docs/collector-rules.md; domain O1, L11). Pure: no I/O, no clock;
+ * re-running over the same inputs plus its own output adds nothing. */
 #ifndef TIERLEDGER_COLLECTOR_DERIVE_H
 #define TIERLEDGER_COLLECTOR_DERIVE_H
 
@@ -49,7 +49,7 @@ typedef struct {
 } DeriveInput;
 
 /* Rows one poll can add beyond one per listed operation and one per recorded
- * transition: the creation, an inferred change and the bridges (rule 5). */
+ * transition: the creation, an inferred change and the bridges (D6). */
 #define DERIVE_MAX_BRIDGES 16
 #define DERIVE_EXTRA_ROWS  (DERIVE_MAX_BRIDGES + 2)
 

@@ -1,12 +1,13 @@
 /* details.c - the second phase of a collector run (collect.h): for the
- * databases that changed or are due, their operations, short-term
+ * databases that changed or are due (D10), their operations, short-term
  * retention, replication links and daily sizes (Azure Monitor metrics, and
- * the max size of their elastic pool); for each recorded lineage missing
- * from its server's complete list, a 404 on the database itself and the
- * server's restorable dropped databases (a lineage is only taken as dropped
- * after that 404). A server any of whose requests fails for good is marked
- * failed, with the URL and the reason, and nothing of it is stored. Sizes
- * are not tier history: their failures are warnings. */
+ * the max size of their elastic pool, D12); for each recorded lineage
+ * missing from its server's complete list, a 404 on the database itself and
+ * the server's restorable dropped databases (D11: a lineage is only taken
+ * as dropped after that 404). Rules of docs/collector-rules.md. A server
+ * any of whose requests fails for good is marked failed, with the URL and
+ * the reason, and nothing of it is stored. Sizes are not tier history:
+ * their failures are warnings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,8 +231,9 @@ static TlResult metric_call(Collect *c, const char *resource, const char *ns, co
     return collect_get(c, path, q, done, tag, budget, err);
 }
 
-/* Daily sizes of a detailed database, and the max size of its pool when
- * its backups bill at pool level (B1: vCore, not Hyperscale). */
+/* D12: daily sizes of a detailed database (30 days on first sight, then
+ * the last 3), and the max size of its pool when its backups bill at pool
+ * level (B1: vCore, not Hyperscale, not DTU). */
 static TlResult ask_sizes(Collect *c, size_t i, size_t j, const char *budget, TlError *err)
 {
     CollectServer *s = &c->servers[i];
@@ -306,6 +308,7 @@ static void on_confirm(HttpClient *h, HttpRequest *r)
     }
 }
 
+/* D10 */
 static bool details_due(const Collect *c, const CollectServer *s, const CollectDb *d)
 {
     if (d->known < 0)
@@ -361,7 +364,7 @@ TlResult collect_details(Collect *c, TlError *err)
             rc = metric_call(c, s->pools[k].id, "Microsoft.Sql%2Fservers%2FelasticPools",
                              "storage_limit", "maximum", s->pools[k].usage_from, on_pool_metric,
                              TAG(i, k), budget, err);
-        /* stored lineages missing from the (complete) list */
+        /* D11: stored lineages missing from the (complete) list */
         s->gone = calloc(s->n_known ? s->n_known : 1, sizeof *s->gone);
         if (!s->gone)
             return tl_error_set(err, TL_ERR_NOMEM, "out of memory");

@@ -358,7 +358,7 @@ def faults(fx):
 def conflict(fx):
     """SYNTHETIC: Azure describing one database inconsistently: 20 listed
     operations none of which starts from the objective the one before ended
-    on (more gaps than bridges may fill, rule 5). The same server lists a
+    on (more gaps than bridges may fill, D6). The same server lists a
     healthy database, which must still be recorded."""
     ops = []
     for k in range(20):

@@ -145,6 +145,7 @@ static void add_observation(StoreCollectBatch *b, long long id, const CollectDb 
         .max_size_bytes =
             db->has_max_size && db->max_size_bytes > 0 ? db->max_size_bytes : STORE_NO_BYTES,
         .allocated_bytes = d->allocated_bytes,
+        .arm_properties_json = db->facts_json,
     };
     store_batch_add_observation(b, &row);
 }
@@ -475,7 +476,7 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
         free(r.errors[i]);
     free(r.errors);
     store_cursors_cleanup(&r.cursors);
-    collect_free(&c);
+    collect_cleanup(&c);
     http_client_free(http);
     auth_cleanup(&auth);
     store_close(r.conn);

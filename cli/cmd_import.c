@@ -54,7 +54,7 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: ended_at '%s' is not an RFC 3339 time", name,
                             row->line, ended);
     const char *state = csvfile_field(row, c->state);
-    if (!op_state_parse(state, &t->state))
+    if (!history_state_parse(state, &t->state))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: unknown state '%s' (Pending, InProgress, Succeeded, Failed, "
                             "CancelInProgress, Cancelled)",
@@ -69,7 +69,7 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
                             name, row->line, TL_OBJECTIVE_MAX - 1);
     t->operation_id = csvfile_nonempty(csvfile_field(row, c->operation_id));
     t->initiated_by = csvfile_nonempty(csvfile_field(row, c->initiated_by));
-    if (transition_is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
+    if (history_is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
         t->ended_at = t->started_at; /* a creation is complete when recorded */
     return TL_OK;
 }
@@ -108,7 +108,7 @@ static TlResult insert_all(StoreConn *conn, MergeSet *all, const char *source_na
     /* new lineages first: their creation rows give the database ids */
     for (size_t i = 0; i < all->n && !rc; i++) {
         MergeEntry *e = &all->v[i];
-        if (!e->insert || !transition_is_creation(&e->t) || e->db_id)
+        if (!e->insert || !history_is_creation(&e->t) || e->db_id)
             continue;
         ArmDatabaseId p;
         arm_database_id_parse(e->resource_id, &p);

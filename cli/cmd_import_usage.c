@@ -76,7 +76,7 @@ static TlResult check_row(const CsvTable *tab, const CsvRow *row, const int *col
         if (v[k][0] && !is_bytes(v[k], k == C_MAX))
             return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s '%s' is not a whole number of bytes",
                                 name, row->line, column_names[k], v[k]);
-    if (v[C_RED][0] && !redundancy_arm_name(v[C_RED]))
+    if (v[C_RED][0] && !billing_redundancy_arm(v[C_RED]))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: unknown redundancy '%s' (Local, Zone, Geo, GeoZone or LRS, "
                             "ZRS, RA-GRS, RA-GZRS)",
@@ -129,7 +129,7 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
         StoreUsageRow usage = {
             lineage,     v[C_DAY],  v[C_FULL],
             v[C_DIFF],   v[C_LOG],  v[C_SNAP],
-            v[C_ALLOC],  v[C_MAX],  v[C_RED] ? redundancy_arm_name(v[C_RED]) : NULL,
+            v[C_ALLOC],  v[C_MAX],  v[C_RED] ? billing_redundancy_arm(v[C_RED]) : NULL,
             v[C_REGION], v[C_POOL], v[C_TAGS]};
         StoreUsageResult result;
         rc = store_usage_upsert(conn, &usage, &result, err);

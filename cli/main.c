@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "collector/http.h"
 
 #define TIERLEDGER_VERSION "0.1.0"
 
@@ -61,7 +62,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!rc)
+        rc = http_global_init(&err);
+    if (!rc) {
         rc = cmd->run(&ctx, &err);
+        http_global_cleanup();
+    }
     if (fflush(stdout) != 0 && !rc)
         rc = tl_error_set(&err, TL_ERR_IO, "cannot write to standard output");
     if (rc) {

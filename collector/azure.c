@@ -271,7 +271,40 @@ void az_database_cleanup(AzDatabase *d)
         return;
     free(d->tags_json);
     free(d->sku_json);
-    d->tags_json = d->sku_json = NULL;
+    free(d->facts_json);
+    d->tags_json = d->sku_json = d->facts_json = NULL;
+}
+
+const char *const AZ_FACT_PROPERTIES[] = {
+    "zoneRedundant", /* the database's replicas spread over availability zones */
+    NULL,
+};
+
+/* The AZ_FACT_PROPERTIES present in props, as a compact JSON object in
+ * *out (NULL when none is); non-zero when out of memory. */
+static int fact_properties(const cJSON *props, char **out)
+{
+    cJSON *facts = NULL;
+    *out = NULL;
+    for (int i = 0; AZ_FACT_PROPERTIES[i]; i++) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(props, AZ_FACT_PROPERTIES[i]);
+        if (!p || cJSON_IsNull(p))
+            continue;
+        if (!facts && !(facts = cJSON_CreateObject()))
+            return -1;
+        cJSON *copy = cJSON_Duplicate(p, 1);
+        if (!copy || !cJSON_AddItemToObject(facts, AZ_FACT_PROPERTIES[i], copy)) {
+            cJSON_Delete(copy);
+            cJSON_Delete(facts);
+            return -1;
+        }
+    }
+    if (facts && !(*out = cJSON_PrintUnformatted(facts))) {
+        cJSON_Delete(facts);
+        return -1;
+    }
+    cJSON_Delete(facts);
+    return 0;
 }
 
 TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, TlError *err)
@@ -341,6 +374,10 @@ TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, 
         az_database_cleanup(out);
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     }
+    if (fact_properties(props, &out->facts_json)) {
+        az_database_cleanup(out);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
     return TL_OK;
 }
 
@@ -400,7 +437,7 @@ TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out
     rc = opt_str(props, "operation", pp, out->operation, sizeof out->operation, err);
     if (!rc)
         rc = req_str(props, "state", pp, state, sizeof state, err);
-    if (!rc && !op_state_parse(state, &out->state))
+    if (!rc && !history_state_parse(state, &out->state))
         rc = bad(err, pp, "state", "unknown operation state");
     if (!rc)
         rc = req_time(props, "startTime", pp, &out->started_at, err);

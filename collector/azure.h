@@ -68,7 +68,14 @@ typedef struct {
     char redundancy[16]; /* currentBackupStorageRedundancy */
     char *tags_json;     /* owned: tags as compact JSON, or NULL */
     char *sku_json;      /* owned: sku as compact JSON, or NULL */
+    char *facts_json;    /* owned: the AZ_FACT_PROPERTIES present, as a compact JSON object, or
+                            NULL when none is */
 } AzDatabase;
+
+/* The ARM database properties kept as facts, NULL-terminated (stored in
+ * database_facts.arm_properties, read by sql/store/facts_sql.h). Listing a
+ * property here is the collector's whole part of a new fact. */
+extern const char *const AZ_FACT_PROPERTIES[];
 
 void az_database_cleanup(AzDatabase *d);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
-void collect_free(Collect *c)
+void collect_cleanup(Collect *c)
 {
     if (!c)
         return;

@@ -127,7 +127,7 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
  * which lineages are gone, and read all of it. */
 TlResult collect_details(Collect *c, TlError *err);
 
-void collect_free(Collect *c);
+void collect_cleanup(Collect *c);
 
 /* ---- what a run found, in the terms the store records ------------------- */
 

@@ -35,12 +35,12 @@ typedef struct {
     size_t n_rows, max_rows;
 } Work;
 
-/* The one order (transition_cmp); recorded entries before new rows, new
+/* The one order (history_cmp); recorded entries before new rows, new
  * rows in the order they were added. */
 static int cmp_entry(const void *pa, const void *pb)
 {
     const Entry *a = pa, *b = pb;
-    int c = transition_cmp(&a->t, &b->t);
+    int c = history_cmp(&a->t, &b->t);
     return c ? c : (a->row > b->row) - (a->row < b->row);
 }
 
@@ -81,7 +81,7 @@ static const char *effective_before(const Work *w, TlTime t, size_t upto)
     TlTime best = TL_TIME_NONE;
     for (size_t i = 0; i < w->n_hist; i++) {
         const TlTransition *x = &w->hist[i].t;
-        TlTime at = transition_is_creation(x) ? x->started_at : x->ended_at;
+        TlTime at = history_is_creation(x) ? x->started_at : x->ended_at;
         if (x->state != TL_OP_SUCCEEDED || at == TL_TIME_NONE || at > t || (at == t && i >= upto))
             continue;
         if (obj == NULL || at >= best) {
@@ -158,12 +158,14 @@ static TlResult apply_operations(Work *w, bool *matched, TlError *err)
         int at = find(w, op->started_at, op->from_objective, op->to_objective);
         if (at >= 0 && at < (int)in->n_recorded)
             matched[at] = true;
-        if (at >= 0 && (op_state_terminal(w->hist[at].t.state) || w->hist[at].t.state == op->state))
+        if (at >= 0 &&
+            (history_state_terminal(w->hist[at].t.state) || w->hist[at].t.state == op->state))
             continue;
         bool seen_running = at >= 0;
         TlTransition t = {
             .started_at = op->started_at,
-            .ended_at = op_state_terminal(op->state) ? end_of(in, op, seen_running) : TL_TIME_NONE,
+            .ended_at =
+                history_state_terminal(op->state) ? end_of(in, op, seen_running) : TL_TIME_NONE,
             .state = op->state,
             .from_objective = op->from_objective,
             .to_objective = op->to_objective,
@@ -185,10 +187,10 @@ static TlResult close_forgotten(Work *w, const bool *matched, TlError *err)
     bool pending = req[0] && !objective_equal(req, cur);
     TlResult rc = TL_OK;
     for (size_t i = 0; i < in->n_recorded && !rc; i++) {
-        if (matched[i] || w->hist[i].row >= 0 || op_state_terminal(w->hist[i].t.state))
+        if (matched[i] || w->hist[i].row >= 0 || history_state_terminal(w->hist[i].t.state))
             continue;
         TlTransition t = w->hist[i].t;
-        if (pending || transition_is_creation(&t))
+        if (pending || history_is_creation(&t))
             continue;
         if (objective_equal(cur, t.to_objective))
             t.state = TL_OP_SUCCEEDED;
@@ -213,7 +215,7 @@ static TlResult infer_change(Work *w, TlError *err)
         return TL_OK;
     /* a running transition towards it will record it when it ends */
     for (size_t i = 0; i < w->n_hist; i++)
-        if (!op_state_terminal(w->hist[i].t.state) && w->hist[i].t.from_objective &&
+        if (!history_state_terminal(w->hist[i].t.state) && w->hist[i].t.from_objective &&
             objective_equal(w->hist[i].t.to_objective, cur))
             return TL_OK;
     TlTime start = TL_TIME_NONE;
@@ -247,7 +249,7 @@ static TlResult bridge(Work *w, TlError *err)
         TlTime last = TL_TIME_NONE;
         for (size_t i = 0; i < w->n_hist && !added; i++) {
             const TlTransition *x = &w->hist[i].t;
-            bool creation = transition_is_creation(x);
+            bool creation = history_is_creation(x);
             if (!creation) {
                 const char *eff = effective_before(w, x->started_at, i);
                 if (eff && !objective_equal(eff, x->from_objective)) {
@@ -296,7 +298,7 @@ TlResult derive_transitions(const DeriveInput *in, DeriveRow *rows, size_t max, 
     TlResult rc = TL_OK;
     bool has_creation = false;
     for (size_t i = 0; i < in->n_recorded; i++)
-        if (transition_is_creation(&in->recorded[i]))
+        if (history_is_creation(&in->recorded[i]))
             has_creation = true;
     if (!has_creation) { /* D1: first sight */
         const char *first = in->db->current_objective;

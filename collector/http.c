@@ -94,8 +94,6 @@ TlResult http_client_new(const HttpOptions *opt, HttpTokenFn token, void *auth, 
                          TlError *err)
 {
     *out = NULL;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return tl_error_set(err, TL_ERR_INTERNAL, "libcurl: global initialisation failed");
     HttpClient *c = calloc(1, sizeof *c);
     if (!c)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
@@ -144,6 +142,17 @@ void http_client_free(HttpClient *c)
     }
     curl_multi_cleanup(c->multi);
     free(c);
+}
+
+TlResult http_global_init(TlError *err)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return tl_error_set(err, TL_ERR_INTERNAL, "libcurl: global initialisation failed");
+    return TL_OK;
+}
+
+void http_global_cleanup(void)
+{
     curl_global_cleanup();
 }
 

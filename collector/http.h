@@ -84,6 +84,11 @@ void http_options_default(HttpOptions *o);
  * slashes into out; TL_ERR_USAGE naming `what` (the option) otherwise. */
 TlResult http_base_url(const char *url, const char *what, char *out, size_t size, TlError *err);
 
+/* libcurl's process-wide set-up and tear-down: once per program, before any
+ * other call of this module or of auth.h, and at its end (cli/main.c). */
+TlResult http_global_init(TlError *err);
+void http_global_cleanup(void);
+
 /* The client owns the curl multi handle. auth/token may be NULL (no
  * Authorization header). */
 TlResult http_client_new(const HttpOptions *opt, HttpTokenFn token, void *auth, HttpClient **out,

@@ -27,7 +27,7 @@
 
 #define HOUR INT64_C(3600)
 
-const char *bill_kind_str(TlBillKind kind)
+const char *billing_kind_str(TlBillKind kind)
 {
     return kind == TL_BILL_HYPERSCALE ? "hyperscale_backup" : "pitr";
 }
@@ -284,8 +284,8 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
             cur++;
         while (u + 1 < n_usage && usage[u + 1].day <= h)
             u++;
-        charge_current(&lines[cur], &lin.segments[cur], usage, n_usage, u, objective_at(tr, n, h),
-                       h);
+        charge_current(&lines[cur], &lin.segments[cur], usage, n_usage, u,
+                       history_objective_at(tr, n, h), h);
         /* the previous segment, decaying after its cutover until lost or expired */
         if (cur == 0 || h >= decay_end(&lin.segments[cur - 1], r))
             continue;
@@ -342,8 +342,8 @@ static bool same_name(const char *a, const char *b)
     return *a == *b;
 }
 
-const TlPrice *price_find(const TlPrice *prices, size_t n, const char *region, const char *kind,
-                          const char *redundancy, TlTime at)
+const TlPrice *billing_price_find(const TlPrice *prices, size_t n, const char *region,
+                                  const char *kind, const char *redundancy, TlTime at)
 {
     const TlPrice *best = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -360,7 +360,7 @@ const TlPrice *price_find(const TlPrice *prices, size_t n, const char *region, c
     return best;
 }
 
-const char *redundancy_price_name(const char *arm)
+const char *billing_redundancy_price(const char *arm)
 {
     if (arm && strcmp(arm, "Local") == 0)
         return "LRS";
@@ -371,7 +371,7 @@ const char *redundancy_price_name(const char *arm)
     return "RA-GRS"; /* Geo, the default (B5) */
 }
 
-const char *redundancy_arm_name(const char *text)
+const char *billing_redundancy_arm(const char *text)
 {
     static const char *const names[][2] = {
         {"Local", "Local"},  {"LRS", "Local"},      {"Zone", "Zone"},  {"ZRS", "Zone"},

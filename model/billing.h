@@ -52,7 +52,7 @@ typedef enum {
     TL_BILL_HYPERSCALE, /* Hyperscale data + log backups */
 } TlBillKind;
 
-const char *bill_kind_str(TlBillKind kind); /* "pitr" | "hyperscale_backup" */
+const char *billing_kind_str(TlBillKind kind); /* "pitr" | "hyperscale_backup" */
 
 typedef struct {
     int seq; /* the segment */
@@ -113,17 +113,17 @@ typedef struct {
  * effective at or before `at`, one naming the region (case-insensitively)
  * wins over "*", then the latest effective_from. region may be NULL
  * (unknown): only "*" rows apply. NULL when there is none: never a zero. */
-const TlPrice *price_find(const TlPrice *prices, size_t n, const char *region, const char *kind,
-                          const char *redundancy, TlTime at);
+const TlPrice *billing_price_find(const TlPrice *prices, size_t n, const char *region,
+                                  const char *kind, const char *redundancy, TlTime at);
 
 /* The price-sheet name of an ARM backup storage redundancy (B5): Local LRS,
  * Zone ZRS, Geo RA-GRS, GeoZone RA-GZRS; NULL (unknown) is Geo, the default. */
-const char *redundancy_price_name(const char *arm);
+const char *billing_redundancy_price(const char *arm);
 
 /* The ARM name (Local, Zone, Geo, GeoZone) of a redundancy written either
  * way, ARM's or the storage names (LRS, ZRS, GRS, RA-GRS, GZRS, RA-GZRS),
  * case-insensitively; NULL when it is neither. */
-const char *redundancy_arm_name(const char *text);
+const char *billing_redundancy_arm(const char *text);
 
 /* [start, end) of the calendar month "YYYY-MM"; false if malformed. */
 bool billing_month_parse(const char *text, TlTime *start, TlTime *end);

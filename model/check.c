@@ -20,7 +20,7 @@
 
 #define GIB (INT64_C(1) << 30)
 
-const char *severity_str(TlSeverity sev)
+const char *check_severity_str(TlSeverity sev)
 {
     switch (sev) {
     case TL_SEV_INFO: return "info";
@@ -30,7 +30,7 @@ const char *severity_str(TlSeverity sev)
     return "info";
 }
 
-const char *verdict_str(TlVerdict verdict)
+const char *check_verdict_str(TlVerdict verdict)
 {
     switch (verdict) {
     case TL_VERDICT_OK: return "ok";
@@ -66,7 +66,8 @@ static __attribute__((format(printf, 6, 7))) TlResult add_finding(TlCheck *check
 static const char *describe_segment(const TlSegment *seg, char *buf, size_t size)
 {
     char from[TL_TIME_TEXT_MAX], to[TL_TIME_TEXT_MAX];
-    size_t used = (size_t)snprintf(buf, size, "S%d (%s: ", seg->seq, architecture_str(seg->arch));
+    size_t used =
+        (size_t)snprintf(buf, size, "S%d (%s: ", seg->seq, objective_architecture_str(seg->arch));
     for (size_t i = 0; i < seg->n_objectives && used < size; i++)
         used +=
             (size_t)snprintf(buf + used, size - used, "%s%s", i ? " -> " : "", seg->objectives[i]);
@@ -188,7 +189,8 @@ static TlResult check_reverse(TlCheck *c, const TlFacts *facts, const TlProposal
         rc = add_finding(c, "target_not_general_purpose", "E3", TL_SEV_BLOCK, false,
                          "a reverse migration goes to General Purpose only; %s is %s: "
                          "reverse-migrate to General Purpose first, then change the tier",
-                         t->name, t->elastic_pool ? "an elastic pool" : edition_label(t->edition));
+                         t->name,
+                         t->elastic_pool ? "an elastic pool" : objective_edition_label(t->edition));
     if (rc == TL_OK && t->edition == TL_EDITION_GENERAL_PURPOSE && t->vcores < 2)
         rc = add_finding(c, "target_below_2_vcores", "E4", TL_SEV_BLOCK, false,
                          "the target %s has %d vCore%s; a reverse migration needs at least 2",
@@ -362,7 +364,7 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
     objective_parse(proposal->target, NULL, &out->target);
     TlObjective cur;
     objective_parse(lin->objective_now, NULL, &cur);
-    out->kind = kind_of(lin->objective_now, proposal->target);
+    out->kind = history_kind_of(lin->objective_now, proposal->target);
     out->reverse_deadline = lin->reverse_deadline;
 
     if (!out->target.known || !out->target.tracked)
@@ -381,8 +383,8 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
         rc = add_finding(out, "operation_in_progress", "E9", TL_SEV_BLOCK, false,
                          "a %s from %s to %s started %s and had not finished at %s: wait for it "
                          "to complete",
-                         kind_str(kind_of(t->from_objective, t->to_objective)), t->from_objective,
-                         t->to_objective, tl_time_format(t->started_at, a),
+                         history_kind_str(history_kind_of(t->from_objective, t->to_objective)),
+                         t->from_objective, t->to_objective, tl_time_format(t->started_at, a),
                          tl_time_format(as_of, b));
     }
     if (rc == TL_OK && out->kind == TL_KIND_REVERSE_MIGRATION)
@@ -416,7 +418,7 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
         rc = add_finding(out, "lossless", "L1", TL_SEV_INFO, false,
                          "a change within the %s architecture starts no new backup chain: every "
                          "restore point stays available",
-                         architecture_str(cur.arch));
+                         objective_architecture_str(cur.arch));
         if (rc != TL_OK) {
             check_cleanup(out);
             return tl_error_set(err, rc, "out of memory");

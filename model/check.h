@@ -28,15 +28,15 @@ typedef struct {
 } TlProposal;
 
 typedef enum { TL_SEV_INFO = 0, TL_SEV_WARN, TL_SEV_BLOCK } TlSeverity;
-const char *severity_str(TlSeverity sev); /* "info" | "warn" | "block" */
+const char *check_severity_str(TlSeverity sev); /* "info" | "warn" | "block" */
 
 typedef enum {
     TL_VERDICT_OK = 0,
     TL_VERDICT_WARN = 1,
     TL_VERDICT_BLOCKED = 2,
     TL_VERDICT_UNKNOWN = 3,
-} TlVerdict;                                /* values are the exit statuses of `check` */
-const char *verdict_str(TlVerdict verdict); /* "ok" | "warn" | "blocked" | "unknown" */
+} TlVerdict;                                      /* values are the exit statuses of `check` */
+const char *check_verdict_str(TlVerdict verdict); /* "ok" | "warn" | "blocked" | "unknown" */
 
 #define TL_FINDING_MESSAGE_MAX 640
 

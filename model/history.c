@@ -8,12 +8,12 @@
 
 #include "model/objective.h"
 
-bool op_state_parse(const char *text, TlOpState *out)
+bool history_state_parse(const char *text, TlOpState *out)
 {
     static const TlOpState all[] = {TL_OP_PENDING, TL_OP_IN_PROGRESS,        TL_OP_SUCCEEDED,
                                     TL_OP_FAILED,  TL_OP_CANCEL_IN_PROGRESS, TL_OP_CANCELLED};
     for (size_t i = 0; text && i < sizeof all / sizeof all[0]; i++) {
-        const char *a = text, *b = op_state_str(all[i]);
+        const char *a = text, *b = history_state_str(all[i]);
         while (*a && *b && (*a | 0x20) == (*b | 0x20)) {
             a++;
             b++;
@@ -26,7 +26,7 @@ bool op_state_parse(const char *text, TlOpState *out)
     return false;
 }
 
-const char *op_state_str(TlOpState state)
+const char *history_state_str(TlOpState state)
 {
     switch (state) {
     case TL_OP_PENDING: return "Pending";
@@ -39,12 +39,12 @@ const char *op_state_str(TlOpState state)
     return "Unknown";
 }
 
-bool op_state_terminal(TlOpState state)
+bool history_state_terminal(TlOpState state)
 {
     return state == TL_OP_SUCCEEDED || state == TL_OP_FAILED || state == TL_OP_CANCELLED;
 }
 
-const char *kind_str(TlKind kind)
+const char *history_kind_str(TlKind kind)
 {
     switch (kind) {
     case TL_KIND_CREATION: return "creation";
@@ -55,7 +55,7 @@ const char *kind_str(TlKind kind)
     return "unknown";
 }
 
-bool transition_is_creation(const TlTransition *t)
+bool history_is_creation(const TlTransition *t)
 {
     return !t->from_objective || !t->from_objective[0];
 }
@@ -67,7 +67,7 @@ static TlArchitecture arch_of(const char *objective)
     return obj.arch;
 }
 
-TlKind kind_of(const char *from_objective, const char *to_objective)
+TlKind history_kind_of(const char *from_objective, const char *to_objective)
 {
     if (!from_objective || !from_objective[0])
         return TL_KIND_CREATION;
@@ -77,12 +77,12 @@ TlKind kind_of(const char *from_objective, const char *to_objective)
     return to == TL_ARCH_HYPERSCALE ? TL_KIND_CONVERSION : TL_KIND_REVERSE_MIGRATION;
 }
 
-int transition_cmp(const TlTransition *a, const TlTransition *b)
+int history_cmp(const TlTransition *a, const TlTransition *b)
 {
     if (a->started_at != b->started_at)
         return a->started_at < b->started_at ? -1 : 1;
-    if (transition_is_creation(a) != transition_is_creation(b))
-        return transition_is_creation(a) ? -1 : 1;
+    if (history_is_creation(a) != history_is_creation(b))
+        return history_is_creation(a) ? -1 : 1;
     return 0;
 }
 
@@ -94,7 +94,7 @@ void history_sort(TlTransition *tr, size_t n)
     for (size_t i = 1; i < n; i++) {
         TlTransition key = tr[i];
         size_t j = i;
-        while (j > 0 && transition_cmp(&tr[j - 1], &key) > 0) {
+        while (j > 0 && history_cmp(&tr[j - 1], &key) > 0) {
             tr[j] = tr[j - 1];
             j--;
         }
@@ -108,10 +108,10 @@ static TlTime effective_end(const TlTransition *t)
 {
     if (t->ended_at != TL_TIME_NONE)
         return t->ended_at;
-    return transition_is_creation(t) ? t->started_at : TL_TIME_NONE;
+    return history_is_creation(t) ? t->started_at : TL_TIME_NONE;
 }
 
-const char *objective_at(const TlTransition *tr, size_t n, TlTime t)
+const char *history_objective_at(const TlTransition *tr, size_t n, TlTime t)
 {
     const char *objective = NULL;
     TlTime best = TL_TIME_NONE;
@@ -151,26 +151,27 @@ static TlResult validate_row(const TlTransition *tr, size_t i, const char *in_ef
     const TlTransition *t = &tr[i];
     if (!t->to_objective || !t->to_objective[0])
         return tl_error_set(err, TL_ERR_DATA, "to_objective is empty");
-    if (i == 0 && !transition_is_creation(t))
+    if (i == 0 && !history_is_creation(t))
         return tl_error_set(err, TL_ERR_DATA,
                             "transition at %s comes before the database's creation row",
                             tl_time_format(t->started_at, a));
-    if (i > 0 && transition_is_creation(t))
+    if (i > 0 && history_is_creation(t))
         return tl_error_set(err, TL_ERR_DATA, "a second creation row in one lineage");
-    if (op_state_terminal(t->state) && t->ended_at == TL_TIME_NONE && !transition_is_creation(t))
-        return tl_error_set(err, TL_ERR_DATA, "state %s needs an ended_at", op_state_str(t->state));
-    if (!op_state_terminal(t->state) && t->ended_at != TL_TIME_NONE)
+    if (history_state_terminal(t->state) && t->ended_at == TL_TIME_NONE && !history_is_creation(t))
+        return tl_error_set(err, TL_ERR_DATA, "state %s needs an ended_at",
+                            history_state_str(t->state));
+    if (!history_state_terminal(t->state) && t->ended_at != TL_TIME_NONE)
         return tl_error_set(err, TL_ERR_DATA, "state %s must have an empty ended_at",
-                            op_state_str(t->state));
+                            history_state_str(t->state));
     if (t->ended_at != TL_TIME_NONE && t->ended_at < t->started_at)
         return tl_error_set(err, TL_ERR_DATA, "ended_at %s is before started_at %s",
                             tl_time_format(t->ended_at, a), tl_time_format(t->started_at, b));
-    if (transition_is_creation(t))
+    if (history_is_creation(t))
         return t->state == TL_OP_SUCCEEDED
                    ? TL_OK
                    : tl_error_set(err, TL_ERR_DATA,
                                   "a creation row must have state Succeeded, not %s",
-                                  op_state_str(t->state));
+                                  history_state_str(t->state));
     if (t->started_at < tr[0].started_at)
         return tl_error_set(err, TL_ERR_DATA,
                             "transition at %s comes before the database's creation at %s",
@@ -213,7 +214,7 @@ TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError
 
 bool history_same_transition(const TlTransition *a, const TlTransition *b)
 {
-    bool ca = transition_is_creation(a), cb = transition_is_creation(b);
+    bool ca = history_is_creation(a), cb = history_is_creation(b);
     return a->started_at == b->started_at && ca == cb &&
            (ca || (objective_equal(a->from_objective, b->from_objective) &&
                    objective_equal(a->to_objective, b->to_objective)));
@@ -235,9 +236,9 @@ HistoryMerge history_merge(const TlTransition *old, const TlTransition *row)
                     !same_text(row->operation_id, old->operation_id));
     if (same_end && !adds && !differs)
         return HISTORY_SAME;
-    if (op_state_terminal(old->state) && !op_state_terminal(row->state))
+    if (history_state_terminal(old->state) && !history_state_terminal(row->state))
         return HISTORY_SAME; /* older news: the recorded version already finished */
-    if (op_state_terminal(old->state) && (!same_end || differs))
+    if (history_state_terminal(old->state) && (!same_end || differs))
         return HISTORY_CONFLICT;
     return HISTORY_NEW_VERSION;
 }

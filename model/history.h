@@ -23,10 +23,10 @@ typedef enum {
 } TlOpState;
 
 /* ARM state names (O1), parsed case-insensitively. */
-bool op_state_parse(const char *text, TlOpState *out);
-const char *op_state_str(TlOpState state);
+bool history_state_parse(const char *text, TlOpState *out);
+const char *history_state_str(TlOpState state);
 /* Succeeded, Failed and Cancelled are final; the others carry no end time. */
-bool op_state_terminal(TlOpState state);
+bool history_state_terminal(TlOpState state);
 
 typedef enum {
     TL_KIND_CREATION = 0,
@@ -35,10 +35,10 @@ typedef enum {
     TL_KIND_REVERSE_MIGRATION, /* Hyperscale -> standard */
 } TlKind;
 
-const char *kind_str(TlKind kind); /* "creation", "tier_change", ... */
+const char *history_kind_str(TlKind kind); /* "creation", "tier_change", ... */
 /* The kind of a change between two objectives, by architecture (O1: by the
  * objectives, never by the operation name). A NULL/empty from is a creation. */
-TlKind kind_of(const char *from_objective, const char *to_objective);
+TlKind history_kind_of(const char *from_objective, const char *to_objective);
 
 /* One transition as recorded. Strings are borrowed: they must outlive every
  * TlLineage computed from them. */
@@ -53,14 +53,14 @@ typedef struct {
 } TlTransition;
 
 /* A creation row: no from_objective (NULL or ""). The one test of it. */
-bool transition_is_creation(const TlTransition *t);
+bool history_is_creation(const TlTransition *t);
 
 /* The one order of transitions: by start; at the same instant a creation
  * before a change; otherwise equal starts keep their given order. Within a
  * lineage the creation is first (history_validate refuses a change before
  * it); across the lineages of one resource id (L7) each creation opens its
- * own. history_sort sorts by it (stable); transition_cmp is its comparator. */
-int transition_cmp(const TlTransition *a, const TlTransition *b);
+ * own. history_sort sorts by it (stable); history_cmp is its comparator. */
+int history_cmp(const TlTransition *a, const TlTransition *b);
 void history_sort(TlTransition *tr, size_t n);
 
 /* Check a database's history (sorted by history_sort): one creation,
@@ -71,7 +71,7 @@ TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError
 
 /* The objective in effect at instant t (L11): the target of the last
  * transition that succeeded by t. NULL when the database did not exist yet. */
-const char *objective_at(const TlTransition *tr, size_t n, TlTime t);
+const char *history_objective_at(const TlTransition *tr, size_t n, TlTime t);
 
 /* What the store knows of a recorded lineage that the collector may see
  * again: its identity, its last observation and whether a transition is

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *segment_status_str(TlSegmentStatus status)
+const char *lineage_status_str(TlSegmentStatus status)
 {
     switch (status) {
     case TL_SEG_CURRENT: return "current";
@@ -60,7 +60,7 @@ typedef struct {
 
 static TlKind parsed_kind(const TlTransition *t, const Parsed *p)
 {
-    if (transition_is_creation(t))
+    if (history_is_creation(t))
         return TL_KIND_CREATION;
     if (p->from_arch == p->to_arch)
         return TL_KIND_TIER_CHANGE;
@@ -157,7 +157,7 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
     out->reverse_deadline = TL_TIME_NONE;
     out->in_progress = SIZE_MAX;
 
-    if (n == 0 || !transition_is_creation(&tr[0]))
+    if (n == 0 || !history_is_creation(&tr[0]))
         return tl_error_set(err, TL_ERR_DATA, "the history has no creation row");
     if (retention_days < 1)
         return tl_error_set(err, TL_ERR_DATA, "retention of %d days is out of range",
@@ -222,7 +222,7 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         lineage_cleanup(out);
         return tl_error_set(err, rc, "out of memory");
     }
-    out->objective_now = objective_at(tr, n, as_of);
+    out->objective_now = history_objective_at(tr, n, as_of);
     if (out->last_conversion_cutover != TL_TIME_NONE &&
         out->segments[out->n_segments - 1].arch == TL_ARCH_HYPERSCALE)
         out->reverse_deadline =

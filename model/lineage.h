@@ -26,7 +26,7 @@ typedef enum {
     TL_SEG_LOST,
 } TlSegmentStatus;
 
-const char *segment_status_str(TlSegmentStatus status);
+const char *lineage_status_str(TlSegmentStatus status);
 
 typedef struct {
     int seq; /* 1-based */

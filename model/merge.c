@@ -51,7 +51,7 @@ static TlResult merge_row(MergeSet *all, size_t first, MergeEntry *row, const ch
         MergeEntry *old = &all->v[i];
         if (old->superseded || !history_same_transition(&old->t, &row->t))
             continue;
-        if (transition_is_creation(&row->t)) {
+        if (history_is_creation(&row->t)) {
             if (!objective_equal(old->t.to_objective, row->t.to_objective))
                 return tl_error_set(err, TL_ERR_DATA,
                                     "%s:%d: creation at %s as %s contradicts the recorded "
@@ -71,7 +71,7 @@ static TlResult merge_row(MergeSet *all, size_t first, MergeEntry *row, const ch
                                 "%s:%d: the transition started %s is recorded as %s; this row "
                                 "says %s",
                                 file, row->line, tl_time_format(row->t.started_at, a),
-                                op_state_str(old->t.state), op_state_str(row->t.state));
+                                history_state_str(old->t.state), history_state_str(row->t.state));
         /* a new version: the running transition progressed, or gained who/which */
         row->db_id = old->db_id;
         if (!row->t.initiated_by)
@@ -85,11 +85,11 @@ static TlResult merge_row(MergeSet *all, size_t first, MergeEntry *row, const ch
     return merge_push(all, row, err);
 }
 
-/* Time order within a resource (transition_cmp), then by position. */
+/* Time order within a resource (history_cmp), then by position. */
 static int cmp_time(const void *pa, const void *pb)
 {
     const MergeEntry *a = *(const MergeEntry *const *)pa, *b = *(const MergeEntry *const *)pb;
-    int c = transition_cmp(&a->t, &b->t);
+    int c = history_cmp(&a->t, &b->t);
     return c ? c : (a > b) - (a < b);
 }
 
@@ -143,7 +143,7 @@ static TlResult validate_resource(MergeEntry *v, size_t n, size_t base, const ch
     const MergeEntry *c = NULL; /* the creation of the lineage being read */
     for (size_t k = 0; k <= live && !rc; k++) {
         MergeEntry *e = k < live ? order[k] : NULL;
-        if (!e || transition_is_creation(&e->t)) {
+        if (!e || history_is_creation(&e->t)) {
             if (c)
                 rc = validate_lineage(order + lineage_start, k - lineage_start, file, err);
             if (e) {

@@ -39,7 +39,7 @@ bool objective_equal(const char *a, const char *b)
     return ieq(strip_prefix(a), strip_prefix(b));
 }
 
-const char *edition_str(TlEdition edition)
+const char *objective_edition_str(TlEdition edition)
 {
     switch (edition) {
     case TL_EDITION_BASIC: return "Basic";
@@ -53,29 +53,29 @@ const char *edition_str(TlEdition edition)
     return "Other";
 }
 
-const char *edition_label(TlEdition edition)
+const char *objective_edition_label(TlEdition edition)
 {
     switch (edition) {
     case TL_EDITION_GENERAL_PURPOSE: return "General Purpose";
     case TL_EDITION_BUSINESS_CRITICAL: return "Business Critical";
     case TL_EDITION_OTHER: return "other";
-    default: return edition_str(edition);
+    default: return objective_edition_str(edition);
     }
 }
 
-TlEdition edition_parse(const char *tier)
+TlEdition objective_edition_parse(const char *tier)
 {
     static const TlEdition all[] = {
         TL_EDITION_BASIC,           TL_EDITION_STANDARD,          TL_EDITION_PREMIUM,
         TL_EDITION_GENERAL_PURPOSE, TL_EDITION_BUSINESS_CRITICAL, TL_EDITION_HYPERSCALE};
     if (tier)
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-            if (ieq(tier, edition_str(all[i])))
+            if (ieq(tier, objective_edition_str(all[i])))
                 return all[i];
     return TL_EDITION_OTHER;
 }
 
-const char *architecture_str(TlArchitecture arch)
+const char *objective_architecture_str(TlArchitecture arch)
 {
     return arch == TL_ARCH_HYPERSCALE ? "hyperscale" : "standard";
 }
@@ -177,14 +177,14 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
         /* filled in */
     } else if (ieq(bare, "ElasticPool")) {
         out->elastic_pool = true;
-        out->edition = edition_parse(tier_hint);
+        out->edition = objective_edition_parse(tier_hint);
     } else if (ieq(bare, "Free") || iprefix(bare, "System") || iprefix(bare, "DW") ||
                iprefix(bare, "DS")) {
         out->tracked = false;
         out->edition = TL_EDITION_OTHER;
     } else {
         out->known = false; /* T4 */
-        out->edition = edition_parse(tier_hint);
+        out->edition = objective_edition_parse(tier_hint);
     }
     out->arch = out->edition == TL_EDITION_HYPERSCALE ? TL_ARCH_HYPERSCALE : TL_ARCH_STANDARD;
 }

@@ -47,13 +47,13 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out);
 bool objective_equal(const char *a, const char *b);
 
 /* ARM edition name ("GeneralPurpose", "Hyperscale", "Other", ...). */
-const char *edition_str(TlEdition edition);
+const char *objective_edition_str(TlEdition edition);
 /* Words for people ("General Purpose", "Business Critical", ...). */
-const char *edition_label(TlEdition edition);
+const char *objective_edition_label(TlEdition edition);
 /* Parse an ARM edition (sku.tier) name, case-insensitively; OTHER if unknown. */
-TlEdition edition_parse(const char *tier);
+TlEdition objective_edition_parse(const char *tier);
 
-const char *architecture_str(TlArchitecture arch); /* "standard" | "hyperscale" */
+const char *objective_architecture_str(TlArchitecture arch); /* "standard" | "hyperscale" */
 
 /* E8: the maximum data size in GB of a General Purpose Gen5 objective
  * (provisioned or serverless), or 0 when domain.md gives no figure for it. */

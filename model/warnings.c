@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *alert_level_str(TlAlertLevel level)
+const char *warnings_level_str(TlAlertLevel level)
 {
     return level == TL_ALERT_CRITICAL ? "critical" : level == TL_ALERT_WARN ? "warn" : "info";
 }
@@ -106,7 +106,7 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
                            "S%d (%s) became unrestorable at its start, and cancelling does not "
                            "bring it back",
                            t->to_objective, tl_time_format(t->started_at, a), s->seq,
-                           architecture_str(s->arch));
+                           objective_architecture_str(s->arch));
         }
     }
     /* W2: the 45-day window to go back to General Purpose */
@@ -131,7 +131,7 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
                        "a %s now would make segment S%d (%s) unrestorable %s: restore points %s to "
                        "%s, which otherwise stay until %s",
                        reverse_possible ? "reverse migration" : "conversion to Hyperscale",
-                       prev->seq, architecture_str(prev->arch),
+                       prev->seq, objective_architecture_str(prev->arch),
                        reverse_possible ? "the moment it starts (L3)" : "at its cutover (L4)",
                        tl_time_format(prev->restore_from, a), tl_time_format(prev->restore_to, b),
                        tl_time_format(prev->expires_at, left));
@@ -140,8 +140,9 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
             rc = alert(out, TL_ALERT_WARN, "previous_expiring", "L5", prev->expires_at, prev->seq,
                        "segment S%d (%s, restorable to %s) expires at %s (%s left): restore "
                        "from it before then if you need it",
-                       prev->seq, architecture_str(prev->arch), tl_time_format(prev->restore_to, a),
-                       tl_time_format(prev->expires_at, b), left);
+                       prev->seq, objective_architecture_str(prev->arch),
+                       tl_time_format(prev->restore_to, a), tl_time_format(prev->expires_at, b),
+                       left);
         }
     }
     if (!rc && (!now.known || !now.tracked))

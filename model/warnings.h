@@ -14,7 +14,7 @@ typedef enum {
     TL_ALERT_CRITICAL,
 } TlAlertLevel;
 
-const char *alert_level_str(TlAlertLevel level); /* "info" | "warn" | "critical" */
+const char *warnings_level_str(TlAlertLevel level); /* "info" | "warn" | "critical" */
 
 typedef struct {
     TlAlertLevel level;

@@ -193,8 +193,8 @@ static void describe(const TlBillLine *l, char *buf, size_t size)
                        : l->dtu_included ? "PITR backup storage, included in the DTU price (B2)"
                                          : "PITR backup storage above the max-size allowance (B1)";
     snprintf(
-        buf, size, "%s of segment S%d (%s, %s)%s%s%s", what, l->seq, architecture_str(l->arch),
-        l->objective,
+        buf, size, "%s of segment S%d (%s, %s)%s%s%s", what, l->seq,
+        objective_architecture_str(l->arch), l->objective,
         l->decaying_estimate
             ? "; after its cutover estimated from its last size, falling to zero at expiry (B4)"
             : "",
@@ -206,7 +206,7 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
                          const char *cost_center, TlTime start, TlTime end, ChargeRow *row,
                          TlError *err)
 {
-    const char *redundancy = redundancy_price_name(l->redundancy);
+    const char *redundancy = billing_redundancy_price(l->redundancy);
     *row = (ChargeRow){.billing_start = start,
                        .billing_end = end,
                        .charge_start = l->charge_start,
@@ -221,25 +221,26 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
                        .tags = db->tags,
                        .cost_center = cost_center,
                        .segment = l->seq,
-                       .architecture = architecture_str(l->arch),
-                       .backup_kind = bill_kind_str(l->kind),
+                       .architecture = objective_architecture_str(l->arch),
+                       .backup_kind = billing_kind_str(l->kind),
                        .redundancy = redundancy,
-                       .segment_status = segment_status_str(l->status)};
+                       .segment_status = lineage_status_str(l->status)};
     TlObjective obj;
     objective_parse(l->objective, NULL, &obj);
-    row->service_tier = edition_str(obj.edition);
+    row->service_tier = objective_edition_str(obj.edition);
     row->sku_meter = l->kind == TL_BILL_HYPERSCALE ? "Data Stored - Backup - RA"
                                                    : "single/elastic pool pitr backup storage";
     describe(l, row->description, sizeof row->description);
-    const TlPrice *price =
-        price_find(prices->rows, prices->n, db->region, bill_kind_str(l->kind), redundancy, start);
+    const TlPrice *price = billing_price_find(prices->rows, prices->n, db->region,
+                                              billing_kind_str(l->kind), redundancy, start);
     if (!price && !l->dtu_included) {
         char a[TL_TIME_TEXT_MAX];
         tl_error_set(err, TL_ERR_DATA,
                      "%s: no price for region '%s', kind %s, redundancy %s effective %s (needed "
                      "by %s)",
                      prices->name, db->region ? db->region : "(unknown) or *",
-                     bill_kind_str(l->kind), redundancy, tl_time_format(start, a), db->resource_id);
+                     billing_kind_str(l->kind), redundancy, tl_time_format(start, a),
+                     db->resource_id);
         tl_error_hint(err, "add a row for that region (or '*') to the price sheet");
         return TL_ERR_DATA;
     }

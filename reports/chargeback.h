@@ -54,7 +54,7 @@ typedef struct {
 /* Append one row per line of `bill` (one database's month [start, end)):
  * its description (B1-B4 wording), meter, redundancy and status names, the
  * cost center (the value of tag cost_center_tag), and cost = billable
- * GB-month x the unit price price_find gives. A line without a price is
+ * GB-month x the unit price billing_price_find gives. A line without a price is
  * TL_ERR_DATA naming the sheet, region, kind and database (a DTU line, B2,
  * needs none: it costs 0). */
 TlResult report_charges_add(ChargeList *list, const ChargeSource *db, const TlBill *bill,

@@ -96,13 +96,14 @@ static void segment_row(FILE *out, const Scale *sc, const ReportSubject *s, cons
     fprintf(out, "<text x=\"20\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">S%d</text>\n",
             y + 22, seg->seq);
     fprintf(out, "<text x=\"52\" y=\"%d\" font-size=\"11\" fill=\"#333\">%s, %s</text>\n", y + 22,
-            architecture_str(seg->arch), segment_status_str(seg->status));
+            objective_architecture_str(seg->arch), lineage_status_str(seg->status));
     fprintf(out,
             "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" rx=\"3\" fill=\"%s\" "
             "opacity=\"%s\"><title>",
             x1, y + 6, x2 - x1, colour, alive ? "0.9" : "0.3");
-    snprintf(label, sizeof label, "S%d %s %s: %s to %s", seg->seq, architecture_str(seg->arch),
-             segment_status_str(seg->status), tl_time_format(seg->start, a),
+    snprintf(label, sizeof label, "S%d %s %s: %s to %s", seg->seq,
+             objective_architecture_str(seg->arch), lineage_status_str(seg->status),
+             tl_time_format(seg->start, a),
              seg->end == TL_TIME_NONE ? "now" : tl_time_format(seg->end, b));
     esc(out, label);
     fputs("</title></rect>\n", out);
@@ -136,8 +137,8 @@ static void segment_row(FILE *out, const Scale *sc, const ReportSubject *s, cons
         const TlTransition *t = seg->lost_by < s->n_tr ? &s->tr[seg->lost_by] : NULL;
         day_text(seg->lost_at, a);
         snprintf(label, sizeof label, "lost %s (%s: %s to %s %s)", a, seg->lost_rule,
-                 t ? kind_str(kind_of(t->from_objective, t->to_objective)) : "?",
-                 t ? t->to_objective : "?", t ? op_state_str(t->state) : "");
+                 t ? history_kind_str(history_kind_of(t->from_objective, t->to_objective)) : "?",
+                 t ? t->to_objective : "?", t ? history_state_str(t->state) : "");
         fprintf(out,
                 "<path d=\"M%.1f %d l10 10 m0 -10 l-10 10\" transform=\"translate(-5 0)\" "
                 "stroke=\"#e15759\" stroke-width=\"3\"/>\n"

@@ -81,12 +81,13 @@ static cJSON *json_cause(const ReportSubject *s, const TlSegment *seg, bool *ok)
     if (!c)
         return NULL;
     put(c, "rule", json_str(seg->lost_rule), ok);
-    put(c, "kind", json_str(kind_str(kind_of(t->from_objective, t->to_objective))), ok);
+    put(c, "kind", json_str(history_kind_str(history_kind_of(t->from_objective, t->to_objective))),
+        ok);
     put(c, "from_objective", json_str(t->from_objective), ok);
     put(c, "to_objective", json_str(t->to_objective), ok);
     put(c, "started_at", json_time(t->started_at), ok);
     put(c, "ended_at", json_time(t->ended_at), ok);
-    put(c, "state", json_str(op_state_str(t->state)), ok);
+    put(c, "state", json_str(history_state_str(t->state)), ok);
     put(c, "operation_id", json_str(t->operation_id), ok);
     put(c, "initiated_by", json_str(t->initiated_by), ok);
     return c;
@@ -109,11 +110,11 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
                 *ok = false;
         bool available = seg->status == TL_SEG_CURRENT || seg->status == TL_SEG_RESTORABLE;
         put(o, "seq", cJSON_CreateNumber(seg->seq), ok);
-        put(o, "architecture", json_str(architecture_str(seg->arch)), ok);
+        put(o, "architecture", json_str(objective_architecture_str(seg->arch)), ok);
         put(o, "objectives", objs, ok);
         put(o, "start", json_time(seg->start), ok);
         put(o, "end", json_time(seg->end), ok);
-        put(o, "status", json_str(segment_status_str(seg->status)), ok);
+        put(o, "status", json_str(lineage_status_str(seg->status)), ok);
         put(o, "restore_from", json_time(available ? seg->restore_from : TL_TIME_NONE), ok);
         put(o, "restore_to", json_time(available ? seg->restore_to : TL_TIME_NONE), ok);
         put(o, "lost_at", json_time(seg->status == TL_SEG_LOST ? seg->lost_at : TL_TIME_NONE), ok);
@@ -147,8 +148,8 @@ TlResult report_lineage_json(FILE *out, const ReportSubject *s, const TlLineage 
     put(root, "segments", json_segments(s, lin, &ok), &ok);
     put(root, "in_progress",
         lin->in_progress < s->n_tr
-            ? cJSON_CreateString(kind_str(kind_of(s->tr[lin->in_progress].from_objective,
-                                                  s->tr[lin->in_progress].to_objective)))
+            ? cJSON_CreateString(history_kind_str(history_kind_of(
+                  s->tr[lin->in_progress].from_objective, s->tr[lin->in_progress].to_objective)))
             : cJSON_CreateNull(),
         &ok);
     return json_write(out, root, ok, err);
@@ -166,8 +167,8 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
     put(root, "resource_id", json_str(s->resource_id), &ok);
     put(root, "as_of", json_time(check->lineage.as_of), &ok);
     put(root, "target", json_str(check->target.name), &ok);
-    put(root, "kind", json_str(kind_str(check->kind)), &ok);
-    put(root, "verdict", json_str(verdict_str(check->verdict)), &ok);
+    put(root, "kind", json_str(history_kind_str(check->kind)), &ok);
+    put(root, "verdict", json_str(check_verdict_str(check->verdict)), &ok);
     for (size_t i = 0; i < check->n_findings; i++) {
         const TlFinding *f = &check->findings[i];
         cJSON *o = cJSON_CreateObject();
@@ -177,7 +178,7 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
             break;
         }
         put(o, "code", json_str(f->code), &ok);
-        put(o, "severity", json_str(severity_str(f->severity)), &ok);
+        put(o, "severity", json_str(check_severity_str(f->severity)), &ok);
         put(o, "message", json_str(f->message), &ok);
         put(o, "rule", json_str(f->rule), &ok);
         put(o, "decides_verdict_unknown", cJSON_CreateBool(f->undecided), &ok);
@@ -226,8 +227,8 @@ static void header(FILE *out, const ReportSubject *s, const TlLineage *lin)
         fprintf(out, "  facts observed %s, after the as-of instant, are assumed to hold\n",
                 fmt_time(s->facts_observed_at, a));
     fprintf(out, "  objective in effect: %s (%s, %s architecture)\n",
-            lin->objective_now ? lin->objective_now : "-", edition_label(now.edition),
-            architecture_str(now.arch));
+            lin->objective_now ? lin->objective_now : "-", objective_edition_label(now.edition),
+            objective_architecture_str(now.arch));
     if (lin->reverse_deadline != TL_TIME_NONE) {
         TlTime deadline = lin->reverse_deadline;
         fprintf(out, "  reverse migration to General Purpose: %s %s (cutover %s + 45 days, E2)\n",
@@ -239,8 +240,8 @@ static void header(FILE *out, const ReportSubject *s, const TlLineage *lin)
     if (lin->in_progress < s->n_tr) {
         const TlTransition *t = &s->tr[lin->in_progress];
         fprintf(out, "  in progress: %s %s -> %s, started %s\n",
-                kind_str(kind_of(t->from_objective, t->to_objective)), t->from_objective,
-                t->to_objective, fmt_time(t->started_at, a));
+                history_kind_str(history_kind_of(t->from_objective, t->to_objective)),
+                t->from_objective, t->to_objective, fmt_time(t->started_at, a));
     }
 }
 
@@ -252,7 +253,7 @@ static const char *cause_text(const ReportSubject *s, const TlSegment *seg, char
         snprintf(buf, size, "lost (%s)", seg->lost_rule ? seg->lost_rule : "?");
         return buf;
     }
-    TlKind kind = kind_of(t->from_objective, t->to_objective);
+    TlKind kind = history_kind_of(t->from_objective, t->to_objective);
     char who[300] = "";
     if (t->initiated_by || t->operation_id)
         snprintf(who, sizeof who, " [%s%s%s%s]", t->initiated_by ? "by " : "",
@@ -265,7 +266,7 @@ static const char *cause_text(const ReportSubject *s, const TlSegment *seg, char
             "the reverse migration to %s started at %s (final state: %s)%s; backups older than "
             "the previous tier become unavailable when a reverse migration starts, even if "
             "it is cancelled (L3)",
-            t->to_objective, fmt_time(t->started_at, a), op_state_str(t->state), who);
+            t->to_objective, fmt_time(t->started_at, a), history_state_str(t->state), who);
     else
         snprintf(buf, size,
                  "the %s to %s cut over%s; only the current and the previous tier keep their "
@@ -294,7 +295,7 @@ TlResult report_lineage_text(FILE *out, const ReportSubject *s, const TlLineage 
         char sname[16];
         snprintf(sname, sizeof sname, "S%d", seg->seq);
         fprintf(out, "  %-4s %-10s %-10s %-20s  %-20s  %-42s  %s\n", sname,
-                architecture_str(seg->arch), segment_status_str(seg->status),
+                objective_architecture_str(seg->arch), lineage_status_str(seg->status),
                 fmt_time(seg->start, a), seg->end == TL_TIME_NONE ? "(now)" : fmt_time(seg->end, b),
                 window, objs);
     }
@@ -322,11 +323,12 @@ TlResult report_lineage_text(FILE *out, const ReportSubject *s, const TlLineage 
     for (size_t i = 0; i < lin->n_segments; i++) {
         const TlSegment *seg = &lin->segments[i];
         if (seg->status == TL_SEG_CURRENT)
-            fprintf(out, "    S%d %s, current: %s .. %s\n", seg->seq, architecture_str(seg->arch),
-                    fmt_time(seg->restore_from, a), fmt_time(seg->restore_to, b));
+            fprintf(out, "    S%d %s, current: %s .. %s\n", seg->seq,
+                    objective_architecture_str(seg->arch), fmt_time(seg->restore_from, a),
+                    fmt_time(seg->restore_to, b));
         else if (seg->status == TL_SEG_RESTORABLE)
             fprintf(out, "    S%d %s, previous: %s .. %s, until it expires at %s\n", seg->seq,
-                    architecture_str(seg->arch), fmt_time(seg->restore_from, a),
+                    objective_architecture_str(seg->arch), fmt_time(seg->restore_from, a),
                     fmt_time(seg->restore_to, b), fmt_time(seg->expires_at, c));
     }
     fprintf(out, "  LTR backups are kept across these changes; whether a reverse migration "

@@ -76,7 +76,7 @@ TlResult report_warnings_csv(FILE *out, TlTime as_of, const WarningRow *rows, si
         const WarningRow *r = &rows[i];
         snprintf(seg, sizeof seg, "S%d", r->alert->segment);
         report_csv_cell(out, a, 1);
-        report_csv_cell(out, alert_level_str(r->alert->level), 0);
+        report_csv_cell(out, warnings_level_str(r->alert->level), 0);
         report_csv_cell(out, r->alert->code, 0);
         report_csv_cell(out, r->alert->rule, 0);
         report_csv_cell(out, r->resource_id, 0);
@@ -113,7 +113,7 @@ TlResult report_warnings_json(FILE *out, TlTime as_of, const WarningRow *rows, s
             cJSON_Delete(o);
             break;
         }
-        ok = cJSON_AddStringToObject(o, "level", alert_level_str(r->alert->level)) &&
+        ok = cJSON_AddStringToObject(o, "level", warnings_level_str(r->alert->level)) &&
              cJSON_AddStringToObject(o, "code", r->alert->code) &&
              cJSON_AddStringToObject(o, "rule", r->alert->rule) &&
              cJSON_AddStringToObject(o, "resource_id", r->resource_id) &&

@@ -89,8 +89,9 @@ typedef struct {
     const char *elastic_pool_id;
     int geo_replication; /* -1 unknown, 0, 1 */
     int named_replicas;
-    int64_t max_size_bytes;  /* STORE_NO_BYTES: unknown */
-    int64_t allocated_bytes; /* < 0: unknown */
+    int64_t max_size_bytes;          /* STORE_NO_BYTES: unknown */
+    int64_t allocated_bytes;         /* < 0: unknown */
+    const char *arm_properties_json; /* the ARM properties kept as facts (JSON object) or NULL */
 } StoreObservationRow;
 
 /* One finished UTC day of backup usage; sizes < 0 are unknown, except

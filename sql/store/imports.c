@@ -74,8 +74,8 @@ TlResult store_transitions_import(StoreConn *conn, const StoreImportRow *rows, s
             pg_array_add_int(&col[C_DB], rows[i].database_id);
             pg_array_add_time(&col[C_START], t->started_at);
             pg_array_add_time(&col[C_END], t->ended_at);
-            pg_array_add(&col[C_STATE], op_state_str(t->state));
-            pg_array_add(&col[C_FROM], transition_is_creation(t) ? NULL : t->from_objective);
+            pg_array_add(&col[C_STATE], history_state_str(t->state));
+            pg_array_add(&col[C_FROM], history_is_creation(t) ? NULL : t->from_objective);
             pg_array_add(&col[C_TO], t->to_objective);
             pg_array_add(&col[C_OP], t->operation_id);
             pg_array_add(&col[C_WHO], t->initiated_by);

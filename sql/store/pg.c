@@ -158,7 +158,7 @@ TlResult pg_transition_decode(const PGresult *res, int row, const PgTransitionCo
 {
     t->started_at = pg_time(res, row, c->started);
     t->ended_at = pg_time(res, row, c->ended);
-    if (!op_state_parse(PQgetvalue(res, row, c->state), &t->state))
+    if (!history_state_parse(PQgetvalue(res, row, c->state), &t->state))
         return tl_error_set(err, TL_ERR_INTERNAL, "postgresql: unknown state in transitions");
     t->from_objective = PQgetvalue(res, row, c->from);
     t->to_objective = PQgetvalue(res, row, c->to);

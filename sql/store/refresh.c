@@ -88,7 +88,7 @@ void store_derived_add_lineage(StoreDerived *d, long long database_id, const TlL
         }
         pg_array_add_int(&c[S_DB], database_id);
         pg_array_add_int(&c[S_SEQ], s->seq);
-        pg_array_add(&c[S_ARCH], architecture_str(s->arch));
+        pg_array_add(&c[S_ARCH], objective_architecture_str(s->arch));
         pg_array_add(&c[S_OBJECTIVES], objectives);
         pg_array_add_time(&c[S_START], s->start);
         pg_array_add_time(&c[S_END], s->end);
@@ -96,10 +96,12 @@ void store_derived_add_lineage(StoreDerived *d, long long database_id, const TlL
         pg_array_add_bool(&c[S_ASSUMED], retention_assumed);
         pg_array_add_time(&c[S_LOST_AT], s->lost_at);
         pg_array_add(&c[S_LOST_RULE], s->lost_rule);
-        pg_array_add(&c[S_KIND], t ? kind_str(kind_of(t->from_objective, t->to_objective)) : NULL);
+        pg_array_add(&c[S_KIND],
+                     t ? history_kind_str(history_kind_of(t->from_objective, t->to_objective))
+                       : NULL);
         pg_array_add_time(&c[S_CAUSE_START], t ? t->started_at : TL_TIME_NONE);
         pg_array_add(&c[S_CAUSE_TO], t ? t->to_objective : NULL);
-        pg_array_add(&c[S_CAUSE_STATE], t ? op_state_str(t->state) : NULL);
+        pg_array_add(&c[S_CAUSE_STATE], t ? history_state_str(t->state) : NULL);
         pg_array_add(&c[S_CAUSE_WHO], t ? t->initiated_by : NULL);
         pg_array_add(&c[S_CAUSE_OP], t ? t->operation_id : NULL);
         d->n_seg++;
@@ -118,8 +120,8 @@ void store_derived_add_bill(StoreDerived *d, long long database_id, TlTime month
         pg_array_add_int(&c[B_DB], database_id);
         pg_array_add_time(&c[B_MONTH], month);
         pg_array_add_int(&c[B_SEQ], l->seq);
-        pg_array_add(&c[B_KIND], bill_kind_str(l->kind));
-        pg_array_add(&c[B_ARCH], architecture_str(l->arch));
+        pg_array_add(&c[B_KIND], billing_kind_str(l->kind));
+        pg_array_add(&c[B_ARCH], objective_architecture_str(l->arch));
         pg_array_add(&c[B_GB], gb);
         pg_array_add(&c[B_CONSUMED], consumed);
         pg_array_add_bool(&c[B_DTU], l->dtu_included);

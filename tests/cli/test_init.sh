@@ -6,10 +6,10 @@
 run no-schema 78 tl lineage srv/db
 err_has no-schema "has no tierledger schema"
 run init-first 0 tl init
-err_has init-first "6 migrations applied, views updated"
+err_has init-first "7 migrations applied, views updated"
 run init-again 0 tl init
 err_has init-again "(0 migrations applied)"
-same versions "$(sql 'SELECT count(*) FROM schema_version')" 6
+same versions "$(sql 'SELECT count(*) FROM schema_version')" 7
 same views-hash-recorded "$(sql 'SELECT count(*) FROM schema_views')" 1
 
 # COMMENT ON every table and view of ours

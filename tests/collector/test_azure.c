@@ -241,6 +241,9 @@ static void one_database(const char *rel, const char *status, const char *name,
         EXPECT(strcmp(d.secondary_type, secondary) == 0, "%s: secondaryType %s", rel,
                d.secondary_type);
         EXPECT(d.created_at != TL_TIME_NONE, "%s: creationDate", rel);
+        /* the properties kept as facts: each fixture says zoneRedundant false */
+        EXPECT(d.facts_json && strcmp(d.facts_json, "{\"zoneRedundant\":false}") == 0,
+               "%s: fact properties %s", rel, d.facts_json ? d.facts_json : "(none)");
     }
     az_database_cleanup(&d);
     cJSON_Delete(item);

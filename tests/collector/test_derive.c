@@ -87,7 +87,7 @@ static bool has_word(char **w, int nw, const char *word)
 static TlOpState state_of(const Case *c, const char *text)
 {
     TlOpState s;
-    if (!op_state_parse(text, &s))
+    if (!history_state_parse(text, &s))
         fail_file(c, "bad state in the case file");
     return s;
 }
@@ -161,7 +161,7 @@ static void expect_row(Case *c, char **w, int nw)
     EXPECT_AT(c->file, c->line, ok, "[%s] row %zu: got %s %s %s %s %s %s%s by=%s", c->name, i + 1,
               r->t.started_at == TL_TIME_NONE ? "-" : tl_time_format(r->t.started_at, a),
               r->t.ended_at == TL_TIME_NONE ? "-" : tl_time_format(r->t.ended_at, b),
-              op_state_str(r->t.state),
+              history_state_str(r->t.state),
               r->t.from_objective && r->t.from_objective[0] ? r->t.from_objective : "-",
               r->t.to_objective, derive_source_str(r->source), r->inferred ? " inferred" : "",
               r->t.initiated_by ? r->t.initiated_by : "-");

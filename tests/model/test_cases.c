@@ -131,12 +131,12 @@ static void expect_segment(Case *c, char **w, int nw)
     if (i >= c->lin.n_segments)
         return;
     const TlSegment *s = &c->lin.segments[i];
-    EXPECT_AT(c->file, c->line, strcmp(architecture_str(s->arch), w[2]) == 0,
+    EXPECT_AT(c->file, c->line, strcmp(objective_architecture_str(s->arch), w[2]) == 0,
               "[%s] S%zu: expected architecture %s got %s", c->name, i + 1, w[2],
-              architecture_str(s->arch));
-    EXPECT_AT(c->file, c->line, strcmp(segment_status_str(s->status), w[3]) == 0,
+              objective_architecture_str(s->arch));
+    EXPECT_AT(c->file, c->line, strcmp(lineage_status_str(s->status), w[3]) == 0,
               "[%s] S%zu: expected status %s got %s", c->name, i + 1, w[3],
-              segment_status_str(s->status));
+              lineage_status_str(s->status));
     EXPECT_AT(c->file, c->line, s->start == T(c, w[4]), "[%s] S%zu: expected start %s got %s",
               c->name, i + 1, w[4], fmt(s->start, a));
     EXPECT_AT(c->file, c->line, s->end == T(c, w[5]), "[%s] S%zu: expected end %s got %s", c->name,
@@ -283,8 +283,9 @@ static void expect_bill(Case *c, char **w, int nw)
     EXPECT_AT(c->file, c->line, line != NULL, "[%s] expected a bill line for S%s", c->name, w[1]);
     if (!line)
         return;
-    EXPECT_AT(c->file, c->line, strcmp(bill_kind_str(line->kind), w[2]) == 0,
-              "[%s] S%s: expected kind %s got %s", c->name, w[1], w[2], bill_kind_str(line->kind));
+    EXPECT_AT(c->file, c->line, strcmp(billing_kind_str(line->kind), w[2]) == 0,
+              "[%s] S%s: expected kind %s got %s", c->name, w[1], w[2],
+              billing_kind_str(line->kind));
     double want = atof(w[3]);
     EXPECT_AT(c->file, c->line, line->gb_month > want - 1e-6 && line->gb_month < want + 1e-6,
               "[%s] S%s: expected %s GB-month got %.9f", c->name, w[1], w[3], line->gb_month);
@@ -342,7 +343,7 @@ static bool history_directive(Case *c, const char *d, char **w, int nw)
         TlTransition *t = &c->tr[c->n];
         t->started_at = T(c, w[1]);
         t->ended_at = T(c, w[2]);
-        if (!op_state_parse(w[3], &t->state)) {
+        if (!history_state_parse(w[3], &t->state)) {
             fprintf(stderr, "%s:%d: bad state %s\n", c->file, c->line, w[3]);
             exit(2);
         }
@@ -374,7 +375,7 @@ static bool history_directive(Case *c, const char *d, char **w, int nw)
         EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] expected valid, got %s at %zu", c->name,
                   err.msg, bad + 1);
     } else if (strcmp(d, "objective_at") == 0) {
-        const char *got = objective_at(c->tr, c->n, T(c, w[1]));
+        const char *got = history_objective_at(c->tr, c->n, T(c, w[1]));
         bool none = strcmp(w[2], "-") == 0;
         EXPECT_AT(c->file, c->line, none ? got == NULL : got && objective_equal(got, w[2]),
                   "[%s] objective at %s: expected %s got %s", c->name, fmt(T(c, w[1]), a), w[2],
@@ -487,13 +488,14 @@ static bool check_directive(Case *c, const char *d, char **w, int nw)
         run_check(c, w, nw);
     } else if (strcmp(d, "verdict") == 0) {
         if (c->checked)
-            EXPECT_AT(c->file, c->line, strcmp(verdict_str(c->check.verdict), w[1]) == 0,
+            EXPECT_AT(c->file, c->line, strcmp(check_verdict_str(c->check.verdict), w[1]) == 0,
                       "[%s] expected verdict %s got %s", c->name, w[1],
-                      verdict_str(c->check.verdict));
+                      check_verdict_str(c->check.verdict));
     } else if (strcmp(d, "kind") == 0) {
         if (c->checked)
-            EXPECT_AT(c->file, c->line, strcmp(kind_str(c->check.kind), w[1]) == 0,
-                      "[%s] expected kind %s got %s", c->name, w[1], kind_str(c->check.kind));
+            EXPECT_AT(c->file, c->line, strcmp(history_kind_str(c->check.kind), w[1]) == 0,
+                      "[%s] expected kind %s got %s", c->name, w[1],
+                      history_kind_str(c->check.kind));
     } else if (strcmp(d, "finding") == 0) {
         /* finding CODE SEVERITY [RULE] [text=WORDS~JOINED~BY~TILDES] */
         if (!c->checked)
@@ -504,9 +506,9 @@ static bool check_directive(Case *c, const char *d, char **w, int nw)
                   w[1], rule ? rule : "");
         if (!f)
             return true;
-        EXPECT_AT(c->file, c->line, strcmp(severity_str(f->severity), w[2]) == 0,
+        EXPECT_AT(c->file, c->line, strcmp(check_severity_str(f->severity), w[2]) == 0,
                   "[%s] finding %s: expected severity %s got %s", c->name, w[1], w[2],
-                  severity_str(f->severity));
+                  check_severity_str(f->severity));
         const char *text = opt(w, nw, "text");
         if (text) {
             char want[256];
@@ -522,7 +524,7 @@ static bool check_directive(Case *c, const char *d, char **w, int nw)
             return true;
         bool same = c->check.n_findings == (size_t)(nw - 1);
         for (size_t i = 0; same && i < c->check.n_findings; i++)
-            same = strcmp(severity_str(c->check.findings[i].severity), w[i + 1]) == 0;
+            same = strcmp(check_severity_str(c->check.findings[i].severity), w[i + 1]) == 0;
         EXPECT_AT(c->file, c->line, same, "[%s] findings not in the expected severity order",
                   c->name);
     } else if (strcmp(d, "nofinding") == 0) {
@@ -562,9 +564,9 @@ static bool warnings_directive(Case *c, const char *d, char **w, int nw)
         for (size_t i = 0; c->warned && i < c->alerts.n && !found; i++)
             if (strcmp(c->alerts.alerts[i].code, w[1]) == 0)
                 found = &c->alerts.alerts[i];
-        EXPECT_AT(c->file, c->line, found && strcmp(alert_level_str(found->level), w[2]) == 0,
+        EXPECT_AT(c->file, c->line, found && strcmp(warnings_level_str(found->level), w[2]) == 0,
                   "[%s] expected alert %s at level %s, got %s", c->name, w[1], w[2],
-                  found ? alert_level_str(found->level) : "none");
+                  found ? warnings_level_str(found->level) : "none");
         const char *text = opt(w, nw, "text");
         if (found && text) {
             char want[256];

@@ -37,9 +37,9 @@ static void objective_row(const char *file, int line, char **w, int nw)
         if (strcmp(key, "tier") == 0)
             continue;
         else if (strcmp(key, "edition") == 0)
-            snprintf(got, sizeof got, "%s", edition_str(o.edition));
+            snprintf(got, sizeof got, "%s", objective_edition_str(o.edition));
         else if (strcmp(key, "arch") == 0)
-            snprintf(got, sizeof got, "%s", architecture_str(o.arch));
+            snprintf(got, sizeof got, "%s", objective_architecture_str(o.arch));
         else if (strcmp(key, "known") == 0)
             snprintf(got, sizeof got, "%s", yn(o.known));
         else if (strcmp(key, "tracked") == 0)
@@ -89,15 +89,15 @@ static void time_row(const char *file, int line, char **w, int nw)
 static void state_row(const char *file, int line, char **w, int nw)
 {
     TlOpState st;
-    bool ok = op_state_parse(w[1], &st);
+    bool ok = history_state_parse(w[1], &st);
     if (strcmp(w[2], "invalid") == 0) {
         EXPECT_AT(file, line, !ok, "state %s: expected invalid, parsed", w[1]);
         return;
     }
-    EXPECT_AT(file, line, ok && strcmp(op_state_str(st), w[2]) == 0, "state %s: expected %s got %s",
-              w[1], w[2], ok ? op_state_str(st) : "invalid");
+    EXPECT_AT(file, line, ok && strcmp(history_state_str(st), w[2]) == 0,
+              "state %s: expected %s got %s", w[1], w[2], ok ? history_state_str(st) : "invalid");
     bool final = nw > 3 && strcmp(w[3], "final") == 0;
-    EXPECT_AT(file, line, ok && op_state_terminal(st) == final, "state %s: expected %s", w[1],
+    EXPECT_AT(file, line, ok && history_state_terminal(st) == final, "state %s: expected %s", w[1],
               final ? "final" : "not final");
 }
 

@@ -48,18 +48,10 @@ static void on_retention(HttpClient *h, HttpRequest *r)
     (void)h;
     Collect *c = r->user;
     CollectServer *s = &c->servers[TAG_SRV(r->user_tag)];
-    TlError why;
-    if (r->rc || r->status != 200) {
-        collect_request_error(r, &why);
-        collect_server_fail(c, s, &why);
-        return;
-    }
-    TlError err = {{0}, {0}};
-    if (az_retention_parse(r->resp, &s->dbs[TAG_DB(r->user_tag)].retention_days, &err)) {
-        why = err;
-        tl_error_prefix(&why, "%s", r->url);
-        collect_server_fail(c, s, &why);
-    }
+    TlError why = {{0}, {0}};
+    if (collect_answered(c, s, r) &&
+        az_retention_parse(r->resp, &s->dbs[TAG_DB(r->user_tag)].retention_days, &why))
+        collect_bad_answer(c, s, r, &why);
 }
 
 static void on_links(HttpClient *h, HttpRequest *r)
@@ -67,22 +59,15 @@ static void on_links(HttpClient *h, HttpRequest *r)
     (void)h;
     Collect *c = r->user;
     CollectServer *s = &c->servers[TAG_SRV(r->user_tag)];
-    TlError why;
-    if (r->rc || r->status != 200) {
-        collect_request_error(r, &why);
-        collect_server_fail(c, s, &why);
-        return;
-    }
-    TlError err = {{0}, {0}};
+    TlError why = {{0}, {0}};
     bool geo;
     int links;
-    if (az_geo_links_parse(r->resp, &geo, &links, &err)) {
-        why = err;
-        tl_error_prefix(&why, "%s", r->url);
-        collect_server_fail(c, s, &why);
+    if (!collect_answered(c, s, r))
         return;
-    }
-    s->dbs[TAG_DB(r->user_tag)].geo_links = geo ? 1 : 0;
+    if (az_geo_links_parse(r->resp, &geo, &links, &why))
+        collect_bad_answer(c, s, r, &why);
+    else
+        s->dbs[TAG_DB(r->user_tag)].geo_links = geo ? 1 : 0;
 }
 
 /* Which figures a database's metrics give (azure-api.md "Storage and backup

@@ -73,6 +73,22 @@ void collect_sub_fail(Collect *c, CollectSub *s, const TlError *why)
         collect_fatal(c, TL_ERR_NOMEM, &(TlError){"out of memory", ""});
 }
 
+bool collect_answered(Collect *c, CollectServer *s, const HttpRequest *r)
+{
+    if (!r->rc && r->status == 200)
+        return true;
+    TlError why;
+    collect_request_error(r, &why);
+    collect_server_fail(c, s, &why);
+    return false;
+}
+
+void collect_bad_answer(Collect *c, CollectServer *s, const HttpRequest *r, TlError *why)
+{
+    tl_error_prefix(why, "%s", r->url);
+    collect_server_fail(c, s, why);
+}
+
 TlResult collect_url(char *out, size_t size, const char *arm, const char *path, const char *query,
                      TlError *err)
 {

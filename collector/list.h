@@ -32,6 +32,11 @@ void collect_request_error(const HttpRequest *r, TlError *out);
  * "subscription X: why". collect_server_fail is in collect.h. */
 void collect_sub_fail(Collect *c, CollectSub *s, const TlError *why);
 
+/* Whether r was answered 200; if not, server s is failed with the reason. */
+bool collect_answered(Collect *c, CollectServer *s, const HttpRequest *r);
+/* r's answer did not parse (why): server s is failed, naming the URL. */
+void collect_bad_answer(Collect *c, CollectServer *s, const HttpRequest *r, TlError *why);
+
 /* arm + path + ("?" or "&") + query into out. */
 TlResult collect_url(char *out, size_t size, const char *arm, const char *path, const char *query,
                      TlError *err);

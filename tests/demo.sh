@@ -94,6 +94,11 @@ psql -X -q -c "SET ROLE tierledger_reader" -c "SET tierledger.as_of = '$AS_OF'" 
 say "10. The collector: five polls of a fake Azure on loopback (tests/fakeazure, official examples + made-up scenario)"
 echo "   salesdb on sqlcrudtest-4645: converted to Hyperscale, a reverse migration started and cancelled,"
 echo "   then scaled up with no operation seen. Each poll is collected twice: the second adds nothing."
+if [ ! -d ../shared/fixtures/azure ]; then
+    echo "demo: ../shared/fixtures/azure not found beside the checkout: the fake Azure serves those" >&2
+    echo "      official examples; put the shared folder there and run make demo again" >&2
+    exit 66
+fi
 fake_dir=$(mktemp -d)
 # a made-up service principal, accepted by the fake's token endpoint
 export AZURE_TENANT_ID=72f988bf-0000-4000-8000-00000000fa4e AZURE_CLIENT_ID=5f0c1e55-0000-4000-8000-0000000c11e7

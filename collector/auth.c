@@ -5,6 +5,8 @@
  * Error messages name the endpoint and Azure's error code, never a body. */
 #include "collector/auth.h"
 
+#include "collector/http.h"
+
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -448,6 +450,15 @@ TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_
         snprintf(a->detail, sizeof a->detail, "none (no Authorization header)");
         return TL_OK;
     }
+    /* every endpoint that gets a secret or gives a token: https, or http
+     * to loopback only (IMDS: its link-local address, which gets no secret) */
+    rc = http_check_url(a->authority, "AZURE_AUTHORITY_HOST", NULL, err);
+    if (!rc)
+        rc = http_check_url(a->imds, "TIERLEDGER_IMDS_URL", "169.254.169.254", err);
+    if (!rc && app_service)
+        rc = http_check_url(env("IDENTITY_ENDPOINT"), "IDENTITY_ENDPOINT", NULL, err);
+    if (rc)
+        return rc;
     if (mode == AUTH_SERVICE_PRINCIPAL && !sp)
         return tl_error_set(err, TL_ERR_USAGE,
                             "service principal needs AZURE_CLIENT_ID, AZURE_TENANT_ID and "

@@ -11,6 +11,8 @@
  * x-ms-user-quota-resets-after. */
 #include "collector/http.h"
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -51,21 +53,57 @@ double http_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A literal loopback host as libcurl gives it: 127.0.0.0/8, [::1] or
+ * localhost as the whole host. */
+static bool loopback_host(const char *host)
+{
+    struct in_addr v4;
+    if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+        return true;
+    return inet_pton(AF_INET, host, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+TlResult http_check_url(const char *url, const char *what, const char *also_plain, TlError *err)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
+    TlResult rc = TL_OK;
+    if (!u)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        rc = tl_error_set(err, TL_ERR_USAGE, "%s: '%s' is not a URL", what, url);
+    else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+             curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
+        rc = tl_error_set(err, TL_ERR_USAGE, "%s: a URL with a user name is refused", what);
+    else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0)
+        rc = tl_error_set(err, TL_ERR_USAGE, "%s: expected an https:// URL", what);
+    else if (strcasecmp(scheme, "http") == 0 && !loopback_host(host) &&
+             !(also_plain && strcasecmp(host, also_plain) == 0))
+        rc = tl_error_set(err, TL_ERR_USAGE,
+                          "%s: plain http is only allowed to loopback (127.0.0.0/8, [::1], "
+                          "localhost); host '%s' would get credentials in clear",
+                          what, host);
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_free(password);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 TlResult http_base_url(const char *url, const char *what, char *out, size_t size, TlError *err)
 {
+    if (strlen(url) >= size)
+        return tl_error_set(err, TL_ERR_USAGE, "%s: URL too long", what);
     snprintf(out, size, "%s", url);
     size_t n = strlen(out);
     while (n > 0 && out[n - 1] == '/')
         out[--n] = '\0';
-    if (strncmp(out, "https://", 8) != 0 && strncmp(out, "http://", 7) != 0)
+    if (strncasecmp(out, "https://", 8) != 0 && strncasecmp(out, "http://", 7) != 0)
         return tl_error_set(err, TL_ERR_USAGE, "%s: expected an https:// URL", what);
-    if (strncmp(out, "http://", 7) == 0 && strncmp(out, "http://127.", 11) != 0 &&
-        strncmp(out, "http://localhost", 16) != 0 && strncmp(out, "http://[::1]", 12) != 0)
-        return tl_error_set(err, TL_ERR_USAGE,
-                            "%s: plain http is only allowed to loopback (tokens would travel in "
-                            "clear)",
-                            what);
-    return TL_OK;
+    return http_check_url(out, what, NULL, err);
 }
 
 void http_options_default(HttpOptions *o)

@@ -78,10 +78,17 @@ typedef struct {
 
 void http_options_default(HttpOptions *o);
 
-/* The transport rule for a base URL the collector sends a token to: https,
- * or plain http only to loopback (127.*, localhost, [::1]), where a token
- * cannot travel in clear over a network. Copies url without trailing
- * slashes into out; TL_ERR_USAGE naming `what` (the option) otherwise. */
+/* The transport rule for every URL that receives a token or a secret,
+ * checked on libcurl's own parse of it: https, or plain http only to a
+ * literal loopback host (127.0.0.0/8, [::1], or localhost as the whole
+ * host), where nothing travels over a network; never with a user name.
+ * also_plain (or NULL) is one more host plain http may go to (IMDS's
+ * 169.254.169.254, which receives no secret). TL_ERR_USAGE naming `what`
+ * (the option or variable) otherwise. */
+TlResult http_check_url(const char *url, const char *what, const char *also_plain, TlError *err);
+
+/* http_check_url for a base URL; copies it without trailing slashes into
+ * out. */
 TlResult http_base_url(const char *url, const char *what, char *out, size_t size, TlError *err);
 
 /* libcurl's process-wide set-up and tear-down: once per program, before any

@@ -268,6 +268,23 @@ err_has "credential refused names the AAD code" "AADSTS70011"
 PGHOST=/nonexistent collect 69 "PostgreSQL unreachable"
 collect 64 "plain http off loopback" --arm-url http://example.com
 err_has "plain http refused" "plain http is only allowed to loopback"
+# the loopback rule on libcurl's own parse of the URL: no look-alike host,
+# no user name, for every URL that gets a token or a secret; nothing is sent
+port=${FAKE##*:}
+requests=$(wc -l <"$work/fake.log")
+collect 64 "user name before a foreign host" --arm-url "http://127.0.0.1@0.0.0.0:$port"
+err_has "user name refused" "--arm-url: a URL with a user name is refused"
+collect 64 "look-alike loopback name" --arm-url http://localhost.evil.invalid
+err_has "look-alike name refused" "host 'localhost.evil.invalid' would get credentials in clear"
+collect 64 "look-alike loopback address" --arm-url http://127.0.0.1.evil.invalid
+AZURE_AUTHORITY_HOST=http://0.0.0.0:$port collect 64 "client secret to a host in clear"
+err_has "authority host refused, named" "AZURE_AUTHORITY_HOST: plain http is only allowed to loopback"
+( unset AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET
+  IDENTITY_ENDPOINT=http://10.0.0.7:$port/msi/token IDENTITY_HEADER=not-a-secret \
+      tl collect --observed-at 2026-11-01T05:00:00Z >"$work/out" 2>"$work/err"; echo $? >"$work/rc" )
+same "identity endpoint in clear off loopback: 64" "$(cat "$work/rc")" 64
+err_has "identity endpoint refused, named" "IDENTITY_ENDPOINT: plain http is only allowed to loopback"
+same "refused URLs: not one request sent" "$(wc -l <"$work/fake.log")" "$requests"
 collect 64 "bad --concurrency" --concurrency 0
 run "collect --help" 0 tl collect --help
 out_has "help" "--subscription ID"

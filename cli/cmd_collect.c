@@ -49,14 +49,7 @@ static void run_error(Run *r, const char *line)
         r->n_errors++;
 }
 
-/* ---- lock and run row ---------------------------------------------------- */
-
-static TlResult take_lock(Run *r, TlError *err)
-{
-    char app[200];
-    snprintf(app, sizeof app, "tierledger collect %s:%ld", r->host, (long)getpid());
-    return store_collector_lock(r->conn, app, err);
-}
+/* ---- the run row ------------------------------------------------------------ */
 
 static void run_finish(Run *r, const Collect *c, const HttpStats *st)
 {
@@ -407,7 +400,7 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
 
     rc = store_open_reader(cli_opt(ctx, "db"), &r.conn, err);
     if (!rc)
-        rc = take_lock(&r, err);
+        rc = store_collector_lock(r.conn, r.host, (long)getpid(), err);
     if (!rc)
         rc = store_run_start(r.conn, r.host, (long)getpid(), arm_base, &r.run_id, err);
     if (rc) {

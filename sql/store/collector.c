@@ -11,7 +11,7 @@
 #define COLLECTOR_LOCK_A "7581625" /* pg_try_advisory_lock(int, int) */
 #define COLLECTOR_LOCK_B "3"
 
-TlResult store_collector_lock(StoreConn *conn, const char *app_name, TlError *err)
+TlResult store_collector_lock(StoreConn *conn, const char *host, long pid, TlError *err)
 {
     static const char sql_app[] = "SELECT set_config('application_name', $1, false)";
     static const char sql_try[] =
@@ -24,6 +24,8 @@ TlResult store_collector_lock(StoreConn *conn, const char *app_name, TlError *er
         "  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'advisory' AND l.classid = " COLLECTOR_LOCK_A "::oid"
         "   AND l.objid = " COLLECTOR_LOCK_B "::oid AND l.objsubid = 2 AND l.granted";
+    char app_name[200];
+    snprintf(app_name, sizeof app_name, "tierledger collect %s:%ld", host, pid);
     const char *pa[] = {app_name};
     PGresult *res = NULL;
     TlResult rc = pg_query(conn, "set application_name", sql_app, 1, pa, NULL, err);

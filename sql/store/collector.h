@@ -16,10 +16,11 @@
 
 struct pg_result;
 
-/* Take the session lock that keeps a second collector out; app_name is set
- * as application_name so the holder can be named. TL_ERR_LOCKED names the
- * holder (PostgreSQL pid, client, since, its collector run). */
-TlResult store_collector_lock(StoreConn *conn, const char *app_name, TlError *err);
+/* Take the session lock that keeps a second collector out; the session's
+ * application_name becomes "tierledger collect HOST:PID" so the holder can
+ * be named. TL_ERR_LOCKED names the holder (PostgreSQL pid, client, since,
+ * its collector run). */
+TlResult store_collector_lock(StoreConn *conn, const char *host, long pid, TlError *err);
 
 /* A collector_runs row in state 'running': *run_id. */
 TlResult store_run_start(StoreConn *conn, const char *host, long pid, const char *arm_url,

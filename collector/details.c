@@ -14,13 +14,24 @@
 #include <strings.h>
 
 #include "collector/list.h"
+#include "model/objective.h"
 
 /* ---- details ------------------------------------------------------------ */
+
+/* The database's objective as the model reads it (T1-T4; the sku tier
+ * classifies a pooled or unknown name). */
+static TlObjective objective_of(const AzDatabase *d)
+{
+    TlObjective o;
+    objective_parse(d->current_objective,
+                    d->current_sku_tier[0] ? d->current_sku_tier : d->sku_tier, &o);
+    return o;
+}
 
 /* Hyperscale databases publish their size as base_blob_size_bytes. */
 static bool is_hyperscale(const AzDatabase *d)
 {
-    return strstr(d->kind, "hyperscale") || strcasecmp(d->sku_tier, "Hyperscale") == 0;
+    return objective_of(d).arch == TL_ARCH_HYPERSCALE;
 }
 
 static TlResult each_op(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
@@ -77,9 +88,9 @@ static void on_links(HttpClient *h, HttpRequest *r)
  * and full, differential and log backups. */
 static bool is_dtu(const AzDatabase *d)
 {
-    const char *tier = d->current_sku_tier[0] ? d->current_sku_tier : d->sku_tier;
-    return strcasecmp(tier, "Basic") == 0 || strcasecmp(tier, "Standard") == 0 ||
-           strcasecmp(tier, "Premium") == 0;
+    TlObjective o = objective_of(d);
+    return o.dtu || o.edition == TL_EDITION_BASIC || o.edition == TL_EDITION_STANDARD ||
+           o.edition == TL_EDITION_PREMIUM; /* a pooled DTU database too */
 }
 
 static const char *metric_names(const AzDatabase *d)

@@ -46,12 +46,14 @@ static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns 
     TlTransition *t = &e->t;
     const char *started = csvfile_field(row, c->started_at),
                *ended = csvfile_field(row, c->ended_at);
-    if (!tl_time_parse(started, false, &t->started_at))
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: started_at '%s' is not an RFC 3339 time",
+    if (!csvfile_time(started, false, &t->started_at))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: started_at '%s' is not an RFC 3339 time from 1970 to 9999",
                             name, row->line, started);
     t->ended_at = TL_TIME_NONE;
-    if (ended[0] && !tl_time_parse(ended, false, &t->ended_at))
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: ended_at '%s' is not an RFC 3339 time", name,
+    if (ended[0] && !csvfile_time(ended, false, &t->ended_at))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: ended_at '%s' is not an RFC 3339 time from 1970 to 9999", name,
                             row->line, ended);
     const char *state = csvfile_field(row, c->state);
     if (!history_state_parse(state, &t->state))

@@ -49,8 +49,9 @@ static TlResult check_row(const CsvTable *tab, const CsvRow *row, const char *co
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
                             name, row->line, v[0]);
-    if (!tl_time_parse(v[1], false, observed))
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: observed_at '%s' is not an RFC 3339 time",
+    if (!csvfile_time(v[1], false, observed))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: observed_at '%s' is not an RFC 3339 time from 1970 to 9999",
                             name, row->line, v[1]);
     if (v[2][0] && (!csvfile_is_count(v[2], 35) || (retention = atoll(v[2])) < 1))
         return tl_error_set(err, TL_ERR_DATA,

@@ -69,8 +69,9 @@ static TlResult check_row(const CsvTable *tab, const CsvRow *row, const int *col
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
                             name, row->line, v[C_ID]);
-    if (strlen(v[C_DAY]) != 10 || !tl_time_parse(v[C_DAY], true, &day))
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: day '%s' is not a date (YYYY-MM-DD)", name,
+    if (strlen(v[C_DAY]) != 10 || !csvfile_time(v[C_DAY], true, &day))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: day '%s' is not a date (YYYY-MM-DD, 1970 to 9999)", name,
                             row->line, v[C_DAY]);
     for (int k = C_FULL; k <= C_MAX; k++)
         if (v[k][0] && !is_bytes(v[k], k == C_MAX))
@@ -115,7 +116,7 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
             v[k] = col[k] >= 0 && row->fields[col[k]][0] ? row->fields[col[k]] : NULL;
         TlTime day;
         long long lineage;
-        tl_time_parse(v[C_DAY], true, &day); /* checked above */
+        csvfile_time(v[C_DAY], true, &day); /* checked above */
         /* the lineage alive during the day: the latest created before its end */
         rc = store_lineage_at(conn, v[C_ID], day + TL_SECONDS_PER_DAY - 1, &lineage, err);
         if (rc)

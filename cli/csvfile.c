@@ -35,6 +35,32 @@ static void fail(Reader *r, TlResult rc, const char *msg)
     }
 }
 
+/* Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF). */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (len == 0 || i + len > n || (len == 2 && c < 0xC2) || (len == 4 && c > 0xF4))
+            return false;
+        for (size_t k = 1; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+        if ((len == 3 && c == 0xE0 && s[i + 1] < 0xA0) ||
+            (len == 3 && c == 0xED && s[i + 1] > 0x9F) ||
+            (len == 4 && c == 0xF0 && s[i + 1] < 0x90) ||
+            (len == 4 && c == 0xF4 && s[i + 1] > 0x8F))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 static void on_field(void *data, size_t len, void *ctx)
 {
     Reader *r = ctx;
@@ -65,6 +91,11 @@ static void on_field(void *data, size_t len, void *ctx)
     if (memchr(copy, '\0', len)) {
         free(copy);
         fail(r, TL_ERR_DATA, "NUL byte in a field");
+        return;
+    }
+    if (!utf8_valid((const unsigned char *)copy, len)) {
+        free(copy);
+        fail(r, TL_ERR_DATA, "a field is not valid UTF-8");
         return;
     }
     r->cur.fields[r->cur.n++] = copy;
@@ -160,6 +191,12 @@ void csvfile_free(CsvTable *table)
         row_free(&table->rows[i]);
     free(table->rows);
     free(table);
+}
+
+bool csvfile_time(const char *text, bool date_only, TlTime *out)
+{
+    /* 1970-01-01 to 9999-12-31: what PostgreSQL and every report read alike */
+    return tl_time_parse(text, date_only, out) && *out >= 0 && *out < INT64_C(253402300800);
 }
 
 const char *csvfile_field(const CsvRow *row, int col)

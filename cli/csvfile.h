@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "model/result.h"
+#include "model/tltime.h"
 
 #define CSV_FIELD_MAX   4096
 #define CSV_COLUMNS_MAX 64
@@ -44,6 +45,9 @@ TlResult csvfile_load(const char *path, const char *const *required, const char 
 const char *csvfile_field(const CsvRow *row, int col);
 /* s, or NULL when it is NULL or empty. */
 const char *csvfile_nonempty(const char *s);
+
+/* An RFC 3339 time (date_only: also YYYY-MM-DD) from 1970 to 9999. */
+bool csvfile_time(const char *text, bool date_only, TlTime *out);
 
 /* A whole non-negative decimal number (digits only) of at most max. */
 bool csvfile_is_count(const char *text, long long max);

@@ -76,10 +76,11 @@ TlResult prices_load(const char *path, PriceSheet *out, TlError *err)
             return tl_error_set(err, TL_ERR_DATA,
                                 "%s:%d: currency '%s' is not an ISO 4217 code like USD", tab->name,
                                 row->line, f[4]);
-        if (strlen(f[5]) != 10 || !tl_time_parse(f[5], true, &p->effective_from))
-            return tl_error_set(err, TL_ERR_DATA,
-                                "%s:%d: effective_from '%s' is not a date (YYYY-MM-DD)", tab->name,
-                                row->line, f[5]);
+        if (strlen(f[5]) != 10 || !csvfile_time(f[5], true, &p->effective_from))
+            return tl_error_set(
+                err, TL_ERR_DATA,
+                "%s:%d: effective_from '%s' is not a date (YYYY-MM-DD, 1970 to 9999)", tab->name,
+                row->line, f[5]);
     }
     out->n = tab->n_rows;
     return TL_OK;

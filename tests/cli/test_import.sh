@@ -26,6 +26,17 @@ bad_file() { # NAME EXPECTED_TEXT CONTENT
     if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "$name: database changed"; fi
 }
 good="$S/a,2026-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2"
+# bad bytes and out-of-range years stop at FILE:LINE, before PostgreSQL sees them
+bad_file bad-utf8 "3: a field is not valid UTF-8" "$H
+$good
+$S/a,2026-02-01T00:00:00Z,,Pending,GP_Gen5_2,HS_Gen5_2"$'\xff\xfe'"
+"
+bad_file overlong-utf8 "2: a field is not valid UTF-8" "$H
+$S/a,2026-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2"$'\xc0\xaf'"
+"
+bad_file year-zero "2: started_at '0000-01-01T00:00:00Z' is not an RFC 3339 time from 1970 to 9999" "$H
+$S/a,0000-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2
+"
 bad_file wrong-column "1: unknown column 'to_objectiv'" "resource_id,started_at,ended_at,state,from_objective,to_objectiv
 $good
 "
@@ -138,5 +149,21 @@ if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "facts-bad cha
 printf 'resource_id,observed_at\n%s/nope,2026-11-01T00:00:00Z\n' "$S" >"$work/facts-unknown.csv"
 run facts-unknown 65 tl import-facts "$work/facts-unknown.csv"
 err_has facts-unknown "facts-unknown.csv:2: no lineage of"
+printf 'resource_id,observed_at,elastic_pool_id\n%s/b,2026-11-01T00:00:00Z,pool\377\n' "$S" >"$work/facts-utf8.csv"
+printf 'resource_id,observed_at,retention_days\n%s/b,0000-01-01T00:00:00Z,7\n' "$S" >"$work/facts-year.csv"
+U=resource_id,day,full_bytes,diff_bytes,log_bytes,snapshot_bytes,allocated_bytes,max_size_bytes,redundancy,region,elastic_pool_id,tags
+printf '%s\n%s/b,0000-01-01,1,1,1,,,,Geo,westeurope,,\n' "$U" "$S" >"$work/usage-year.csv"
+printf '%s\n%s/b,2026-11-01,1,1,1,,,,Geo,west\377,,\n' "$U" "$S" >"$work/usage-utf8.csv"
+dump >"$work/before.sql"
+run facts-utf8 65 tl import-facts "$work/facts-utf8.csv"
+err_has facts-utf8 "facts-utf8.csv:2: a field is not valid UTF-8"
+run facts-year 65 tl import-facts "$work/facts-year.csv"
+err_has facts-year "facts-year.csv:2: observed_at '0000-01-01T00:00:00Z' is not an RFC 3339 time from 1970 to 9999"
+run usage-year 65 tl import-usage "$work/usage-year.csv"
+err_has usage-year "usage-year.csv:2: day '0000-01-01' is not a date (YYYY-MM-DD, 1970 to 9999)"
+run usage-utf8 65 tl import-usage "$work/usage-utf8.csv"
+err_has usage-utf8 "usage-utf8.csv:2: a field is not valid UTF-8"
+dump >"$work/after.sql"
+if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "bad bytes or years changed the database"; fi
 
 finish

@@ -12,6 +12,21 @@ err_has init-again "(0 migrations applied)"
 same versions "$(sql 'SELECT count(*) FROM schema_version')" 7
 same views-hash-recorded "$(sql 'SELECT count(*) FROM schema_views')" 1
 
+# two init at once on a fresh database serialise: both succeed, one applies
+for k in 1 2 3 4 5; do
+    "$PG_BINDIR/createdb" "tl_race_$k"
+    tl init --db "dbname=tl_race_$k" >"$work/race1" 2>&1 & first=$!
+    tl init --db "dbname=tl_race_$k" >"$work/race2" 2>&1 & second=$!
+    wait "$first"; rc1=$?; wait "$second"; rc2=$?
+    same "concurrent init $k: both exit 0" "$rc1 $rc2" "0 0"
+    # each migration is its own transaction under the writers' lock: the two
+    # may share the work, but every migration is applied exactly once
+    same "concurrent init $k: each migration applied once" \
+        "$(cat "$work/race1" "$work/race2" | grep -oE '[0-9]+ migrations? applied' | awk '{n += $1} END {print n}')" 7
+    same "concurrent init $k: schema complete" "$(psql -X -A -t -q -d "tl_race_$k" -c 'SELECT count(*) FROM schema_version')" 7
+    "$PG_BINDIR/dropdb" "tl_race_$k"
+done
+
 # COMMENT ON every table and view of ours
 same all-commented "$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL")" 0

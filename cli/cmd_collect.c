@@ -328,8 +328,6 @@ static void print_summary(const Run *r, const Collect *c, const HttpStats *st, d
     printf("recorded %ld transition%s, %ld fact change%s, %ld drop%s, %ld usage day%s\n",
            r->transitions, r->transitions == 1 ? "" : "s", r->facts, r->facts == 1 ? "" : "s",
            r->drops, r->drops == 1 ? "" : "s", r->usage, r->usage == 1 ? "" : "s");
-    for (size_t i = 0; i < r->n_errors; i++)
-        printf("failed: %s\n", r->errors[i]);
 }
 
 /* The options of one run, checked before anything is opened. */
@@ -453,12 +451,13 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     }
     run_finish(&r, &c, &st);
     if (!rc) {
-        const char *fmt = cli_opt(ctx, "quiet") ? NULL : "text";
-        if (fmt)
+        if (!cli_opt(ctx, "quiet"))
             print_summary(&r, &c, &st, http_now() - t0);
         if (auth.tokens_fetched > 0 && hopt.verbose)
             fprintf(stderr, "tierledger collect: credential: %s (%ld token%s)\n", auth.detail,
                     auth.tokens_fetched, auth.tokens_fetched == 1 ? "" : "s");
+        for (size_t i = 0; i < r.n_errors; i++) /* diagnostics: stderr, even --quiet */
+            fprintf(stderr, "tierledger collect: failed: %s\n", r.errors[i]);
         if (r.n_errors > 0) {
             fprintf(stderr, "tierledger collect: %zu failure%s, see collector run %lld\n",
                     r.n_errors, r.n_errors == 1 ? "" : "s", r.run_id);
@@ -495,7 +494,7 @@ static const CliOption collect_options[] = {
     {"observed-at", "TIME", "record observations at TIME instead of now (replays, tests)", 0},
     {"ca-file", "FILE", "CA bundle for TLS verification (default: the system store)", 0},
     {"verbose", NULL, "log every request and retry to stderr", 'v'},
-    {"quiet", NULL, "no summary on stdout", 'q'},
+    {"quiet", NULL, "no summary on stdout (failures still go to stderr)", 'q'},
     {NULL, NULL, NULL, 0},
 };
 
@@ -511,7 +510,7 @@ const CliCommand cmd_collect = {
         "same Azure state adds nothing. Credentials: AZURE_CLIENT_ID + AZURE_TENANT_ID +\n"
         "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE, or a 0600\n"
         "TIERLEDGER_CLIENT_SECRET_FILE), else managed identity, else az CLI.\n"
-        "Exit: 0 all collected, 1 some subscription or server failed (named on stdout and\n"
+        "Exit: 0 all collected, 1 some subscription or server failed (named on stderr and\n"
         "in collector_runs), 69 PostgreSQL or identity unreachable, 75 another collector\n"
         "is running.",
     .options = collect_options,

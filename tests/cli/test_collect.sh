@@ -169,7 +169,7 @@ fresh_db tl_test_collect_conflict
 fake_start conflict
 for k in 1 2; do
     collect 1 "inconsistent history, run $k" --observed-at 2026-10-01T00:00:00Z
-    out_has "inconsistent: named ($k)" "failed: server sqlcrudtest-4645 (subscription 00000000-1111-2222-3333-444444444444): /subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/sqlcrudtest-7398/providers/Microsoft.Sql/servers/sqlcrudtest-4645/databases/clash: history would not be valid: from_objective 'BC_Gen5_19' is not the objective in effect at 2026-09-02T17:00:00Z ('GP_Gen5_18')"
+    err_has "inconsistent: named ($k)" "failed: server sqlcrudtest-4645 (subscription 00000000-1111-2222-3333-444444444444): /subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/sqlcrudtest-7398/providers/Microsoft.Sql/servers/sqlcrudtest-4645/databases/clash: history would not be valid: from_objective 'BC_Gen5_19' is not the objective in effect at 2026-09-02T17:00:00Z ('GP_Gen5_18')"
     same "inconsistent: only the healthy lineage ($k)" "$(sql "SELECT string_agg(database_name, ',') FROM databases")" calm
     same "inconsistent: nothing of it stored ($k)" "$(sql "SELECT (SELECT count(*) FROM transitions) || ' ' || (SELECT count(*) FROM database_observations) || ' ' || (SELECT count(DISTINCT database_id) FROM backup_usage)")" "1 1 1"
 done
@@ -201,32 +201,36 @@ same "pooled usage rows carry the pool and its max size" \
 fake_step 1
 before_inventory=$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")
 collect 1 "one server answers 500 forever" --observed-at 2026-11-01T01:00:00Z --attempts 2
-out_has "500: names the server" "failed: server sqlcrudtest-6661 (subscription 00000000-1111-2222-3333-444444444444)"
-out_has "500: names the answer" "answered 500 (InternalServerError: Something went wrong.)"
+err_has "500: names the server" "tierledger collect: failed: server sqlcrudtest-6661 (subscription 00000000-1111-2222-3333-444444444444)"
+err_has "500: names the answer" "answered 500 (InternalServerError: Something went wrong.)"
 same "500: the other server recorded" "$(sql "SELECT to_char(observed_at AT TIME ZONE 'UTC', 'HH24:MI') FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'orders'")" "01:00"
 same "500: the failed server untouched" "$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")" "$before_inventory"
 same "500: run is partial" "$(q "SELECT status, errors FROM collector_runs ORDER BY id DESC LIMIT 1")" "partial 1"
 same "500: error summary" "$(sql "SELECT error_summary[1] LIKE 'server sqlcrudtest-6661 %' FROM collector_runs ORDER BY id DESC LIMIT 1")" t
 
+collect 1 "500 with --quiet" --observed-at 2026-11-01T01:00:00Z --attempts 1 --quiet
+same "--quiet: nothing on stdout" "$(wc -c <"$work/out")" 0
+err_has "--quiet: the failed server still named on stderr" "tierledger collect: failed: server sqlcrudtest-6661"
+
 fake_step 2
 collect 1 "truncated JSON" --observed-at 2026-11-01T02:00:00Z
-out_has "truncated: URL" "sqlcrudtest-6661/databases?api-version=2025-01-01: \$: not JSON"
+err_has "truncated: URL" "sqlcrudtest-6661/databases?api-version=2025-01-01: \$: not JSON"
 same "truncated: server untouched" "$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")" "$before_inventory"
 fake_step 3
 collect 1 "wrong type" --observed-at 2026-11-01T03:00:00Z
-out_has "wrong type: JSON path" "\$.value[0].properties.creationDate: expected a date-time string"
+err_has "wrong type: JSON path" "\$.value[0].properties.creationDate: expected a date-time string"
 # a nextLink that loops ends the list with a named error, not an endless run
 fake_step 4
 n_before=$(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log")
 collect 1 "nextLink to itself" --observed-at 2026-11-01T03:10:00Z --server sqlcrudtest-6661
-out_has "nextLink to itself: named" "sqlcrudtest-6661/databases?api-version=2025-01-01: \$.nextLink: "
-out_has "nextLink to itself: a loop" "was already read for this list (a loop): stopped"
+err_has "nextLink to itself: named" "sqlcrudtest-6661/databases?api-version=2025-01-01: \$.nextLink: "
+err_has "nextLink to itself: a loop" "was already read for this list (a loop): stopped"
 same "nextLink to itself: asked once" "$(( $(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log") - n_before ))" 1
 same "nextLink to itself: the run row is closed" "$(q "SELECT status FROM collector_runs ORDER BY id DESC LIMIT 1")" "failed"
 fake_step 5
 n_before=$(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log")
 collect 1 "nextLink cycle of two pages" --observed-at 2026-11-01T03:20:00Z --server sqlcrudtest-6661
-out_has "nextLink cycle: a loop" "was already read for this list (a loop): stopped"
+err_has "nextLink cycle: a loop" "was already read for this list (a loop): stopped"
 same "nextLink cycle: two pages asked" "$(( $(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log") - n_before ))" 2
 
 # nothing written by a failed run: the store is byte for byte the same, but

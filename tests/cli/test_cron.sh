@@ -19,6 +19,17 @@ run "private env file" 0 env -u PGDATABASE TIERLEDGER_ENV="$envf" TIERLEDGER_BIN
 err_has "ran init in the file's database" "schema at version"
 same "schema there" "$(sql 'SELECT count(*) FROM schema_version')" 7
 run "exit status passes through" 64 env TIERLEDGER_ENV="$envf" TIERLEDGER_BIN="$TIERLEDGER" TIERLEDGER_LOG=stderr "$wrapper" collect --concurrency 0
+# under cron (syslog): a failed run is logged at priority err and copied to
+# stderr, which cron mails; a good run stays out of the mail
+mkdir -p "$work/bin"
+printf '#!/bin/sh\necho "logger $*" >>"%s"\ncat >/dev/null\n' "$work/logger.log" >"$work/bin/logger"
+chmod +x "$work/bin/logger"
+run "syslog: failure" 64 env PATH="$work/bin:$PATH" TIERLEDGER_ENV="$envf" TIERLEDGER_BIN="$TIERLEDGER" TIERLEDGER_LOG=syslog "$wrapper" collect --concurrency 0
+err_has "syslog: failure copied to stderr for cron mail" "tierledger collect: --concurrency: expected a number"
+same "syslog: failure logged as err" "$(grep -c -- '-p user.err' "$work/logger.log")" 1
+run "syslog: success" 0 env -u PGDATABASE PATH="$work/bin:$PATH" TIERLEDGER_ENV="$envf" TIERLEDGER_BIN="$TIERLEDGER" TIERLEDGER_LOG=syslog "$wrapper" init
+same "syslog: success not mailed" "$(wc -c <"$work/err")" 0
+same "syslog: success logged as info" "$(grep -c -- '-p user.info' "$work/logger.log")" 1
 run "no command" 64 "$wrapper"
 
 cron=$here/../../cron

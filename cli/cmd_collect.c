@@ -36,6 +36,8 @@ typedef struct {
     char **errors;
     size_t n_errors;
     StoreCursors cursors; /* Activity Log */
+    double deadline;      /* http_now() instant; 0: none */
+    bool out_of_time;     /* the deadline ended the run */
 } Run;
 
 static void run_error(Run *r, const char *line)
@@ -56,7 +58,8 @@ static void run_finish(Run *r, const Collect *c, const HttpStats *st)
     if (!r->run_id || !store_connected(r->conn))
         return;
     StoreRunSummary s = {
-        .status = r->n_errors == 0    ? "succeeded"
+        .status = r->out_of_time      ? "deadline"
+                  : r->n_errors == 0  ? "succeeded"
                   : r->servers_ok > 0 ? "partial"
                                       : "failed",
         .subscriptions = c ? c->n_subs : 0,
@@ -281,6 +284,12 @@ static TlResult write_servers(Run *r, Collect *c, TlError *err)
         CollectServer *s = &c->servers[i];
         if (c->subs[s->sub].failed)
             continue;
+        if (!s->failed && r->deadline > 0 && http_now() >= r->deadline) {
+            r->out_of_time = true;
+            TlError late;
+            tl_error_set(&late, TL_ERR_UNAVAILABLE, "not written: the run's deadline passed");
+            collect_server_fail(c, s, &late);
+        }
         if (!s->failed) {
             TlError werr = {{0}, {0}};
             TlResult wrc = write_server(r, c, s, &werr);
@@ -337,6 +346,7 @@ typedef struct {
     bool via_graph;
     HttpOptions http;
     long details_every_h;
+    long deadline_s;
     const char *subs[MAX_SUBS];
     int n_subs;
 } Options;
@@ -369,11 +379,14 @@ static TlResult read_options(const CliContext *ctx, Options *o, TlTime *now, TlE
     http_options_default(&o->http);
     long conc = 16, attempts = 5;
     o->details_every_h = 6;
+    o->deadline_s = 480;
     rc = parse_int(ctx, "concurrency", 1, 256, &conc, err);
     if (!rc)
         rc = parse_int(ctx, "attempts", 1, 20, &attempts, err);
     if (!rc)
         rc = parse_int(ctx, "details-every", 0, 24 * 35, &o->details_every_h, err);
+    if (!rc)
+        rc = parse_int(ctx, "deadline", 0, 7 * 86400, &o->deadline_s, err);
     o->http.concurrency = (int)conc;
     o->http.max_attempts = (int)attempts;
     o->http.verbose = cli_opt(ctx, "verbose") != NULL;
@@ -394,13 +407,21 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     if (rc)
         return rc;
     const char *arm_base = opt.arm_base;
-    const HttpOptions hopt = opt.http;
+    HttpOptions hopt = opt.http;
+    long abandoned = 0;
+    if (opt.deadline_s > 0)
+        r.deadline = hopt.deadline = http_now() + (double)opt.deadline_s;
 
     rc = store_open_reader(cli_opt(ctx, "db"), &r.conn, err);
     if (!rc)
         rc = store_collector_lock(r.conn, r.host, (long)getpid(), err);
     if (!rc)
-        rc = store_run_start(r.conn, r.host, (long)getpid(), arm_base, &r.run_id, err);
+        rc = store_run_start(r.conn, r.host, (long)getpid(), arm_base, &r.run_id, &abandoned, err);
+    if (!rc && abandoned > 0)
+        fprintf(stderr,
+                "tierledger collect: warning: %ld earlier run%s left 'running' by a process that "
+                "is gone, now recorded 'abandoned'\n",
+                abandoned, abandoned == 1 ? "" : "s");
     if (rc) {
         store_close(r.conn);
         return rc;
@@ -442,8 +463,10 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
         rc = write_servers(&r, &c, err);
     if (!rc)
         rc = save_cursors(&r, &c, err);
-    if (http)
+    if (http) {
         st = http_stats(http);
+        r.out_of_time |= http_deadline_passed(http);
+    }
     if (rc) {
         TlError stopped = *err;
         tl_error_prefix(&stopped, "run stopped");
@@ -458,6 +481,13 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
                     auth.tokens_fetched, auth.tokens_fetched == 1 ? "" : "s");
         for (size_t i = 0; i < r.n_errors; i++) /* diagnostics: stderr, even --quiet */
             fprintf(stderr, "tierledger collect: failed: %s\n", r.errors[i]);
+        if (r.out_of_time) {
+            fprintf(stderr,
+                    "tierledger collect: the run's deadline (--deadline %ld s) passed: what was "
+                    "collected is written, the rest waits for the next run\n",
+                    opt.deadline_s);
+            ctx->exit_status = 1;
+        }
         if (r.n_errors > 0) {
             fprintf(stderr, "tierledger collect: %zu failure%s, see collector run %lld\n",
                     r.n_errors, r.n_errors == 1 ? "" : "s", r.run_id);
@@ -491,6 +521,10 @@ static const CliOption collect_options[] = {
     {"attempts", "N", "tries per request on 429/5xx/connection errors (default 5)", 0},
     {"details-every", "HOURS",
      "re-read operations and retention of unchanged databases this often (default 6)", 0},
+    {"deadline", "SECONDS",
+     "end the run cleanly after this long (default 480, under cron's 10 minutes; 0: none): "
+     "what was written stays, the run is recorded 'deadline', exit 1",
+     0},
     {"observed-at", "TIME", "record observations at TIME instead of now (replays, tests)", 0},
     {"ca-file", "FILE", "CA bundle for TLS verification (default: the system store)", 0},
     {"verbose", NULL, "log every request and retry to stderr", 'v'},

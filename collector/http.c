@@ -37,6 +37,7 @@ struct HttpClient {
     void *auth;
     HttpRequest *queue; /* waiting to start */
     int active;
+    bool deadline_passed;
     HttpStats stats;
     Budget budgets[BUDGET_KEYS];
     int n_budgets;
@@ -116,6 +117,7 @@ void http_options_default(HttpOptions *o)
         .retry_after_max = 120.0,
         .reads_floor = 100,
         .timeout_s = 60,
+        .retry_budget_s = 180,
     };
 }
 
@@ -400,7 +402,13 @@ static TlResult start(HttpClient *c, HttpRequest *r, TlError *err)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT, c->opt.timeout_s);
+    long timeout_ms = c->opt.timeout_s * 1000L;
+    double now = http_now();
+    if (c->opt.deadline > 0 && (c->opt.deadline - now) * 1000.0 < (double)timeout_ms)
+        timeout_ms = c->opt.deadline > now ? (long)((c->opt.deadline - now) * 1000.0) + 1 : 1;
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (r->attempts == 0)
+        r->first_at = now;
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -417,6 +425,22 @@ static TlResult start(HttpClient *c, HttpRequest *r, TlError *err)
     c->stats.requests++;
     c->active++;
     return TL_OK;
+}
+
+/* Whether r may be tried again at `at`: before the run's deadline and
+ * within its retry budget. */
+static bool may_retry(HttpClient *c, const HttpRequest *r, double at)
+{
+    if (c->opt.deadline > 0 && at >= c->opt.deadline) {
+        c->deadline_passed = true;
+        return false;
+    }
+    return c->opt.retry_budget_s <= 0 || at - r->first_at <= c->opt.retry_budget_s;
+}
+
+bool http_deadline_passed(const HttpClient *c)
+{
+    return c->deadline_passed;
 }
 
 /* Put r back in the queue to run again at or after `at`. */
@@ -468,6 +492,8 @@ static void completed(HttpClient *c, HttpRequest *r, CURLcode code)
         }
         r->status = 0;
         snprintf(r->error, sizeof r->error, "%s: %s", r->url, curl_easy_strerror(code));
+        if (c->opt.deadline > 0 && now >= c->opt.deadline)
+            c->deadline_passed = true; /* cut by the deadline's timeout */
         if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
             code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT ||
             r->attempts >= c->opt.max_attempts) {
@@ -475,9 +501,19 @@ static void completed(HttpClient *c, HttpRequest *r, CURLcode code)
             finish(c, r);
             return;
         }
+        double at = now + backoff(c, r->attempts);
+        if (!may_retry(c, r, at)) {
+            r->rc = TL_ERR_UNAVAILABLE;
+            size_t n = strlen(r->error);
+            snprintf(r->error + n, sizeof r->error - n, " (after %d tr%s: %s)", r->attempts,
+                     r->attempts == 1 ? "y" : "ies",
+                     c->deadline_passed ? "the run's deadline passed" : "retry time spent");
+            finish(c, r);
+            return;
+        }
         if (c->opt.verbose)
             fprintf(stderr, "tierledger collect: %s, retrying\n", r->error);
-        requeue(c, r, now + backoff(c, r->attempts));
+        requeue(c, r, at);
         return;
     }
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
@@ -517,11 +553,13 @@ static void completed(HttpClient *c, HttpRequest *r, CURLcode code)
         } else {
             at = now + backoff(c, r->attempts);
         }
-        if (c->opt.verbose)
-            fprintf(stderr, "tierledger collect: %s answered %ld, retrying in %.1f s\n", r->url,
-                    r->status, at - now);
-        requeue(c, r, at);
-        return;
+        if (may_retry(c, r, at)) {
+            if (c->opt.verbose)
+                fprintf(stderr, "tierledger collect: %s answered %ld, retrying in %.1f s\n", r->url,
+                        r->status, at - now);
+            requeue(c, r, at);
+            return;
+        }
     }
     finish(c, r);
 }
@@ -531,6 +569,17 @@ TlResult http_run(HttpClient *c, TlError *err)
     for (;;) {
         double now = http_now();
         double next_wake = -1;
+        /* past the deadline nothing more starts: what waits fails, named */
+        while (c->opt.deadline > 0 && now >= c->opt.deadline && c->queue) {
+            HttpRequest *r = c->queue;
+            c->queue = r->next;
+            r->next = NULL;
+            c->deadline_passed = true;
+            r->rc = TL_ERR_UNAVAILABLE;
+            r->status = 0;
+            snprintf(r->error, sizeof r->error, "%s: not sent: the run's deadline passed", r->url);
+            finish(c, r);
+        }
         /* start what may start */
         HttpRequest **p = &c->queue;
         while (*p && c->active < c->opt.concurrency) {

@@ -42,6 +42,7 @@ struct HttpRequest {
     const char *budget_key; /* e.g. the subscription id; borrowed; NULL: none */
     bool no_404_retry;
     int page;        /* 0, or the page number of a list's nextLink (http_add_next) */
+    double first_at; /* http_now() of its first try */
     uint64_t *chain; /* owned: hashes of the URLs of the list's earlier pages */
     /* results */
     long status;
@@ -72,6 +73,10 @@ typedef struct {
     double retry_after_max; /* longest Retry-After honoured, default 120 s */
     long reads_floor;       /* slow down below this many remaining reads, default 100 */
     long timeout_s;         /* whole request, default 60 */
+    double retry_budget_s;  /* no retry starts later than this after a request's first try,
+                               default 180 */
+    double deadline;        /* http_now() instant after which nothing starts, is retried or
+                               keeps running; 0: none */
     const char *ca_file;    /* NULL: system store */
     bool verbose;           /* log each request (method, URL, status) to stderr */
 } HttpOptions;
@@ -118,6 +123,10 @@ bool http_chain_has(const HttpRequest *r, const char *url);
  * finished. Fails only when the client itself cannot go on (out of memory,
  * no token); a failed request is reported to its callback. */
 TlResult http_run(HttpClient *c, TlError *err);
+
+/* Whether opt.deadline passed while requests were still to run: those
+ * failed (their callbacks saw "the run's deadline passed"). */
+bool http_deadline_passed(const HttpClient *c);
 
 /* Counters since the client was made. */
 typedef struct {

@@ -59,14 +59,22 @@ TlResult store_collector_lock(StoreConn *conn, const char *host, long pid, TlErr
 }
 
 TlResult store_run_start(StoreConn *conn, const char *host, long pid, const char *arm_url,
-                         long long *run_id, TlError *err)
+                         long long *run_id, long *abandoned, TlError *err)
 {
+    /* the caller holds the collector lock, which every live run holds: a
+     * row still 'running' is a run whose process died */
+    static const char sql_abandon[] =
+        "UPDATE collector_runs SET status = 'abandoned', ended_at = greatest(now(), started_at)"
+        " WHERE status = 'running'";
     static const char sql[] = "INSERT INTO collector_runs (started_at, status, host, pid, arm_url)"
                               " VALUES (now(), 'running', $1, $2::int, $3) RETURNING id";
     char pidtext[24];
     const char *p[] = {host, pg_int_param(pid, pidtext), arm_url};
     PGresult *res;
-    TlResult rc = pg_query(conn, "record the run", sql, 3, p, &res, err);
+    TlResult rc =
+        pg_query_count(conn, "close abandoned runs", sql_abandon, 0, NULL, abandoned, err);
+    if (!rc)
+        rc = pg_query(conn, "record the run", sql, 3, p, &res, err);
     if (!rc) {
         pg_get_int64(res, 0, 0, run_id);
         PQclear(res);

@@ -22,9 +22,11 @@ struct pg_result;
  * its collector run). */
 TlResult store_collector_lock(StoreConn *conn, const char *host, long pid, TlError *err);
 
-/* A collector_runs row in state 'running': *run_id. */
+/* A collector_runs row in state 'running': *run_id. Called under the
+ * collector lock: earlier rows still 'running' belong to runs whose process
+ * died; they are closed 'abandoned' first (*abandoned counts them). */
 TlResult store_run_start(StoreConn *conn, const char *host, long pid, const char *arm_url,
-                         long long *run_id, TlError *err);
+                         long long *run_id, long *abandoned, TlError *err);
 
 typedef struct {
     const char *status; /* succeeded, partial, failed */

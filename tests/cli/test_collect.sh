@@ -232,6 +232,34 @@ n_before=$(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log")
 collect 1 "nextLink cycle of two pages" --observed-at 2026-11-01T03:20:00Z --server sqlcrudtest-6661
 err_has "nextLink cycle: a loop" "was already read for this list (a loop): stopped"
 same "nextLink cycle: two pages asked" "$(( $(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log") - n_before ))" 2
+# every run ends: a server that answers after 20 s meets the run's deadline
+fake_step 6
+SECONDS=0
+collect 1 "slow server, --deadline 2" --observed-at 2026-11-01T03:30:00Z --server sqlcrudtest-6661 --deadline 2
+elapsed=$SECONDS
+same "deadline: the run ended by itself, long before the answer ($elapsed s)" "$([ "$elapsed" -lt 12 ] && echo yes)" yes
+same "deadline: the run row says so" "$(q "SELECT status, errors FROM collector_runs ORDER BY id DESC LIMIT 1")" "deadline 1"
+err_has "deadline: said on stderr" "the run's deadline (--deadline 2 s) passed"
+err_has "deadline: the cut server named" "tierledger collect: failed: server sqlcrudtest-6661"
+# a collector killed mid-run leaves its row 'running'; the next run closes it 'abandoned'
+"$TIERLEDGER" collect --observed-at 2026-11-01T03:40:00Z --server sqlcrudtest-6661 --deadline 0 >/dev/null 2>&1 &
+victim=$!
+for _ in $(seq 50); do
+    [ "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'running'")" = 1 ] && break
+    sleep 0.1
+done
+kill -9 "$victim"; wait "$victim" 2>/dev/null
+for _ in $(seq 50); do # its PostgreSQL session ends when the server sees the socket close
+    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 3")" = 0 ] && break
+    sleep 0.1
+done
+same "killed: its row is left running" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'running'")" 1
+killed=$(sql "SELECT id FROM collector_runs WHERE status = 'running'")
+fake_step 0
+collect 0 "the run after a killed one" --observed-at 2026-11-01T03:50:00Z
+err_has "abandoned: said on stderr" "1 earlier run left 'running' by a process that is gone, now recorded 'abandoned'"
+same "abandoned: the killed run's row closed" "$(q "SELECT status, ended_at IS NOT NULL FROM collector_runs WHERE id = $killed")" "abandoned t"
+same "abandoned: nothing left running" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'running'")" 0
 
 # nothing written by a failed run: the store is byte for byte the same, but
 # for the run's own row in collector_runs

@@ -304,8 +304,8 @@ def faults(fx):
     (its metrics call answers 400); billing is in a General Purpose elastic
     pool; reports is serverless. Step 1: SRV_B answers 500 forever. Step 2:
     SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
-    a date belongs. Steps 4 and 5: SRV_B's nextLink loops. All error bodies
-    are SYNTHETIC."""
+    a date belongs. Steps 4 and 5: SRV_B's nextLink loops. Step 6: SRV_B's
+    list is slow. All error bodies are SYNTHETIC."""
     inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
                          tier="Standard")
     orders = database(fx, SRV_A, "orders", "BC_Gen5_4", "2026-07-01T00:00:00Z")
@@ -352,7 +352,10 @@ def faults(fx):
     first = f"{arm}{b_list}?api-version=2025-01-01"
     s5[b_list] = {"first": [{"body": {"value": [inventory], "nextLink": first + "&$skiptoken=2"}}],
                   "then": {"body": {"value": [], "nextLink": first}}}
-    return [s0, s1, s2, s3, s4, s5]
+    # SYNTHETIC: SRV_B's list answers only after 20 s (Step 6)
+    s6 = base()
+    s6[b_list] = dict(s6[b_list], delay=20)
+    return [s0, s1, s2, s3, s4, s5, s6]
 
 
 def conflict(fx):
@@ -537,6 +540,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve(self, spec, key):
         st = self.server.state
+        if "delay" in spec:  # a server that takes its time (bounded: tests stay short)
+            time.sleep(min(float(spec["delay"]), 30.0))
         if "first" in spec:
             with st.lock:
                 n = st.served.get(key, 0)

@@ -186,13 +186,35 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
     return rc;
 }
 
+/* An option the report does not take is an error, never silently ignored. */
+static TlResult only_options(const CliContext *ctx, const char *kind, const char *const *takes,
+                             TlError *err)
+{
+    for (int i = 0; i < ctx->n_given; i++) {
+        const char *name = ctx->cmd->options[ctx->given[i].option].name;
+        bool ok = false;
+        for (int k = 0; takes[k] && !ok; k++)
+            ok = strcmp(takes[k], name) == 0;
+        if (!ok)
+            return tl_error_set(err, TL_ERR_USAGE, "report %s does not take --%s", kind, name);
+    }
+    return TL_OK;
+}
+
 static TlResult run_report(CliContext *ctx, TlError *err)
 {
+    static const char *const chargeback_takes[] = {"by",     "cost-center-tag", "db", "month",
+                                                   "output", "prices",          NULL};
+    static const char *const warnings_takes[] = {"as-of", "db", "format", "output", NULL};
     const char *kind = ctx->args[0];
-    if (strcmp(kind, "chargeback") == 0)
-        return run_chargeback(ctx, err);
-    if (strcmp(kind, "warnings") == 0)
-        return run_warnings(ctx, err);
+    if (strcmp(kind, "chargeback") == 0) {
+        TlResult rc = only_options(ctx, kind, chargeback_takes, err);
+        return rc ? rc : run_chargeback(ctx, err);
+    }
+    if (strcmp(kind, "warnings") == 0) {
+        TlResult rc = only_options(ctx, kind, warnings_takes, err);
+        return rc ? rc : run_warnings(ctx, err);
+    }
     return tl_error_set(err, TL_ERR_USAGE, "unknown report '%s' (chargeback, warnings)", kind);
 }
 

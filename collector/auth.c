@@ -97,7 +97,13 @@ static TlResult fetch(const Auth *a, const char *url, const char *form, const ch
     curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(e, CURLOPT_NOPROXY, "169.254.169.254"); /* IMDS never via a proxy */
+    /* IMDS and loopback never via a proxy; the user's NO_PROXY still holds
+     * (setting CURLOPT_NOPROXY replaces libcurl's reading of it) */
+    const char *user_noproxy = getenv("NO_PROXY") ? getenv("NO_PROXY") : getenv("no_proxy");
+    char noproxy[2048];
+    snprintf(noproxy, sizeof noproxy, "169.254.169.254,localhost,127.0.0.1,::1%s%.1900s",
+             user_noproxy && user_noproxy[0] ? "," : "", user_noproxy ? user_noproxy : "");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, noproxy);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "tierledger-collector/0.1");
     if (a->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, a->ca_file);

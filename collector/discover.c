@@ -272,8 +272,16 @@ static void on_graph(HttpClient *h, HttpRequest *r)
     }
     if (!rc && skip) {
         char *body = graph_body(c, lo, hi, skip);
-        rc = body ? http_add(h, r->url, body, on_graph, c, r->user_tag, r->budget_key, &err)
-                  : tl_error_set(&err, TL_ERR_NOMEM, "out of memory");
+        if (!body)
+            rc = tl_error_set(&err, TL_ERR_NOMEM, "out of memory");
+        else if (http_chain_has(r, r->url, body))
+            rc = tl_error_set(&err, TL_ERR_DATA,
+                              "$.$skipToken: a page this query already read (a loop): stopped");
+        else if (r->page + 1 >= LIST_MAX_PAGES)
+            rc = tl_error_set(&err, TL_ERR_DATA, "$.$skipToken: more than %d pages: stopped",
+                              LIST_MAX_PAGES);
+        else
+            rc = http_add_next(h, r, r->url, body, &err);
         free(body);
     }
     cJSON_Delete(root);

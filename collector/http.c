@@ -235,35 +235,44 @@ TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone don
     return add(c, url, body, done, user, user_tag, budget_key, NULL, err);
 }
 
-static uint64_t url_hash(const char *url) /* FNV-1a */
+static uint64_t page_hash(const char *url, const char *body) /* FNV-1a of url, NUL, body */
 {
     uint64_t h = UINT64_C(14695981039346656037);
     for (const unsigned char *p = (const unsigned char *)url; *p; p++)
         h = (h ^ *p) * UINT64_C(1099511628211);
+    h *= UINT64_C(1099511628211);
+    for (const unsigned char *p = (const unsigned char *)(body ? body : ""); *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
     return h;
 }
 
-bool http_chain_has(const HttpRequest *r, const char *url)
+static bool same_text(const char *a, const char *b)
 {
-    if (strcmp(r->url, url) == 0)
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool http_chain_has(const HttpRequest *r, const char *url, const char *body)
+{
+    if (strcmp(r->url, url) == 0 && same_text(r->body, body))
         return true;
-    uint64_t h = url_hash(url);
+    uint64_t h = page_hash(url, body);
     for (int i = 0; i < r->page; i++)
         if (r->chain[i] == h)
             return true;
     return false;
 }
 
-TlResult http_add_next(HttpClient *c, HttpRequest *prev, const char *url, TlError *err)
+TlResult http_add_next(HttpClient *c, HttpRequest *prev, const char *url, const char *body,
+                       TlError *err)
 {
     uint64_t *chain = realloc(prev->chain, ((size_t)prev->page + 1) * sizeof *chain);
     if (!chain)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    chain[prev->page] = url_hash(prev->url);
+    chain[prev->page] = page_hash(prev->url, prev->body);
     prev->chain = chain;
     HttpRequest *r;
     TlResult rc =
-        add(c, url, NULL, prev->done, prev->user, prev->user_tag, prev->budget_key, &r, err);
+        add(c, url, body, prev->done, prev->user, prev->user_tag, prev->budget_key, &r, err);
     if (!rc) {
         r->page = prev->page + 1;
         r->chain = prev->chain;

@@ -111,13 +111,15 @@ void http_client_free(HttpClient *c);
 TlResult http_add(HttpClient *c, const char *url, const char *body, HttpDone done, void *user,
                   long user_tag, const char *budget_key, TlError *err);
 
-/* Queue the next page of prev's list: a GET of url with prev's callback,
- * user, tag and budget, and page prev->page + 1; the list's chain of URLs
- * moves from prev to it. */
-TlResult http_add_next(HttpClient *c, HttpRequest *prev, const char *url, TlError *err);
+/* Queue the next page of prev's list: url (a GET, or a POST of body when
+ * not NULL) with prev's callback, user, tag and budget, and page
+ * prev->page + 1; the list's chain of pages moves from prev to it. */
+TlResult http_add_next(HttpClient *c, HttpRequest *prev, const char *url, const char *body,
+                       TlError *err);
 
-/* Whether url is r's own or one of its list's earlier pages. */
-bool http_chain_has(const HttpRequest *r, const char *url);
+/* Whether url with body (NULL: a GET) is r itself or one of its list's
+ * earlier pages. */
+bool http_chain_has(const HttpRequest *r, const char *url, const char *body);
 
 /* Run until every queued request (and every one added by callbacks) is
  * finished. Fails only when the client itself cannot go on (out of memory,

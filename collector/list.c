@@ -122,7 +122,7 @@ static TlResult check_next(const Collect *c, const HttpRequest *r, const char *n
 {
     if (!same_origin(c->arm, next))
         return tl_error_set(err, TL_ERR_DATA, "$.nextLink: %s is not on the ARM host", next);
-    if (http_chain_has(r, next))
+    if (http_chain_has(r, next, NULL))
         return tl_error_set(err, TL_ERR_DATA,
                             "$.nextLink: %s was already read for this list (a loop): stopped",
                             next);
@@ -155,7 +155,7 @@ bool list_page(HttpClient *h, HttpRequest *r, ListItem each, TlError *why)
     if (!rc && next) {
         rc = check_next(c, r, next, why);
         if (!rc)
-            rc = http_add_next(h, r, next, why);
+            rc = http_add_next(h, r, next, NULL, why);
     }
     cJSON_Delete(root);
     if (rc == TL_ERR_NOMEM)

@@ -232,6 +232,11 @@ n_before=$(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log")
 collect 1 "nextLink cycle of two pages" --observed-at 2026-11-01T03:20:00Z --server sqlcrudtest-6661
 err_has "nextLink cycle: a loop" "was already read for this list (a loop): stopped"
 same "nextLink cycle: two pages asked" "$(( $(grep -c 'sqlcrudtest-6661/databases", "query"' "$work/fake.log") - n_before ))" 2
+fake_step 7
+graph_before=$(grep -c '"path": "/providers/Microsoft.ResourceGraph/resources"' "$work/fake.log")
+collect 1 "Resource Graph \$skipToken loop" --via resource-graph --observed-at 2026-11-01T03:25:00Z
+err_has "graph loop: named" "\$.\$skipToken: a page this query already read (a loop): stopped"
+same "graph loop: two pages asked" "$(( $(grep -c '"path": "/providers/Microsoft.ResourceGraph/resources"' "$work/fake.log") - graph_before ))" 2
 # every run ends: a server that answers after 20 s meets the run's deadline
 fake_step 6
 SECONDS=0

@@ -52,6 +52,12 @@ $S/sql-prod-weu/databases/nosuch,2026-10-02,1,1,1,,1,1,Geo
 run chargeback 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
 golden chargeback chargeback-2026-10.csv
 same chargeback-header "$(head -1 "$work/out" | tr -d '\r')" "BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeDescription,BillingCurrency,EffectiveCost,ListCost,PricingQuantity,PricingUnit,ConsumedQuantity,ConsumedUnit,RegionId,ResourceId,ResourceName,ResourceType,ServiceName,ServiceCategory,SkuMeter,SubAccountId,Tags,x_CostCenter,x_ResourceGroupName,x_Segment,x_Architecture,x_ServiceTier,x_BackupKind,x_BackupStorageRedundancy,x_SegmentStatus,x_CostSource"
+# an option a report does not take is refused, never ignored
+run chargeback-no-format 64 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --format json
+err_has chargeback-no-format "report chargeback does not take --format"
+same chargeback-no-format-no-output "$(wc -c <"$work/out")" 0
+run warnings-no-month 64 tl report warnings --month 2026-10
+err_has warnings-no-month "report warnings does not take --month"
 run by-cost-center 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center
 golden by-cost-center chargeback-2026-10-by-cost-center.csv
 run to-file 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" -o "$work/cb.csv"

@@ -305,7 +305,7 @@ def faults(fx):
     pool; reports is serverless. Step 1: SRV_B answers 500 forever. Step 2:
     SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
     a date belongs. Steps 4 and 5: SRV_B's nextLink loops. Step 6: SRV_B's
-    list is slow. All error bodies are SYNTHETIC."""
+    list is slow. Step 7: Resource Graph's $skipToken loops. All error bodies are SYNTHETIC."""
     inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
                          tier="Standard")
     orders = database(fx, SRV_A, "orders", "BC_Gen5_4", "2026-07-01T00:00:00Z")
@@ -355,7 +355,11 @@ def faults(fx):
     # SYNTHETIC: SRV_B's list answers only after 20 s (Step 6)
     s6 = base()
     s6[b_list] = dict(s6[b_list], delay=20)
-    return [s0, s1, s2, s3, s4, s5, s6]
+    # SYNTHETIC: Resource Graph answers every page with the same $skipToken (Step 7)
+    s7 = base()
+    s7["_graph"] = {"body": {"totalRecords": 9, "count": 0, "data": [], "facets": [],
+                             "resultTruncated": "false", "$skipToken": "00000002"}}
+    return [s0, s1, s2, s3, s4, s5, s6, s7]
 
 
 def conflict(fx):

@@ -6,7 +6,8 @@
  *
  * Exit: 0 everything collected; 1 the run went on past failures (the
  * summary names each failed subscription or server; nothing of those was
- * written); 69 PostgreSQL or the identity endpoint unreachable; 75 locked. */
+ * written); 69 PostgreSQL or the identity endpoint unreachable; 75 locked; 76 a malformed identity
+ * answer; 77 the credential refused. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,7 +547,7 @@ const CliCommand cmd_collect = {
         "TIERLEDGER_CLIENT_SECRET_FILE), else managed identity, else az CLI.\n"
         "Exit: 0 all collected, 1 some subscription or server failed (named on stderr and\n"
         "in collector_runs), 69 PostgreSQL or identity unreachable, 75 another collector\n"
-        "is running.",
+        "is running, 76 a malformed identity answer, 77 the credential was refused.",
     .options = collect_options,
     .min_args = 0,
     .max_args = 0,

@@ -25,7 +25,7 @@ static void usage(FILE *out)
     fprintf(out, "\n'tierledger COMMAND --help' describes a command. Connection: libpq defaults "
                  "(PGHOST, PGDATABASE, ...)\nor --db CONNINFO. Exit codes: 0 ok, 64 usage, 65 bad "
                  "input data, 69 PostgreSQL unavailable,\n70 internal error, 66 input file "
-                 "missing, 74 i/o error, 75 locked, 78 "
+                 "missing, 74 i/o error, 75 locked, 76 protocol, 77 refused credential, 78 "
                  "schema missing or newer; check: 0 ok, 1 warn, 2 blocked, 3 unknown.\n");
 }
 

@@ -156,12 +156,12 @@ static TlResult take_token(Auth *a, const char *where, long status, const Buf *b
         const cJSON *first = cJSON_IsArray(codes) ? cJSON_GetArrayItem(codes, 0) : NULL;
         if (cJSON_IsNumber(first))
             rc = tl_error_set(err,
-                              status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE : TL_ERR_USAGE,
+                              status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE : TL_ERR_NOPERM,
                               "identity: %s answered %ld (%s, AADSTS%.0f)", where, status,
                               c ? c : "no error code", first->valuedouble);
         else
             rc = tl_error_set(
-                err, status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE : TL_ERR_USAGE,
+                err, status >= 500 || status == 429 ? TL_ERR_UNAVAILABLE : TL_ERR_NOPERM,
                 "identity: %s answered %ld (%s)", where, status, c ? c : "no error code");
         cJSON_Delete(root);
         return rc;
@@ -172,9 +172,9 @@ static TlResult take_token(Auth *a, const char *where, long status, const Buf *b
     double expires_on = 0, expires_in = 0;
     TlTime now = (TlTime)time(NULL);
     if (!root) {
-        rc = tl_error_set(err, TL_ERR_UNAVAILABLE, "identity: %s: answer is not JSON", where);
+        rc = tl_error_set(err, TL_ERR_PROTOCOL, "identity: %s: answer is not JSON", where);
     } else if (!cJSON_IsString(tok) || !tok->valuestring[0]) {
-        rc = tl_error_set(err, TL_ERR_UNAVAILABLE, "identity: %s: $.access_token missing", where);
+        rc = tl_error_set(err, TL_ERR_PROTOCOL, "identity: %s: $.access_token missing", where);
     } else {
         if (json_seconds(root, "expires_on", &expires_on) && expires_on > 1e9)
             a->expires_at = (TlTime)expires_on;
@@ -484,10 +484,11 @@ TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_
                 a->chosen = AUTH_AZURE_CLI;
                 rc = TL_OK;
             } else {
+                TlError why = *err; /* never format err from itself */
                 return tl_error_set(err, TL_ERR_UNAVAILABLE,
                                     "no Azure credential: no AZURE_CLIENT_ID/AZURE_TENANT_ID/"
                                     "AZURE_CLIENT_SECRET, no managed identity (%s), no az on PATH",
-                                    err->msg);
+                                    why.msg);
             }
         }
     }

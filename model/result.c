@@ -18,6 +18,8 @@ const char *tl_result_str(TlResult rc)
     case TL_ERR_NOINPUT: return "no input";
     case TL_ERR_IO: return "i/o";
     case TL_ERR_LOCKED: return "locked";
+    case TL_ERR_PROTOCOL: return "protocol";
+    case TL_ERR_NOPERM: return "permission denied";
     case TL_ERR_SCHEMA: return "schema";
     }
     return "unknown";
@@ -36,6 +38,8 @@ int tl_result_exit_code(TlResult rc)
     case TL_ERR_NOINPUT: return 66;
     case TL_ERR_IO: return 74;
     case TL_ERR_LOCKED: return 75;
+    case TL_ERR_PROTOCOL: return 76;
+    case TL_ERR_NOPERM: return 77;
     case TL_ERR_SCHEMA: return 78;
     }
     return 70;

@@ -19,6 +19,8 @@ typedef enum {
     TL_ERR_NOINPUT,     /* an input file does not exist / unreadable -> exit 66 */
     TL_ERR_IO,          /* a file could not be read or written    -> exit 74 */
     TL_ERR_LOCKED,      /* another tierledger holds the lock      -> exit 75 */
+    TL_ERR_PROTOCOL,    /* a remote answer breaks its protocol    -> exit 76 */
+    TL_ERR_NOPERM,      /* a credential was refused               -> exit 77 */
     TL_ERR_SCHEMA,      /* schema missing or newer than binary    -> exit 78 */
 } TlResult;
 

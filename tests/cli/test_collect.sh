@@ -285,6 +285,11 @@ same "expired: two tokens" "$(fake_stat tokens)" 2
 same "expired: refused, then renewed" "$([ "$(fake_stat unauthorized)" -ge 1 ] && echo yes)" yes
 fake_stop
 
+fake_start faults --token-without-access-token
+collect 76 "token answer without a token: EX_PROTOCOL" --observed-at 2026-11-01T04:30:00Z
+err_has "malformed token answer named" "\$.access_token missing"
+fake_stop
+
 fake_start faults
 ( unset AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET
   export TIERLEDGER_IMDS_URL=$FAKE
@@ -298,10 +303,12 @@ same "IMDS asked with Metadata header" "$(grep -c '"path": "/metadata/identity/o
 cat "$work/out" "$work/err" >>"$all_out"
 same "no credential at all: 69" "$(cat "$work/rc")" 69
 err_has "no credential" "no Azure credential"
+same "no credential: said once, not nested in itself" "$(grep -o 'no Azure credential' "$work/err" | wc -l)" 1
 AZURE_AUTHORITY_HOST=http://127.0.0.1:9 collect 69 "identity endpoint unreachable"
 err_has "identity unreachable" "identity: http://127.0.0.1:9/"
-AZURE_CLIENT_SECRET=wrong-secret collect 64 "credential refused"
+AZURE_CLIENT_SECRET=wrong-secret collect 77 "credential refused: EX_NOPERM"
 err_has "credential refused names the AAD code" "AADSTS70011"
+if grep -q '^usage:' "$work/err"; then bad "credential refused: a usage line"; else ok; fi
 PGHOST=/nonexistent collect 69 "PostgreSQL unreachable"
 collect 64 "plain http off loopback" --arm-url http://example.com
 err_has "plain http refused" "plain http is only allowed to loopback"

@@ -508,6 +508,8 @@ class Handler(BaseHTTPRequestHandler):
         doc = dict(self.server.state.fx.body("identity/client-credentials-token-success.json"))
         doc["access_token"] = self.issue()
         doc["expires_in"] = self.server.state.args.token_lifetime
+        if self.server.state.args.token_without_access_token:
+            del doc["access_token"]  # SYNTHETIC: a malformed success answer
         self.record(200)
         return self.send_json(200, doc)
 
@@ -747,6 +749,8 @@ def main():
     ap.add_argument("--expire-after", type=int, default=0,
                     help="the first token is refused after this many uses")
     ap.add_argument("--no-auth", action="store_true")
+    ap.add_argument("--token-without-access-token", action="store_true",
+                    help="the token endpoint answers 200 without access_token")
     ap.add_argument("--ttl", type=int, default=600, help="exit after this many seconds")
     args = ap.parse_args()
     fx = Fixtures(args.fixtures)

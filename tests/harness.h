@@ -5,6 +5,7 @@
 #define TIERLEDGER_TESTS_HARNESS_H
 
 #include <stdio.h>
+#include <string.h>
 
 static int harness_passed, harness_failed;
 
@@ -21,6 +22,25 @@ static int harness_passed, harness_failed;
     } while (0)
 
 #define EXPECT(cond, ...) EXPECT_AT(__FILE__, __LINE__, cond, __VA_ARGS__)
+
+/* Case files: the value of word KEY=VALUE among w[0..nw), or NULL. */
+static inline const char *harness_opt(char **w, int nw, const char *key)
+{
+    size_t len = strlen(key);
+    for (int i = 0; i < nw; i++)
+        if (strncmp(w[i], key, len) == 0 && w[i][len] == '=')
+            return w[i] + len + 1;
+    return NULL;
+}
+
+/* Case files write spaces inside one word as '~': put them back. */
+static inline char *harness_untilde(char *text)
+{
+    for (char *p = text; *p; p++)
+        if (*p == '~')
+            *p = ' ';
+    return text;
+}
 
 static inline int harness_finish(const char *suite)
 {

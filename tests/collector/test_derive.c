@@ -67,15 +67,6 @@ static TlTime T(const Case *c, const char *text)
     return t;
 }
 
-static const char *opt(char **w, int nw, const char *key)
-{
-    size_t len = strlen(key);
-    for (int i = 0; i < nw; i++)
-        if (strncmp(w[i], key, len) == 0 && w[i][len] == '=')
-            return w[i] + len + 1;
-    return NULL;
-}
-
 static bool has_word(char **w, int nw, const char *word)
 {
     for (int i = 0; i < nw; i++)
@@ -95,13 +86,6 @@ static TlOpState state_of(const Case *c, const char *text)
 static const char *dash(const char *text)
 {
     return strcmp(text, "-") == 0 ? "" : text;
-}
-
-static void untilde(char *text)
-{
-    for (char *p = text; *p; p++)
-        if (*p == '~')
-            *p = ' ';
 }
 
 static void run_derive(Case *c)
@@ -147,7 +131,7 @@ static void expect_row(Case *c, char **w, int nw)
     if (i >= c->n_rows)
         return;
     const DeriveRow *r = &c->rows[i];
-    const char *by = opt(w, nw, "by");
+    const char *by = harness_opt(w, nw, "by");
     bool ok =
         r->t.started_at == T(c, w[1]) && r->t.ended_at == T(c, w[2]) &&
         r->t.state == state_of(c, w[3]) &&
@@ -171,8 +155,8 @@ static void expect_row(Case *c, char **w, int nw)
 static bool input_directive(Case *c, const char *d, char **w, int nw)
 {
     if (strcmp(d, "db") == 0) {
-        const char *created = opt(w, nw, "created"), *cur = opt(w, nw, "current");
-        const char *req = opt(w, nw, "requested");
+        const char *created = harness_opt(w, nw, "created"), *cur = harness_opt(w, nw, "current");
+        const char *req = harness_opt(w, nw, "requested");
         if (!created || !cur)
             fail_file(c, "db needs created= and current=");
         c->db.created_at = T(c, created);
@@ -189,7 +173,7 @@ static bool input_directive(Case *c, const char *d, char **w, int nw)
     } else if (strcmp(d, "rec") == 0 && nw >= 6 && c->n_rec < MAX_ITEMS) {
         TlTransition *t = &c->rec[c->n_rec];
         char(*text)[AZ_OBJ_MAX] = c->rec_text[c->n_rec];
-        const char *by = opt(w, nw, "by");
+        const char *by = harness_opt(w, nw, "by");
         snprintf(text[0], AZ_OBJ_MAX, "%s", dash(w[4]));
         snprintf(text[1], AZ_OBJ_MAX, "%s", w[5]);
         snprintf(text[2], AZ_OBJ_MAX, "%s", by ? by : "");
@@ -198,7 +182,7 @@ static bool input_directive(Case *c, const char *d, char **w, int nw)
         c->n_rec++;
     } else if (strcmp(d, "op") == 0 && nw >= 5 && c->n_ops < MAX_ITEMS) {
         AzOperation *op = &c->ops[c->n_ops];
-        const char *eta = opt(w, nw, "eta"), *name = opt(w, nw, "name");
+        const char *eta = harness_opt(w, nw, "eta"), *name = harness_opt(w, nw, "name");
         memset(op, 0, sizeof *op);
         op->started_at = T(c, w[1]);
         op->state = state_of(c, w[2]);
@@ -241,7 +225,7 @@ static void directive(Case *c, char **w, int nw)
                   "[%s] expected %s rows, got %zu (%s)", c->name, w[1], c->n_rows,
                   c->rc ? c->err.msg : "derived");
     } else if (strcmp(d, "error") == 0 && nw == 2) {
-        untilde(w[1]);
+        harness_untilde(w[1]);
         EXPECT_AT(c->file, c->line,
                   c->derived && c->rc == TL_ERR_DATA && strstr(c->err.msg, w[1]) != NULL,
                   "[%s] expected derive to refuse with '%s', got rc=%d: %s", c->name, w[1], c->rc,

@@ -81,24 +81,6 @@ static const char *fmt(TlTime t, char *buf)
     return tl_time_format(t, buf);
 }
 
-static const char *opt(char **w, int nw, const char *key)
-{
-    size_t len = strlen(key);
-    for (int i = 0; i < nw; i++)
-        if (strncmp(w[i], key, len) == 0 && w[i][len] == '=')
-            return w[i] + len + 1;
-    return NULL;
-}
-
-/* Case files write spaces inside one word as '~'. */
-static char *untilde(char *text)
-{
-    for (char *p = text; *p; p++)
-        if (*p == '~')
-            *p = ' ';
-    return text;
-}
-
 static bool evaluate(Case *c)
 {
     if (c->evaluated)
@@ -141,7 +123,7 @@ static void expect_segment(Case *c, char **w, int nw)
               c->name, i + 1, w[4], fmt(s->start, a));
     EXPECT_AT(c->file, c->line, s->end == T(c, w[5]), "[%s] S%zu: expected end %s got %s", c->name,
               i + 1, w[5], fmt(s->end, a));
-    const char *window = opt(w, nw, "window");
+    const char *window = harness_opt(w, nw, "window");
     if (window) {
         char want[80];
         snprintf(want, sizeof want, "%s", window);
@@ -158,7 +140,7 @@ static void expect_segment(Case *c, char **w, int nw)
         EXPECT_AT(c->file, c->line, same, "[%s] S%zu: expected window %s got %s", c->name, i + 1,
                   window, got);
     }
-    const char *lost = opt(w, nw, "lost");
+    const char *lost = harness_opt(w, nw, "lost");
     if (lost) {
         char want[80];
         snprintf(want, sizeof want, "%s", lost);
@@ -170,7 +152,7 @@ static void expect_segment(Case *c, char **w, int nw)
         EXPECT_AT(c->file, c->line, same, "[%s] S%zu: expected lost %s got %s/%s", c->name, i + 1,
                   lost, fmt(s->lost_at, a), s->lost_rule ? s->lost_rule : "-");
     }
-    const char *objectives = opt(w, nw, "objectives");
+    const char *objectives = harness_opt(w, nw, "objectives");
     if (objectives) {
         char got[256] = "";
         for (size_t k = 0; k < s->n_objectives; k++) {
@@ -181,7 +163,7 @@ static void expect_segment(Case *c, char **w, int nw)
         EXPECT_AT(c->file, c->line, strcmp(got, objectives) == 0,
                   "[%s] S%zu: expected objectives %s got %s", c->name, i + 1, objectives, got);
     }
-    const char *billable = opt(w, nw, "billable");
+    const char *billable = harness_opt(w, nw, "billable");
     if (billable)
         EXPECT_AT(c->file, c->line, (strcmp(billable, "yes") == 0) == s->billable,
                   "[%s] S%zu: expected billable %s got %s", c->name, i + 1, billable,
@@ -191,23 +173,23 @@ static void expect_segment(Case *c, char **w, int nw)
 static void set_facts(Case *c, char **w, int nw)
 {
     const char *v;
-    if ((v = opt(w, nw, "pool"))) {
+    if ((v = harness_opt(w, nw, "pool"))) {
         c->facts.pool_known = strcmp(v, "?") != 0;
         c->facts.in_pool = strcmp(v, "yes") == 0;
     }
-    if ((v = opt(w, nw, "geo"))) {
+    if ((v = harness_opt(w, nw, "geo"))) {
         c->facts.geo_known = strcmp(v, "?") != 0;
         c->facts.has_geo_link = strcmp(v, "yes") == 0;
     }
-    if ((v = opt(w, nw, "replicas"))) {
+    if ((v = harness_opt(w, nw, "replicas"))) {
         c->facts.replicas_known = strcmp(v, "?") != 0;
         c->facts.named_replicas = atoi(v);
     }
-    if ((v = opt(w, nw, "allocated"))) {
+    if ((v = harness_opt(w, nw, "allocated"))) {
         c->facts.allocated_known = strcmp(v, "?") != 0;
         c->facts.allocated_bytes = (int64_t)(atof(v) * (double)(INT64_C(1) << 30));
     }
-    if ((v = opt(w, nw, "retention")))
+    if ((v = harness_opt(w, nw, "retention")))
         c->facts.retention_known = strcmp(v, "known") == 0;
 }
 
@@ -230,7 +212,7 @@ static void run_check(Case *c, char **w, int nw)
         EXPECT_AT(c->file, c->line, false, "[%s] history invalid: %s", c->name, err.msg);
         return;
     }
-    const char *max = opt(w, nw, "maxsize");
+    const char *max = harness_opt(w, nw, "maxsize");
     TlProposal p = {.target = w[1],
                     .max_size_bytes = max ? (int64_t)(atof(max) * (double)(INT64_C(1) << 30)) : 0};
     TlResult rc =
@@ -290,16 +272,16 @@ static void expect_bill(Case *c, char **w, int nw)
     EXPECT_AT(c->file, c->line, line->gb_month > want - 1e-6 && line->gb_month < want + 1e-6,
               "[%s] S%s: expected %s GB-month got %.9f", c->name, w[1], w[3], line->gb_month);
     const char *v;
-    if ((v = opt(w, nw, "consumed")))
+    if ((v = harness_opt(w, nw, "consumed")))
         EXPECT_AT(
             c->file, c->line,
             line->consumed_gb_month > atof(v) - 1e-6 && line->consumed_gb_month < atof(v) + 1e-6,
             "[%s] S%s: expected consumed %s got %.9f", c->name, w[1], v, line->consumed_gb_month);
-    if ((v = opt(w, nw, "from")))
+    if ((v = harness_opt(w, nw, "from")))
         EXPECT_AT(c->file, c->line, line->charge_start == T(c, v),
                   "[%s] S%s: expected from %s got %s", c->name, w[1], v,
                   fmt(line->charge_start, a));
-    if ((v = opt(w, nw, "to")))
+    if ((v = harness_opt(w, nw, "to")))
         EXPECT_AT(c->file, c->line, line->charge_end == T(c, v), "[%s] S%s: expected to %s got %s",
                   c->name, w[1], v, fmt(line->charge_end, a));
     bool estimate = false, dtu = false, carried = false;
@@ -314,10 +296,10 @@ static void expect_bill(Case *c, char **w, int nw)
               line->dtu_included);
     EXPECT_AT(c->file, c->line, line->carried_forward == carried, "[%s] S%s: carried flag %d",
               c->name, w[1], line->carried_forward);
-    if ((v = opt(w, nw, "dropped")))
+    if ((v = harness_opt(w, nw, "dropped")))
         EXPECT_AT(c->file, c->line, line->dropped == (strcmp(v, "yes") == 0),
                   "[%s] S%s: dropped flag %d", c->name, w[1], line->dropped);
-    if ((v = opt(w, nw, "nousage")))
+    if ((v = harness_opt(w, nw, "nousage")))
         EXPECT_AT(c->file, c->line, line->no_usage == (strcmp(v, "yes") == 0),
                   "[%s] S%s: no-usage flag %d", c->name, w[1], line->no_usage);
 }
@@ -364,7 +346,7 @@ static bool history_directive(Case *c, const char *d, char **w, int nw)
         TlResult rc = history_validate(c->tr, c->n, &bad, &err);
         EXPECT_AT(c->file, c->line,
                   rc == TL_ERR_DATA && bad + 1 == (size_t)atoi(w[1]) &&
-                      (nw < 3 || strstr(err.msg, untilde(w[2]))),
+                      (nw < 3 || strstr(err.msg, harness_untilde(w[2]))),
                   "[%s] expected invalid at %s (%s), got rc=%d at %zu: %s", c->name, w[1],
                   nw > 2 ? w[2] : "", rc, bad + 1, rc ? err.msg : "valid");
     } else if (strcmp(d, "valid") == 0) {
@@ -406,10 +388,10 @@ static bool billing_directive(Case *c, const char *d, char **w, int nw)
         /* usage DAY FULL DIFF LOG SNAPSHOT MAXSIZE [redundancy=R] [pool=ID] [db=OTHER] [data=GB]
          * (GB; - unknown; db= marks another database's row, for pools) */
         TlUsageDay *u = &c->usage[c->n_usage];
-        const char *pool = opt(w, nw, "pool"), *red = opt(w, nw, "redundancy");
+        const char *pool = harness_opt(w, nw, "pool"), *red = harness_opt(w, nw, "redundancy");
         snprintf(c->pools[c->n_usage], 32, "%s", pool ? pool : "");
         snprintf(c->redundancy[c->n_usage], 16, "%s", red ? red : "Geo");
-        c->other_db[c->n_usage] = opt(w, nw, "db") != NULL;
+        c->other_db[c->n_usage] = harness_opt(w, nw, "db") != NULL;
         *u = (TlUsageDay){.day = T(c, w[1]),
                           .full_bytes = gb_bytes(w[2]),
                           .diff_bytes = gb_bytes(w[3]),
@@ -419,8 +401,8 @@ static bool billing_directive(Case *c, const char *d, char **w, int nw)
                           .max_size_bytes = gb_bytes(w[6]),
                           .redundancy = c->redundancy[c->n_usage],
                           .elastic_pool_id = c->pools[c->n_usage]};
-        if (opt(w, nw, "data"))
-            u->allocated_bytes = gb_bytes(opt(w, nw, "data"));
+        if (harness_opt(w, nw, "data"))
+            u->allocated_bytes = gb_bytes(harness_opt(w, nw, "data"));
         c->n_usage++;
     } else if (strcmp(d, "dropped") == 0) {
         c->dropped_at = T(c, w[1]);
@@ -509,11 +491,11 @@ static bool check_directive(Case *c, const char *d, char **w, int nw)
         EXPECT_AT(c->file, c->line, strcmp(check_severity_str(f->severity), w[2]) == 0,
                   "[%s] finding %s: expected severity %s got %s", c->name, w[1], w[2],
                   check_severity_str(f->severity));
-        const char *text = opt(w, nw, "text");
+        const char *text = harness_opt(w, nw, "text");
         if (text) {
             char want[256];
             snprintf(want, sizeof want, "%s", text);
-            untilde(want);
+            harness_untilde(want);
             EXPECT_AT(c->file, c->line, strstr(f->message, want) != NULL,
                       "[%s] finding %s: expected text '%s' in: %s", c->name, w[1], want,
                       f->message);
@@ -567,11 +549,11 @@ static bool warnings_directive(Case *c, const char *d, char **w, int nw)
         EXPECT_AT(c->file, c->line, found && strcmp(warnings_level_str(found->level), w[2]) == 0,
                   "[%s] expected alert %s at level %s, got %s", c->name, w[1], w[2],
                   found ? warnings_level_str(found->level) : "none");
-        const char *text = opt(w, nw, "text");
+        const char *text = harness_opt(w, nw, "text");
         if (found && text) {
             char want[256];
             snprintf(want, sizeof want, "%s", text);
-            untilde(want);
+            harness_untilde(want);
             EXPECT_AT(c->file, c->line, strstr(found->message, want) != NULL,
                       "[%s] alert %s: expected text '%s' in: %s", c->name, w[1], want,
                       found->message);

@@ -73,7 +73,8 @@ TEST_MODEL_BIN := $(TEST_MODEL_SRC:%.c=$(TST)/%)
 TEST_COLLECTOR_SRC := $(sort $(wildcard tests/collector/test_*.c))
 TEST_COLLECTOR_BIN := $(TEST_COLLECTOR_SRC:%.c=$(TST)/%)
 
-$(TST)/tests/collector/%: $(TST)/tests/collector/%.o $(MODEL_SRC:%.c=$(TST)/%.o) $(COLLECTOR_SRC:%.c=$(TST)/%.o)
+$(TST)/tests/collector/%: $(TST)/tests/collector/%.o $(MODEL_SRC:%.c=$(TST)/%.o) $(COLLECTOR_SRC:%.c=$(TST)/%.o) \
+    $(STORE_SRC:%.c=$(TST)/%.o) $(TST)/gen/sql_bundle.o
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 .SECONDARY:
 

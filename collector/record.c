@@ -1,0 +1,289 @@
+/* record.c - see record.h. */
+#include "collector/record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/store/lineages.h"
+
+void record_error(RecordRun *r, const char *line)
+{
+    char **p = realloc(r->errors, (r->n_errors + 1) * sizeof *p);
+    if (!p)
+        return;
+    r->errors = p;
+    r->errors[r->n_errors] = strdup(line);
+    if (r->errors[r->n_errors])
+        r->n_errors++;
+}
+
+/* ---- the run row ------------------------------------------------------------ */
+
+void record_finish(RecordRun *r, const Collect *c, const HttpStats *st)
+{
+    if (!r->run_id || !store_connected(r->conn))
+        return;
+    StoreRunSummary s = {
+        .status = r->out_of_time      ? "deadline"
+                  : r->n_errors == 0  ? "succeeded"
+                  : r->servers_ok > 0 ? "partial"
+                                      : "failed",
+        .subscriptions = c ? c->n_subs : 0,
+        .servers = c ? c->n_servers : 0,
+        .databases = r->databases,
+        .requests = st ? st->requests : 0,
+        .retries = st ? st->retries : 0,
+        .transitions = r->transitions,
+        .facts = r->facts,
+        .drops = r->drops,
+        .usage = r->usage,
+        .errors = (const char *const *)r->errors,
+        .n_errors = r->n_errors,
+    };
+    TlError err = {{0}, {0}};
+    if (store_run_finish(r->conn, r->run_id, &s, &err))
+        fprintf(stderr, "tierledger collect: warning: %s\n", err.msg);
+}
+
+/* ---- what is known ------------------------------------------------------- */
+
+TlTime record_cursor_of(void *user, const char *subscription)
+{
+    const RecordRun *r = user;
+    return store_cursor_of(&r->cursors, subscription);
+}
+
+/* The recorded lineages of every listed server, and which listed database
+ * each is (same resource id and creation: L7). */
+TlResult record_known(RecordRun *r, Collect *c, TlError *err)
+{
+    StoreServerKey *keys = calloc(c->n_servers ? c->n_servers : 1, sizeof *keys);
+    StoreKnown *known = NULL;
+    size_t n_known = 0;
+    if (!keys)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->n_servers; i++)
+        keys[i] = (StoreServerKey){c->servers[i].srv.subscription, c->servers[i].srv.resource_group,
+                                   c->servers[i].srv.name};
+    TlResult rc = store_known_load(r->conn, keys, c->n_servers, &known, &n_known, err);
+    free(keys);
+    for (size_t i = 0, k = 0; i < c->n_servers && !rc; i++) { /* known is ordered by server */
+        size_t first = k;
+        while (k < n_known && known[k].server == i)
+            k++;
+        TlKnownLineage *lineages = malloc((k - first + 1) * sizeof *lineages);
+        if (!lineages) {
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        for (size_t m = first; m < k; m++)
+            lineages[m - first] = known[m].k;
+        rc = collect_attach_known(&c->servers[i], lineages, k - first, err);
+        free(lineages);
+    }
+    free(known);
+    return rc;
+}
+
+/* ---- writing one server -------------------------------------------------- */
+
+static void add_observation(StoreCollectBatch *b, long long id, const CollectDb *d)
+{
+    const AzDatabase *db = &d->db;
+    StoreObservationRow row = {
+        .database_id = id,
+        .current_objective = db->current_objective,
+        .requested_objective = db->requested_objective,
+        .status = db->status,
+        .sku_json = db->sku_json,
+        .redundancy = db->redundancy,
+        .earliest_restore_at = db->earliest_restore_at,
+        .tags_json = db->tags_json,
+        .details_read = d->details_ok,
+        .retention_days = d->retention_days,
+        .elastic_pool_id = db->elastic_pool_id,
+        .geo_replication = collect_geo_replication(d),
+        .named_replicas = d->named_replicas,
+        .max_size_bytes =
+            db->has_max_size && db->max_size_bytes > 0 ? db->max_size_bytes : STORE_NO_BYTES,
+        .allocated_bytes = d->allocated_bytes,
+        .arm_properties_json = db->facts_json,
+    };
+    store_batch_add_observation(b, &row);
+}
+
+static void add_usage(StoreCollectBatch *b, long long id, const Collect *c, const CollectServer *s,
+                      const CollectDb *d)
+{
+    CollectUsageDay u;
+    for (int k = 0; k < COLLECT_USAGE_DAYS; k++) {
+        if (!collect_usage_day(c, s, d, k, &u))
+            continue;
+        StoreUsageDayRow row = {id,
+                                u.day,
+                                u.u.full,
+                                u.u.diff,
+                                u.u.log,
+                                u.u.snapshot,
+                                u.u.allocated,
+                                u.max_bytes == COLLECT_NO_BYTES ? STORE_NO_BYTES : u.max_bytes,
+                                d->db.redundancy,
+                                d->db.location,
+                                d->db.elastic_pool_id,
+                                d->db.tags_json};
+        store_batch_add_usage(b, &row);
+    }
+}
+
+static TlResult record_drop(RecordRun *r, const CollectServer *s, const CollectGone *g,
+                            TlError *err)
+{
+    StoreDropRow row = {s->known[g->known].id, TL_TIME_NONE, r->now, NULL, g->drop_record};
+    row.dropped_at = collect_drop_time(s, g, r->now, &row.source);
+    bool added;
+    TlResult rc = store_drop_record(r->conn, &row, &added, err);
+    r->drops += !rc && added;
+    return rc;
+}
+
+/* Derive one database's new transitions into the batch. A database Azure
+ * describes inconsistently (TL_ERR_DATA) must not stop the others: it is
+ * named, left unobserved (the next run tries again), its new lineage undone,
+ * and *skip set; the run ends partial. */
+static TlResult derive_database(RecordRun *r, const Collect *c, CollectServer *s, CollectDb *d,
+                                StoreCollectBatch *batch, long long *id, bool *skip, TlError *err)
+{
+    StoreHistory rec = {0};
+    const CollectKnown *kn = d->known >= 0 ? &s->known[d->known] : NULL;
+    TlResult rc = TL_OK;
+    *skip = false;
+    if (kn) {
+        *id = kn->id;
+        /* details not due: same objective as last observed, nothing pending
+         * or in flight, so there is nothing to derive */
+        if (!d->want_details)
+            return TL_OK;
+        rc = store_history_load(r->conn, *id, &rec, err);
+    } else {
+        StoreLineageRow row = {d->db.id,   s->srv.subscription, s->srv.resource_group, s->srv.name,
+                               d->db.name, d->db.created_at,    d->db.database_uid};
+        rc = store_savepoint(r->conn, "new_lineage", err);
+        if (!rc)
+            rc = store_lineage_insert(r->conn, &row, id, err);
+    }
+    DeriveRow *rows = NULL;
+    size_t n = 0;
+    if (!rc)
+        rc = collect_derive(c, s, d, rec.tr, rec.n, &rows, &n, err);
+    if (rc == TL_ERR_DATA) {
+        record_error(r, err->msg);
+        *skip = true;
+        n = 0;
+        rc = kn ? TL_OK : store_rollback_to(r->conn, "new_lineage", err);
+    }
+    for (size_t k = 0; k < n; k++) {
+        StoreTransitionRow row = {*id, &rows[k].t, derive_source_str(rows[k].source),
+                                  rows[k].source_record_id, rows[k].inferred};
+        store_batch_add_transition(batch, &row); /* copies: rec is released below */
+    }
+    free(rows);
+    store_history_cleanup(&rec);
+    return rc;
+}
+
+static TlResult write_server(RecordRun *r, Collect *c, CollectServer *s, TlError *err)
+{
+    StoreCollectBatch *batch = NULL;
+    StoreBatchCounts counts = {0, 0, 0};
+    long drops_before = r->drops;
+    TlResult rc = store_batch_new(&batch, err);
+    if (!rc)
+        rc = store_begin_write(r->conn, err);
+    for (size_t j = 0; j < s->n_dbs && !rc; j++) {
+        CollectDb *d = &s->dbs[j];
+        long long id = 0;
+        bool skip;
+        rc = derive_database(r, c, s, d, batch, &id, &skip, err);
+        if (!rc && !skip)
+            add_observation(batch, id, d);
+        if (!rc && !skip && d->usage)
+            add_usage(batch, id, c, s, d);
+    }
+    if (!rc)
+        rc = store_batch_write(r->conn, batch, r->now, r->run_id, &counts, err);
+    for (size_t g = 0; g < s->n_gone && !rc; g++)
+        if (s->gone[g].confirmed || s->gone[g].recreated)
+            rc = record_drop(r, s, &s->gone[g], err);
+    if (!rc)
+        rc = store_commit(r->conn, err);
+    store_batch_free(batch);
+    if (rc) {
+        store_rollback(r->conn);
+        r->drops = drops_before;
+        return rc;
+    }
+    r->transitions += counts.transitions;
+    r->facts += counts.facts;
+    r->usage += counts.usage;
+    return TL_OK;
+}
+
+TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
+{
+    const char **subs = calloc(c->n_subs ? c->n_subs : 1, sizeof *subs);
+    size_t n = 0;
+    if (!subs)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->n_subs; i++)
+        if (c->subs[i].events_ok && !c->subs[i].failed)
+            subs[n++] = c->subs[i].sub.id;
+    TlResult rc = store_cursors_save(r->conn, subs, n, r->now, err);
+    free(subs);
+    return rc;
+}
+
+/* Write every server that answered, each in its own transaction; a server
+ * the store refuses is failed like one Azure failed. Stops only when
+ * PostgreSQL is gone or memory is out. */
+TlResult record_servers(RecordRun *r, Collect *c, TlError *err)
+{
+    for (size_t i = 0; i < c->n_servers; i++) {
+        CollectServer *s = &c->servers[i];
+        if (c->subs[s->sub].failed)
+            continue;
+        if (!s->failed && r->deadline > 0 && http_now() >= r->deadline) {
+            r->out_of_time = true;
+            TlError late;
+            tl_error_set(&late, TL_ERR_UNAVAILABLE, "not written: the run's deadline passed");
+            collect_server_fail(c, s, &late);
+        }
+        if (!s->failed) {
+            TlError werr = {{0}, {0}};
+            TlResult wrc = write_server(r, c, s, &werr);
+            if (wrc == TL_ERR_UNAVAILABLE || wrc == TL_ERR_NOMEM) {
+                *err = werr;
+                return wrc;
+            }
+            if (wrc) {
+                collect_server_fail(c, s, &werr);
+            } else {
+                r->servers_ok++;
+                r->databases += (int)s->n_dbs;
+            }
+        }
+        if (s->failed)
+            record_error(r, s->error ? s->error->msg : "failed");
+    }
+    return TL_OK;
+}
+
+void record_cleanup(RecordRun *r)
+{
+    for (size_t i = 0; i < r->n_errors; i++)
+        free(r->errors[i]);
+    free(r->errors);
+    r->errors = NULL;
+    r->n_errors = 0;
+    store_cursors_cleanup(&r->cursors);
+}

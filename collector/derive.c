@@ -31,6 +31,7 @@ typedef struct {
     const DeriveInput *in;
     Entry *hist;
     size_t n_hist;
+    TlTransition *tr; /* hist's transitions in the one order (sorted) */
     DeriveRow *rows;
     size_t n_rows, max_rows;
 } Work;
@@ -67,35 +68,13 @@ static TlResult add_row(Work *w, const TlTransition *t, DeriveSource src, const 
     return TL_OK;
 }
 
-static void sort_hist(Work *w)
+/* Sort the working history and return its transitions in that order. */
+static const TlTransition *sorted(Work *w)
 {
     qsort(w->hist, w->n_hist, sizeof *w->hist, cmp_entry);
-}
-
-/* Objective in effect at t per the working history (L11), counting only
- * hist[0..upto) of what took effect exactly at t: as in history_validate, a
- * change that ends at its own start is not in effect at that start. */
-static const char *effective_before(const Work *w, TlTime t, size_t upto)
-{
-    const char *obj = NULL;
-    TlTime best = TL_TIME_NONE;
-    for (size_t i = 0; i < w->n_hist; i++) {
-        const TlTransition *x = &w->hist[i].t;
-        TlTime at = history_is_creation(x) ? x->started_at : x->ended_at;
-        if (x->state != TL_OP_SUCCEEDED || at == TL_TIME_NONE || at > t || (at == t && i >= upto))
-            continue;
-        if (obj == NULL || at >= best) {
-            obj = x->to_objective;
-            best = at;
-        }
-    }
-    return obj;
-}
-
-/* Objective in effect at t per the whole working history. */
-static const char *effective(const Work *w, TlTime t)
-{
-    return effective_before(w, t, w->n_hist);
+    for (size_t i = 0; i < w->n_hist; i++)
+        w->tr[i] = w->hist[i].t;
+    return w->tr;
 }
 
 /* D7: the caller of the nearest database write within ten minutes. */
@@ -209,8 +188,7 @@ static TlResult infer_change(Work *w, TlError *err)
 {
     const DeriveInput *in = w->in;
     const char *cur = in->db->current_objective;
-    sort_hist(w);
-    const char *eff = effective(w, in->now);
+    const char *eff = history_objective_at(sorted(w), w->n_hist, in->now);
     if (!eff || objective_equal(eff, cur))
         return TL_OK;
     /* a running transition towards it will record it when it ends */
@@ -244,14 +222,14 @@ static TlResult infer_change(Work *w, TlError *err)
 static TlResult bridge(Work *w, TlError *err)
 {
     for (int round = 0; round < DERIVE_MAX_BRIDGES; round++) {
-        sort_hist(w);
+        const TlTransition *tr = sorted(w);
         bool added = false;
         TlTime last = TL_TIME_NONE;
         for (size_t i = 0; i < w->n_hist && !added; i++) {
-            const TlTransition *x = &w->hist[i].t;
+            const TlTransition *x = &tr[i];
             bool creation = history_is_creation(x);
             if (!creation) {
-                const char *eff = effective_before(w, x->started_at, i);
+                const char *eff = history_objective_before(tr, w->n_hist, i);
                 if (eff && !objective_equal(eff, x->from_objective)) {
                     TlTransition b = {
                         .started_at =
@@ -284,9 +262,11 @@ TlResult derive_transitions(const DeriveInput *in, DeriveRow *rows, size_t max, 
     size_t cap = in->n_recorded + max + 1;
     Work w = {.in = in, .rows = rows, .max_rows = max};
     w.hist = calloc(cap, sizeof *w.hist);
+    w.tr = calloc(cap, sizeof *w.tr);
     bool *matched = calloc(in->n_recorded + 1, sizeof *matched);
-    if (!w.hist || !matched) {
+    if (!w.hist || !w.tr || !matched) {
         free(w.hist);
+        free(w.tr);
         free(matched);
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     }
@@ -326,24 +306,13 @@ TlResult derive_transitions(const DeriveInput *in, DeriveRow *rows, size_t max, 
         rc = infer_change(&w, err);
     if (!rc)
         rc = bridge(&w, err);
-    if (!rc) {
-        sort_hist(&w);
-        TlTransition *tr = malloc((w.n_hist + 1) * sizeof *tr);
-        if (!tr) {
-            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        } else {
-            for (size_t i = 0; i < w.n_hist; i++)
-                tr[i] = w.hist[i].t;
-            history_sort(tr, w.n_hist);
-            size_t badi = 0;
-            TlError verr = {{0}, {0}};
-            if (history_validate(tr, w.n_hist, &badi, &verr)) /* D8 */
-                rc = tl_error_set(err, TL_ERR_DATA, "%s: history would not be valid: %s",
-                                  in->db->id, verr.msg);
-            free(tr);
-        }
-    }
+    size_t badi = 0;
+    TlError verr = {{0}, {0}};
+    if (!rc && history_validate(sorted(&w), w.n_hist, &badi, &verr)) /* D8 */
+        rc = tl_error_set(err, TL_ERR_DATA, "%s: history would not be valid: %s", in->db->id,
+                          verr.msg);
     free(w.hist);
+    free(w.tr);
     free(matched);
     if (!rc)
         *n = w.n_rows;

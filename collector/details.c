@@ -18,20 +18,26 @@
 
 /* ---- details ------------------------------------------------------------ */
 
-/* The database's objective as the model reads it (T1-T4; the sku tier
- * classifies a pooled or unknown name). */
-static TlObjective objective_of(const AzDatabase *d)
+/* How a database's sizes are metered (azure-api.md "Storage and backup
+ * metrics"): Hyperscale publishes data storage (base_blob_size_bytes, its
+ * allocated size), data and log backups; DTU (B2: backups are in the price,
+ * the backup metrics are documented for vCore only) its allocated size;
+ * other vCore its allocated size and full, differential and log backups. */
+typedef enum { METER_VCORE = 0, METER_HYPERSCALE, METER_DTU } Meter;
+
+/* By the objective as the model reads it (T1-T4; the sku tier classifies a
+ * pooled or unknown name), parsed once per database. */
+static Meter meter_of(const AzDatabase *d)
 {
     TlObjective o;
     objective_parse(d->current_objective,
                     d->current_sku_tier[0] ? d->current_sku_tier : d->sku_tier, &o);
-    return o;
-}
-
-/* Hyperscale databases publish their size as base_blob_size_bytes. */
-static bool is_hyperscale(const AzDatabase *d)
-{
-    return objective_of(d).arch == TL_ARCH_HYPERSCALE;
+    if (o.arch == TL_ARCH_HYPERSCALE)
+        return METER_HYPERSCALE;
+    if (o.dtu || o.edition == TL_EDITION_BASIC || o.edition == TL_EDITION_STANDARD ||
+        o.edition == TL_EDITION_PREMIUM) /* a pooled DTU database too */
+        return METER_DTU;
+    return METER_VCORE;
 }
 
 static TlResult each_op(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
@@ -81,23 +87,11 @@ static void on_links(HttpClient *h, HttpRequest *r)
         s->dbs[TAG_DB(r->user_tag)].geo_links = geo ? 1 : 0;
 }
 
-/* Which figures a database's metrics give (azure-api.md "Storage and backup
- * metrics"): Hyperscale: data storage (its allocated size), data and log
- * backups; DTU (B2: backups are in the price, the backup metrics are
- * documented for vCore only): allocated size; other vCore: allocated size
- * and full, differential and log backups. */
-static bool is_dtu(const AzDatabase *d)
+static const char *metric_names(Meter m)
 {
-    TlObjective o = objective_of(d);
-    return o.dtu || o.edition == TL_EDITION_BASIC || o.edition == TL_EDITION_STANDARD ||
-           o.edition == TL_EDITION_PREMIUM; /* a pooled DTU database too */
-}
-
-static const char *metric_names(const AzDatabase *d)
-{
-    if (is_hyperscale(d))
+    if (m == METER_HYPERSCALE)
         return "base_blob_size_bytes,snapshot_backup_size_bytes,log_backup_size_bytes";
-    if (is_dtu(d))
+    if (m == METER_DTU)
         return "allocated_data_storage";
     return "allocated_data_storage,full_backup_size_bytes,diff_backup_size_bytes,"
            "log_backup_size_bytes";
@@ -234,6 +228,7 @@ static TlResult ask_sizes(Collect *c, size_t i, size_t j, const char *budget, Tl
 {
     CollectServer *s = &c->servers[i];
     CollectDb *d = &s->dbs[j];
+    const Meter meter = meter_of(&d->db);
     d->usage = malloc(COLLECT_USAGE_DAYS * sizeof *d->usage);
     if (!d->usage)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
@@ -241,9 +236,9 @@ static TlResult ask_sizes(Collect *c, size_t i, size_t j, const char *budget, Tl
         d->usage[k] = (CollectUsage){-1, -1, -1, -1, -1};
     d->usage_from = d->known < 0 ? 0 : COLLECT_USAGE_DAYS - COLLECT_USAGE_RECENT;
     TlResult rc =
-        metric_call(c, d->db.id, "Microsoft.Sql%2Fservers%2Fdatabases", metric_names(&d->db),
+        metric_call(c, d->db.id, "Microsoft.Sql%2Fservers%2Fdatabases", metric_names(meter),
                     "average%2Cmaximum", d->usage_from, on_metric, TAG(i, j), budget, err);
-    if (rc || !d->db.elastic_pool_id[0] || is_hyperscale(&d->db) || is_dtu(&d->db))
+    if (rc || !d->db.elastic_pool_id[0] || meter != METER_VCORE)
         return rc;
     size_t k = 0;
     while (k < s->n_pools && strcasecmp(s->pools[k].id, d->db.elastic_pool_id) != 0)

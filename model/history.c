@@ -129,6 +129,22 @@ const char *history_objective_at(const TlTransition *tr, size_t n, TlTime t)
     return objective;
 }
 
+const char *history_objective_before(const TlTransition *tr, size_t n, size_t i)
+{
+    const char *objective = NULL;
+    TlTime best = TL_TIME_NONE, start = tr[i].started_at;
+    for (size_t k = 0; k < n; k++) {
+        TlTime end = tr[k].state == TL_OP_SUCCEEDED ? effective_end(&tr[k]) : TL_TIME_NONE;
+        if (end == TL_TIME_NONE || end > start || (end == start && k >= i))
+            continue;
+        if (objective == NULL || end >= best) {
+            best = end;
+            objective = tr[k].to_objective;
+        }
+    }
+    return objective;
+}
+
 /* Succeeded transitions ordered by effective end (then index): a sweep over
  * them gives the objective in effect at each start in O(n log n). */
 typedef struct {

@@ -73,6 +73,12 @@ TlResult history_validate(const TlTransition *tr, size_t n, size_t *bad, TlError
  * transition that succeeded by t. NULL when the database did not exist yet. */
 const char *history_objective_at(const TlTransition *tr, size_t n, TlTime t);
 
+/* The objective in effect at the start of tr[i] as history_validate reads
+ * it (L11): what succeeded before that instant and, at the same instant,
+ * only rows before i (a change that ends at its own start is not in effect
+ * there). tr sorted by history_sort; NULL when nothing is in effect. */
+const char *history_objective_before(const TlTransition *tr, size_t n, size_t i);
+
 /* What the store knows of a recorded lineage that the collector may see
  * again: its identity, its last observation and whether a transition is
  * open. */

@@ -362,6 +362,16 @@ static bool history_directive(Case *c, const char *d, char **w, int nw)
         EXPECT_AT(c->file, c->line, none ? got == NULL : got && objective_equal(got, w[2]),
                   "[%s] objective at %s: expected %s got %s", c->name, fmt(T(c, w[1]), a), w[2],
                   got ? got : "-");
+    } else if (strcmp(d, "objective_before") == 0) {
+        /* objective_before N OBJ|-: in effect at the start of transition N
+         * (sorted, 1-based) as history_validate reads it */
+        size_t i = (size_t)atoi(w[1]) - 1;
+        history_sort(c->tr, c->n);
+        const char *got = i < c->n ? history_objective_before(c->tr, c->n, i) : "(no such row)";
+        bool none = strcmp(w[2], "-") == 0;
+        EXPECT_AT(c->file, c->line, none ? got == NULL : got && objective_equal(got, w[2]),
+                  "[%s] objective before row %s: expected %s got %s", c->name, w[1], w[2],
+                  got ? got : "-");
     } else {
         return false;
     }

@@ -27,8 +27,8 @@ Q := $(if $(V),,@)
 REL := build/release
 TST := build/test
 
-DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter demo,$(MAKECMDGOALS)),demo,build))
-.PHONY: all deps bench test test-model test-cli check-layers check-bare demo demo-stop clean clean-test \
+DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter demo,$(MAKECMDGOALS)),demo,$(if $(filter fuzz,$(MAKECMDGOALS)),fuzz,build)))
+.PHONY: all deps bench fuzz test test-model test-cli check-layers check-bare demo demo-stop clean clean-test \
         format format-check coverage
 all: deps bin/tierledger
 
@@ -70,6 +70,15 @@ $(TST)/tests/model/%: $(TST)/tests/model/%.o $(MODEL_SRC:%.c=$(TST)/%.o) $(REPOR
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 
 TEST_MODEL_BIN := $(TEST_MODEL_SRC:%.c=$(TST)/%)
+# the fuzz targets: replayed over their seeds by `make test` (gcc, sanitizers),
+# run under libFuzzer by `make fuzz` (clang)
+FUZZ_NAMES   := arm import prices time objective
+FUZZ_LIB_SRC := $(MODEL_SRC) collector/azure.c cli/csvfile.c cli/rows.c cli/prices.c
+TEST_FUZZ_BIN := $(FUZZ_NAMES:%=$(TST)/tests/fuzz/replay_%)
+
+$(TST)/tests/fuzz/replay_%: $(TST)/tests/fuzz/fuzz_%.o $(TST)/tests/fuzz/replay.o $(FUZZ_LIB_SRC:%.c=$(TST)/%.o)
+	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) -lm
+
 TEST_COLLECTOR_SRC := $(sort $(wildcard tests/collector/test_*.c))
 TEST_COLLECTOR_BIN := $(TEST_COLLECTOR_SRC:%.c=$(TST)/%)
 
@@ -78,13 +87,13 @@ $(TST)/tests/collector/%: $(TST)/tests/collector/%.o $(MODEL_SRC:%.c=$(TST)/%.o)
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 .SECONDARY:
 
-test: deps $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) bin/tierledger
-	@tests/run-all $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN)
+test: deps $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) $(TEST_FUZZ_BIN) bin/tierledger
+	@tests/run-all $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) $(TEST_FUZZ_BIN)
 
 # one part at a time: `make test-model [CASE=NAME]`, `make test-cli [SUITE=import]`
-test-model: $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN)
+test-model: $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) $(TEST_FUZZ_BIN)
 	@tests/run-all --model-only $(if $(CASE),--case $(CASE)) $(TST)/tierledger $(TEST_MODEL_BIN) \
-	    $(if $(CASE),,$(TEST_COLLECTOR_BIN))
+	    $(if $(CASE),,$(TEST_COLLECTOR_BIN) $(TEST_FUZZ_BIN))
 
 test-cli: deps $(TST)/tierledger bin/tierledger
 	@tests/run-all --cli-only $(if $(SUITE),--suite $(SUITE)) $(TST)/tierledger
@@ -95,6 +104,23 @@ check-layers:
 # the README's two commands in a fresh minbase Debian 12 root (debootstrap; as root)
 check-bare:
 	@tests/check-bare.sh
+
+# ---- fuzzing (libFuzzer; `make fuzz FUZZ_SECONDS=N`, each target N seconds) ---
+FUZZ := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC  := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(FUZZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC+FUZZ $<")
+	$(Q)$(FUZZ_CC) $(WARNINGS) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_SRC:%.c=$(FUZZ)/%.o)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+
+fuzz: deps $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
+	@tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ) $(FUZZ_NAMES)
 
 # ---- benchmarks (figures, never pass/fail) --------------------------------
 $(REL)/bench/bench_model: $(REL)/bench/bench_model.o $(MODEL_SRC:%.c=$(REL)/%.o)
@@ -114,10 +140,10 @@ demo-stop:
 
 # ---- housekeeping --------------------------------------------------------
 format:
-	clang-format -i model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
+	clang-format -i model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c tests/fuzz/*.[ch] bench/*.c
 
 format-check:
-	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c bench/*.c
+	clang-format --dry-run --Werror model/*.[ch] reports/*.[ch] collector/*.[ch] sql/store/*.[ch] cli/*.[ch] tests/*.h tests/model/*.[ch] tests/collector/*.c tests/fuzz/*.[ch] bench/*.c
 
 # line coverage per folder, from a test build instrumented instead of sanitized
 # (in its own folder, so that `make test` never reuses unsanitized objects)

@@ -15,66 +15,13 @@
 
 #include "cli/commands.h"
 #include "cli/csvfile.h"
+#include "cli/rows.h"
 #include "model/arm_id.h"
 #include "model/history.h"
 #include "model/merge.h"
-#include "model/objective.h"
 #include "sql/store/conn.h"
 #include "sql/store/imports.h"
 #include "sql/store/lineages.h"
-
-/* ---- parsing rows ---------------------------------------------------------- */
-
-typedef struct {
-    int resource_id, operation_id, started_at, ended_at, state, from, to, initiated_by;
-} Columns;
-
-static TlResult parse_row(const CsvTable *tab, const CsvRow *row, const Columns *c, MergeEntry *e,
-                          TlError *err)
-{
-    const char *name = tab->name;
-    memset(e, 0, sizeof *e);
-    e->line = row->line;
-    ArmDatabaseId parts;
-    e->resource_id = csvfile_field(row, c->resource_id);
-    if (!arm_database_id_parse(e->resource_id, &parts))
-        return tl_error_set(err, TL_ERR_DATA,
-                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
-                            name, row->line, e->resource_id);
-    if (!arm_id_key(e->resource_id, e->key, sizeof e->key))
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: resource_id is too long", name, row->line);
-    TlTransition *t = &e->t;
-    const char *started = csvfile_field(row, c->started_at),
-               *ended = csvfile_field(row, c->ended_at);
-    if (!csvfile_time(started, false, &t->started_at))
-        return tl_error_set(err, TL_ERR_DATA,
-                            "%s:%d: started_at '%s' is not an RFC 3339 time from 1970 to 9999",
-                            name, row->line, started);
-    t->ended_at = TL_TIME_NONE;
-    if (ended[0] && !csvfile_time(ended, false, &t->ended_at))
-        return tl_error_set(err, TL_ERR_DATA,
-                            "%s:%d: ended_at '%s' is not an RFC 3339 time from 1970 to 9999", name,
-                            row->line, ended);
-    const char *state = csvfile_field(row, c->state);
-    if (!history_state_parse(state, &t->state))
-        return tl_error_set(err, TL_ERR_DATA,
-                            "%s:%d: unknown state '%s' (Pending, InProgress, Succeeded, Failed, "
-                            "CancelInProgress, Cancelled)",
-                            name, row->line, state);
-    t->from_objective = csvfile_field(row, c->from);
-    t->to_objective = csvfile_field(row, c->to);
-    if (!t->to_objective[0])
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: to_objective is empty", name, row->line);
-    if (strlen(t->to_objective) >= TL_OBJECTIVE_MAX ||
-        strlen(t->from_objective) >= TL_OBJECTIVE_MAX)
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: objective name longer than %d characters",
-                            name, row->line, TL_OBJECTIVE_MAX - 1);
-    t->operation_id = csvfile_nonempty(csvfile_field(row, c->operation_id));
-    t->initiated_by = csvfile_nonempty(csvfile_field(row, c->initiated_by));
-    if (history_is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
-        t->ended_at = t->started_at; /* a creation is complete when recorded */
-    return TL_OK;
-}
 
 /* ---- loading what is recorded ---------------------------------------------- */
 
@@ -147,25 +94,21 @@ static TlResult insert_all(StoreConn *conn, MergeSet *all, const char *source_na
 
 static TlResult run_import(CliContext *ctx, TlError *err)
 {
-    static const char *const required[] = {"resource_id",    "started_at",   "ended_at", "state",
-                                           "from_objective", "to_objective", NULL};
-    static const char *const optional[] = {"operation_id", "initiated_by", NULL};
     CsvTable *tab = NULL;
     MergeSet file = {0}, rec = {0}, all = {0};
     StoreConn *conn = NULL;
     StoreRecorded recorded = {0};
     size_t already = 0, written = 0, new_databases = 0;
-    TlResult rc = csvfile_load(ctx->args[0], required, optional, &tab, err);
+    TlResult rc =
+        csvfile_load(ctx->args[0], rows_transition_required, rows_transition_optional, &tab, err);
     if (rc)
         return rc;
     const char *name = tab->name;
-    Columns c = {csvfile_column(tab, "resource_id"),  csvfile_column(tab, "operation_id"),
-                 csvfile_column(tab, "started_at"),   csvfile_column(tab, "ended_at"),
-                 csvfile_column(tab, "state"),        csvfile_column(tab, "from_objective"),
-                 csvfile_column(tab, "to_objective"), csvfile_column(tab, "initiated_by")};
+    RowsTransitionColumns c;
+    rows_transition_columns(tab, &c);
     for (size_t i = 0; i < tab->n_rows && !rc; i++) {
         MergeEntry e;
-        rc = parse_row(tab, &tab->rows[i], &c, &e, err);
+        rc = rows_transition(tab, &tab->rows[i], &c, &e, err);
         if (!rc)
             rc = merge_push(&file, &e, err);
     }

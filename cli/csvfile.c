@@ -255,6 +255,19 @@ TlResult csvfile_check_header(const CsvTable *table, const char *const *required
     return TL_OK;
 }
 
+TlResult csvfile_check(const CsvTable *table, const char *const *required,
+                       const char *const *optional, TlError *err)
+{
+    TlResult rc = csvfile_check_header(table, required, optional, err);
+    for (size_t i = 0; !rc && i < table->n_rows; i++) {
+        const CsvRow *row = &table->rows[i];
+        if (row->n != table->header.n)
+            rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu",
+                              table->name, row->line, row->n, table->header.n);
+    }
+    return rc;
+}
+
 TlResult csvfile_load(const char *path, const char *const *required, const char *const *optional,
                       CsvTable **out, TlError *err)
 {
@@ -267,13 +280,7 @@ TlResult csvfile_load(const char *path, const char *const *required, const char 
     if (!is_stdin)
         fclose(fp);
     if (!rc)
-        rc = csvfile_check_header(*out, required, optional, err);
-    for (size_t i = 0; !rc && i < (*out)->n_rows; i++) {
-        const CsvRow *row = &(*out)->rows[i];
-        if (row->n != (*out)->header.n)
-            rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu",
-                              (*out)->name, row->line, row->n, (*out)->header.n);
-    }
+        rc = csvfile_check(*out, required, optional, err);
     if (rc) {
         csvfile_free(*out);
         *out = NULL;

@@ -35,9 +35,14 @@ typedef struct {
 TlResult csvfile_read(FILE *fp, const char *name, CsvTable **out, TlError *err);
 void csvfile_free(CsvTable *table);
 
-/* Open path ("-" is stdin; a missing file is TL_ERR_NOINPUT), read it whole,
- * check its header (see csvfile_check_header) and that every row has as
- * many fields as the header (FILE:LINE, TL_ERR_DATA). */
+/* Check a table read by csvfile_read: its header (see csvfile_check_header)
+ * and that every row has as many fields as the header (FILE:LINE,
+ * TL_ERR_DATA). */
+TlResult csvfile_check(const CsvTable *table, const char *const *required,
+                       const char *const *optional, TlError *err);
+
+/* Open path ("-" is stdin; a missing file is TL_ERR_NOINPUT), read it whole
+ * and csvfile_check it. */
 TlResult csvfile_load(const char *path, const char *const *required, const char *const *optional,
                       CsvTable **out, TlError *err);
 

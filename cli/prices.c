@@ -31,17 +31,27 @@ static bool is_decimal(const char *text, double *out)
     return true;
 }
 
+static const char *const columns[] = {"region",   "kind",           "redundancy", "unit_price",
+                                      "currency", "effective_from", NULL};
+
 TlResult prices_load(const char *path, PriceSheet *out, TlError *err)
 {
-    static const char *const columns[] = {"region",   "kind",           "redundancy", "unit_price",
-                                          "currency", "effective_from", NULL};
+    CsvTable *tab = NULL;
+    memset(out, 0, sizeof *out);
+    TlResult rc = csvfile_load(path, columns, NULL, &tab, err);
+    return rc ? rc : prices_from_table(tab, out, err);
+}
+
+TlResult prices_from_table(CsvTable *table, PriceSheet *out, TlError *err)
+{
     static const char *const kinds[] = {"pitr", "ltr", "hyperscale_backup", NULL};
     static const char *const redundancies[] = {"LRS", "ZRS", "RA-GRS", "RA-GZRS", NULL};
     memset(out, 0, sizeof *out);
-    TlResult rc = csvfile_load(path, columns, NULL, &out->table, err);
+    out->table = table;
+    TlResult rc = csvfile_check(table, columns, NULL, err);
     if (rc)
         return rc;
-    const CsvTable *tab = out->table;
+    const CsvTable *tab = table;
     out->rows = calloc(tab->n_rows ? tab->n_rows : 1, sizeof *out->rows);
     if (!out->rows)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");

@@ -16,6 +16,9 @@ typedef struct {
 
 /* Load path into *out; release with prices_cleanup (also after a failure). */
 TlResult prices_load(const char *path, PriceSheet *out, TlError *err);
+/* The same from a table read by csvfile_read, which *out then owns (also
+ * after a failure). */
+TlResult prices_from_table(CsvTable *table, PriceSheet *out, TlError *err);
 void prices_cleanup(PriceSheet *sheet);
 
 #endif

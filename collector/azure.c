@@ -255,13 +255,13 @@ static TlResult sku_from(const cJSON *sku, const char *path, const char *name, c
     char p[256];
     snprintf(p, sizeof p, "%s.%s", path, name);
     bool has;
-    int64_t cap;
+    int64_t cap = 0;
     TlResult rc = opt_str(sku, "name", p, sku_name, AZ_OBJ_MAX, err);
     if (!rc)
         rc = opt_str(sku, "tier", p, sku_tier, AZ_OBJ_MAX, err);
     if (!rc)
         rc = opt_int(sku, "capacity", p, 0, 1e6, &has, &cap, err);
-    *capacity = (int)cap;
+    *capacity = rc ? 0 : (int)cap; /* cap is set only on success */
     return rc;
 }
 

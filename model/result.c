@@ -2,6 +2,7 @@
 #include "model/result.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,36 @@ int tl_result_exit_code(TlResult rc)
     return 70;
 }
 
+/* Keep s (a buffer of TL_ERROR_MAX) one printable line, whatever the input
+ * it quotes holds: trailing line breaks dropped (libpq ends its messages with
+ * one), other control bytes written as \n, \r, \t or \xHH. */
+static void one_line(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++)
+        plain = *p >= 0x20 && *p != 0x7f;
+    if (plain)
+        return;
+    char out[TL_ERROR_MAX];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < sizeof out; p++) {
+        if (*p >= 0x20 && *p != 0x7f) {
+            out[o++] = (char)*p;
+            continue;
+        }
+        const char *esc = *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : *p == '\t' ? "\\t" : NULL;
+        if (esc)
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s", esc);
+        else
+            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", *p);
+    }
+    out[o] = '\0';
+    memcpy(s, out, o + 1);
+}
+
 TlResult tl_error_set(TlError *err, TlResult rc, const char *fmt, ...)
 {
     if (err) {
@@ -52,6 +83,7 @@ TlResult tl_error_set(TlError *err, TlResult rc, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        one_line(err->msg);
         err->hint[0] = '\0';
     }
     return rc;
@@ -65,6 +97,7 @@ void tl_error_hint(TlError *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->hint, sizeof err->hint, fmt, ap);
     va_end(ap);
+    one_line(err->hint);
 }
 
 void tl_error_prefix(TlError *err, const char *fmt, ...)
@@ -88,4 +121,5 @@ void tl_error_prefix(TlError *err, const char *fmt, ...)
         memcpy(err->msg + used, old, len < room ? len : room);
         err->msg[used + (len < room ? len : room)] = '\0';
     }
+    one_line(err->msg);
 }

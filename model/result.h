@@ -26,7 +26,10 @@ typedef enum {
 
 #define TL_ERROR_MAX 1024
 
-/* Caller-supplied detail buffer: msg is one line, hint an optional second. */
+/* Caller-supplied detail buffer: msg is one line, hint an optional second.
+ * The setters below keep both one printable line whatever they quote: a
+ * trailing line break is dropped, control bytes are written as \n, \t or
+ * \xHH. */
 typedef struct {
     char msg[TL_ERROR_MAX];
     char hint[TL_ERROR_MAX];

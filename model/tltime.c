@@ -112,7 +112,13 @@ bool tl_time_parse(const char *text, bool allow_date_only, TlTime *out)
     }
     if (*p != '\0')
         return false;
-    *out = days * TL_SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset;
+    TlTime t = days * TL_SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset;
+    /* an offset must not carry the instant out of years 0000-9999, which
+     * tl_time_format writes back (0000-01-01T00:00+01:00 is in year -1) */
+    if (t < tl_days_from_civil(0, 1, 1) * TL_SECONDS_PER_DAY ||
+        t >= tl_days_from_civil(10000, 1, 1) * TL_SECONDS_PER_DAY)
+        return false;
+    *out = t;
     return true;
 }
 

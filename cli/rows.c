@@ -1,0 +1,200 @@
+/* rows.c - the checks of one import row (see rows.h). */
+#include "cli/rows.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/arm_id.h"
+#include "model/billing.h"
+#include "model/history.h"
+#include "model/objective.h"
+
+/* ---- import: transitions ------------------------------------------------- */
+
+const char *const rows_transition_required[] = {
+    "resource_id", "started_at", "ended_at", "state", "from_objective", "to_objective", NULL};
+const char *const rows_transition_optional[] = {"operation_id", "initiated_by", NULL};
+
+void rows_transition_columns(const CsvTable *tab, RowsTransitionColumns *c)
+{
+    *c = (RowsTransitionColumns){
+        csvfile_column(tab, "resource_id"),  csvfile_column(tab, "operation_id"),
+        csvfile_column(tab, "started_at"),   csvfile_column(tab, "ended_at"),
+        csvfile_column(tab, "state"),        csvfile_column(tab, "from_objective"),
+        csvfile_column(tab, "to_objective"), csvfile_column(tab, "initiated_by")};
+}
+
+TlResult rows_transition(const CsvTable *tab, const CsvRow *row, const RowsTransitionColumns *c,
+                         MergeEntry *e, TlError *err)
+{
+    const char *name = tab->name;
+    memset(e, 0, sizeof *e);
+    e->line = row->line;
+    ArmDatabaseId parts;
+    e->resource_id = csvfile_field(row, c->resource_id);
+    if (!arm_database_id_parse(e->resource_id, &parts))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                            name, row->line, e->resource_id);
+    if (!arm_id_key(e->resource_id, e->key, sizeof e->key))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: resource_id is too long", name, row->line);
+    TlTransition *t = &e->t;
+    const char *started = csvfile_field(row, c->started_at),
+               *ended = csvfile_field(row, c->ended_at);
+    if (!csvfile_time(started, false, &t->started_at))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: started_at '%s' is not an RFC 3339 time from 1970 to 9999",
+                            name, row->line, started);
+    t->ended_at = TL_TIME_NONE;
+    if (ended[0] && !csvfile_time(ended, false, &t->ended_at))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: ended_at '%s' is not an RFC 3339 time from 1970 to 9999", name,
+                            row->line, ended);
+    const char *state = csvfile_field(row, c->state);
+    if (!history_state_parse(state, &t->state))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: unknown state '%s' (Pending, InProgress, Succeeded, Failed, "
+                            "CancelInProgress, Cancelled)",
+                            name, row->line, state);
+    t->from_objective = csvfile_field(row, c->from);
+    t->to_objective = csvfile_field(row, c->to);
+    if (!t->to_objective[0])
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: to_objective is empty", name, row->line);
+    if (strlen(t->to_objective) >= TL_OBJECTIVE_MAX ||
+        strlen(t->from_objective) >= TL_OBJECTIVE_MAX)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: objective name longer than %d characters",
+                            name, row->line, TL_OBJECTIVE_MAX - 1);
+    t->operation_id = csvfile_nonempty(csvfile_field(row, c->operation_id));
+    t->initiated_by = csvfile_nonempty(csvfile_field(row, c->initiated_by));
+    if (history_is_creation(t) && t->state == TL_OP_SUCCEEDED && t->ended_at == TL_TIME_NONE)
+        t->ended_at = t->started_at; /* a creation is complete when recorded */
+    return TL_OK;
+}
+
+/* ---- import-facts -------------------------------------------------------- */
+
+const char *const rows_fact_required[] = {"resource_id", "observed_at", NULL};
+const char *const rows_fact_optional[] = {
+    "retention_days", "elastic_pool_id", "in_elastic_pool", "geo_replication",
+    "named_replicas", "allocated_bytes", "max_size_bytes",  NULL};
+const char *const rows_fact_columns[ROWS_FACT_COLUMNS] = {
+    "resource_id",     "observed_at",    "retention_days",  "elastic_pool_id", "in_elastic_pool",
+    "geo_replication", "named_replicas", "allocated_bytes", "max_size_bytes"};
+
+static TlResult parse_bool(const char *text, const char **out)
+{
+    static const char *const yes[] = {"true", "yes", "1", "t", "y", NULL};
+    static const char *const no[] = {"false", "no", "0", "f", "n", NULL};
+    char low[8];
+    size_t n = 0;
+    for (; text[n] && n + 1 < sizeof low; n++)
+        low[n] = (char)tolower((unsigned char)text[n]);
+    low[n] = '\0';
+    *out = NULL;
+    if (!text[0])
+        return TL_OK;
+    for (int i = 0; yes[i]; i++)
+        if (strcmp(low, yes[i]) == 0)
+            return (*out = "true", TL_OK);
+    for (int i = 0; no[i]; i++)
+        if (strcmp(low, no[i]) == 0)
+            return (*out = "false", TL_OK);
+    return TL_ERR_DATA;
+}
+
+TlResult rows_fact(const CsvTable *tab, const CsvRow *row, const char *const *v, TlTime *observed,
+                   const char **pool_flag, const char **geo_flag, TlError *err)
+{
+    const char *name = tab->name;
+    ArmDatabaseId parts;
+    long long retention = 0;
+    if (!arm_database_id_parse(v[0], &parts))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                            name, row->line, v[0]);
+    if (!csvfile_time(v[1], false, observed))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: observed_at '%s' is not an RFC 3339 time from 1970 to 9999",
+                            name, row->line, v[1]);
+    if (v[2][0] && (!csvfile_is_count(v[2], 35) || (retention = atoll(v[2])) < 1))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: retention_days '%s' is not between 1 and 35 (L9)", name,
+                            row->line, v[2]);
+    if (parse_bool(v[4], pool_flag) || parse_bool(v[5], geo_flag))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: in_elastic_pool and geo_replication take true or false", name,
+                            row->line);
+    if ((v[6][0] && !csvfile_is_count(v[6], 1000)) ||
+        (v[7][0] && !csvfile_is_count(v[7], INT64_MAX / 2)) ||
+        (v[8][0] && !csvfile_is_count(v[8], INT64_MAX / 2) && strcmp(v[8], "-1") != 0))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: named_replicas, allocated_bytes and max_size_bytes take "
+                            "whole non-negative numbers",
+                            name, row->line);
+    return TL_OK;
+}
+
+/* ---- import-usage -------------------------------------------------------- */
+
+const char *const rows_usage_required[] = {"resource_id",     "day",
+                                           "full_bytes",      "diff_bytes",
+                                           "log_bytes",       "snapshot_bytes",
+                                           "allocated_bytes", "max_size_bytes",
+                                           "redundancy",      NULL};
+const char *const rows_usage_optional[] = {"region", "elastic_pool_id", "tags", NULL};
+const char *const rows_usage_columns[ROWS_USAGE_COLUMNS] = {"resource_id",     "day",
+                                                            "full_bytes",      "diff_bytes",
+                                                            "log_bytes",       "snapshot_bytes",
+                                                            "allocated_bytes", "max_size_bytes",
+                                                            "redundancy",      "region",
+                                                            "elastic_pool_id", "tags"};
+
+static bool is_bytes(const char *text, bool allow_minus_one)
+{
+    return (allow_minus_one && strcmp(text, "-1") == 0) ||
+           csvfile_is_count(text, 999999999999999999LL); /* 18 digits at most */
+}
+
+/* A JSON object of string values, as ARM tags are. */
+static bool is_tags(const char *text)
+{
+    cJSON *json = cJSON_Parse(text);
+    bool ok = cJSON_IsObject(json);
+    for (cJSON *item = json ? json->child : NULL; ok && item; item = item->next)
+        ok = cJSON_IsString(item);
+    cJSON_Delete(json);
+    return ok;
+}
+
+TlResult rows_usage(const CsvTable *tab, const CsvRow *row, const int *col, TlError *err)
+{
+    const char *name = tab->name;
+    const char *v[ROWS_USAGE_COLUMNS];
+    for (int k = 0; k < ROWS_USAGE_COLUMNS; k++)
+        v[k] = col[k] >= 0 ? row->fields[col[k]] : "";
+    ArmDatabaseId parts;
+    TlTime day;
+    if (!arm_database_id_parse(v[ROWS_USAGE_ID], &parts))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                            name, row->line, v[ROWS_USAGE_ID]);
+    if (strlen(v[ROWS_USAGE_DAY]) != 10 || !csvfile_time(v[ROWS_USAGE_DAY], true, &day))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: day '%s' is not a date (YYYY-MM-DD, 1970 to 9999)", name,
+                            row->line, v[ROWS_USAGE_DAY]);
+    for (int k = ROWS_USAGE_FULL; k <= ROWS_USAGE_MAX; k++)
+        if (v[k][0] && !is_bytes(v[k], k == ROWS_USAGE_MAX))
+            return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s '%s' is not a whole number of bytes",
+                                name, row->line, rows_usage_columns[k], v[k]);
+    if (v[ROWS_USAGE_RED][0] && !billing_redundancy_arm(v[ROWS_USAGE_RED]))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: unknown redundancy '%s' (Local, Zone, Geo, GeoZone or LRS, "
+                            "ZRS, RA-GRS, RA-GZRS)",
+                            name, row->line, v[ROWS_USAGE_RED]);
+    if (v[ROWS_USAGE_TAGS][0] && !is_tags(v[ROWS_USAGE_TAGS]))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: tags is not a JSON object of strings", name,
+                            row->line);
+    return TL_OK;
+}

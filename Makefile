@@ -28,7 +28,7 @@ REL := build/release
 TST := build/test
 
 DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter demo,$(MAKECMDGOALS)),demo,$(if $(filter fuzz,$(MAKECMDGOALS)),fuzz,build)))
-.PHONY: all deps bench fuzz test test-model test-cli check-layers check-bare demo demo-stop clean clean-test \
+.PHONY: all deps bench fuzz install uninstall man test test-model test-cli check-layers check-bare demo demo-stop clean clean-test \
         format format-check coverage
 all: deps bin/tierledger
 
@@ -130,6 +130,41 @@ bench: deps bin/tierledger $(REL)/bench/bench_model
 	@echo "== model: lineage and check evaluation"; $(REL)/bench/bench_model
 	@echo "== import and lookups on a private cluster"; bench/bench_import.sh 10000 10
 	@echo "== collect at fleet scale (fake Azure on loopback)"; bench/bench_collect.sh 20 500
+
+# ---- install (PREFIX, DESTDIR as usual; the units and crontab get PREFIX) ---
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/tierledger
+UNITDIR ?= $(LIBDIR)/systemd/system
+
+build/man/tierledger.1: docs/tierledger.1.in docs/man.sh bin/tierledger
+	@mkdir -p $(dir $@)
+	$(Q)docs/man.sh bin/tierledger docs/tierledger.1.in $(PREFIX) >$@.tmp && mv $@.tmp $@
+
+man: build/man/tierledger.1
+
+install: all build/man/tierledger.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/tierledger $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBDIR)/sysusers.d $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 bin/tierledger $(DESTDIR)$(BINDIR)/tierledger
+	install -m 755 cron/tierledger-run $(DESTDIR)$(LIBDIR)/tierledger/tierledger-run
+	install -m 644 build/man/tierledger.1 $(DESTDIR)$(MANDIR)/man1/tierledger.1
+	for f in cron/*.service cron/*.timer; do \
+	    sed 's|/usr/local|$(PREFIX)|g' $$f >$(DESTDIR)$(UNITDIR)/$${f#cron/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${f#cron/}; done
+	install -m 644 cron/tierledger.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tierledger.conf
+	sed 's|/usr/local|$(PREFIX)|g' cron/tierledger.crontab >$(DESTDIR)$(DOCDIR)/examples/tierledger.crontab
+	install -m 644 cron/tierledger.env.example $(DESTDIR)$(DOCDIR)/examples/tierledger.env
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tierledger $(DESTDIR)$(LIBDIR)/tierledger/tierledger-run \
+	    $(DESTDIR)$(MANDIR)/man1/tierledger.1 $(DESTDIR)$(LIBDIR)/sysusers.d/tierledger.conf \
+	    $(DESTDIR)$(UNITDIR)/tierledger-collect.service $(DESTDIR)$(UNITDIR)/tierledger-collect.timer \
+	    $(DESTDIR)$(UNITDIR)/tierledger-warnings.service $(DESTDIR)$(UNITDIR)/tierledger-warnings.timer
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBDIR)/tierledger
 
 # ---- demo ----------------------------------------------------------------
 demo: deps bin/tierledger

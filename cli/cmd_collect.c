@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "collector/auth.h"
 #include "collector/collect.h"
 #include "collector/record.h"
@@ -39,21 +40,10 @@ static TlResult parse_int(const CliContext *ctx, const char *name, long lo, long
     return TL_OK;
 }
 
-static void print_summary(const RecordRun *r, const Collect *c, const HttpStats *st, double secs)
-{
-    printf("collector run %lld: %zu subscription%s, %zu server%s, %d database%s in %.1f s "
-           "(%ld requests, %ld retried, %ld throttled)\n",
-           r->run_id, c->n_subs, c->n_subs == 1 ? "" : "s", c->n_servers,
-           c->n_servers == 1 ? "" : "s", r->databases, r->databases == 1 ? "" : "s", secs,
-           st->requests, st->retries, st->throttled);
-    printf("recorded %ld transition%s, %ld fact change%s, %ld drop%s, %ld usage day%s\n",
-           r->transitions, r->transitions == 1 ? "" : "s", r->facts, r->facts == 1 ? "" : "s",
-           r->drops, r->drops == 1 ? "" : "s", r->usage, r->usage == 1 ? "" : "s");
-}
-
 /* The options of one run, checked before anything is opened. */
 typedef struct {
     char arm_base[512];
+    const char *authority; /* --cloud's, or NULL: AZURE_AUTHORITY_HOST or the public cloud */
     AuthMode mode;
     bool via_graph;
     HttpOptions http;
@@ -68,7 +58,12 @@ static TlResult read_options(const CliContext *ctx, Options *o, TlTime *now, TlE
     const char *observed = cli_opt(ctx, "observed-at");
     if (observed && !tl_time_parse(observed, false, now))
         return tl_error_set(err, TL_ERR_USAGE, "--observed-at: expected an RFC 3339 time");
-    const char *arm = cli_opt(ctx, "arm-url");
+    const char *arm = NULL, *cloud = cli_opt(ctx, "cloud");
+    o->authority = NULL;
+    if (cloud && !auth_cloud(cloud, &arm, &o->authority))
+        return tl_error_set(err, TL_ERR_USAGE, "--cloud: expected public, usgov or china");
+    if (cli_opt(ctx, "arm-url"))
+        arm = cli_opt(ctx, "arm-url");
     if (!arm)
         arm = getenv("TIERLEDGER_ARM_URL");
     if (!arm || !*arm)
@@ -83,7 +78,11 @@ static TlResult read_options(const CliContext *ctx, Options *o, TlTime *now, TlE
                             "--auth: expected auto, service-principal, managed-identity, "
                             "azure-cli or none");
     if (o->mode == AUTH_NONE && strncmp(o->arm_base, "http://", 7) != 0)
-        return tl_error_set(err, TL_ERR_USAGE, "--auth none is only for a loopback test ARM");
+        return tl_error_set(err, TL_ERR_USAGE,
+                            "--auth none is only for a loopback test ARM, not %s", o->arm_base);
+    const char *format = cli_opt(ctx, "format");
+    if (format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return tl_error_set(err, TL_ERR_USAGE, "--format: expected text or json");
     const char *via = cli_opt(ctx, "via");
     if (via && strcmp(via, "arm") != 0 && strcmp(via, "resource-graph") != 0)
         return tl_error_set(err, TL_ERR_USAGE, "--via: expected arm or resource-graph");
@@ -119,10 +118,10 @@ static TlResult open_run(const CliContext *ctx, RecordRun *r, const char *arm_ba
         rc = store_run_start(r->conn, r->host, (long)getpid(), arm_base, &r->run_id, &abandoned,
                              err);
     if (!rc && abandoned > 0)
-        fprintf(stderr,
-                "tierledger collect: warning: %ld earlier run%s left 'running' by a process that "
-                "is gone, now recorded 'abandoned'\n",
-                abandoned, abandoned == 1 ? "" : "s");
+        cli_diag(CLI_WARNING,
+                 "tierledger collect: warning: %ld earlier run%s left 'running' by a process that "
+                 "is gone, now recorded 'abandoned'",
+                 abandoned, abandoned == 1 ? "" : "s");
     return rc;
 }
 
@@ -131,15 +130,15 @@ static TlResult open_run(const CliContext *ctx, RecordRun *r, const char *arm_ba
 static void say_failures(CliContext *ctx, const RecordRun *r, long deadline_s)
 {
     for (size_t i = 0; i < r->n_errors; i++)
-        fprintf(stderr, "tierledger collect: failed: %s\n", r->errors[i]);
+        cli_diag(CLI_ERR, "tierledger collect: failed: %s", r->errors[i]);
     if (r->out_of_time)
-        fprintf(stderr,
-                "tierledger collect: the run's deadline (--deadline %ld s) passed: what was "
-                "collected is written, the rest waits for the next run\n",
-                deadline_s);
+        cli_diag(CLI_ERR,
+                 "tierledger collect: the run's deadline (--deadline %ld s) passed: what was "
+                 "collected is written, the rest waits for the next run",
+                 deadline_s);
     if (r->n_errors > 0)
-        fprintf(stderr, "tierledger collect: %zu failure%s, see collector run %lld\n", r->n_errors,
-                r->n_errors == 1 ? "" : "s", r->run_id);
+        cli_diag(CLI_ERR, "tierledger collect: %zu failure%s, see collector run %lld", r->n_errors,
+                 r->n_errors == 1 ? "" : "s", r->run_id);
     if (r->out_of_time || r->n_errors > 0)
         ctx->exit_status = 1;
 }
@@ -166,10 +165,17 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     Auth auth;
     Collect c;
     memset(&c, 0, sizeof c);
+    RecordProgress prog = {stderr, isatty(STDERR_FILENO) != 0, "listing", &c, 0};
+    bool show = prog.tty || cli_opt(ctx, "progress");
+    if (show) {
+        hopt.progress = record_progress_requests;
+        r.progress = record_progress_servers;
+        hopt.progress_user = r.progress_user = &prog;
+    }
     HttpClient *http = NULL;
     HttpStats st = {0, 0, 0, 0};
     double t0 = http_now();
-    rc = auth_init(&auth, opt.mode, arm_base, hopt.ca_file, err);
+    rc = auth_init(&auth, opt.mode, arm_base, opt.authority, hopt.ca_file, err);
     if (!rc)
         rc =
             http_client_new(&hopt, auth.chosen == AUTH_NONE ? NULL : auth_token, &auth, &http, err);
@@ -189,8 +195,10 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
         rc = collect_discover(&c, record_cursor_of, &r, err);
     if (!rc)
         rc = record_known(&r, &c, err);
+    prog.phase = "reading details";
     if (!rc)
         rc = collect_details(&c, err);
+    prog.phase = "writing";
     if (!rc && c.subs_failed)
         record_error(&r, c.subs_error.msg);
     for (size_t i = 0; !rc && i < c.n_subs; i++)
@@ -204,6 +212,8 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
         st = http_stats(http);
         r.out_of_time |= http_deadline_passed(http);
     }
+    if (show && prog.tty)
+        fputs("\r\033[K", stderr); /* the progress line goes before anything else is said */
     if (rc) {
         TlError stopped = *err;
         tl_error_prefix(&stopped, "run stopped");
@@ -212,7 +222,9 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     record_finish(&r, &c, &st);
     if (!rc) {
         if (!cli_opt(ctx, "quiet"))
-            print_summary(&r, &c, &st, http_now() - t0);
+            rc = record_summary(
+                stdout, &r, &c, &st, http_now() - t0,
+                cli_opt(ctx, "format") && strcmp(cli_opt(ctx, "format"), "json") == 0, err);
         if (auth.tokens_fetched > 0 && hopt.verbose)
             fprintf(stderr, "tierledger collect: credential: %s (%ld token%s)\n", auth.detail,
                     auth.tokens_fetched, auth.tokens_fetched == 1 ? "" : "s");
@@ -237,6 +249,10 @@ static const CliOption collect_options[] = {
      0},
     {"arm-url", "URL",
      "Resource Manager base URL (default $TIERLEDGER_ARM_URL or https://management.azure.com)", 0},
+    {"cloud", "public|usgov|china",
+     "the national cloud: sets the ARM URL and the Entra ID authority together (over "
+     "$TIERLEDGER_ARM_URL and $AZURE_AUTHORITY_HOST; --arm-url still wins)",
+     0},
     {"auth", "MODE", "auto (default), service-principal, managed-identity, azure-cli", 0},
     {"concurrency", "N", "requests in flight (default 16)", 0},
     {"attempts", "N", "tries per request on 429/5xx/connection errors (default 5)", 0},
@@ -249,6 +265,11 @@ static const CliOption collect_options[] = {
     {"observed-at", "TIME", "record observations at TIME instead of now (replays, tests)", 0},
     {"ca-file", "FILE", "CA bundle for TLS verification (default: the system store)", 0},
     {"verbose", NULL, "log every request and retry to stderr", 'v'},
+    {"progress", NULL,
+     "show progress on stderr (the phase, requests or servers done of known) also when it is not "
+     "a terminal (a line every 5 s)",
+     0},
+    {"format", "FMT", "the run summary on stdout: text (default) or json", 0},
     {"quiet", NULL, "no summary on stdout (failures still go to stderr)", 'q'},
     {NULL, NULL, NULL, 0},
 };

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "collector/http.h"
 
 #define TIERLEDGER_VERSION "0.1.0"
@@ -70,9 +71,9 @@ int main(int argc, char **argv)
     if (fflush(stdout) != 0 && !rc)
         rc = tl_error_set(&err, TL_ERR_IO, "cannot write to standard output");
     if (rc) {
-        fprintf(stderr, "tierledger %s: %s\n", cmd->name, err.msg[0] ? err.msg : tl_result_str(rc));
+        cli_diag(CLI_ERR, "tierledger %s: %s", cmd->name, err.msg[0] ? err.msg : tl_result_str(rc));
         if (err.hint[0])
-            fprintf(stderr, "HINT: %s\n", err.hint);
+            cli_diag(CLI_ERR, "HINT: %s", err.hint);
         if (rc == TL_ERR_USAGE)
             fprintf(stderr, "usage: tierledger %s %s (see --help)\n", cmd->name, cmd->usage);
         return tl_result_exit_code(rc);

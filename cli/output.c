@@ -2,9 +2,39 @@
 #include "cli/output.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* Whether stderr is the stream JOURNAL_STREAM ("DEVICE:INODE") names. */
+static bool stderr_is_journal(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        const char *js = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        known = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+                (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+    }
+    return known == 1;
+}
+
+void cli_diag(int priority, const char *fmt, ...)
+{
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (stderr_is_journal())
+        fprintf(stderr, "<%d>%s\n", priority, line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
 
 TlResult cli_write_output(const char *path, CliWriter write, const void *data, TlError *err)
 {

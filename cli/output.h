@@ -14,4 +14,11 @@ typedef TlResult (*CliWriter)(FILE *out, const void *data, TlError *err);
 /* Run write(out, data) into path ("-" or NULL: stdout). */
 TlResult cli_write_output(const char *path, CliWriter write, const void *data, TlError *err);
 
+/* Diagnostics: one line to stderr. When stderr is the systemd journal
+ * (JOURNAL_STREAM names it, sd-daemon(3)) the line starts with its syslog
+ * priority, "<3>" for CLI_ERR, so that a failed run is an error in the
+ * journal; elsewhere the line is written as is. */
+enum { CLI_ERR = 3, CLI_WARNING = 4, CLI_INFO = 6 };
+void cli_diag(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -430,7 +430,26 @@ static bool on_path(const char *prog)
     return false;
 }
 
-TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_file, TlError *err)
+bool auth_cloud(const char *name, const char **arm_base, const char **authority)
+{
+    static const struct {
+        const char *name, *arm, *authority;
+    } clouds[] = {
+        {"public", "https://management.azure.com", DEFAULT_AUTHORITY},
+        {"usgov", "https://management.usgovcloudapi.net", "https://login.microsoftonline.us"},
+        {"china", "https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn"},
+    };
+    for (size_t i = 0; i < sizeof clouds / sizeof clouds[0]; i++)
+        if (strcmp(name, clouds[i].name) == 0) {
+            *arm_base = clouds[i].arm;
+            *authority = clouds[i].authority;
+            return true;
+        }
+    return false;
+}
+
+TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *authority,
+                   const char *ca_file, TlError *err)
 {
     memset(a, 0, sizeof *a);
     a->mode = mode;
@@ -438,8 +457,9 @@ TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_
     size_t n = strlen(arm_base);
     snprintf(a->resource, sizeof a->resource, "%s%s", arm_base,
              n && arm_base[n - 1] == '/' ? "" : "/");
-    snprintf(a->authority, sizeof a->authority, "%s",
-             env("AZURE_AUTHORITY_HOST") ? env("AZURE_AUTHORITY_HOST") : DEFAULT_AUTHORITY);
+    if (!authority)
+        authority = env("AZURE_AUTHORITY_HOST") ? env("AZURE_AUTHORITY_HOST") : DEFAULT_AUTHORITY;
+    snprintf(a->authority, sizeof a->authority, "%s", authority);
     n = strlen(a->authority);
     if (n && a->authority[n - 1] == '/')
         a->authority[n - 1] = '\0';

@@ -37,15 +37,24 @@ typedef struct {
     char detail[160]; /* which credential, for the run log (no secret) */
 } Auth;
 
+/* A national cloud's ARM and Entra ID authority URLs: "public"
+ * (management.azure.com, login.microsoftonline.com), "usgov"
+ * (management.usgovcloudapi.net, login.microsoftonline.us), "china"
+ * (management.chinacloudapi.cn, login.chinacloudapi.cn). false if unknown. */
+bool auth_cloud(const char *name, const char **arm_base, const char **authority);
+
 /* Read the environment and choose the credential (auto: the first one
- * configured; managed identity only when its endpoint answers). resource:
- * the ARM base URL with a trailing slash. */
-TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *ca_file, TlError *err);
+ * configured; managed identity only when its endpoint answers). The token's
+ * resource is the ARM base URL with a trailing slash; authority: the Entra
+ * ID host, or NULL for AZURE_AUTHORITY_HOST or the public cloud's. */
+TlResult auth_init(Auth *a, AuthMode mode, const char *arm_base, const char *authority,
+                   const char *ca_file, TlError *err);
 void auth_cleanup(Auth *a);
 
 /* The current token, fetched or renewed when it is missing, expires within
  * five minutes (or half its lifetime), or `force` is set. Unreachable
- * identity endpoint: TL_ERR_UNAVAILABLE; a refused credential: TL_ERR_USAGE. */
+ * identity endpoint: TL_ERR_UNAVAILABLE; a refused credential: TL_ERR_NOPERM;
+ * a malformed answer: TL_ERR_PROTOCOL. */
 TlResult auth_token(void *auth, bool force, const char **token, TlError *err);
 
 #endif

@@ -39,6 +39,7 @@ struct HttpClient {
     int active;
     bool deadline_passed;
     HttpStats stats;
+    long added, finished; /* requests, for HttpOptions.progress */
     Budget budgets[BUDGET_KEYS];
     int n_budgets;
     unsigned long long rng;
@@ -219,6 +220,7 @@ static TlResult add(HttpClient *c, const char *url, const char *body, HttpDone d
     r->user_tag = user_tag;
     r->budget_key = budget_key;
     r->remaining_reads = -1;
+    c->added++;
     /* append, so pages and phases keep their order */
     HttpRequest **p = &c->queue;
     while (*p)
@@ -301,12 +303,18 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
     HttpRequest *r = userp;
     size_t len = size * n;
     if (r->resp_len + len > HTTP_MAX_BODY)
-        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
-    char *p = realloc(r->resp, r->resp_len + len + 1);
-    if (!p)
-        return 0;
-    memcpy(p + r->resp_len, data, len);
-    r->resp = p;
+        return 0;                              /* aborts the transfer: CURLE_WRITE_ERROR */
+    if (r->resp_len + len + 1 > r->resp_cap) { /* doubling: a large body is not copied per chunk */
+        size_t cap = r->resp_cap ? r->resp_cap : 16384;
+        while (cap < r->resp_len + len + 1)
+            cap *= 2;
+        char *p = realloc(r->resp, cap);
+        if (!p)
+            return 0;
+        r->resp = p;
+        r->resp_cap = cap;
+    }
+    memcpy(r->resp + r->resp_len, data, len);
     r->resp_len += len;
     r->resp[r->resp_len] = '\0';
     return len;
@@ -361,6 +369,7 @@ static TlResult start(HttpClient *c, HttpRequest *r, TlError *err)
     free(r->resp);
     r->resp = NULL;
     r->resp_len = 0;
+    r->resp_cap = 0;
     r->status = 0;
     r->retry_after = -1;
     r->remaining_reads = -1;
@@ -476,6 +485,9 @@ static void finish(HttpClient *c, HttpRequest *r)
     if (r->done)
         r->done(c, r);
     request_free(r);
+    c->finished++;
+    if (c->opt.progress)
+        c->opt.progress(c->opt.progress_user, c->finished, c->added);
 }
 
 static bool retryable_status(long s)

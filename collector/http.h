@@ -48,6 +48,7 @@ struct HttpRequest {
     long status;
     char *resp;
     size_t resp_len;
+    size_t resp_cap; /* bytes allocated at resp (grown by doubling) */
     TlResult rc;
     char error[512];
     int attempts;
@@ -79,6 +80,10 @@ typedef struct {
                                keeps running; 0: none */
     const char *ca_file;    /* NULL: system store */
     bool verbose;           /* log each request (method, URL, status) to stderr */
+    /* called each time a request is finished (answered, failed or cut):
+     * how many are finished of how many were added; NULL: none */
+    void (*progress)(void *user, long finished, long added);
+    void *progress_user;
 } HttpOptions;
 
 void http_options_default(HttpOptions *o);

@@ -1,6 +1,7 @@
 /* record.c - see record.h. */
 #include "collector/record.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +21,20 @@ void record_error(RecordRun *r, const char *line)
 
 /* ---- the run row ------------------------------------------------------------ */
 
+const char *record_status(const RecordRun *r)
+{
+    return r->out_of_time      ? "deadline"
+           : r->n_errors == 0  ? "succeeded"
+           : r->servers_ok > 0 ? "partial"
+                               : "failed";
+}
+
 void record_finish(RecordRun *r, const Collect *c, const HttpStats *st)
 {
     if (!r->run_id || !store_connected(r->conn))
         return;
     StoreRunSummary s = {
-        .status = r->out_of_time      ? "deadline"
-                  : r->n_errors == 0  ? "succeeded"
-                  : r->servers_ok > 0 ? "partial"
-                                      : "failed",
+        .status = record_status(r),
         .subscriptions = c ? c->n_subs : 0,
         .servers = c ? c->n_servers : 0,
         .databases = r->databases,
@@ -274,6 +280,8 @@ TlResult record_servers(RecordRun *r, Collect *c, TlError *err)
         }
         if (s->failed)
             record_error(r, s->error ? s->error->msg : "failed");
+        if (r->progress)
+            r->progress(r->progress_user, i + 1, c->n_servers);
     }
     return TL_OK;
 }
@@ -286,4 +294,77 @@ void record_cleanup(RecordRun *r)
     r->errors = NULL;
     r->n_errors = 0;
     store_cursors_cleanup(&r->cursors);
+}
+
+TlResult record_summary(FILE *out, const RecordRun *r, const Collect *c, const HttpStats *st,
+                        double secs, bool json, TlError *err)
+{
+    if (!json) {
+        fprintf(out,
+                "collector run %lld: %zu subscription%s, %zu server%s, %d database%s in %.1f s "
+                "(%ld requests, %ld retried, %ld throttled)\n",
+                r->run_id, c->n_subs, c->n_subs == 1 ? "" : "s", c->n_servers,
+                c->n_servers == 1 ? "" : "s", r->databases, r->databases == 1 ? "" : "s", secs,
+                st->requests, st->retries, st->throttled);
+        fprintf(out, "recorded %ld transition%s, %ld fact change%s, %ld drop%s, %ld usage day%s\n",
+                r->transitions, r->transitions == 1 ? "" : "s", r->facts, r->facts == 1 ? "" : "s",
+                r->drops, r->drops == 1 ? "" : "s", r->usage, r->usage == 1 ? "" : "s");
+        return TL_OK;
+    }
+    cJSON *o = cJSON_CreateObject(), *failures = cJSON_CreateArray();
+    if (!o || !failures) {
+        cJSON_Delete(o);
+        cJSON_Delete(failures);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    cJSON_AddNumberToObject(o, "run_id", (double)r->run_id);
+    cJSON_AddStringToObject(o, "status", record_status(r));
+    cJSON_AddNumberToObject(o, "subscriptions", (double)c->n_subs);
+    cJSON_AddNumberToObject(o, "servers", (double)c->n_servers);
+    cJSON_AddNumberToObject(o, "servers_written", r->servers_ok);
+    cJSON_AddNumberToObject(o, "databases", r->databases);
+    cJSON_AddNumberToObject(o, "seconds", (double)(long)(secs * 10) / 10);
+    cJSON_AddNumberToObject(o, "requests", (double)st->requests);
+    cJSON_AddNumberToObject(o, "retried", (double)st->retries);
+    cJSON_AddNumberToObject(o, "throttled", (double)st->throttled);
+    cJSON_AddNumberToObject(o, "transitions", (double)r->transitions);
+    cJSON_AddNumberToObject(o, "facts", (double)r->facts);
+    cJSON_AddNumberToObject(o, "drops", (double)r->drops);
+    cJSON_AddNumberToObject(o, "usage_days", (double)r->usage);
+    cJSON_AddBoolToObject(o, "deadline_passed", r->out_of_time);
+    for (size_t i = 0; i < r->n_errors; i++)
+        cJSON_AddItemToArray(failures, cJSON_CreateString(r->errors[i]));
+    cJSON_AddItemToObject(o, "failures", failures);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    int n = fprintf(out, "%s\n", text);
+    cJSON_free(text);
+    return n < 0 ? tl_error_set(err, TL_ERR_IO, "output: write failed") : TL_OK;
+}
+
+static void progress_line(RecordProgress *p, long done, long total, const char *unit)
+{
+    double now = http_now();
+    if (done < total && now - p->last < (p->tty ? 0.2 : 5.0))
+        return;
+    p->last = now;
+    size_t dbs = 0;
+    for (size_t i = 0; i < p->c->n_servers; i++)
+        dbs += p->c->servers[i].n_dbs;
+    fprintf(p->out, "%stierledger collect: %s: %ld of %ld %s (%zu servers, %zu databases)%s",
+            p->tty ? "\r\033[K" : "", p->phase, done, total, unit, p->c->n_servers, dbs,
+            p->tty ? "" : "\n");
+    fflush(p->out);
+}
+
+void record_progress_requests(void *progress, long finished, long added)
+{
+    progress_line(progress, finished, added, "requests");
+}
+
+void record_progress_servers(void *progress, size_t done, size_t total)
+{
+    progress_line(progress, (long)done, (long)total, "servers written");
 }

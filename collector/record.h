@@ -1,12 +1,13 @@
 /* record.h - writing what one collector run found into the store: the
  * run's row (collector_runs), the recorded lineages of the listed servers,
- * and each server in one transaction (derive.h decides the transitions,
- * collect.h reads the run in the store's terms). The collector's only file
+ * each server in one transaction, and the run's summary (derive.h decides
+ * the transitions, collect.h reads the run in the store's terms). The collector's only file
  * that calls sql/store/; PostgreSQL itself stays in sql/store/. */
 #ifndef TIERLEDGER_COLLECTOR_RECORD_H
 #define TIERLEDGER_COLLECTOR_RECORD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "collector/collect.h"
 #include "sql/store/collector.h"
@@ -27,10 +28,17 @@ typedef struct {
     StoreCursors cursors; /* Activity Log */
     double deadline;      /* http_now() instant; 0: none */
     bool out_of_time;     /* the deadline ended the run */
+    /* called after each server is written or failed: done of total; NULL: none */
+    void (*progress)(void *user, size_t done, size_t total);
+    void *progress_user;
 } RecordRun;
 
 /* Add one error line (copied) to the run's list. */
 void record_error(RecordRun *r, const char *line);
+
+/* The run's status: "succeeded", "partial" (some servers failed), "failed"
+ * (none was written) or "deadline". */
+const char *record_status(const RecordRun *r);
 
 /* Close the run's row with its status and counts (a failure is a warning). */
 void record_finish(RecordRun *r, const Collect *c, const HttpStats *st);
@@ -49,6 +57,28 @@ TlResult record_servers(RecordRun *r, Collect *c, TlError *err);
 
 /* Move the Activity Log cursors of the subscriptions read in full. */
 TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err);
+
+/* The run's summary: two lines of text, or (json) one JSON object with
+ * run_id, status, subscriptions, servers, servers_written, databases,
+ * seconds, requests, retried, throttled, transitions, facts, drops,
+ * usage_days, deadline_passed and failures. */
+TlResult record_summary(FILE *out, const RecordRun *r, const Collect *c, const HttpStats *st,
+                        double secs, bool json, TlError *err);
+
+/* Progress of a run: the phase and what is done of what is known, one
+ * line rewritten in place on a terminal (tty), else a line every 5 s; set
+ * phase as the run moves on. Pass it as HttpOptions.progress_user with
+ * record_progress_requests, and as RecordRun.progress_user with
+ * record_progress_servers. */
+typedef struct {
+    FILE *out;
+    bool tty;
+    const char *phase; /* "listing", "reading details", "writing" */
+    const Collect *c;
+    double last;
+} RecordProgress;
+void record_progress_requests(void *progress, long finished, long added);
+void record_progress_servers(void *progress, size_t done, size_t total);
 
 void record_cleanup(RecordRun *r);
 

@@ -145,11 +145,13 @@ void store_cursors_cleanup(StoreCursors *c)
 TlResult store_cursors_save(StoreConn *conn, const char *const *subs, size_t n, TlTime until,
                             TlError *err)
 {
+    /* only forward: a cursor that does not move is not rewritten */
     static const char sql[] =
         "INSERT INTO collector_cursors (subscription_id, activity_log_until)"
         " SELECT s, to_timestamp($2::bigint) FROM unnest($1::text[]) AS u(s)"
-        " ON CONFLICT (subscription_id) DO UPDATE SET activity_log_until ="
-        "   greatest(collector_cursors.activity_log_until, EXCLUDED.activity_log_until)";
+        " ON CONFLICT (subscription_id) DO UPDATE"
+        "   SET activity_log_until = EXCLUDED.activity_log_until"
+        "   WHERE collector_cursors.activity_log_until < EXCLUDED.activity_log_until";
     PgArray a = {0};
     char at[24];
     for (size_t i = 0; i < n; i++)

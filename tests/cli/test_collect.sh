@@ -211,6 +211,24 @@ same "500: error summary" "$(sql "SELECT error_summary[1] LIKE 'server sqlcrudte
 collect 1 "500 with --quiet" --observed-at 2026-11-01T01:00:00Z --attempts 1 --quiet
 same "--quiet: nothing on stdout" "$(wc -c <"$work/out")" 0
 err_has "--quiet: the failed server still named on stderr" "tierledger collect: failed: server sqlcrudtest-6661"
+collect 1 "500 with --format json" --observed-at 2026-11-01T01:00:00Z --attempts 1 --format json
+same "--format json: the run summary" "$(python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print(o["status"], o["servers"], o["servers_written"], len(o["failures"]), o["failures"][0].split(" (")[0],
+      o["deadline_passed"], sorted(o) == sorted(["run_id", "status", "subscriptions", "servers", "servers_written",
+      "databases", "seconds", "requests", "retried", "throttled", "transitions", "facts", "drops", "usage_days",
+      "deadline_passed", "failures"]))' "$work/out")" "partial 2 1 1 server sqlcrudtest-6661 False True"
+same "--format json: run id is the run's" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$work/out")" "$(sql 'SELECT max(id) FROM collector_runs')"
+collect 64 "--format csv refused" --format csv
+# under systemd (stderr is the journal stream JOURNAL_STREAM names) every
+# failure line carries the syslog priority err, which journald reads
+: >"$work/err"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$work/err") collect 1 "500 into the journal" --observed-at 2026-11-01T01:00:00Z --attempts 1 --quiet
+same "journal: failures at priority err" "$(grep -c '^<3>tierledger collect: failed: server sqlcrudtest-6661' "$work/err")" 1
+same "journal: every stderr line has a priority" "$(grep -vc '^<[0-9]>' "$work/err")" 0
+JOURNAL_STREAM=1:1 collect 1 "500, stderr not the journal" --observed-at 2026-11-01T01:00:00Z --attempts 1 --quiet
+same "not the journal: no prefix" "$(grep -c '^<' "$work/err")" 0
 
 fake_step 2
 collect 1 "truncated JSON" --observed-at 2026-11-01T02:00:00Z
@@ -265,6 +283,20 @@ collect 0 "the run after a killed one" --observed-at 2026-11-01T03:50:00Z
 err_has "abandoned: said on stderr" "1 earlier run left 'running' by a process that is gone, now recorded 'abandoned'"
 same "abandoned: the killed run's row closed" "$(q "SELECT status, ended_at IS NOT NULL FROM collector_runs WHERE id = $killed")" "abandoned t"
 same "abandoned: nothing left running" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'running'")" 0
+# progress: on stderr with --progress (here a line as each batch ends; this run
+# has nothing to re-read, so no details phase),
+# rewritten in place on a terminal, never on stdout, never without asking
+collect 0 "--progress" --observed-at 2026-11-01T03:50:00Z --progress
+err_has "--progress: listing" "tierledger collect: listing: "
+err_has "--progress: servers written" "tierledger collect: writing: 2 of 2 servers written (2 servers, 4 databases)"
+out_lacks "--progress: nothing on stdout" "tierledger collect: listing"
+collect 0 "no --progress, not a terminal" --observed-at 2026-11-01T03:50:00Z
+same "not a terminal: no progress" "$(grep -c 'tierledger collect: listing' "$work/err")" 0
+if command -v script >/dev/null 2>&1; then # a terminal: script(1) gives the run a pty
+    script -q -e -c "$TIERLEDGER collect --observed-at 2026-11-01T03:50:00Z --quiet" "$work/tty.log" >/dev/null 2>&1
+    same "terminal: exit 0" "$?" 0
+    same "terminal: progress rewritten in place" "$(grep -c $'\r\033\[Ktierledger collect: writing: 2 of 2 servers written' "$work/tty.log")" 1
+fi
 
 # nothing written by a failed run: the store is byte for byte the same, but
 # for the run's own row in collector_runs
@@ -276,6 +308,25 @@ same "500: store byte for byte unchanged" "$(store)" "$state"
 fake_step 2
 collect 1 "truncated again, store unchanged" --observed-at 2026-11-01T07:00:00Z --server sqlcrudtest-6661
 same "truncated: store byte for byte unchanged" "$(store)" "$state"
+# one more fault per step (fakeazure.py faults, steps 8-14): each ends by
+# itself, names the server and why, and writes nothing
+fault() { # fault STEP NAME WHY [collect options]
+    local n=$1 name=$2 why=$3; shift 3
+    fake_step "$n"
+    SECONDS=0
+    collect 1 "$name" --observed-at 2026-11-01T07:00:00Z --server sqlcrudtest-6661 --attempts 2 "$@"
+    same "$name: ended by itself ($SECONDS s)" "$([ "$SECONDS" -lt 45 ] && echo yes)" yes
+    err_has "$name: the server named" "tierledger collect: failed: server sqlcrudtest-6661"
+    err_has "$name: why" "$why"
+    same "$name: store byte for byte unchanged" "$(store)" "$state"
+}
+fault 8 "503 forever" "answered 503 (ServiceUnavailable: The service is unavailable.)"
+fault 9 "connection reset" "Failure when receiving data from the peer"
+fault 10 "trickle, one byte every 0.5 s" "deadline" --deadline 4
+fault 11 "invalid JSON" "\$: not JSON"
+fault 12 "wrong shape" "\$.value"
+fault 13 "nextLink to another host" "is not on the ARM host"
+fault 14 "70 MB body" "answer larger than 64 MiB"
 fake_stop
 
 # ---- credentials -------------------------------------------------------------
@@ -329,6 +380,19 @@ err_has "authority host refused, named" "AZURE_AUTHORITY_HOST: plain http is onl
 same "identity endpoint in clear off loopback: 64" "$(cat "$work/rc")" 64
 err_has "identity endpoint refused, named" "IDENTITY_ENDPOINT: plain http is only allowed to loopback"
 same "refused URLs: not one request sent" "$(wc -l <"$work/fake.log")" "$requests"
+# --cloud sets the ARM URL and the authority together, over the environment;
+# --arm-url still wins (no network here: the authority is unreachable, or
+# where there is one it refuses the test tenant)
+collect 64 "--cloud china sets the ARM URL" --cloud china --auth none
+err_has "--cloud china: its ARM URL" "not https://management.chinacloudapi.cn"
+requests=$(wc -l <"$work/fake.log")
+tl collect --cloud usgov --arm-url "$FAKE" --attempts 1 --deadline 20 >"$work/out" 2>"$work/err"
+got=$?
+case $got in 69 | 77) ok ;; *) bad "--cloud usgov: exit $got, expected 69 or 77: $(head -c 300 "$work/err")" ;; esac
+err_has "--cloud usgov: the usgov authority" "login.microsoftonline.us"
+same "--cloud usgov: nothing sent to the fake authority" "$(wc -l <"$work/fake.log")" "$requests"
+collect 64 "unknown cloud" --cloud mars
+err_has "unknown cloud named" "--cloud: expected public, usgov or china"
 collect 64 "bad --concurrency" --concurrency 0
 run "collect --help" 0 tl collect --help
 out_has "help" "--subscription ID"
@@ -346,7 +410,7 @@ wait "$holder"
 
 # secrets: never in argv, output, the store or the fake's request log
 fake_step 0
-tl collect --observed-at 2026-11-01T06:00:00Z --concurrency 1 >/dev/null 2>&1 &
+"$TIERLEDGER" collect --observed-at 2026-11-01T06:00:00Z --concurrency 1 >/dev/null 2>&1 &
 cpid=$!
 sleep 0.3
 if [ -r "/proc/$cpid/cmdline" ] && tr '\0' ' ' <"/proc/$cpid/cmdline" | grep -q -F "$TEST_SECRET"; then bad "secret in argv"; else ok; fi
@@ -355,5 +419,11 @@ if grep -q -F "$TEST_SECRET" "$all_out"; then bad "secret in output"; else ok; f
 if grep -q -F "fake-access-token" "$all_out"; then bad "token in output"; else ok; fi
 if dump | grep -q -F -e "$TEST_SECRET" -e "fake-access-token"; then bad "secret or token stored"; else ok; fi
 if grep -q -F -e "$TEST_SECRET" -e "fake-access-token" "$work/fake.log"; then bad "secret in a URL"; else ok; fi
+# nor in PostgreSQL's own log (statements that failed are logged with their text)
+if [ -r "$PGHOST/server.log" ]; then
+    if grep -q -F -e "$TEST_SECRET" -e "fake-access-token" "$PGHOST/server.log"; then bad "secret in the server log"; else ok; fi
+else
+    bad "the server log $PGHOST/server.log is not readable"
+fi
 fake_stop
 finish

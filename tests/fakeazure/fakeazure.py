@@ -22,6 +22,8 @@ import gzip
 import json
 import os
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -305,7 +307,8 @@ def faults(fx):
     pool; reports is serverless. Step 1: SRV_B answers 500 forever. Step 2:
     SRV_B's list is cut off mid-body. Step 3: SRV_B's item has a number where
     a date belongs. Steps 4 and 5: SRV_B's nextLink loops. Step 6: SRV_B's
-    list is slow. Step 7: Resource Graph's $skipToken loops. All error bodies are SYNTHETIC."""
+    list is slow. Step 7: Resource Graph's $skipToken loops. Steps 8-14: SRV_B's
+    list fails in one more way each (see below). All error bodies are SYNTHETIC."""
     inventory = database(fx, SRV_B, "inventory", "S0", "2026-08-01T00:00:00Z", kind="v12.0,user",
                          tier="Standard")
     orders = database(fx, SRV_A, "orders", "BC_Gen5_4", "2026-07-01T00:00:00Z")
@@ -359,7 +362,23 @@ def faults(fx):
     s7 = base()
     s7["_graph"] = {"body": {"totalRecords": 9, "count": 0, "data": [], "facets": [],
                              "resultTruncated": "false", "$skipToken": "00000002"}}
-    return [s0, s1, s2, s3, s4, s5, s6, s7]
+    # SYNTHETIC faults of SRV_B's list, one per step: 503 forever (8), the
+    # connection reset (9), a trickle of one byte every 0.5 s (10), invalid
+    # JSON that is not merely cut (11), the wrong shape (12), a nextLink to
+    # another host (13), a 70 MB body (14)
+    unavailable = {"status": 503, "body": arm_error("ServiceUnavailable", "The service is unavailable.")}
+    faults_b = [unavailable, {"reset": True}, {"trickle": 0.5, "body": {"value": [inventory]}},
+                {"raw": '{"value": [{"id": nope, "name": "inventory"}]}'},
+                {"body": {"value": {"id": "not-an-array"}}},
+                {"body": {"value": [inventory],
+                          "nextLink": f"https://evil.example.com{b_list}?api-version=2025-01-01&$skiptoken=2"}},
+                {"huge": 70 * 1024 * 1024}]
+    more = []
+    for fault in faults_b:
+        st = base()
+        st[b_list] = fault
+        more.append(st)
+    return [s0, s1, s2, s3, s4, s5, s6, s7] + more
 
 
 def conflict(fx):
@@ -431,10 +450,12 @@ class State:
 
 
 def rewrite_links(obj, base):
-    """Point every nextLink at this server, keeping path and query."""
+    """Point every nextLink on the ARM host at this server, keeping path and
+    query; a link to another host stays as it is (a fault to refuse)."""
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if k == "nextLink" and isinstance(v, str) and v:
+            if k == "nextLink" and isinstance(v, str) and v and \
+                    urllib.parse.urlsplit(v).hostname in ("management.azure.com", None):
                 u = urllib.parse.urlsplit(v)
                 obj[k] = base + (u.path if u.path not in ("", "/") else "") + (
                     "?" + u.query if u.query else "")
@@ -572,6 +593,51 @@ class Handler(BaseHTTPRequestHandler):
             rewrite_links(body, self.base())
             self.record(200)
             return self.send_json(200, body)
+        if spec.get("reset"):  # the connection is cut without an answer (TCP RST)
+            self.record(0, {"fault": "reset"})
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return None
+        if "trickle" in spec:  # headers, then one byte every `trickle` s (30 s at most)
+            self.record(200, {"fault": "trickle"})
+            data = json.dumps(self.body_of(spec)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            end = time.time() + 30
+            try:
+                for i in range(len(data)):
+                    if time.time() > end:
+                        break
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(float(spec["trickle"]))
+            except OSError:
+                pass  # the client gave up: what it should do
+            self.close_connection = True
+            return None
+        if "huge" in spec:  # a JSON page of `huge` bytes, sent until the client stops reading
+            self.record(200, {"fault": "huge"})
+            size = int(spec["huge"])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            head, tail = b'{"value": [], "padding": "', b'"}'
+            chunk = b"x" * 65536
+            try:
+                self.wfile.write(head)
+                left = size - len(head) - len(tail)
+                while left > 0:
+                    self.wfile.write(chunk[:min(left, len(chunk))])
+                    left -= len(chunk)
+                self.wfile.write(tail)
+            except OSError:
+                pass
+            self.close_connection = True
+            return None
         status = spec.get("status", 200)
         self.record(status)
         if "raw" in spec:

@@ -1,6 +1,8 @@
 /* args.c - option parsing and --help from a command's option table. */
 #include "cli/args.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int find_option(const CliCommand *cmd, const char *name, size_t len)
@@ -76,6 +78,22 @@ const char *cli_opt(const CliContext *ctx, const char *name)
 {
     int idx = find_option(ctx->cmd, name, strlen(name));
     return idx < 0 ? NULL : ctx->values[idx];
+}
+
+TlResult cli_opt_long(const CliContext *ctx, const char *name, long lo, long hi, long *out,
+                      TlError *err)
+{
+    const char *v = cli_opt(ctx, name);
+    if (!v)
+        return TL_OK;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end || errno || n < lo || n > hi)
+        return tl_error_set(err, TL_ERR_USAGE, "--%s: expected a number from %ld to %ld, not '%s'",
+                            name, lo, hi, v);
+    *out = n;
+    return TL_OK;
 }
 
 int cli_opt_all(const CliContext *ctx, const char *name, const char **out, int max)

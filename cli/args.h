@@ -55,6 +55,11 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
 /* The value of option `name`, or NULL when it was not given. */
 const char *cli_opt(const CliContext *ctx, const char *name);
 
+/* The whole number option `name` in [lo, hi] into *out (left as it is when
+ * the option is absent); anything else is TL_ERR_USAGE naming it. */
+TlResult cli_opt_long(const CliContext *ctx, const char *name, long lo, long hi, long *out,
+                      TlError *err);
+
 /* Every value given for a repeatable option (--subscription A --subscription
  * B), in order, into out[0..max); returns how many. */
 int cli_opt_all(const CliContext *ctx, const char *name, const char **out, int max);

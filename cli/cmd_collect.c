@@ -25,21 +25,6 @@
 
 /* ---- the command ----------------------------------------------------------- */
 
-static TlResult parse_int(const CliContext *ctx, const char *name, long lo, long hi, long *out,
-                          TlError *err)
-{
-    const char *v = cli_opt(ctx, name);
-    if (!v)
-        return TL_OK;
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*v == '\0' || *end || n < lo || n > hi)
-        return tl_error_set(err, TL_ERR_USAGE, "--%s: expected a number from %ld to %ld", name, lo,
-                            hi);
-    *out = n;
-    return TL_OK;
-}
-
 /* The options of one run, checked before anything is opened. */
 typedef struct {
     char arm_base[512];
@@ -91,13 +76,13 @@ static TlResult read_options(const CliContext *ctx, Options *o, TlTime *now, TlE
     long conc = 16, attempts = 5;
     o->details_every_h = 6;
     o->deadline_s = 480;
-    rc = parse_int(ctx, "concurrency", 1, 256, &conc, err);
+    rc = cli_opt_long(ctx, "concurrency", 1, 256, &conc, err);
     if (!rc)
-        rc = parse_int(ctx, "attempts", 1, 20, &attempts, err);
+        rc = cli_opt_long(ctx, "attempts", 1, 20, &attempts, err);
     if (!rc)
-        rc = parse_int(ctx, "details-every", 0, 24 * 35, &o->details_every_h, err);
+        rc = cli_opt_long(ctx, "details-every", 0, 24 * 35, &o->details_every_h, err);
     if (!rc)
-        rc = parse_int(ctx, "deadline", 0, 7 * 86400, &o->deadline_s, err);
+        rc = cli_opt_long(ctx, "deadline", 0, 7 * 86400, &o->deadline_s, err);
     o->http.concurrency = (int)conc;
     o->http.max_attempts = (int)attempts;
     o->http.verbose = cli_opt(ctx, "verbose") != NULL;

@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/csvfile.h"
+#include "cli/output.h"
 #include "cli/rows.h"
 #include "model/arm_id.h"
 #include "model/history.h"
@@ -104,6 +105,7 @@ static TlResult run_import(CliContext *ctx, TlError *err)
     if (rc)
         return rc;
     const char *name = tab->name;
+    cli_progress(ctx, "%s: %zu rows read, checking them", name, tab->n_rows);
     RowsTransitionColumns c;
     rows_transition_columns(tab, &c);
     for (size_t i = 0; i < tab->n_rows && !rc; i++) {
@@ -116,13 +118,16 @@ static TlResult run_import(CliContext *ctx, TlError *err)
         rc = store_open_writer(cli_opt(ctx, "db"), &conn, err);
     if (!rc)
         merge_sort(&file);
-    if (!rc && file.n)
+    if (!rc && file.n) {
+        cli_progress(ctx, "%s: reading what is recorded for its databases", name);
         rc = load_recorded(conn, &file, &rec, &recorded, err);
+    }
     if (!rc) {
         merge_sort(&rec);
         rc = merge_resources(&file, &rec, &all, name, &already, err);
     }
     if (!rc && cli_opt(ctx, "dry-run")) {
+        cli_progress_end(ctx);
         for (size_t i = 0; i < all.n; i++)
             written += all.v[i].insert;
         fprintf(stderr,
@@ -132,10 +137,13 @@ static TlResult run_import(CliContext *ctx, TlError *err)
         store_rollback(conn);
         goto out;
     }
-    if (!rc)
+    if (!rc) {
+        cli_progress(ctx, "%s: valid, writing", name);
         rc = insert_all(conn, &all, name, &written, &new_databases, err);
+    }
     if (!rc)
         rc = store_commit(conn, err);
+    cli_progress_end(ctx);
     if (!rc)
         fprintf(stderr,
                 "tierledger import: %s: %zu rows: %zu transitions recorded (%zu new database "
@@ -156,6 +164,7 @@ out:
 static const CliOption import_options[] = {
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {"dry-run", NULL, "validate the file against what is recorded, write nothing", 0},
+    {"progress", NULL, "show progress on stderr also when it is not a terminal", 0},
     {NULL, NULL, NULL, 0},
 };
 

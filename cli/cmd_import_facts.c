@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/csvfile.h"
+#include "cli/output.h"
 #include "cli/rows.h"
 #include "sql/store/conn.h"
 #include "sql/store/facts.h"
@@ -65,10 +66,14 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                 rc = store_facts_insert(conn, &facts, &added, err);
                 written += !rc && added;
             }
+            if ((i + 1) % 10000 == 0)
+                cli_progress(ctx, "%s: %zu of %zu rows %s", name, i + 1, tab->n_rows,
+                             pass ? "written" : "checked");
         }
     }
     if (!rc)
         rc = store_commit(conn, err);
+    cli_progress_end(ctx);
     if (!rc)
         fprintf(stderr,
                 "tierledger import-facts: %s: %zu rows: %zu recorded, %zu already recorded\n", name,
@@ -82,6 +87,7 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
 
 static const CliOption import_facts_options[] = {
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {"progress", NULL, "show progress on stderr also when it is not a terminal", 0},
     {NULL, NULL, NULL, 0},
 };
 

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/csvfile.h"
+#include "cli/output.h"
 #include "cli/rows.h"
 #include "model/billing.h"
 #include "sql/store/conn.h"
@@ -65,9 +66,12 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
         rc = store_usage_upsert(conn, &usage, &result, err);
         inserted += !rc && result == STORE_USAGE_INSERTED;
         replaced += !rc && result == STORE_USAGE_REPLACED;
+        if ((i + 1) % 10000 == 0)
+            cli_progress(ctx, "%s: %zu of %zu rows written", tab->name, i + 1, tab->n_rows);
     }
     if (!rc)
         rc = store_commit(conn, err);
+    cli_progress_end(ctx);
     if (!rc)
         fprintf(stderr,
                 "tierledger import-usage: %s: %zu rows: %zu days recorded, %zu replaced, %zu "
@@ -82,6 +86,7 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
 
 static const CliOption import_usage_options[] = {
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {"progress", NULL, "show progress on stderr also when it is not a terminal", 0},
     {NULL, NULL, NULL, 0},
 };
 

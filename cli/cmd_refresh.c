@@ -58,15 +58,14 @@ static TlResult compute(const Fleet *fleet, TlTime now, int months, StoreDerived
 
 static TlResult run_refresh(CliContext *ctx, TlError *err)
 {
-    const char *months_text = cli_opt(ctx, "months");
-    int months = months_text ? atoi(months_text) : 3;
-    if (months < 1 || months > 36)
-        return tl_error_set(err, TL_ERR_USAGE, "--months: '%s' is not between 1 and 36",
-                            months_text);
+    long months_opt = 3;
     TlTime now;
-    TlResult rc = cli_as_of(ctx, &now, err);
+    TlResult rc = cli_opt_long(ctx, "months", 1, 36, &months_opt, err);
+    if (!rc)
+        rc = cli_as_of(ctx, &now, err);
     if (rc)
         return rc;
+    int months = (int)months_opt;
     TlTime first = month_start(now, months - 1);
     StoreConn *conn = NULL;
     Fleet fleet = {0};

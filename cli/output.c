@@ -68,3 +68,30 @@ TlResult cli_write_output(const char *path, CliWriter write, const void *data, T
     free(tmp);
     return rc;
 }
+
+static bool progress_tty(void)
+{
+    return isatty(STDERR_FILENO) != 0;
+}
+
+void cli_progress(const CliContext *ctx, const char *fmt, ...)
+{
+    bool tty = progress_tty();
+    if (!tty && !cli_opt(ctx, "progress"))
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%stierledger %s: %s%s", tty ? "\r\033[K" : "", ctx->cmd->name, line,
+            tty ? "" : "\n");
+    fflush(stderr);
+}
+
+void cli_progress_end(const CliContext *ctx)
+{
+    (void)ctx;
+    if (progress_tty())
+        fputs("\r\033[K", stderr);
+}

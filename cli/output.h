@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "cli/args.h"
 #include "model/result.h"
 
 /* Writes `data` to `out`; sets err and returns non-zero on failure. */
@@ -20,5 +21,12 @@ TlResult cli_write_output(const char *path, CliWriter write, const void *data, T
  * journal; elsewhere the line is written as is. */
 enum { CLI_ERR = 3, CLI_WARNING = 4, CLI_INFO = 6 };
 void cli_diag(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Progress of a long command on stderr, when stderr is a terminal (one
+ * line rewritten in place) or with --progress (a line each time); nothing
+ * otherwise. cli_progress_end clears a terminal's line before the result. */
+void cli_progress(const CliContext *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cli_progress_end(const CliContext *ctx);
 
 #endif

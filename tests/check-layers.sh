@@ -5,7 +5,7 @@
 #   - model/ is pure: no I/O library, no files, environment, printing or clock;
 #   - collector/ never links libpq, sql/ never links libcurl or cJSON;
 #   - reports/ never talks to the network;
-#   - no function over 100 lines, cli/ under 2,500 lines.
+#   - no function over 100 lines, cli/ commands and plumbing under 2,000 lines.
 # Prints each offending line as FILE:LINE: text and ends "check-layers: N
 # passed, N failed".
 set -u
@@ -35,8 +35,9 @@ rule "collector/ uses libpq" 'libpq|\bPQ[a-z]' collector
 rule "sql/ uses libcurl or cJSON" 'curl/|\bcurl_|cjson/|\bcJSON_' sql
 rule "reports/ uses libcurl" 'curl/|\bcurl_' reports
 rule "includes name their layer" '#include "[^/"]+\.h"' model reports collector sql cli tests bench
-# the size rules of docs/architecture.md: no function over 100 lines; cli/
-# (command plumbing only) under 2,500 lines
+# the size rules of docs/architecture.md: no function over 100 lines; the
+# commands and their plumbing in cli/ (all but the readers of input files:
+# csvfile, rows, prices) under 2,000 lines
 long=$(awk '/^[A-Za-z].*\(/ && !/;[[:space:]]*$/ { name = $0; start = FNR }
             /^}/ && start { if (FNR - start + 1 > 100) printf "  %s:%d: %d lines: %s\n", FILENAME, start, FNR - start + 1, name; start = 0 }' \
        model/*.c reports/*.c collector/*.c sql/store/*.c cli/*.c)
@@ -45,9 +46,9 @@ if [ -n "$long" ]; then
 else
     passed=$((passed + 1))
 fi
-cli_lines=$(cat cli/*.c cli/*.h | wc -l)
-if [ "$cli_lines" -ge 2500 ]; then
-    echo "check-layers: cli/ is $cli_lines lines (under 2,500: move what is not command plumbing out)" >&2
+cli_lines=$(ls cli/*.c cli/*.h | grep -v -E '^cli/(csvfile|rows|prices)\.[ch]$' | xargs cat | wc -l)
+if [ "$cli_lines" -ge 2000 ]; then
+    echo "check-layers: the commands in cli/ are $cli_lines lines (under 2,000: move what is not command plumbing out)" >&2
     failed=$((failed + 1))
 else
     passed=$((passed + 1))

@@ -13,6 +13,8 @@ run usage 0 tl import-usage "$data/fleet-usage.csv"
 run refresh 0 tl refresh --as-of $A --months 2
 err_has refresh "14 lineages: 27 segments"
 run refresh-again 0 tl refresh --as-of $A --months 2
+run refresh-months-not-a-number 64 tl refresh --as-of $A --months 2x
+err_has refresh-months-named "--months: expected a number from 1 to 36, not '2x'"
 same segments-once "$(sql 'SELECT count(*) FROM lineage_segments')" 27
 
 # the README's queries, verbatim, as the reader

@@ -67,7 +67,8 @@ static TlResult run_check(CliContext *ctx, TlError *err)
 
 static const CliOption check_options[] = {
     {"as-of", "TIME", "decide as of TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
-    {"created", "TIME", "the lineage created at TIME (default the newest, L7)", 0},
+    {"created", "TIME", "the lineage created at TIME (default: the newest created by --as-of, L11)",
+     0},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {"format", "FMT", "text (default) or json", 0},
     {"max-size", "SIZE", "requested max data size of the target (e.g. 512GB, 1TB)", 0},
@@ -82,7 +83,7 @@ const CliCommand cmd_check = {
     .description =
         "Exit status: 0 ok, 1 warn (allowed, but read the warnings: e.g. backups that will be\n"
         "lost), 2 blocked (Azure would refuse it), 3 unknown (a fact a blocking rule needs is\n"
-        "not known). Rules: domain.md E1-E11 and W1-W4.",
+        "not known). Rules: domain.md E1-E11 and W1-W5.",
     .options = check_options,
     .min_args = 1,
     .max_args = 1,

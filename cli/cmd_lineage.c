@@ -32,7 +32,8 @@ static TlResult run_lineage(CliContext *ctx, TlError *err)
 
 static const CliOption lineage_options[] = {
     {"as-of", "TIME", "evaluate at TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
-    {"created", "TIME", "the lineage created at TIME (default the newest, L7)", 0},
+    {"created", "TIME", "the lineage created at TIME (default: the newest created by --as-of, L11)",
+     0},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {"format", "FMT", "text (default), json, or svg (a timeline picture)", 0},
     {NULL, NULL, NULL, 0},

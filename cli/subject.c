@@ -13,7 +13,7 @@ TlResult subject_load(const CliContext *ctx, TlTime as_of, Subject *out, TlError
                             created_text);
     TlResult rc = store_open_reader(cli_opt(ctx, "db"), &out->conn, err);
     if (!rc)
-        rc = store_resolve(out->conn, ctx->args[0], created, &out->db, err);
+        rc = store_resolve(out->conn, ctx->args[0], created, as_of, &out->db, err);
     if (!rc)
         rc = store_history_load(out->conn, out->db.id, &out->history, err);
     if (!rc)

@@ -349,6 +349,69 @@ static int finding_rank(const TlFinding *f)
     return (int)f->severity * 2 + (f->undecided ? 1 : 0);
 }
 
+/* W2: the reverse-migration window while it is open; W5: under the reading
+ * that E2's "original migration" is the first conversion, its deadline. */
+static TlResult check_windows(TlCheck *out, TlTime as_of)
+{
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    const TlLineage *lin = &out->lineage;
+    TlResult rc = TL_OK;
+    if (out->reverse_deadline != TL_TIME_NONE && as_of <= out->reverse_deadline) {
+        TlTime left = out->reverse_deadline - as_of;
+        bool closing = left < TL_DEADLINE_WARN_DAYS * TL_SECONDS_PER_DAY;
+        rc = add_finding(
+            out, "reverse_window_closing", "W2", closing ? TL_SEV_WARN : TL_SEV_INFO, false,
+            "a reverse migration to General Purpose must start by %s (conversion "
+            "cutover %s + 45 days): %lld days %lld hours left",
+            tl_time_format(out->reverse_deadline, a),
+            tl_time_format(lin->last_conversion_cutover, b), (long long)(left / TL_SECONDS_PER_DAY),
+            (long long)(left % TL_SECONDS_PER_DAY / 3600));
+    }
+    if (rc == TL_OK && out->reverse_deadline != TL_TIME_NONE && as_of <= out->reverse_deadline &&
+        lin->conversions > 1) { /* once E2 closed too, both readings agree */
+        TlTime first = lin->first_conversion_cutover + TL_REVERSE_WINDOW_DAYS * TL_SECONDS_PER_DAY;
+        bool passed = as_of > first && as_of <= out->reverse_deadline;
+        rc = add_finding(out, "first_conversion_reading", "W5", passed ? TL_SEV_WARN : TL_SEV_INFO,
+                         false,
+                         "converted to Hyperscale %d times: if Azure counts the 45 days from the "
+                         "first conversion (cutover %s), the window %s at %s; tierledger counts "
+                         "from the most recent (E2)",
+                         lin->conversions, tl_time_format(lin->first_conversion_cutover, a),
+                         as_of > first ? "closed" : "closes", tl_time_format(first, b));
+    }
+    return rc;
+}
+
+/* T5: whether the target's edition (or, for "ElasticPool", that it is a
+ * pool) can be told. */
+static bool check_target_told(const TlObjective *target)
+{
+    return target->edition != TL_EDITION_OTHER || target->elastic_pool;
+}
+
+/* T4: a name with a known edition is judged by it (a warning); T5: a target
+ * whose edition cannot be told at all leaves the verdict unknown. */
+static TlResult check_names(TlCheck *out, const TlObjective *cur, const char *target)
+{
+    TlResult rc = TL_OK;
+    if (!check_target_told(&out->target))
+        rc = add_finding(out, "unknown_objective", "T5", TL_SEV_WARN, true,
+                         "'%s' is not a service objective tierledger knows and its edition "
+                         "cannot be told (T5): the verdict is unknown, not a guess",
+                         target);
+    else if (!out->target.known)
+        rc = add_finding(out, "unknown_objective", "T4", TL_SEV_WARN, false,
+                         "'%s' is not a service objective tierledger knows (T4): judged as %s "
+                         "by its name; its other limits cannot be checked",
+                         target, objective_edition_label(out->target.edition));
+    if (rc == TL_OK && (!cur->known || !cur->tracked))
+        rc = add_finding(out, "unknown_objective", "T4", TL_SEV_WARN,
+                         cur->edition == TL_EDITION_OTHER,
+                         "the current objective '%s' is not one tierledger knows (T4)%s", cur->name,
+                         cur->edition == TL_EDITION_OTHER ? ": its edition cannot be told" : "");
+    return rc;
+}
+
 TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int retention_days,
                         const TlFacts *facts, const TlProposal *proposal, TlCheck *out,
                         TlError *err)
@@ -367,14 +430,7 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
     out->kind = history_kind_of(lin->objective_now, proposal->target);
     out->reverse_deadline = lin->reverse_deadline;
 
-    if (!out->target.known || !out->target.tracked)
-        rc = add_finding(out, "unknown_objective", "T4", TL_SEV_WARN, true,
-                         "'%s' is not a service objective tierledger knows (T4): its edition and "
-                         "limits cannot be checked",
-                         proposal->target);
-    if (rc == TL_OK && (!cur.known || !cur.tracked))
-        rc = add_finding(out, "unknown_objective", "T4", TL_SEV_WARN, true,
-                         "the current objective '%s' is not one tierledger knows (T4)", cur.name);
+    rc = check_names(out, &cur, proposal->target);
     if (rc == TL_OK && objective_equal(lin->objective_now, proposal->target))
         rc = add_finding(out, "no_change", "L1", TL_SEV_INFO, false,
                          "%s is already the objective in effect", cur.name);
@@ -387,21 +443,14 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
                          t->from_objective, t->to_objective, tl_time_format(t->started_at, a),
                          tl_time_format(as_of, b));
     }
-    if (rc == TL_OK && out->kind == TL_KIND_REVERSE_MIGRATION)
+    /* T5: what kind of change it is cannot be told either: no rule of a kind applies */
+    bool told = check_target_told(&out->target);
+    if (rc == TL_OK && told && out->kind == TL_KIND_REVERSE_MIGRATION)
         rc = check_reverse(out, facts, proposal);
-    else if (rc == TL_OK && out->kind == TL_KIND_CONVERSION)
+    else if (rc == TL_OK && told && out->kind == TL_KIND_CONVERSION)
         rc = check_conversion(out, &cur, facts);
-    if (rc == TL_OK && out->reverse_deadline != TL_TIME_NONE && as_of <= out->reverse_deadline) {
-        TlTime left = out->reverse_deadline - as_of;
-        bool closing = left < TL_DEADLINE_WARN_DAYS * TL_SECONDS_PER_DAY;
-        rc = add_finding(
-            out, "reverse_window_closing", "W2", closing ? TL_SEV_WARN : TL_SEV_INFO, false,
-            "a reverse migration to General Purpose must start by %s (conversion "
-            "cutover %s + 45 days): %lld days %lld hours left",
-            tl_time_format(out->reverse_deadline, a),
-            tl_time_format(lin->last_conversion_cutover, b), (long long)(left / TL_SECONDS_PER_DAY),
-            (long long)(left % TL_SECONDS_PER_DAY / 3600));
-    }
+    if (rc == TL_OK)
+        rc = check_windows(out, as_of);
     if (rc == TL_OK && !facts->retention_known)
         rc = add_finding(out, "assumption", "L9", TL_SEV_INFO, false,
                          "the backup retention is unknown: assumed the default of 7 days");

@@ -105,13 +105,16 @@ static TlResult push_segment(TlLineage *lin, TlArchitecture arch, TlTime start, 
     return add_objective(seg, objective);
 }
 
-static void lose(TlSegment *seg, TlTime at, size_t by, const char *rule)
+static void lose(TlSegment *seg, TlTime at, size_t by, const char *rule, bool assumed)
 {
-    if (seg->lost_at != TL_TIME_NONE) /* a lost segment stays lost from its first loss */
+    if (seg->lost_at != TL_TIME_NONE) { /* a lost segment stays lost from its first loss */
+        seg->loss_assumed &= assumed;   /* a later loss that surely happened settles it */
         return;
+    }
     seg->lost_at = at;
     seg->lost_by = by;
     seg->lost_rule = rule;
+    seg->loss_assumed = assumed;
 }
 
 static void settle_status(TlLineage *lin)
@@ -154,6 +157,7 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
     out->retention_days = retention_days;
     out->reading = reading;
     out->last_conversion_cutover = TL_TIME_NONE;
+    out->first_conversion_cutover = TL_TIME_NONE;
     out->reverse_deadline = TL_TIME_NONE;
     out->in_progress = SIZE_MAX;
 
@@ -199,8 +203,12 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         const TlTransition *t = &tr[ev->index];
         size_t cur = out->n_segments - 1;
         if (ev->type == EV_START) {
-            if (cur >= 1) /* L3: the chain before the current one is gone at start */
-                lose(&out->segments[cur - 1], ev->at, ev->index, "L3");
+            /* L3: the chain before the current one is gone at start; a reverse
+             * migration that ended Failed may never have started: assumed */
+            bool failed =
+                t->state == TL_OP_FAILED && t->ended_at != TL_TIME_NONE && t->ended_at <= as_of;
+            if (cur >= 1)
+                lose(&out->segments[cur - 1], ev->at, ev->index, "L3", failed);
             continue;
         }
         if (!starts_segment(reading, &parsed[ev->index])) {
@@ -208,13 +216,16 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
             continue;
         }
         TlKind kind = parsed_kind(t, &parsed[ev->index]);
-        if (kind == TL_KIND_CONVERSION)
+        if (kind == TL_KIND_CONVERSION) {
             out->last_conversion_cutover = ev->at;
+            if (out->conversions++ == 0)
+                out->first_conversion_cutover = ev->at;
+        }
         out->segments[cur].end = ev->at;
         rc = push_segment(out, parsed[ev->index].to_arch, ev->at, ev->index, t->to_objective);
         if (rc == TL_OK && cur >= 1) /* L4 (L2): out of the current/previous pair */
             lose(&out->segments[cur - 1], ev->at, ev->index,
-                 kind == TL_KIND_CONVERSION ? "L4" : "L2");
+                 kind == TL_KIND_CONVERSION ? "L4" : "L2", false);
     }
     free(events);
     free(parsed);

@@ -43,6 +43,8 @@ typedef struct {
     TlTime lost_at;        /* L3/L4 loss instant (NONE if none) */
     size_t lost_by;        /* index of the transition that caused the loss */
     const char *lost_rule; /* "L3", "L4" or "L2" */
+    bool loss_assumed;     /* L3: lost only by reverse migrations that ended Failed by
+                              as_of (they may never have started): counted, marked */
     bool billable;         /* B4: only available segments bill */
 } TlSegment;
 
@@ -52,12 +54,14 @@ typedef struct {
     TlReading reading;
     TlSegment *segments; /* owned; oldest first; the last one is current */
     size_t n_segments;
-    const char *objective_now;      /* in effect at as_of (borrowed) */
-    bool created_in_hyperscale;     /* E1 */
-    TlTime last_conversion_cutover; /* TL_TIME_NONE if never converted */
-    TlTime reverse_deadline;        /* E2: that cutover + 45 days while the database is
-                                       Hyperscale; TL_TIME_NONE otherwise */
-    size_t in_progress;             /* index of a transition running at as_of, or SIZE_MAX */
+    const char *objective_now;       /* in effect at as_of (borrowed) */
+    bool created_in_hyperscale;      /* E1 */
+    TlTime last_conversion_cutover;  /* TL_TIME_NONE if never converted */
+    TlTime first_conversion_cutover; /* W5: the first ever; TL_TIME_NONE if never converted */
+    int conversions;                 /* conversions to Hyperscale cut over by as_of */
+    TlTime reverse_deadline;         /* E2: that cutover + 45 days while the database is
+                                        Hyperscale; TL_TIME_NONE otherwise */
+    size_t in_progress;              /* index of a transition running at as_of, or SIZE_MAX */
 } TlLineage;
 
 /* Evaluate a validated, sorted history as of as_of with retention R days.

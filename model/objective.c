@@ -100,9 +100,29 @@ static bool parse_count(const char *s, int *out)
     return true;
 }
 
+/* The vCore counts T4 lists for Gen5: provisioned GP, BC and HS; serverless
+ * GP_S and HS_S (1 only for GP_S). Other families' counts are not listed. */
+static bool gen5_count_valid(int n, bool serverless, TlEdition edition)
+{
+    static const int provisioned[] = {2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80, 128, 0};
+    static const int on_demand[] = {2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80, 0};
+    if (serverless && n == 1)
+        return edition == TL_EDITION_GENERAL_PURPOSE;
+    for (const int *c = serverless ? on_demand : provisioned; *c; c++)
+        if (*c == n)
+            return true;
+    return false;
+}
+
+typedef enum {
+    VCORE_NONE = 0,    /* not an EDITION_ name */
+    VCORE_KNOWN,       /* edition, family and count known */
+    VCORE_EDITION_ONLY /* T4: the edition prefix is known, the family or count is not */
+} VcoreParse;
+
 /* vCore names: EDITION _ [S _] FAMILY _ n. Families per edition from T1
  * (Gen4 kept for history: the ARM examples still show it). */
-static bool parse_vcore(const char *name, TlObjective *out)
+static VcoreParse parse_vcore(const char *name, TlObjective *out)
 {
     static const struct {
         const char *prefix;
@@ -120,36 +140,36 @@ static bool parse_vcore(const char *name, TlObjective *out)
     for (size_t e = 0; e < sizeof editions / sizeof editions[0]; e++) {
         if (!iprefix(name, editions[e].prefix))
             continue;
+        out->edition = editions[e].edition; /* T4: judged by its edition, whatever follows */
         const char *rest = name + 3;
         bool serverless = iprefix(rest, "S_");
         if (serverless)
             rest += 2;
+        out->serverless = serverless;
         const char *last = strrchr(rest, '_');
-        if (!last || last == rest)
-            return false;
+        int n;
+        if (!last || !parse_count(last + 1, &n))
+            return VCORE_EDITION_ONLY;
+        out->vcores = n; /* the count as written, also for an unknown family */
         char family[16];
         size_t flen = (size_t)(last - rest);
-        if (flen >= sizeof family)
-            return false;
+        if (flen == 0 || flen >= sizeof family)
+            return VCORE_EDITION_ONLY;
         memcpy(family, rest, flen);
         family[flen] = '\0';
-        int n;
-        if (!parse_count(last + 1, &n))
-            return false;
         const char *const *families =
             serverless ? editions[e].serverless_families : editions[e].families;
         for (; *families; families++) {
             if (ieq(family, *families)) {
-                out->edition = editions[e].edition;
-                out->serverless = serverless;
-                out->vcores = n;
                 snprintf(out->family, sizeof out->family, "%s", *families);
-                return true;
+                bool counted =
+                    strcmp(*families, "Gen5") != 0 || gen5_count_valid(n, serverless, out->edition);
+                return counted ? VCORE_KNOWN : VCORE_EDITION_ONLY;
             }
         }
-        return false;
+        return VCORE_EDITION_ONLY;
     }
-    return false;
+    return VCORE_NONE;
 }
 
 void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
@@ -159,6 +179,7 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
     static const char *const premium_dtu[] = {"P1", "P2", "P4", "P6", "P11", "P15", NULL};
 
     memset(out, 0, sizeof *out);
+    VcoreParse vcore;
     const char *bare = strip_prefix(name ? name : "");
     snprintf(out->name, sizeof out->name, "%s", bare);
     out->known = true;
@@ -173,8 +194,8 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
     } else if (in_list(bare, premium_dtu)) {
         out->edition = TL_EDITION_PREMIUM;
         out->dtu = true;
-    } else if (parse_vcore(bare, out)) {
-        /* filled in */
+    } else if ((vcore = parse_vcore(bare, out)) != VCORE_NONE) {
+        out->known = vcore == VCORE_KNOWN; /* filled in; else T4, judged by its edition */
     } else if (ieq(bare, "ElasticPool")) {
         out->elastic_pool = true;
         out->edition = objective_edition_parse(tier_hint);
@@ -191,9 +212,15 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
 
 int64_t objective_max_data_gb(const TlObjective *obj)
 {
-    if (obj->edition != TL_EDITION_GENERAL_PURPOSE || !ieq(obj->family, "Gen5"))
+    if (obj->edition != TL_EDITION_GENERAL_PURPOSE || !obj->known)
         return 0;
     int n = obj->vcores;
+    if (ieq(obj->family, "Fsv2") && !obj->serverless) /* E8, GP_Fsv2: 8-14:1024; 16:1536 */
+        return n >= 8 && n <= 14 ? 1024 : n == 16 ? 1536 : 0;
+    if (ieq(obj->family, "DC") && !obj->serverless) /* E8, GP_DC: 2:1024; 4:1536; 6-12:3072 */
+        return n == 2 ? 1024 : n == 4 ? 1536 : n >= 6 && n <= 12 ? 3072 : 0;
+    if (!ieq(obj->family, "Gen5"))
+        return 0;
     if (obj->serverless) { /* E8, GP serverless: 1:512; 2-6:1024; 8,10:2048; 12-20:3072; 24-80:4096
                             */
         if (n == 1)

@@ -28,7 +28,9 @@ typedef struct {
     char name[TL_OBJECTIVE_MAX]; /* as given, without an "SQLDB_" prefix */
     TlEdition edition;
     TlArchitecture arch;
-    bool known;        /* false: T4, the name was not recognised */
+    bool known;        /* false: T4, the name was not recognised; a known edition
+                          prefix with an unknown family or count (GP_Gen9_4,
+                          GP_Gen5_3) still gives the edition (and the count) */
     bool tracked;      /* false for Free, System*, DW*, DS* (recorded, not tracked) */
     bool dtu;          /* Basic, S*, P* */
     bool serverless;   /* GP_S_*, HS_S_* */
@@ -55,8 +57,9 @@ TlEdition objective_edition_parse(const char *tier);
 
 const char *objective_architecture_str(TlArchitecture arch); /* "standard" | "hyperscale" */
 
-/* E8: the maximum data size in GB of a General Purpose Gen5 objective
- * (provisioned or serverless), or 0 when domain.md gives no figure for it. */
+/* E8: the maximum data size in GB of a known General Purpose objective (Gen5
+ * provisioned or serverless, Fsv2, DC), or 0 when domain.md gives no figure
+ * for it. */
 int64_t objective_max_data_gb(const TlObjective *obj);
 
 #endif

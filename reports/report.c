@@ -118,6 +118,8 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
         put(o, "restore_from", json_time(available ? seg->restore_from : TL_TIME_NONE), ok);
         put(o, "restore_to", json_time(available ? seg->restore_to : TL_TIME_NONE), ok);
         put(o, "lost_at", json_time(seg->status == TL_SEG_LOST ? seg->lost_at : TL_TIME_NONE), ok);
+        put(o, "loss_assumed", cJSON_CreateBool(seg->status == TL_SEG_LOST && seg->loss_assumed),
+            ok);
         put(o, "billable", cJSON_CreateBool(seg->billable), ok);
         put(o, "expires_at", json_time(seg->expires_at), ok);
         put(o, "lost_by", json_cause(s, seg, ok), ok);
@@ -265,8 +267,13 @@ static const char *cause_text(const ReportSubject *s, const TlSegment *seg, char
             buf, size,
             "the reverse migration to %s started at %s (final state: %s)%s; backups older than "
             "the previous tier become unavailable when a reverse migration starts, even if "
-            "it is cancelled (L3)",
-            t->to_objective, fmt_time(t->started_at, a), history_state_str(t->state), who);
+            "it is cancelled (L3)%s",
+            t->to_objective, fmt_time(t->started_at, a), history_state_str(t->state), who,
+            seg->loss_assumed
+                ? ". The loss is assumed: a reverse migration that fails its prerequisite checks "
+                  "fails before it starts, so these backups may still exist, but tierledger "
+                  "does not count on them"
+                : "");
     else
         snprintf(buf, size,
                  "the %s to %s cut over%s; only the current and the previous tier keep their "

@@ -44,8 +44,8 @@ static TlResult resolve_query(PGconn *conn, const char *arg, PGresult **res, TlE
     return pg_query(conn, "resolve database", sql_by_name, 2, params, res, err);
 }
 
-TlResult store_resolve(StoreConn *conn, const char *arg, TlTime created, StoreDatabase *out,
-                       TlError *err)
+TlResult store_resolve(StoreConn *conn, const char *arg, TlTime created, TlTime as_of,
+                       StoreDatabase *out, TlError *err)
 {
     static const char *const names[] = {"id", "resource_id", "created", "resource_key"};
     enum { C_ID, C_RESOURCE, C_CREATED, C_KEY };
@@ -76,10 +76,25 @@ TlResult store_resolve(StoreConn *conn, const char *arg, TlTime created, StoreDa
             return TL_ERR_DATA;
         }
     }
-    int pick = -1;
+    int pick = -1; /* rows are newest first: L11, the newest created at or before as_of */
     for (int i = 0; i < rows && pick < 0; i++)
-        if (created == TL_TIME_NONE || pg_time(res, i, col[C_CREATED]) == created)
+        if (created != TL_TIME_NONE
+                ? pg_time(res, i, col[C_CREATED]) == created
+                : as_of == TL_TIME_NONE || pg_time(res, i, col[C_CREATED]) <= as_of)
             pick = i;
+    if (pick < 0 && created == TL_TIME_NONE) {
+        char a[TL_TIME_TEXT_MAX], when[200] = "";
+        for (int i = rows; i-- > 0 && strlen(when) + TL_TIME_TEXT_MAX + 2 < sizeof when;) {
+            char t[TL_TIME_TEXT_MAX];
+            snprintf(when + strlen(when), sizeof when - strlen(when), "%s%s",
+                     i + 1 < rows ? ", " : "", tl_time_format(pg_time(res, i, col[C_CREATED]), t));
+        }
+        tl_error_set(err, TL_ERR_DATA, "%s did not exist at %s: %s created %s",
+                     PQgetvalue(res, 0, col[C_RESOURCE]), tl_time_format(as_of, a),
+                     rows == 1 ? "it was" : "its lineages were", when);
+        PQclear(res);
+        return TL_ERR_DATA;
+    }
     if (pick < 0) {
         char a[TL_TIME_TEXT_MAX];
         tl_error_set(err, TL_ERR_NOT_FOUND, "'%s' has no lineage created at %s", arg,

@@ -23,11 +23,13 @@ typedef struct {
 } StoreDatabase;
 
 /* Resolve DATABASE (an ARM resource id in any case, or "server/database"
- * when that names one resource) to a lineage: the newest, or the one
- * created at `created` (TL_TIME_NONE: newest). TL_ERR_NOT_FOUND when nothing
- * matches, TL_ERR_DATA when ambiguous (the message lists the candidates). */
-TlResult store_resolve(StoreConn *conn, const char *arg, TlTime created, StoreDatabase *out,
-                       TlError *err);
+ * when that names one resource) to a lineage (L11): the one created at
+ * `created`, else the newest created at or before `as_of` (TL_TIME_NONE:
+ * the newest of all). TL_ERR_NOT_FOUND when nothing matches, TL_ERR_DATA
+ * when ambiguous (the message lists the candidates) or when no lineage
+ * existed at as_of (the message gives the creation times). */
+TlResult store_resolve(StoreConn *conn, const char *arg, TlTime created, TlTime as_of,
+                       StoreDatabase *out, TlError *err);
 
 /* The lineage of resource_id that existed at `at` (the latest created at or
  * before it): *id, or *id = 0 when there was none. */

@@ -44,8 +44,13 @@ check_code in-progress 2 sql-prod-neu/payments GP_Gen5_4 operation_in_progress
 check_code basic 2 sql-prod-neu/legacy HS_Gen5_2 basic_to_hyperscale
 check_code strict 1 sql-prod-neu/reporting HS_Gen5_4 strict_reading
 out_has strict '"code": "backup_loss"'
-check_code unknown 3 sql-prod-neu/scratch HS_Gen5_4 unknown_objective
+# T4 (round two): the current GP_Gen9_4 is judged as General Purpose, with the warning
+check_code t4-judged-by-edition 1 sql-prod-neu/scratch HS_Gen5_4 unknown_objective
+out_has t4-judged-by-edition '"rule": "T4"'
+# T5: a target whose edition cannot be told: unknown, exit 3
+check_code unknown 3 sql-prod-weu/orders Z9 unknown_objective
 out_has unknown '"verdict": "unknown"'
+out_has unknown-t5 '"rule": "T5"'
 check_code already-lost 0 sql-prod-weu/crm GP_Gen5_4 reverse_window_closing
 out_lacks already-lost '"code": "backup_loss"'
 check_code failed-conversion 0 sql-prod-weu/inventory HS_Gen5_4 reverse_window_opens

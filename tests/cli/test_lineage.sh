@@ -41,6 +41,15 @@ out_has recreated-newest "This resource id has 2 lineages"
 run recreated-older 0 tl lineage sql-prod-neu/customers --as-of 2026-11-20T12:00:00Z --created 2026-01-01 --format json
 out_has recreated-older '"created_at": "2026-01-01T00:00:00Z"'
 out_has recreated-older '"lineages": 2'
+# L11 (round two): at an instant before the re-creation, the lineage meant is
+# the one that existed then; before any existed, an error naming them all
+run recreated-as-of-older 0 tl lineage sql-prod-neu/customers --as-of 2026-06-01 --format json
+out_has recreated-as-of-older '"created_at": "2026-01-01T00:00:00Z"'
+# the older lineage was Hyperscale then (converted 2026-02-01): a reverse migration, window closed
+run recreated-check-as-of-older 2 tl check sql-prod-neu/customers --to GP_Gen5_4 --as-of 2026-06-01 --format json
+out_has recreated-check-as-of-older '"code": "reverse_window_expired"'
+run recreated-before-any 65 tl lineage sql-prod-neu/customers --as-of 2025-06-01
+err_has recreated-before-any "did not exist at 2025-06-01T00:00:00Z: its lineages were created 2026-01-01T00:00:00Z, 2026-09-01T12:00:00Z"
 run recreated-none 65 tl lineage sql-prod-neu/customers --created 2025-01-01
 err_has recreated-none "has no lineage created at 2025-01-01T00:00:00Z"
 
@@ -71,6 +80,21 @@ for cmd in init import import-facts lineage check; do
     run "help-$cmd" 0 tl "$cmd" --help
     out_has "help-$cmd" "usage: tierledger $cmd"
 done
+# L3 round two: a reverse migration that ended Failed may never have started
+# (prerequisite checks fail before the start): the loss counts, marked assumed
+F=/subscriptions/6f1c2a3b-0000-4000-8000-00000000d3m0/resourceGroups/rg-t/providers/Microsoft.Sql/servers/srv-f/databases/failedrm
+printf '%s\n' "resource_id,started_at,ended_at,state,from_objective,to_objective" \
+    "$F,2026-02-01T00:00:00Z,,Succeeded,,GP_Gen5_4" \
+    "$F,2026-02-10T00:00:00Z,2026-02-10T05:00:00Z,Succeeded,GP_Gen5_4,HS_Gen5_4" \
+    "$F,2026-02-15T09:00:00Z,2026-02-15T09:01:00Z,Failed,HS_Gen5_4,GP_Gen5_4" >"$work/failed.csv"
+run failed-rm-import 0 tl import "$work/failed.csv"
+run failed-rm-json 0 tl lineage srv-f/failedrm --as-of 2026-02-16 --format json
+same failed-rm-assumed "$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["segments"]; print([(x["status"], x["loss_assumed"]) for x in s])' "$work/out")" "[('lost', True), ('current', False)]"
+run failed-rm-text 0 tl lineage srv-f/failedrm --as-of 2026-02-16
+out_has failed-rm-text "The loss is assumed"
+run failed-rm-running 0 tl lineage srv-f/failedrm --as-of 2026-02-15T09:00:30Z --format json
+same failed-rm-while-running "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["segments"][0]["loss_assumed"])' "$work/out")" False
+
 run help 0 tl --help
 out_has help "check"
 

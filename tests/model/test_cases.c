@@ -152,6 +152,11 @@ static void expect_segment(Case *c, char **w, int nw)
         EXPECT_AT(c->file, c->line, same, "[%s] S%zu: expected lost %s got %s/%s", c->name, i + 1,
                   lost, fmt(s->lost_at, a), s->lost_rule ? s->lost_rule : "-");
     }
+    const char *assumed = harness_opt(w, nw, "assumed");
+    if (assumed)
+        EXPECT_AT(c->file, c->line, (strcmp(assumed, "yes") == 0) == s->loss_assumed,
+                  "[%s] S%zu: expected loss assumed %s got %s", c->name, i + 1, assumed,
+                  s->loss_assumed ? "yes" : "no");
     const char *objectives = harness_opt(w, nw, "objectives");
     if (objectives) {
         char got[256] = "";

@@ -149,6 +149,11 @@ void cli_print_help(FILE *out, const CliCommand *cmd)
     fprintf(out, "usage: tierledger %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
     if (cmd->description)
         fprintf(out, "\n%s\n", cmd->description);
+    if (cmd->subcommands) {
+        fprintf(out, "\nsubcommands ('tierledger %s NAME --help' describes one):\n", cmd->name);
+        for (const CliCommand *const *sub = cmd->subcommands; *sub; sub++)
+            fprintf(out, "  %-24s %s\n", strchr((*sub)->name, ' ') + 1, (*sub)->summary);
+    }
     fprintf(out, "\noptions:\n");
     for (int i = 0; cmd->options[i].name; i++) {
         char left[64];

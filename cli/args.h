@@ -23,7 +23,7 @@ typedef struct {
 
 typedef struct CliContext CliContext;
 
-typedef struct {
+typedef struct CliCommand {
     const char *name;
     const char *summary;      /* one line for the command list */
     const char *usage;        /* after "tierledger NAME ", e.g. "DATABASE [options]" */
@@ -31,6 +31,9 @@ typedef struct {
     const CliOption *options; /* terminated by {NULL} */
     int min_args, max_args;
     TlResult (*run)(CliContext *ctx, TlError *err);
+    /* a command made of subcommands (`report chargeback`): each with its
+     * own options and help, NULL-terminated; NULL for a plain command */
+    const struct CliCommand *const *subcommands;
 } CliCommand;
 
 struct CliContext {

@@ -186,67 +186,65 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
     return rc;
 }
 
-/* An option the report does not take is an error, never silently ignored. */
-static TlResult only_options(const CliContext *ctx, const char *kind, const char *const *takes,
-                             TlError *err)
-{
-    for (int i = 0; i < ctx->n_given; i++) {
-        const char *name = ctx->cmd->options[ctx->given[i].option].name;
-        bool ok = false;
-        for (int k = 0; takes[k] && !ok; k++)
-            ok = strcmp(takes[k], name) == 0;
-        if (!ok)
-            return tl_error_set(err, TL_ERR_USAGE, "report %s does not take --%s", kind, name);
-    }
-    return TL_OK;
-}
-
 static TlResult run_report(CliContext *ctx, TlError *err)
 {
-    static const char *const chargeback_takes[] = {"by",     "cost-center-tag", "db", "month",
-                                                   "output", "prices",          NULL};
-    static const char *const warnings_takes[] = {"as-of", "db", "format", "output", NULL};
-    const char *kind = ctx->args[0];
-    if (strcmp(kind, "chargeback") == 0) {
-        TlResult rc = only_options(ctx, kind, chargeback_takes, err);
-        return rc ? rc : run_chargeback(ctx, err);
-    }
-    if (strcmp(kind, "warnings") == 0) {
-        TlResult rc = only_options(ctx, kind, warnings_takes, err);
-        return rc ? rc : run_warnings(ctx, err);
-    }
-    return tl_error_set(err, TL_ERR_USAGE, "unknown report '%s' (chargeback, warnings)", kind);
+    (void)ctx;
+    return tl_error_set(err, TL_ERR_USAGE, "which report: chargeback or warnings?");
 }
 
-static const CliOption report_options[] = {
-    {"as-of", "TIME", "warnings: evaluate at TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
-    {"by", "cost-center", "chargeback: totals per cost center instead of rows", 0},
-    {"cost-center-tag", "KEY", "chargeback: the tag naming the cost center (default cost-center)",
-     0},
-    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
-    {"format", "FMT", "warnings: text (default), csv or json", 0},
-    {"month", "YYYY-MM", "chargeback: the calendar month (UTC)", 0},
+static const CliOption chargeback_options[] = {
+    {"month", "YYYY-MM", "the calendar month (UTC), required", 0},
+    {"prices", "FILE", "price sheet CSV (default $TIERLEDGER_PRICES)", 0},
+    {"by", "cost-center", "totals per cost center instead of rows", 0},
+    {"cost-center-tag", "KEY", "the tag naming the cost center (default cost-center)", 0},
     {"output", "FILE", "write to FILE (atomically) instead of stdout", 'o'},
-    {"prices", "FILE", "chargeback: price sheet CSV (default $TIERLEDGER_PRICES)", 0},
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {NULL, NULL, NULL, 0},
 };
+
+static const CliCommand cmd_report_chargeback = {
+    .name = "report chargeback",
+    .summary = "finance chargeback CSV of a month's backup storage",
+    .usage = "--month YYYY-MM [--prices FILE] [options]",
+    .description =
+        "One CSV row per database, segment and backup kind of the month, FOCUS column names\n"
+        "(BillingPeriodStart ... Tags) then x_ columns. Figures are estimates from the\n"
+        "documented formulas (x_CostSource = estimate), not invoice amounts. A missing price is\n"
+        "an error (exit 65), never a silent zero; nothing is written then.",
+    .options = chargeback_options,
+    .run = run_chargeback,
+};
+
+static const CliOption warnings_options[] = {
+    {"as-of", "TIME", "evaluate at TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
+    {"format", "FMT", "text (default), csv or json", 0},
+    {"output", "FILE", "write to FILE (atomically) instead of stdout", 'o'},
+    {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {NULL, NULL, NULL, 0},
+};
+
+static const CliCommand cmd_report_warnings = {
+    .name = "report warnings",
+    .summary = "every database with something for a DBA to act on, worst first",
+    .usage = "[options]",
+    .description =
+        "Reverse migrations in progress that already destroyed backups (critical),\n"
+        "reverse-migration deadlines, repeat migrations that would lose an available segment,\n"
+        "previous segments expiring within 7 days, unknown objectives (warn), open windows and\n"
+        "unknown facts (info). Exit 1 when anything is at warn or critical, 0 when clean.",
+    .options = warnings_options,
+    .run = run_warnings,
+};
+
+static const CliCommand *const report_subcommands[] = {&cmd_report_chargeback, &cmd_report_warnings,
+                                                       NULL};
+static const CliOption report_options[] = {{NULL, NULL, NULL, 0}};
 
 const CliCommand cmd_report = {
     .name = "report",
     .summary = "fleet reports: finance chargeback CSV, warnings for DBAs",
-    .usage = "chargeback --month YYYY-MM [--prices FILE] [options] | warnings [options]",
-    .description =
-        "chargeback: one CSV row per database, segment and backup kind of the month, FOCUS\n"
-        "column names (BillingPeriodStart ... Tags) then x_ columns. Figures are estimates from\n"
-        "the documented formulas (x_CostSource = estimate), not invoice amounts. A missing price\n"
-        "is an error (exit 65), never a silent zero; nothing is written then.\n"
-        "warnings: every database with something to act on, worst first: reverse migrations\n"
-        "in progress that already destroyed backups (critical), reverse-migration deadlines,\n"
-        "repeat migrations that would lose an available segment, previous segments expiring\n"
-        "within 7 days, unknown objectives (warn), open windows and unknown facts (info).\n"
-        "Exit 1 when anything is at warn or critical, 0 when clean.",
+    .usage = "chargeback|warnings [options]",
     .options = report_options,
-    .min_args = 1,
-    .max_args = 1,
     .run = run_report,
+    .subcommands = report_subcommands,
 };

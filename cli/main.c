@@ -54,10 +54,24 @@ int main(int argc, char **argv)
         usage(stderr);
         return 64;
     }
+    int skip = 2; /* argv[0] and the command */
+    if (cmd->subcommands && argc > 2 && argv[2][0] != '-') {
+        const CliCommand *parent = cmd;
+        cmd = NULL;
+        for (const CliCommand *const *sub = parent->subcommands; *sub && !cmd; sub++)
+            if (strcmp(strchr((*sub)->name, ' ') + 1, argv[2]) == 0)
+                cmd = *sub;
+        if (!cmd) {
+            fprintf(stderr, "tierledger %s: unknown subcommand '%s'\n\n", parent->name, argv[2]);
+            cli_print_help(stderr, parent);
+            return 64;
+        }
+        skip = 3;
+    }
     CliContext ctx = {.cmd = cmd, .now = (TlTime)time(NULL)};
     TlError err = {{0}, {0}};
     bool help = false;
-    TlResult rc = cli_parse(cmd, argc - 2, argv + 2, &ctx, &help, &err);
+    TlResult rc = cli_parse(cmd, argc - skip, argv + skip, &ctx, &help, &err);
     if (!rc && help) {
         cli_print_help(stdout, cmd);
         return 0;

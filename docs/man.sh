@@ -5,11 +5,11 @@
 # binary has; @PREFIX@, @DATE@ and @VERSION@ filled in.
 set -eu
 bin=$1 template=$2 prefix=$3
-roff() { # a --help text on stdin as one .SS section
-    awk '
+roff() { # roff NAME: the --help text of command NAME on stdin as one .SS section
+    awk -v name="$1" '
     function esc(s) { gsub(/\\/, "\\e", s); gsub(/-/, "\\-", s); sub(/^[.\047]/, "\\\\\\&&", s); return s }
-    NR == 1 { sub(/^usage: tierledger /, ""); name = $1; $1 = ""; sub(/^ /, "")
-              print ".SS " esc(name); print ".B tierledger " esc(name); print esc($0); print ".PP"; next }
+    NR == 1 { line = substr($0, length("usage: tierledger " name) + 2)
+              print ".SS " esc(name); print ".B tierledger " esc(name); print esc(line); print ".PP"; next }
     /^options:$/ { opts = 1; next }
     opts && /^  -/ { line = $0; sub(/^  /, "", line)
                      split(line, parts, /  +/); flag = parts[1]; desc = substr(line, length(flag) + 1)
@@ -25,7 +25,12 @@ commands=$("$bin" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ {
 body=$(mktemp)
 trap 'rm -f "$body"' EXIT
 for c in $commands; do
-    "$bin" "$c" --help | roff >>"$body"
+    subs=$("$bin" "$c" --help | sed -n '/^subcommands/,/^$/s/^  \([a-z-]*\)  .*/\1/p')
+    if [ -z "$subs" ]; then
+        "$bin" "$c" --help | roff "$c" >>"$body"
+    else # one section per subcommand ("report chargeback")
+        for s in $subs; do "$bin" "$c" "$s" --help | roff "$c $s" >>"$body"; done
+    fi
 done
 version=$(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown)
 date=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(git -C "$(dirname "$0")/.." log -1 --format=%ct 2>/dev/null || date +%s)}" +%Y-%m-%d)

@@ -16,6 +16,18 @@ export PGDATABASE="tl_${suite}"
 "$PG_BINDIR/createdb" "$PGDATABASE" || { echo "$suite: createdb failed"; exit 1; }
 
 tl() { "$TIERLEDGER" "$@"; }
+# every command, one per line; a command made of subcommands gives each
+# ("report chargeback") in its stead
+all_commands() {
+    local c
+    for c in $(tl --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p'); do
+        if tl "$c" --help | grep -q '^subcommands'; then
+            tl "$c" --help | sed -n '/^subcommands/,/^$/s/^  \([a-z-]*\)  .*/\1/p' | sed "s/^/$c /"
+        else
+            echo "$c"
+        fi
+    done
+}
 sql() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 
 ok() { passed=$((passed + 1)); }

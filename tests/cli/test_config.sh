@@ -8,17 +8,20 @@ doc=$here/../../docs/configuration.md
 root=$here/../..
 
 # options: every --name in every command's --help has a row
-commands=$(tl --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p')
-same "commands listed" "$(echo "$commands" | wc -w)" 9
-for c in $commands; do
-    for o in $(tl "$c" --help | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | grep -v -- '--help'); do
+same "commands listed" "$(tl --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p' | wc -w)" 9
+all_commands >"$work/commands"
+same "report has its subcommands" "$(grep -c '^report ' "$work/commands")" 2
+while read -r c; do
+    # shellcheck disable=SC2086
+    for o in $(tl $c --help | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | grep -v -- '--help'); do
         if grep -qE "^\| \`$o[ \`=]" "$doc"; then ok; else bad "$c $o is not in docs/configuration.md"; fi
     done
-done
+done <"$work/commands"
 # and every option row is an option of some command
 for o in $(grep -oE '^\| `--[a-z-]+' "$doc" | cut -c4-); do
     found=0
-    for c in $commands; do tl "$c" --help | grep -qE -- "(^| )$o( |,|$)" && found=1; done
+    # shellcheck disable=SC2086
+    while read -r c; do tl $c --help | grep -qE -- "(^| )$o( |,|$)" && found=1; done <"$work/commands"
     if [ $found = 1 ]; then ok; else bad "docs/configuration.md lists $o, which no command has"; fi
 done
 

@@ -26,12 +26,14 @@ man1=$dest/usr/share/man/man1/tierledger.1
 manfile=$work/man.txt
 # the page as text, hyphens plain (roff writes \-)
 sed 's/\\-/-/g; s/\\f[BIR]//g' "$man1" >"$manfile"
-for c in $(tl --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }'); do
+all_commands >"$work/commands"
+while read -r c; do
     if grep -q "^.SS $c\$" "$manfile"; then ok; else bad "man: no section for $c"; fi
-    for o in $(tl "$c" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p'); do
+    # shellcheck disable=SC2086
+    for o in $(tl $c --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p'); do
         if sed -n "/^.SS $c\$/,/^.S[SH] /p" "$manfile" | grep -q -- "^$o\\b"; then ok; else bad "man: $c $o missing"; fi
     done
-done
+done <"$work/commands"
 # every variable the code reads, every exit code it returns
 vars=$(grep -rhoE '(getenv|env)\("[A-Z_]+"\)' "$root"/cli "$root"/collector "$root"/sql "$root"/reports |
     sed 's/.*("\(.*\)")/\1/' | sort -u)

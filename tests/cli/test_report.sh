@@ -54,10 +54,23 @@ golden chargeback chargeback-2026-10.csv
 same chargeback-header "$(head -1 "$work/out" | tr -d '\r')" "BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeDescription,BillingCurrency,EffectiveCost,ListCost,PricingQuantity,PricingUnit,ConsumedQuantity,ConsumedUnit,RegionId,ResourceId,ResourceName,ResourceType,ServiceName,ServiceCategory,SkuMeter,SubAccountId,Tags,x_CostCenter,x_ResourceGroupName,x_Segment,x_Architecture,x_ServiceTier,x_BackupKind,x_BackupStorageRedundancy,x_SegmentStatus,x_CostSource"
 # an option a report does not take is refused, never ignored
 run chargeback-no-format 64 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --format json
-err_has chargeback-no-format "report chargeback does not take --format"
+err_has chargeback-no-format "tierledger report chargeback: unknown option '--format'"
 same chargeback-no-format-no-output "$(wc -c <"$work/out")" 0
 run warnings-no-month 64 tl report warnings --month 2026-10
-err_has warnings-no-month "report warnings does not take --month"
+err_has warnings-no-month "tierledger report warnings: unknown option '--month'"
+# each report has its own help and options
+run chargeback-help 0 tl report chargeback --help
+out_has chargeback-help "--month YYYY-MM"
+out_lacks chargeback-help "--as-of"
+run warnings-help 0 tl report warnings --help
+out_has warnings-help "--as-of TIME"
+out_lacks warnings-help "--prices"
+run report-help 0 tl report --help
+out_has report-help "  chargeback "
+run report-none 64 tl report
+err_has report-none "which report: chargeback or warnings?"
+run report-unknown 64 tl report invoices
+err_has report-unknown "unknown subcommand 'invoices'"
 run by-cost-center 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center
 golden by-cost-center chargeback-2026-10-by-cost-center.csv
 run to-file 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" -o "$work/cb.csv"

@@ -98,7 +98,7 @@ static TlResult open_run(const CliContext *ctx, RecordRun *r, const char *arm_ba
     long abandoned = 0;
     TlResult rc = store_open_reader(cli_opt(ctx, "db"), &r->conn, err);
     if (!rc)
-        rc = store_collector_lock(r->conn, r->host, (long)getpid(), err);
+        rc = store_collector_lock(cli_opt(ctx, "db"), r->host, (long)getpid(), &r->lock, err);
     if (!rc)
         rc = store_run_start(r->conn, r->host, (long)getpid(), arm_base, &r->run_id, &abandoned,
                              err);
@@ -144,6 +144,7 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     if (opt.deadline_s > 0)
         r.deadline = hopt.deadline = http_now() + (double)opt.deadline_s;
     if ((rc = open_run(ctx, &r, arm_base, err))) {
+        store_close(r.lock);
         store_close(r.conn);
         return rc;
     }
@@ -220,6 +221,7 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     http_client_free(http);
     auth_cleanup(&auth);
     store_close(r.conn);
+    store_close(r.lock); /* ends its transaction: the collector lock is released */
     return rc;
 }
 

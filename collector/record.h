@@ -16,6 +16,7 @@
 /* One run's bookkeeping; caller-owned, released with record_cleanup. */
 typedef struct {
     StoreConn *conn;
+    StoreConn *lock; /* holds the collector lock for the run (store_collector_lock) */
     long long run_id;
     TlTime now;
     char host[128];

@@ -6,38 +6,41 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sql/store/conn.h"
 #include "sql/store/pg.h"
 
-#define COLLECTOR_LOCK_A "7581625" /* pg_try_advisory_lock(int, int) */
-#define COLLECTOR_LOCK_B "3"
-
-TlResult store_collector_lock(StoreConn *conn, const char *host, long pid, TlError *err)
+TlResult store_collector_lock(const char *conninfo, const char *host, long pid, StoreConn **lock,
+                              TlError *err)
 {
     static const char sql_app[] = "SELECT set_config('application_name', $1, false)";
-    static const char sql_try[] =
-        "SELECT pg_try_advisory_lock(" COLLECTOR_LOCK_A ", " COLLECTOR_LOCK_B ") AS got";
+    /* a row lock held by this session's open transaction for the whole run:
+     * FOR UPDATE needs UPDATE on tierledger_locks (tierledger_writer only) */
+    static const char sql_take[] =
+        "SELECT name FROM tierledger_locks WHERE name = 'collector' FOR UPDATE NOWAIT";
     static const char sql_holder[] =
         "SELECT a.pid, coalesce(a.application_name, '') AS app,"
         "       coalesce(a.client_addr::text, 'local') AS client,"
         "       extract(epoch FROM a.backend_start)::bigint AS since,"
         "       (SELECT max(id) FROM collector_runs WHERE status = 'running') AS run"
-        "  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.classid = " COLLECTOR_LOCK_A "::oid"
-        "   AND l.objid = " COLLECTOR_LOCK_B "::oid AND l.objsubid = 2 AND l.granted";
+        "  FROM pg_stat_activity a"
+        " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+        "   AND a.application_name LIKE 'tierledger collect %' AND a.xact_start IS NOT NULL"
+        " ORDER BY a.xact_start LIMIT 1";
     char app_name[200];
     snprintf(app_name, sizeof app_name, "tierledger collect %s:%ld", host, pid);
     const char *pa[] = {app_name};
     PGresult *res = NULL;
-    TlResult rc = pg_query(conn, "set application_name", sql_app, 1, pa, NULL, err);
+    TlResult rc = store_connect(conninfo, lock, err);
     if (!rc)
-        rc = pg_query(conn, "take the collector lock", sql_try, 0, NULL, &res, err);
-    if (rc)
-        return rc;
-    bool got = pg_bool(res, 0, 0);
-    PQclear(res);
-    if (got)
-        return TL_OK;
-    rc = pg_query(conn, "find the lock holder", sql_holder, 0, NULL, &res, err);
+        rc = pg_query(*lock, "set application_name", sql_app, 1, pa, NULL, err);
+    if (!rc)
+        rc = pg_begin(*lock, err);
+    if (!rc)
+        rc = pg_query_nowait(*lock, "take the collector lock", sql_take, err);
+    if (rc != TL_ERR_LOCKED)
+        return rc; /* TL_OK: held until *lock is closed */
+    PQclear(PQexec(*lock, "ROLLBACK"));
+    rc = pg_query(*lock, "find the lock holder", sql_holder, 0, NULL, &res, err);
     if (rc)
         return rc;
     if (PQntuples(res) == 0) {

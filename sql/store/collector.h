@@ -16,11 +16,14 @@
 
 struct pg_result;
 
-/* Take the session lock that keeps a second collector out; the session's
- * application_name becomes "tierledger collect HOST:PID" so the holder can
- * be named. TL_ERR_LOCKED names the holder (PostgreSQL pid, client, since,
- * its collector run). */
-TlResult store_collector_lock(StoreConn *conn, const char *host, long pid, TlError *err);
+/* Take the lock that keeps a second collector out: a row lock held by an
+ * open transaction of its own connection *lock (the caller's, to close at
+ * the end of the run, which releases it), whose application_name is
+ * "tierledger collect HOST:PID" so the holder can be named. Only
+ * tierledger_writer may take it (a reader gets TL_ERR_NOPERM). TL_ERR_LOCKED
+ * names the holder (PostgreSQL pid, client, since, its collector run). */
+TlResult store_collector_lock(const char *conninfo, const char *host, long pid, StoreConn **lock,
+                              TlError *err);
 
 /* A collector_runs row in state 'running': *run_id. Called under the
  * collector lock: earlier rows still 'running' belong to runs whose process

@@ -19,14 +19,27 @@ static TlResult failure(PGconn *conn, PGresult *res, const char *what, TlError *
 {
     char line[512];
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    pg_first_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn), line, sizeof line);
+    /* the server's own words, without the "ERROR:  " severity prefix */
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    pg_first_line(primary ? primary
+                  : res   ? PQresultErrorMessage(res)
+                          : PQerrorMessage(conn),
+                  line, sizeof line);
     if (!line[0])
         pg_first_line(PQerrorMessage(conn), line, sizeof line);
     TlResult rc = TL_ERR_INTERNAL;
     if (PQstatus(conn) == CONNECTION_BAD ||
         (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
         rc = TL_ERR_UNAVAILABLE;
-    PQclear(res);
+    bool denied = state && strcmp(state, "42501") == 0; /* insufficient_privilege */
+    PQclear(res);                                       /* state was res's */
+    if (denied) {                                       /* name the role */
+        tl_error_set(err, TL_ERR_NOPERM, "postgresql: %s: %s (connected as role %s)", what, line,
+                     PQuser(conn));
+        tl_error_hint(err, "writing needs tierledger_writer, reading tierledger_reader: "
+                           "tierledger init --grant-writer ROLE or --grant-reader ROLE");
+        return TL_ERR_NOPERM;
+    }
     return tl_error_set(err, rc, "postgresql: %s: %s", what, line);
 }
 
@@ -58,6 +71,21 @@ TlResult pg_query_count(PGconn *conn, const char *what, const char *sql, int npa
     return rc;
 }
 
+TlResult pg_query_nowait(PGconn *conn, const char *what, const char *sql, TlError *err)
+{
+    PGresult *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        return TL_OK;
+    }
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && strcmp(state, "55P03") == 0) { /* lock_not_available */
+        PQclear(res);
+        return tl_error_set(err, TL_ERR_LOCKED, "postgresql: %s: held by another session", what);
+    }
+    return failure(conn, res, what, err);
+}
+
 TlResult pg_exec_script(PGconn *conn, const char *what, const char *script, TlError *err)
 {
     PGresult *res = PQexec(conn, script); /* our own files, never input */
@@ -74,8 +102,17 @@ TlResult pg_begin(PGconn *conn, TlError *err)
 
 TlResult pg_lock_writers(PGconn *conn, TlError *err)
 {
+    /* a row lock: FOR UPDATE needs UPDATE on tierledger_locks, which only
+     * tierledger_writer has, so a reader cannot hold writers off */
+    static const char sql_lock[] =
+        "SELECT name FROM tierledger_locks WHERE name = 'writers' FOR UPDATE";
+    return pg_query(conn, "take the writers' lock", sql_lock, 0, NULL, NULL, err);
+}
+
+TlResult pg_lock_schema(PGconn *conn, TlError *err)
+{
     static const char sql_lock[] = "SELECT pg_advisory_xact_lock(" WRITER_LOCK_KEY ")";
-    return pg_query(conn, "writer lock", sql_lock, 0, NULL, NULL, err);
+    return pg_query(conn, "schema lock", sql_lock, 0, NULL, NULL, err);
 }
 
 /* ---- parameters ------------------------------------------------------------ */

@@ -95,6 +95,8 @@ TlResult store_schema_check(StoreConn *conn, TlError *err)
 /* Apply migration f unless the version recorded (re-read under the lock)
  * already has it; the bootstrap (version 0) runs only while schema_version
  * is missing and records nothing. */
+#define ROLES_VERSION 9 /* 0009_roles.sql: tierledger_owner from here on */
+
 static TlResult apply_migration(PGconn *conn, const TlSqlFile *f, bool *applied, TlError *err)
 {
     static const char sql_record[] =
@@ -102,9 +104,13 @@ static TlResult apply_migration(PGconn *conn, const TlSqlFile *f, bool *applied,
     *applied = false;
     int version, mine = migration_version(f);
     bool exists;
-    TlResult rc = store_begin_write(conn, err);
+    TlResult rc = pg_begin(conn, err);
+    if (!rc)
+        rc = pg_lock_schema(conn, err);
     if (!rc)
         rc = current_version(conn, &version, &exists, err);
+    if (!rc && mine > ROLES_VERSION) /* after 0009, every object is the owner's */
+        rc = pg_query(conn, f->path, "SET LOCAL ROLE tierledger_owner", 0, NULL, NULL, err);
     if (rc || (mine == 0 ? exists : version >= mine)) {
         if (rc)
             store_rollback(conn);
@@ -133,7 +139,11 @@ static TlResult apply_views(PGconn *conn, bool *applied, TlError *err)
     views_hash(hash, sizeof hash);
     *applied = false;
     PGresult *res = NULL;
-    TlResult rc = store_begin_write(conn, err);
+    TlResult rc = pg_begin(conn, err);
+    if (!rc)
+        rc = pg_lock_schema(conn, err);
+    if (!rc) /* the views and their functions are the owner's (0009) */
+        rc = pg_query(conn, "views", "SET LOCAL ROLE tierledger_owner", 0, NULL, NULL, err);
     if (!rc)
         rc = pg_query(conn, "views", sql_get, 0, NULL, &res, err);
     if (rc) {
@@ -179,4 +189,28 @@ TlResult store_schema_migrate(StoreConn *conn, int *applied, bool *views_applied
         *applied += done;
     }
     return apply_views(conn, views_applied, err);
+}
+
+TlResult store_schema_grant(StoreConn *conn, const char *group, const char *member, TlError *err)
+{
+    static const char sql_role[] = "SELECT count(*) AS n FROM pg_roles WHERE rolname = $1";
+    /* the statement is written by the server's own quoting (%I), never by hand */
+    static const char sql_stmt[] = "SELECT format('GRANT %I TO %I', $1::text, $2::text)";
+    const char *pr[] = {member}, *ps[] = {group, member};
+    PGresult *res = NULL;
+    TlResult rc = pg_query(conn, "find the role", sql_role, 1, pr, &res, err);
+    if (rc)
+        return rc;
+    bool exists = atoi(PQgetvalue(res, 0, 0)) > 0;
+    PQclear(res);
+    if (!exists)
+        return tl_error_set(err, TL_ERR_USAGE, "no role '%s' exists (CREATE ROLE it first)",
+                            member);
+    rc = pg_query(conn, "grant", sql_stmt, 2, ps, &res, err);
+    if (rc)
+        return rc;
+    char stmt[700];
+    snprintf(stmt, sizeof stmt, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return pg_query(conn, "grant", stmt, 0, NULL, NULL, err);
 }

@@ -20,6 +20,10 @@ int store_schema_known_version(void);
  * *views_applied says whether the views were (re)created. */
 TlResult store_schema_migrate(StoreConn *conn, int *applied, bool *views_applied, TlError *err);
 
+/* Make the existing role `member` a member of `group` (tierledger_writer or
+ * tierledger_reader); an unknown role is TL_ERR_USAGE. */
+TlResult store_schema_grant(StoreConn *conn, const char *group, const char *member, TlError *err);
+
 /* Fail with TL_ERR_SCHEMA unless the schema is exactly the binary's. */
 TlResult store_schema_check(StoreConn *conn, TlError *err);
 

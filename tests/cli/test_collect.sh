@@ -273,7 +273,7 @@ for _ in $(seq 50); do
 done
 kill -9 "$victim"; wait "$victim" 2>/dev/null
 for _ in $(seq 50); do # its PostgreSQL session ends when the server sees the socket close
-    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 3")" = 0 ] && break
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'tierledger collect %'")" = 0 ] && break
     sleep 0.1
 done
 same "killed: its row is left running" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'running'")" 1
@@ -398,10 +398,11 @@ run "collect --help" 0 tl collect --help
 out_has "help" "--subscription ID"
 
 # the lock: a second collector exits 75 and names the holder
-psql -X -q -c "SELECT set_config('application_name', 'tierledger collect otherhost:4242', false), pg_advisory_lock(7581625, 3), pg_sleep(4)" >/dev/null 2>&1 &
+PGAPPNAME='tierledger collect otherhost:4242' psql -X -q \
+    -c "BEGIN; SELECT name FROM tierledger_locks WHERE name = 'collector' FOR UPDATE; SELECT pg_sleep(4); COMMIT" >/dev/null 2>&1 &
 holder=$!
 for _ in $(seq 50); do
-    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 3 AND granted")" = 1 ] && break
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tierledger collect otherhost:4242' AND xact_start IS NOT NULL")" = 1 ] && break
     sleep 0.1
 done
 collect 75 "second collector"

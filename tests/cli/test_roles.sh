@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# test_roles.sh - three roles, least privilege, in both directions: init
+# makes login roles members (--grant-writer, --grant-reader); as
+# tierledger_writer every writing command works but history cannot be
+# changed, tables not altered, triggers not disabled; as tierledger_reader
+# lineage, check and both reports work, every write and the collector lock
+# are refused with exit 77 naming the role, and the old advisory-lock trick
+# no longer stops a collector.
+. "$(dirname "$0")/lib.sh"
+W=tl_writer_$$ R=tl_reader_$$
+sql "CREATE ROLE $W LOGIN; CREATE ROLE $R LOGIN"
+trap 'fake_stop; sql "DROP OWNED BY $W; DROP OWNED BY $R; DROP ROLE IF EXISTS $W; DROP ROLE IF EXISTS $R" >/dev/null 2>&1; rm -rf "$work"' EXIT
+as() { local role=$1; shift; PGUSER=$role "$@"; }
+psql_as() { PGUSER=$1 psql -X -q -v ON_ERROR_STOP=1 -c "$2"; }
+
+run init-grants 0 tl init --grant-writer "$W" --grant-reader "$R"
+err_has init-grants "$W is a member of tierledger_writer"
+err_has init-grants "$R is a member of tierledger_reader"
+run init-unknown-role 64 tl init --grant-reader no_such_role_here
+err_has init-unknown-role "no role 'no_such_role_here' exists"
+same owner "$(sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> 'tierledger_owner'")" 0
+
+# ---- the writer writes ---------------------------------------------------------
+run writer-import 0 as "$W" "$TIERLEDGER" import "$data/fleet.csv"
+run writer-import-facts 0 as "$W" "$TIERLEDGER" import-facts "$data/fleet-facts.csv"
+run writer-import-usage 0 as "$W" "$TIERLEDGER" import-usage "$data/fleet-usage.csv"
+run writer-import-usage-again 0 as "$W" "$TIERLEDGER" import-usage "$data/fleet-usage.csv"
+run writer-refresh 0 as "$W" "$TIERLEDGER" refresh --as-of 2026-11-20T12:00:00Z
+fake_start lifecycle
+run writer-collect 0 as "$W" "$TIERLEDGER" collect --observed-at 2026-11-01T00:00:00Z
+# ...but cannot rewrite what it wrote, nor change the tables
+history_before=$(sql "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM transitions t")
+for stmt in "UPDATE transitions SET state = 'Failed'" "DELETE FROM transitions" \
+    "TRUNCATE transitions" "ALTER TABLE transitions DISABLE TRIGGER transitions_no_update" \
+    "UPDATE databases SET created_at = now()" "DELETE FROM databases" \
+    "UPDATE database_facts SET retention_days = 1" "DELETE FROM database_facts" \
+    "DELETE FROM backup_usage" "DROP TABLE transitions" "CREATE TABLE sneaky (x int)" \
+    "ALTER TABLE databases ADD COLUMN x int" "UPDATE schema_version SET version = 1"; do
+    run "writer-denied: $stmt" 1 psql_as "$W" "$stmt"
+    if grep -q -E 'permission denied|must be owner|append-only' "$work/err"; then ok; else bad "writer-denied: $stmt: $(head -c 200 "$work/err")"; fi
+done
+same writer-history-intact "$(sql "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM transitions t")" "$history_before"
+
+# ---- the reader reads ----------------------------------------------------------
+run reader-lineage 0 as "$R" "$TIERLEDGER" lineage sql-prod-weu/salesdb --as-of 2025-04-12
+run reader-check 1 as "$R" "$TIERLEDGER" check sql-prod-weu/orders --to GP_Gen5_8 --as-of 2026-11-20T12:00:00Z
+run reader-warnings 1 as "$R" "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z
+run reader-chargeback 0 as "$R" "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+run reader-views 0 psql_as "$R" "SELECT count(*) FROM restorable_now"
+# ...and writes nothing: 77, the role and what was refused named, no usage line
+run reader-import 77 as "$R" "$TIERLEDGER" import "$data/fleet.csv"
+err_has reader-import "permission denied for table tierledger_locks (connected as role $R)"
+if grep -q '^usage:' "$work/err"; then bad "reader-import: a usage line"; else ok; fi
+run reader-refresh 77 as "$R" "$TIERLEDGER" refresh
+runs_before=$(sql "SELECT count(*) FROM collector_runs")
+run reader-collect 77 as "$R" "$TIERLEDGER" collect --observed-at 2026-11-01T00:10:00Z
+err_has reader-collect "take the collector lock: permission denied"
+same reader-collect-no-run "$(sql "SELECT count(*) FROM collector_runs")" "$runs_before"
+run reader-init 77 as "$R" "$TIERLEDGER" init
+for stmt in "INSERT INTO transitions (database_id, started_at, state, to_objective, source) SELECT id, now(), 'Succeeded', 'X', 'import' FROM databases LIMIT 1" \
+    "SELECT name FROM tierledger_locks FOR UPDATE" "SELECT name FROM tierledger_locks FOR SHARE" \
+    "DELETE FROM lineage_segments" "UPDATE collector_runs SET status = 'failed'"; do
+    run "reader-denied: $stmt" 1 psql_as "$R" "$stmt"
+    err_has "reader-denied: $stmt" "permission denied"
+done
+# the reader's old way to stop the collector (its advisory lock) stops nothing now
+PGUSER=$R psql -X -q -c "SELECT pg_advisory_lock(7581625, 3), pg_advisory_lock(7581625011734151), pg_sleep(5)" >/dev/null 2>&1 &
+squatter=$!
+sleep 0.5
+run writer-collect-despite-reader-locks 0 as "$W" "$TIERLEDGER" collect --observed-at 2026-11-01T00:20:00Z
+run writer-import-despite-reader-locks 0 as "$W" "$TIERLEDGER" import "$data/fleet.csv"
+kill "$squatter" 2>/dev/null; wait "$squatter" 2>/dev/null
+fake_stop
+finish

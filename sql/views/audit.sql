@@ -122,6 +122,62 @@ COMMENT ON VIEW monthly_billable_gb IS
     'Billable backup storage per database, month and kind (pitr, hyperscale_backup) in GB-month: '
     'estimates from the documented formulas (domain.md B1-B4), not invoice amounts.';
 
+-- every column described (the issue "Auditors can rely on it": a self-describing schema)
+COMMENT ON COLUMN transition_history.resource_id IS 'ARM resource id of the database';
+COMMENT ON COLUMN transition_history.server_name IS 'logical SQL server';
+COMMENT ON COLUMN transition_history.database_name IS 'database name';
+COMMENT ON COLUMN transition_history.database_created_at IS 'creation time of the lineage (L7: a re-created database is another lineage)';
+COMMENT ON COLUMN transition_history.started_at IS 'when the transition started';
+COMMENT ON COLUMN transition_history.ended_at IS 'when it ended; NULL while running';
+COMMENT ON COLUMN transition_history.state IS 'Pending, InProgress, Succeeded, Failed, CancelInProgress or Cancelled';
+COMMENT ON COLUMN transition_history.from_objective IS 'service objective before; NULL for the creation';
+COMMENT ON COLUMN transition_history.to_objective IS 'service objective after';
+COMMENT ON COLUMN transition_history.kind IS 'creation, tier_change, conversion or reverse_migration (by architecture, O1)';
+COMMENT ON COLUMN transition_history.initiated_by IS 'who started it, when known';
+COMMENT ON COLUMN transition_history.operation_id IS 'Azure operation id, when known';
+COMMENT ON COLUMN transition_history.source IS 'import, operations, activity_log or observed';
+COMMENT ON COLUMN transition_history.inferred IS 'true when deduced from an objective change, no operation seen';
+COMMENT ON COLUMN transition_history.recorded_at IS 'when tierledger recorded this version';
+COMMENT ON COLUMN backup_loss_events.resource_id IS 'ARM resource id of the database';
+COMMENT ON COLUMN backup_loss_events.server_name IS 'logical SQL server';
+COMMENT ON COLUMN backup_loss_events.database_name IS 'database name';
+COMMENT ON COLUMN backup_loss_events.segment IS 'the lost segment (lineage_segments.seq)';
+COMMENT ON COLUMN backup_loss_events.architecture IS 'standard or hyperscale';
+COMMENT ON COLUMN backup_loss_events.objectives IS 'the objectives the segment went through';
+COMMENT ON COLUMN backup_loss_events.start_at IS 'when the segment started';
+COMMENT ON COLUMN backup_loss_events.end_at IS 'when it ended';
+COMMENT ON COLUMN backup_loss_events.lost_at IS 'when its backups became unrestorable';
+COMMENT ON COLUMN backup_loss_events.cause_rule IS 'L3 (reverse migration start), L4 (conversion cutover) or L2';
+COMMENT ON COLUMN backup_loss_events.cause_kind IS 'kind of the transition that caused the loss';
+COMMENT ON COLUMN backup_loss_events.cause_started_at IS 'when that transition started';
+COMMENT ON COLUMN backup_loss_events.cause_to_objective IS 'its target objective';
+COMMENT ON COLUMN backup_loss_events.cause_state IS 'its state (a Cancelled reverse migration still loses, L3)';
+COMMENT ON COLUMN backup_loss_events.cause_initiated_by IS 'who started it, when known';
+COMMENT ON COLUMN backup_loss_events.cause_operation_id IS 'its Azure operation id, when known';
+COMMENT ON COLUMN backup_loss_events.computed_at IS 'when tierledger refresh computed the segment';
+COMMENT ON COLUMN restorable_now.resource_id IS 'ARM resource id of the database';
+COMMENT ON COLUMN restorable_now.server_name IS 'logical SQL server';
+COMMENT ON COLUMN restorable_now.database_name IS 'database name';
+COMMENT ON COLUMN restorable_now.segment IS 'the segment (lineage_segments.seq)';
+COMMENT ON COLUMN restorable_now.architecture IS 'standard or hyperscale: where a restore of it can go (T3)';
+COMMENT ON COLUMN restorable_now.status IS 'current or restorable';
+COMMENT ON COLUMN restorable_now.restore_from IS 'earliest point in time that can be restored (L5)';
+COMMENT ON COLUMN restorable_now.restore_to IS 'latest point in time that can be restored';
+COMMENT ON COLUMN restorable_now.expires_at IS 'when a previous segment expires (end + retention); NULL for the current';
+COMMENT ON COLUMN restorable_now.retention_days IS 'PITR retention in days';
+COMMENT ON COLUMN restorable_now.retention_assumed IS 'true when the retention was unknown and 7 days assumed (L9)';
+COMMENT ON COLUMN restorable_now.computed_at IS 'when tierledger refresh computed the segment';
+COMMENT ON COLUMN monthly_billable_gb.resource_id IS 'ARM resource id of the database';
+COMMENT ON COLUMN monthly_billable_gb.server_name IS 'logical SQL server';
+COMMENT ON COLUMN monthly_billable_gb.database_name IS 'database name';
+COMMENT ON COLUMN monthly_billable_gb.month IS 'first day of the calendar month (UTC)';
+COMMENT ON COLUMN monthly_billable_gb.backup_kind IS 'pitr or hyperscale_backup';
+COMMENT ON COLUMN monthly_billable_gb.billable_gb_month IS 'billable backup storage in GB-months (B1-B4), an estimate';
+COMMENT ON COLUMN monthly_billable_gb.consumed_gb_month IS 'backup storage held in GB-months before the allowance';
+COMMENT ON COLUMN monthly_billable_gb.includes_decay_estimate IS 'true when part is estimated: a segment after its cutover decays to zero at expiry (B4)';
+COMMENT ON COLUMN monthly_billable_gb.partial_month IS 'true when the month was not over when it was computed';
+COMMENT ON COLUMN monthly_billable_gb.computed_at IS 'when tierledger refresh computed it';
+
 GRANT SELECT ON transition_history, backup_loss_events, restorable_now, monthly_billable_gb
     TO tierledger_reader;
 GRANT EXECUTE ON FUNCTION tierledger_now(), tierledger_architecture(text) TO tierledger_reader;

@@ -6,10 +6,10 @@
 run no-schema 78 tl lineage srv/db
 err_has no-schema "has no tierledger schema"
 run init-first 0 tl init
-err_has init-first "9 migrations applied, views updated"
+err_has init-first "10 migrations applied, views updated"
 run init-again 0 tl init
 err_has init-again "(0 migrations applied)"
-same versions "$(sql 'SELECT count(*) FROM schema_version')" 9
+same versions "$(sql 'SELECT count(*) FROM schema_version')" 10
 same views-hash-recorded "$(sql 'SELECT count(*) FROM schema_views')" 1
 
 # two init at once on a fresh database serialise: both succeed, one applies
@@ -22,14 +22,19 @@ for k in 1 2 3 4 5; do
     # each migration is its own transaction under the writers' lock: the two
     # may share the work, but every migration is applied exactly once
     same "concurrent init $k: each migration applied once" \
-        "$(cat "$work/race1" "$work/race2" | grep -oE '[0-9]+ migrations? applied' | awk '{n += $1} END {print n}')" 9
-    same "concurrent init $k: schema complete" "$(psql -X -A -t -q -d "tl_race_$k" -c 'SELECT count(*) FROM schema_version')" 9
+        "$(cat "$work/race1" "$work/race2" | grep -oE '[0-9]+ migrations? applied' | awk '{n += $1} END {print n}')" 10
+    same "concurrent init $k: schema complete" "$(psql -X -A -t -q -d "tl_race_$k" -c 'SELECT count(*) FROM schema_version')" 10
     "$PG_BINDIR/dropdb" "tl_race_$k"
 done
 
 # COMMENT ON every table and view of ours
 same all-commented "$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL")" 0
+# ... and on every column of them, named when one lacks it
+same all-columns-commented "$(sql "SELECT string_agg(c.relname || '.' || a.attname, ' ' ORDER BY 1)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v') AND col_description(c.oid, a.attnum) IS NULL")" ""
 
 run import 0 tl import "$data/fleet.csv"
 # transitions are append-only

@@ -61,7 +61,9 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                                        geo_flag,
                                        csvfile_nonempty(v[6]),
                                        csvfile_nonempty(v[7]),
-                                       csvfile_nonempty(v[8])};
+                                       csvfile_nonempty(v[8]),
+                                       csvfile_nonempty(v[9]),
+                                       csvfile_nonempty(v[10])};
                 bool added;
                 rc = store_facts_insert(conn, &facts, &added, err);
                 written += !rc && added;
@@ -98,7 +100,8 @@ const CliCommand cmd_import_facts = {
     .description =
         "Columns: resource_id, observed_at (required) and any of retention_days,\n"
         "elastic_pool_id, in_elastic_pool, geo_replication, named_replicas, allocated_bytes,\n"
-        "max_size_bytes. An empty cell means unknown: checks then name the assumption.\n"
+        "max_size_bytes, geo_role (none, primary or secondary) and geo_secondaries (E11).\n"
+        "An empty cell means unknown: checks then name the assumption.\n"
         "The facts attach to the lineage that existed at observed_at.",
     .options = import_facts_options,
     .min_args = 1,

@@ -8,6 +8,7 @@
 
 #include "model/arm_id.h"
 #include "model/billing.h"
+#include "model/check.h"
 #include "model/history.h"
 #include "model/objective.h"
 
@@ -77,11 +78,12 @@ TlResult rows_transition(const CsvTable *tab, const CsvRow *row, const RowsTrans
 
 const char *const rows_fact_required[] = {"resource_id", "observed_at", NULL};
 const char *const rows_fact_optional[] = {
-    "retention_days", "elastic_pool_id", "in_elastic_pool", "geo_replication",
-    "named_replicas", "allocated_bytes", "max_size_bytes",  NULL};
+    "retention_days",  "elastic_pool_id", "in_elastic_pool", "geo_replication", "named_replicas",
+    "allocated_bytes", "max_size_bytes",  "geo_role",        "geo_secondaries", NULL};
 const char *const rows_fact_columns[ROWS_FACT_COLUMNS] = {
-    "resource_id",     "observed_at",    "retention_days",  "elastic_pool_id", "in_elastic_pool",
-    "geo_replication", "named_replicas", "allocated_bytes", "max_size_bytes"};
+    "resource_id",     "observed_at",     "retention_days", "elastic_pool_id",
+    "in_elastic_pool", "geo_replication", "named_replicas", "allocated_bytes",
+    "max_size_bytes",  "geo_role",        "geo_secondaries"};
 
 static TlResult parse_bool(const char *text, const char **out)
 {
@@ -133,6 +135,15 @@ TlResult rows_fact(const CsvTable *tab, const CsvRow *row, const char *const *v,
                             "%s:%d: named_replicas, allocated_bytes and max_size_bytes take "
                             "whole non-negative numbers",
                             name, row->line);
+    TlGeoRole role;
+    if (v[9][0] && !check_geo_role_parse(v[9], &role))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: geo_role '%s' is not none, primary or secondary (E11)", name,
+                            row->line, v[9]);
+    if (v[10][0] && !csvfile_is_count(v[10], 1000))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: geo_secondaries '%s' is not a whole number from 0 to 1000",
+                            name, row->line, v[10]);
     return TL_OK;
 }
 

@@ -246,6 +246,64 @@ static TlResult check_reverse(TlCheck *c, const TlFacts *facts, const TlProposal
     return TL_OK;
 }
 
+bool check_geo_role_parse(const char *text, TlGeoRole *out)
+{
+    static const struct {
+        const char *name;
+        TlGeoRole role;
+    } roles[] = {
+        {"none", TL_GEO_NONE}, {"primary", TL_GEO_PRIMARY}, {"secondary", TL_GEO_SECONDARY}};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (text && strcmp(text, roles[i].name) == 0)
+            return (*out = roles[i].role, true);
+    return false;
+}
+
+/* E11 (convert-to-hyperscale.md, 06/2026): convert the primary, whose one
+ * geo-secondary is converted with it; a geo-secondary, more than one
+ * secondary or a chained one block; the role unknown is W3 (a blocking rule
+ * needs it). Without the role, a link known absent is the role none. */
+static TlResult check_geo_conversion(TlCheck *c, const TlFacts *facts)
+{
+    TlGeoRole role = facts->geo_role;
+    if (role == TL_GEO_UNKNOWN && facts->geo_known && !facts->has_geo_link)
+        role = TL_GEO_NONE;
+    switch (role) {
+    case TL_GEO_NONE: return TL_OK;
+    case TL_GEO_UNKNOWN:
+        return add_finding(
+            c, "assumption", "E11", TL_SEV_WARN, true,
+            "the database's geo-replication role is unknown%s (E11 not checked: a "
+            "geo-secondary or a primary with more than one secondary cannot convert)",
+            facts->geo_known && facts->has_geo_link ? ", though it has a link" : "");
+    case TL_GEO_SECONDARY: {
+        TlResult rc = add_finding(c, "geo_secondary", "E11", TL_SEV_BLOCK, false,
+                                  "the database is a geo-secondary: converting it is an error; "
+                                  "convert its primary, which converts this secondary with it");
+        if (rc == TL_OK && facts->pool_known && facts->in_pool)
+            rc = add_finding(c, "geo_secondary_pool", "E11", TL_SEV_INFO, false,
+                             "when its primary is converted, this geo-secondary is moved out of "
+                             "its elastic pool");
+        return rc;
+    }
+    case TL_GEO_PRIMARY:
+        if (facts->geo_secondaries < 0)
+            return add_finding(c, "assumption", "E11", TL_SEV_WARN, true,
+                               "the number of the primary's geo-secondaries is unknown (E11: more "
+                               "than one blocks the conversion)");
+        if (facts->geo_secondaries > 1)
+            return add_finding(c, "geo_secondaries_exceed_one", "E11", TL_SEV_BLOCK, false,
+                               "the primary has %d geo-secondaries: reduce them to one before "
+                               "converting",
+                               facts->geo_secondaries);
+        return add_finding(c, "geo_replication", "E11", TL_SEV_WARN, false,
+                           "the database is a geo-replication primary: its geo-secondary is "
+                           "converted with it (before the June 2026 docs the link had to be "
+                           "removed first); a chained secondary must be removed first");
+    }
+    return TL_OK;
+}
+
 static TlResult check_conversion(TlCheck *c, const TlObjective *cur, const TlFacts *facts)
 {
     TlResult rc = TL_OK;
@@ -253,15 +311,8 @@ static TlResult check_conversion(TlCheck *c, const TlObjective *cur, const TlFac
         rc = add_finding(c, "basic_to_hyperscale", "E10", TL_SEV_BLOCK, false,
                          "direct conversion from Basic to Hyperscale is not supported: scale to "
                          "Standard or General Purpose first");
-    if (rc == TL_OK && !facts->geo_known)
-        rc = add_finding(
-            c, "assumption", "E11", TL_SEV_INFO, false,
-            "whether the database has geo-replication links is unknown (E11 not checked)");
-    else if (rc == TL_OK && facts->has_geo_link)
-        rc = add_finding(
-            c, "geo_replication", "E11", TL_SEV_WARN, false,
-            "the database is geo-replicated: the current docs convert the primary and "
-            "one geo-secondary together; older guidance required removing the link first");
+    if (rc == TL_OK)
+        rc = check_geo_conversion(c, facts);
     if (rc == TL_OK)
         rc = add_finding(c, "reverse_window_opens", "W2", TL_SEV_INFO, false,
                          "after the cutover there are 45 days to reverse-migrate to General "

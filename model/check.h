@@ -1,5 +1,5 @@
 /* check.h - the pre-migration verdict: is a proposed tier change eligible,
- * and what would it destroy (domain.md E1-E11, W1-W4). Pure. */
+ * and what would it destroy (domain.md E1-E11, W1-W5). Pure. */
 #ifndef TIERLEDGER_MODEL_CHECK_H
 #define TIERLEDGER_MODEL_CHECK_H
 
@@ -7,6 +7,16 @@
 #include <stdint.h>
 
 #include "model/lineage.h"
+
+typedef enum {
+    TL_GEO_UNKNOWN = 0,
+    TL_GEO_NONE,      /* not geo-replicated */
+    TL_GEO_PRIMARY,   /* the primary of geo-secondaries */
+    TL_GEO_SECONDARY, /* a geo-secondary (with geo_secondaries > 0: chained) */
+} TlGeoRole;
+
+/* "none", "primary", "secondary" into *out; false for anything else. */
+bool check_geo_role_parse(const char *text, TlGeoRole *out);
 
 /* Facts about the database that some rules need; *_known false means the
  * fact was never observed (W3: the check names it instead of passing). */
@@ -16,6 +26,9 @@ typedef struct {
     bool in_pool;
     bool geo_known;
     bool has_geo_link; /* geo-replication link or failover group */
+    /* E11: the database's part in geo-replication, when observed */
+    TlGeoRole geo_role;
+    int geo_secondaries; /* its own geo-secondaries; -1 unknown */
     bool replicas_known;
     int named_replicas;
     bool allocated_known;

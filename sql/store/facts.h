@@ -31,6 +31,7 @@ typedef struct {
     TlTime observed_at;
     const char *retention_days, *elastic_pool_id, *in_elastic_pool, *geo_replication;
     const char *named_replicas, *allocated_bytes, *max_size_bytes;
+    const char *geo_role, *geo_secondaries; /* E11: "none"/"primary"/"secondary", a count */
 } StoreFactsRow;
 
 /* Record an imported observation; *added is 0 when the same lineage,

@@ -9,10 +9,11 @@
 
 /* The facts row of lineage DB nearest to epoch AT: the latest at or before
  * it, else the earliest after it; columns retention_days, in_pool,
- * geo_replication, named_replicas, allocated_bytes, observed (epoch) and
- * later (observed after AT). */
+ * geo_replication, named_replicas, allocated_bytes, geo_role,
+ * geo_secondaries, observed (epoch) and later (observed after AT). */
 #define FACTS_NEAREST(DB, AT)                                                                      \
     "SELECT f.retention_days, f.geo_replication, f.named_replicas, f.allocated_bytes,"             \
+    "       f.geo_role, f.geo_secondaries,"                                                        \
     "       CASE WHEN f.in_elastic_pool IS NOT NULL THEN f.in_elastic_pool"                        \
     "            WHEN f.elastic_pool_id IS NOT NULL THEN f.elastic_pool_id <> '' END AS in_pool,"  \
     "       extract(epoch FROM f.observed_at)::bigint AS observed,"                                \
@@ -22,18 +23,18 @@
     "          abs(extract(epoch FROM f.observed_at) - " AT "), f.id DESC LIMIT 1"
 
 typedef struct {
-    int retention, in_pool, geo, named, allocated, observed, later;
+    int retention, in_pool, geo, named, allocated, observed, later, geo_role, secondaries;
 } FactsColumns;
 
 static inline TlResult facts_columns(const PGresult *res, FactsColumns *c, TlError *err)
 {
     static const char *const names[] = {"retention_days", "in_pool",         "geo_replication",
                                         "named_replicas", "allocated_bytes", "observed",
-                                        "later"};
-    int v[7];
-    TlResult rc = pg_columns(res, "facts", names, 7, v, err);
+                                        "later",          "geo_role",        "geo_secondaries"};
+    int v[9];
+    TlResult rc = pg_columns(res, "facts", names, 9, v, err);
     if (!rc)
-        *c = (FactsColumns){v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
+        *c = (FactsColumns){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
     return rc;
 }
 
@@ -55,6 +56,9 @@ static inline void facts_decode(const PGresult *res, int row, const FactsColumns
         out->facts.in_pool = pg_bool(res, row, c->in_pool);
     if ((out->facts.geo_known = !PQgetisnull(res, row, c->geo)))
         out->facts.has_geo_link = pg_bool(res, row, c->geo);
+    if (!PQgetisnull(res, row, c->geo_role))
+        check_geo_role_parse(PQgetvalue(res, row, c->geo_role), &out->facts.geo_role);
+    out->facts.geo_secondaries = pg_get_int64(res, row, c->secondaries, &v) ? (int)v : -1;
     if ((out->facts.replicas_known = pg_get_int64(res, row, c->named, &v)))
         out->facts.named_replicas = (int)v;
     if ((out->facts.allocated_known = pg_get_int64(res, row, c->allocated, &v)))

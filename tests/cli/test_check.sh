@@ -44,9 +44,22 @@ check_code in-progress 2 sql-prod-neu/payments GP_Gen5_4 operation_in_progress
 check_code basic 2 sql-prod-neu/legacy HS_Gen5_2 basic_to_hyperscale
 check_code strict 1 sql-prod-neu/reporting HS_Gen5_4 strict_reading
 out_has strict '"code": "backup_loss"'
-# T4 (round two): the current GP_Gen9_4 is judged as General Purpose, with the warning
-check_code t4-judged-by-edition 1 sql-prod-neu/scratch HS_Gen5_4 unknown_objective
+# T4 (round two): the current GP_Gen9_4 is judged as General Purpose, with the
+# warning; scratch has no facts, so E11's geo role is unknown: verdict unknown
+check_code t4-judged-by-edition 3 sql-prod-neu/scratch HS_Gen5_4 unknown_objective
 out_has t4-judged-by-edition '"rule": "T4"'
+out_has t4-e11-role-unknown "geo-replication role is unknown"
+# E11 (round two) from imported facts: the role and the number of secondaries
+SCR=/subscriptions/6f1c2a3b-0000-4000-8000-00000000d3m0/resourceGroups/rg-prod/providers/Microsoft.Sql/servers/sql-prod-neu/databases/scratch
+printf 'resource_id,observed_at,geo_role,geo_secondaries\n%s,2026-11-19T00:00:00Z,primary,2\n' "$SCR" >"$work/geo.csv"
+run e11-facts 0 tl import-facts "$work/geo.csv"
+check_code e11-two-secondaries 2 sql-prod-neu/scratch HS_Gen5_4 geo_secondaries_exceed_one
+printf 'resource_id,observed_at,geo_role,geo_secondaries\n%s,2026-11-19T06:00:00Z,secondary,0\n' "$SCR" >"$work/geo.csv"
+run e11-facts-secondary 0 tl import-facts "$work/geo.csv"
+check_code e11-secondary 2 sql-prod-neu/scratch HS_Gen5_4 geo_secondary
+printf 'resource_id,observed_at,geo_role\n%s,2026-11-19T07:00:00Z,tertiary\n' "$SCR" >"$work/geo.csv"
+run e11-bad-role 65 tl import-facts "$work/geo.csv"
+err_has e11-bad-role "$work/geo.csv:2: geo_role 'tertiary' is not none, primary or secondary (E11)"
 # T5: a target whose edition cannot be told: unknown, exit 3
 check_code unknown 3 sql-prod-weu/orders Z9 unknown_objective
 out_has unknown '"verdict": "unknown"'

@@ -59,7 +59,8 @@ static void reset(Case *c)
                          .geo_known = true,
                          .replicas_known = true,
                          .allocated_known = true,
-                         .allocated_bytes = INT64_C(10) << 30};
+                         .allocated_bytes = INT64_C(10) << 30,
+                         .geo_secondaries = -1};
 }
 
 static TlTime T(const Case *c, const char *text)
@@ -186,6 +187,10 @@ static void set_facts(Case *c, char **w, int nw)
         c->facts.geo_known = strcmp(v, "?") != 0;
         c->facts.has_geo_link = strcmp(v, "yes") == 0;
     }
+    if ((v = harness_opt(w, nw, "georole")) && !check_geo_role_parse(v, &c->facts.geo_role))
+        c->facts.geo_role = TL_GEO_UNKNOWN; /* "?" */
+    if ((v = harness_opt(w, nw, "secondaries")))
+        c->facts.geo_secondaries = strcmp(v, "?") == 0 ? -1 : atoi(v);
     if ((v = harness_opt(w, nw, "replicas"))) {
         c->facts.replicas_known = strcmp(v, "?") != 0;
         c->facts.named_replicas = atoi(v);

@@ -538,9 +538,9 @@ TlResult az_retention_parse(const char *text, int *days, TlError *err)
     return rc;
 }
 
-TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *err)
+TlResult az_geo_links_parse(const char *text, int *geo, int *links, TlError *err)
 {
-    *geo = false;
+    *geo = 0;
     *links = 0;
     cJSON *root;
     const cJSON *value;
@@ -560,7 +560,7 @@ TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *er
         rc = opt_str(props, "linkType", path, type, sizeof type, err);
         (*links)++;
         if (!rc && (type[0] == '\0' || strcasecmp(type, "GEO") == 0))
-            *geo = true;
+            (*geo)++;
     }
     cJSON_Delete(root);
     return rc;

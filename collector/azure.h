@@ -128,9 +128,9 @@ TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out
 TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase *out, TlError *err);
 TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlError *err);
 
-/* Whether a replicationLinks list holds a geo link (linkType GEO, or no
- * linkType: older answers); *links counts all links. */
-TlResult az_geo_links_parse(const char *text, bool *geo, int *links, TlError *err);
+/* How many links of a replicationLinks list are geo links (linkType GEO,
+ * or no linkType: older answers) in *geo; *links counts all links. */
+TlResult az_geo_links_parse(const char *text, int *geo, int *links, TlError *err);
 
 /* Daily values of metric `name` in a P1D Metrics_List answer: avg[k] is the
  * point at day0 + k days (00:00:00Z), k < n: its average, else its maximum;

@@ -94,9 +94,20 @@ int collect_geo_replication(const CollectDb *d)
 {
     /* the replication links when read this run; a geo secondary knows it is
      * one; otherwise what was known before */
-    return d->geo_links == 1 || strcasecmp(d->db.secondary_type, "Geo") == 0 ? 1
-           : d->geo_links == 0                                               ? 0
-                                                                             : -1;
+    return d->geo_links > 0 || strcasecmp(d->db.secondary_type, "Geo") == 0 ? 1
+           : d->geo_links == 0                                              ? 0
+                                                                            : -1;
+}
+
+const char *collect_geo_role(const CollectDb *d, int *secondaries)
+{
+    *secondaries = -1;
+    if (strcasecmp(d->db.secondary_type, "Geo") == 0)
+        return "secondary"; /* its own secondaries (chaining) are not told by its links */
+    if (d->geo_links < 0)
+        return NULL;
+    *secondaries = d->geo_links; /* a primary has one link per geo-secondary */
+    return d->geo_links > 0 ? "primary" : "none";
 }
 
 /* D12 */

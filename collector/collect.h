@@ -53,7 +53,7 @@ typedef struct {
     AzOperation *ops;
     size_t n_ops, cap_ops;
     int retention_days;      /* 0: unknown */
-    int geo_links;           /* -1 unknown, else 0/1 (a geo replication link exists) */
+    int geo_links;           /* -1 unknown, else the geo replication links read this run */
     int64_t allocated_bytes; /* -1: unknown */
     int named_replicas;      /* databases of the list whose sourceDatabaseId is this, Named */
     CollectUsage *usage;     /* owned: COLLECT_USAGE_DAYS days from Collect.usage_day0, or NULL */
@@ -153,6 +153,11 @@ TlResult collect_derive(const Collect *c, const CollectServer *s, const CollectD
 /* Geo replication of d: 1 when a geo link was read this run or d is a geo
  * secondary, 0 when the links were read and none is geo, -1 unknown. */
 int collect_geo_replication(const CollectDb *d);
+
+/* E11: d's geo role ("secondary" when ARM says secondaryType Geo, else
+ * "primary" or "none" by its geo links read this run; NULL unknown) and,
+ * for a primary, its number of secondaries (-1 unknown). */
+const char *collect_geo_role(const CollectDb *d, int *secondaries);
 
 #define COLLECT_NO_BYTES INT64_MIN /* an unknown allowance */
 

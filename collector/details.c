@@ -77,14 +77,14 @@ static void on_links(HttpClient *h, HttpRequest *r)
     Collect *c = r->user;
     CollectServer *s = &c->servers[TAG_SRV(r->user_tag)];
     TlError why = {{0}, {0}};
-    bool geo;
+    int geo;
     int links;
     if (!collect_answered(c, s, r))
         return;
     if (az_geo_links_parse(r->resp, &geo, &links, &why))
         collect_bad_answer(c, s, r, &why);
     else
-        s->dbs[TAG_DB(r->user_tag)].geo_links = geo ? 1 : 0;
+        s->dbs[TAG_DB(r->user_tag)].geo_links = geo;
 }
 
 static const char *metric_names(Meter m)

@@ -97,6 +97,8 @@ TlResult record_known(RecordRun *r, Collect *c, TlError *err)
 static void add_observation(StoreCollectBatch *b, long long id, const CollectDb *d)
 {
     const AzDatabase *db = &d->db;
+    int geo_secondaries;
+    const char *geo_role = collect_geo_role(d, &geo_secondaries);
     StoreObservationRow row = {
         .database_id = id,
         .current_objective = db->current_objective,
@@ -110,6 +112,8 @@ static void add_observation(StoreCollectBatch *b, long long id, const CollectDb 
         .retention_days = d->retention_days,
         .elastic_pool_id = db->elastic_pool_id,
         .geo_replication = collect_geo_replication(d),
+        .geo_role = geo_role,
+        .geo_secondaries = geo_secondaries,
         .named_replicas = d->named_replicas,
         .max_size_bytes =
             db->has_max_size && db->max_size_bytes > 0 ? db->max_size_bytes : STORE_NO_BYTES,

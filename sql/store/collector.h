@@ -93,7 +93,9 @@ typedef struct {
     bool details_read;  /* operations and retention were read this run */
     int retention_days; /* 0: unknown */
     const char *elastic_pool_id;
-    int geo_replication; /* -1 unknown, 0, 1 */
+    int geo_replication;  /* -1 unknown, 0, 1 */
+    const char *geo_role; /* E11: "none", "primary", "secondary"; NULL unknown */
+    int geo_secondaries;  /* -1 unknown */
     int named_replicas;
     int64_t max_size_bytes;          /* STORE_NO_BYTES: unknown */
     int64_t allocated_bytes;         /* < 0: unknown */

@@ -72,6 +72,7 @@ transitions_of >"$work/got"
 if diff -u "$work/want" "$work/got" >"$work/diff"; then ok; else bad "salesdb transitions:"; cat "$work/diff" >&2; fi
 same "ARM properties kept as facts" "$(q "SELECT arm_properties FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" '{"zoneRedundant": false}'
 same "geo links and allocated size observed" "$(q "SELECT geo_replication, allocated_bytes FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" "f 5368709120"
+same "geo role observed (E11): no geo link, role none" "$(q "SELECT geo_role, geo_secondaries FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.id LIMIT 1")" "none 0"
 metric_q='metricnamespace=Microsoft.Sql%2Fservers%2Fdatabases&metricnames='
 hs_asks=$(grep -c "${metric_q}base_blob_size_bytes,snapshot_backup_size_bytes,log_backup_size_bytes&timespan=2026-09-28T00:00:00Z%2F2026-10-01T00:00:00Z&interval=P1D&aggregation=average%2Cmaximum&AutoAdjustTimegrain=false" "$work/fake.log")
 gp_asks=$(grep -c "${metric_q}allocated_data_storage,full_backup_size_bytes,diff_backup_size_bytes,log_backup_size_bytes&timespan=2026-09-01T00:00:00Z%2F2026-10-01T00:00:00Z&interval=P1D" "$work/fake.log")

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "collector/azure.h"
+#include "collector/collect.h"
 #include "tests/harness.h"
 
 static const char *root = "../shared/fixtures/azure";
@@ -567,18 +568,24 @@ static void test_metrics_and_links(void)
                day[0] == -1,
            "days outside the window are left out");
 
-    bool geo = true;
+    int geo = -1;
     int links = -1;
-    EXPECT(az_geo_links_parse("{\"value\":[]}", &geo, &links, &err) == TL_OK && !geo && links == 0,
+    EXPECT(az_geo_links_parse("{\"value\":[]}", &geo, &links, &err) == TL_OK && geo == 0 &&
+               links == 0,
            "no links");
     EXPECT(az_geo_links_parse("{\"value\":[{\"properties\":{\"linkType\":\"NAMED\"}},"
                               "{\"properties\":{\"linkType\":\"GEO\",\"role\":\"Primary\"}}]}",
                               &geo, &links, &err) == TL_OK &&
-               geo && links == 2,
+               geo == 1 && links == 2,
            "a GEO link among others (SYNTHETIC)");
+    EXPECT(az_geo_links_parse("{\"value\":[{\"properties\":{\"linkType\":\"GEO\"}},"
+                              "{\"properties\":{}},{\"properties\":{\"linkType\":\"NAMED\"}}]}",
+                              &geo, &links, &err) == TL_OK &&
+               geo == 2 && links == 3,
+           "two geo links (one without linkType: older answers) are counted (SYNTHETIC)");
     EXPECT(az_geo_links_parse("{\"value\":[{\"properties\":{\"linkType\":\"STANDBY\"}}]}", &geo,
                               &links, &err) == TL_OK &&
-               !geo,
+               geo == 0,
            "a standby link is not geo-replication");
     EXPECT(az_geo_links_parse("{\"value\":[{\"id\":\"x\"}]}", &geo, &links, &err) == TL_ERR_DATA &&
                strcmp(err.msg, "$.value[0].properties: missing") == 0,
@@ -655,6 +662,29 @@ static void test_resource_graph(void)
            "truncated: %s", err.msg);
 }
 
+/* E11: the geo role the collector records from what ARM said */
+static void test_geo_role(void)
+{
+    CollectDb d;
+    memset(&d, 0, sizeof d);
+    int secs = 7;
+    d.geo_links = -1;
+    EXPECT(collect_geo_role(&d, &secs) == NULL && secs == -1, "links not read: unknown");
+    d.geo_links = 0;
+    const char *role = collect_geo_role(&d, &secs);
+    EXPECT(role && strcmp(role, "none") == 0 && secs == 0, "no geo link: none");
+    d.geo_links = 2;
+    role = collect_geo_role(&d, &secs);
+    EXPECT(role && strcmp(role, "primary") == 0 && secs == 2, "two geo links: a primary of two");
+    snprintf(d.db.secondary_type, sizeof d.db.secondary_type, "Geo");
+    role = collect_geo_role(&d, &secs);
+    EXPECT(role && strcmp(role, "secondary") == 0 && secs == -1,
+           "secondaryType Geo: a secondary, its own secondaries unknown");
+    d.geo_links = -1;
+    role = collect_geo_role(&d, &secs);
+    EXPECT(role && strcmp(role, "secondary") == 0, "a secondary even before its links are read");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -672,5 +702,6 @@ int main(int argc, char **argv)
     test_descriptions();
     test_metrics_and_links();
     test_resource_graph();
+    test_geo_role();
     return harness_finish("test_azure");
 }

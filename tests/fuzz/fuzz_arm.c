@@ -50,10 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char code[64], message[256];
     az_error_parse(text, code, sizeof code, message, sizeof message);
     FUZZ_ASSERT(strlen(code) < sizeof code && strlen(message) < sizeof message);
-    bool geo = false, failed = false;
-    int links = 0, days = 0;
+    bool failed = false;
+    int geo = 0, links = 0, days = 0;
     if (az_geo_links_parse(text, &geo, &links, &err) == TL_OK)
-        FUZZ_ASSERT(links >= 0 && (!geo || links > 0));
+        FUZZ_ASSERT(links >= 0 && geo >= 0 && geo <= links);
     int64_t avg[8], peak[8];
     az_metric_days(text, "full_backup_size_bytes", 1735689600, 8, avg, peak, &failed, &err);
     az_retention_parse(text, &days, &err);

@@ -92,11 +92,12 @@ TlResult store_schema_check(StoreConn *conn, TlError *err)
     return TL_ERR_SCHEMA;
 }
 
-/* Apply migration f unless the version recorded (re-read under the lock)
- * already has it; the bootstrap (version 0) runs only while schema_version
- * is missing and records nothing. */
 #define ROLES_VERSION 9 /* 0009_roles.sql: tierledger_owner from here on */
 
+/* Apply migration f unless the version recorded (re-read under the lock)
+ * already has it; the bootstrap (version 0) runs only while schema_version
+ * is missing and records nothing. Later migrations than 0009 run as
+ * tierledger_owner. */
 static TlResult apply_migration(PGconn *conn, const TlSqlFile *f, bool *applied, TlError *err)
 {
     static const char sql_record[] =

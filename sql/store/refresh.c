@@ -26,6 +26,7 @@ enum {
     S_CAUSE_STATE,
     S_CAUSE_WHO,
     S_CAUSE_OP,
+    S_LOSS_ASSUMED,
     SEG_COLS
 };
 enum {
@@ -104,6 +105,7 @@ void store_derived_add_lineage(StoreDerived *d, long long database_id, const TlL
         pg_array_add(&c[S_CAUSE_STATE], t ? history_state_str(t->state) : NULL);
         pg_array_add(&c[S_CAUSE_WHO], t ? t->initiated_by : NULL);
         pg_array_add(&c[S_CAUSE_OP], t ? t->operation_id : NULL);
+        pg_array_add_bool(&c[S_LOSS_ASSUMED], s->lost_at != TL_TIME_NONE && s->loss_assumed);
         d->n_seg++;
     }
 }
@@ -141,13 +143,14 @@ TlResult store_derived_replace(StoreConn *conn, StoreDerived *d, TlTime first_mo
         "INSERT INTO lineage_segments (database_id, seq, architecture, objectives, start_at,"
         "    end_at, retention_days, retention_assumed, lost_at, lost_rule, cause_kind,"
         "    cause_started_at, cause_to_objective, cause_state, cause_initiated_by,"
-        "    cause_operation_id, computed_at)"
+        "    cause_operation_id, loss_assumed, computed_at)"
         " SELECT a, b, c, string_to_array(d, ','), to_timestamp(e), to_timestamp(f), g, h,"
-        "        to_timestamp(i), j, k, to_timestamp(l), m, n, o, p, to_timestamp($17::bigint)"
+        "        to_timestamp(i), j, k, to_timestamp(l), m, n, o, p, q, to_timestamp($18::bigint)"
         "   FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[],"
         "               $6::bigint[], $7::int[], $8::boolean[], $9::bigint[], $10::text[],"
         "               $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],"
-        "               $16::text[]) AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)";
+        "               $16::text[], $17::boolean[])"
+        "        AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q)";
     static const char sql_bill[] =
         "INSERT INTO billing_monthly (database_id, month, seq, backup_kind, architecture,"
         "    billable_gb_month, consumed_gb_month, dtu_included, decaying_estimate, partial_month,"

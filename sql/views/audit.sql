@@ -67,7 +67,8 @@ SELECT d.resource_id,
        s.cause_state,
        s.cause_initiated_by,
        s.cause_operation_id,
-       s.computed_at
+       s.computed_at,
+       s.loss_assumed
   FROM lineage_segments s
   JOIN databases d ON d.id = s.database_id
  WHERE s.lost_at IS NOT NULL
@@ -154,6 +155,7 @@ COMMENT ON COLUMN backup_loss_events.cause_to_objective IS 'its target objective
 COMMENT ON COLUMN backup_loss_events.cause_state IS 'its state (a Cancelled reverse migration still loses, L3)';
 COMMENT ON COLUMN backup_loss_events.cause_initiated_by IS 'who started it, when known';
 COMMENT ON COLUMN backup_loss_events.cause_operation_id IS 'its Azure operation id, when known';
+COMMENT ON COLUMN backup_loss_events.loss_assumed IS 'L3: true when only reverse migrations that ended Failed caused it: counted, though they may have failed before starting';
 COMMENT ON COLUMN backup_loss_events.computed_at IS 'when tierledger refresh computed the segment';
 COMMENT ON COLUMN restorable_now.resource_id IS 'ARM resource id of the database';
 COMMENT ON COLUMN restorable_now.server_name IS 'logical SQL server';

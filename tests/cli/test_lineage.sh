@@ -94,6 +94,10 @@ run failed-rm-text 0 tl lineage srv-f/failedrm --as-of 2026-02-16
 out_has failed-rm-text "The loss is assumed"
 run failed-rm-running 0 tl lineage srv-f/failedrm --as-of 2026-02-15T09:00:30Z --format json
 same failed-rm-while-running "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["segments"][0]["loss_assumed"])' "$work/out")" False
+# ...and refresh stores it for the audit view
+run failed-rm-refresh 0 tl refresh --as-of 2026-02-16
+same failed-rm-view "$(sql "SELECT segment, cause_rule, cause_state, loss_assumed FROM backup_loss_events WHERE database_name = 'failedrm'" | tr '|' ' ')" "1 L3 Failed t"
+same failed-rm-view-others "$(sql "SELECT count(*) FROM backup_loss_events WHERE loss_assumed AND database_name <> 'failedrm'")" 0
 
 run help 0 tl --help
 out_has help "check"

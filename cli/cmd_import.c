@@ -127,7 +127,7 @@ static TlResult run_import(CliContext *ctx, TlError *err)
         rc = merge_resources(&file, &rec, &all, name, &already, err);
     }
     if (!rc && cli_opt(ctx, "dry-run")) {
-        cli_progress_end(ctx);
+        cli_progress_end();
         for (size_t i = 0; i < all.n; i++)
             written += all.v[i].insert;
         fprintf(stderr,
@@ -143,7 +143,7 @@ static TlResult run_import(CliContext *ctx, TlError *err)
     }
     if (!rc)
         rc = store_commit(conn, err);
-    cli_progress_end(ctx);
+    cli_progress_end();
     if (!rc)
         fprintf(stderr,
                 "tierledger import: %s: %zu rows: %zu transitions recorded (%zu new database "

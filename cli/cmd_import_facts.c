@@ -75,7 +75,7 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
     }
     if (!rc)
         rc = store_commit(conn, err);
-    cli_progress_end(ctx);
+    cli_progress_end();
     if (!rc)
         fprintf(stderr,
                 "tierledger import-facts: %s: %zu rows: %zu recorded, %zu already recorded\n", name,

@@ -71,7 +71,7 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
     }
     if (!rc)
         rc = store_commit(conn, err);
-    cli_progress_end(ctx);
+    cli_progress_end();
     if (!rc)
         fprintf(stderr,
                 "tierledger import-usage: %s: %zu rows: %zu days recorded, %zu replaced, %zu "

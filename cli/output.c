@@ -89,9 +89,8 @@ void cli_progress(const CliContext *ctx, const char *fmt, ...)
     fflush(stderr);
 }
 
-void cli_progress_end(const CliContext *ctx)
+void cli_progress_end(void)
 {
-    (void)ctx;
     if (progress_tty())
         fputs("\r\033[K", stderr);
 }

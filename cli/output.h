@@ -27,6 +27,6 @@ void cli_diag(int priority, const char *fmt, ...) __attribute__((format(printf, 
  * otherwise. cli_progress_end clears a terminal's line before the result. */
 void cli_progress(const CliContext *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void cli_progress_end(const CliContext *ctx);
+void cli_progress_end(void);
 
 #endif

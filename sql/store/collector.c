@@ -36,10 +36,10 @@ TlResult store_collector_lock(const char *conninfo, const char *host, long pid, 
     if (!rc)
         rc = pg_begin(*lock, err);
     if (!rc)
-        rc = pg_query_nowait(*lock, "take the collector lock", sql_take, err);
+        rc = pg_query(*lock, "take the collector lock", sql_take, 0, NULL, NULL, err);
     if (rc != TL_ERR_LOCKED)
         return rc; /* TL_OK: held until *lock is closed */
-    PQclear(PQexec(*lock, "ROLLBACK"));
+    store_rollback(*lock);
     rc = pg_query(*lock, "find the lock holder", sql_holder, 0, NULL, &res, err);
     if (rc)
         return rc;

@@ -31,6 +31,8 @@ static TlResult failure(PGconn *conn, PGresult *res, const char *what, TlError *
     if (PQstatus(conn) == CONNECTION_BAD ||
         (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
         rc = TL_ERR_UNAVAILABLE;
+    if (state && strcmp(state, "55P03") == 0) /* lock_not_available (NOWAIT, lock_timeout) */
+        rc = TL_ERR_LOCKED;
     bool denied = state && strcmp(state, "42501") == 0; /* insufficient_privilege */
     PQclear(res);                                       /* state was res's */
     if (denied) {                                       /* name the role */
@@ -69,21 +71,6 @@ TlResult pg_query_count(PGconn *conn, const char *what, const char *sql, int npa
         PQclear(res);
     }
     return rc;
-}
-
-TlResult pg_query_nowait(PGconn *conn, const char *what, const char *sql, TlError *err)
-{
-    PGresult *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
-    if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK) {
-        PQclear(res);
-        return TL_OK;
-    }
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (state && strcmp(state, "55P03") == 0) { /* lock_not_available */
-        PQclear(res);
-        return tl_error_set(err, TL_ERR_LOCKED, "postgresql: %s: held by another session", what);
-    }
-    return failure(conn, res, what, err);
 }
 
 TlResult pg_exec_script(PGconn *conn, const char *what, const char *script, TlError *err)

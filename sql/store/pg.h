@@ -38,10 +38,6 @@ TlResult pg_begin(PGconn *conn, TlError *err);
  * tierledger_writer may lock; waits for a holder to finish. */
 TlResult pg_lock_writers(PGconn *conn, TlError *err);
 
-/* Run sql (a SELECT ... FOR UPDATE NOWAIT): TL_ERR_LOCKED when the row is
- * locked by another session (SQLSTATE 55P03), else as pg_query. */
-TlResult pg_query_nowait(PGconn *conn, const char *what, const char *sql, TlError *err);
-
 /* The lock that serialises `init` runs (an advisory transaction lock: the
  * schema, and so tierledger_locks, may not exist yet). */
 TlResult pg_lock_schema(PGconn *conn, TlError *err);

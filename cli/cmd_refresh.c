@@ -34,9 +34,9 @@ static TlResult compute(const Fleet *fleet, TlTime now, int months, StoreDerived
         size_t bad;
         TlLineage lin;
         rc = history_validate(db->tr, db->n_tr, &bad, err);
-        if (!rc)
-            rc = lineage_evaluate(db->tr, db->n_tr, as_of, db->retention_days, TL_READING_SEGMENT,
-                                  &lin, err);
+        if (!rc) /* segments as instants, from all that is recorded: the views read any as-of */
+            rc = lineage_evaluate(db->tr, db->n_tr, TL_TIME_LAST, db->retention_days,
+                                  TL_READING_SEGMENT, &lin, err);
         if (rc) {
             tl_error_prefix(err, "%s", db->resource_id);
             break;

@@ -44,6 +44,18 @@ bool history_state_terminal(TlOpState state)
     return state == TL_OP_SUCCEEDED || state == TL_OP_FAILED || state == TL_OP_CANCELLED;
 }
 
+bool history_ended_by(const TlTransition *t, TlTime at)
+{
+    return t->ended_at != TL_TIME_NONE && t->ended_at <= at;
+}
+
+TlOpState history_state_at(const TlTransition *t, TlTime at)
+{
+    if (history_is_creation(t) || history_ended_by(t, at) || !history_state_terminal(t->state))
+        return t->state;
+    return TL_OP_IN_PROGRESS;
+}
+
 const char *history_kind_str(TlKind kind)
 {
     switch (kind) {

@@ -55,6 +55,12 @@ typedef struct {
 /* A creation row: no from_objective (NULL or ""). The one test of it. */
 bool history_is_creation(const TlTransition *t);
 
+/* Whether t had ended by `at` (a creation has no end: it never runs). */
+bool history_ended_by(const TlTransition *t, TlTime at);
+/* t's state as it was at `at` (L11): its recorded state once it had ended,
+ * before that a running state (InProgress for one recorded as final). */
+TlOpState history_state_at(const TlTransition *t, TlTime at);
+
 /* The one order of transitions: by start; at the same instant a creation
  * before a change; otherwise equal starts keep their given order. Within a
  * lineage the creation is first (history_validate refuses a change before

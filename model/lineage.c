@@ -105,16 +105,23 @@ static TlResult push_segment(TlLineage *lin, TlArchitecture arch, TlTime start, 
     return add_objective(seg, objective);
 }
 
-static void lose(TlSegment *seg, TlTime at, size_t by, const char *rule, bool assumed)
+static TlResult lose(TlSegment *seg, TlTime at, size_t by, const char *rule, TlTime failed_end,
+                     bool assumed)
 {
+    TlLoss *grown = realloc(seg->losses, (seg->n_losses + 1) * sizeof *grown);
+    if (!grown)
+        return TL_ERR_NOMEM;
+    seg->losses = grown;
+    seg->losses[seg->n_losses++] = (TlLoss){at, by, failed_end};
     if (seg->lost_at != TL_TIME_NONE) { /* a lost segment stays lost from its first loss */
         seg->loss_assumed &= assumed;   /* a later loss that surely happened settles it */
-        return;
+        return TL_OK;
     }
     seg->lost_at = at;
     seg->lost_by = by;
     seg->lost_rule = rule;
     seg->loss_assumed = assumed;
+    return TL_OK;
 }
 
 static void settle_status(TlLineage *lin)
@@ -186,7 +193,7 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         const TlTransition *t = &tr[i];
         if (t->started_at > as_of) /* L11: not yet happened */
             continue;
-        bool done = t->ended_at != TL_TIME_NONE && t->ended_at <= as_of;
+        bool done = history_ended_by(t, as_of);
         if (!done)
             out->in_progress = i;
         if (parsed_kind(t, &parsed[i]) == TL_KIND_REVERSE_MIGRATION)
@@ -205,10 +212,10 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         if (ev->type == EV_START) {
             /* L3: the chain before the current one is gone at start; a reverse
              * migration that ended Failed may never have started: assumed */
-            bool failed =
-                t->state == TL_OP_FAILED && t->ended_at != TL_TIME_NONE && t->ended_at <= as_of;
+            TlTime failed_end = t->state == TL_OP_FAILED ? t->ended_at : TL_TIME_NONE;
+            bool failed = t->state == TL_OP_FAILED && history_ended_by(t, as_of);
             if (cur >= 1)
-                lose(&out->segments[cur - 1], ev->at, ev->index, "L3", failed);
+                rc = lose(&out->segments[cur - 1], ev->at, ev->index, "L3", failed_end, failed);
             continue;
         }
         if (!starts_segment(reading, &parsed[ev->index])) {
@@ -224,8 +231,8 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
         out->segments[cur].end = ev->at;
         rc = push_segment(out, parsed[ev->index].to_arch, ev->at, ev->index, t->to_objective);
         if (rc == TL_OK && cur >= 1) /* L4 (L2): out of the current/previous pair */
-            lose(&out->segments[cur - 1], ev->at, ev->index,
-                 kind == TL_KIND_CONVERSION ? "L4" : "L2", false);
+            rc = lose(&out->segments[cur - 1], ev->at, ev->index,
+                      kind == TL_KIND_CONVERSION ? "L4" : "L2", TL_TIME_NONE, false);
     }
     free(events);
     free(parsed);
@@ -246,11 +253,38 @@ void lineage_cleanup(TlLineage *lin)
 {
     if (!lin)
         return;
-    for (size_t i = 0; i < lin->n_segments; i++)
+    for (size_t i = 0; i < lin->n_segments; i++) {
         free(lin->segments[i].objectives);
+        free(lin->segments[i].losses);
+    }
     free(lin->segments);
     lin->segments = NULL;
     lin->n_segments = 0;
+}
+
+size_t lineage_assumed_spans(const TlSegment *seg, TlSpan *out)
+{
+    /* between the k-th loss and the next, assumed once every failed
+     * reverse migration among the first k had ended (never if one of them
+     * was a loss that surely happened) */
+    size_t n = 0;
+    TlTime settled = TL_TIME_NONE; /* the latest failed end so far */
+    for (size_t k = 0; k < seg->n_losses; k++) {
+        const TlLoss *l = &seg->losses[k];
+        if (l->failed_end == TL_TIME_NONE)
+            break;
+        if (settled == TL_TIME_NONE || l->failed_end > settled)
+            settled = l->failed_end;
+        TlTime from = settled > l->at ? settled : l->at;
+        TlTime until = k + 1 < seg->n_losses ? seg->losses[k + 1].at : TL_TIME_NONE;
+        if (until != TL_TIME_NONE && from >= until)
+            continue;
+        if (n > 0 && out[n - 1].until == from)
+            out[n - 1].until = until;
+        else
+            out[n++] = (TlSpan){from, until};
+    }
+    return n;
 }
 
 const TlSegment *lineage_previous(const TlLineage *lin)

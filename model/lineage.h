@@ -28,6 +28,20 @@ typedef enum {
 
 const char *lineage_status_str(TlSegmentStatus status);
 
+/* One instant at which a segment was made unrestorable (or would have been,
+ * had an earlier loss not come first). */
+typedef struct {
+    TlTime at;
+    size_t by;         /* index of the transition */
+    TlTime failed_end; /* L3 by a reverse migration that ended Failed: when it ended
+                          (from then on the loss is only assumed); TL_TIME_NONE otherwise */
+} TlLoss;
+
+/* A half-open span of instants [from, until); until TL_TIME_NONE: no end. */
+typedef struct {
+    TlTime from, until;
+} TlSpan;
+
 typedef struct {
     int seq; /* 1-based */
     TlArchitecture arch;
@@ -46,6 +60,8 @@ typedef struct {
     bool loss_assumed;     /* L3: lost only by reverse migrations that ended Failed by
                               as_of (they may never have started): counted, marked */
     bool billable;         /* B4: only available segments bill */
+    TlLoss *losses;        /* owned: every loss by as_of, in time order; the first is lost_at */
+    size_t n_losses;
 } TlSegment;
 
 typedef struct {
@@ -73,6 +89,14 @@ TlResult lineage_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int re
 
 /* Release what lineage_evaluate allocated; safe on a zeroed or cleaned lineage. */
 void lineage_cleanup(TlLineage *lin);
+
+/* The as-of-independent form of a loss (the issue "Auditors can rely on
+ * it"): the instants T at which seg's loss counts as assumed, for
+ * evaluations at any T up to lin->as_of. At T the loss is assumed when
+ * every loss at or before T came from a reverse migration that had ended
+ * Failed by T. Writes at most seg->n_losses spans to out, in order, and
+ * returns how many. */
+size_t lineage_assumed_spans(const TlSegment *seg, TlSpan *out);
 
 /* The segment before the current one, or NULL. */
 const TlSegment *lineage_previous(const TlLineage *lin);

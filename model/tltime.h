@@ -11,7 +11,8 @@ typedef int64_t TlTime;
 
 #define TL_TIME_NONE       INT64_MIN /* "no instant": open end, unknown */
 #define TL_SECONDS_PER_DAY INT64_C(86400)
-#define TL_TIME_TEXT_MAX   32 /* "YYYY-MM-DDTHH:MM:SSZ" and NUL, with room */
+#define TL_TIME_TEXT_MAX   32                    /* "YYYY-MM-DDTHH:MM:SSZ" and NUL, with room */
+#define TL_TIME_LAST       INT64_C(253402300799) /* 9999-12-31T23:59:59Z: "all that is recorded" */
 
 /* Parse an RFC 3339 timestamp: YYYY-MM-DD[Tt ]HH:MM[:SS[.f{1,9}]](Z|z|+hh:mm|-hh:mm).
  * Fractions are truncated to whole seconds. When allow_date_only is set, a

@@ -72,7 +72,10 @@ static TlResult json_write(FILE *out, cJSON *root, bool ok, TlError *err)
     return rc;
 }
 
-static cJSON *json_cause(const ReportSubject *s, const TlSegment *seg, bool *ok)
+/* The transition that caused a loss, as it was at the as-of instant (L11:
+ * one still running then shows a running state and no end). */
+static cJSON *json_cause(const ReportSubject *s, const TlLineage *lin, const TlSegment *seg,
+                         bool *ok)
 {
     if (seg->status != TL_SEG_LOST || seg->lost_by >= s->n_tr)
         return cJSON_CreateNull();
@@ -86,8 +89,8 @@ static cJSON *json_cause(const ReportSubject *s, const TlSegment *seg, bool *ok)
     put(c, "from_objective", json_str(t->from_objective), ok);
     put(c, "to_objective", json_str(t->to_objective), ok);
     put(c, "started_at", json_time(t->started_at), ok);
-    put(c, "ended_at", json_time(t->ended_at), ok);
-    put(c, "state", json_str(history_state_str(t->state)), ok);
+    put(c, "ended_at", json_time(history_ended_by(t, lin->as_of) ? t->ended_at : TL_TIME_NONE), ok);
+    put(c, "state", json_str(history_state_str(history_state_at(t, lin->as_of))), ok);
     put(c, "operation_id", json_str(t->operation_id), ok);
     put(c, "initiated_by", json_str(t->initiated_by), ok);
     return c;
@@ -122,7 +125,7 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
             ok);
         put(o, "billable", cJSON_CreateBool(seg->billable), ok);
         put(o, "expires_at", json_time(seg->expires_at), ok);
-        put(o, "lost_by", json_cause(s, seg, ok), ok);
+        put(o, "lost_by", json_cause(s, lin, seg, ok), ok);
     }
     if (!arr)
         *ok = false;
@@ -247,9 +250,10 @@ static void header(FILE *out, const ReportSubject *s, const TlLineage *lin)
     }
 }
 
-static const char *cause_text(const ReportSubject *s, const TlSegment *seg, char *buf, size_t size)
+static const char *cause_text(const ReportSubject *s, const TlLineage *lin, const TlSegment *seg,
+                              char *buf, size_t size)
 {
-    char a[TL_TIME_TEXT_MAX];
+    char a[TL_TIME_TEXT_MAX], state[64];
     const TlTransition *t = seg->lost_by < s->n_tr ? &s->tr[seg->lost_by] : NULL;
     if (!t) {
         snprintf(buf, size, "lost (%s)", seg->lost_rule ? seg->lost_rule : "?");
@@ -262,13 +266,17 @@ static const char *cause_text(const ReportSubject *s, const TlSegment *seg, char
                  t->initiated_by ? t->initiated_by : "",
                  t->initiated_by && t->operation_id ? ", " : "",
                  t->operation_id ? t->operation_id : "");
+    if (history_ended_by(t, lin->as_of))
+        snprintf(state, sizeof state, "final state: %s", history_state_str(t->state));
+    else
+        snprintf(state, sizeof state, "still running at the as-of instant");
     if (strcmp(seg->lost_rule, "L3") == 0)
         snprintf(
             buf, size,
-            "the reverse migration to %s started at %s (final state: %s)%s; backups older than "
+            "the reverse migration to %s started at %s (%s)%s; backups older than "
             "the previous tier become unavailable when a reverse migration starts, even if "
             "it is cancelled (L3)%s",
-            t->to_objective, fmt_time(t->started_at, a), history_state_str(t->state), who,
+            t->to_objective, fmt_time(t->started_at, a), state, who,
             seg->loss_assumed
                 ? ". The loss is assumed: a reverse migration that fails its prerequisite checks "
                   "fails before it starts, so these backups may still exist, but tierledger "
@@ -315,7 +323,7 @@ TlResult report_lineage_text(FILE *out, const ReportSubject *s, const TlLineage 
                 fprintf(out, "\n  Lost backups:\n");
             any_lost = true;
             snprintf(line, sizeof line, "S%d lost at %s: %s.", seg->seq, fmt_time(seg->lost_at, a),
-                     cause_text(s, seg, why, sizeof why));
+                     cause_text(s, lin, seg, why, sizeof why));
             report_wrap(out, line, 4, 100);
         } else if (seg->status == TL_SEG_EXPIRED) {
             if (!any_lost)

@@ -27,6 +27,8 @@ enum {
     S_CAUSE_WHO,
     S_CAUSE_OP,
     S_LOSS_ASSUMED,
+    S_CAUSE_END,
+    S_ASSUMED_DURING,
     SEG_COLS
 };
 enum {
@@ -74,10 +76,26 @@ size_t store_derived_bill_rows(const StoreDerived *d)
     return d->n_bill;
 }
 
+/* lineage_assumed_spans as a tstzmultirange literal; a segment with more
+ * spans than fit (dozens of Failed reverse migrations) is cut short. */
+static const char *assumed_during(const TlSegment *seg, char *buf, size_t size)
+{
+    TlSpan spans[16];
+    size_t n = seg->n_losses <= 16 ? lineage_assumed_spans(seg, spans) : 0;
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    snprintf(buf, size, "{");
+    for (size_t i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s[%s,%s)", i ? "," : "",
+                 tl_time_format(spans[i].from, a),
+                 spans[i].until == TL_TIME_NONE ? "" : tl_time_format(spans[i].until, b));
+    snprintf(buf + strlen(buf), size - strlen(buf), "}");
+    return buf;
+}
+
 void store_derived_add_lineage(StoreDerived *d, long long database_id, const TlLineage *lin,
                                const TlTransition *tr, bool retention_assumed)
 {
-    char objectives[1024];
+    char objectives[1024], during[2048];
     PgArray *c = d->seg;
     for (size_t i = 0; i < lin->n_segments; i++) {
         const TlSegment *s = &lin->segments[i];
@@ -106,6 +124,8 @@ void store_derived_add_lineage(StoreDerived *d, long long database_id, const TlL
         pg_array_add(&c[S_CAUSE_WHO], t ? t->initiated_by : NULL);
         pg_array_add(&c[S_CAUSE_OP], t ? t->operation_id : NULL);
         pg_array_add_bool(&c[S_LOSS_ASSUMED], s->lost_at != TL_TIME_NONE && s->loss_assumed);
+        pg_array_add_time(&c[S_CAUSE_END], t ? t->ended_at : TL_TIME_NONE);
+        pg_array_add(&c[S_ASSUMED_DURING], assumed_during(s, during, sizeof during));
         d->n_seg++;
     }
 }
@@ -143,14 +163,15 @@ TlResult store_derived_replace(StoreConn *conn, StoreDerived *d, TlTime first_mo
         "INSERT INTO lineage_segments (database_id, seq, architecture, objectives, start_at,"
         "    end_at, retention_days, retention_assumed, lost_at, lost_rule, cause_kind,"
         "    cause_started_at, cause_to_objective, cause_state, cause_initiated_by,"
-        "    cause_operation_id, loss_assumed, computed_at)"
+        "    cause_operation_id, loss_assumed, cause_ended_at, loss_assumed_during, computed_at)"
         " SELECT a, b, c, string_to_array(d, ','), to_timestamp(e), to_timestamp(f), g, h,"
-        "        to_timestamp(i), j, k, to_timestamp(l), m, n, o, p, q, to_timestamp($18::bigint)"
+        "        to_timestamp(i), j, k, to_timestamp(l), m, n, o, p, q, to_timestamp(r),"
+        "        s::tstzmultirange, to_timestamp($20::bigint)"
         "   FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[],"
         "               $6::bigint[], $7::int[], $8::boolean[], $9::bigint[], $10::text[],"
         "               $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],"
-        "               $16::text[], $17::boolean[])"
-        "        AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q)";
+        "               $16::text[], $17::boolean[], $18::bigint[], $19::text[])"
+        "        AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s)";
     static const char sql_bill[] =
         "INSERT INTO billing_monthly (database_id, month, seq, backup_kind, architecture,"
         "    billable_gb_month, consumed_gb_month, dtu_included, decaying_estimate, partial_month,"

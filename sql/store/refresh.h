@@ -19,8 +19,9 @@ typedef struct StoreDerived StoreDerived;
 TlResult store_derived_new(StoreDerived **out, TlError *err);
 void store_derived_free(StoreDerived *d); /* NULL is a no-op */
 
-/* The segments of one lineage (tr is the history lin was computed from);
- * retention_assumed when R was not observed (L9). */
+/* The segments of one lineage in their as-of-independent form (lin is
+ * computed from all that is recorded, as of TL_TIME_LAST; tr is its
+ * history); retention_assumed when R was not observed (L9). */
 void store_derived_add_lineage(StoreDerived *d, long long database_id, const TlLineage *lin,
                                const TlTransition *tr, bool retention_assumed);
 

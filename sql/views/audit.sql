@@ -1,10 +1,15 @@
 -- audit.sql - the views auditors and analysts query (read-only role
 -- tierledger_reader). Recreated by `tierledger init` when this bundle changes.
--- Segment and billing figures come from `tierledger refresh` (computed_at says
--- when); status and restore windows are evaluated at tierledger_now().
+-- Every view evaluates at tierledger_now() with the model's rules (L11):
+-- transitions started later are ignored, an operation running then is
+-- running, a loss counts once it happened, the retention is the one in force
+-- then, and restorable_now means the lineage that existed then. Segments
+-- come from `tierledger refresh` as instants (computed_at says when), so any
+-- instant evaluates without a refresh.
 
 DROP VIEW IF EXISTS transition_history, backup_loss_events, restorable_now, monthly_billable_gb;
 DROP FUNCTION IF EXISTS tierledger_architecture(text);
+DROP FUNCTION IF EXISTS tierledger_retention_at(bigint, timestamptz);
 DROP FUNCTION IF EXISTS tierledger_now();
 
 -- The instant the views evaluate at: SET tierledger.as_of = '2026-10-31T23:59:59Z'
@@ -23,14 +28,34 @@ CREATE FUNCTION tierledger_architecture(objective text) RETURNS text
 COMMENT ON FUNCTION tierledger_architecture(text) IS
     'Architecture of a service objective name (domain.md T3): hyperscale or standard';
 
+-- R in force at an instant, as the commands read it (sql/store/facts_sql.h):
+-- the latest facts row observed at or before it, else the earliest after it;
+-- NULL when that row has no retention or there is none (7 is assumed, L9).
+CREATE FUNCTION tierledger_retention_at(lineage bigint, at timestamptz) RETURNS integer
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT f.retention_days
+              FROM ((SELECT retention_days, 0 AS later FROM database_facts
+                      WHERE database_id = lineage AND observed_at <= at
+                      ORDER BY observed_at DESC, id DESC LIMIT 1)
+                    UNION ALL
+                    (SELECT retention_days, 1 FROM database_facts
+                      WHERE database_id = lineage AND observed_at > at
+                      ORDER BY observed_at, id DESC LIMIT 1)) f
+             ORDER BY f.later LIMIT 1);
+COMMENT ON FUNCTION tierledger_retention_at(bigint, timestamptz) IS
+    'PITR retention in days of a lineage at an instant (L9: NULL when unknown, 7 is then assumed)';
+
 CREATE VIEW transition_history AS
+WITH asof AS (SELECT tierledger_now() AS t)
 SELECT d.resource_id,
        d.server_name,
        d.database_name,
        d.created_at AS database_created_at,
        t.started_at,
-       t.ended_at,
-       t.state,
+       CASE WHEN t.ended_at <= a.t THEN t.ended_at END AS ended_at,
+       CASE WHEN t.from_objective IS NULL OR t.ended_at <= a.t
+                 OR t.state NOT IN ('Succeeded', 'Failed', 'Cancelled') THEN t.state
+            ELSE 'InProgress' END AS state,
        coalesce(t.from_objective, '(created)') AS from_objective,
        t.to_objective,
        CASE WHEN t.from_objective IS NULL THEN 'creation'
@@ -43,14 +68,17 @@ SELECT d.resource_id,
        t.source,
        t.inferred,
        t.recorded_at
-  FROM current_transitions t
+  FROM asof a
+  JOIN current_transitions t ON t.started_at <= a.t
   JOIN databases d ON d.id = t.database_id;
 COMMENT ON VIEW transition_history IS
-    'Audit trail: every tier transition of every database lineage (latest recorded version): who '
-    'started it, when it started and ended, from and to which objective, its kind (creation, '
-    'tier_change, conversion, reverse_migration) and how it ended.';
+    'Audit trail at tierledger_now(): every tier transition of every database lineage started by '
+    'then (latest recorded version, as it stood then): who started it, when it started and ended, '
+    'from and to which objective, its kind (creation, tier_change, conversion, reverse_migration) '
+    'and how it ended.';
 
 CREATE VIEW backup_loss_events AS
+WITH asof AS (SELECT tierledger_now() AS t)
 SELECT d.resource_id,
        d.server_name,
        d.database_name,
@@ -64,46 +92,57 @@ SELECT d.resource_id,
        s.cause_kind,
        s.cause_started_at,
        s.cause_to_objective,
-       s.cause_state,
+       CASE WHEN s.cause_ended_at <= a.t OR s.cause_state NOT IN ('Succeeded', 'Failed', 'Cancelled')
+                THEN s.cause_state
+            ELSE 'InProgress' END AS cause_state,
        s.cause_initiated_by,
        s.cause_operation_id,
        s.computed_at,
-       s.loss_assumed
-  FROM lineage_segments s
+       s.loss_assumed_during @> a.t AS loss_assumed,
+       d.created_at AS database_created_at,
+       CASE WHEN s.cause_ended_at <= a.t THEN s.cause_ended_at END AS cause_ended_at,
+       coalesce(r.days, 7) AS retention_days
+  FROM asof a
+  JOIN lineage_segments s ON s.lost_at <= a.t
   JOIN databases d ON d.id = s.database_id
- WHERE s.lost_at IS NOT NULL
-   AND s.lost_at < s.end_at + make_interval(days => s.retention_days);
+  CROSS JOIN LATERAL (SELECT tierledger_retention_at(d.id, a.t) AS days) r
+ WHERE s.lost_at < s.end_at + make_interval(hours => 24 * coalesce(r.days, 7));
 COMMENT ON VIEW backup_loss_events IS
-    'Every segment made unrestorable before its retention ran out: when (lost_at), by which rule '
-    '(L3 reverse-migration start, even if cancelled; L4 conversion cutover) and which operation.';
+    'Every segment made unrestorable by tierledger_now() before its retention ran out: when '
+    '(lost_at), by which rule (L3 reverse-migration start, even if cancelled; L4 conversion '
+    'cutover) and which operation.';
 
 CREATE VIEW restorable_now AS
+WITH asof AS (SELECT tierledger_now() AS t)
 SELECT d.resource_id,
        d.server_name,
        d.database_name,
        s.seq AS segment,
        s.architecture,
-       CASE WHEN s.end_at IS NULL THEN 'current' ELSE 'restorable' END AS status,
-       greatest(s.start_at, tierledger_now() - make_interval(days => s.retention_days)) AS restore_from,
-       least(coalesce(s.end_at, tierledger_now()), tierledger_now()) AS restore_to,
-       s.end_at + make_interval(days => s.retention_days) AS expires_at,
-       s.retention_days,
-       s.retention_assumed,
-       s.computed_at
-  FROM lineage_segments s
-  JOIN databases d ON d.id = s.database_id
- WHERE s.start_at <= tierledger_now()
-   AND (s.end_at IS NULL
-        OR (s.end_at + make_interval(days => s.retention_days) > tierledger_now()
-            AND (s.lost_at IS NULL OR s.lost_at > tierledger_now())
-            AND s.seq = (SELECT max(seq) - 1 FROM lineage_segments x
-                          WHERE x.database_id = s.database_id)))
+       CASE WHEN s.end_at IS NULL OR s.end_at > a.t THEN 'current' ELSE 'restorable' END AS status,
+       greatest(s.start_at, a.t - make_interval(hours => 24 * r.days)) AS restore_from,
+       CASE WHEN s.end_at IS NULL OR s.end_at > a.t THEN a.t ELSE s.end_at END AS restore_to,
+       CASE WHEN s.end_at <= a.t THEN s.end_at + make_interval(hours => 24 * r.days) END
+           AS expires_at,
+       r.days AS retention_days,
+       r.assumed AS retention_assumed,
+       s.computed_at,
+       d.created_at AS database_created_at
+  FROM asof a
+  JOIN databases d ON d.created_at <= a.t
+  CROSS JOIN LATERAL (SELECT coalesce(x.days, 7) AS days, x.days IS NULL AS assumed
+                        FROM (SELECT tierledger_retention_at(d.id, a.t) AS days) x) r
+  JOIN lineage_segments s ON s.database_id = d.id AND s.start_at <= a.t
+ WHERE (s.end_at IS NULL OR s.end_at > a.t
+        OR (s.end_at + make_interval(hours => 24 * r.days) > a.t
+            AND (s.lost_at IS NULL OR s.lost_at > a.t)))
    AND NOT EXISTS (SELECT FROM databases n
                     WHERE n.resource_key = d.resource_key AND n.created_at > d.created_at
-                      AND n.created_at <= tierledger_now());
+                      AND n.created_at <= a.t);
 COMMENT ON VIEW restorable_now IS
-    'What can be restored right now (domain.md L2, L5): the current segment and the previous one '
-    'while within retention and not lost, with the restore window [restore_from, restore_to].';
+    'What can be restored at tierledger_now() (domain.md L2, L5, L11): the current segment of the '
+    'lineage that existed then and the previous one while within retention and not lost, with '
+    'the restore window [restore_from, restore_to].';
 
 CREATE VIEW monthly_billable_gb AS
 SELECT d.resource_id,
@@ -129,8 +168,8 @@ COMMENT ON COLUMN transition_history.server_name IS 'logical SQL server';
 COMMENT ON COLUMN transition_history.database_name IS 'database name';
 COMMENT ON COLUMN transition_history.database_created_at IS 'creation time of the lineage (L7: a re-created database is another lineage)';
 COMMENT ON COLUMN transition_history.started_at IS 'when the transition started';
-COMMENT ON COLUMN transition_history.ended_at IS 'when it ended; NULL while running';
-COMMENT ON COLUMN transition_history.state IS 'Pending, InProgress, Succeeded, Failed, CancelInProgress or Cancelled';
+COMMENT ON COLUMN transition_history.ended_at IS 'when it ended; NULL while running at tierledger_now()';
+COMMENT ON COLUMN transition_history.state IS 'Pending, InProgress, Succeeded, Failed, CancelInProgress or Cancelled, as it stood at tierledger_now()';
 COMMENT ON COLUMN transition_history.from_objective IS 'service objective before; NULL for the creation';
 COMMENT ON COLUMN transition_history.to_objective IS 'service objective after';
 COMMENT ON COLUMN transition_history.kind IS 'creation, tier_change, conversion or reverse_migration (by architecture, O1)';
@@ -152,11 +191,14 @@ COMMENT ON COLUMN backup_loss_events.cause_rule IS 'L3 (reverse migration start)
 COMMENT ON COLUMN backup_loss_events.cause_kind IS 'kind of the transition that caused the loss';
 COMMENT ON COLUMN backup_loss_events.cause_started_at IS 'when that transition started';
 COMMENT ON COLUMN backup_loss_events.cause_to_objective IS 'its target objective';
-COMMENT ON COLUMN backup_loss_events.cause_state IS 'its state (a Cancelled reverse migration still loses, L3)';
+COMMENT ON COLUMN backup_loss_events.cause_state IS 'its state then: InProgress while it ran (a Cancelled reverse migration still loses, L3)';
 COMMENT ON COLUMN backup_loss_events.cause_initiated_by IS 'who started it, when known';
 COMMENT ON COLUMN backup_loss_events.cause_operation_id IS 'its Azure operation id, when known';
-COMMENT ON COLUMN backup_loss_events.loss_assumed IS 'L3: true when only reverse migrations that ended Failed caused it: counted, though they may have failed before starting';
+COMMENT ON COLUMN backup_loss_events.loss_assumed IS 'L3: true when every loss by tierledger_now() came from a reverse migration that had ended Failed by then: counted, though it may have failed before starting';
 COMMENT ON COLUMN backup_loss_events.computed_at IS 'when tierledger refresh computed the segment';
+COMMENT ON COLUMN backup_loss_events.database_created_at IS 'creation time of the lineage (L7)';
+COMMENT ON COLUMN backup_loss_events.cause_ended_at IS 'when the causing transition ended; NULL while it ran';
+COMMENT ON COLUMN backup_loss_events.retention_days IS 'PITR retention in force, in days (7 assumed when unknown, L9)';
 COMMENT ON COLUMN restorable_now.resource_id IS 'ARM resource id of the database';
 COMMENT ON COLUMN restorable_now.server_name IS 'logical SQL server';
 COMMENT ON COLUMN restorable_now.database_name IS 'database name';
@@ -166,9 +208,10 @@ COMMENT ON COLUMN restorable_now.status IS 'current or restorable';
 COMMENT ON COLUMN restorable_now.restore_from IS 'earliest point in time that can be restored (L5)';
 COMMENT ON COLUMN restorable_now.restore_to IS 'latest point in time that can be restored';
 COMMENT ON COLUMN restorable_now.expires_at IS 'when a previous segment expires (end + retention); NULL for the current';
-COMMENT ON COLUMN restorable_now.retention_days IS 'PITR retention in days';
+COMMENT ON COLUMN restorable_now.retention_days IS 'PITR retention in force, in days';
 COMMENT ON COLUMN restorable_now.retention_assumed IS 'true when the retention was unknown and 7 days assumed (L9)';
 COMMENT ON COLUMN restorable_now.computed_at IS 'when tierledger refresh computed the segment';
+COMMENT ON COLUMN restorable_now.database_created_at IS 'creation time of the lineage (L7)';
 COMMENT ON COLUMN monthly_billable_gb.resource_id IS 'ARM resource id of the database';
 COMMENT ON COLUMN monthly_billable_gb.server_name IS 'logical SQL server';
 COMMENT ON COLUMN monthly_billable_gb.database_name IS 'database name';
@@ -182,4 +225,5 @@ COMMENT ON COLUMN monthly_billable_gb.computed_at IS 'when tierledger refresh co
 
 GRANT SELECT ON transition_history, backup_loss_events, restorable_now, monthly_billable_gb
     TO tierledger_reader;
-GRANT EXECUTE ON FUNCTION tierledger_now(), tierledger_architecture(text) TO tierledger_reader;
+GRANT EXECUTE ON FUNCTION tierledger_now(), tierledger_architecture(text),
+    tierledger_retention_at(bigint, timestamptz) TO tierledger_reader;

@@ -82,6 +82,68 @@ static const char *fmt(TlTime t, char *buf)
     return tl_time_format(t, buf);
 }
 
+static bool span_holds(const TlSegment *seg, TlTime t)
+{
+    TlSpan spans[MAX_TR];
+    size_t n = lineage_assumed_spans(seg, spans);
+    for (size_t i = 0; i < n; i++)
+        if (spans[i].from <= t && (spans[i].until == TL_TIME_NONE || t < spans[i].until))
+            return true;
+    return false;
+}
+
+/* The as-of-independent form (the issue "Auditors can rely on it"): the
+ * segments computed from all that is recorded, read at as_of the way the
+ * audit views read them (sql/views/audit.sql), give what lineage_evaluate
+ * gives at as_of. Checked for every evaluation of every case. */
+static void expect_as_of_form(Case *c)
+{
+    char a[TL_TIME_TEXT_MAX];
+    TlLineage full;
+    TlError err;
+    if (lineage_evaluate(c->tr, c->n, TL_TIME_LAST, c->retention, TL_READING_SEGMENT, &full,
+                         &err) != TL_OK) {
+        EXPECT_AT(c->file, c->line, false, "[%s] evaluating all that is recorded: %s", c->name,
+                  err.msg);
+        return;
+    }
+    const TlTime t = c->as_of, r = (TlTime)c->retention * TL_SECONDS_PER_DAY;
+    size_t k = 0;
+    while (k < full.n_segments && full.segments[k].start <= t)
+        k++;
+    EXPECT_AT(c->file, c->line, k == c->lin.n_segments,
+              "[%s] as-of form at %s: %zu segments had started, the model has %zu", c->name,
+              fmt(t, a), k, c->lin.n_segments);
+    for (size_t i = 0; i < k && i < c->lin.n_segments; i++) {
+        const TlSegment *f = &full.segments[i], *s = &c->lin.segments[i];
+        bool current = f->end == TL_TIME_NONE || f->end > t;
+        bool lost = f->lost_at != TL_TIME_NONE && f->lost_at <= t;
+        TlSegmentStatus status = current                           ? TL_SEG_CURRENT
+                                 : lost && f->lost_at < f->end + r ? TL_SEG_LOST
+                                 : f->end <= t - r || lost         ? TL_SEG_EXPIRED
+                                                                   : TL_SEG_RESTORABLE;
+        TlTime from = f->start > t - r ? f->start : t - r;
+        EXPECT_AT(c->file, c->line,
+                  status == s->status && f->start == s->start &&
+                      (current ? TL_TIME_NONE : f->end) == s->end,
+                  "[%s] as-of form at %s, segment %zu: %s, the model says %s", c->name, fmt(t, a),
+                  i + 1, lineage_status_str(status), lineage_status_str(s->status));
+        if (status == TL_SEG_CURRENT || status == TL_SEG_RESTORABLE)
+            EXPECT_AT(c->file, c->line,
+                      s->restore_from == from && s->restore_to == (current ? t : f->end),
+                      "[%s] as-of form at %s, segment %zu: another restore window", c->name,
+                      fmt(t, a), i + 1);
+        if (lost)
+            EXPECT_AT(c->file, c->line,
+                      s->lost_at == f->lost_at && s->lost_by == f->lost_by &&
+                          strcmp(s->lost_rule, f->lost_rule) == 0 &&
+                          s->loss_assumed == span_holds(f, t),
+                      "[%s] as-of form at %s, segment %zu: another loss (assumed %d, spans %d)",
+                      c->name, fmt(t, a), i + 1, s->loss_assumed, span_holds(f, t));
+    }
+    lineage_cleanup(&full);
+}
+
 static bool evaluate(Case *c)
 {
     if (c->evaluated)
@@ -97,6 +159,8 @@ static bool evaluate(Case *c)
     rc = lineage_evaluate(c->tr, c->n, c->as_of, c->retention, TL_READING_SEGMENT, &c->lin, &err);
     EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] lineage_evaluate failed: %s", c->name, err.msg);
     c->evaluated = rc == TL_OK;
+    if (c->evaluated)
+        expect_as_of_form(c);
     return c->evaluated;
 }
 
@@ -468,6 +532,23 @@ static bool lineage_directive(Case *c, const char *d, char **w, int nw)
             EXPECT_AT(c->file, c->line, c->lin.reverse_deadline == T(c, w[1]),
                       "[%s] expected deadline %s got %s", c->name, w[1],
                       fmt(c->lin.reverse_deadline, a));
+    } else if (strcmp(d, "assumed") == 0) {
+        /* assumed SEQ FROM/UNTIL|-...|none: lineage_assumed_spans of a segment */
+        if (!evaluate(c) || atoi(w[1]) < 1 || (size_t)atoi(w[1]) > c->lin.n_segments)
+            return true;
+        TlSpan spans[MAX_TR];
+        size_t n = lineage_assumed_spans(&c->lin.segments[atoi(w[1]) - 1], spans);
+        char got[512] = "", b[TL_TIME_TEXT_MAX];
+        for (size_t i = 0; i < n; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s/%s", i ? " " : "",
+                     fmt(spans[i].from, a), fmt(spans[i].until, b));
+        char want[512] = "";
+        for (int i = 2; i < nw; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", i > 2 ? " " : "",
+                     strcmp(w[i], "none") == 0 ? "" : w[i]);
+        EXPECT_AT(c->file, c->line, strcmp(got, want) == 0,
+                  "[%s] segment %s: expected assumed spans '%s' got '%s'", c->name, w[1], want,
+                  got);
     } else if (strcmp(d, "inprogress") == 0) {
         if (evaluate(c)) {
             bool want = strcmp(w[1], "yes") == 0;

@@ -74,6 +74,12 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
     return TL_OK;
 }
 
+const char *cli_origin(const CliContext *ctx, const char *file, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s", ctx->cmd->name, file ? " " : "", file ? file : "");
+    return buf;
+}
+
 const char *cli_opt(const CliContext *ctx, const char *name)
 {
     int idx = find_option(ctx->cmd, name, strlen(name));

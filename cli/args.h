@@ -58,6 +58,11 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
 /* The value of option `name`, or NULL when it was not given. */
 const char *cli_opt(const CliContext *ctx, const char *name);
 
+#define CLI_ORIGIN_MAX 1100 /* a command name and a path */
+/* What a writing command's rows come from, for recorded_via: the command
+ * and, when given, the file ("import fleet.csv"), in buf. */
+const char *cli_origin(const CliContext *ctx, const char *file, char *buf, size_t size);
+
 /* The whole number option `name` in [lo, hi] into *out (left as it is when
  * the option is absent); anything else is TL_ERR_USAGE naming it. */
 TlResult cli_opt_long(const CliContext *ctx, const char *name, long lo, long hi, long *out,

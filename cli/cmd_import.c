@@ -96,6 +96,7 @@ static TlResult insert_all(StoreConn *conn, MergeSet *all, const char *source_na
 static TlResult run_import(CliContext *ctx, TlError *err)
 {
     CsvTable *tab = NULL;
+    char origin[CLI_ORIGIN_MAX];
     MergeSet file = {0}, rec = {0}, all = {0};
     StoreConn *conn = NULL;
     StoreRecorded recorded = {0};
@@ -115,7 +116,8 @@ static TlResult run_import(CliContext *ctx, TlError *err)
             rc = merge_push(&file, &e, err);
     }
     if (!rc)
-        rc = store_open_writer(cli_opt(ctx, "db"), &conn, err);
+        rc = store_open_writer(cli_opt(ctx, "db"), cli_origin(ctx, name, origin, sizeof origin),
+                               &conn, err);
     if (!rc)
         merge_sort(&file);
     if (!rc && file.n) {

@@ -18,13 +18,15 @@
 static TlResult run_import_facts(CliContext *ctx, TlError *err)
 {
     CsvTable *tab = NULL;
+    char origin[CLI_ORIGIN_MAX];
     StoreConn *conn = NULL;
     size_t written = 0;
     TlResult rc = csvfile_load(ctx->args[0], rows_fact_required, rows_fact_optional, &tab, err);
     if (rc)
         return rc;
     const char *name = tab->name;
-    rc = store_open_writer(cli_opt(ctx, "db"), &conn, err);
+    rc = store_open_writer(cli_opt(ctx, "db"), cli_origin(ctx, name, origin, sizeof origin), &conn,
+                           err);
     int col[ROWS_FACT_COLUMNS];
     for (int i = 0; i < ROWS_FACT_COLUMNS; i++)
         col[i] = csvfile_column(tab, rows_fact_columns[i]);

@@ -20,6 +20,7 @@
 static TlResult run_import_usage(CliContext *ctx, TlError *err)
 {
     CsvTable *tab = NULL;
+    char origin[CLI_ORIGIN_MAX];
     StoreConn *conn = NULL;
     size_t inserted = 0, replaced = 0;
     TlResult rc = csvfile_load(ctx->args[0], rows_usage_required, rows_usage_optional, &tab, err);
@@ -31,7 +32,8 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
     for (size_t i = 0; i < tab->n_rows && !rc; i++) /* every row first: nothing half-written */
         rc = rows_usage(tab, &tab->rows[i], col, err);
     if (!rc)
-        rc = store_open_writer(cli_opt(ctx, "db"), &conn, err);
+        rc = store_open_writer(cli_opt(ctx, "db"),
+                               cli_origin(ctx, tab->name, origin, sizeof origin), &conn, err);
     for (size_t i = 0; i < tab->n_rows && !rc; i++) {
         const CsvRow *row = &tab->rows[i];
         const char *v[ROWS_USAGE_COLUMNS];

@@ -72,7 +72,7 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
     StoreDerived *rows = NULL;
     rc = store_derived_new(&rows, err);
     if (!rc)
-        rc = store_open_writer(cli_opt(ctx, "db"), &conn, err);
+        rc = store_open_writer(cli_opt(ctx, "db"), "refresh", &conn, err);
     if (!rc)
         rc = store_fleet_load(conn, now + 1, first - 36 * TL_SECONDS_PER_DAY, now + 1, &fleet, err);
     if (!rc)

@@ -14,5 +14,6 @@ extern const CliCommand cmd_check;
 extern const CliCommand cmd_report;
 extern const CliCommand cmd_refresh;
 extern const CliCommand cmd_collect;
+extern const CliCommand cmd_verify;
 
 #endif

@@ -13,7 +13,7 @@
 
 static const CliCommand *const commands[] = {
     &cmd_init,  &cmd_import, &cmd_import_facts, &cmd_import_usage, &cmd_lineage,
-    &cmd_check, &cmd_report, &cmd_refresh,      &cmd_collect,
+    &cmd_check, &cmd_report, &cmd_refresh,      &cmd_collect,      &cmd_verify,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -207,9 +207,11 @@ static TlResult write_server(RecordRun *r, Collect *c, CollectServer *s, TlError
     StoreCollectBatch *batch = NULL;
     StoreBatchCounts counts = {0, 0, 0};
     long drops_before = r->drops;
+    char origin[48];
+    snprintf(origin, sizeof origin, "collect run %lld", (long long)r->run_id);
     TlResult rc = store_batch_new(&batch, err);
     if (!rc)
-        rc = store_begin_write(r->conn, err);
+        rc = store_begin_write(r->conn, origin, err);
     for (size_t j = 0; j < s->n_dbs && !rc; j++) {
         CollectDb *d = &s->dbs[j];
         long long id = 0;

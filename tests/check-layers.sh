@@ -37,7 +37,7 @@ rule "reports/ uses libcurl" 'curl/|\bcurl_' reports
 rule "includes name their layer" '#include "[^/"]+\.h"' model reports collector sql cli tests bench
 # the size rules of docs/architecture.md: no function over 100 lines; the
 # commands and their plumbing in cli/ (all but the readers of input files:
-# csvfile, rows, prices) under 2,000 lines
+# csvfile, rows, prices, heads) under 2,000 lines
 long=$(awk '/^[A-Za-z].*\(/ && !/;[[:space:]]*$/ { name = $0; start = FNR }
             /^}/ && start { if (FNR - start + 1 > 100) printf "  %s:%d: %d lines: %s\n", FILENAME, start, FNR - start + 1, name; start = 0 }' \
        model/*.c reports/*.c collector/*.c sql/store/*.c cli/*.c)
@@ -46,7 +46,7 @@ if [ -n "$long" ]; then
 else
     passed=$((passed + 1))
 fi
-cli_lines=$(ls cli/*.c cli/*.h | grep -v -E '^cli/(csvfile|rows|prices)\.[ch]$' | xargs cat | wc -l)
+cli_lines=$(ls cli/*.c cli/*.h | grep -v -E '^cli/(csvfile|rows|prices|heads)\.[ch]$' | xargs cat | wc -l)
 if [ "$cli_lines" -ge 2000 ]; then
     echo "check-layers: the commands in cli/ are $cli_lines lines (under 2,000: move what is not command plumbing out)" >&2
     failed=$((failed + 1))

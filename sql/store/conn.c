@@ -65,11 +65,11 @@ TlResult store_open_reader(const char *conninfo, StoreConn **out, TlError *err)
     return rc;
 }
 
-TlResult store_open_writer(const char *conninfo, StoreConn **out, TlError *err)
+TlResult store_open_writer(const char *conninfo, const char *origin, StoreConn **out, TlError *err)
 {
     TlResult rc = store_open_reader(conninfo, out, err);
     if (!rc)
-        rc = store_begin_write(*out, err);
+        rc = store_begin_write(*out, origin, err);
     if (rc && *out) {
         store_close(*out);
         *out = NULL;
@@ -77,11 +77,15 @@ TlResult store_open_writer(const char *conninfo, StoreConn **out, TlError *err)
     return rc;
 }
 
-TlResult store_begin_write(StoreConn *conn, TlError *err)
+TlResult store_begin_write(StoreConn *conn, const char *origin, TlError *err)
 {
+    static const char sql_origin[] = "SELECT set_config('tierledger.recorded_via', $1, true)";
+    const char *params[] = {origin};
     TlResult rc = pg_begin(conn, err);
     if (!rc)
         rc = pg_lock_writers(conn, err);
+    if (!rc)
+        rc = pg_query(conn, "record the origin", sql_origin, 1, params, NULL, err);
     return rc;
 }
 

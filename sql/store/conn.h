@@ -21,11 +21,14 @@ TlResult store_connect(const char *conninfo, StoreConn **out, TlError *err);
 TlResult store_open_reader(const char *conninfo, StoreConn **out, TlError *err);
 
 /* As store_open_reader, then begin a transaction and take the writers' lock
- * (waits for another writer to finish): how every writing command starts. */
-TlResult store_open_writer(const char *conninfo, StoreConn **out, TlError *err);
+ * (waits for another writer to finish): how every writing command starts.
+ * origin names the run or file the transaction's rows come from ("import
+ * fleet.csv", "collect run 42"): the server records it in recorded_via. */
+TlResult store_open_writer(const char *conninfo, const char *origin, StoreConn **out, TlError *err);
 
-/* Begin a transaction under the writers' lock on an open connection. */
-TlResult store_begin_write(StoreConn *conn, TlError *err);
+/* Begin a transaction under the writers' lock on an open connection, its
+ * rows recorded as coming from origin. */
+TlResult store_begin_write(StoreConn *conn, const char *origin, TlError *err);
 TlResult store_commit(StoreConn *conn, TlError *err);
 void store_rollback(StoreConn *conn); /* best effort, for error paths; no-op when idle */
 

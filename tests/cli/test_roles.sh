@@ -2,8 +2,9 @@
 # test_roles.sh - three roles, least privilege, in both directions: init
 # makes login roles members (--grant-writer, --grant-reader); as
 # tierledger_writer every writing command works but history cannot be
-# changed, tables not altered, triggers not disabled; as tierledger_reader
-# lineage, check and both reports work, every write and the collector lock
+# changed, tables not altered, triggers not disabled, and the server records
+# who wrote each row; as tierledger_reader lineage, check, both reports and
+# verify work, every write and the collector lock
 # are refused with exit 77 naming the role, and the old advisory-lock trick
 # no longer stops a collector.
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +41,12 @@ for stmt in "UPDATE transitions SET state = 'Failed'" "DELETE FROM transitions" 
     if grep -q -E 'permission denied|must be owner|append-only' "$work/err"; then ok; else bad "writer-denied: $stmt: $(head -c 200 "$work/err")"; fi
 done
 same writer-history-intact "$(sql "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM transitions t")" "$history_before"
+# who wrote each row and from which file or run, as the server recorded it
+same writer-recorded-by "$(sql "SELECT string_agg(DISTINCT recorded_by, ',') FROM transitions")" "$W"
+same writer-recorded-by-usage "$(sql "SELECT string_agg(DISTINCT recorded_by, ',') FROM backup_usage")" "$W"
+same collector-facts-recorded "$(sql "SELECT count(*) > 0 FROM database_facts WHERE source = 'collector'")" t
+same collector-recorded-via "$(sql "SELECT count(*) FROM database_facts f WHERE source = 'collector' AND NOT EXISTS (SELECT FROM collector_runs r WHERE f.recorded_via = 'collect run ' || r.id)")" 0
+same import-recorded-via "$(sql "SELECT count(*) FROM transitions WHERE recorded_via = 'import $data/fleet.csv'")" 34
 
 # ---- the reader reads ----------------------------------------------------------
 run reader-lineage 0 as "$R" "$TIERLEDGER" lineage sql-prod-weu/salesdb --as-of 2025-04-12
@@ -47,6 +54,9 @@ run reader-check 1 as "$R" "$TIERLEDGER" check sql-prod-weu/orders --to GP_Gen5_
 run reader-warnings 1 as "$R" "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z
 run reader-chargeback 0 as "$R" "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
 run reader-views 0 psql_as "$R" "SELECT count(*) FROM restorable_now"
+run reader-verify 0 as "$R" "$TIERLEDGER" verify
+out_has reader-verify "every identity and hash chain holds"
+run reader-heads 0 as "$R" "$TIERLEDGER" verify --heads
 # ...and writes nothing: 77, the role and what was refused named, no usage line
 run reader-import 77 as "$R" "$TIERLEDGER" import "$data/fleet.csv"
 err_has reader-import "permission denied for table tierledger_locks (connected as role $R)"

@@ -54,6 +54,9 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                                   name, row->line, v[0], tl_time_format(observed, when));
                 break;
             }
+            TlTime since = TL_TIME_NONE; /* W6: when first seen; the observation by default */
+            if (v[11][0] && !(v[12][0] && csvfile_time(v[12], false, &since)))
+                since = observed;
             if (pass == 1) {
                 StoreFactsRow facts = {lineage,
                                        observed,
@@ -65,7 +68,9 @@ static TlResult run_import_facts(CliContext *ctx, TlError *err)
                                        csvfile_nonempty(v[7]),
                                        csvfile_nonempty(v[8]),
                                        csvfile_nonempty(v[9]),
-                                       csvfile_nonempty(v[10])};
+                                       csvfile_nonempty(v[10]),
+                                       csvfile_nonempty(v[11]),
+                                       since};
                 bool added;
                 rc = store_facts_insert(conn, &facts, &added, err);
                 written += !rc && added;
@@ -102,7 +107,9 @@ const CliCommand cmd_import_facts = {
     .description =
         "Columns: resource_id, observed_at (required) and any of retention_days,\n"
         "elastic_pool_id, in_elastic_pool, geo_replication, named_replicas, allocated_bytes,\n"
-        "max_size_bytes, geo_role (none, primary or secondary) and geo_secondaries (E11).\n"
+        "max_size_bytes, geo_role (none, primary or secondary) and geo_secondaries (E11),\n"
+        "requested_objective and requested_since (W6: ARM's requested objective while it\n"
+        "differs from the current one, and since when; the observation by default).\n"
         "An empty cell means unknown: checks then name the assumption.\n"
         "The facts attach to the lineage that existed at observed_at.",
     .options = import_facts_options,

@@ -78,12 +78,14 @@ TlResult rows_transition(const CsvTable *tab, const CsvRow *row, const RowsTrans
 
 const char *const rows_fact_required[] = {"resource_id", "observed_at", NULL};
 const char *const rows_fact_optional[] = {
-    "retention_days",  "elastic_pool_id", "in_elastic_pool", "geo_replication", "named_replicas",
-    "allocated_bytes", "max_size_bytes",  "geo_role",        "geo_secondaries", NULL};
+    "retention_days",  "elastic_pool_id",     "in_elastic_pool", "geo_replication",
+    "named_replicas",  "allocated_bytes",     "max_size_bytes",  "geo_role",
+    "geo_secondaries", "requested_objective", "requested_since", NULL};
 const char *const rows_fact_columns[ROWS_FACT_COLUMNS] = {
-    "resource_id",     "observed_at",     "retention_days", "elastic_pool_id",
-    "in_elastic_pool", "geo_replication", "named_replicas", "allocated_bytes",
-    "max_size_bytes",  "geo_role",        "geo_secondaries"};
+    "resource_id",     "observed_at",     "retention_days",  "elastic_pool_id",
+    "in_elastic_pool", "geo_replication", "named_replicas",  "allocated_bytes",
+    "max_size_bytes",  "geo_role",        "geo_secondaries", "requested_objective",
+    "requested_since"};
 
 static TlResult parse_bool(const char *text, const char **out)
 {
@@ -144,6 +146,15 @@ TlResult rows_fact(const CsvTable *tab, const CsvRow *row, const char *const *v,
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: geo_secondaries '%s' is not a whole number from 0 to 1000",
                             name, row->line, v[10]);
+    TlTime since;
+    if (strlen(v[11]) >= TL_OBJECTIVE_MAX)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: requested_objective is too long (W6)", name,
+                            row->line);
+    if (v[12][0] && (!v[11][0] || !csvfile_time(v[12], false, &since)))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: requested_since '%s' needs a requested_objective and an RFC "
+                            "3339 time (W6)",
+                            name, row->line, v[12]);
     return TL_OK;
 }
 

@@ -24,7 +24,7 @@ TlResult rows_transition(const CsvTable *tab, const CsvRow *row, const RowsTrans
 
 /* ---- import-facts -------------------------------------------------------- */
 
-enum { ROWS_FACT_COLUMNS = 11 };
+enum { ROWS_FACT_COLUMNS = 13 };
 extern const char *const rows_fact_required[];
 extern const char *const rows_fact_optional[];
 /* In this order: the values rows_fact takes. */

@@ -394,6 +394,34 @@ out:
     return rc;
 }
 
+bool check_request_pending(const TlLineage *lin, const TlTransition *tr, const TlFacts *facts)
+{
+    if (!facts->requested_objective[0] || !lin->objective_now ||
+        objective_equal(facts->requested_objective, lin->objective_now))
+        return false;
+    if (facts->requested_since != TL_TIME_NONE && facts->requested_since > lin->as_of)
+        return false; /* L11: not observed yet */
+    return lin->in_progress == SIZE_MAX ||
+           lin->as_of - tr[lin->in_progress].started_at > TL_REQUEST_STALL_HOURS * 3600;
+}
+
+const char *check_request_text(const TlLineage *lin, const TlTransition *tr, const TlFacts *facts,
+                               char *buf, size_t size)
+{
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], running[200] = "no operation is running";
+    if (lin->in_progress != SIZE_MAX)
+        snprintf(running, sizeof running, "the operation running since %s has run over %d hours",
+                 tl_time_format(tr[lin->in_progress].started_at, b), TL_REQUEST_STALL_HOURS);
+    snprintf(buf, size,
+             "Azure shows the requested objective %s, not the %s in effect, since %s, and %s: "
+             "the change asked for has not happened (W6)",
+             facts->requested_objective, lin->objective_now,
+             facts->requested_since != TL_TIME_NONE ? tl_time_format(facts->requested_since, a)
+                                                    : "an unknown time",
+             running);
+    return buf;
+}
+
 /* Severest first: blocks, then undecided assumptions, then warnings, info. */
 static int finding_rank(const TlFinding *f)
 {
@@ -502,6 +530,10 @@ TlResult check_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int rete
         rc = check_conversion(out, &cur, facts);
     if (rc == TL_OK)
         rc = check_windows(out, as_of);
+    char pending[TL_FINDING_MESSAGE_MAX];
+    if (rc == TL_OK && check_request_pending(lin, tr, facts))
+        rc = add_finding(out, "requested_objective_pending", "W6", TL_SEV_WARN, false, "%s",
+                         check_request_text(lin, tr, facts, pending, sizeof pending));
     if (rc == TL_OK && !facts->retention_known)
         rc = add_finding(out, "assumption", "L9", TL_SEV_INFO, false,
                          "the backup retention is unknown: assumed the default of 7 days");

@@ -33,7 +33,22 @@ typedef struct {
     int named_replicas;
     bool allocated_known;
     int64_t allocated_bytes;
+    /* W6: ARM's requestedServiceObjectiveName when it was observed to differ
+     * from the current objective ("" when not), and since when */
+    char requested_objective[TL_OBJECTIVE_MAX];
+    TlTime requested_since;
 } TlFacts;
+
+#define TL_REQUEST_STALL_HOURS 24 /* W6: an operation running longer does not explain it */
+
+/* W6: the requested objective facts show differs from the objective in
+ * effect at lin->as_of, while no operation is running (or one has run for
+ * more than 24 hours): the change asked for has not happened. */
+bool check_request_pending(const TlLineage *lin, const TlTransition *tr, const TlFacts *facts);
+
+/* The W6 message, naming both objectives and since when. */
+const char *check_request_text(const TlLineage *lin, const TlTransition *tr, const TlFacts *facts,
+                               char *buf, size_t size);
 
 typedef struct {
     const char *target;     /* objective name, e.g. "GP_Gen5_4" */

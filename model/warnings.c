@@ -2,7 +2,8 @@
  * being destroyed by a running reverse migration (L3: nothing brings them
  * back); warn when something closes within 7 days (the 45-day window W2, a
  * previous segment's restore window) or a repeat migration would lose an
- * available segment (W1), or the objective is unknown (T4); info for an
+ * available segment (W1), a requested objective has not come (W6), or the
+ * objective is unknown (T4); info for an
  * open window and for facts the rules need but nobody observed (W3). */
 #include "model/warnings.h"
 
@@ -84,7 +85,7 @@ static void sort_alerts(TlAlerts *out)
 TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int retention_days,
                            const TlFacts *facts, TlAlerts *out, TlError *err)
 {
-    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], left[48];
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], left[48], pending[TL_FINDING_MESSAGE_MAX];
     memset(out, 0, sizeof *out);
     TlLineage lin;
     TlResult rc = lineage_evaluate(tr, n, as_of, retention_days, TL_READING_SEGMENT, &lin, err);
@@ -150,6 +151,9 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
                    "the objective '%s' is not one tierledger knows: its edition and architecture "
                    "are guessed",
                    now.name);
+    if (!rc && check_request_pending(&lin, tr, facts))
+        rc = alert(out, TL_ALERT_WARN, "requested_objective_pending", "W6", facts->requested_since,
+                   0, "%s", check_request_text(&lin, tr, facts, pending, sizeof pending));
     if (!rc)
         rc = alert_unobserved(out, facts);
     lineage_cleanup(&lin);

@@ -2,7 +2,8 @@
  * (the fleet warnings report): reverse-migration deadlines (W2), repeat
  * migrations that would lose an available segment (W1), previous segments
  * about to expire, reverse migrations in progress that have already lost
- * backups (L3), unknown objectives (T4) and facts (W3). Pure. */
+ * backups (L3), requested objectives that have not come (W6), unknown
+ * objectives (T4) and facts (W3). Pure. */
 #ifndef TIERLEDGER_MODEL_WARNINGS_H
 #define TIERLEDGER_MODEL_WARNINGS_H
 
@@ -19,8 +20,9 @@ const char *warnings_level_str(TlAlertLevel level); /* "info" | "warn" | "critic
 typedef struct {
     TlAlertLevel level;
     const char *code; /* backups_lost_in_progress, reverse_window_closing, backup_loss,
-                         previous_expiring, unknown_objective, assumption */
-    const char *rule; /* L3, W2, W1, L5, T4, W3 */
+                         previous_expiring, requested_objective_pending, unknown_objective,
+                         assumption */
+    const char *rule; /* L3, W2, W1, L5, W6, T4, W3 */
     TlTime at;        /* the instant it is about (deadline, expiry, loss), or NONE */
     int segment;      /* the segment concerned, or 0 */
     char message[TL_FINDING_MESSAGE_MAX];

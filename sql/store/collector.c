@@ -242,7 +242,20 @@ TlResult store_known_load(StoreConn *conn, const StoreServerKey *keys, size_t n,
 /* columns in the unnest order of each statement in store_batch_write */
 enum { T_DB, T_START, T_END, T_STATE, T_FROM, T_TO, T_OP, T_WHO, T_SRC, T_REC, T_INF, T_COLS };
 enum { O_DB, O_CUR, O_REQ, O_STATUS, O_SKU, O_RED, O_EARLIEST, O_TAGS, O_DETAILS, O_COLS };
-enum { F_DB, F_RET, F_POOL, F_GEO, F_NAMED, F_MAX, F_ALLOC, F_PROPS, F_ROLE, F_SECS, F_COLS };
+enum {
+    F_DB,
+    F_RET,
+    F_POOL,
+    F_GEO,
+    F_NAMED,
+    F_MAX,
+    F_ALLOC,
+    F_PROPS,
+    F_ROLE,
+    F_SECS,
+    F_REQ,
+    F_COLS
+};
 enum {
     U_DB,
     U_DAY,
@@ -341,6 +354,10 @@ void store_batch_add_observation(StoreCollectBatch *b, const StoreObservationRow
         pg_array_add_int(&f[F_SECS], row->geo_secondaries);
     else
         pg_array_add(&f[F_SECS], NULL);
+    /* W6: the requested objective only while it differs from the current one */
+    bool pending = nonempty(row->requested_objective) && row->current_objective &&
+                   !objective_equal(row->requested_objective, row->current_objective);
+    pg_array_add(&f[F_REQ], pending ? row->requested_objective : NULL);
     b->n_obs++;
 }
 
@@ -387,8 +404,8 @@ static TlResult write_observations(PGconn *conn, StoreCollectBatch *b, const cha
     static const char sql_facts[] =
         "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::boolean[],"
         "                  $5::int[], $6::bigint[], $7::bigint[], $8::jsonb[], $9::text[],"
-        "                  $10::int[])"
-        "             AS v(db, r, pool, geo, named, max, alloc, props, role, secs)),"
+        "                  $10::int[], $11::text[])"
+        "             AS v(db, r, pool, geo, named, max, alloc, props, role, secs, req)),"
         " last AS (SELECT DISTINCT ON (database_id) * FROM database_facts"
         "           WHERE source = 'collector' AND database_id IN (SELECT db FROM v)"
         "           ORDER BY database_id, observed_at DESC),"
@@ -400,17 +417,22 @@ static TlResult write_observations(PGconn *conn, StoreCollectBatch *b, const cha
         "              l.database_id AS had, l.retention_days AS lr, l.elastic_pool_id AS lp,"
         "              l.geo_replication AS lg, l.named_replicas AS ln, l.max_size_bytes AS lm,"
         "              l.allocated_bytes AS la, l.arm_properties AS lx, l.geo_role AS lo,"
-        "              l.geo_secondaries AS ls"
+        "              l.geo_secondaries AS ls, v.req, l.requested_objective AS lq,"
+        "              CASE WHEN v.req IS NULL THEN NULL"
+        "                   WHEN tierledger_objective_key(l.requested_objective)"
+        "                        = tierledger_objective_key(v.req) THEN l.requested_since"
+        "                   ELSE to_timestamp($12::bigint) END AS since"
         "         FROM v LEFT JOIN last l ON l.database_id = v.db)"
         " INSERT INTO database_facts (database_id, observed_at, retention_days,"
         "        elastic_pool_id, in_elastic_pool, geo_replication, named_replicas,"
-        "        max_size_bytes, allocated_bytes, arm_properties, geo_role, geo_secondaries, "
-        "source)"
-        " SELECT n.db, to_timestamp($11::bigint), n.r, n.pool, n.pool IS NOT NULL, n.geo, n.named,"
-        "        n.max, n.alloc, n.props, n.role, n.secs, 'collector' FROM n"
-        "  WHERE n.had IS NULL OR (n.lr, n.lp, n.lg, n.ln, n.lm, n.la, n.lx, n.lo, n.ls)"
+        "        max_size_bytes, allocated_bytes, arm_properties, geo_role, geo_secondaries,"
+        "        requested_objective, requested_since, source)"
+        " SELECT n.db, to_timestamp($12::bigint), n.r, n.pool, n.pool IS NOT NULL, n.geo, n.named,"
+        "        n.max, n.alloc, n.props, n.role, n.secs, n.req, n.since, 'collector' FROM n"
+        "  WHERE n.had IS NULL OR (n.lr, n.lp, n.lg, n.ln, n.lm, n.la, n.lx, n.lo, n.ls,"
+        "                          tierledger_objective_key(n.lq))"
         "        IS DISTINCT FROM (n.r, n.pool, n.geo, n.named, n.max, n.alloc, n.props, n.role,"
-        "                          n.secs)"
+        "                          n.secs, tierledger_objective_key(n.req))"
         "  ON CONFLICT (database_id, observed_at, source) DO NOTHING";
     const char *po[O_COLS + 2], *pf[F_COLS + 1];
     TlResult rc = pg_arrays_finish(b->obs, O_COLS, po, err);

@@ -32,6 +32,8 @@ typedef struct {
     const char *retention_days, *elastic_pool_id, *in_elastic_pool, *geo_replication;
     const char *named_replicas, *allocated_bytes, *max_size_bytes;
     const char *geo_role, *geo_secondaries; /* E11: "none"/"primary"/"secondary", a count */
+    const char *requested_objective;        /* W6, with the instant it was first seen */
+    TlTime requested_since;
 } StoreFactsRow;
 
 /* Record an imported observation; *added is 0 when the same lineage,

@@ -4,16 +4,20 @@
 #ifndef TIERLEDGER_SQL_STORE_FACTS_SQL_H
 #define TIERLEDGER_SQL_STORE_FACTS_SQL_H
 
+#include <stdio.h>
+
 #include "sql/store/facts.h"
 #include "sql/store/pg.h"
 
 /* The facts row of lineage DB nearest to epoch AT: the latest at or before
  * it, else the earliest after it; columns retention_days, in_pool,
  * geo_replication, named_replicas, allocated_bytes, geo_role,
- * geo_secondaries, observed (epoch) and later (observed after AT). */
+ * geo_secondaries, requested_objective, requested_since (epoch), observed
+ * (epoch) and later (observed after AT). */
 #define FACTS_NEAREST(DB, AT)                                                                      \
     "SELECT f.retention_days, f.geo_replication, f.named_replicas, f.allocated_bytes,"             \
-    "       f.geo_role, f.geo_secondaries,"                                                        \
+    "       f.geo_role, f.geo_secondaries, f.requested_objective,"                                 \
+    "       extract(epoch FROM f.requested_since)::bigint AS requested_since,"                     \
     "       CASE WHEN f.in_elastic_pool IS NOT NULL THEN f.in_elastic_pool"                        \
     "            WHEN f.elastic_pool_id IS NOT NULL THEN f.elastic_pool_id <> '' END AS in_pool,"  \
     "       extract(epoch FROM f.observed_at)::bigint AS observed,"                                \
@@ -23,18 +27,20 @@
     "          abs(extract(epoch FROM f.observed_at) - " AT "), f.id DESC LIMIT 1"
 
 typedef struct {
-    int retention, in_pool, geo, named, allocated, observed, later, geo_role, secondaries;
+    int retention, in_pool, geo, named, allocated, observed, later, geo_role, secondaries,
+        requested, since;
 } FactsColumns;
 
 static inline TlResult facts_columns(const PGresult *res, FactsColumns *c, TlError *err)
 {
-    static const char *const names[] = {"retention_days", "in_pool",         "geo_replication",
-                                        "named_replicas", "allocated_bytes", "observed",
-                                        "later",          "geo_role",        "geo_secondaries"};
-    int v[9];
-    TlResult rc = pg_columns(res, "facts", names, 9, v, err);
+    static const char *const names[] = {
+        "retention_days", "in_pool", "geo_replication", "named_replicas",  "allocated_bytes",
+        "observed",       "later",   "geo_role",        "geo_secondaries", "requested_objective",
+        "requested_since"};
+    int v[11];
+    TlResult rc = pg_columns(res, "facts", names, 11, v, err);
     if (!rc)
-        *c = (FactsColumns){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
+        *c = (FactsColumns){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]};
     return rc;
 }
 
@@ -63,6 +69,9 @@ static inline void facts_decode(const PGresult *res, int row, const FactsColumns
         out->facts.named_replicas = (int)v;
     if ((out->facts.allocated_known = pg_get_int64(res, row, c->allocated, &v)))
         out->facts.allocated_bytes = v;
+    snprintf(out->facts.requested_objective, sizeof out->facts.requested_objective, "%s",
+             PQgetvalue(res, row, c->requested));
+    out->facts.requested_since = pg_time(res, row, c->since);
 }
 
 #endif

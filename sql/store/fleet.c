@@ -42,7 +42,7 @@ static TlResult decode_databases(Fleet *out, TlError *err)
     enum { C_ID, C_RES, C_SUB, C_RG, C_SERVER, C_NAME, C_CREATED, C_NEXT };
     const PGresult *r = out->res_db;
     int col[8];
-    FactsColumns fc = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
+    FactsColumns fc = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
     TlResult rc = pg_columns(r, "load databases", names, 8, col, err);
     if (!rc)
         rc = facts_columns(r, &fc, err);

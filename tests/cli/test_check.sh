@@ -72,6 +72,22 @@ check_code scale 1 sql-prod-neu/reporting GP_Gen5_8 lossless
 out_has scale '"code": "strict_reading"'
 check_code no-change 0 sql-prod-neu/customers GP_Gen5_4 no_change
 
+# W6: Azure shows a requested objective that has not come, with nothing running
+legacy=$(grep -o '^[^,]*/databases/legacy' "$data/fleet.csv")
+printf '%s\n%s\n' "resource_id,observed_at,requested_objective,requested_since" \
+    "$legacy,2026-11-19T12:00:00Z,S0,2026-11-18T06:00:00Z" >"$work/requested.csv"
+run facts-requested 0 tl import-facts "$work/requested.csv"
+check_code requested 1 sql-prod-neu/legacy S1 requested_objective_pending
+out_has requested "Azure shows the requested objective S0, not the Basic in effect, since 2026-11-18T06:00:00Z, and no operation is running"
+run requested-warnings 1 tl report warnings --as-of $A --format csv
+out_has requested-warnings "requested_objective_pending"
+run requested-before 0 tl check sql-prod-neu/legacy --to S1 --as-of 2026-11-18T05:00:00Z --format json
+out_lacks requested-before "requested_objective_pending"
+printf '%s\n%s\n' "resource_id,observed_at,requested_since" \
+    "$legacy,2026-11-19T00:00:00Z,2026-11-18T06:00:00Z" >"$work/requested-bad.csv"
+run facts-requested-bad 65 tl import-facts "$work/requested-bad.csv"
+err_has facts-requested-bad "requested-bad.csv:2: requested_since '2026-11-18T06:00:00Z' needs a requested_objective"
+
 run no-target 64 tl check sql-prod-weu/orders
 err_has no-target "--to OBJECTIVE is required"
 run bad-size 64 tl check sql-prod-weu/orders --to GP_Gen5_8 --max-size lots

@@ -46,6 +46,10 @@ for i in "${!polls[@]}"; do
         same "system database skipped" "$(sql "SELECT count(*) FROM databases WHERE database_name = 'master'")" 0
         same "every ARM request asks for gzip" "$(grep '"method": "GET"' "$work/fake.log" | grep -c '"gzip": false')" 0
         same "lineages after poll 0" "$(sql "SELECT string_agg(database_name, ',' ORDER BY database_name) FROM databases")" "inventory,salesdb,testdb"
+        # W6: the requested objective differs while the conversion runs; recorded, and since when
+        same "requested objective recorded" "$(q "SELECT f.requested_objective, to_char(f.requested_since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.observed_at DESC LIMIT 1")" "HS_Gen5_2 2026-10-01 10:00"
+        ;;
+    1)  same "requested objective gone once it happened" "$(q "SELECT coalesce(f.requested_objective, '-') FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.observed_at DESC LIMIT 1")" "-"
         ;;
     5)  same "drop recorded" "$(q "SELECT to_char(dropped_at AT TIME ZONE 'UTC','YYYY-MM-DD HH24:MI'), source FROM database_drops")" "2026-10-30 12:00 restorable_dropped"
         same "drop confirmed by one 404" "$(grep -c 'databases/salesdb", "query": "api-version=2025-01-01", "status": 404' "$work/fake.log")" 1

@@ -265,6 +265,13 @@ static void set_facts(Case *c, char **w, int nw)
     }
     if ((v = harness_opt(w, nw, "retention")))
         c->facts.retention_known = strcmp(v, "known") == 0;
+    if ((v = harness_opt(w, nw, "requested"))) { /* requested=OBJECTIVE@SINCE (W6) */
+        const char *at = strchr(v, '@');
+        size_t len = at ? (size_t)(at - v) : strlen(v);
+        snprintf(c->facts.requested_objective, sizeof c->facts.requested_objective, "%.*s",
+                 (int)len, v);
+        c->facts.requested_since = at ? T(c, at + 1) : TL_TIME_NONE;
+    }
 }
 
 static const TlFinding *find(const Case *c, const char *code, const char *rule)

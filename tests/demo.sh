@@ -132,6 +132,14 @@ psql -X -q -c "SELECT u.day, round(u.full_bytes / 1073741824.0, 2) AS full, roun
                   AND u.day IN ('2026-09-27', '2026-09-29', '2026-10-19', '2026-10-24') ORDER BY u.day"
 psql -X -q -c "SELECT id, status, subscriptions, servers, databases, requests, transitions_added, usage_days_added AS usage_days, errors FROM collector_runs ORDER BY id DESC LIMIT 3"
 
+say "11. Auditors: nobody rewrote the history unseen (hash chains the server computed on insert)"
+show verify
+printf '\n$ tierledger verify --heads > heads.txt   # keep it outside the database; first lines:\n'
+"$tl" verify --heads | head -3 | cut -c1-110
+"$tl" verify --heads >build/heads.txt
+show verify --against build/heads.txt
+psql -X -q -c "SELECT recorded_by, recorded_via, count(*) AS transition_versions FROM transitions GROUP BY 1, 2 ORDER BY 2"
+
 cat <<MSG
 
 The demo cluster keeps running. To try your own commands:

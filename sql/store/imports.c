@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/arm_id.h"
+#include "sql/store/lineages.h"
 #include "sql/store/pg.h"
 
 TlResult store_recorded_load(StoreConn *conn, const char *const *keys, size_t n, StoreRecorded *out,
@@ -136,4 +138,69 @@ TlResult store_usage_upsert(StoreConn *conn, const StoreUsageRow *row, StoreUsag
         *result = pg_bool(res, 0, 0) ? STORE_USAGE_INSERTED : STORE_USAGE_REPLACED;
     PQclear(res);
     return TL_OK;
+}
+
+TlResult store_recorded_merge(StoreConn *conn, const MergeSet *file, MergeSet *out,
+                              StoreRecorded *rec, TlError *err)
+{
+    const char **keys = malloc((file->n ? file->n : 1) * sizeof *keys);
+    size_t n = 0;
+    if (!keys)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < file->n; i++) /* distinct: file is sorted by key */
+        if (i == 0 || strcmp(file->v[i - 1].key, file->v[i].key) != 0)
+            keys[n++] = file->v[i].key;
+    TlResult rc = store_recorded_load(conn, keys, n, rec, err);
+    free(keys);
+    for (size_t i = 0; i < rec->n && !rc; i++) {
+        MergeEntry e = {0};
+        e.db_id = rec->rows[i].database_id;
+        snprintf(e.key, sizeof e.key, "%s", rec->rows[i].resource_key);
+        e.resource_id = rec->rows[i].resource_id;
+        e.t = rec->rows[i].t;
+        rc = merge_push(out, &e, err);
+    }
+    return rc;
+}
+
+TlResult store_merge_insert(StoreConn *conn, MergeSet *all, const char *source_name,
+                            size_t *written, size_t *new_databases, TlError *err)
+{
+    TlResult rc = TL_OK;
+    /* new lineages first: their creation rows give the database ids */
+    for (size_t i = 0; i < all->n && !rc; i++) {
+        MergeEntry *e = &all->v[i];
+        if (!e->insert || !history_is_creation(&e->t) || e->db_id)
+            continue;
+        ArmDatabaseId p;
+        arm_database_id_parse(e->resource_id, &p);
+        StoreLineageRow row = {e->resource_id,
+                               p.subscription,
+                               p.resource_group,
+                               p.server,
+                               p.database,
+                               e->t.started_at,
+                               NULL};
+        rc = store_lineage_insert(conn, &row, &e->db_id, err);
+        (*new_databases) += rc == TL_OK;
+    }
+    size_t n = 0;
+    StoreImportRow *rows = rc ? NULL : malloc((all->n ? all->n : 1) * sizeof *rows);
+    if (!rc && !rows)
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < all->n && !rc; i++) {
+        MergeEntry *e = &all->v[i];
+        if (!e->insert)
+            continue;
+        if (!e->db_id)
+            e->db_id = all->v[e->creation].db_id;
+        rows[n] = (StoreImportRow){e->db_id, &e->t, source_name, e->line};
+        n++;
+    }
+    if (!rc)
+        rc = store_transitions_import(conn, rows, n, err);
+    if (!rc)
+        *written += n;
+    free(rows);
+    return rc;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "model/history.h"
+#include "model/merge.h"
 #include "model/result.h"
 #include "sql/store/conn.h"
 
@@ -33,6 +34,18 @@ typedef struct {
 TlResult store_recorded_load(StoreConn *conn, const char *const *keys, size_t n, StoreRecorded *out,
                              TlError *err);
 void store_recorded_cleanup(StoreRecorded *r);
+
+/* The recorded transitions of the resources of `file` (sorted by key), as
+ * merge entries into *out, for merge_* to join with the file's rows; *rec
+ * holds the strings they point to. */
+TlResult store_recorded_merge(StoreConn *conn, const MergeSet *file, MergeSet *out,
+                              StoreRecorded *rec, TlError *err);
+
+/* Write what the merge marked to insert: new lineages first (their
+ * creation rows give the ids), then every new transition version in
+ * batches; counts in *written and *new_databases. */
+TlResult store_merge_insert(StoreConn *conn, MergeSet *all, const char *source_name,
+                            size_t *written, size_t *new_databases, TlError *err);
 
 /* A transition version to append (source 'import'); its source record is
  * "FILE:LINE", the file line it came from. */

@@ -21,6 +21,8 @@ typedef struct {
     char short_name; /* e.g. 'o' for -o, or 0 */
 } CliOption;
 
+#define TIERLEDGER_VERSION "0.1.0"
+
 typedef struct CliContext CliContext;
 
 typedef struct CliCommand {

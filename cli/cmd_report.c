@@ -44,16 +44,39 @@ static TlResult build_charges(const Fleet *fleet, const ChargePrices *prices, co
     return rc;
 }
 
-static TlResult write_rows(FILE *out, const void *data, TlError *err)
+typedef struct {
+    const ChargeList *list;
+    ChargeAccount account;
+    bool by_cost_center;
+    TlTime now;
+} Charges;
+
+static TlResult write_charges(FILE *out, const void *data, TlError *err)
 {
-    const ChargeList *c = data;
-    return report_chargeback_csv(out, c->rows, c->n, err);
+    const Charges *c = data;
+    return c->by_cost_center
+               ? report_chargeback_by_cost_center(out, c->list->rows, c->list->n, &c->account, err)
+               : report_chargeback_csv(out, c->list->rows, c->list->n, &c->account, err);
 }
 
-static TlResult write_by_cost_center(FILE *out, const void *data, TlError *err)
+static TlResult write_metadata(FILE *out, const void *data, TlError *err)
 {
-    const ChargeList *c = data;
-    return report_chargeback_by_cost_center(out, c->rows, c->n, err);
+    const Charges *c = data;
+    return report_chargeback_metadata(out, c->by_cost_center, c->now, TIERLEDGER_VERSION, err);
+}
+
+/* -o FILE.csv: the FOCUS metadata beside it, FILE.metadata.json */
+static TlResult write_files(const char *path, const Charges *c, TlError *err)
+{
+    char meta[CLI_ORIGIN_MAX];
+    size_t len = path ? strlen(path) : 0;
+    if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
+        len -= 4;
+    snprintf(meta, sizeof meta, "%.*s.metadata.json", (int)len, path ? path : "");
+    TlResult rc = cli_write_output(path, write_charges, c, err);
+    if (!rc && path && strcmp(path, "-") != 0)
+        rc = cli_write_output(meta, write_metadata, c, err);
+    return rc;
 }
 
 static TlResult run_chargeback(CliContext *ctx, TlError *err)
@@ -77,6 +100,11 @@ static TlResult run_chargeback(CliContext *ctx, TlError *err)
     if (start >= ctx->now)
         return tl_error_set(err, TL_ERR_USAGE, "--month %s has not begun yet", month);
     const char *cc_tag = cli_opt(ctx, "cost-center-tag");
+    char account_text[CLI_ORIGIN_MAX];
+    Charges out = {.by_cost_center = by != NULL, .now = ctx->now};
+    if (!prices_account(cli_opt(ctx, "billing-account"), cli_opt(ctx, "invoice-issuer"),
+                        &out.account, account_text, sizeof account_text))
+        return tl_error_set(err, TL_ERR_USAGE, "--billing-account: an empty id");
     PriceSheet prices = {0};
     ChargeList charges = {0};
     Fleet fleet = {0};
@@ -96,9 +124,16 @@ static TlResult run_chargeback(CliContext *ctx, TlError *err)
             cc_tag ? cc_tag : "cost-center", start, end, ctx->now, &charges, err);
     if (!rc) {
         report_charges_sort(&charges);
-        rc = cli_write_output(cli_opt(ctx, "output"), by ? write_by_cost_center : write_rows,
-                              &charges, err);
+        out.list = &charges;
+        rc = write_files(cli_opt(ctx, "output"), &out, err);
     }
+    if (!rc && (!out.account.id || !out.account.invoice_issuer))
+        cli_diag(CLI_WARNING,
+                 "tierledger report: BillingAccountId%s%s empty: not a conforming "
+                 "FOCUS dataset (give --billing-account ID[:NAME] and "
+                 "--invoice-issuer NAME)",
+                 out.account.id ? "" : ", BillingAccountName",
+                 out.account.invoice_issuer ? " are" : " and InvoiceIssuerName are");
     if (!rc && end > ctx->now)
         fprintf(stderr, "tierledger report: %s is not over: hours after now are not billed yet\n",
                 month);
@@ -197,7 +232,10 @@ static const CliOption chargeback_options[] = {
     {"prices", "FILE", "price sheet CSV (default $TIERLEDGER_PRICES)", 0},
     {"by", "cost-center", "totals per cost center instead of rows", 0},
     {"cost-center-tag", "KEY", "the tag naming the cost center (default cost-center)", 0},
-    {"output", "FILE", "write to FILE (atomically) instead of stdout", 'o'},
+    {"billing-account", "ID[:NAME]",
+     "FOCUS BillingAccountId and Name (default $TIERLEDGER_BILLING_ACCOUNT)", 0},
+    {"invoice-issuer", "NAME", "FOCUS InvoiceIssuerName (default $TIERLEDGER_INVOICE_ISSUER)", 0},
+    {"output", "FILE", "write to FILE and its FOCUS metadata to FILE.metadata.json", 'o'},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {NULL, NULL, NULL, 0},
 };
@@ -207,10 +245,11 @@ static const CliCommand cmd_report_chargeback = {
     .summary = "finance chargeback CSV of a month's backup storage",
     .usage = "--month YYYY-MM [--prices FILE] [options]",
     .description =
-        "One CSV row per database, segment and backup kind of the month, FOCUS column names\n"
-        "(BillingPeriodStart ... Tags) then x_ columns. Figures are estimates from the\n"
-        "documented formulas (x_CostSource = estimate), not invoice amounts. A missing price is\n"
-        "an error (exit 65), never a silent zero; nothing is written then.",
+        "One CSV row per database, segment and backup kind of the month: a FOCUS 1.2 dataset\n"
+        "(every mandatory column, then x_ columns; NULL is an empty field). Figures are\n"
+        "estimates from the documented formulas (x_CostSource = estimate), not invoice\n"
+        "amounts. A missing price is an error (exit 65), never a silent zero; nothing is\n"
+        "written then.",
     .options = chargeback_options,
     .run = run_chargeback,
 };

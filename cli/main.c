@@ -9,8 +9,6 @@
 #include "cli/output.h"
 #include "collector/http.h"
 
-#define TIERLEDGER_VERSION "0.1.0"
-
 static const CliCommand *const commands[] = {
     &cmd_init,  &cmd_import, &cmd_import_facts, &cmd_import_usage, &cmd_lineage,
     &cmd_check, &cmd_report, &cmd_refresh,      &cmd_collect,      &cmd_verify,

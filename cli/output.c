@@ -53,6 +53,15 @@ TlResult cli_write_output(const char *path, CliWriter write, const void *data, T
         free(tmp);
         return TL_ERR_IO;
     }
+    mode_t mask = umask(0); /* mkstemp makes it 0600: give it what open(2) would */
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        tl_error_set(err, TL_ERR_IO, "%s: cannot set its mode: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return TL_ERR_IO;
+    }
     FILE *fp = fdopen(fd, "w");
     TlResult rc =
         fp ? write(fp, data, err) : tl_error_set(err, TL_ERR_IO, "%s: fdopen failed", path);

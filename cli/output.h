@@ -1,6 +1,6 @@
 /* output.h - where a command's data goes: stdout, or -o FILE written
  * atomically (a temporary file beside it, renamed into place on success, so
- * a failure never leaves a partial file). */
+ * a failure never leaves a partial file), with the mode the umask gives. */
 #ifndef TIERLEDGER_CLI_OUTPUT_H
 #define TIERLEDGER_CLI_OUTPUT_H
 

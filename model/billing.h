@@ -107,6 +107,9 @@ typedef struct {
     const char *currency;
     TlTime effective_from;
     int line; /* in the sheet, for messages */
+    /* the provider's names for it when the sheet gives them (prices fetch
+     * does), else NULL: the meter, and FOCUS's SkuId and SkuPriceId */
+    const char *meter, *sku_id, *sku_price_id;
 } TlPrice;
 
 /* The price in force at `at` for region, kind and redundancy: among rows

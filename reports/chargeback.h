@@ -1,10 +1,14 @@
-/* chargeback.h - the finance chargeback file: one CSV row per database,
- * segment and backup kind of a month, FOCUS column names first, our x_
- * columns after (the header is a contract). Written with libcsv (RFC 4180);
- * every text cell a spreadsheet would run as a formula is neutralised. */
+/* chargeback.h - the finance chargeback file, a FOCUS 1.2 dataset: one CSV
+ * row per database, segment and backup kind of a month, every mandatory
+ * FOCUS column and the conditional ones tierledger can fill first, our x_
+ * columns after (the header is a contract), NULL as an empty unquoted
+ * field; a JSON metadata sidecar (FOCUS metadata: DataGenerator, Schema with
+ * its ColumnDefinition). Written with libcsv (RFC 4180); every text cell a
+ * spreadsheet would run as a formula is neutralised. */
 #ifndef TIERLEDGER_REPORTS_CHARGEBACK_H
 #define TIERLEDGER_REPORTS_CHARGEBACK_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "model/billing.h"
@@ -20,9 +24,11 @@ typedef struct {
     double consumed;    /* backup GB-month before the allowance */
     const char *region; /* NULL: unknown */
     const char *resource_id, *resource_name, *subscription, *resource_group;
-    const char *sku_meter;
-    const char *tags;        /* JSON object text or NULL */
-    const char *cost_center; /* NULL: untagged */
+    const char *meter;                 /* the meter name (x_SkuMeterName) */
+    const char *sku_id, *sku_price_id; /* from the price sheet, or NULL */
+    double unit_price;                 /* list = contracted (B6: the sheet's price), 0 when none */
+    const char *tags;                  /* JSON object text or NULL */
+    const char *cost_center;           /* NULL: untagged */
     int segment;
     const char *architecture, *service_tier, *backup_kind, *redundancy, *segment_status;
 } ChargeRow;
@@ -43,6 +49,13 @@ typedef struct {
     char **owned;
     size_t n_owned, cap_owned;
 } ChargeList;
+
+/* Who the charges are billed to and by: FOCUS BillingAccountId,
+ * BillingAccountName, InvoiceIssuerName, as the user gave them (NULL: not
+ * given; the file is then not a conforming FOCUS dataset). Borrowed. */
+typedef struct {
+    const char *id, *name, *invoice_issuer;
+} ChargeAccount;
 
 /* The price sheet the rows are priced from (B6). */
 typedef struct {
@@ -66,10 +79,19 @@ void report_charges_sort(ChargeList *list);
 void report_charges_cleanup(ChargeList *list);
 
 /* The chargeback rows, header first. */
-TlResult report_chargeback_csv(FILE *out, const ChargeRow *rows, size_t n, TlError *err);
+TlResult report_chargeback_csv(FILE *out, const ChargeRow *rows, size_t n,
+                               const ChargeAccount *account, TlError *err);
 
-/* Totals per cost center and currency, header first, by cost center. */
-TlResult report_chargeback_by_cost_center(FILE *out, const ChargeRow *rows, size_t n, TlError *err);
+/* Totals per cost center and currency, header first, by cost center: every
+ * mandatory FOCUS column, then x_CostCenter, x_Rows, x_CostSource. */
+TlResult report_chargeback_by_cost_center(FILE *out, const ChargeRow *rows, size_t n,
+                                          const ChargeAccount *account, TlError *err);
+
+/* The FOCUS metadata of either file (by_cost_center chooses), created at
+ * `created`: DataGenerator, and the Schema (SchemaId, FocusVersion 1.2,
+ * DataGeneratorVersion, CreationDate, ColumnDefinition of every column). */
+TlResult report_chargeback_metadata(FILE *out, bool by_cost_center, TlTime created,
+                                    const char *version, TlError *err);
 
 /* Write one CSV cell: neutralised (a leading = + - @ TAB or CR gets a ')
  * and quoted by libcsv when it holds a comma, quote, CR or LF. */

@@ -76,12 +76,21 @@ show check sql-prod-weu/telemetry --to GP_Gen5_4 --as-of $AS_OF
 say "7. The DBA's morning report: everything to act on, worst first (exit 1 when anything is at warn)"
 show report warnings --as-of $AS_OF
 
-say "8. Finance: October's backup storage per cost center, then the first rows of the chargeback file"
+say "8. Finance: October's backup storage per cost center, and the chargeback file (FOCUS 1.2)"
 echo "   (MADE-UP demo prices from tests/data/demo-prices.csv; figures are estimates, x_CostSource=estimate)"
-show report chargeback --month 2026-10 --prices tests/data/demo-prices.csv --by cost-center
-"$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv -o build/chargeback-2026-10.csv
-printf '\n  the whole file: build/chargeback-2026-10.csv (%s rows); open it in a spreadsheet\n' \
+acct=(--billing-account "DEMO-0001:Demo billing account (made up)" --invoice-issuer Microsoft)
+printf '\n$ tierledger report chargeback --month 2026-10 --prices tests/data/demo-prices.csv %s\n' \
+    '--billing-account "DEMO-0001:Demo billing account (made up)" --invoice-issuer Microsoft --by cost-center'
+echo "  (a FOCUS 1.2 file of 24 columns; five of them here)"
+"$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv "${acct[@]}" --by cost-center |
+    tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+        { printf "  %-12s %-15s %-12s %16s %6s\n", $c["x_CostCenter"], $c["BillingCurrency"],
+                 $c["BilledCost"], $c["PricingQuantity"], $c["x_Rows"] }'
+"$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv "${acct[@]}" \
+    -o build/chargeback-2026-10.csv
+printf '\n  the whole file: build/chargeback-2026-10.csv (%s rows, FOCUS 1.2) and its metadata\n' \
     "$(($(wc -l <build/chargeback-2026-10.csv) - 1))"
+printf '  build/chargeback-2026-10.metadata.json; open the file in a spreadsheet\n'
 
 "$tl" lineage sql-prod-weu/salesdb --as-of 2025-04-12T00:00:00Z --format svg >build/salesdb-lineage.svg
 printf '\n  the docs example as a picture: build/salesdb-lineage.svg (open it in a browser)\n'

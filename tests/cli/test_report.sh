@@ -51,7 +51,8 @@ $S/sql-prod-weu/databases/nosuch,2026-10-02,1,1,1,,1,1,Geo
 # --- chargeback ---
 run chargeback 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
 golden chargeback chargeback-2026-10.csv
-same chargeback-header "$(head -1 "$work/out" | tr -d '\r')" "BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeDescription,BillingCurrency,EffectiveCost,ListCost,PricingQuantity,PricingUnit,ConsumedQuantity,ConsumedUnit,RegionId,ResourceId,ResourceName,ResourceType,ServiceName,ServiceCategory,SkuMeter,SubAccountId,Tags,x_CostCenter,x_ResourceGroupName,x_Segment,x_Architecture,x_ServiceTier,x_BackupKind,x_BackupStorageRedundancy,x_SegmentStatus,x_CostSource"
+same chargeback-header "$(head -1 "$work/out" | tr -d '\r')" "BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeDescription,BillingCurrency,EffectiveCost,ListCost,PricingQuantity,PricingUnit,ConsumedQuantity,ConsumedUnit,RegionId,ResourceId,ResourceName,ResourceType,ServiceName,ServiceCategory,SkuMeter,SubAccountId,Tags,BilledCost,BillingAccountId,BillingAccountName,ChargeClass,ChargeFrequency,ContractedCost,ContractedUnitPrice,InvoiceIssuerName,ListUnitPrice,PricingCategory,ProviderName,PublisherName,RegionName,ServiceSubcategory,SkuId,SkuPriceId,SubAccountName,x_CostCenter,x_ResourceGroupName,x_Segment,x_Architecture,x_ServiceTier,x_BackupKind,x_BackupStorageRedundancy,x_SegmentStatus,x_CostSource,x_SkuMeterName"
+err_has chargeback "BillingAccountId, BillingAccountName and InvoiceIssuerName are empty: not a conforming FOCUS dataset"
 # an option a report does not take is refused, never ignored
 run chargeback-no-format 64 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --format json
 err_has chargeback-no-format "tierledger report chargeback: unknown option '--format'"
@@ -75,6 +76,31 @@ run by-cost-center 0 tl report chargeback --month 2026-10 --prices "$data/demo-p
 golden by-cost-center chargeback-2026-10-by-cost-center.csv
 run to-file 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" -o "$work/cb.csv"
 if cmp -s "$work/cb.csv" "$golden/chargeback-2026-10.csv"; then ok; else bad "-o file differs from stdout golden"; fi
+same to-file-mode "$(stat -c %a "$work/cb.csv")" "$(printf '%o' $((0666 & ~$(umask))))"
+(umask 077 && "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv" -o "$work/private.csv" 2>/dev/null)
+same to-file-mode-umask-077 "$(stat -c %a "$work/private.csv")" 600
+same to-file-metadata "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Schema"]["FocusVersion"])' "$work/cb.metadata.json")" 1.2
+
+# FOCUS 1.2 (the issue "Finance can rely on it"): with the billing account and
+# the invoice issuer given, both files conform; the checker can fail
+acct=(--billing-account "12345678:Contoso Enterprise Agreement" --invoice-issuer Microsoft)
+run focus-rows 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" "${acct[@]}" -o "$work/focus.csv"
+if grep -q "not a conforming FOCUS dataset" "$work/err"; then bad "focus-rows: warned although the account was given"; else ok; fi
+run focus-totals 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" "${acct[@]}" --by cost-center -o "$work/focus-totals.csv"
+run focus-check 0 python3 "$here/focus_check.py" "$work/focus.csv" "$work/focus-totals.csv" "$work/focus.metadata.json"
+out_has focus-check ": 0 violations"
+same focus-account "$(python3 -c 'import csv,sys; r=next(csv.DictReader(open(sys.argv[1]))); print(r["BillingAccountId"], "|", r["BillingAccountName"], "|", r["InvoiceIssuerName"], "|", r["ServiceName"], "|", r["RegionName"])' "$work/focus.csv")" "12345678 | Contoso Enterprise Agreement | Microsoft | Azure SQL Database | North Europe"
+run focus-check-unconforming 1 python3 "$here/focus_check.py" "$work/cb.csv" "$work/focus-totals.csv" "$work/cb.metadata.json"
+out_has focus-check-unconforming "BillingAccountId is null"
+# an MCA billing account id keeps its colon; TIERLEDGER_BILLING_ACCOUNT stands in for the option
+mca=0a1b2c3d-0000-4000-8000-000000000001:0a1b2c3d-0000-4000-8000-000000000002_2019-05-31
+run focus-mca 0 env TIERLEDGER_BILLING_ACCOUNT="$mca:Contoso MCA" TIERLEDGER_INVOICE_ISSUER=Microsoft "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+same focus-mca-id "$(python3 -c 'import csv,sys; r=next(csv.DictReader(open(sys.argv[1]))); print(r["BillingAccountId"], "|", r["BillingAccountName"])' "$work/out")" "$mca | Contoso MCA"
+# a sheet that names the provider's SKU fills SkuId, SkuPriceId and SkuMeter
+{ echo "region,kind,redundancy,unit_price,currency,effective_from,meter,sku_id,sku_price_id"
+  grep -v '^#' "$data/demo-prices.csv" | tail -n +2 | sed 's/$/,Backup RA-GRS Data Stored,DZH318Z0BQ4L,DZH318Z0BQ4L\/0005/'; } >"$work/sku-prices.csv"
+run focus-sku 0 tl report chargeback --month 2026-10 --prices "$work/sku-prices.csv" "${acct[@]}"
+same focus-sku-cells "$(python3 -c 'import csv,sys; r=next(csv.DictReader(open(sys.argv[1]))); print(r["SkuId"], "|", r["SkuPriceId"], "|", r["SkuMeter"], "|", r["x_SkuMeterName"])' "$work/out")" "DZH318Z0BQ4L | DZH318Z0BQ4L/0005 | Backup RA-GRS Data Stored | Backup RA-GRS Data Stored"
 
 # a missing price: exit 65 naming the key, no file, no temporary left behind
 run missing-price 65 tl report chargeback --month 2026-10 --prices "$here/../../reports/prices.example.csv" -o "$work/missing.csv"
@@ -118,6 +144,6 @@ out_lacks evil-report ',=HYPERLINK('
 out_lacks evil-report ',"=HYPERLINK('
 
 run evil-by 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center
-out_has evil-by ",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",USD,"
+out_has evil-by ",Azure SQL Database,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","
 
 finish

@@ -15,5 +15,6 @@ extern const CliCommand cmd_report;
 extern const CliCommand cmd_refresh;
 extern const CliCommand cmd_collect;
 extern const CliCommand cmd_verify;
+extern const CliCommand cmd_prices;
 
 #endif

@@ -106,7 +106,7 @@ TlResult collect_get(Collect *c, const char *path, const char *query, HttpDone d
     return rc ? rc : http_add(c->http, url, NULL, done, c, tag, budget, err);
 }
 
-static bool same_origin(const char *base, const char *url)
+bool list_same_origin(const char *base, const char *url)
 {
     /* scheme://host[:port] of base must prefix url, followed by '/' or end */
     const char *p = strstr(base, "://");
@@ -120,7 +120,7 @@ static bool same_origin(const char *base, const char *url)
 /* May the page r be followed by next? */
 static TlResult check_next(const Collect *c, const HttpRequest *r, const char *next, TlError *err)
 {
-    if (!same_origin(c->arm, next))
+    if (!list_same_origin(c->arm, next))
         return tl_error_set(err, TL_ERR_DATA, "$.nextLink: %s is not on the ARM host", next);
     if (http_chain_has(r, next, NULL))
         return tl_error_set(err, TL_ERR_DATA,

@@ -41,6 +41,9 @@ void collect_bad_answer(Collect *c, CollectServer *s, const HttpRequest *r, TlEr
 TlResult collect_url(char *out, size_t size, const char *arm, const char *path, const char *query,
                      TlError *err);
 
+/* Whether url is on base's scheme, host and port. */
+bool list_same_origin(const char *base, const char *url);
+
 /* Queue a GET of arm + path + query. */
 TlResult collect_get(Collect *c, const char *path, const char *query, HttpDone done, long tag,
                      const char *budget, TlError *err);

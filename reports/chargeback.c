@@ -300,6 +300,31 @@ TlResult report_chargeback_by_cost_center(FILE *out, const ChargeRow *rows, size
     return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the chargeback file") : TL_OK;
 }
 
+TlResult report_price_sheet(FILE *out, const TlPrice *rows, size_t n, const char *comment,
+                            TlError *err)
+{
+    fprintf(out, "# %s\n", comment);
+    fputs("region,kind,redundancy,unit_price,currency,effective_from,meter,sku_id,sku_price_id\n",
+          out);
+    char day[TL_TIME_TEXT_MAX];
+    for (size_t i = 0; i < n; i++) {
+        const TlPrice *p = &rows[i];
+        report_csv_cell(out, p->region, 1);
+        report_csv_cell(out, p->kind, 0);
+        report_csv_cell(out, p->redundancy, 0);
+        decimal_cell(out, p->unit_price, 10);
+        report_csv_cell(out, p->currency, 0);
+        tl_time_format(p->effective_from, day);
+        day[10] = '\0'; /* YYYY-MM-DD */
+        report_csv_cell(out, day, 0);
+        report_csv_cell(out, p->meter, 0);
+        report_csv_cell(out, p->sku_id, 0);
+        report_csv_cell(out, p->sku_price_id, 0);
+        fputc('\n', out);
+    }
+    return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the price sheet") : TL_OK;
+}
+
 TlResult report_chargeback_metadata(FILE *out, bool by_cost_center, TlTime created,
                                     const char *version, TlError *err)
 {

@@ -93,6 +93,12 @@ TlResult report_chargeback_by_cost_center(FILE *out, const ChargeRow *rows, size
 TlResult report_chargeback_metadata(FILE *out, bool by_cost_center, TlTime created,
                                     const char *version, TlError *err);
 
+/* A price sheet (cli/prices.h reads it back): a '#' comment line, the
+ * header region,kind,redundancy,unit_price,currency,effective_from,meter,
+ * sku_id,sku_price_id, then the rows. */
+TlResult report_price_sheet(FILE *out, const TlPrice *rows, size_t n, const char *comment,
+                            TlError *err);
+
 /* Write one CSV cell: neutralised (a leading = + - @ TAB or CR gets a ')
  * and quoted by libcsv when it holds a comma, quote, CR or LF. */
 void report_csv_cell(FILE *out, const char *text, int first);

@@ -36,8 +36,9 @@ static TlResult build_charges(const Fleet *fleet, const ChargePrices *prices, co
             tl_error_prefix(err, "%s", db->resource_id);
             break;
         }
-        ChargeSource source = {db->resource_id,    db->database_name, db->subscription,
-                               db->resource_group, db->region,        db->tags};
+        ChargeSource source = {db->resource_id,      db->database_name, db->subscription,
+                               db->resource_group,   db->region,        db->tags,
+                               db->subscription_name};
         rc = report_charges_add(out, &source, &bill, prices, cc_tag, start, end, err);
         billing_cleanup(&bill);
     }

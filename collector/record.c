@@ -243,15 +243,28 @@ static TlResult write_server(RecordRun *r, Collect *c, CollectServer *s, TlError
 
 TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
 {
-    const char **subs = calloc(c->n_subs ? c->n_subs : 1, sizeof *subs);
+    size_t cap = c->n_subs ? c->n_subs : 1;
+    const char **subs = calloc(cap, sizeof *subs), **ids = calloc(cap, sizeof *ids);
+    const char **names = calloc(cap, sizeof *names), **states = calloc(cap, sizeof *states);
     size_t n = 0;
-    if (!subs)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < c->n_subs; i++)
+    TlResult rc =
+        subs && ids && names && states ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < c->n_subs; i++) {
+        ids[i] = c->subs[i].sub.id;
+        names[i] = c->subs[i].sub.name;
+        states[i] = c->subs[i].sub.state;
         if (c->subs[i].events_ok && !c->subs[i].failed)
             subs[n++] = c->subs[i].sub.id;
-    TlResult rc = store_cursors_save(r->conn, subs, n, r->now, err);
+    }
+    if (!rc)
+        rc = store_cursors_save(r->conn, subs, n, r->now, err);
+    if (!rc)
+        rc = store_subscriptions_save(r->conn, ids, names, states, c->n_subs, r->now, r->run_id,
+                                      err);
     free(subs);
+    free(ids);
+    free(names);
+    free(states);
     return rc;
 }
 

@@ -56,7 +56,8 @@ TlResult record_known(RecordRun *r, Collect *c, TlError *err);
  * out. */
 TlResult record_servers(RecordRun *r, Collect *c, TlError *err);
 
-/* Move the Activity Log cursors of the subscriptions read in full. */
+/* Move the Activity Log cursors of the subscriptions read in full, and
+ * record every listed subscription's name and state (subscriptions). */
 TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err);
 
 /* The run's summary: two lines of text, or (json) one JSON object with

@@ -203,7 +203,7 @@ static void row_line(FILE *out, const ChargeRow *r, const ChargeAccount *acct)
     report_csv_cell(out, SERVICE_SUB, 0);
     report_csv_cell(out, r->sku_id, 0);
     report_csv_cell(out, r->sku_id ? r->sku_price_id : NULL, 0);
-    report_csv_cell(out, r->subscription, 0); /* SubAccountName: the name is not recorded */
+    report_csv_cell(out, r->subscription_name ? r->subscription_name : r->subscription, 0);
     report_csv_cell(out, r->cost_center, 0);
     report_csv_cell(out, r->resource_group, 0);
     segment_cell(out, r->segment);
@@ -469,6 +469,7 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
                        .resource_id = db->resource_id,
                        .resource_name = db->database_name,
                        .subscription = db->subscription,
+                       .subscription_name = db->subscription_name,
                        .resource_group = db->resource_group,
                        .tags = db->tags,
                        .cost_center = cost_center,

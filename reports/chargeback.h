@@ -24,6 +24,7 @@ typedef struct {
     double consumed;    /* backup GB-month before the allowance */
     const char *region; /* NULL: unknown */
     const char *resource_id, *resource_name, *subscription, *resource_group;
+    const char *subscription_name;     /* NULL: unknown */
     const char *meter;                 /* the meter name (x_SkuMeterName) */
     const char *sku_id, *sku_price_id; /* from the price sheet, or NULL */
     double unit_price;                 /* list = contracted (B6: the sheet's price), 0 when none */
@@ -36,8 +37,9 @@ typedef struct {
 /* One database lineage as the chargeback names it. Strings borrowed. */
 typedef struct {
     const char *resource_id, *database_name, *subscription, *resource_group;
-    const char *region; /* NULL: unknown */
-    const char *tags;   /* JSON object text or NULL */
+    const char *region;            /* NULL: unknown */
+    const char *tags;              /* JSON object text or NULL */
+    const char *subscription_name; /* NULL: unknown (the id stands in) */
 } ChargeSource;
 
 /* The rows of a chargeback being built, and the cost-center strings taken

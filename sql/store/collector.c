@@ -167,6 +167,34 @@ TlResult store_cursors_save(StoreConn *conn, const char *const *subs, size_t n, 
     return rc;
 }
 
+TlResult store_subscriptions_save(StoreConn *conn, const char *const *ids, const char *const *names,
+                                  const char *const *states, size_t n, TlTime now, long long run_id,
+                                  TlError *err)
+{
+    static const char sql[] =
+        "INSERT INTO subscriptions AS s (subscription_id, display_name, state, recorded_at,"
+        "       run_id)"
+        " SELECT lower(i), nullif(d, ''), nullif(st, ''), to_timestamp($4::bigint), $5::bigint"
+        "   FROM unnest($1::text[], $2::text[], $3::text[]) AS u(i, d, st)"
+        " ON CONFLICT (subscription_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
+        "   state = EXCLUDED.state, recorded_at = EXCLUDED.recorded_at, run_id = EXCLUDED.run_id"
+        " WHERE (s.display_name, s.state) IS DISTINCT FROM"
+        "       (EXCLUDED.display_name, EXCLUDED.state)";
+    PgArray a[3] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        pg_array_add(&a[0], ids[i]);
+        pg_array_add(&a[1], names[i]);
+        pg_array_add(&a[2], states[i]);
+    }
+    char at[24], run[24];
+    const char *p[5] = {NULL, NULL, NULL, pg_time_param(now, at), pg_int_param(run_id, run)};
+    TlResult rc = pg_arrays_finish(a, 3, p, err);
+    if (!rc && n)
+        rc = pg_query(conn, "save the subscriptions", sql, 5, p, NULL, err);
+    pg_arrays_cleanup(a, 3);
+    return rc;
+}
+
 /* ---- known lineages ------------------------------------------------------------ */
 
 TlResult store_known_load(StoreConn *conn, const StoreServerKey *keys, size_t n, StoreKnown **out,

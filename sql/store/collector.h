@@ -42,6 +42,13 @@ typedef struct {
 TlResult store_run_finish(StoreConn *conn, long long run_id, const StoreRunSummary *s,
                           TlError *err);
 
+/* The subscriptions a run listed, ids[0..n) with their display names and
+ * states (NULL or "": unknown), seen at now by run_id; a row changes only
+ * when its name or state does. */
+TlResult store_subscriptions_save(StoreConn *conn, const char *const *ids, const char *const *names,
+                                  const char *const *states, size_t n, TlTime now, long long run_id,
+                                  TlError *err);
+
 /* Activity Log cursors: where each subscription's last read ended. */
 typedef struct {
     struct pg_result *res;

@@ -12,9 +12,11 @@
 static const char sql_db[] =
     "SELECT d.id, d.resource_id, d.subscription_id, d.resource_group, d.server_name,"
     "       d.database_name, extract(epoch FROM d.created_at)::bigint AS created,"
-    "       extract(epoch FROM d.next_created)::bigint AS next_created, f.*"
+    "       extract(epoch FROM d.next_created)::bigint AS next_created,"
+    "       s.display_name AS subscription_name, f.*"
     "  FROM (SELECT *, lead(created_at) OVER (PARTITION BY resource_key ORDER BY created_at)"
     "                  AS next_created FROM databases) d"
+    "  LEFT JOIN subscriptions s ON s.subscription_id = lower(d.subscription_id)"
     "  LEFT JOIN LATERAL (" FACTS_NEAREST("d.id", "$1::bigint") ") f ON true"
     " WHERE d.created_at < to_timestamp($1::bigint)"
     " ORDER BY d.id";
@@ -36,14 +38,20 @@ static const char sql_usage[] =
 
 static TlResult decode_databases(Fleet *out, TlError *err)
 {
-    static const char *const names[] = {
-        "id",          "resource_id",   "subscription_id", "resource_group",
-        "server_name", "database_name", "created",         "next_created"};
-    enum { C_ID, C_RES, C_SUB, C_RG, C_SERVER, C_NAME, C_CREATED, C_NEXT };
+    static const char *const names[] = {"id",
+                                        "resource_id",
+                                        "subscription_id",
+                                        "resource_group",
+                                        "server_name",
+                                        "database_name",
+                                        "created",
+                                        "next_created",
+                                        "subscription_name"};
+    enum { C_ID, C_RES, C_SUB, C_RG, C_SERVER, C_NAME, C_CREATED, C_NEXT, C_SUBNAME };
     const PGresult *r = out->res_db;
-    int col[8];
+    int col[9];
     FactsColumns fc = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
-    TlResult rc = pg_columns(r, "load databases", names, 8, col, err);
+    TlResult rc = pg_columns(r, "load databases", names, 9, col, err);
     if (!rc)
         rc = facts_columns(r, &fc, err);
     for (int i = 0; i < PQntuples(r) && !rc; i++) {
@@ -52,6 +60,8 @@ static TlResult decode_databases(Fleet *out, TlError *err)
         pg_get_int64(r, i, col[C_ID], &d->id);
         d->resource_id = PQgetvalue(r, i, col[C_RES]);
         d->subscription = PQgetvalue(r, i, col[C_SUB]);
+        d->subscription_name =
+            PQgetisnull(r, i, col[C_SUBNAME]) ? NULL : PQgetvalue(r, i, col[C_SUBNAME]);
         d->resource_group = PQgetvalue(r, i, col[C_RG]);
         d->server_name = PQgetvalue(r, i, col[C_SERVER]);
         d->database_name = PQgetvalue(r, i, col[C_NAME]);

@@ -17,6 +17,7 @@ struct pg_result;
 typedef struct {
     long long id;
     const char *resource_id, *subscription, *resource_group, *server_name, *database_name;
+    const char *subscription_name; /* its display name, when the collector listed it; or NULL */
     TlTime created_at;
     TlTime next_created; /* creation of the next lineage of the same resource, or NONE */
     TlFacts facts;

@@ -49,7 +49,11 @@ for i in "${!polls[@]}"; do
         # W6: the requested objective differs while the conversion runs; recorded, and since when
         same "requested objective recorded" "$(q "SELECT f.requested_objective, to_char(f.requested_since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.observed_at DESC LIMIT 1")" "HS_Gen5_2 2026-10-01 10:00"
         ;;
-    1)  same "requested objective gone once it happened" "$(q "SELECT coalesce(f.requested_objective, '-') FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.observed_at DESC LIMIT 1")" "-"
+    1)  # the subscriptions listed, with their names: the chargeback's SubAccountName
+        same "subscription names" "$(sql "SELECT string_agg(display_name, ',' ORDER BY display_name) FROM subscriptions")" "Example Subscription,Example Subscription2,SQL fleet"
+        run "chargeback names the subscription" 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+        same "SubAccountName" "$(python3 -c 'import csv,sys; print(sorted({r["SubAccountName"] for r in csv.DictReader(open(sys.argv[1])) if "sqlcrudtest" in r["ResourceId"]}))' "$work/out")" "['SQL fleet']"
+        same "requested objective gone once it happened" "$(q "SELECT coalesce(f.requested_objective, '-') FROM database_facts f JOIN databases d ON d.id = f.database_id WHERE d.database_name = 'salesdb' ORDER BY f.observed_at DESC LIMIT 1")" "-"
         ;;
     5)  same "drop recorded" "$(q "SELECT to_char(dropped_at AT TIME ZONE 'UTC','YYYY-MM-DD HH24:MI'), source FROM database_drops")" "2026-10-30 12:00 restorable_dropped"
         same "drop confirmed by one 404" "$(grep -c 'databases/salesdb", "query": "api-version=2025-01-01", "status": 404' "$work/fake.log")" 1

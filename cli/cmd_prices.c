@@ -10,6 +10,8 @@
 #include "cli/output.h"
 #include "collector/retail.h"
 #include "reports/chargeback.h"
+#include "sql/store/conn.h"
+#include "sql/store/fleet.h"
 
 #define MAX_REGIONS 128
 
@@ -51,10 +53,23 @@ static TlResult run_fetch(CliContext *ctx, TlError *err)
     const char *url = cli_opt(ctx, "prices-url");
     if (!url)
         url = getenv("TIERLEDGER_PRICES_URL");
-    if (n == 0)
-        return tl_error_set(err, TL_ERR_USAGE,
-                            "--region R is required (repeatable), e.g. "
-                            "--region westeurope --region northeurope");
+    static char recorded[MAX_REGIONS][64];
+    if (n == 0) { /* the regions the recorded usage needs prices for */
+        size_t found = 0;
+        StoreConn *conn = NULL;
+        TlResult rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
+        if (!rc)
+            rc = store_usage_regions(conn, ctx->now, recorded, MAX_REGIONS, &found, err);
+        store_close(conn);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < found; i++)
+            regions[n++] = recorded[i];
+        if (n == 0)
+            return tl_error_set(err, TL_ERR_USAGE,
+                                "no --region given and no backup usage of the last 40 days names "
+                                "a region: give --region R (repeatable), e.g. --region westeurope");
+    }
     if (!currency)
         currency = "USD";
     if (strlen(currency) != 3 || !isupper((unsigned char)currency[0]) ||
@@ -103,23 +118,28 @@ static TlResult run_prices(CliContext *ctx, TlError *err)
 }
 
 static const CliOption fetch_options[] = {
-    {"region", "R", "an Azure region (ARM name, e.g. westeurope); repeatable, required", 0},
+    {"region", "R",
+     "an Azure region (ARM name, e.g. westeurope); repeatable (default: those of the recorded "
+     "usage)",
+     0},
     {"currency", "CUR", "ISO 4217 currency of the prices (default USD)", 0},
     {"prices-url", "URL", "the API (default " RETAIL_DEFAULT_URL "; $TIERLEDGER_PRICES_URL)", 0},
     {"output", "FILE", "write the sheet to FILE (atomically) instead of stdout", 'o'},
+    {"db", "CONNINFO", "PostgreSQL connection string, for the default regions", 0},
     {NULL, NULL, NULL, 0},
 };
 
 static const CliCommand cmd_prices_fetch = {
     .name = "prices fetch",
     .summary = "a price sheet from the public Azure Retail Prices API",
-    .usage = "--region R [--region R]... [--currency CUR] [-o FILE]",
+    .usage = "[--region R]... [--currency CUR] [-o FILE]",
     .description =
         "Reads the SQL Database backup storage meters (PITR and LTR by redundancy, Hyperscale\n"
-        "backup storage) of each region and writes the price sheet report chargeback reads,\n"
-        "with effective_from from effectiveStartDate and the meter, SKU and price ids. These\n"
-        "are list (retail) prices: use your price list for negotiated ones. A meter the API\n"
-        "does not return is named on stderr and the exit status is 1; none is guessed.",
+        "backup storage) of each region, by default the regions of the backup usage recorded\n"
+        "in the last 40 days, and writes the price sheet report chargeback reads, with\n"
+        "effective_from from effectiveStartDate and the meter, SKU and price ids. These are\n"
+        "list (retail) prices: use your price list for negotiated ones. A meter the API does\n"
+        "not return is named on stderr and the exit status is 1; none is guessed.",
     .options = fetch_options,
     .run = run_fetch,
 };

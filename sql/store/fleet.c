@@ -2,6 +2,7 @@
  * (lineages, transitions, usage) are sliced per lineage by database id. */
 #include "sql/store/fleet.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,4 +202,25 @@ void store_fleet_cleanup(Fleet *fleet)
     free(fleet->transitions);
     free(fleet->usage);
     memset(fleet, 0, sizeof *fleet);
+}
+
+TlResult store_usage_regions(StoreConn *conn, TlTime now, char (*out)[64], size_t cap, size_t *n,
+                             TlError *err)
+{
+    static const char sql[] = "SELECT DISTINCT lower(region) AS region FROM backup_usage"
+                              " WHERE region <> '' AND day >= to_timestamp($1::bigint)::date - 40"
+                              " ORDER BY 1 LIMIT $2::bigint";
+    char at[24], limit[24];
+    snprintf(limit, sizeof limit, "%zu", cap);
+    const char *params[] = {pg_time_param(now, at), limit};
+    PGresult *res;
+    *n = 0;
+    TlResult rc = pg_query(conn, "list the regions of the usage", sql, 2, params, &res, err);
+    if (rc)
+        return rc;
+    int col = PQfnumber(res, "region");
+    for (int i = 0; i < PQntuples(res) && *n < cap && col >= 0; i++)
+        snprintf(out[(*n)++], 64, "%s", PQgetvalue(res, i, col));
+    PQclear(res);
+    return TL_OK;
 }

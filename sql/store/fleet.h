@@ -47,4 +47,9 @@ TlResult store_fleet_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime 
                           Fleet *out, TlError *err);
 void store_fleet_cleanup(Fleet *fleet);
 
+/* The regions of the backup usage recorded in the last 40 days before now
+ * (lower case, sorted), at most cap of them, into out[0..*n). */
+TlResult store_usage_regions(StoreConn *conn, TlTime now, char (*out)[64], size_t cap, size_t *n,
+                             TlError *err);
+
 #endif

@@ -47,6 +47,9 @@ same chargeback-sku "$(python3 -c 'import csv,sys; print(all(r["SkuId"].startswi
 run chargeback-without-fallback 65 tl report chargeback --month 2026-10 --prices "$work/prices.csv"
 err_has chargeback-without-fallback "no price for region '(unknown) or *', kind pitr"
 
+# no --region: the regions of the recorded usage
+run fetch-default-regions 1 tl prices fetch --prices-url "$fp_url"
+err_has fetch-default-regions "23 prices for 2 regions"
 run fetch-eur 0 tl prices fetch --region westeurope --currency EUR --prices-url "$fp_url"
 same fetch-eur-cell "$(grep '^westeurope,pitr,RA-GRS,' "$work/out" | cut -d, -f4,5)" "0.184,EUR"
 run fetch-one-region 0 tl prices fetch --region eastus --prices-url "$fp_url"
@@ -69,8 +72,10 @@ fp_stop
 run fetch-unreachable 69 tl prices fetch --region westeurope --prices-url "$fp_url" -o "$work/none.csv"
 if [ -e "$work/none.csv" ]; then bad "fetch-unreachable: a file was written"; else ok; fi
 
-run fetch-no-region 64 tl prices fetch --prices-url "$fp_url"
-err_has fetch-no-region "--region R is required"
+"$PG_BINDIR/createdb" tl_prices_empty && PGDATABASE=tl_prices_empty "$TIERLEDGER" init >/dev/null 2>&1
+run fetch-no-region 64 env PGDATABASE=tl_prices_empty "$TIERLEDGER" prices fetch --prices-url "$fp_url"
+err_has fetch-no-region "no --region given and no backup usage of the last 40 days names a region"
+"$PG_BINDIR/dropdb" tl_prices_empty
 run fetch-bad-currency 64 tl prices fetch --region westeurope --currency usd
 run fetch-plain-http 64 tl prices fetch --region westeurope --prices-url http://prices.example.com/api/retail/prices
 run prices-none 64 tl prices

@@ -41,44 +41,41 @@ static StoreBreak *add_break(StoreBreaks *all, StoreBreakKind kind, long long li
 TlResult store_verify_chains(StoreConn *conn, TlTime as_of, StoreBreaks *breaks,
                              StoreVerifyCounts *counts, TlError *err)
 {
+    // clang-format off
     static const char sql_breaks[] =
         "WITH d AS ("
         "  SELECT d.id, d.resource_id, d.created_at, d.identity_hash,"
         "         d.identity_hash IS DISTINCT FROM"
         "             sha256(convert_to(tierledger_identity_text(d), 'UTF8')) AS identity_broken"
-        "    FROM databases d WHERE " RECORDED_BY(
-            "d") "),"
-                 " t AS ("
-                 "  SELECT t.id, t.database_id, t.chain_seq, t.started_at, t.chain_hash,"
-                 "         convert_to(tierledger_transition_text(t), 'UTF8') AS canon,"
-                 "         lag(t.chain_hash) OVER w AS prev_hash, row_number() OVER w AS n"
-                 "    FROM transitions t WHERE " RECORDED_BY(
-                     "t") ""
-                          "  WINDOW w AS (PARTITION BY t.database_id ORDER BY t.chain_seq, t.id)),"
-                          " c AS ("
-                          "  SELECT d.id AS lineage, d.resource_id, d.created_at, t.id AS row_id, "
-                          "t.n, t.chain_seq,"
-                          "         t.started_at,"
-                          "         CASE WHEN d.identity_broken THEN 'identity'"
-                          "              WHEN t.id IS NULL THEN 'no_history'"
-                          "              WHEN t.chain_seq IS DISTINCT FROM t.n THEN 'sequence'"
-                          "              WHEN t.chain_hash IS DISTINCT FROM"
-                          "                   sha256(coalesce(t.prev_hash, d.identity_hash) || "
-                          "t.canon) THEN 'hash'"
-                          "         END AS broken"
-                          "    FROM d LEFT JOIN t ON t.database_id = d.id)"
-                          " SELECT lineage, resource_id, extract(epoch FROM created_at)::bigint AS "
-                          "created, row_id,"
-                          "        n, chain_seq, extract(epoch FROM started_at)::bigint AS "
-                          "started, broken,"
-                          "        count(*) OVER () AS breaks"
-                          "   FROM c"
-                          "  WHERE broken IS NOT NULL AND (broken <> 'identity' OR coalesce(n, 1) "
-                          "= 1)"
-                          "  ORDER BY lineage, n LIMIT $2::bigint";
-    static const char sql_counts[] = "SELECT (SELECT count(*) FROM databases d WHERE " RECORDED_BY(
-        "d") ") AS lineages,"
-             "       (SELECT count(*) FROM transitions t WHERE " RECORDED_BY("t") ") AS versions";
+        "    FROM databases d WHERE " RECORDED_BY("d") "),"
+        " t AS ("
+        "  SELECT t.id, t.database_id, t.chain_seq, t.started_at, t.chain_hash,"
+        "         convert_to(tierledger_transition_text(t), 'UTF8') AS canon,"
+        "         lag(t.chain_hash) OVER w AS prev_hash, row_number() OVER w AS n"
+        "    FROM transitions t WHERE " RECORDED_BY("t")
+        "  WINDOW w AS (PARTITION BY t.database_id ORDER BY t.chain_seq, t.id)),"
+        " c AS ("
+        "  SELECT d.id AS lineage, d.resource_id, d.created_at, t.id AS row_id, t.n, t.chain_seq,"
+        "         t.started_at,"
+        "         CASE WHEN d.identity_broken THEN 'identity'"
+        "              WHEN t.id IS NULL THEN 'no_history'"
+        "              WHEN t.chain_seq IS DISTINCT FROM t.n THEN 'sequence'"
+        "              WHEN t.chain_hash IS DISTINCT FROM"
+        "                   sha256(coalesce(t.prev_hash, d.identity_hash) || t.canon) THEN 'hash'"
+        "         END AS broken"
+        "    FROM d LEFT JOIN t ON t.database_id = d.id)"
+        " SELECT lineage, resource_id, extract(epoch FROM created_at)::bigint AS created, row_id,"
+        "        n, chain_seq, extract(epoch FROM started_at)::bigint AS started, broken,"
+        "        count(*) OVER () AS breaks"
+        "   FROM c"
+        "  WHERE broken IS NOT NULL AND (broken <> 'identity' OR coalesce(n, 1) = 1)"
+        "  ORDER BY lineage, n LIMIT $2::bigint";
+    // clang-format on
+    // clang-format off
+    static const char sql_counts[] =
+        "SELECT (SELECT count(*) FROM databases d WHERE " RECORDED_BY("d") ") AS lineages,"
+        "       (SELECT count(*) FROM transitions t WHERE " RECORDED_BY("t") ") AS versions";
+    // clang-format on
     static const char *const names[] = {"lineage",   "resource_id", "created", "row_id", "n",
                                         "chain_seq", "started",     "broken",  "breaks"};
     enum { C_LINEAGE, C_RESOURCE, C_CREATED, C_ROW, C_N, C_SEQ, C_STARTED, C_BROKEN, C_BREAKS };
@@ -126,18 +123,18 @@ TlResult store_verify_chains(StoreConn *conn, TlTime as_of, StoreBreaks *breaks,
 
 TlResult store_heads_each(StoreConn *conn, TlTime as_of, StoreHeadFn fn, void *arg, TlError *err)
 {
+    // clang-format off
     static const char sql_declare[] =
         "DECLARE tierledger_heads NO SCROLL CURSOR FOR"
-        " SELECT d.id AS lineage, d.resource_id, extract(epoch FROM d.created_at)::bigint AS "
-        "created,"
+        " SELECT d.id AS lineage, d.resource_id, extract(epoch FROM d.created_at)::bigint AS created,"
         "        h.versions, encode(h.head, 'hex') AS head"
         "   FROM databases d"
         "   JOIN LATERAL (SELECT count(*) AS versions,"
         "                        (array_agg(t.chain_hash ORDER BY t.chain_seq DESC))[1] AS head"
         "                   FROM transitions t"
-        "                  WHERE t.database_id = d.id AND " RECORDED_BY(
-            "t") ") h ON true"
-                 "  WHERE " RECORDED_BY("d") " ORDER BY d.id";
+        "                  WHERE t.database_id = d.id AND " RECORDED_BY("t") ") h ON true"
+        "  WHERE " RECORDED_BY("d") " ORDER BY d.id";
+    // clang-format on
     static const char sql_fetch[] = "FETCH FORWARD 10000 FROM tierledger_heads";
     static const char *const names[] = {"lineage", "resource_id", "created", "versions", "head"};
     char at[24];

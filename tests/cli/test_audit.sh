@@ -29,7 +29,7 @@ out_has readme-queries " orders        |       1 | restorable | 2026-11-06 12:00
 
 # the billing view agrees with the chargeback file's quantities for October
 view=$(sql "SELECT round(sum(billable_gb_month), 4) FROM monthly_billable_gb WHERE month = '2026-10-01'")
-file=$(tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center |
+file=$(tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --billing-account 1:Audit --invoice-issuer Microsoft --by cost-center |
        awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "PricingQuantity") q = i; next }
                 { s += $q } END { printf "%.4f", s }')
 same billing-view-matches-chargeback "$view" "$file"

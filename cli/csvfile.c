@@ -240,7 +240,8 @@ TlResult csvfile_check_header(const CsvTable *table, const char *const *required
 {
     const CsvRow *h = &table->header;
     for (size_t i = 0; i < h->n; i++) {
-        if (!listed(required, h->fields[i]) && !listed(optional, h->fields[i]))
+        bool any = optional && optional[0] && strcmp(optional[0], "*") == 0;
+        if (!any && !listed(required, h->fields[i]) && !listed(optional, h->fields[i]))
             return tl_error_set(err, TL_ERR_DATA, "%s:%d: unknown column '%s' in the header",
                                 table->name, h->line, h->fields[i]);
         for (size_t j = 0; j < i; j++)

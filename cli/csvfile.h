@@ -13,7 +13,7 @@
 #include "model/tltime.h"
 
 #define CSV_FIELD_MAX   4096
-#define CSV_COLUMNS_MAX 64
+#define CSV_COLUMNS_MAX 256 /* a Cost Management export has about 70 */
 #define CSV_ROWS_MAX    2000000
 
 typedef struct {
@@ -34,6 +34,9 @@ typedef struct {
  * to release with csvfile_free. */
 TlResult csvfile_read(FILE *fp, const char *name, CsvTable **out, TlError *err);
 void csvfile_free(CsvTable *table);
+
+/* As `optional`: any column may be there (a Cost Management export). */
+#define CSVFILE_ANY_COLUMN ((const char *const[]){"*", NULL})
 
 /* Check a table read by csvfile_read: its header (see csvfile_check_header)
  * and that every row has as many fields as the header (FILE:LINE,

@@ -3,8 +3,11 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/arm_id.h"
 #include "model/billing.h"
@@ -218,5 +221,158 @@ TlResult rows_usage(const CsvTable *tab, const CsvRow *row, const int *col, TlEr
     if (v[ROWS_USAGE_TAGS][0] && !is_tags(v[ROWS_USAGE_TAGS]))
         return tl_error_set(err, TL_ERR_DATA, "%s:%d: tags is not a JSON object of strings", name,
                             row->line);
+    return TL_OK;
+}
+
+/* ---- import-costs ------------------------------------------------------------ */
+
+const char *rows_costs_format_str(RowsCostsFormat f)
+{
+    static const char *const names[] = {"focus", "mca", "ea", "payg"};
+    return names[f];
+}
+
+/* The first of names the header has, or -1. */
+static int first_column(const CsvTable *tab, const char *const *names)
+{
+    for (; *names; names++)
+        if (csvfile_column(tab, *names) >= 0)
+            return csvfile_column(tab, *names);
+    return -1;
+}
+
+#define COLS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+TlResult rows_costs_columns(const CsvTable *tab, RowsCostColumns *c, TlError *err)
+{
+    *c = (RowsCostColumns){.period = -1, .effective = -1};
+    if (csvfile_column(tab, "BilledCost") >= 0) {
+        *c = (RowsCostColumns){ROWS_COSTS_FOCUS,
+                               csvfile_column(tab, "ResourceId"),
+                               first_column(tab, COLS("x_SkuMeterName", "SkuMeter")),
+                               first_column(tab, COLS("ConsumedQuantity", "PricingQuantity")),
+                               csvfile_column(tab, "BilledCost"),
+                               csvfile_column(tab, "EffectiveCost"),
+                               csvfile_column(tab, "BillingCurrency"),
+                               csvfile_column(tab, "ChargePeriodStart"),
+                               csvfile_column(tab, "BillingPeriodStart")};
+    } else if (csvfile_column(tab, "costInBillingCurrency") >= 0) {
+        *c = (RowsCostColumns){ROWS_COSTS_MCA,
+                               first_column(tab, COLS("ResourceId", "resourceId")),
+                               csvfile_column(tab, "meterName"),
+                               csvfile_column(tab, "quantity"),
+                               csvfile_column(tab, "costInBillingCurrency"),
+                               -1,
+                               csvfile_column(tab, "billingCurrency"),
+                               csvfile_column(tab, "date"),
+                               csvfile_column(tab, "billingPeriodStartDate")};
+    } else if (csvfile_column(tab, "CostInBillingCurrency") >= 0) {
+        *c = (RowsCostColumns){ROWS_COSTS_EA,
+                               csvfile_column(tab, "ResourceId"),
+                               csvfile_column(tab, "MeterName"),
+                               csvfile_column(tab, "Quantity"),
+                               csvfile_column(tab, "CostInBillingCurrency"),
+                               -1,
+                               first_column(tab, COLS("BillingCurrencyCode", "BillingCurrency")),
+                               csvfile_column(tab, "Date"),
+                               csvfile_column(tab, "BillingPeriodStartDate")};
+    } else if (first_column(tab, COLS("PreTaxCost", "Cost")) >= 0) {
+        *c = (RowsCostColumns){ROWS_COSTS_PAYG,
+                               first_column(tab, COLS("ResourceId", "InstanceId")),
+                               csvfile_column(tab, "MeterName"),
+                               first_column(tab, COLS("UsageQuantity", "Quantity")),
+                               first_column(tab, COLS("PreTaxCost", "Cost")),
+                               -1,
+                               first_column(tab, COLS("Currency", "BillingCurrency")),
+                               first_column(tab, COLS("UsageDateTime", "Date")),
+                               -1};
+    } else {
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: not a Cost Management export: no BilledCost (FOCUS), "
+                            "costInBillingCurrency (MCA), CostInBillingCurrency (EA) or "
+                            "PreTaxCost (pay-as-you-go) column",
+                            tab->name, tab->header.line);
+    }
+    const char *missing = c->resource < 0   ? "the resource id"
+                          : c->meter < 0    ? "the meter name"
+                          : c->currency < 0 ? "the currency"
+                          : c->day < 0      ? "the charge date"
+                                            : NULL;
+    if (missing)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: a %s export without a column for %s",
+                            tab->name, tab->header.line, rows_costs_format_str(c->format), missing);
+    return TL_OK;
+}
+
+/* YYYY-MM-DD[Thh:mm...], or MM/DD/YYYY as the cost-details exports write it. */
+static bool cost_day(const char *text, TlTime *out)
+{
+    unsigned m, d, y;
+    char tail;
+    if (sscanf(text, "%2u/%2u/%4u%c", &m, &d, &y, &tail) == 3 && m >= 1 && m <= 12 && d >= 1 &&
+        d <= 31 && y >= 1970) {
+        char iso[32];
+        snprintf(iso, sizeof iso, "%04u-%02u-%02u", y, m, d);
+        return tl_time_parse(iso, true, out);
+    }
+    return tl_time_parse(text, true, out);
+}
+
+static bool cost_number(const char *text, double *out)
+{
+    char *end;
+    if (!text[0])
+        return false;
+    *out = strtod(text, &end);
+    return *end == '\0' && isfinite(*out);
+}
+
+TlResult rows_cost(const CsvTable *tab, const CsvRow *row, const RowsCostColumns *c, bool *keep,
+                   RowsCost *out, TlError *err)
+{
+    const char *name = tab->name;
+    memset(out, 0, sizeof *out);
+    out->resource_id = csvfile_field(row, c->resource);
+    out->meter = csvfile_field(row, c->meter);
+    ArmDatabaseId parts;
+    bool backup = false; /* "backup" in the meter name, any case */
+    for (const char *p = out->meter; *p && !backup; p++)
+        backup = strncasecmp(p, "backup", 6) == 0;
+    *keep = backup && arm_database_id_parse(out->resource_id, &parts);
+    if (!*keep)
+        return TL_OK;
+    out->currency = csvfile_field(row, c->currency);
+    const char *q = csvfile_field(row, c->quantity), *cost = csvfile_field(row, c->cost);
+    const char *eff = csvfile_field(row, c->effective);
+    out->quantity = (double)NAN;
+    if (q[0] && !cost_number(q, &out->quantity))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: quantity '%s' is not a number", name,
+                            row->line, q);
+    if (!cost_number(cost, &out->cost))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: cost '%s' is not a number", name, row->line,
+                            cost);
+    out->effective = out->cost;
+    out->quantity_text = q[0] ? q : NULL;
+    out->cost_text = cost;
+    out->effective_text = eff[0] ? eff : cost;
+    if (eff[0] && !cost_number(eff, &out->effective))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: effective cost '%s' is not a number", name,
+                            row->line, eff);
+    if (strlen(out->currency) != 3 || !isupper((unsigned char)out->currency[0]) ||
+        !isupper((unsigned char)out->currency[1]) || !isupper((unsigned char)out->currency[2]))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: currency '%s' is not an ISO 4217 code", name,
+                            row->line, out->currency);
+    const char *day = csvfile_field(row, c->day), *period = csvfile_field(row, c->period);
+    if (!cost_day(day, &out->day))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: date '%s' is not a date", name, row->line,
+                            day);
+    TlTime p = out->day;
+    if (period[0] && !cost_day(period, &p))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: billing period start '%s' is not a date",
+                            name, row->line, period);
+    int64_t y;
+    unsigned m, d;
+    tl_civil_from_days(p / TL_SECONDS_PER_DAY, &y, &m, &d);
+    out->period = tl_days_from_civil(y, m, 1) * TL_SECONDS_PER_DAY;
     return TL_OK;
 }

@@ -59,4 +59,37 @@ extern const char *const rows_usage_columns[ROWS_USAGE_COLUMNS];
 /* col[k]: the index of rows_usage_columns[k] in the file, or -1. */
 TlResult rows_usage(const CsvTable *tab, const CsvRow *row, const int *col, TlError *err);
 
+/* ---- import-costs: a Cost Management export -------------------------------- */
+
+typedef enum {
+    ROWS_COSTS_FOCUS = 0,
+    ROWS_COSTS_MCA,
+    ROWS_COSTS_EA,
+    ROWS_COSTS_PAYG
+} RowsCostsFormat;
+const char *rows_costs_format_str(RowsCostsFormat f); /* "focus", "mca", "ea", "payg" */
+
+typedef struct {
+    RowsCostsFormat format;
+    int resource, meter, quantity, cost, effective, currency, day, period;
+} RowsCostColumns;
+
+/* Which export the header is (the FOCUS export; actual or amortized cost
+ * details: MCA camelCase, EA PascalCase, pay-as-you-go), and where its
+ * columns are; TL_ERR_DATA naming the file and what is missing. */
+TlResult rows_costs_columns(const CsvTable *tab, RowsCostColumns *c, TlError *err);
+
+typedef struct {
+    const char *resource_id, *meter, *currency; /* borrowed from the row */
+    double quantity, cost, effective; /* quantity NAN when empty; effective = cost when absent */
+    const char *quantity_text, *cost_text, *effective_text; /* the same as written (NULL: none) */
+    TlTime day, period; /* the charge's day; the first day of its billing month */
+} RowsCost;
+
+/* One row: *keep false for a row that is not SQL Database backup storage
+ * (another service or meter), else its values checked (FILE:LINE,
+ * TL_ERR_DATA). */
+TlResult rows_cost(const CsvTable *tab, const CsvRow *row, const RowsCostColumns *c, bool *keep,
+                   RowsCost *out, TlError *err);
+
 #endif

@@ -79,4 +79,18 @@ typedef enum { STORE_USAGE_SAME = 0, STORE_USAGE_INSERTED, STORE_USAGE_REPLACED 
 TlResult store_usage_upsert(StoreConn *conn, const StoreUsageRow *row, StoreUsageResult *result,
                             TlError *err);
 
+/* One invoiced line of backup storage (import-costs), validated. */
+typedef struct {
+    TlTime period, day;
+    const char *resource_id, *meter, *currency, *format, *file;
+    const char *quantity; /* a validated decimal as written, or NULL */
+    const char *billed, *effective;
+    int line;
+} StoreCostRow;
+
+/* Replace the stored invoice lines of every billing period of rows[0..n)
+ * with them, in batches; *replaced counts the lines that were deleted. */
+TlResult store_costs_replace(StoreConn *conn, const StoreCostRow *rows, size_t n, long *replaced,
+                             TlError *err);
+
 #endif

@@ -129,6 +129,33 @@ static void usage(const CsvTable *tab)
         }
 }
 
+/* import-costs: a kept row's numbers are finite and its period a month's first day */
+static void costs(const CsvTable *tab)
+{
+    TlError err;
+    RowsCostColumns c;
+    if (csvfile_check(tab, (const char *const[]){NULL}, CSVFILE_ANY_COLUMN, &err) ||
+        rows_costs_columns(tab, &c, &err)) {
+        failed(&err);
+        return;
+    }
+    for (size_t i = 0; i < tab->n_rows; i++) {
+        bool keep;
+        RowsCost v;
+        if (rows_cost(tab, &tab->rows[i], &c, &keep, &v, &err)) {
+            failed(&err);
+            break;
+        }
+        if (keep) {
+            int64_t y;
+            unsigned m, d;
+            tl_civil_from_days(v.period / TL_SECONDS_PER_DAY, &y, &m, &d);
+            FUZZ_ASSERT(d == 1 && v.period % TL_SECONDS_PER_DAY == 0 && v.cost_text &&
+                        v.effective_text && v.cost == v.cost);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     FILE *fp = fmemopen((void *)(uintptr_t)data, size ? size : 1, "rb");
@@ -143,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         transitions(tab);
         facts(tab);
         usage(tab);
+        costs(tab);
     } else {
         failed(&err);
     }

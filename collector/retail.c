@@ -4,6 +4,7 @@
 #include "collector/retail.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,24 +28,6 @@ static void fail(Fetch *f, TlResult rc, const TlError *why)
         f->rc = rc;
         f->err = *why;
     }
-}
-
-/* Percent-encode everything but RFC 3986's unreserved characters. */
-static void url_encode(const char *in, char *out, size_t size)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && n + 4 < size; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p)) {
-            out[n++] = (char)*p;
-        } else {
-            out[n++] = '%';
-            out[n++] = hex[*p >> 4];
-            out[n++] = hex[*p & 15];
-        }
-    }
-    out[n] = '\0';
 }
 
 /* The redundancy a SKU or meter name gives ("Backup RA-GRS", "Data Stored -
@@ -225,17 +208,24 @@ TlResult retail_fetch(const char *base, const char *const *regions, size_t n, co
     memset(out, 0, sizeof *out);
     Fetch f = {base, out, TL_OK, {{0}, {0}}};
     HttpClient *h = NULL;
-    TlResult rc = http_client_new(http, NULL, NULL, &h, err);
+    CURL *e = curl_easy_init(); /* for curl_easy_escape, as discover.c encodes its $filter */
+    TlResult rc = e ? http_client_new(http, NULL, NULL, &h, err)
+                    : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
-        char filter[512], enc_filter[1600], cur[64], url[2400];
+        char filter[512], cur[16], url[2400];
         snprintf(filter, sizeof filter, "serviceName eq 'SQL Database' and armRegionName eq '%s'",
                  regions[i]);
-        url_encode(filter, enc_filter, sizeof enc_filter);
-        snprintf(filter, sizeof filter, "'%s'", currency);
-        url_encode(filter, cur, sizeof cur);
-        snprintf(url, sizeof url, "%s?currencyCode=%s&$filter=%s", base, cur, enc_filter);
-        rc = http_add(h, url, NULL, done, &f, (long)i, NULL, err);
+        snprintf(cur, sizeof cur, "'%s'", currency);
+        char *ef = curl_easy_escape(e, filter, 0), *ec = curl_easy_escape(e, cur, 0);
+        if (ef && ec)
+            snprintf(url, sizeof url, "%s?currencyCode=%s&$filter=%s", base, ec, ef);
+        rc = ef && ec ? http_add(h, url, NULL, done, &f, (long)i, NULL, err)
+                      : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        curl_free(ef);
+        curl_free(ec);
     }
+    if (e)
+        curl_easy_cleanup(e);
     if (!rc)
         rc = http_run(h, err);
     if (!rc && f.rc) {

@@ -22,7 +22,7 @@ static const char *fmt_time(TlTime t, char *buf)
 
 /* ---- JSON helpers ---------------------------------------------------------- */
 
-static cJSON *json_time(TlTime t)
+cJSON *report_json_time(TlTime t)
 {
     char buf[TL_TIME_TEXT_MAX];
     return t == TL_TIME_NONE ? cJSON_CreateNull() : cJSON_CreateString(tl_time_format(t, buf));
@@ -88,8 +88,9 @@ static cJSON *json_cause(const ReportSubject *s, const TlLineage *lin, const TlS
         ok);
     put(c, "from_objective", json_str(t->from_objective), ok);
     put(c, "to_objective", json_str(t->to_objective), ok);
-    put(c, "started_at", json_time(t->started_at), ok);
-    put(c, "ended_at", json_time(history_ended_by(t, lin->as_of) ? t->ended_at : TL_TIME_NONE), ok);
+    put(c, "started_at", report_json_time(t->started_at), ok);
+    put(c, "ended_at",
+        report_json_time(history_ended_by(t, lin->as_of) ? t->ended_at : TL_TIME_NONE), ok);
     put(c, "state", json_str(history_state_str(history_state_at(t, lin->as_of))), ok);
     put(c, "operation_id", json_str(t->operation_id), ok);
     put(c, "initiated_by", json_str(t->initiated_by), ok);
@@ -115,16 +116,17 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
         put(o, "seq", cJSON_CreateNumber(seg->seq), ok);
         put(o, "architecture", json_str(objective_architecture_str(seg->arch)), ok);
         put(o, "objectives", objs, ok);
-        put(o, "start", json_time(seg->start), ok);
-        put(o, "end", json_time(seg->end), ok);
+        put(o, "start", report_json_time(seg->start), ok);
+        put(o, "end", report_json_time(seg->end), ok);
         put(o, "status", json_str(lineage_status_str(seg->status)), ok);
-        put(o, "restore_from", json_time(available ? seg->restore_from : TL_TIME_NONE), ok);
-        put(o, "restore_to", json_time(available ? seg->restore_to : TL_TIME_NONE), ok);
-        put(o, "lost_at", json_time(seg->status == TL_SEG_LOST ? seg->lost_at : TL_TIME_NONE), ok);
+        put(o, "restore_from", report_json_time(available ? seg->restore_from : TL_TIME_NONE), ok);
+        put(o, "restore_to", report_json_time(available ? seg->restore_to : TL_TIME_NONE), ok);
+        put(o, "lost_at",
+            report_json_time(seg->status == TL_SEG_LOST ? seg->lost_at : TL_TIME_NONE), ok);
         put(o, "loss_assumed", cJSON_CreateBool(seg->status == TL_SEG_LOST && seg->loss_assumed),
             ok);
         put(o, "billable", cJSON_CreateBool(seg->billable), ok);
-        put(o, "expires_at", json_time(seg->expires_at), ok);
+        put(o, "expires_at", report_json_time(seg->expires_at), ok);
         put(o, "lost_by", json_cause(s, lin, seg, ok), ok);
     }
     if (!arr)
@@ -135,10 +137,10 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
 static void json_subject(cJSON *root, const ReportSubject *s, const TlLineage *lin, bool *ok)
 {
     put(root, "resource_id", json_str(s->resource_id), ok);
-    put(root, "as_of", json_time(lin->as_of), ok);
+    put(root, "as_of", report_json_time(lin->as_of), ok);
     put(root, "retention_days", cJSON_CreateNumber(lin->retention_days), ok);
     put(root, "retention_assumed", cJSON_CreateBool(!s->retention_known), ok);
-    put(root, "created_at", json_time(s->created_at), ok);
+    put(root, "created_at", report_json_time(s->created_at), ok);
     put(root, "lineages", cJSON_CreateNumber(s->n_lineages), ok);
     put(root, "objective", json_str(lin->objective_now), ok);
 }
@@ -170,7 +172,7 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
     }
     put(root, "resource_id", json_str(s->resource_id), &ok);
-    put(root, "as_of", json_time(check->lineage.as_of), &ok);
+    put(root, "as_of", report_json_time(check->lineage.as_of), &ok);
     put(root, "target", json_str(check->target.name), &ok);
     put(root, "kind", json_str(history_kind_str(check->kind)), &ok);
     put(root, "verdict", json_str(check_verdict_str(check->verdict)), &ok);
@@ -192,7 +194,7 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
     put(root, "objective", json_str(check->lineage.objective_now), &ok);
     put(root, "retention_days", cJSON_CreateNumber(check->lineage.retention_days), &ok);
     put(root, "retention_assumed", cJSON_CreateBool(!s->retention_known), &ok);
-    put(root, "reverse_migration_deadline", json_time(check->reverse_deadline), &ok);
+    put(root, "reverse_migration_deadline", report_json_time(check->reverse_deadline), &ok);
     put(root, "segments", json_segments(s, &check->lineage, &ok), &ok);
     return json_write(out, root, ok, err);
 }

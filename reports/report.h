@@ -34,6 +34,9 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
 /* Write cJSON_Print output with two-space indentation and a final newline. */
 TlResult report_json_out(FILE *out, const char *text, TlError *err);
 
+/* An instant as a JSON string "YYYY-MM-DDTHH:MM:SSZ", or null for TL_TIME_NONE. */
+struct cJSON *report_json_time(TlTime t);
+
 /* Print text wrapped at width, each line indented by indent spaces. */
 void report_wrap(FILE *out, const char *text, int indent, int width);
 

@@ -51,19 +51,13 @@ const char *report_break_message(const ReportBreak *b, char *buf, size_t size)
     return buf;
 }
 
-static cJSON *json_time_or_null(TlTime t)
-{
-    char buf[TL_TIME_TEXT_MAX];
-    return t == TL_TIME_NONE ? cJSON_CreateNull() : cJSON_CreateString(tl_time_format(t, buf));
-}
-
 static TlResult verify_json(FILE *out, const ReportVerify *v, const ReportBreak *b, size_t n,
                             TlError *err)
 {
     char msg[2048];
     cJSON *root = cJSON_CreateObject(), *list = cJSON_CreateArray();
     bool ok = root && list;
-    ok = ok && cJSON_AddItemToObject(root, "as_of", json_time_or_null(v->as_of));
+    ok = ok && cJSON_AddItemToObject(root, "as_of", report_json_time(v->as_of));
     ok = ok && cJSON_AddBoolToObject(root, "holds", v->breaks == 0);
     ok = ok && cJSON_AddNumberToObject(root, "lineages", (double)v->lineages);
     ok = ok && cJSON_AddNumberToObject(root, "versions", (double)v->versions);
@@ -80,7 +74,7 @@ static TlResult verify_json(FILE *out, const ReportVerify *v, const ReportBreak 
         ok = ok && cJSON_AddItemToObject(o, "resource_id",
                                          b[i].resource_id ? cJSON_CreateString(b[i].resource_id)
                                                           : cJSON_CreateNull());
-        ok = ok && cJSON_AddItemToObject(o, "created_at", json_time_or_null(b[i].created_at));
+        ok = ok && cJSON_AddItemToObject(o, "created_at", report_json_time(b[i].created_at));
         ok = ok && cJSON_AddItemToObject(o, "transition_id",
                                          b[i].row_id ? cJSON_CreateNumber((double)b[i].row_id)
                                                      : cJSON_CreateNull());

@@ -13,6 +13,8 @@ extern const CliCommand cmd_import_costs;
 extern const CliCommand cmd_lineage;
 extern const CliCommand cmd_check;
 extern const CliCommand cmd_report;
+extern const CliCommand cmd_report_chargeback; /* report's subcommands */
+extern const CliCommand cmd_report_reconcile;
 extern const CliCommand cmd_refresh;
 extern const CliCommand cmd_collect;
 extern const CliCommand cmd_verify;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model/lineage.h"
+#include "model/money.h"
 
 #define TL_BYTES_UNKNOWN INT64_C(-1)
 #define TL_GB            1073741824.0 /* 1 GB = 2^30 bytes (domain.md notation) */
@@ -127,6 +128,20 @@ const char *billing_redundancy_price(const char *arm);
  * way, ARM's or the storage names (LRS, ZRS, GRS, RA-GRS, GZRS, RA-GZRS),
  * case-insensitively; NULL when it is neither. */
 const char *billing_redundancy_arm(const char *text);
+
+/* What Azure invoiced one database for one meter in a billing month: the
+ * lines of a Cost Management export (import-costs) summed. Strings
+ * borrowed. */
+typedef struct {
+    const char *resource_id;   /* as the export wrote it */
+    const char *meter;         /* as the export wrote it */
+    const char *currency;      /* ISO 4217 */
+    TlMoney billed, effective; /* exact sums: BilledCost, EffectiveCost */
+    double quantity;           /* GB-month summed; NAN when no line gave one */
+    int days;                  /* distinct days charged */
+    TlTime first_day, last_day;
+    bool recorded; /* a database of this resource id (any case) is recorded */
+} TlInvoiceLine;
 
 /* [start, end) of the calendar month "YYYY-MM"; false if malformed. */
 bool billing_month_parse(const char *text, TlTime *start, TlTime *end);

@@ -158,7 +158,16 @@ static void decimal_cell(FILE *out, double v, int places)
 
 static void segment_cell(FILE *out, int v)
 {
-    fprintf(out, ",S%d", v);
+    if (v > 0)
+        fprintf(out, ",S%d", v);
+    else
+        fputc(',', out);
+}
+
+static void money_cell(FILE *out, TlMoney v)
+{
+    char buf[TL_MONEY_TEXT_MAX];
+    fprintf(out, ",%s", money_format(v, buf));
 }
 
 static void row_line(FILE *out, const ChargeRow *r, const ChargeAccount *acct)
@@ -172,7 +181,7 @@ static void row_line(FILE *out, const ChargeRow *r, const ChargeAccount *acct)
     report_csv_cell(out, "Usage", 0);
     report_csv_cell(out, r->description, 0);
     report_csv_cell(out, r->currency, 0);
-    decimal_cell(out, r->effective_cost, 6);
+    money_cell(out, r->effective);
     decimal_cell(out, r->list_cost, 6);
     decimal_cell(out, r->quantity, 6);
     report_csv_cell(out, PRICING_UNIT, 0);
@@ -187,7 +196,7 @@ static void row_line(FILE *out, const ChargeRow *r, const ChargeAccount *acct)
     report_csv_cell(out, r->sku_id ? r->meter : NULL, 0); /* FOCUS: null when SkuId is */
     report_csv_cell(out, r->subscription, 0);
     report_csv_cell(out, r->tags, 0);
-    decimal_cell(out, r->effective_cost, 6); /* BilledCost: the estimate (x_CostSource) */
+    money_cell(out, r->billed); /* the estimate or the invoice (x_CostSource) */
     report_csv_cell(out, acct->id, 0);
     report_csv_cell(out, acct->name, 0);
     report_csv_cell(out, NULL, 0); /* ChargeClass: no correction */
@@ -212,7 +221,7 @@ static void row_line(FILE *out, const ChargeRow *r, const ChargeAccount *acct)
     report_csv_cell(out, r->backup_kind, 0);
     report_csv_cell(out, r->redundancy, 0);
     report_csv_cell(out, r->segment_status, 0);
-    report_csv_cell(out, "estimate", 0);
+    report_csv_cell(out, r->cost_source, 0);
     report_csv_cell(out, r->meter, 0);
     fputs("\r\n", out);
 }
@@ -230,18 +239,22 @@ static int cmp_cost_center(const void *pa, const void *pb)
 {
     const ChargeRow *a = *(const ChargeRow *const *)pa, *b = *(const ChargeRow *const *)pb;
     int c = strcmp(a->cost_center ? a->cost_center : "", b->cost_center ? b->cost_center : "");
-    return c ? c : strcmp(a->currency, b->currency);
+    if (!c)
+        c = strcmp(a->currency, b->currency);
+    return c ? c : strcmp(a->cost_source, b->cost_source);
 }
 
 /* One cost center's rows order[first..last) as a total line. */
 static void total_line(FILE *out, const ChargeRow *const *order, size_t first, size_t last,
                        const ChargeAccount *acct)
 {
-    double cost = 0, list = 0, quantity = 0;
+    TlMoney cost = 0, billed = 0, list = 0; /* the sums of the cells as the rows write them */
+    double quantity = 0;
     TlTime from = order[first]->charge_start, to = order[first]->charge_end;
     for (size_t i = first; i < last; i++) {
-        cost += order[i]->effective_cost;
-        list += order[i]->list_cost;
+        cost += order[i]->effective;
+        billed += order[i]->billed;
+        list += money_from_double(order[i]->list_cost, 6);
         quantity += order[i]->quantity;
         from = order[i]->charge_start < from ? order[i]->charge_start : from;
         to = order[i]->charge_end > to ? order[i]->charge_end : to;
@@ -255,11 +268,11 @@ static void total_line(FILE *out, const ChargeRow *const *order, size_t first, s
     report_csv_cell(out, tl_time_format(r->billing_start, a), 1);
     report_csv_cell(out, tl_time_format(r->billing_end, b), 0);
     report_csv_cell(out, r->currency, 0);
-    decimal_cell(out, cost, 6);
-    decimal_cell(out, list, 6);
+    money_cell(out, cost);
+    money_cell(out, list);
     decimal_cell(out, quantity, 6);
     report_csv_cell(out, PRICING_UNIT, 0);
-    decimal_cell(out, cost, 6);
+    money_cell(out, billed);
     report_csv_cell(out, acct->id, 0);
     report_csv_cell(out, acct->name, 0);
     report_csv_cell(out, "Usage", 0);
@@ -267,7 +280,7 @@ static void total_line(FILE *out, const ChargeRow *const *order, size_t first, s
     report_csv_cell(out, what, 0);
     time_cell(out, to);
     time_cell(out, from);
-    decimal_cell(out, list, 6);
+    money_cell(out, list);
     report_csv_cell(out, acct->invoice_issuer, 0);
     report_csv_cell(out, PROVIDER, 0);
     report_csv_cell(out, PROVIDER, 0);
@@ -275,7 +288,7 @@ static void total_line(FILE *out, const ChargeRow *const *order, size_t first, s
     report_csv_cell(out, SERVICE_NAME, 0);
     report_csv_cell(out, cc, 0);
     report_csv_cell(out, rows, 0);
-    report_csv_cell(out, "estimate", 0);
+    report_csv_cell(out, r->cost_source, 0);
     fputs("\r\n", out);
 }
 
@@ -391,7 +404,7 @@ static char *tag_value(const char *tags, const char *key)
     return value;
 }
 
-static TlResult push_row(ChargeList *list, const ChargeRow *row, TlError *err)
+TlResult report_charges_push(ChargeList *list, const ChargeRow *row, TlError *err)
 {
     if (list->n == list->cap) {
         size_t cap = list->cap ? list->cap * 2 : 64;
@@ -405,8 +418,7 @@ static TlResult push_row(ChargeList *list, const ChargeRow *row, TlError *err)
     return TL_OK;
 }
 
-/* Keep `text` until the list is released (the rows point to it). */
-static TlResult keep_string(ChargeList *list, char *text, TlError *err)
+TlResult report_charges_keep(ChargeList *list, char *text, TlError *err)
 {
     if (list->n_owned == list->cap_owned) {
         size_t cap = list->cap_owned ? list->cap_owned * 2 : 64;
@@ -454,6 +466,28 @@ static const char *default_meter(TlBillKind kind, const char *redundancy)
     return "Data Stored - Backup - RA";
 }
 
+/* The days of [from, to) without a usage row, and the first of them; the
+ * pool of the last pooled row in the span. */
+static void usage_gaps(const ChargeSource *db, TlTime from, TlTime to, ChargeRow *row)
+{
+    TlTime day = from - from % TL_SECONDS_PER_DAY;
+    size_t k = 0;
+    row->first_missing_day = TL_TIME_NONE;
+    for (; day < to; day += TL_SECONDS_PER_DAY) {
+        while (k < db->n_usage && db->usage[k].day < day)
+            k++;
+        bool present = false;
+        for (; k < db->n_usage && db->usage[k].day == day; k++) {
+            present = true;
+            const char *pool = db->usage[k].elastic_pool_id;
+            if (pool && pool[0])
+                row->elastic_pool = pool;
+        }
+        if (!present && row->missing_days++ == 0)
+            row->first_missing_day = day;
+    }
+}
+
 static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const ChargePrices *prices,
                          const char *cost_center, TlTime start, TlTime end, ChargeRow *row,
                          TlError *err)
@@ -477,7 +511,14 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
                        .architecture = objective_architecture_str(l->arch),
                        .backup_kind = billing_kind_str(l->kind),
                        .redundancy = redundancy,
-                       .segment_status = lineage_status_str(l->status)};
+                       .segment_status = lineage_status_str(l->status),
+                       .cost_source = "estimate",
+                       .price_from = TL_TIME_NONE,
+                       .first_missing_day = TL_TIME_NONE,
+                       .decaying_estimate = l->decaying_estimate,
+                       .dropped = l->dropped};
+    if (!l->decaying_estimate && !l->dropped && l->charge_end > l->charge_start)
+        usage_gaps(db, l->charge_start, l->charge_end, row);
     TlObjective obj;
     objective_parse(l->objective, NULL, &obj);
     row->service_tier = objective_edition_str(obj.edition);
@@ -488,6 +529,7 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
     row->sku_id = price ? price->sku_id : NULL;
     row->sku_price_id = price ? price->sku_price_id : NULL;
     row->unit_price = price ? price->unit_price : 0;
+    row->price_from = price ? price->effective_from : TL_TIME_NONE;
     if (!price && !l->dtu_included) {
         char a[TL_TIME_TEXT_MAX];
         tl_error_set(err, TL_ERR_DATA,
@@ -501,6 +543,7 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
     }
     row->currency = price ? price->currency : prices->n ? prices->rows[0].currency : "USD";
     row->effective_cost = row->list_cost = price ? l->gb_month * price->unit_price : 0;
+    row->billed = row->effective = money_from_double(row->effective_cost, 6);
     return TL_OK;
 }
 
@@ -509,12 +552,12 @@ TlResult report_charges_add(ChargeList *list, const ChargeSource *db, const TlBi
                             TlTime end, TlError *err)
 {
     char *cost_center = tag_value(db->tags, cost_center_tag);
-    TlResult rc = cost_center ? keep_string(list, cost_center, err) : TL_OK;
+    TlResult rc = cost_center ? report_charges_keep(list, cost_center, err) : TL_OK;
     for (size_t k = 0; k < bill->n_lines && !rc; k++) {
         ChargeRow row;
         rc = line_row(db, &bill->lines[k], prices, cost_center, start, end, &row, err);
         if (!rc)
-            rc = push_row(list, &row, err);
+            rc = report_charges_push(list, &row, err);
     }
     return rc;
 }

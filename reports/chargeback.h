@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "model/billing.h"
+#include "model/money.h"
 #include "model/result.h"
 
 typedef struct {
@@ -30,8 +31,18 @@ typedef struct {
     double unit_price;                 /* list = contracted (B6: the sheet's price), 0 when none */
     const char *tags;                  /* JSON object text or NULL */
     const char *cost_center;           /* NULL: untagged */
-    int segment;
+    int segment;                       /* 0: an invoice line of no segment */
     const char *architecture, *service_tier, *backup_kind, *redundancy, *segment_status;
+    /* BilledCost and EffectiveCost as written: the estimate rounded to six
+     * decimals, or the invoice's exact share (reports/invoice.h) */
+    TlMoney billed, effective;
+    const char *cost_source; /* x_CostSource: estimate billed not-invoiced invoice-only */
+    /* what `report reconcile` explains a difference with */
+    TlTime price_from;        /* effective_from of the price used; NONE without one */
+    int missing_days;         /* days of the charge period without backup metrics */
+    TlTime first_missing_day; /* the first of them, or NONE */
+    const char *elastic_pool; /* the pool of a pooled database (B1 at pool level), or NULL */
+    bool decaying_estimate, dropped;
 } ChargeRow;
 
 /* One database lineage as the chargeback names it. Strings borrowed. */
@@ -40,6 +51,8 @@ typedef struct {
     const char *region;            /* NULL: unknown */
     const char *tags;              /* JSON object text or NULL */
     const char *subscription_name; /* NULL: unknown (the id stands in) */
+    const TlUsageDay *usage;       /* its daily usage, by day (for missing days, pools) */
+    size_t n_usage;
 } ChargeSource;
 
 /* The rows of a chargeback being built, and the cost-center strings taken
@@ -75,6 +88,11 @@ typedef struct {
 TlResult report_charges_add(ChargeList *list, const ChargeSource *db, const TlBill *bill,
                             const ChargePrices *prices, const char *cost_center_tag, TlTime start,
                             TlTime end, TlError *err);
+
+/* Append a copy of *row; keep `text` (malloc'd, or NULL) until the list is
+ * released, for rows that point to it (freed on failure too). */
+TlResult report_charges_push(ChargeList *list, const ChargeRow *row, TlError *err);
+TlResult report_charges_keep(ChargeList *list, char *text, TlError *err);
 
 /* Sort the rows by resource id, then segment. */
 void report_charges_sort(ChargeList *list);

@@ -6,10 +6,11 @@ FOCUS columns come before x_ columns, every mandatory column is non-null
 where FOCUS requires it, date-times are ISO 8601 UTC with Z, decimals are
 plain (no exponent, no separators), Tags is a JSON object of scalars, the
 conditional rules between columns hold (RegionName with RegionId, SkuMeter
-null without SkuId, costs = unit price x quantity), BilledCost sums to the
-totals file's, and the metadata lists exactly the columns of the file.
+null without SkuId, costs = unit price x quantity), BilledCost sums exactly
+to the totals file's, and the metadata lists exactly the columns of the file.
 Prints one line per violation and a summary; exits 1 when any."""
 import csv
+import decimal
 import json
 import re
 import sys
@@ -86,7 +87,7 @@ def check_row(where, row):
 
 
 def main(rows_path, totals_path, meta_path):
-    total_rows = total_totals = 0.0
+    total_rows = total_totals = decimal.Decimal(0)
     counts = []
     for path in (rows_path, totals_path):
         with open(path, newline="") as f:
@@ -96,14 +97,14 @@ def main(rows_path, totals_path, meta_path):
             for n, row in enumerate(reader, start=2):
                 check_row("%s:%d" % (path, n), row)
                 if path == rows_path:
-                    total_rows += float(row["BilledCost"])
+                    total_rows += decimal.Decimal(row["BilledCost"] or "0")
                 else:
-                    total_totals += float(row["BilledCost"])
+                    total_totals += decimal.Decimal(row["BilledCost"] or "0")
             counts.append(n - 1 if n else 0)
             if path == rows_path:
                 header = reader.fieldnames
-    if abs(total_rows - total_totals) > 1e-6 * max(1, counts[0]):
-        fail(rows_path, "BilledCost sums to %.6f, the totals file to %.6f"
+    if total_rows != total_totals:  # exactly: the totals add the cells as written
+        fail(rows_path, "BilledCost sums to %s, the totals file to %s"
              % (total_rows, total_totals))
     with open(meta_path) as f:
         meta = json.load(f)

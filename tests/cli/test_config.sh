@@ -10,7 +10,7 @@ root=$here/../..
 # options: every --name in every command's --help has a row
 same "commands listed" "$(tl --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p' | wc -w)" 12
 all_commands >"$work/commands"
-same "report has its subcommands" "$(grep -c '^report ' "$work/commands")" 2
+same "report has its subcommands" "$(grep -c '^report ' "$work/commands")" 3
 while read -r c; do
     # shellcheck disable=SC2086
     for o in $(tl $c --help | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | grep -v -- '--help'); do

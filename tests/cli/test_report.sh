@@ -69,7 +69,7 @@ out_lacks warnings-help "--prices"
 run report-help 0 tl report --help
 out_has report-help "  chargeback "
 run report-none 64 tl report
-err_has report-none "which report: chargeback or warnings?"
+err_has report-none "which report: chargeback, reconcile or warnings?"
 run report-unknown 64 tl report invoices
 err_has report-unknown "unknown subcommand 'invoices'"
 run by-cost-center 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center

@@ -1,0 +1,29 @@
+/* charges.h - a month's estimate for the commands that read it (`report
+ * chargeback`, `report reconcile`): the price sheet, the fleet and the
+ * chargeback rows built from them, and what the invoice says. */
+#ifndef TIERLEDGER_CLI_CHARGES_H
+#define TIERLEDGER_CLI_CHARGES_H
+
+#include "cli/args.h"
+#include "cli/prices.h"
+#include "sql/store/fleet.h"
+#include "sql/store/invoices.h"
+
+typedef struct {
+    const char *month;
+    TlTime start, end;
+    PriceSheet prices;
+    Fleet fleet;
+    ChargeList charges; /* sorted by resource id, then segment */
+    StoreInvoice invoice;
+    StoreConn *conn;
+} MonthCharges;
+
+/* --month, --prices (or $TIERLEDGER_PRICES), --cost-center-tag and --db:
+ * the estimate of the month, and with_invoice its imported invoice lines (an
+ * error when none are recorded). Release with month_charges_cleanup (also
+ * after a failure). */
+TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m, TlError *err);
+void month_charges_cleanup(MonthCharges *m);
+
+#endif

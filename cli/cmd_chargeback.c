@@ -142,9 +142,10 @@ static TlResult bill_charges(MonthCharges *m, TlError *err)
     if (!rc)
         fprintf(stderr,
                 "tierledger report: %s billed: %s from %lld invoice lines; %zu database-meter "
-                "pairs matched, %zu invoice-only, %zu estimate rows not invoiced\n",
+                "pairs matched, %zu invoice-only, %zu estimate rows not invoiced (%zu of them "
+                "estimated at 0)\n",
                 m->month, money_format(billed.billed, total), m->invoice.source_lines,
-                billed.matched, billed.invoice_only, billed.not_invoiced);
+                billed.matched, billed.invoice_only, billed.not_invoiced, billed.not_invoiced_zero);
     return rc;
 }
 

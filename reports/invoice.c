@@ -121,6 +121,7 @@ static TlResult bill_match(void *ctx, const InvoiceMatch *m, TlError *err)
             snprintf(note, sizeof note, "; not invoiced (estimate %s %s)",
                      money_format(r->effective, cost), r->currency);
             append(r->description, sizeof r->description, note);
+            b->out->not_invoiced_zero += r->effective == 0;
             r->billed = r->effective = 0;
             r->quantity = r->list_cost = 0;
             r->cost_source = "not-invoiced";

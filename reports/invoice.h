@@ -30,10 +30,11 @@ TlResult report_invoice_match(ChargeRow *rows, size_t n, const TlInvoiceLine *li
 
 /* What report_charges_bill did. */
 typedef struct {
-    size_t matched;      /* database-meter pairs both sides have */
-    size_t not_invoiced; /* rows with no invoice line: BilledCost 0 */
-    size_t invoice_only; /* invoice lines with no row, added as rows */
-    TlMoney billed;      /* the invoice lines' total (BilledCost), all currencies */
+    size_t matched;           /* database-meter pairs both sides have */
+    size_t not_invoiced;      /* rows with no invoice line: BilledCost 0 */
+    size_t not_invoiced_zero; /* of them, rows the estimate put at 0 too */
+    size_t invoice_only;      /* invoice lines with no row, added as rows */
+    TlMoney billed;           /* the invoice lines' total (BilledCost), all currencies */
 } InvoiceBilled;
 
 /* Turn list (an estimate of [start, end)) into the billed chargeback: the

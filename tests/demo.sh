@@ -92,6 +92,17 @@ printf '\n  the whole file: build/chargeback-2026-10.csv (%s rows, FOCUS 1.2) an
     "$(($(wc -l <build/chargeback-2026-10.csv) - 1))"
 printf '  build/chargeback-2026-10.metadata.json; open the file in a spreadsheet\n'
 
+# tests/data/demo-invoice-2026-10.csv: made up by tests/cli/invoice_from.py from the
+# estimate, with price:analytics:1.2 drop:inventory upper:billing and a line for an
+# unrecorded database "ghost" (7.5 USD)
+say "8b. Finance: the invoice (a made-up Cost Management FOCUS export) against the estimate"
+show import-costs tests/data/demo-invoice-2026-10.csv
+show report reconcile --month 2026-10 --prices tests/data/demo-prices.csv
+"$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv "${acct[@]}" \
+    --source billed -o build/chargeback-2026-10-billed.csv
+printf '\n  the invoice shared out to the same rows: build/chargeback-2026-10-billed.csv (x_CostSource billed,\n'
+printf '  not-invoiced or invoice-only; BilledCost sums to the invoice exactly)\n'
+
 "$tl" lineage sql-prod-weu/salesdb --as-of 2025-04-12T00:00:00Z --format svg >build/salesdb-lineage.svg
 printf '\n  the docs example as a picture: build/salesdb-lineage.svg (open it in a browser)\n'
 

@@ -141,19 +141,8 @@ static void time_cell(FILE *out, TlTime t)
  * `places` decimals without trailing zeros. */
 static void decimal_cell(FILE *out, double v, int places)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", places, v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot && *end == '0')
-            *end-- = '\0';
-        if (end == dot)
-            *end = '\0';
-    }
-    if (strcmp(buf, "-0") == 0)
-        strcpy(buf, "0");
-    fprintf(out, ",%s", buf);
+    char buf[REPORT_DECIMAL_MAX];
+    fprintf(out, ",%s", report_decimal(buf, v, places));
 }
 
 static void segment_cell(FILE *out, int v)

@@ -240,24 +240,10 @@ static void cause_text(const ReconcileRow *r, ReconcileCause c, char *buf, size_
 
 /* ---- writers ------------------------------------------------------------------ */
 
-/* A plain decimal with up to `places` decimals, no trailing zeros; "" for NAN. */
 static const char *num(char *buf, size_t size, double v, int places)
 {
-    if (isnan(v)) {
-        buf[0] = '\0';
-        return buf;
-    }
-    snprintf(buf, size, "%.*f", places, v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot && *end == '0')
-            *end-- = '\0';
-        if (end == dot)
-            *end = '\0';
-    }
-    if (strcmp(buf, "-0") == 0)
-        strcpy(buf, "0");
+    char text[REPORT_DECIMAL_MAX];
+    snprintf(buf, size, "%s", report_decimal(text, v, places));
     return buf;
 }
 

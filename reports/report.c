@@ -4,6 +4,7 @@
 #include "reports/report.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,26 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
 }
 
 /* ---- text ------------------------------------------------------------------ */
+
+const char *report_decimal(char buf[REPORT_DECIMAL_MAX], double v, int places)
+{
+    if (isnan(v)) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, REPORT_DECIMAL_MAX, "%.*f", places, v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot && *end == '0')
+            *end-- = '\0';
+        if (end == dot)
+            *end = '\0';
+    }
+    if (strcmp(buf, "-0") == 0)
+        strcpy(buf, "0");
+    return buf;
+}
 
 void report_wrap(FILE *out, const char *text, int indent, int width)
 {

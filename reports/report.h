@@ -37,6 +37,12 @@ TlResult report_json_out(FILE *out, const char *text, TlError *err);
 /* An instant as a JSON string "YYYY-MM-DDTHH:MM:SSZ", or null for TL_TIME_NONE. */
 struct cJSON *report_json_time(TlTime t);
 
+#define REPORT_DECIMAL_MAX 400
+
+/* v as a plain decimal: no exponent or separators, up to `places` decimals
+ * without trailing zeros, "0" for minus zero; "" for NAN. Returns buf. */
+const char *report_decimal(char buf[REPORT_DECIMAL_MAX], double v, int places);
+
 /* Print text wrapped at width, each line indented by indent spaces. */
 void report_wrap(FILE *out, const char *text, int indent, int width);
 

@@ -1,10 +1,11 @@
 /* cmd_import_usage.c - `tierledger import-usage FILE.csv`: daily backup
  * storage per database, for backfill and tests (the collector fills the same
- * table from Azure Monitor). Same rules as import: the whole file is
- * validated before anything is written, in one transaction; FILE:LINE and
- * exit 65 on the first bad row. A day recorded again with other figures is
- * replaced (metrics are corrected as they settle); the same figures add
- * nothing. */
+ * table from Azure Monitor). Same rules as import: every row is checked
+ * before anything is written, in one transaction; FILE:LINE and exit 65 on
+ * the first bad row. The file streams through in bounded memory: checked
+ * rows go to a staging table with COPY, merged in one statement at the end.
+ * A day recorded again with other figures is replaced (metrics are
+ * corrected as they settle); the same figures add nothing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,45 +16,43 @@
 #include "model/billing.h"
 #include "sql/store/conn.h"
 #include "sql/store/imports.h"
-#include "sql/store/lineages.h"
 
 static TlResult run_import_usage(CliContext *ctx, TlError *err)
 {
-    CsvTable *tab = NULL;
+    CsvReader *in = NULL;
     char origin[CLI_ORIGIN_MAX];
     StoreConn *conn = NULL;
-    size_t inserted = 0, replaced = 0;
-    TlResult rc = csvfile_load(ctx->args[0], rows_usage_required, rows_usage_optional, &tab, err);
+    StoreUsageStage *stage = NULL;
+    StoreUsageCounts n = {0};
+    TlResult rc = csvfile_open(ctx->args[0], rows_usage_required, rows_usage_optional, &in, err);
     if (rc)
         return rc;
+    const CsvTable *tab = csvfile_table(in);
     int col[ROWS_USAGE_COLUMNS];
     for (int k = 0; k < ROWS_USAGE_COLUMNS; k++)
         col[k] = csvfile_column(tab, rows_usage_columns[k]);
-    for (size_t i = 0; i < tab->n_rows && !rc; i++) /* every row first: nothing half-written */
-        rc = rows_usage(tab, &tab->rows[i], col, err);
+    rc = store_open_writer(cli_opt(ctx, "db"), cli_origin(ctx, tab->name, origin, sizeof origin),
+                           &conn, err);
     if (!rc)
-        rc = store_open_writer(cli_opt(ctx, "db"),
-                               cli_origin(ctx, tab->name, origin, sizeof origin), &conn, err);
-    for (size_t i = 0; i < tab->n_rows && !rc; i++) {
-        const CsvRow *row = &tab->rows[i];
-        const char *v[ROWS_USAGE_COLUMNS];
-        for (int k = 0; k < ROWS_USAGE_COLUMNS; k++)
-            v[k] = col[k] >= 0 && row->fields[col[k]][0] ? row->fields[col[k]] : NULL;
-        TlTime day;
-        long long lineage;
-        csvfile_time(v[ROWS_USAGE_DAY], true, &day); /* checked above */
-        /* the lineage alive during the day: the latest created before its end */
-        rc = store_lineage_at(conn, v[ROWS_USAGE_ID], day + TL_SECONDS_PER_DAY - 1, &lineage, err);
+        rc = store_usage_stage_begin(conn, &stage, err);
+    /* every row checked as it streams in; nothing is written until all are */
+    for (const CsvRow *row; !rc;) {
+        rc = csvfile_next(in, &row, err);
+        if (rc || !row)
+            break;
+        rc = rows_usage(tab, row, col, err);
         if (rc)
             break;
-        if (!lineage) {
-            rc = tl_error_set(err, TL_ERR_DATA,
-                              "%s:%d: no lineage of %s existed on %s: import its transitions first",
-                              tab->name, row->line, v[ROWS_USAGE_ID], v[ROWS_USAGE_DAY]);
-            break;
-        }
-        StoreUsageRow usage = {lineage,
-                               v[ROWS_USAGE_DAY],
+        const char *v[ROWS_USAGE_COLUMNS];
+        for (int k = 0; k < ROWS_USAGE_COLUMNS; k++)
+            v[k] = csvfile_nonempty(csvfile_field(row, col[k]));
+        TlTime day;
+        char day_text[TL_TIME_TEXT_MAX];
+        csvfile_time(v[ROWS_USAGE_DAY], true, &day); /* checked above */
+        tl_time_format(day - day % TL_SECONDS_PER_DAY, day_text)[10] = '\0';
+        StoreUsageRow usage = {row->line,
+                               v[ROWS_USAGE_ID],
+                               day_text,
                                v[ROWS_USAGE_FULL],
                                v[ROWS_USAGE_DIFF],
                                v[ROWS_USAGE_LOG],
@@ -64,25 +63,28 @@ static TlResult run_import_usage(CliContext *ctx, TlError *err)
                                v[ROWS_USAGE_REGION],
                                v[ROWS_USAGE_POOL],
                                v[ROWS_USAGE_TAGS]};
-        StoreUsageResult result;
-        rc = store_usage_upsert(conn, &usage, &result, err);
-        inserted += !rc && result == STORE_USAGE_INSERTED;
-        replaced += !rc && result == STORE_USAGE_REPLACED;
-        if ((i + 1) % 10000 == 0)
-            cli_progress(ctx, "%s: %zu of %zu rows written", tab->name, i + 1, tab->n_rows);
+        store_usage_stage_row(stage, &usage);
+        if (tab->n_rows % 100000 == 0)
+            cli_progress(ctx, "%s: %zu rows checked", tab->name, tab->n_rows);
+    }
+    if (!rc) {
+        cli_progress(ctx, "%s: %zu rows valid, recording them", tab->name, tab->n_rows);
+        rc = store_usage_stage_finish(stage, tab->name, &n, err);
+        stage = NULL;
     }
     if (!rc)
         rc = store_commit(conn, err);
     cli_progress_end();
     if (!rc)
         fprintf(stderr,
-                "tierledger import-usage: %s: %zu rows: %zu days recorded, %zu replaced, %zu "
+                "tierledger import-usage: %s: %lld rows: %lld days recorded, %lld replaced, %lld "
                 "already recorded\n",
-                tab->name, tab->n_rows, inserted, replaced, tab->n_rows - inserted - replaced);
+                tab->name, n.rows, n.inserted, n.replaced, n.rows - n.inserted - n.replaced);
+    store_usage_stage_free(stage);
     if (rc)
         store_rollback(conn);
     store_close(conn);
-    csvfile_free(tab);
+    csvfile_close(in);
     return rc;
 }
 

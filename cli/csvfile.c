@@ -1,6 +1,7 @@
-/* csvfile.c - whole-file CSV reading on top of libcsv (see csvfile.h).
- * The file is fed to libcsv line by line so that each row knows the line it
- * started on, which libcsv itself does not track. */
+/* csvfile.c - CSV reading on top of libcsv, row by row or whole (see
+ * csvfile.h). The file is fed to libcsv line by line so that each row knows
+ * the line it started on, which libcsv itself does not track; the rows a
+ * line completes wait in a queue until they are asked for. */
 #include "cli/csvfile.h"
 
 #include <csv.h>
@@ -9,14 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    CsvTable *table;
+#define TL_XSTR(x) #x
+#define TL_STR(x)  TL_XSTR(x)
+
+struct CsvReader {
+    CsvTable *table; /* name and header; rows too when the whole file is read */
+    FILE *fp;
+    bool own_fp;
+    struct csv_parser parser;
+    char *buf; /* getline's */
+    size_t cap;
     CsvRow cur;
     int line; /* line being fed */
-    bool have_header;
+    bool have_header, in_header_zone, at_end, whole;
+    /* rows completed by the last feed, handed out one by one */
+    CsvRow *queue;
+    size_t n_queue, cap_queue, next;
+    bool handed; /* queue[next] was given out by csvfile_next */
+    size_t rows_read;
     TlResult rc;
     char msg[256];
-} Reader;
+};
+
+typedef struct CsvReader Reader;
 
 static void row_free(CsvRow *row)
 {
@@ -69,11 +85,11 @@ static void on_field(void *data, size_t len, void *ctx)
     if (r->cur.n == 0)
         r->cur.line = r->line;
     if (len > CSV_FIELD_MAX) {
-        fail(r, TL_ERR_DATA, "field longer than 4096 bytes");
+        fail(r, TL_ERR_DATA, "field longer than " TL_STR(CSV_FIELD_MAX) " bytes");
         return;
     }
     if (r->cur.n >= CSV_COLUMNS_MAX) {
-        fail(r, TL_ERR_DATA, "more than 64 fields");
+        fail(r, TL_ERR_DATA, "more than " TL_STR(CSV_COLUMNS_MAX) " fields");
         return;
     }
     char **grown = realloc(r->cur.fields, (r->cur.n + 1) * sizeof *grown);
@@ -101,6 +117,21 @@ static void on_field(void *data, size_t len, void *ctx)
     r->cur.fields[r->cur.n++] = copy;
 }
 
+/* Append row to rows[0..*n) (capacity *cap); false when memory ran out. */
+static bool rows_push(CsvRow **rows, size_t *n, size_t *cap, const CsvRow *row)
+{
+    if (*n == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 16;
+        CsvRow *grown = realloc(*rows, grown_cap * sizeof *grown);
+        if (!grown)
+            return false;
+        *rows = grown;
+        *cap = grown_cap;
+    }
+    (*rows)[(*n)++] = *row;
+    return true;
+}
+
 static void on_row(int terminator, void *ctx)
 {
     Reader *r = ctx;
@@ -114,71 +145,156 @@ static void on_row(int terminator, void *ctx)
     if (!r->have_header) {
         r->table->header = r->cur;
         r->have_header = true;
+    } else if (r->whole && r->rows_read >= CSV_ROWS_MAX) {
+        row_free(&r->cur);
+        fail(r, TL_ERR_DATA, "more than " TL_STR(CSV_ROWS_MAX) " rows (in a file read whole)");
+        return;
+    } else if (!rows_push(&r->queue, &r->n_queue, &r->cap_queue, &r->cur)) {
+        row_free(&r->cur);
+        fail(r, TL_ERR_NOMEM, "out of memory");
+        return;
     } else {
-        if (r->table->n_rows >= CSV_ROWS_MAX) {
-            row_free(&r->cur);
-            fail(r, TL_ERR_DATA, "more than 2000000 rows");
-            return;
-        }
-        CsvRow *grown = r->table->rows;
-        if ((r->table->n_rows & (r->table->n_rows - 1)) == 0) { /* grow at powers of two */
-            size_t cap = r->table->n_rows ? r->table->n_rows * 2 : 16;
-            grown = realloc(r->table->rows, cap * sizeof *grown);
-            if (!grown) {
-                row_free(&r->cur);
-                fail(r, TL_ERR_NOMEM, "out of memory");
-                return;
-            }
-            r->table->rows = grown;
-        }
-        r->table->rows[r->table->n_rows++] = r->cur;
+        r->rows_read++;
     }
     memset(&r->cur, 0, sizeof r->cur);
 }
 
-TlResult csvfile_read(FILE *fp, const char *name, CsvTable **out, TlError *err)
+/* Feed lines until a row is complete (the whole file when reading it
+ * whole), the file ends or an error. */
+static void feed(Reader *r)
 {
-    struct csv_parser parser;
-    Reader r = {0};
-    char *line = NULL;
-    size_t cap = 0;
     ssize_t len;
-    *out = NULL;
-    r.table = calloc(1, sizeof *r.table);
-    if (!r.table || csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        free(r.table);
-        return tl_error_set(err, TL_ERR_NOMEM, "%s: out of memory", name);
-    }
-    r.table->name = name;
-    bool in_header_zone = true;
-    while (r.rc == TL_OK && (len = getline(&line, &cap, fp)) != -1) {
-        r.line++;
-        char *p = line;
-        if (r.line == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+    while (r->rc == TL_OK && !r->at_end && (r->whole || r->n_queue == 0)) {
+        if ((len = getline(&r->buf, &r->cap, r->fp)) == -1) {
+            r->at_end = true;
+            if (ferror(r->fp))
+                fail(r, TL_ERR_IO, "read error");
+            else if (csv_fini(&r->parser, on_field, on_row, r) != 0)
+                fail(r, TL_ERR_DATA, "unterminated quoted field at the end of the file");
+            break;
+        }
+        r->line++;
+        char *p = r->buf;
+        if (r->line == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
             p += 3;
             len -= 3;
         }
-        if (in_header_zone && p[0] == '#')
+        if (r->in_header_zone && p[0] == '#')
             continue; /* a comment line before the header */
-        in_header_zone = false;
-        if (csv_parse(&parser, p, (size_t)len, on_field, on_row, &r) != (size_t)len && !r.rc) {
-            fail(&r, TL_ERR_DATA, csv_strerror(csv_error(&parser)));
-        }
+        r->in_header_zone = false;
+        if (csv_parse(&r->parser, p, (size_t)len, on_field, on_row, r) != (size_t)len && !r->rc)
+            fail(r, TL_ERR_DATA, csv_strerror(csv_error(&r->parser)));
     }
-    if (ferror(fp))
-        fail(&r, TL_ERR_IO, "read error");
-    if (r.rc == TL_OK && csv_fini(&parser, on_field, on_row, &r) != 0)
-        fail(&r, TL_ERR_DATA, "unterminated quoted field at the end of the file");
-    free(line);
-    csv_free(&parser);
-    row_free(&r.cur);
-    if (r.rc == TL_OK && !r.have_header)
-        fail(&r, TL_ERR_DATA, "empty file: a header row is required");
-    if (r.rc) {
-        csvfile_free(r.table);
-        return tl_error_set(err, r.rc, "%s:%d: %s", name, r.line, r.msg);
+}
+
+static void queue_clear(Reader *r)
+{
+    for (size_t i = r->next; i < r->n_queue; i++)
+        row_free(&r->queue[i]);
+    r->n_queue = r->next = 0;
+}
+
+void csvfile_close(CsvReader *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_queue; i++)
+        row_free(&r->queue[i]);
+    free(r->queue);
+    free(r->buf);
+    row_free(&r->cur);
+    csv_free(&r->parser);
+    if (r->own_fp && r->fp)
+        fclose(r->fp);
+    csvfile_free(r->table);
+    free(r);
+}
+
+/* A reader of fp with its header read. */
+static TlResult reader_start(FILE *fp, bool own_fp, const char *name, bool whole, Reader **out,
+                             TlError *err)
+{
+    Reader *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r || !(r->table = calloc(1, sizeof *r->table)) ||
+        csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        if (r)
+            free(r->table);
+        free(r);
+        if (own_fp)
+            fclose(fp);
+        return tl_error_set(err, TL_ERR_NOMEM, "%s: out of memory", name);
     }
-    *out = r.table;
+    r->fp = fp;
+    r->own_fp = own_fp;
+    r->table->name = name;
+    r->in_header_zone = true;
+    r->whole = whole;
+    while (!r->rc && !r->at_end && !r->have_header)
+        feed(r); /* the header; a first row may come with it */
+    if (r->rc == TL_OK && !r->have_header)
+        fail(r, TL_ERR_DATA, "empty file: a header row is required");
+    if (r->rc) {
+        TlResult rc = tl_error_set(err, r->rc, "%s:%d: %s", name, r->line, r->msg);
+        csvfile_close(r);
+        return rc;
+    }
+    *out = r;
+    return TL_OK;
+}
+
+TlResult csvfile_next(CsvReader *r, const CsvRow **row, TlError *err)
+{
+    *row = NULL;
+    if (r->handed) { /* the previous row is done with */
+        row_free(&r->queue[r->next]);
+        r->next++;
+        r->handed = false;
+    }
+    if (r->next >= r->n_queue) {
+        queue_clear(r);
+        feed(r);
+    }
+    if (r->rc)
+        return tl_error_set(err, r->rc, "%s:%d: %s", r->table->name, r->line, r->msg);
+    if (r->next >= r->n_queue)
+        return TL_OK; /* the end */
+    const CsvRow *got = &r->queue[r->next];
+    r->handed = true;
+    r->table->n_rows = r->rows_read - (r->n_queue - r->next - 1);
+    if (got->n != r->table->header.n)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu",
+                            r->table->name, got->line, got->n, r->table->header.n);
+    *row = got;
+    return TL_OK;
+}
+
+const CsvTable *csvfile_table(const CsvReader *r)
+{
+    return r->table;
+}
+
+TlResult csvfile_read(FILE *fp, const char *name, CsvTable **out, TlError *err)
+{
+    Reader *r;
+    *out = NULL;
+    TlResult rc = reader_start(fp, false, name, true, &r, err);
+    if (rc)
+        return rc;
+    while (!r->rc && !r->at_end)
+        feed(r); /* everything into the queue */
+    if (r->rc) {
+        rc = tl_error_set(err, r->rc, "%s:%d: %s", name, r->line, r->msg);
+        csvfile_close(r);
+        return rc;
+    }
+    r->table->rows = r->queue;
+    r->table->n_rows = r->n_queue;
+    r->queue = NULL;
+    r->n_queue = r->cap_queue = 0;
+    *out = r->table;
+    r->table = NULL;
+    csvfile_close(r);
     return TL_OK;
 }
 
@@ -187,7 +303,7 @@ void csvfile_free(CsvTable *table)
     if (!table)
         return;
     row_free(&table->header);
-    for (size_t i = 0; i < table->n_rows; i++)
+    for (size_t i = 0; table->rows && i < table->n_rows; i++) /* streamed: no rows kept */
         row_free(&table->rows[i]);
     free(table->rows);
     free(table);
@@ -265,6 +381,24 @@ TlResult csvfile_check(const CsvTable *table, const char *const *required,
         if (row->n != table->header.n)
             rc = tl_error_set(err, TL_ERR_DATA, "%s:%d: %zu fields, the header has %zu",
                               table->name, row->line, row->n, table->header.n);
+    }
+    return rc;
+}
+
+TlResult csvfile_open(const char *path, const char *const *required, const char *const *optional,
+                      CsvReader **out, TlError *err)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *fp = is_stdin ? stdin : fopen(path, "r");
+    *out = NULL;
+    if (!fp)
+        return tl_error_set(err, TL_ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    TlResult rc = reader_start(fp, !is_stdin, is_stdin ? "stdin" : path, false, out, err);
+    if (!rc)
+        rc = csvfile_check_header((*out)->table, required, optional, err);
+    if (rc) {
+        csvfile_close(*out);
+        *out = NULL;
     }
     return rc;
 }

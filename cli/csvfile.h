@@ -1,7 +1,9 @@
-/* csvfile.h - reading a whole CSV file with a header row (libcsv, strict
- * RFC 4180 quoting), keeping the line each row starts on for FILE:LINE
- * errors. Sizes are bounded: a field over CSV_FIELD_MAX bytes, a row over
- * CSV_COLUMNS_MAX fields or a file over CSV_ROWS_MAX rows is an error. */
+/* csvfile.h - reading a CSV file with a header row (libcsv, strict RFC 4180
+ * quoting), row by row in bounded memory (csvfile_open, csvfile_next) or
+ * whole (csvfile_load, for small files: price sheets, facts, invoices),
+ * keeping the line each row starts on for FILE:LINE errors. Sizes are
+ * bounded: a field over CSV_FIELD_MAX bytes, a row over CSV_COLUMNS_MAX
+ * fields, or a file read whole over CSV_ROWS_MAX rows is an error. */
 #ifndef TIERLEDGER_CLI_CSVFILE_H
 #define TIERLEDGER_CLI_CSVFILE_H
 
@@ -28,6 +30,19 @@ typedef struct {
     CsvRow *rows;
     size_t n_rows;
 } CsvTable;
+
+/* Row by row: open path ("-" is stdin; a missing file is TL_ERR_NOINPUT),
+ * read its header and check it (csvfile_check_header). csvfile_next gives
+ * each row in turn, checked to have as many fields as the header, valid
+ * until the next call; *row is NULL at the end. csvfile_table gives the name
+ * and header (n_rows: the rows read so far). Release with csvfile_close
+ * (also after a failure). */
+typedef struct CsvReader CsvReader;
+TlResult csvfile_open(const char *path, const char *const *required, const char *const *optional,
+                      CsvReader **out, TlError *err);
+TlResult csvfile_next(CsvReader *r, const CsvRow **row, TlError *err);
+const CsvTable *csvfile_table(const CsvReader *r);
+void csvfile_close(CsvReader *r);
 
 /* Read all of fp. Comment lines starting with '#' before the header are
  * skipped, as is a UTF-8 byte order mark. On success *out is the caller's,

@@ -94,52 +94,6 @@ TlResult store_transitions_import(StoreConn *conn, const StoreImportRow *rows, s
     return rc;
 }
 
-TlResult store_usage_upsert(StoreConn *conn, const StoreUsageRow *row, StoreUsageResult *result,
-                            TlError *err)
-{
-    /* insert, or replace a day whose figures changed; xmax = 0 marks an insert */
-    static const char sql[] =
-        "INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"
-        "    snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id,"
-        "    tags, source)"
-        " VALUES ($1::bigint, $2::date, $3::bigint, $4::bigint, $5::bigint, $6::bigint,"
-        "         $7::bigint, $8::bigint, $9, $10, $11, $12::jsonb, 'import')"
-        " ON CONFLICT (database_id, day, source) DO UPDATE SET"
-        "    full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"
-        "    log_bytes = EXCLUDED.log_bytes, snapshot_bytes = EXCLUDED.snapshot_bytes,"
-        "    allocated_bytes = EXCLUDED.allocated_bytes, max_size_bytes = EXCLUDED.max_size_bytes,"
-        "    redundancy = EXCLUDED.redundancy, region = EXCLUDED.region,"
-        "    elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()"
-        " WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes,"
-        "        u.max_size_bytes, u.redundancy, u.region, u.elastic_pool_id, u.tags)"
-        "   IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"
-        "        EXCLUDED.snapshot_bytes, EXCLUDED.allocated_bytes, EXCLUDED.max_size_bytes,"
-        "        EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.elastic_pool_id, EXCLUDED.tags)"
-        " RETURNING (xmax = 0) AS inserted";
-    char id[24];
-    const char *p[] = {pg_int_param(row->database_id, id),
-                       row->day,
-                       row->full_bytes,
-                       row->diff_bytes,
-                       row->log_bytes,
-                       row->snapshot_bytes,
-                       row->allocated_bytes,
-                       row->max_size_bytes,
-                       row->redundancy,
-                       row->region,
-                       row->elastic_pool_id,
-                       row->tags};
-    PGresult *res;
-    *result = STORE_USAGE_SAME;
-    TlResult rc = pg_query(conn, "insert usage", sql, 12, p, &res, err);
-    if (rc)
-        return rc;
-    if (PQntuples(res) == 1)
-        *result = pg_bool(res, 0, 0) ? STORE_USAGE_INSERTED : STORE_USAGE_REPLACED;
-    PQclear(res);
-    return TL_OK;
-}
-
 TlResult store_recorded_merge(StoreConn *conn, const MergeSet *file, MergeSet *out,
                               StoreRecorded *rec, TlError *err)
 {

@@ -65,19 +65,36 @@ TlResult store_transitions_import(StoreConn *conn, const StoreImportRow *rows, s
  * applicable); redundancy as ARM writes it (Local, Zone, Geo, GeoZone),
  * tags a JSON object. */
 typedef struct {
-    long long database_id;
-    const char *day; /* YYYY-MM-DD */
+    int line;                /* in the file, for messages */
+    const char *resource_id; /* the database; its lineage alive that day is looked up */
+    const char *day;         /* YYYY-MM-DD */
     const char *full_bytes, *diff_bytes, *log_bytes, *snapshot_bytes, *allocated_bytes,
         *max_size_bytes;
     const char *redundancy, *region, *elastic_pool_id, *tags;
 } StoreUsageRow;
 
-typedef enum { STORE_USAGE_SAME = 0, STORE_USAGE_INSERTED, STORE_USAGE_REPLACED } StoreUsageResult;
+/* An import-usage file on its way in: rows are streamed with COPY into a
+ * staging table of the transaction, then merged in one statement. */
+typedef struct StoreUsageStage StoreUsageStage;
 
-/* Insert the day, or replace it when its figures differ (the same figures
- * change nothing). */
-TlResult store_usage_upsert(StoreConn *conn, const StoreUsageRow *row, StoreUsageResult *result,
-                            TlError *err);
+typedef struct {
+    long long rows;     /* staged */
+    long long inserted; /* days new to the store */
+    long long replaced; /* days recorded before with other figures */
+} StoreUsageCounts;
+
+/* Start staging (inside the writers' transaction). */
+TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError *err);
+void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *row);
+/* End the COPY, then in one pass: every row must have a lineage alive that
+ * day (the latest created before its end), else TL_ERR_DATA "FILE:LINE: no
+ * lineage ..." for the first such line; each day is inserted, or replaces
+ * the recorded one when its figures differ (a day given twice in the file:
+ * its last line counts). Frees s. */
+TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsageCounts *counts,
+                                  TlError *err);
+/* Give up staging (ends the COPY if it is open) and free s; NULL is fine. */
+void store_usage_stage_free(StoreUsageStage *s);
 
 /* One invoiced line of backup storage (import-costs), validated. */
 typedef struct {

@@ -274,3 +274,124 @@ void pg_arrays_cleanup(PgArray *a, int n)
     for (int i = 0; i < n; i++)
         pg_array_cleanup(&a[i]);
 }
+
+/* ---- COPY FROM STDIN -------------------------------------------------------- */
+
+TlResult pg_copy_begin(PGconn *conn, const char *what, const char *sql, PgCopy *c, TlError *err)
+{
+    *c = (PgCopy){.conn = conn, .what = what};
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN)
+        return failure(conn, res, what, err);
+    PQclear(res);
+    c->cap = PG_COPY_CHUNK + 8192;
+    if (!(c->buf = malloc(c->cap))) {
+        pg_copy_abort(c);
+        return tl_error_set(err, TL_ERR_NOMEM, "%s: out of memory", what);
+    }
+    return TL_OK;
+}
+
+static void copy_send(PgCopy *c)
+{
+    if (c->len && !c->failed && PQputCopyData(c->conn, c->buf, (int)c->len) != 1)
+        c->failed = true;
+    c->len = 0;
+}
+
+/* Room for n more bytes (a field is at most 2 x its length escaped). */
+static bool copy_room(PgCopy *c, size_t n)
+{
+    if (c->len + n <= c->cap)
+        return true;
+    copy_send(c);
+    if (n > c->cap) {
+        char *grown = realloc(c->buf, n);
+        if (!grown) {
+            c->failed = true;
+            return false;
+        }
+        c->buf = grown;
+        c->cap = n;
+    }
+    return true;
+}
+
+static void copy_sep(PgCopy *c)
+{
+    if (c->fields++ > 0)
+        c->buf[c->len++] = '\t';
+}
+
+void pg_copy_field(PgCopy *c, const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (c->failed || !copy_room(c, 2 * n + 4))
+        return;
+    copy_sep(c);
+    if (!text) {
+        memcpy(c->buf + c->len, "\\N", 2);
+        c->len += 2;
+        return;
+    }
+    for (const char *p = text; *p; p++) {
+        char e = *p == '\\' ? '\\' : *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : 0;
+        if (e) {
+            c->buf[c->len++] = '\\';
+            c->buf[c->len++] = e;
+        } else {
+            c->buf[c->len++] = *p;
+        }
+    }
+}
+
+void pg_copy_int(PgCopy *c, long long v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%lld", v);
+    pg_copy_field(c, buf);
+}
+
+void pg_copy_end_row(PgCopy *c)
+{
+    if (c->failed || !copy_room(c, 2))
+        return;
+    c->buf[c->len++] = '\n';
+    c->fields = 0;
+    c->rows++;
+    if (c->len >= PG_COPY_CHUNK)
+        copy_send(c);
+}
+
+TlResult pg_copy_finish(PgCopy *c, TlError *err)
+{
+    copy_send(c);
+    bool failed = c->failed;
+    free(c->buf);
+    c->buf = NULL;
+    if (PQputCopyEnd(c->conn, failed ? "tierledger: the rows could not be sent" : NULL) != 1)
+        failed = true;
+    PGresult *res = PQgetResult(c->conn);
+    TlResult rc = TL_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = failure(c->conn, res, c->what, err);
+    else
+        PQclear(res);
+    while ((res = PQgetResult(c->conn)))
+        PQclear(res);
+    if (!rc && failed)
+        rc = tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: %s: the rows could not be sent",
+                          c->what);
+    return rc;
+}
+
+void pg_copy_abort(PgCopy *c)
+{
+    free(c->buf);
+    c->buf = NULL;
+    if (PQputCopyEnd(c->conn, "tierledger: aborted") == 1) {
+        PGresult *res;
+        while ((res = PQgetResult(c->conn)))
+            PQclear(res);
+    }
+}

@@ -65,6 +65,30 @@ void pg_array_cleanup(PgArray *a);
 TlResult pg_arrays_finish(PgArray *a, int n, const char **params, TlError *err);
 void pg_arrays_cleanup(PgArray *a, int n);
 
+/* A COPY ... FROM STDIN (text format) fed a row at a time: fields are
+ * escaped into a buffer sent in chunks of PG_COPY_CHUNK bytes, so memory
+ * stays bounded whatever the number of rows. Nothing else may run on the
+ * connection until pg_copy_finish or pg_copy_abort. */
+#define PG_COPY_CHUNK (256 * 1024)
+typedef struct {
+    PGconn *conn;
+    const char *what;
+    char *buf;
+    size_t len, cap;
+    bool failed; /* out of memory or a send failed: pg_copy_finish says so */
+    int fields;  /* of the row being written */
+    long long rows;
+} PgCopy;
+
+TlResult pg_copy_begin(PGconn *conn, const char *what, const char *sql, PgCopy *c, TlError *err);
+void pg_copy_field(PgCopy *c, const char *text); /* NULL sends SQL NULL */
+void pg_copy_int(PgCopy *c, long long v);
+void pg_copy_end_row(PgCopy *c);
+/* End the COPY: TL_OK when the server took every row. */
+TlResult pg_copy_finish(PgCopy *c, TlError *err);
+/* End it with an error (the server discards the rows); always safe. */
+void pg_copy_abort(PgCopy *c);
+
 /* Epoch seconds as a parameter: buf holds at least 24 bytes. */
 const char *pg_time_param(TlTime t, char *buf);
 const char *pg_int_param(long long v, char *buf);

@@ -20,6 +20,17 @@ err_has usage-fix "0 days recorded, 1 replaced"
 same usage-fixed "$(sql "SELECT full_bytes || '/' || redundancy FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders' AND day = '2026-10-01'")" "1/Local"
 run usage-restore 0 tl import-usage "$data/fleet-usage.csv"
 err_has usage-restore "1 replaced"
+# a day given twice in one file counts by its last line, whatever the first says
+orders_day=$(grep -m1 'databases/orders,2026-10-01,' "$data/fleet-usage.csv")
+printf '%s\n%s\n%s\n' "$(head -1 "$data/fleet-usage.csv")" "${orders_day/,Geo,/,Local,}" "$orders_day" >"$work/twice.csv"
+run usage-twice-last-same 0 tl import-usage "$work/twice.csv"
+err_has usage-twice-last-same "2 rows: 0 days recorded, 0 replaced, 2 already recorded"
+printf '%s\n%s\n%s\n' "$(head -1 "$data/fleet-usage.csv")" "$orders_day" "${orders_day/,Geo,/,Local,}" >"$work/twice.csv"
+run usage-twice-last-differs 0 tl import-usage - <"$work/twice.csv"
+err_has usage-twice-last-differs "stdin: 2 rows: 0 days recorded, 1 replaced, 1 already recorded"
+same usage-twice-stored "$(sql "SELECT redundancy FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders' AND day = '2026-10-01'")" Local
+run usage-restore-again 0 tl import-usage "$data/fleet-usage.csv"
+err_has usage-restore-again "1 replaced"
 
 bad_usage() { # NAME EXPECTED CONTENT
     printf '%s' "$3" >"$work/$1.csv"

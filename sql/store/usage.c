@@ -1,0 +1,169 @@
+/* usage.c - import-usage's staging and merge (see imports.h): the rows go
+ * into a temporary table with COPY, and one statement resolves each row's
+ * lineage and inserts or replaces the days, so the cost per row is the
+ * server's, not a round trip. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/store/imports.h"
+#include "sql/store/pg.h"
+
+struct StoreUsageStage {
+    PGconn *conn;
+    PgCopy copy;
+    bool copying;
+};
+
+static const char stage_sql[] =
+    "CREATE TEMP TABLE usage_stage (line integer NOT NULL, resource_id text NOT NULL,"
+    " day date NOT NULL, full_bytes bigint, diff_bytes bigint, log_bytes bigint,"
+    " snapshot_bytes bigint, allocated_bytes bigint, max_size_bytes bigint, redundancy text,"
+    " region text, elastic_pool_id text, tags jsonb,"
+    " resource_key text GENERATED ALWAYS AS (lower(resource_id)) STORED) ON COMMIT DROP";
+static const char copy_sql[] =
+    "COPY usage_stage (line, resource_id, day, full_bytes, diff_bytes, log_bytes,"
+    " snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags)"
+    " FROM STDIN";
+
+/* the lineages of the file's databases, each with the creation of the next:
+ * a day belongs to the latest created before its end (L7) */
+static const char lineages_sql[] =
+    "CREATE TEMP TABLE usage_lineages ON COMMIT DROP AS"
+    " SELECT d.id, d.resource_key, d.created_at,"
+    "        lead(d.created_at) OVER (PARTITION BY d.resource_key ORDER BY d.created_at) AS next"
+    "   FROM databases d WHERE d.resource_key IN (SELECT DISTINCT resource_key FROM usage_stage)";
+#define DAY_END "s.day + interval '86399 seconds'"
+#define LINEAGE_OF_DAY                                                                             \
+    "l.resource_key = s.resource_key AND l.created_at <= " DAY_END                              \
+    " AND (l.next IS NULL OR l.next > " DAY_END ")"
+
+static const char orphan_sql[] = "SELECT s.line, s.resource_id, s.day::text AS day"
+                                 " FROM usage_stage s WHERE NOT EXISTS (SELECT 1 FROM"
+                                 " usage_lineages l WHERE " LINEAGE_OF_DAY ")"
+                                 " ORDER BY s.line LIMIT 1";
+static const char twice_sql[] =
+    "SELECT 1 FROM usage_stage GROUP BY resource_key, day HAVING count(*) > 1 LIMIT 1";
+
+// clang-format off
+/* %s: the rows, each day once (a day given twice: the last line) */
+#define MERGE_SQL(src)                                                                             \
+    "WITH src AS (" src "),"                                                                      \
+    " w AS ("                                                                                      \
+    "  INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"       \
+    "      snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id," \
+    "      tags, source)"                                                                          \
+    "  SELECT database_id, day, full_bytes, diff_bytes, log_bytes, snapshot_bytes,"               \
+    "         allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags, 'import'"\
+    "    FROM src"                                                                                 \
+    "  ON CONFLICT (database_id, day, source) DO UPDATE SET"                                       \
+    "      full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"                   \
+    "      log_bytes = EXCLUDED.log_bytes, snapshot_bytes = EXCLUDED.snapshot_bytes,"             \
+    "      allocated_bytes = EXCLUDED.allocated_bytes, max_size_bytes = EXCLUDED.max_size_bytes," \
+    "      redundancy = EXCLUDED.redundancy, region = EXCLUDED.region,"                           \
+    "      elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()" \
+    "   WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes,"     \
+    "          u.max_size_bytes, u.redundancy, u.region, u.elastic_pool_id, u.tags)"              \
+    "     IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"        \
+    "          EXCLUDED.snapshot_bytes, EXCLUDED.allocated_bytes, EXCLUDED.max_size_bytes,"       \
+    "          EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.elastic_pool_id, EXCLUDED.tags)"    \
+    "  RETURNING (xmax = 0) AS inserted)"                                                          \
+    " SELECT count(*) FILTER (WHERE inserted) AS inserted,"                                        \
+    "        count(*) FILTER (WHERE NOT inserted) AS replaced FROM w"
+/* each row with its lineage; once: a day given twice counts by its last line */
+#define ROWS "SELECT l.id AS database_id, s.* FROM usage_stage s JOIN usage_lineages l ON " LINEAGE_OF_DAY
+#define ROWS_ONCE                                                                                  \
+    "SELECT DISTINCT ON (l.id, s.day) l.id AS database_id, s.* FROM usage_stage s"                \
+    " JOIN usage_lineages l ON " LINEAGE_OF_DAY " ORDER BY l.id, s.day, s.line DESC"
+/* of them, the days new or recorded with other figures: a day recorded with
+ * the same figures never reaches the INSERT (whose conflict path would lock
+ * and dirty the row it leaves as it is) */
+#define CHANGED(rows)                                                                              \
+    "SELECT x.* FROM (" rows ") x LEFT JOIN backup_usage r ON r.database_id = x.database_id"     \
+    " AND r.day = x.day AND r.source = 'import'"                                                   \
+    " WHERE r.id IS NULL OR (r.full_bytes, r.diff_bytes, r.log_bytes, r.snapshot_bytes,"         \
+    "   r.allocated_bytes, r.max_size_bytes, r.redundancy, r.region, r.elastic_pool_id, r.tags)"  \
+    "   IS DISTINCT FROM (x.full_bytes, x.diff_bytes, x.log_bytes, x.snapshot_bytes,"            \
+    "   x.allocated_bytes, x.max_size_bytes, x.redundancy, x.region, x.elastic_pool_id, x.tags)"
+static const char merge_sql[] = MERGE_SQL(CHANGED(ROWS));
+static const char merge_once_sql[] = MERGE_SQL(CHANGED(ROWS_ONCE));
+// clang-format on
+
+TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError *err)
+{
+    StoreUsageStage *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    s->conn = conn;
+    TlResult rc = pg_query(conn, "create the usage staging table", stage_sql, 0, NULL, NULL, err);
+    if (!rc)
+        rc = pg_copy_begin(conn, "stage the usage rows", copy_sql, &s->copy, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    s->copying = true;
+    *out = s;
+    return TL_OK;
+}
+
+void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
+{
+    PgCopy *c = &s->copy;
+    pg_copy_int(c, r->line);
+    pg_copy_field(c, r->resource_id);
+    pg_copy_field(c, r->day);
+    const char *v[] = {r->full_bytes,     r->diff_bytes, r->log_bytes,       r->snapshot_bytes,
+                       r->allocated_bytes, r->max_size_bytes, r->redundancy, r->region,
+                       r->elastic_pool_id, r->tags};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        pg_copy_field(c, v[k]);
+    pg_copy_end_row(c);
+}
+
+void store_usage_stage_free(StoreUsageStage *s)
+{
+    if (!s)
+        return;
+    if (s->copying)
+        pg_copy_abort(&s->copy);
+    free(s);
+}
+
+TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsageCounts *counts,
+                                  TlError *err)
+{
+    *counts = (StoreUsageCounts){.rows = s->copy.rows};
+    s->copying = false;
+    TlResult rc = pg_copy_finish(&s->copy, err);
+    PGresult *res = NULL;
+    if (!rc)
+        rc = pg_query(s->conn, "find the lineages of the usage", lineages_sql, 0, NULL, NULL, err);
+    if (!rc)
+        rc = pg_query(s->conn, "find the lineage of each usage day", orphan_sql, 0, NULL, &res,
+                      err);
+    if (!rc && PQntuples(res) == 1)
+        rc = tl_error_set(err, TL_ERR_DATA,
+                          "%s:%s: no lineage of %s existed on %s: import its transitions first",
+                          file, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                          PQgetvalue(res, 0, 2));
+    PQclear(res);
+    res = NULL;
+    bool twice = false;
+    if (!rc)
+        rc = pg_query(s->conn, "look for days given twice", twice_sql, 0, NULL, &res, err);
+    if (!rc)
+        twice = PQntuples(res) > 0;
+    PQclear(res);
+    res = NULL;
+    if (!rc)
+        rc = pg_query(s->conn, "record the usage days", twice ? merge_once_sql : merge_sql, 0,
+                      NULL, &res, err);
+    if (!rc) {
+        pg_get_int64(res, 0, 0, &counts->inserted);
+        pg_get_int64(res, 0, 1, &counts->replaced);
+    }
+    PQclear(res);
+    free(s);
+    return rc;
+}

@@ -126,9 +126,12 @@ fuzz: deps $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
 $(REL)/bench/bench_model: $(REL)/bench/bench_model.o $(MODEL_SRC:%.c=$(REL)/%.o)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
+# SIZE=10k (default), 100k or 1m databases for the import and fleet figures
+SIZE      ?= 10k
+BENCH_DBS  = $(if $(filter 1m,$(SIZE)),1000000,$(if $(filter 100k,$(SIZE)),100000,10000))
 bench: deps bin/tierledger $(REL)/bench/bench_model
 	@echo "== model: lineage and check evaluation"; $(REL)/bench/bench_model
-	@echo "== import and lookups on a private cluster"; bench/bench_import.sh 10000 10
+	@echo "== imports and fleet commands on a private cluster"; bench/bench_import.sh $(BENCH_DBS) 3 30
 	@echo "== collect at fleet scale (fake Azure on loopback)"; bench/bench_collect.sh 20 500
 
 # ---- install (PREFIX, DESTDIR as usual; the units and crontab get PREFIX) ---

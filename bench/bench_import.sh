@@ -1,40 +1,53 @@
 #!/usr/bin/env bash
-# bench_import.sh [N_DATABASES] [CHANGES_PER_DB] - figures for import and
-# lookups on a private cluster: rows/s for a first import, the time of a
-# re-import that adds nothing, and lineage/check latency on the loaded set.
+# bench_import.sh [N_DATABASES] [CHANGES_PER_DB] [USAGE_DAYS] - figures for
+# the imports and the fleet commands on a private cluster, each beside a
+# baseline measured in the same run: seconds, rows/s, the ratio to the
+# baseline, and peak RSS (/usr/bin/time). import and import-usage are set
+# against \copy of the same file into a plain table.
 set -eu
 cd "$(dirname "$0")/.."
-n=${1:-10000} k=${2:-10}
+n=${1:-10000} k=${2:-10} days=${3:-30}
 . tests/pgcluster.sh
 dir=$(mktemp -d); chmod 755 "$dir"
 trap 'pg_cluster_stop "$dir"; rm -rf "$dir"' EXIT
 pg_cluster_start "$dir" >/dev/null
 tl=$PWD/bin/tierledger
 bench/gen-fleet.sh "$n" "$k" >"$dir/fleet.csv"
-rows=$(($(wc -l <"$dir/fleet.csv") - 1))
+bench/gen-usage.sh "$n" "$days" >"$dir/usage.csv"
+rows=$(($(wc -l <"$dir/fleet.csv") - 1)) urows=$(($(wc -l <"$dir/usage.csv") - 1))
 "$tl" init 2>/dev/null
-secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-t0=$(secs psql -X -q -c "CREATE TABLE copy_baseline (a text, b text, c text, d text, e text, f text, g text, h text)" \
-    -c "\\copy copy_baseline FROM '$dir/fleet.csv' WITH (FORMAT csv, HEADER true)")
-t1=$(secs "$tl" import "$dir/fleet.csv")
-t2=$(secs "$tl" import "$dir/fleet.csv")
-t3=$(secs "$tl" lineage srv-7/db-7 --format json)
-t4=$(secs "$tl" check srv-7/db-7 --to HS_Gen5_4)
-t5=$(secs "$tl" report warnings --as-of 2020-01-20)
-t6=$(secs "$tl" report chargeback --month 2020-01 --prices tests/data/demo-prices.csv)
-t7=$(secs "$tl" refresh --as-of 2020-01-20 --months 1)
-t8=$(secs "$tl" verify)
-t9=$(secs "$tl" verify --heads)
-printf 'import of %d rows (%d databases x %d changes + creation)\n' "$rows" "$n" "$k"
-printf '  \\copy baseline: %6.2f s  (the same file into a plain table)\n' "$t0"
-printf '  first import:   %6.2f s  (%.0f rows/s, %.1fx the \\copy)\n' "$t1" "$(echo "$rows / $t1" | bc -l)" \
-    "$(echo "$t1 / $t0" | bc -l)"
-printf '  re-import:      %6.2f s  (adds nothing)\n' "$t2"
-printf '  lineage (json): %6.3f s  (one database, %d recorded in all)\n' "$t3" "$n"
-printf '  check:          %6.3f s\n' "$t4"
-printf '  report warnings (all %d): %6.2f s\n' "$n" "$t5"
-printf '  report chargeback (month): %6.2f s  (no usage rows: lineage and pricing work only)\n' "$t6"
-printf '  refresh (segments + 1 month): %6.2f s\n' "$t7"
-printf '  transitions stored: %s\n' "$(psql -X -A -t -c 'SELECT count(*) FROM transitions')"
-printf '  verify (every chain): %6.2f s\n' "$t8"
-printf '  verify --heads:       %6.2f s\n' "$t9"
+# measure NAME CMD...: seconds and peak RSS (KB) into $secs and $rss
+measure() {
+    /usr/bin/time -f "%e %M" -o "$dir/time" "$@" >/dev/null 2>"$dir/stderr" ||
+        { echo "bench: $* failed: $(tail -2 "$dir/stderr")" >&2; exit 1; }
+    read -r secs rss <"$dir/time"
+}
+line() { # LABEL SECS RSS BASELINE ROWS
+    printf '  %-34s %8.2f s  %6.1fx  %7.1f MB' "$1" "$2" "$(echo "$2 / $4" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
+    [ -n "${5:-}" ] && printf '  %9.0f rows/s' "$(echo "$5 / $2" | bc -l)"
+    printf '\n'
+}
+psql -X -q -c "CREATE TABLE copy_fleet (a text, b text, c text, d text, e text, f text, g text, h text)" \
+    -c "CREATE TABLE copy_usage (a text, b text, c text, d text, e text, f text, g text, h text, i text, j text, k text, l text)"
+measure psql -X -q -c "\\copy copy_fleet FROM '$dir/fleet.csv' WITH (FORMAT csv, HEADER true)"; c_fleet=$secs
+measure psql -X -q -c "\\copy copy_usage FROM '$dir/usage.csv' WITH (FORMAT csv, HEADER true)"; c_usage=$secs
+printf '%d databases: %d transitions rows (%d changes each), %d usage rows (%d days)\n' "$n" "$rows" "$k" "$urows" "$days"
+printf '  %-34s %8s    %6s  %10s\n' "command" "time" "ratio" "peak RSS"
+line "\\copy of the transitions CSV" "$c_fleet" 0 "$c_fleet" "$rows"
+measure "$tl" import "$dir/fleet.csv"; line "import (first)" "$secs" "$rss" "$c_fleet" "$rows"
+measure "$tl" import "$dir/fleet.csv"; line "import again (adds nothing)" "$secs" "$rss" "$c_fleet" "$rows"
+line "\\copy of the usage CSV" "$c_usage" 0 "$c_usage" "$urows"
+measure "$tl" import-usage "$dir/usage.csv"; line "import-usage (first)" "$secs" "$rss" "$c_usage" "$urows"
+measure "$tl" import-usage "$dir/usage.csv"; line "import-usage again (adds nothing)" "$secs" "$rss" "$c_usage" "$urows"
+measure psql -X -q -c "COPY (SELECT * FROM transitions ORDER BY database_id, started_at) TO STDOUT"; c_scan=$secs
+line "ordered scan of transitions (COPY)" "$c_scan" "$rss" "$c_scan"
+measure "$tl" report warnings --as-of 2020-01-20; line "report warnings" "$secs" "$rss" "$c_scan"
+measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh (segments + 1 month)" "$secs" "$rss" "$c_scan"
+measure psql -X -q -c "COPY (SELECT * FROM backup_usage WHERE day >= '2020-01-01' AND day < '2020-02-01') TO STDOUT"
+c_month=$secs; line "COPY of the month's usage rows" "$c_month" "$rss" "$c_month"
+measure "$tl" report chargeback --month 2020-01 --prices tests/data/demo-prices.csv; line "report chargeback" "$secs" "$rss" "$c_month"
+measure "$tl" lineage srv-7/db-7 --format json; line "lineage (one database)" "$secs" "$rss" "$secs"
+measure "$tl" check srv-7/db-7 --to HS_Gen5_4; line "check (one database)" "$secs" "$rss" "$secs"
+measure "$tl" verify; line "verify (every chain)" "$secs" "$rss" "$c_scan"
+printf '  transitions stored: %s, usage rows stored: %s\n' "$(psql -X -A -t -c 'SELECT count(*) FROM transitions')" \
+    "$(psql -X -A -t -c 'SELECT count(*) FROM backup_usage')"

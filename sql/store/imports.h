@@ -1,7 +1,8 @@
-/* imports.h - what `import` and `import-usage` read and write: the recorded
- * transitions of the resources a file names, new transition versions in
- * large batches, and daily usage rows. Callers hold the writers'
- * transaction (store_open_writer) so validation and writing see one state. */
+/* imports.h - what the imports read and write: a transitions file staged
+ * and merged with what is recorded a batch of resources at a time, new
+ * transition versions in large batches, daily usage rows staged and merged
+ * in one statement, invoice lines. Callers hold the writers' transaction
+ * (store_open_writer) so validation and writing see one state. */
 #ifndef TIERLEDGER_SQL_STORE_IMPORTS_H
 #define TIERLEDGER_SQL_STORE_IMPORTS_H
 
@@ -15,51 +16,39 @@
 
 struct pg_result;
 
-/* A recorded transition (the latest version) of one of the resources asked
- * for; strings point into the StoreRecorded result. */
-typedef struct {
-    long long database_id;
-    const char *resource_key, *resource_id;
-    TlTransition t;
-} StoreRecordedRow;
+/* An import file on its way in, in bounded memory: its checked rows are
+ * streamed with COPY into a staging table of the transaction
+ * (store_import_stage_row), then read back with what is recorded for the
+ * same resources, a batch of whole resources at a time, in key order
+ * (store_import_next), for merge_resources to join; each batch's new rows
+ * are kept (store_import_keep) and written when all are merged
+ * (store_import_finish). */
+typedef struct StoreImport StoreImport;
 
-typedef struct {
-    struct pg_result *res;
-    StoreRecordedRow *rows; /* by resource key, then time */
-    size_t n;
-} StoreRecorded;
+TlResult store_import_begin(StoreConn *conn, StoreImport **out, TlError *err);
+/* Stage one checked file row (line > 0, key set). */
+void store_import_stage_row(StoreImport *im, const MergeEntry *e);
+/* End the COPY (then rows can be read). */
+TlResult store_import_staged(StoreImport *im, TlError *err);
+/* The next batch into *file (file rows, line > 0) and *rec (recorded
+ * transitions, db_id set), both sorted as merge_sort sorts and holding every
+ * entry of each resource in them, about STORE_IMPORT_BATCH entries; both
+ * empty at the end. Their strings stay valid until the next call. */
+TlResult store_import_next(StoreImport *im, MergeSet *file, MergeSet *rec, TlError *err);
+/* Keep what merge_resources marked to insert in *all (one batch) in a
+ * second staging table; nothing is written to the store yet, so a later
+ * batch's error leaves it exactly as it was. */
+TlResult store_import_keep(StoreImport *im, const MergeSet *all, TlError *err);
+/* Write everything kept, set-based: the new lineages in one statement, then
+ * every new transition version in one, in the order the merge gave them
+ * (their hash chain's order), each with its source record FILE:LINE. */
+TlResult store_import_finish(StoreImport *im, const char *source_name, size_t *written,
+                             size_t *new_databases, TlError *err);
+/* Release (the staging table goes with the transaction); NULL is fine. */
+void store_import_free(StoreImport *im);
 
-/* The recorded transitions of every lineage of the resources keys[0..n)
- * (lower-case resource ids). Release with store_recorded_cleanup. */
-TlResult store_recorded_load(StoreConn *conn, const char *const *keys, size_t n, StoreRecorded *out,
-                             TlError *err);
-void store_recorded_cleanup(StoreRecorded *r);
-
-/* The recorded transitions of the resources of `file` (sorted by key), as
- * merge entries into *out, for merge_* to join with the file's rows; *rec
- * holds the strings they point to. */
-TlResult store_recorded_merge(StoreConn *conn, const MergeSet *file, MergeSet *out,
-                              StoreRecorded *rec, TlError *err);
-
-/* Write what the merge marked to insert: new lineages first (their
- * creation rows give the ids), then every new transition version in
- * batches; counts in *written and *new_databases. */
-TlResult store_merge_insert(StoreConn *conn, MergeSet *all, const char *source_name,
-                            size_t *written, size_t *new_databases, TlError *err);
-
-/* A transition version to append (source 'import'); its source record is
- * "FILE:LINE", the file line it came from. */
-typedef struct {
-    long long database_id;
-    const TlTransition *t;
-    const char *file;
-    int line;
-} StoreImportRow;
-
-/* Append rows[0..n) with one statement per STORE_IMPORT_BATCH rows. */
+/* Rows per statement or per round of the batched paths. */
 #define STORE_IMPORT_BATCH 5000
-TlResult store_transitions_import(StoreConn *conn, const StoreImportRow *rows, size_t n,
-                                  TlError *err);
 
 /* One imported day of backup usage, validated text (NULL: unknown or not
  * applicable); redundancy as ARM writes it (Local, Zone, Geo, GeoZone),

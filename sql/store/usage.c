@@ -34,7 +34,7 @@ static const char lineages_sql[] =
     "   FROM databases d WHERE d.resource_key IN (SELECT DISTINCT resource_key FROM usage_stage)";
 #define DAY_END "s.day + interval '86399 seconds'"
 #define LINEAGE_OF_DAY                                                                             \
-    "l.resource_key = s.resource_key AND l.created_at <= " DAY_END                              \
+    "l.resource_key = s.resource_key AND l.created_at <= " DAY_END                                 \
     " AND (l.next IS NULL OR l.next > " DAY_END ")"
 
 static const char orphan_sql[] = "SELECT s.line, s.resource_id, s.day::text AS day"
@@ -113,9 +113,9 @@ void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
     pg_copy_int(c, r->line);
     pg_copy_field(c, r->resource_id);
     pg_copy_field(c, r->day);
-    const char *v[] = {r->full_bytes,     r->diff_bytes, r->log_bytes,       r->snapshot_bytes,
-                       r->allocated_bytes, r->max_size_bytes, r->redundancy, r->region,
-                       r->elastic_pool_id, r->tags};
+    const char *v[] = {
+        r->full_bytes,     r->diff_bytes, r->log_bytes, r->snapshot_bytes,  r->allocated_bytes,
+        r->max_size_bytes, r->redundancy, r->region,    r->elastic_pool_id, r->tags};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         pg_copy_field(c, v[k]);
     pg_copy_end_row(c);
@@ -140,13 +140,12 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
     if (!rc)
         rc = pg_query(s->conn, "find the lineages of the usage", lineages_sql, 0, NULL, NULL, err);
     if (!rc)
-        rc = pg_query(s->conn, "find the lineage of each usage day", orphan_sql, 0, NULL, &res,
-                      err);
+        rc =
+            pg_query(s->conn, "find the lineage of each usage day", orphan_sql, 0, NULL, &res, err);
     if (!rc && PQntuples(res) == 1)
-        rc = tl_error_set(err, TL_ERR_DATA,
-                          "%s:%s: no lineage of %s existed on %s: import its transitions first",
-                          file, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                          PQgetvalue(res, 0, 2));
+        rc = tl_error_set(
+            err, TL_ERR_DATA, "%s:%s: no lineage of %s existed on %s: import its transitions first",
+            file, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
     bool twice = false;
@@ -157,8 +156,8 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
     PQclear(res);
     res = NULL;
     if (!rc)
-        rc = pg_query(s->conn, "record the usage days", twice ? merge_once_sql : merge_sql, 0,
-                      NULL, &res, err);
+        rc = pg_query(s->conn, "record the usage days", twice ? merge_once_sql : merge_sql, 0, NULL,
+                      &res, err);
     if (!rc) {
         pg_get_int64(res, 0, 0, &counts->inserted);
         pg_get_int64(res, 0, 1, &counts->replaced);

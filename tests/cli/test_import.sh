@@ -16,11 +16,11 @@ same fleet-rows-again "$(sql 'SELECT count(*) FROM transitions')" 34
 same fleet-dbs "$(sql 'SELECT count(*) FROM databases')" 14
 # progress on stderr when asked (or on a terminal), never on stdout
 run import-progress 0 tl import --progress "$data/fleet.csv"
-err_has import-progress "tierledger import: $data/fleet.csv: 34 rows read, checking them"
+err_has import-progress "tierledger import: $data/fleet.csv: 34 rows valid, merging them with what is recorded"
 err_has import-progress-writing "tierledger import: $data/fleet.csv: valid, writing"
 same import-progress-stdout "$(wc -c <"$work/out")" 0
 run import-quiet 0 tl import "$data/fleet.csv"
-same import-no-progress "$(grep -c 'rows read' "$work/err")" 0
+same import-no-progress "$(grep -c 'rows valid' "$work/err")" 0
 
 # --- bad files: rejected whole, FILE:LINE, exit 65, database untouched ---
 bad_file() { # NAME EXPECTED_TEXT CONTENT

@@ -1,0 +1,306 @@
+/* import_stage.c - `import`'s staging, merge reads and writes (see
+ * imports.h). The file's rows go to a temporary table with COPY; a cursor
+ * then gives them back with the recorded transitions of the same resources,
+ * by key, a batch of whole resources per FETCH round; each batch's new
+ * lineages are created in one statement. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/arm_id.h"
+#include "sql/store/imports.h"
+#include "sql/store/pg.h"
+
+#define HELD_MAX 64 /* FETCH results one batch may point into */
+
+struct StoreImport {
+    PGconn *conn;
+    PgCopy copy;
+    bool copying, open; /* the COPY, the cursor */
+    PGresult *res;      /* the current FETCH result */
+    int pos;            /* its next row */
+    bool exhausted;
+    PGresult *held[HELD_MAX]; /* results the last batch points into */
+    int n_held;
+    PgTransitionColumns tc;
+    bool have_columns;
+    bool keeping;  /* import_new exists */
+    long long seq; /* of the next new row */
+    int c_key, c_line, c_res, c_db;
+};
+
+static const char stage_sql[] =
+    "CREATE TEMP TABLE import_stage (line integer NOT NULL, key text NOT NULL,"
+    " resource_id text NOT NULL, started bigint NOT NULL, ended bigint, state text NOT NULL,"
+    " from_objective text, to_objective text NOT NULL, operation_id text, initiated_by text)"
+    " ON COMMIT DROP";
+static const char copy_sql[] = "COPY import_stage FROM STDIN";
+// clang-format off
+static const char cursor_sql[] =
+    "DECLARE import_merge NO SCROLL CURSOR FOR"
+    " SELECT key COLLATE \"C\" AS key, line, resource_id, NULL::bigint AS database_id,"
+    "        NULL::bigint AS tid,"
+    "        started, ended, state, coalesce(from_objective, '') AS from_objective,"
+    "        to_objective, operation_id, initiated_by"
+    "   FROM import_stage"
+    " UNION ALL"
+    " SELECT d.resource_key, 0, d.resource_id, d.id, t.id, " "extract(epoch FROM t.started_at)::bigint,"
+    "        extract(epoch FROM t.ended_at)::bigint, t.state, coalesce(t.from_objective, ''),"
+    "        t.to_objective, t.operation_id, t.initiated_by"
+    "   FROM databases d JOIN current_transitions t ON t.database_id = d.id"
+    "  WHERE d.resource_key IN (SELECT key FROM import_stage)"
+    " ORDER BY key, line, started, tid";
+// clang-format on
+#define FETCH_SQL "FETCH 5000 FROM import_merge"
+
+TlResult store_import_begin(StoreConn *conn, StoreImport **out, TlError *err)
+{
+    StoreImport *im = calloc(1, sizeof *im);
+    *out = NULL;
+    if (!im)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    im->conn = conn;
+    TlResult rc = pg_query(conn, "create the import staging table", stage_sql, 0, NULL, NULL, err);
+    if (!rc)
+        rc = pg_copy_begin(conn, "stage the file's rows", copy_sql, &im->copy, err);
+    if (rc) {
+        free(im);
+        return rc;
+    }
+    im->copying = true;
+    *out = im;
+    return TL_OK;
+}
+
+void store_import_stage_row(StoreImport *im, const MergeEntry *e)
+{
+    PgCopy *c = &im->copy;
+    pg_copy_int(c, e->line);
+    pg_copy_field(c, e->key);
+    pg_copy_field(c, e->resource_id);
+    pg_copy_int(c, e->t.started_at);
+    if (e->t.ended_at == TL_TIME_NONE)
+        pg_copy_field(c, NULL);
+    else
+        pg_copy_int(c, e->t.ended_at);
+    pg_copy_field(c, history_state_str(e->t.state));
+    pg_copy_field(c, history_is_creation(&e->t) ? NULL : e->t.from_objective);
+    pg_copy_field(c, e->t.to_objective);
+    pg_copy_field(c, e->t.operation_id);
+    pg_copy_field(c, e->t.initiated_by);
+    pg_copy_end_row(c);
+}
+
+TlResult store_import_staged(StoreImport *im, TlError *err)
+{
+    im->copying = false;
+    TlResult rc = pg_copy_finish(&im->copy, err);
+    if (!rc)
+        rc = pg_query(im->conn, "read the file with what is recorded", cursor_sql, 0, NULL, NULL,
+                      err);
+    im->open = !rc;
+    return rc;
+}
+
+static void release_held(StoreImport *im)
+{
+    for (int i = 0; i < im->n_held; i++)
+        if (im->held[i] != im->res)
+            PQclear(im->held[i]);
+    im->n_held = 0;
+}
+
+static bool held(const StoreImport *im, const PGresult *res)
+{
+    for (int i = 0; i < im->n_held; i++)
+        if (im->held[i] == res)
+            return true;
+    return false;
+}
+
+/* The next FETCH round into im->res; *got false at the end. */
+static TlResult fetch(StoreImport *im, bool *got, TlError *err)
+{
+    *got = false;
+    if (im->exhausted)
+        return TL_OK;
+    if (im->res && !held(im, im->res))
+        PQclear(im->res); /* nothing points into it */
+    im->res = NULL;
+    PGresult *res;
+    TlResult rc =
+        pg_query(im->conn, "read the file with what is recorded", FETCH_SQL, 0, NULL, &res, err);
+    if (rc)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        im->exhausted = true;
+        return TL_OK;
+    }
+    if (!im->have_columns) {
+        rc = pg_transition_columns(res, &im->tc, err);
+        im->c_key = PQfnumber(res, "key");
+        im->c_line = PQfnumber(res, "line");
+        im->c_res = PQfnumber(res, "resource_id");
+        im->c_db = PQfnumber(res, "database_id");
+        im->have_columns = true;
+    }
+    im->res = res;
+    im->pos = 0;
+    *got = !rc;
+    return rc;
+}
+
+static void hold(StoreImport *im)
+{
+    if (!held(im, im->res))
+        im->held[im->n_held++] = im->res;
+}
+
+TlResult store_import_next(StoreImport *im, MergeSet *file, MergeSet *rec, TlError *err)
+{
+    char last[ARM_ID_MAX] = "";
+    size_t count = 0;
+    TlResult rc = TL_OK;
+    file->n = rec->n = 0;
+    release_held(im);
+    while (!rc) {
+        if (!im->res || im->pos >= PQntuples(im->res)) {
+            bool got;
+            if (im->n_held >= HELD_MAX)
+                return tl_error_set(err, TL_ERR_DATA,
+                                    "the history of %s is too long to merge (over %d rows)", last,
+                                    HELD_MAX * 5000);
+            rc = fetch(im, &got, err);
+            if (rc || !got)
+                break;
+        }
+        const char *key = PQgetvalue(im->res, im->pos, im->c_key);
+        if (count >= STORE_IMPORT_BATCH && strcmp(key, last) != 0)
+            break; /* a whole resource per batch: stop between two */
+        MergeEntry e = {0};
+        long long line = 0;
+        pg_get_int64(im->res, im->pos, im->c_line, &line);
+        e.line = (int)line;
+        snprintf(e.key, sizeof e.key, "%s", key);
+        e.resource_id = PQgetvalue(im->res, im->pos, im->c_res);
+        pg_get_int64(im->res, im->pos, im->c_db, &e.db_id);
+        rc = pg_transition_decode(im->res, im->pos, &im->tc, &e.t, err);
+        if (!rc)
+            rc = merge_push(e.line > 0 ? file : rec, &e, err);
+        hold(im);
+        snprintf(last, sizeof last, "%s", key);
+        im->pos++;
+        count++;
+    }
+    return rc;
+}
+
+static const char keep_table_sql[] =
+    "CREATE TEMP TABLE import_new (seq bigint NOT NULL, key text NOT NULL, line integer NOT NULL,"
+    " database_id bigint, lineage_created bigint NOT NULL, new_lineage boolean NOT NULL,"
+    " resource_id text NOT NULL, subscription_id text, resource_group text, server_name text,"
+    " database_name text, started bigint NOT NULL, ended bigint, state text NOT NULL,"
+    " from_objective text, to_objective text NOT NULL, operation_id text, initiated_by text)"
+    " ON COMMIT DROP";
+static const char keep_sql[] = "COPY import_new FROM STDIN";
+
+TlResult store_import_keep(StoreImport *im, const MergeSet *all, TlError *err)
+{
+    TlResult rc = TL_OK;
+    if (!im->keeping) {
+        rc = pg_query(im->conn, "create the table of new rows", keep_table_sql, 0, NULL, NULL, err);
+        im->keeping = !rc;
+    }
+    PgCopy c;
+    if (!rc)
+        rc = pg_copy_begin(im->conn, "keep the new rows", keep_sql, &c, err);
+    for (size_t i = 0; !rc && i < all->n; i++) {
+        const MergeEntry *e = &all->v[i];
+        if (!e->insert)
+            continue;
+        const MergeEntry *creation = &all->v[e->creation];
+        long long db = e->db_id ? e->db_id : creation->db_id;
+        bool new_lineage = !db && e == creation;
+        ArmDatabaseId p = {0};
+        if (new_lineage)
+            arm_database_id_parse(e->resource_id, &p);
+        pg_copy_int(&c, im->seq++);
+        pg_copy_field(&c, e->key);
+        pg_copy_int(&c, e->line);
+        if (db)
+            pg_copy_int(&c, db);
+        else
+            pg_copy_field(&c, NULL);
+        pg_copy_int(&c, creation->t.started_at);
+        pg_copy_field(&c, new_lineage ? "t" : "f");
+        pg_copy_field(&c, e->resource_id);
+        pg_copy_field(&c, new_lineage ? p.subscription : NULL);
+        pg_copy_field(&c, new_lineage ? p.resource_group : NULL);
+        pg_copy_field(&c, new_lineage ? p.server : NULL);
+        pg_copy_field(&c, new_lineage ? p.database : NULL);
+        pg_copy_int(&c, e->t.started_at);
+        if (e->t.ended_at == TL_TIME_NONE)
+            pg_copy_field(&c, NULL);
+        else
+            pg_copy_int(&c, e->t.ended_at);
+        pg_copy_field(&c, history_state_str(e->t.state));
+        pg_copy_field(&c, history_is_creation(&e->t) ? NULL : e->t.from_objective);
+        pg_copy_field(&c, e->t.to_objective);
+        pg_copy_field(&c, e->t.operation_id);
+        pg_copy_field(&c, e->t.initiated_by);
+        pg_copy_end_row(&c);
+    }
+    if (!rc)
+        rc = pg_copy_finish(&c, err);
+    return rc;
+}
+
+// clang-format off
+static const char lineages_sql[] =
+    "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name,"
+    "       database_name, created_at)"
+    " SELECT resource_id, subscription_id, resource_group, server_name, database_name,"
+    "        to_timestamp(started)"
+    "   FROM import_new WHERE new_lineage ORDER BY seq"
+    " ON CONFLICT (resource_key, created_at) DO UPDATE SET database_uid = databases.database_uid";
+/* every new version in the order the merge gave them (the chain's order) */
+static const char transitions_sql[] =
+    "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective,"
+    "       to_objective, operation_id, initiated_by, source_record_id, source)"
+    " SELECT coalesce(n.database_id, d.id), to_timestamp(n.started), to_timestamp(n.ended),"
+    "        n.state, n.from_objective, n.to_objective, n.operation_id, n.initiated_by,"
+    "        $1 || ':' || n.line, 'import'"
+    "   FROM import_new n LEFT JOIN databases d ON n.database_id IS NULL"
+    "        AND d.resource_key = n.key AND d.created_at = to_timestamp(n.lineage_created)"
+    "  ORDER BY n.seq";
+// clang-format on
+
+TlResult store_import_finish(StoreImport *im, const char *source_name, size_t *written,
+                             size_t *new_databases, TlError *err)
+{
+    long lineages = 0, rows = 0;
+    *written = *new_databases = 0;
+    if (!im->keeping)
+        return TL_OK; /* nothing new */
+    TlResult rc =
+        pg_query_count(im->conn, "record the new lineages", lineages_sql, 0, NULL, &lineages, err);
+    const char *params[] = {source_name};
+    if (!rc)
+        rc = pg_query_count(im->conn, "record the new transitions", transitions_sql, 1, params,
+                            &rows, err);
+    *new_databases = (size_t)lineages;
+    *written = (size_t)rows;
+    return rc;
+}
+
+void store_import_free(StoreImport *im)
+{
+    if (!im)
+        return;
+    if (im->copying)
+        pg_copy_abort(&im->copy);
+    release_held(im);
+    PQclear(im->res);
+    free(im);
+}

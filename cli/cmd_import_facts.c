@@ -1,8 +1,9 @@
 /* cmd_import_facts.c - `tierledger import-facts FILE.csv`: observations of
  * the facts the checks need (retention, pool, geo links, named replicas,
  * allocated and max size). All or nothing, like import: every row is
- * validated (and its lineage found) before any is written, in one
- * transaction; FILE:LINE and exit 65 on the first bad row. */
+ * checked as it streams in and staged with COPY, every lineage found, and
+ * only then is anything written, in one statement of one transaction;
+ * FILE:LINE and exit 65 on the first bad row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,84 +14,76 @@
 #include "cli/rows.h"
 #include "sql/store/conn.h"
 #include "sql/store/facts.h"
-#include "sql/store/lineages.h"
 
 static TlResult run_import_facts(CliContext *ctx, TlError *err)
 {
-    CsvTable *tab = NULL;
+    CsvReader *in = NULL;
     char origin[CLI_ORIGIN_MAX];
     StoreConn *conn = NULL;
-    size_t written = 0;
-    TlResult rc = csvfile_load(ctx->args[0], rows_fact_required, rows_fact_optional, &tab, err);
+    StoreFactsStage *stage = NULL;
+    long long rows = 0;
+    long added = 0;
+    TlResult rc = csvfile_open(ctx->args[0], rows_fact_required, rows_fact_optional, &in, err);
     if (rc)
         return rc;
+    const CsvTable *tab = csvfile_table(in);
     const char *name = tab->name;
-    rc = store_open_writer(cli_opt(ctx, "db"), cli_origin(ctx, name, origin, sizeof origin), &conn,
-                           err);
     int col[ROWS_FACT_COLUMNS];
     for (int i = 0; i < ROWS_FACT_COLUMNS; i++)
         col[i] = csvfile_column(tab, rows_fact_columns[i]);
-    /* validate every row before writing any */
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        for (size_t i = 0; i < tab->n_rows && !rc; i++) {
-            const CsvRow *row = &tab->rows[i];
-            const char *v[ROWS_FACT_COLUMNS];
-            for (int k = 0; k < ROWS_FACT_COLUMNS; k++)
-                v[k] = csvfile_field(row, col[k]);
-            TlTime observed;
-            const char *pool_flag, *geo_flag;
-            rc = rows_fact(tab, row, v, &observed, &pool_flag, &geo_flag, err);
-            if (rc)
-                break;
-            char when[TL_TIME_TEXT_MAX];
-            long long lineage;
-            rc = store_lineage_at(conn, v[0], observed, &lineage, err); /* alive at observed_at */
-            if (rc)
-                break;
-            if (!lineage) {
-                rc = tl_error_set(err, TL_ERR_DATA,
-                                  "%s:%d: no lineage of %s existed at %s: import its transitions "
-                                  "first",
-                                  name, row->line, v[0], tl_time_format(observed, when));
-                break;
-            }
-            TlTime since = TL_TIME_NONE; /* W6: when first seen; the observation by default */
-            if (v[11][0] && !(v[12][0] && csvfile_time(v[12], false, &since)))
-                since = observed;
-            if (pass == 1) {
-                StoreFactsRow facts = {lineage,
-                                       observed,
-                                       csvfile_nonempty(v[2]),
-                                       csvfile_nonempty(v[3]),
-                                       pool_flag,
-                                       geo_flag,
-                                       csvfile_nonempty(v[6]),
-                                       csvfile_nonempty(v[7]),
-                                       csvfile_nonempty(v[8]),
-                                       csvfile_nonempty(v[9]),
-                                       csvfile_nonempty(v[10]),
-                                       csvfile_nonempty(v[11]),
-                                       since};
-                bool added;
-                rc = store_facts_insert(conn, &facts, &added, err);
-                written += !rc && added;
-            }
-            if ((i + 1) % 10000 == 0)
-                cli_progress(ctx, "%s: %zu of %zu rows %s", name, i + 1, tab->n_rows,
-                             pass ? "written" : "checked");
-        }
+    rc = store_open_writer(cli_opt(ctx, "db"), cli_origin(ctx, name, origin, sizeof origin), &conn,
+                           err);
+    if (!rc)
+        rc = store_facts_stage_begin(conn, &stage, err);
+    /* every row checked as it streams in; nothing is written until all are */
+    for (const CsvRow *row; !rc;) {
+        rc = csvfile_next(in, &row, err);
+        if (rc || !row)
+            break;
+        const char *v[ROWS_FACT_COLUMNS];
+        for (int k = 0; k < ROWS_FACT_COLUMNS; k++)
+            v[k] = csvfile_field(row, col[k]);
+        TlTime observed;
+        const char *pool_flag, *geo_flag;
+        rc = rows_fact(tab, row, v, &observed, &pool_flag, &geo_flag, err);
+        if (rc)
+            break;
+        TlTime since = TL_TIME_NONE; /* W6: when first seen; the observation by default */
+        if (v[11][0] && !(v[12][0] && csvfile_time(v[12], false, &since)))
+            since = observed;
+        StoreFactsRow facts = {0,
+                               observed,
+                               csvfile_nonempty(v[2]),
+                               csvfile_nonempty(v[3]),
+                               pool_flag,
+                               geo_flag,
+                               csvfile_nonempty(v[6]),
+                               csvfile_nonempty(v[7]),
+                               csvfile_nonempty(v[8]),
+                               csvfile_nonempty(v[9]),
+                               csvfile_nonempty(v[10]),
+                               csvfile_nonempty(v[11]),
+                               since};
+        store_facts_stage_row(stage, row->line, v[0], &facts);
+        if (tab->n_rows % 100000 == 0)
+            cli_progress(ctx, "%s: %zu rows checked", name, tab->n_rows);
+    }
+    if (!rc) {
+        rc = store_facts_stage_finish(stage, name, &rows, &added, err);
+        stage = NULL;
     }
     if (!rc)
         rc = store_commit(conn, err);
     cli_progress_end();
     if (!rc)
         fprintf(stderr,
-                "tierledger import-facts: %s: %zu rows: %zu recorded, %zu already recorded\n", name,
-                tab->n_rows, written, tab->n_rows - written);
+                "tierledger import-facts: %s: %lld rows: %ld recorded, %lld already recorded\n",
+                name, rows, added, rows - added);
+    store_facts_stage_free(stage);
     if (rc)
         store_rollback(conn);
     store_close(conn);
-    csvfile_free(tab);
+    csvfile_close(in);
     return rc;
 }
 

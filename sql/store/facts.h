@@ -36,8 +36,21 @@ typedef struct {
     TlTime requested_since;
 } StoreFactsRow;
 
-/* Record an imported observation; *added is 0 when the same lineage,
- * instant and source was recorded already (nothing changes then). */
-TlResult store_facts_insert(StoreConn *conn, const StoreFactsRow *row, bool *added, TlError *err);
+/* An import-facts file on its way in: checked rows are streamed with COPY
+ * into a staging table of the transaction (database_id is not used: the
+ * lineage is looked up from resource_id), then merged in one statement. */
+typedef struct StoreFactsStage StoreFactsStage;
+TlResult store_facts_stage_begin(StoreConn *conn, StoreFactsStage **out, TlError *err);
+void store_facts_stage_row(StoreFactsStage *s, int line, const char *resource_id,
+                           const StoreFactsRow *row);
+/* End the COPY; every row must have a lineage alive at its observation (the
+ * latest created at or before it), else TL_ERR_DATA "FILE:LINE: no lineage
+ * ..." for the first such line; then record the observations (an
+ * observation recorded already, or given twice in the file after its first
+ * line, adds nothing): *rows staged, *added recorded. Frees s. */
+TlResult store_facts_stage_finish(StoreFactsStage *s, const char *file, long long *rows,
+                                  long *added, TlError *err);
+/* Give up staging and free s; NULL is fine. */
+void store_facts_stage_free(StoreFactsStage *s);
 
 #endif

@@ -14,13 +14,22 @@ pg_cluster_start "$dir" >/dev/null
 tl=$PWD/bin/tierledger
 bench/gen-fleet.sh "$n" "$k" >"$dir/fleet.csv"
 bench/gen-usage.sh "$n" "$days" >"$dir/usage.csv"
+{ echo "region,kind,redundancy,unit_price,currency,effective_from"
+  for kind in pitr hyperscale_backup ltr; do for red in LRS ZRS RA-GRS RA-GZRS; do
+      echo "*,$kind,$red,0.1,USD,2000-01-01"; done; done; } >"$dir/prices.csv" # made-up figures
 rows=$(($(wc -l <"$dir/fleet.csv") - 1)) urows=$(($(wc -l <"$dir/usage.csv") - 1))
 "$tl" init 2>/dev/null
 # measure NAME CMD...: seconds and peak RSS (KB) into $secs and $rss
 measure() {
     /usr/bin/time -f "%e %M" -o "$dir/time" "$@" >/dev/null 2>"$dir/stderr" ||
         { echo "bench: $* failed: $(tail -2 "$dir/stderr")" >&2; exit 1; }
-    read -r secs rss <"$dir/time"
+    read -r secs rss < <(tail -1 "$dir/time")
+}
+# the same for a command whose verdict is its exit status (check: 0, 1, 2)
+measure_verdict() {
+    /usr/bin/time -f "%e %M" -o "$dir/time" "$@" >/dev/null 2>"$dir/stderr" || [ $? -lt 64 ] ||
+        { echo "bench: $* failed: $(tail -2 "$dir/stderr")" >&2; exit 1; }
+    read -r secs rss < <(tail -1 "$dir/time")
 }
 line() { # LABEL SECS RSS BASELINE ROWS
     printf '  %-34s %8.2f s  %6.1fx  %7.1f MB' "$1" "$2" "$(echo "$2 / $4" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
@@ -29,25 +38,27 @@ line() { # LABEL SECS RSS BASELINE ROWS
 }
 psql -X -q -c "CREATE TABLE copy_fleet (a text, b text, c text, d text, e text, f text, g text, h text)" \
     -c "CREATE TABLE copy_usage (a text, b text, c text, d text, e text, f text, g text, h text, i text, j text, k text, l text)"
-measure psql -X -q -c "\\copy copy_fleet FROM '$dir/fleet.csv' WITH (FORMAT csv, HEADER true)"; c_fleet=$secs
-measure psql -X -q -c "\\copy copy_usage FROM '$dir/usage.csv' WITH (FORMAT csv, HEADER true)"; c_usage=$secs
+measure psql -X -q -c "\\copy copy_fleet FROM '$dir/fleet.csv' WITH (FORMAT csv, HEADER true)"
+c_fleet=$secs r_fleet=$rss
+measure psql -X -q -c "\\copy copy_usage FROM '$dir/usage.csv' WITH (FORMAT csv, HEADER true)"
+c_usage=$secs r_usage=$rss
 printf '%d databases: %d transitions rows (%d changes each), %d usage rows (%d days)\n' "$n" "$rows" "$k" "$urows" "$days"
 printf '  %-34s %8s    %6s  %10s\n' "command" "time" "ratio" "peak RSS"
-line "\\copy of the transitions CSV" "$c_fleet" 0 "$c_fleet" "$rows"
+line "\\copy of the transitions CSV" "$c_fleet" "$r_fleet" "$c_fleet" "$rows"
 measure "$tl" import "$dir/fleet.csv"; line "import (first)" "$secs" "$rss" "$c_fleet" "$rows"
 measure "$tl" import "$dir/fleet.csv"; line "import again (adds nothing)" "$secs" "$rss" "$c_fleet" "$rows"
-line "\\copy of the usage CSV" "$c_usage" 0 "$c_usage" "$urows"
+line "\\copy of the usage CSV" "$c_usage" "$r_usage" "$c_usage" "$urows"
 measure "$tl" import-usage "$dir/usage.csv"; line "import-usage (first)" "$secs" "$rss" "$c_usage" "$urows"
 measure "$tl" import-usage "$dir/usage.csv"; line "import-usage again (adds nothing)" "$secs" "$rss" "$c_usage" "$urows"
 measure psql -X -q -c "COPY (SELECT * FROM transitions ORDER BY database_id, started_at) TO STDOUT"; c_scan=$secs
 line "ordered scan of transitions (COPY)" "$c_scan" "$rss" "$c_scan"
-measure "$tl" report warnings --as-of 2020-01-20; line "report warnings" "$secs" "$rss" "$c_scan"
+measure_verdict "$tl" report warnings --as-of 2020-01-20; line "report warnings" "$secs" "$rss" "$c_scan"
 measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh (segments + 1 month)" "$secs" "$rss" "$c_scan"
 measure psql -X -q -c "COPY (SELECT * FROM backup_usage WHERE day >= '2020-01-01' AND day < '2020-02-01') TO STDOUT"
 c_month=$secs; line "COPY of the month's usage rows" "$c_month" "$rss" "$c_month"
-measure "$tl" report chargeback --month 2020-01 --prices tests/data/demo-prices.csv; line "report chargeback" "$secs" "$rss" "$c_month"
+measure "$tl" report chargeback --month 2020-01 --prices "$dir/prices.csv"; line "report chargeback" "$secs" "$rss" "$c_month"
 measure "$tl" lineage srv-7/db-7 --format json; line "lineage (one database)" "$secs" "$rss" "$secs"
-measure "$tl" check srv-7/db-7 --to HS_Gen5_4; line "check (one database)" "$secs" "$rss" "$secs"
-measure "$tl" verify; line "verify (every chain)" "$secs" "$rss" "$c_scan"
+measure_verdict "$tl" check srv-7/db-7 --to HS_Gen5_4; line "check (one database)" "$secs" "$rss" "$secs"
+measure_verdict "$tl" verify; line "verify (every chain)" "$secs" "$rss" "$c_scan"
 printf '  transitions stored: %s, usage rows stored: %s\n' "$(psql -X -A -t -c 'SELECT count(*) FROM transitions')" \
     "$(psql -X -A -t -c 'SELECT count(*) FROM backup_usage')"

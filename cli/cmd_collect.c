@@ -1,12 +1,9 @@
-/* cmd_collect.c - `tierledger collect`: one run of the collector. Reads
- * Azure through collector/ (collect.h), and writes each server's results
- * in one transaction under the writers' lock (collector/record.h). A session advisory lock keeps a
- * second collector out (exit 75, naming the holder); every run is a row of collector_runs.
- *
- * Exit: 0 everything collected; 1 the run went on past failures (the
- * summary names each failed subscription or server; nothing of those was
- * written); 69 PostgreSQL or the identity endpoint unreachable; 75 locked; 76 a malformed identity
- * answer; 77 the credential refused. */
+/* cmd_collect.c - `tierledger collect`: one run of the collector. Reads Azure through
+ * collector/ (collect.h) and writes each server in one transaction under the writers' lock
+ * (collector/record.h). A run locks the subscriptions it collects, so collectors of disjoint
+ * ones run at once; every run is a row of collector_runs. Exit: 0 everything collected; 1 past
+ * failures (each named; nothing of them written); 69 PostgreSQL or identity unreachable; 75 a
+ * subscription locked by another run; 76 a malformed identity answer; 77 credential refused. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +33,7 @@ typedef struct {
     long deadline_s;
     const char *subs[MAX_SUBS];
     int n_subs;
+    int shard_k, shard_n; /* --shard K/N; n = 0: every subscription */
 } Options;
 
 static TlResult read_options(const CliContext *ctx, Options *o, TlTime *now, TlError *err)
@@ -88,26 +86,43 @@ static TlResult read_options(const CliContext *ctx, Options *o, TlTime *now, TlE
     o->http.verbose = cli_opt(ctx, "verbose") != NULL;
     o->http.ca_file = cli_opt(ctx, "ca-file");
     o->n_subs = cli_opt_all(ctx, "subscription", o->subs, MAX_SUBS);
+    o->shard_n = 0;
+    if (!rc && cli_opt(ctx, "shard") &&
+        !collect_shard_parse(cli_opt(ctx, "shard"), &o->shard_k, &o->shard_n))
+        rc = tl_error_set(err, TL_ERR_USAGE, "--shard: expected K/N with 0 <= K < N <= 1024");
     return rc;
 }
 
-/* Connect, take the collector lock, close runs left 'running' by a dead
- * process, and open this run's row. */
+/* Connect (the data connection and the lock session) and open this run's
+ * row; the subscriptions are locked once they are known (record_claim). */
 static TlResult open_run(const CliContext *ctx, RecordRun *r, const char *arm_base, TlError *err)
 {
-    long abandoned = 0;
     TlResult rc = store_open_reader(cli_opt(ctx, "db"), &r->conn, err);
     if (!rc)
-        rc = store_collector_lock(cli_opt(ctx, "db"), r->host, (long)getpid(), &r->lock, err);
+        rc = store_collector_connect(cli_opt(ctx, "db"), r->host, (long)getpid(), &r->lock, err);
     if (!rc)
-        rc = store_run_start(r->conn, r->host, (long)getpid(), arm_base, &r->run_id, &abandoned,
-                             err);
-    if (!rc && abandoned > 0)
-        cli_diag(CLI_WARNING,
-                 "tierledger collect: warning: %ld earlier run%s left 'running' by a process that "
-                 "is gone, now recorded 'abandoned'",
-                 abandoned, abandoned == 1 ? "" : "s");
+        rc = store_run_start(r->conn, r->host, (long)getpid(), arm_base, &r->run_id, err);
     return rc;
+}
+
+/* What the run reads: the options, and the subscriptions locked as they are
+ * known (record_claim). */
+static void setup_collect(Collect *c, const CliContext *ctx, const Options *opt, RecordRun *r,
+                          HttpClient *http)
+{
+    c->arm = opt->arm_base;
+    c->only_subs = opt->subs;
+    c->n_only_subs = (size_t)opt->n_subs;
+    c->resource_group = cli_opt(ctx, "resource-group");
+    c->server = cli_opt(ctx, "server");
+    c->via_graph = opt->via_graph;
+    c->now = r->now;
+    c->details_every_s = opt->details_every_h * 3600L;
+    c->http = http;
+    c->shard_k = opt->shard_k;
+    c->shard_n = opt->shard_n;
+    c->claim = record_claim;
+    c->claim_user = r;
 }
 
 /* Diagnostics on stderr, also with --quiet: every failure, the deadline;
@@ -166,19 +181,16 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
         rc =
             http_client_new(&hopt, auth.chosen == AUTH_NONE ? NULL : auth_token, &auth, &http, err);
     if (!rc) {
-        c.arm = arm_base;
-        c.only_subs = opt.subs;
-        c.n_only_subs = (size_t)opt.n_subs;
-        c.resource_group = cli_opt(ctx, "resource-group");
-        c.server = cli_opt(ctx, "server");
-        c.via_graph = opt.via_graph;
-        c.now = r.now;
-        c.details_every_s = opt.details_every_h * 3600L;
-        c.http = http;
+        setup_collect(&c, ctx, &opt, &r, http);
         rc = store_cursors_load(r.conn, &r.cursors, err);
     }
     if (!rc)
         rc = collect_discover(&c, record_cursor_of, &r, err);
+    if (r.abandoned > 0)
+        cli_diag(CLI_WARNING,
+                 "tierledger collect: warning: %ld earlier run%s left 'running' by a process that "
+                 "is gone, now recorded 'abandoned'",
+                 r.abandoned, r.abandoned == 1 ? "" : "s");
     if (!rc)
         rc = record_known(&r, &c, err);
     prog.phase = "reading details";
@@ -221,13 +233,14 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     http_client_free(http);
     auth_cleanup(&auth);
     store_close(r.conn);
-    store_close(r.lock); /* ends its transaction: the collector lock is released */
+    store_close(r.lock); /* ends its transaction: the subscription locks are released */
     return rc;
 }
 
 static const CliOption collect_options[] = {
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {"subscription", "ID", "only this subscription (repeatable; default: every visible one)", 0},
+    {"shard", "K/N", "only the subscriptions of shard K of N (0 <= K < N): one collector each", 0},
     {"resource-group", "RG", "only servers of this resource group", 0},
     {"server", "NAME", "only this logical server", 0},
     {"via", "arm|resource-graph",
@@ -275,7 +288,9 @@ const CliCommand cmd_collect = {
         "TIERLEDGER_CLIENT_SECRET_FILE), else managed identity, else az CLI.\n"
         "Exit: 0 all collected, 1 some subscription or server failed (named on stderr and\n"
         "in collector_runs), 69 PostgreSQL or identity unreachable, 75 another collector\n"
-        "is running, 76 a malformed identity answer, 77 the credential was refused.",
+        "is collecting one of its subscriptions (collectors of disjoint subscriptions, by\n"
+        "--subscription or --shard K/N, run at once), 76 a malformed identity answer, 77\n"
+        "the credential was refused.",
     .options = collect_options,
     .min_args = 0,
     .max_args = 0,

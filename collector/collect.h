@@ -96,8 +96,16 @@ typedef struct {
     size_t n_pools, cap_pools;
 } CollectServer;
 
+/* Called once the run's subscriptions are known (after --shard), before
+ * anything of theirs is read: the store locks them (record_claim). A
+ * failure ends the run. */
+typedef TlResult (*CollectClaim)(void *user, const CollectSub *subs, size_t n, TlError *err);
+
 typedef struct {
-    const char *arm; /* base URL without trailing slash */
+    const char *arm;      /* base URL without trailing slash */
+    int shard_k, shard_n; /* collect only subscriptions with collect_shard_of = k (n = 0: all) */
+    CollectClaim claim;   /* NULL: nothing to lock */
+    void *claim_user;
     const char *const *only_subs;
     size_t n_only_subs;
     const char *resource_group; /* NULL: all */
@@ -116,6 +124,14 @@ typedef struct {
     TlResult fatal;
     TlError fatal_err;
 } Collect;
+
+/* The shard (0..n-1) of a subscription id: FNV-1a 64 of its lower-case
+ * form, mod n; stable across runs, machines and versions. */
+int collect_shard_of(const char *subscription, int n);
+
+/* "K/N" with 0 <= K < N <= 1024 (a Kubernetes indexed Job's
+ * JOB_COMPLETION_INDEX is K); false when malformed. */
+bool collect_shard_parse(const char *text, int *k, int *n);
 
 /* Subscriptions (or only_subs), their servers and databases, and each
  * subscription's Activity Log since subs[i].log_from (the caller sets it

@@ -3,7 +3,9 @@
  * (through ARM lists or Resource Graph queries), and each subscription's
  * Activity Log of database writes. A subscription whose server list fails
  * is marked failed, with the URL and the reason; the others go on. */
+#include <ctype.h>
 #include <curl/curl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +343,20 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
             rc = add_sub(c, &s, err);
         }
     }
+    if (!rc && c->shard_n > 0) { /* --shard K/N: keep this shard's subscriptions */
+        size_t kept = 0;
+        for (size_t i = 0; i < c->n_subs; i++) {
+            if (collect_shard_of(c->subs[i].sub.id, c->shard_n) == c->shard_k)
+                c->subs[kept++] = c->subs[i];
+            else {
+                free(c->subs[i].error);
+                free(c->subs[i].events);
+            }
+        }
+        c->n_subs = kept;
+    }
+    if (!rc && c->claim)
+        rc = c->claim(c->claim_user, c->subs, c->n_subs, err);
     for (size_t i = 0; i < c->n_subs && !rc; i++) {
         CollectSub *s = &c->subs[i];
         char path[600];
@@ -401,4 +417,22 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
     if (!rc && c->fatal)
         rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
     return rc;
+}
+
+int collect_shard_of(const char *subscription, int n)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a 64 */
+    for (const char *p = subscription; *p; p++) {
+        h ^= (uint64_t)(unsigned char)tolower((unsigned char)*p);
+        h *= 1099511628211u;
+    }
+    return n > 0 ? (int)(h % (uint64_t)n) : 0;
+}
+
+bool collect_shard_parse(const char *text, int *k, int *n)
+{
+    char tail;
+    if (!text || sscanf(text, "%d/%d%c", k, n, &tail) != 2)
+        return false;
+    return *n >= 1 && *n <= 1024 && *k >= 0 && *k < *n;
 }

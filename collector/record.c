@@ -54,6 +54,19 @@ void record_finish(RecordRun *r, const Collect *c, const HttpStats *st)
 
 /* ---- what is known ------------------------------------------------------- */
 
+TlResult record_claim(void *user, const CollectSub *subs, size_t n, TlError *err)
+{
+    RecordRun *r = user;
+    const char **keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!keys)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        keys[i] = subs[i].sub.id;
+    TlResult rc = store_collector_claim(r->lock, r->conn, r->run_id, keys, n, &r->abandoned, err);
+    free(keys);
+    return rc;
+}
+
 TlTime record_cursor_of(void *user, const char *subscription)
 {
     const RecordRun *r = user;

@@ -16,8 +16,9 @@
 /* One run's bookkeeping; caller-owned, released with record_cleanup. */
 typedef struct {
     StoreConn *conn;
-    StoreConn *lock; /* holds the collector lock for the run (store_collector_lock) */
+    StoreConn *lock; /* holds the run's subscription locks (store_collector_claim) */
     long long run_id;
+    long abandoned; /* runs found dead and closed when the locks were taken */
     TlTime now;
     char host[128];
     /* counts */
@@ -43,6 +44,10 @@ const char *record_status(const RecordRun *r);
 
 /* Close the run's row with its status and counts (a failure is a warning). */
 void record_finish(RecordRun *r, const Collect *c, const HttpStats *st);
+
+/* Lock the run's subscriptions (a CollectClaim): TL_ERR_LOCKED when
+ * another collector holds one. */
+TlResult record_claim(void *user, const CollectSub *subs, size_t n, TlError *err);
 
 /* The Activity Log cursor of a subscription (a CollectLogFrom). */
 TlTime record_cursor_of(void *user, const char *subscription);

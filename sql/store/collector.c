@@ -9,79 +9,111 @@
 #include "sql/store/conn.h"
 #include "sql/store/pg.h"
 
-TlResult store_collector_lock(const char *conninfo, const char *host, long pid, StoreConn **lock,
-                              TlError *err)
+TlResult store_collector_connect(const char *conninfo, const char *host, long pid, StoreConn **lock,
+                                 TlError *err)
 {
     static const char sql_app[] = "SELECT set_config('application_name', $1, false)";
-    /* a row lock held by this session's open transaction for the whole run:
-     * FOR UPDATE needs UPDATE on tierledger_locks (tierledger_writer only) */
-    static const char sql_take[] =
-        "SELECT name FROM tierledger_locks WHERE name = 'collector' FOR UPDATE NOWAIT";
-    static const char sql_holder[] =
-        "SELECT a.pid, coalesce(a.application_name, '') AS app,"
-        "       coalesce(a.client_addr::text, 'local') AS client,"
-        "       extract(epoch FROM a.backend_start)::bigint AS since,"
-        "       (SELECT max(id) FROM collector_runs WHERE status = 'running') AS run"
-        "  FROM pg_stat_activity a"
-        " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
-        "   AND a.application_name LIKE 'tierledger collect %' AND a.xact_start IS NOT NULL"
-        " ORDER BY a.xact_start LIMIT 1";
     char app_name[200];
     snprintf(app_name, sizeof app_name, "tierledger collect %s:%ld", host, pid);
     const char *pa[] = {app_name};
-    PGresult *res = NULL;
     TlResult rc = store_connect(conninfo, lock, err);
     if (!rc)
         rc = pg_query(*lock, "set application_name", sql_app, 1, pa, NULL, err);
-    if (!rc)
-        rc = pg_begin(*lock, err);
-    if (!rc)
-        rc = pg_query(*lock, "take the collector lock", sql_take, 0, NULL, NULL, err);
-    if (rc != TL_ERR_LOCKED)
-        return rc; /* TL_OK: held until *lock is closed */
-    store_rollback(*lock);
-    rc = pg_query(*lock, "find the lock holder", sql_holder, 0, NULL, &res, err);
-    if (rc)
-        return rc;
-    if (PQntuples(res) == 0) {
-        rc = tl_error_set(err, TL_ERR_LOCKED, "another collector holds the lock (it just ended?)");
-    } else {
-        char since[TL_TIME_TEXT_MAX];
-        const char *run = pg_text(res, 0, PQfnumber(res, "run"));
-        rc = tl_error_set(
-            err, TL_ERR_LOCKED,
-            "another collector is running: '%s' (PostgreSQL pid %s from %s, since %s%s%s)",
-            PQgetvalue(res, 0, PQfnumber(res, "app")), PQgetvalue(res, 0, PQfnumber(res, "pid")),
-            PQgetvalue(res, 0, PQfnumber(res, "client")),
-            tl_time_format(pg_time(res, 0, PQfnumber(res, "since")), since),
-            run ? ", collector run " : "", run ? run : "");
-    }
-    tl_error_hint(err, "runs are serialised; the next timer tick will collect");
-    PQclear(res);
     return rc;
 }
 
 TlResult store_run_start(StoreConn *conn, const char *host, long pid, const char *arm_url,
-                         long long *run_id, long *abandoned, TlError *err)
+                         long long *run_id, TlError *err)
 {
-    /* the caller holds the collector lock, which every live run holds: a
-     * row still 'running' is a run whose process died */
-    static const char sql_abandon[] =
-        "UPDATE collector_runs SET status = 'abandoned', ended_at = greatest(now(), started_at)"
-        " WHERE status = 'running'";
     static const char sql[] = "INSERT INTO collector_runs (started_at, status, host, pid, arm_url)"
                               " VALUES (now(), 'running', $1, $2::int, $3) RETURNING id";
     char pidtext[24];
     const char *p[] = {host, pg_int_param(pid, pidtext), arm_url};
     PGresult *res;
-    TlResult rc =
-        pg_query_count(conn, "close abandoned runs", sql_abandon, 0, NULL, abandoned, err);
-    if (!rc)
-        rc = pg_query(conn, "record the run", sql, 3, p, &res, err);
+    TlResult rc = pg_query(conn, "record the run", sql, 3, p, &res, err);
     if (!rc) {
         pg_get_int64(res, 0, 0, run_id);
         PQclear(res);
     }
+    return rc;
+}
+
+/* The subscriptions of keys (lower case) another run holds, and that run. */
+static TlResult name_holders(StoreConn *lock, const char *keys, TlError *err)
+{
+    static const char sql[] =
+        "SELECT (SELECT string_agg(k, ', ' ORDER BY k) FROM unnest($1::text[]) AS u(k)) AS held,"
+        "       (SELECT format('collector run %s on %s, pid %s, since %s', r.id, r.host, r.pid,"
+        "               to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+        "          FROM collector_runs r WHERE r.status = 'running'"
+        "           AND r.subscription_keys && $1::text[] ORDER BY r.id DESC LIMIT 1) AS holder";
+    const char *p[] = {keys};
+    PGresult *res;
+    TlResult rc = pg_query(lock, "name the lock holder", sql, 1, p, &res, err);
+    if (rc)
+        return rc;
+    const char *holder = pg_text(res, 0, 1);
+    rc = tl_error_set(err, TL_ERR_LOCKED, "another collector is collecting subscription %s (%s)",
+                      pg_text(res, 0, 0) ? pg_text(res, 0, 0) : "?",
+                      holder ? holder : "it has not recorded itself yet: just started?");
+    tl_error_hint(err, "give each collector its own subscriptions (--subscription, --shard K/N); "
+                       "the next timer tick will collect");
+    PQclear(res);
+    return rc;
+}
+
+TlResult store_collector_claim(StoreConn *lock, StoreConn *conn, long long run_id,
+                               const char *const *keys, size_t n, long *abandoned, TlError *err)
+{
+    static const char sql_rows[] = "INSERT INTO collector_locks (subscription_key)"
+                                   " SELECT DISTINCT lower(k) FROM unnest($1::text[]) AS u(k)"
+                                   " ON CONFLICT DO NOTHING";
+    /* the keys this session could lock; a missing one is another run's */
+    static const char sql_take[] =
+        "WITH got AS (SELECT subscription_key FROM collector_locks"
+        "              WHERE subscription_key IN (SELECT lower(k) FROM unnest($1::text[]) AS u(k))"
+        "              FOR UPDATE SKIP LOCKED)"
+        " SELECT array_agg(DISTINCT lower(k)) FILTER (WHERE lower(k) NOT IN"
+        "        (SELECT subscription_key FROM got))::text AS held"
+        "   FROM unnest($1::text[]) AS u(k)";
+    static const char sql_mine[] =
+        "UPDATE collector_runs SET subscription_keys ="
+        " (SELECT coalesce(array_agg(DISTINCT lower(k) ORDER BY lower(k)), '{}')"
+        "    FROM unnest($2::text[]) AS u(k)) WHERE id = $1::bigint";
+    /* a run whose lock session is gone died (application_name is visible to
+     * every role in pg_stat_activity) */
+    static const char sql_abandon[] =
+        "UPDATE collector_runs r SET status = 'abandoned', ended_at = greatest(now(), started_at)"
+        " WHERE r.status = 'running' AND r.id <> $1::bigint AND NOT EXISTS"
+        " (SELECT 1 FROM pg_stat_activity a WHERE a.datname = current_database()"
+        "     AND a.application_name = left('tierledger collect ' || r.host || ':' || r.pid, 63))";
+    PgArray arr = {0};
+    for (size_t i = 0; i < n; i++)
+        pg_array_add(&arr, keys[i]);
+    const char *p[2];
+    char id[24];
+    PGresult *res = NULL;
+    *abandoned = 0;
+    p[0] = pg_int_param(run_id, id);
+    TlResult rc = pg_arrays_finish(&arr, 1, &p[1], err);
+    if (!rc)
+        rc = pg_query(lock, "register the subscriptions", sql_rows, 1, &p[1], NULL, err);
+    if (!rc)
+        rc = pg_begin(lock, err);
+    if (!rc)
+        rc = pg_query(lock, "lock the subscriptions", sql_take, 1, &p[1], &res, err);
+    if (!rc && pg_text(res, 0, 0)) { /* some are another run's */
+        char held[8192];
+        snprintf(held, sizeof held, "%s", PQgetvalue(res, 0, 0));
+        store_rollback(lock);
+        rc = name_holders(lock, held, err);
+    }
+    PQclear(res);
+    if (!rc)
+        rc = pg_query(conn, "record the run's subscriptions", sql_mine, 2, p, NULL, err);
+    if (!rc)
+        rc = pg_query_count(conn, "close abandoned runs", sql_abandon, 1, p, abandoned, err);
+    pg_array_cleanup(&arr);
     return rc;
 }
 

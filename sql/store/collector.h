@@ -16,20 +16,28 @@
 
 struct pg_result;
 
-/* Take the lock that keeps a second collector out: a row lock held by an
- * open transaction of its own connection *lock (the caller's, to close at
- * the end of the run, which releases it), whose application_name is
- * "tierledger collect HOST:PID" so the holder can be named. Only
- * tierledger_writer may take it (a reader gets TL_ERR_NOPERM). TL_ERR_LOCKED
- * names the holder (PostgreSQL pid, client, since, its collector run). */
-TlResult store_collector_lock(const char *conninfo, const char *host, long pid, StoreConn **lock,
-                              TlError *err);
+/* The collector's lock session: its own connection *lock (the caller's, to
+ * close at the end of the run, which releases every lock it holds), whose
+ * application_name is "tierledger collect HOST:PID", which tells a live run
+ * from a dead one. */
+TlResult store_collector_connect(const char *conninfo, const char *host, long pid, StoreConn **lock,
+                                 TlError *err);
 
-/* A collector_runs row in state 'running': *run_id. Called under the
- * collector lock: earlier rows still 'running' belong to runs whose process
- * died; they are closed 'abandoned' first (*abandoned counts them). */
+/* A collector_runs row in state 'running': *run_id. */
 TlResult store_run_start(StoreConn *conn, const char *host, long pid, const char *arm_url,
-                         long long *run_id, long *abandoned, TlError *err);
+                         long long *run_id, TlError *err);
+
+/* Lock the subscriptions keys[0..n) (any case) for run run_id: a row each
+ * of collector_locks held FOR UPDATE by an open transaction of the lock
+ * session, so collectors of disjoint subscriptions run at once and two never
+ * collect the same one. When another run holds any of them: TL_ERR_LOCKED
+ * naming them and the holder (its collector run, host and pid), nothing
+ * held. Then the run's subscription_keys are recorded (on conn), and runs
+ * left 'running' whose lock session is gone are closed 'abandoned'
+ * (*abandoned counts them). Only tierledger_writer may lock (a reader gets
+ * TL_ERR_NOPERM). */
+TlResult store_collector_claim(StoreConn *lock, StoreConn *conn, long long run_id,
+                               const char *const *keys, size_t n, long *abandoned, TlError *err);
 
 typedef struct {
     const char *status; /* succeeded, partial, failed */

@@ -406,17 +406,42 @@ collect 64 "bad --concurrency" --concurrency 0
 run "collect --help" 0 tl collect --help
 out_has "help" "--subscription ID"
 
-# the lock: a second collector exits 75 and names the holder
-PGAPPNAME='tierledger collect otherhost:4242' psql -X -q \
-    -c "BEGIN; SELECT name FROM tierledger_locks WHERE name = 'collector' FOR UPDATE; SELECT pg_sleep(4); COMMIT" >/dev/null 2>&1 &
-holder=$!
+# many collectors, one store: each run locks the subscriptions it collects.
+# The lifecycle's last poll again (it adds nothing), its servers list slowed
+# to 3 s: a second collector of the same subscription exits 75 naming the
+# first; one of another subscription runs at the same time.
+fake_stop
+SUB=00000000-1111-2222-3333-444444444444 OTHER=291bba3f-e0a5-47bc-a099-3bdcb2a50a05
+fake_start lifecycle --delay "/subscriptions/$SUB/providers/Microsoft.Sql/servers:3"
+fake_step 6
+at=2026-11-02T00:00:00Z
+before=$(sql "SELECT count(*) FROM transitions")/$(sql "SELECT count(*) FROM database_facts")
+"$TIERLEDGER" collect --observed-at $at --subscription $SUB >"$work/first.out" 2>"$work/first.err" &
+first=$!
 for _ in $(seq 50); do
-    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tierledger collect otherhost:4242' AND xact_start IS NOT NULL")" = 1 ] && break
+    [ "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'running' AND subscription_keys = ARRAY['$SUB']")" = 1 ] && break
     sleep 0.1
 done
-collect 75 "second collector"
-err_has "lock holder named" "another collector is running: 'tierledger collect otherhost:4242'"
-wait "$holder"
+collect 75 "same subscription: the second collector" --observed-at $at --subscription $SUB
+err_has "same subscription: the holder named" "another collector is collecting subscription $SUB (collector run"
+collect 0 "another subscription: at the same time" --observed-at $at --subscription $OTHER
+same "another subscription: the first still running" "$(sql "SELECT count(*) FROM collector_runs WHERE status = 'running'")" 1
+wait "$first"
+same "the first collector" "$?" 0
+cat "$work/first.out" "$work/first.err" >>"$all_out"
+same "nothing recorded twice" "$(sql "SELECT count(*) FROM transitions")/$(sql "SELECT count(*) FROM database_facts")" "$before"
+same "the three runs" "$(q "SELECT status, subscription_keys FROM collector_runs ORDER BY id DESC LIMIT 3" | tr '\n' ' ')" \
+    "succeeded {$OTHER} failed  succeeded {$SUB} "
+# --shard K/N: the shards of the listed subscriptions are disjoint and cover them all
+fake_stop
+fake_start lifecycle
+fake_step 6
+collect 0 "shard 0/2" --observed-at $at --shard 0/2
+collect 0 "shard 1/2" --observed-at $at --shard 1/2
+last_two="SELECT unnest(subscription_keys) AS k FROM (SELECT subscription_keys FROM collector_runs ORDER BY id DESC LIMIT 2) r"
+same "shards: disjoint, and all three listed subscriptions" "$(sql "SELECT count(DISTINCT k) || '/' || count(k) FROM ($last_two) s")" 3/3
+collect 64 "bad shard" --shard 2/2
+err_has "bad shard named" "--shard: expected K/N with 0 <= K < N <= 1024"
 
 # secrets: never in argv, output, the store or the fake's request log
 fake_step 0

@@ -64,7 +64,7 @@ if grep -q '^usage:' "$work/err"; then bad "reader-import: a usage line"; else o
 run reader-refresh 77 as "$R" "$TIERLEDGER" refresh
 runs_before=$(sql "SELECT count(*) FROM collector_runs")
 run reader-collect 77 as "$R" "$TIERLEDGER" collect --observed-at 2026-11-01T00:10:00Z
-err_has reader-collect "take the collector lock: permission denied"
+err_has reader-collect "record the run: permission denied"
 same reader-collect-no-run "$(sql "SELECT count(*) FROM collector_runs")" "$runs_before"
 run reader-init 77 as "$R" "$TIERLEDGER" init
 for stmt in "INSERT INTO transitions (database_id, started_at, state, to_objective, source) SELECT id, now(), 'Succeeded', 'X', 'import' FROM databases LIMIT 1" \

@@ -782,6 +782,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, self.server.state.stats)
         if u.path == "/metadata/identity/oauth2/token":
             return self.imds(urllib.parse.parse_qs(u.query))
+        delay = self.server.state.args.delay
+        if delay and delay[0].lower() in u.path.lower():  # a slow path (bounded)
+            time.sleep(min(delay[1], 30.0))
         return self.arm()
 
     def do_POST(self):
@@ -818,7 +821,12 @@ def main():
     ap.add_argument("--token-without-access-token", action="store_true",
                     help="the token endpoint answers 200 without access_token")
     ap.add_argument("--ttl", type=int, default=600, help="exit after this many seconds")
+    ap.add_argument("--delay", default=None,
+                    help="TEXT:SECONDS: every GET whose path holds TEXT answers after SECONDS")
     args = ap.parse_args()
+    if args.delay:
+        text, _, secs = args.delay.rpartition(":")
+        args.delay = (text, float(secs))
     fx = Fixtures(args.fixtures)
     # a backlog of 5 (the default) drops the SYNs of 16 parallel connections:
     # each retries after 1 s

@@ -1,8 +1,9 @@
 /* import_stage.c - `import`'s staging, merge reads and writes (see
  * imports.h). The file's rows go to a temporary table with COPY; a cursor
  * then gives them back with the recorded transitions of the same resources,
- * by key, a batch of whole resources per FETCH round; each batch's new
- * lineages are created in one statement. */
+ * by key, a batch of whole resources at a time; what each batch adds is
+ * kept in a second staging table, and written set-based once every batch
+ * has merged. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 struct StoreImport {
     PGconn *conn;
     PgCopy copy;
-    bool copying, open; /* the COPY, the cursor */
+    bool copying;       /* the COPY is open */
     PGresult *res;      /* the current FETCH result */
     int pos;            /* its next row */
     bool exhausted;
@@ -98,7 +99,6 @@ TlResult store_import_staged(StoreImport *im, TlError *err)
     if (!rc)
         rc = pg_query(im->conn, "read the file with what is recorded", cursor_sql, 0, NULL, NULL,
                       err);
-    im->open = !rc;
     return rc;
 }
 

@@ -17,9 +17,9 @@
 struct StoreImport {
     PGconn *conn;
     PgCopy copy;
-    bool copying;       /* the COPY is open */
-    PGresult *res;      /* the current FETCH result */
-    int pos;            /* its next row */
+    bool copying;  /* the COPY is open */
+    PGresult *res; /* the current FETCH result */
+    int pos;       /* its next row */
     bool exhausted;
     PGresult *held[HELD_MAX]; /* results the last batch points into */
     int n_held;

@@ -145,5 +145,32 @@ int main(int argc, char **argv)
             bad++;
     }
     EXPECT(bad == 0, "civil date round trip failed on %d days", bad);
+    /* objective_parse's memo: the hint is part of the key, and a name parsed
+     * again (after thousands of others through the same slots) gives what it
+     * gave the first time */
+    TlObjective pool_std, pool_hs, first, again;
+    objective_parse("ElasticPool", "Standard", &pool_std);
+    objective_parse("ElasticPool", "Hyperscale", &pool_hs);
+    EXPECT(pool_std.edition == TL_EDITION_STANDARD && pool_hs.edition == TL_EDITION_HYPERSCALE,
+           "memo: ElasticPool parsed with two hints gave editions %d and %d", pool_std.edition,
+           pool_hs.edition);
+    static const char *const editions[] = {"GP", "BC", "HS", "GP_S", "HS_S"};
+    static const char *const families[] = {"Gen5", "Fsv2", "DC", "Gen9", "PRMS"};
+    int differ = 0;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 4000; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "%s%s_%s_%d", i % 7 ? "" : "SQLDB_", editions[i % 5],
+                     families[(i / 5) % 5], 1 + i % 97);
+            objective_parse(name, i % 3 ? NULL : "GeneralPurpose", round ? &again : &first);
+            if (round == 1) {
+                TlObjective fresh;
+                objective_parse(name, i % 3 ? NULL : "GeneralPurpose", &first);
+                objective_parse(name, i % 3 ? NULL : "GeneralPurpose", &fresh);
+                differ += memcmp(&first, &again, sizeof first) != 0 ||
+                          memcmp(&first, &fresh, sizeof first) != 0;
+            }
+        }
+    EXPECT(differ == 0, "memo: %d of 4000 names parsed differently the second time", differ);
     return harness_finish("model/objective+time");
 }

@@ -85,8 +85,6 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
         rc = store_fleet_load(m->conn, m->end, m->start - 36 * TL_SECONDS_PER_DAY, m->end,
                               &m->fleet, err);
     if (!rc)
-        rc = billing_pool_allowance(m->fleet.usage, m->fleet.n_usage, err);
-    if (!rc)
         rc = build_charges(&m->fleet,
                            &(ChargePrices){m->prices.rows, m->prices.n,
                                            m->prices.table ? m->prices.table->name : prices_path},

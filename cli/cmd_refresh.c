@@ -1,17 +1,23 @@
 /* cmd_refresh.c - `tierledger refresh`: run the lineage and billing model
  * over every lineage and store its results for the audit views
- * (lineage_segments, billing_monthly). Decide, then apply: everything is
- * computed first, then the derived rows are replaced in one transaction.
+ * (lineage_segments, billing_monthly), in one transaction: what was stored
+ * is cleared, then the fleet is read, computed and written a page of
+ * lineages at a time, so memory stays bounded; elastic pools are totalled
+ * first, so a pool's allowance is shared right whatever page its members
+ * are on.
  * Billing is recomputed for the last --months months (the current one as of
  * now); older months keep what was stored. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "model/history.h"
 #include "sql/store/conn.h"
 #include "sql/store/fleet.h"
 #include "sql/store/refresh.h"
+
+#define REFRESH_PAGE 2000 /* lineages per page; TIERLEDGER_REFRESH_PAGE overrides it */
 
 /* The start of the month `back` months before the one holding t. */
 static TlTime month_start(TlTime t, int back)
@@ -67,31 +73,54 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
         return rc;
     int months = (int)months_opt;
     TlTime first = month_start(now, months - 1);
+    /* usage from 36 days before the first month: the previous segment's last size (B4) */
+    TlTime usage_from = first - 36 * TL_SECONDS_PER_DAY;
     StoreConn *conn = NULL;
-    Fleet fleet = {0};
+    StorePools pools = {0};
     StoreDerived *rows = NULL;
+    size_t lineages = 0, page_size = REFRESH_PAGE;
+    const char *page_env = getenv("TIERLEDGER_REFRESH_PAGE");
+    if (page_env && atol(page_env) >= 1 && atol(page_env) <= 1000000)
+        page_size = (size_t)atol(page_env);
     rc = store_derived_new(&rows, err);
     if (!rc)
         rc = store_open_writer(cli_opt(ctx, "db"), "refresh", &conn, err);
     if (!rc)
-        rc = store_fleet_load(conn, now + 1, first - 36 * TL_SECONDS_PER_DAY, now + 1, &fleet, err);
+        rc = store_pools_load(conn, now + 1, usage_from, now + 1, &pools, err);
     if (!rc)
-        rc = billing_pool_allowance(fleet.usage, fleet.n_usage, err);
-    if (!rc)
-        rc = compute(&fleet, now, months, rows, err);
-    if (!rc)
-        rc = store_derived_replace(conn, rows, first, now, err);
+        rc = store_derived_clear(conn, first, err);
+    /* a page of lineages at a time: memory stays bounded whatever the fleet */
+    for (long long after = 0; !rc;) {
+        Fleet page = {0};
+        rc = store_fleet_page(conn, now + 1, usage_from, now + 1, after, page_size, &pools, &page,
+                              err);
+        if (!rc && page.n == 0) {
+            store_fleet_cleanup(&page);
+            break;
+        }
+        if (!rc)
+            rc = compute(&page, now, months, rows, err);
+        if (!rc)
+            rc = store_derived_flush(conn, rows, now, err);
+        if (!rc) {
+            lineages += page.n;
+            after = page.db[page.n - 1].id;
+            cli_progress(ctx, "refresh: %zu lineages computed", lineages);
+        }
+        store_fleet_cleanup(&page);
+    }
+    store_pools_cleanup(&pools);
+    cli_progress_end();
     if (!rc)
         rc = store_commit(conn, err);
     if (!rc)
         fprintf(stderr,
                 "tierledger refresh: %zu lineages: %zu segments, %zu monthly billing rows (%d "
                 "months)\n",
-                fleet.n, store_derived_segments(rows), store_derived_bill_rows(rows), months);
+                lineages, store_derived_segments(rows), store_derived_bill_rows(rows), months);
     if (rc)
         store_rollback(conn);
     store_derived_free(rows);
-    store_fleet_cleanup(&fleet);
     store_close(conn);
     return rc;
 }

@@ -71,6 +71,14 @@ static int cmp_pool(const void *pa, const void *pb)
     return (a->day > b->day) - (a->day < b->day);
 }
 
+/* The share of row u in a pool-day of sum backup bytes and max data size. */
+static int64_t pool_share(const TlUsageDay *u, double sum, double pool_max)
+{
+    double billable = sum > pool_max ? sum - pool_max : 0;
+    double share = sum > 0 ? billable * (double)standard_backup_bytes(u) / sum : 0;
+    return (int64_t)(share + 0.5);
+}
+
 TlResult billing_pool_allowance(TlUsageDay *rows, size_t n, TlError *err)
 {
     size_t *idx = malloc((n ? n : 1) * sizeof *idx), m = 0;
@@ -93,15 +101,37 @@ TlResult billing_pool_allowance(TlUsageDay *rows, size_t n, TlError *err)
             if ((double)u->max_size_bytes > pool_max)
                 pool_max = (double)u->max_size_bytes;
         }
-        double billable = sum > pool_max ? sum - pool_max : 0;
-        for (size_t k = first; k < last; k++) {
-            TlUsageDay *u = &rows[idx[k]];
-            double share = sum > 0 ? billable * (double)standard_backup_bytes(u) / sum : 0;
-            u->pool_share_bytes = (int64_t)(share + 0.5);
-        }
+        for (size_t k = first; k < last; k++)
+            rows[idx[k]].pool_share_bytes = pool_share(&rows[idx[k]], sum, pool_max);
         first = last;
     }
     free(idx);
+    return TL_OK;
+}
+
+static int cmp_pool_day(const void *key, const void *p)
+{
+    const TlUsageDay *u = key;
+    const TlPoolDay *d = p;
+    int c = strcmp(u->elastic_pool_id, d->pool);
+    return c ? c : (u->day > d->day) - (u->day < d->day);
+}
+
+TlResult billing_pool_shares(TlUsageDay *rows, size_t n, const TlPoolDay *pools, size_t n_pools,
+                             TlError *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        TlUsageDay *u = &rows[i];
+        u->pool_share_bytes = TL_BYTES_UNKNOWN;
+        if (!is_pooled(u))
+            continue;
+        const TlPoolDay *d = bsearch(u, pools, n_pools, sizeof *pools, cmp_pool_day);
+        if (!d)
+            return tl_error_set(err, TL_ERR_INTERNAL,
+                                "elastic pool %s has no total for a day of its member's usage",
+                                u->elastic_pool_id);
+        u->pool_share_bytes = pool_share(u, d->backup_bytes, d->max_bytes);
+    }
     return TL_OK;
 }
 

@@ -48,6 +48,21 @@ typedef struct {
  * month go in together; sets pool_share_bytes on every row. */
 TlResult billing_pool_allowance(TlUsageDay *rows, size_t n, TlError *err);
 
+/* One elastic pool's day: the members' full + diff + log bytes summed, and
+ * the pool's max data size. Strings borrowed. */
+typedef struct {
+    const char *pool;
+    TlTime day;
+    double backup_bytes, max_bytes;
+} TlPoolDay;
+
+/* The same share as billing_pool_allowance, from the pools' days given
+ * (pools[0..n_pools) sorted by pool id, bytewise, then day) rather than from
+ * rows alone: rows may be some members of a pool only. A pooled row of a
+ * pool-day not given is TL_ERR_INTERNAL. */
+TlResult billing_pool_shares(TlUsageDay *rows, size_t n, const TlPoolDay *pools, size_t n_pools,
+                             TlError *err);
+
 typedef enum {
     TL_BILL_PITR = 0,   /* standard architecture point-in-time backups */
     TL_BILL_HYPERSCALE, /* Hyperscale data + log backups */

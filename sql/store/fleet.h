@@ -42,9 +42,31 @@ typedef struct {
 /* Every database lineage that existed before `to`, with its history, facts
  * as of `to`, and (when usage_from < usage_to) its daily usage in
  * [usage_from, usage_to), collector rows before import rows of the same
- * day. Release with store_fleet_cleanup (also after a failure). */
+ * day, pooled rows with their pool share (billing_pool_allowance). Release
+ * with store_fleet_cleanup (also after a failure). */
 TlResult store_fleet_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
                           Fleet *out, TlError *err);
+
+/* Each elastic pool's days over the usage store_fleet_page reads (B1 at
+ * pool level), for pages to share a pool's allowance whatever page its
+ * members are on. Strings point into res. */
+typedef struct {
+    struct pg_result *res;
+    TlPoolDay *days; /* by pool (bytewise), then day */
+    size_t n;
+} StorePools;
+TlResult store_pools_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
+                          StorePools *out, TlError *err);
+void store_pools_cleanup(StorePools *pools);
+
+/* The same as store_fleet_load, a page at a time in bounded memory: the
+ * lineages with id > after, at most limit of them (0: all), in id order
+ * (the next page starts after the last one's id; an empty page is the end);
+ * pooled rows get their share from pools (store_pools_load), or from the
+ * page's own rows when pools is NULL. */
+TlResult store_fleet_page(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
+                          long long after, size_t limit, const StorePools *pools, Fleet *out,
+                          TlError *err);
 void store_fleet_cleanup(Fleet *fleet);
 
 /* The regions of the backup usage recorded in the last 40 days before now

@@ -48,7 +48,8 @@ enum {
 struct StoreDerived {
     PgArray seg[SEG_COLS];
     PgArray bill[BILL_COLS];
-    size_t n_seg, n_bill;
+    size_t n_seg, n_bill;     /* in the batch not yet written */
+    size_t all_seg, all_bill; /* written before */
 };
 
 TlResult store_derived_new(StoreDerived **out, TlError *err)
@@ -68,12 +69,12 @@ void store_derived_free(StoreDerived *d)
 
 size_t store_derived_segments(const StoreDerived *d)
 {
-    return d->n_seg;
+    return d->all_seg + d->n_seg;
 }
 
 size_t store_derived_bill_rows(const StoreDerived *d)
 {
-    return d->n_bill;
+    return d->all_bill + d->n_bill;
 }
 
 /* lineage_assumed_spans as a tstzmultirange literal; a segment with more
@@ -153,12 +154,21 @@ void store_derived_add_bill(StoreDerived *d, long long database_id, TlTime month
     }
 }
 
-TlResult store_derived_replace(StoreConn *conn, StoreDerived *d, TlTime first_month, TlTime now,
-                               TlError *err)
+TlResult store_derived_clear(StoreConn *conn, TlTime first_month, TlError *err)
 {
     static const char sql_clear_seg[] = "DELETE FROM lineage_segments";
     static const char sql_clear_bill[] = "DELETE FROM billing_monthly WHERE month >= "
                                          "(to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date";
+    char first[24];
+    const char *clear[] = {pg_time_param(first_month, first)};
+    TlResult rc = pg_query(conn, "clear segments", sql_clear_seg, 0, NULL, NULL, err);
+    if (!rc)
+        rc = pg_query(conn, "clear billing", sql_clear_bill, 1, clear, NULL, err);
+    return rc;
+}
+
+TlResult store_derived_flush(StoreConn *conn, StoreDerived *d, TlTime now, TlError *err)
+{
     static const char sql_seg[] =
         "INSERT INTO lineage_segments (database_id, seq, architecture, objectives, start_at,"
         "    end_at, retention_days, retention_assumed, lost_at, lost_rule, cause_kind,"
@@ -181,21 +191,25 @@ TlResult store_derived_replace(StoreConn *conn, StoreDerived *d, TlTime first_mo
         "   FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[],"
         "               $6::numeric[], $7::numeric[], $8::boolean[], $9::boolean[],"
         "               $10::boolean[]) AS u(a, b, c, d, e, f, g, h, i, j)";
-    char first[24], now_text[24];
+    char now_text[24];
     const char *seg[SEG_COLS + 1], *bill[BILL_COLS + 1];
-    const char *clear[] = {pg_time_param(first_month, first)};
     TlResult rc = pg_arrays_finish(d->seg, SEG_COLS, seg, err);
     if (!rc)
         rc = pg_arrays_finish(d->bill, BILL_COLS, bill, err);
     if (rc)
         return rc;
     seg[SEG_COLS] = bill[BILL_COLS] = pg_time_param(now, now_text);
-    rc = pg_query(conn, "clear segments", sql_clear_seg, 0, NULL, NULL, err);
-    if (!rc)
-        rc = pg_query(conn, "clear billing", sql_clear_bill, 1, clear, NULL, err);
     if (!rc && d->n_seg)
         rc = pg_query(conn, "store segments", sql_seg, SEG_COLS + 1, seg, NULL, err);
     if (!rc && d->n_bill)
         rc = pg_query(conn, "store billing", sql_bill, BILL_COLS + 1, bill, NULL, err);
+    /* the next batch starts empty */
+    pg_arrays_cleanup(d->seg, SEG_COLS);
+    pg_arrays_cleanup(d->bill, BILL_COLS);
+    memset(d->seg, 0, sizeof d->seg);
+    memset(d->bill, 0, sizeof d->bill);
+    d->all_seg += d->n_seg;
+    d->all_bill += d->n_bill;
+    d->n_seg = d->n_bill = 0;
     return rc;
 }

@@ -1,7 +1,8 @@
 /* refresh.h - the model's results stored for the audit views: lineage
  * segments (lineage_segments) and monthly billing (billing_monthly). Rows
- * are gathered in a StoreDerived batch, copied as they are added, then
- * replace what was stored in the caller's writers' transaction. */
+ * are gathered in a StoreDerived batch, copied as they are added, and
+ * written batch by batch after what was stored is cleared, all in the
+ * caller's writers' transaction. */
 #ifndef TIERLEDGER_SQL_STORE_REFRESH_H
 #define TIERLEDGER_SQL_STORE_REFRESH_H
 
@@ -33,9 +34,11 @@ void store_derived_add_bill(StoreDerived *d, long long database_id, TlTime month
 size_t store_derived_segments(const StoreDerived *d);
 size_t store_derived_bill_rows(const StoreDerived *d);
 
-/* Replace every stored segment, and the billing rows of the months from
- * first_month on, with the batch; computed_at = now. */
-TlResult store_derived_replace(StoreConn *conn, StoreDerived *d, TlTime first_month, TlTime now,
-                               TlError *err);
+/* Delete every stored segment, and the billing rows of the months from
+ * first_month on (in the caller's transaction, before the batches). */
+TlResult store_derived_clear(StoreConn *conn, TlTime first_month, TlError *err);
+
+/* Write the batch (computed_at = now) and empty it for the next. */
+TlResult store_derived_flush(StoreConn *conn, StoreDerived *d, TlTime now, TlError *err);
 
 #endif

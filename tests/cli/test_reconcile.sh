@@ -36,14 +36,14 @@ run usage 0 tl import-usage "$work/usage.csv"
 err_has usage "1077 rows"
 # orders moved into an elastic pool of 2 TiB: the allowance is the pool's (B1),
 # so the estimate bills nothing where the invoice (of the single database) does
-pool_usage() { # MAX_SIZE POOL: orders' usage rows with that max size and pool
-    python3 - "$data/fleet-usage.csv" "$1" "$2" <<'PY'
+pool_usage() { # MAX_SIZE POOL [DB]: DB's (orders') usage rows with that max size and pool
+    python3 - "$data/fleet-usage.csv" "$1" "$2" "${3:-orders}" <<'PY'
 import csv, sys
 r = csv.reader(open(sys.argv[1], newline=""))
 w = csv.writer(sys.stdout, lineterminator="\n")
 w.writerow(next(r))
 for row in r:
-    if row[0].endswith("/databases/orders"):
+    if row[0].endswith("/databases/" + sys.argv[4]):
         w.writerow(row[:7] + [sys.argv[2] if sys.argv[3] else row[7]] + row[8:10] + [sys.argv[3]] + row[11:])
 PY
 }
@@ -167,6 +167,21 @@ same reconcile-mca "$(check_rows mca)" ok
 run billed-mca 0 tl report chargeback --month 2026-10 "${P[@]}" "${acct[@]}" --source billed
 same billed-mca-exact "$(python3 -c 'import csv,decimal,sys; print(sum((decimal.Decimal(r["BilledCost"]) for r in csv.DictReader(sys.stdin)), decimal.Decimal(0)).normalize())' <"$work/out")" "$(norm "$invoice_total")"
 
+# refresh reads the fleet a page at a time, a pool's allowance totalled
+# first: with salesdb in the pool too (another page), a page of one lineage
+# gives what one page of all gives
+pool_usage 2199023255552 "$pool" salesdb | grep -v -E 'databases/salesdb,2026-10-1[0-2],' >"$work/pooled2.csv"
+run usage-pooled-salesdb 0 tl import-usage "$work/pooled2.csv"
+run refresh-one-page 0 env TIERLEDGER_REFRESH_PAGE=1 "$TIERLEDGER" refresh --as-of 2026-11-20T00:00:00Z
+err_has refresh-one-page "14 lineages"
+billing_rows="SELECT string_agg(concat_ws(' ', database_id, month, seq, backup_kind, billable_gb_month, consumed_gb_month), ';' ORDER BY database_id, month, seq, backup_kind) FROM billing_monthly"
+segment_rows="SELECT string_agg(concat_ws(' ', database_id, seq, start_at, end_at, lost_at, lost_rule), ';' ORDER BY database_id, seq) FROM lineage_segments"
+one_page="$(sql "$billing_rows")|$(sql "$segment_rows")"
+run refresh-all 0 tl refresh --as-of 2026-11-20T00:00:00Z
+same refresh-pages-agree "$(sql "$billing_rows")|$(sql "$segment_rows")" "$one_page"
+same refresh-pool-shared "$(sql "SELECT count(*) FILTER (WHERE b.billable_gb_month > 0) FROM billing_monthly b JOIN databases d ON d.id = b.database_id WHERE d.database_name IN ('orders', 'salesdb') AND b.month = '2026-10-01'")" 2
+pool_usage "" "" salesdb | grep -v -E 'databases/salesdb,2026-10-1[0-2],' >"$work/unpooled2.csv"
+run usage-unpooled-salesdb 0 tl import-usage "$work/unpooled2.csv"
 # orders out of the pool again (its rows as first imported)
 pool_usage "" "" >"$work/unpooled.csv"
 run usage-unpooled 0 tl import-usage "$work/unpooled.csv"

@@ -76,9 +76,7 @@ TlResult store_facts_stage_begin(StoreConn *conn, StoreFactsStage **out, TlError
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     s->conn = conn;
     TlResult rc =
-        pg_query(conn, "create the facts staging table", facts_stage_sql, 0, NULL, NULL, err);
-    if (!rc)
-        rc = pg_copy_begin(conn, "stage the facts", facts_copy_sql, &s->copy, err);
+        pg_stage_begin(conn, "stage the facts", facts_stage_sql, facts_copy_sql, &s->copy, err);
     if (rc) {
         free(s);
         return rc;

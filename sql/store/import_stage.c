@@ -61,9 +61,8 @@ TlResult store_import_begin(StoreConn *conn, StoreImport **out, TlError *err)
     if (!im)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     im->conn = conn;
-    TlResult rc = pg_query(conn, "create the import staging table", stage_sql, 0, NULL, NULL, err);
-    if (!rc)
-        rc = pg_copy_begin(conn, "stage the file's rows", copy_sql, &im->copy, err);
+    TlResult rc =
+        pg_stage_begin(conn, "stage the file's rows", stage_sql, copy_sql, &im->copy, err);
     if (rc) {
         free(im);
         return rc;

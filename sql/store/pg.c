@@ -292,6 +292,13 @@ TlResult pg_copy_begin(PGconn *conn, const char *what, const char *sql, PgCopy *
     return TL_OK;
 }
 
+TlResult pg_stage_begin(PGconn *conn, const char *what, const char *create_sql,
+                        const char *copy_sql, PgCopy *c, TlError *err)
+{
+    TlResult rc = pg_query(conn, what, create_sql, 0, NULL, NULL, err);
+    return rc ? rc : pg_copy_begin(conn, what, copy_sql, c, err);
+}
+
 static void copy_send(PgCopy *c)
 {
     if (c->len && !c->failed && PQputCopyData(c->conn, c->buf, (int)c->len) != 1)

@@ -81,6 +81,10 @@ typedef struct {
 } PgCopy;
 
 TlResult pg_copy_begin(PGconn *conn, const char *what, const char *sql, PgCopy *c, TlError *err);
+/* Create a staging table of the transaction (create_sql: CREATE TEMP
+ * TABLE ... ON COMMIT DROP), then pg_copy_begin into it (copy_sql). */
+TlResult pg_stage_begin(PGconn *conn, const char *what, const char *create_sql,
+                        const char *copy_sql, PgCopy *c, TlError *err);
 void pg_copy_field(PgCopy *c, const char *text); /* NULL sends SQL NULL */
 void pg_copy_int(PgCopy *c, long long v);
 void pg_copy_end_row(PgCopy *c);

@@ -95,9 +95,7 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
     if (!s)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     s->conn = conn;
-    TlResult rc = pg_query(conn, "create the usage staging table", stage_sql, 0, NULL, NULL, err);
-    if (!rc)
-        rc = pg_copy_begin(conn, "stage the usage rows", copy_sql, &s->copy, err);
+    TlResult rc = pg_stage_begin(conn, "stage the usage rows", stage_sql, copy_sql, &s->copy, err);
     if (rc) {
         free(s);
         return rc;

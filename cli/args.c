@@ -80,6 +80,13 @@ const char *cli_origin(const CliContext *ctx, const char *file, char *buf, size_
     return buf;
 }
 
+size_t cli_fleet_page(void)
+{
+    const char *v = getenv("TIERLEDGER_FLEET_PAGE");
+    long n = v ? atol(v) : 0;
+    return n >= 1 && n <= 1000000 ? (size_t)n : 2000;
+}
+
 const char *cli_opt(const CliContext *ctx, const char *name)
 {
     int idx = find_option(ctx->cmd, name, strlen(name));

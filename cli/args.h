@@ -60,6 +60,10 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
 /* The value of option `name`, or NULL when it was not given. */
 const char *cli_opt(const CliContext *ctx, const char *name);
 
+/* Lineages per page on the fleet paths (refresh, the chargeback): 2000, or
+ * TIERLEDGER_FLEET_PAGE when it is 1..1000000. */
+size_t cli_fleet_page(void);
+
 #define CLI_ORIGIN_MAX 1100 /* a command name and a path */
 /* What a writing command's rows come from, for recorded_via: the command
  * and, when given, the file ("import fleet.csv"), in buf. */

@@ -13,7 +13,6 @@ typedef struct {
     const char *month;
     TlTime start, end;
     PriceSheet prices;
-    Fleet fleet;
     ChargeList charges; /* sorted by resource id, then segment */
     StoreInvoice invoice;
     StoreConn *conn;

@@ -47,7 +47,6 @@ void month_charges_cleanup(MonthCharges *m)
 {
     report_charges_cleanup(&m->charges);
     store_invoice_cleanup(&m->invoice);
-    store_fleet_cleanup(&m->fleet);
     store_close(m->conn);
     prices_cleanup(&m->prices);
     m->conn = NULL;
@@ -80,16 +79,30 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
         tl_error_hint(err, "load the month's Cost Management export: tierledger import-costs FILE");
         return TL_ERR_NOT_FOUND;
     }
-    /* usage from 36 days before the month: the previous segment's last size (B4) */
+    /* usage from 36 days before the month: the previous segment's last size (B4);
+     * the fleet a page at a time, the pools totalled first (B1 across pages) */
+    TlTime usage_from = m->start - 36 * TL_SECONDS_PER_DAY;
+    StorePools pools = {0};
+    ChargePrices sheet = {m->prices.rows, m->prices.n,
+                          m->prices.table ? m->prices.table->name : prices_path};
+    m->charges.copy_sources = true;
     if (!rc)
-        rc = store_fleet_load(m->conn, m->end, m->start - 36 * TL_SECONDS_PER_DAY, m->end,
-                              &m->fleet, err);
-    if (!rc)
-        rc = build_charges(&m->fleet,
-                           &(ChargePrices){m->prices.rows, m->prices.n,
-                                           m->prices.table ? m->prices.table->name : prices_path},
-                           cc_tag ? cc_tag : "cost-center", m->start, m->end, ctx->now, &m->charges,
-                           err);
+        rc = store_pools_load(m->conn, m->end, usage_from, m->end, &pools, err);
+    for (long long after = 0; !rc;) {
+        Fleet page = {0};
+        rc = store_fleet_page(m->conn, m->end, usage_from, m->end, after, cli_fleet_page(), &pools,
+                              &page, err);
+        if (!rc && page.n > 0) {
+            rc = build_charges(&page, &sheet, cc_tag ? cc_tag : "cost-center", m->start, m->end,
+                               ctx->now, &m->charges, err);
+            after = page.db[page.n - 1].id;
+        }
+        bool end = page.n == 0;
+        store_fleet_cleanup(&page);
+        if (end)
+            break;
+    }
+    store_pools_cleanup(&pools);
     if (!rc)
         report_charges_sort(&m->charges);
     return rc;

@@ -17,8 +17,6 @@
 #include "sql/store/fleet.h"
 #include "sql/store/refresh.h"
 
-#define REFRESH_PAGE 2000 /* lineages per page; TIERLEDGER_REFRESH_PAGE overrides it */
-
 /* The start of the month `back` months before the one holding t. */
 static TlTime month_start(TlTime t, int back)
 {
@@ -78,10 +76,7 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
     StoreConn *conn = NULL;
     StorePools pools = {0};
     StoreDerived *rows = NULL;
-    size_t lineages = 0, page_size = REFRESH_PAGE;
-    const char *page_env = getenv("TIERLEDGER_REFRESH_PAGE");
-    if (page_env && atol(page_env) >= 1 && atol(page_env) <= 1000000)
-        page_size = (size_t)atol(page_env);
+    size_t lineages = 0, page_size = cli_fleet_page();
     rc = store_derived_new(&rows, err);
     if (!rc)
         rc = store_open_writer(cli_opt(ctx, "db"), "refresh", &conn, err);

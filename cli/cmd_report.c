@@ -19,6 +19,10 @@ typedef struct {
     int format; /* 0 text, 1 csv, 2 json */
     WarningRow *rows;
     size_t n, n_databases;
+    /* the alerts kept from every page, and the copies of the names they need */
+    TlAlert *alerts;
+    size_t n_alerts, cap_alerts;
+    char **names; /* n_alerts x 3: resource id, server, database */
 } Warnings;
 
 static TlResult write_warnings(FILE *out, const void *data, TlError *err)
@@ -31,6 +35,59 @@ static TlResult write_warnings(FILE *out, const void *data, TlError *err)
     return report_warnings_text(out, w->as_of, w->rows, w->n, w->n_databases, err);
 }
 
+/* Keep db's alerts (copied), so its page can go. */
+static TlResult keep_alerts(Warnings *w, const FleetDatabase *db, const TlAlerts *a, TlError *err)
+{
+    if (w->n_alerts + a->n > w->cap_alerts) {
+        size_t cap = w->cap_alerts ? w->cap_alerts * 2 : 256;
+        while (cap < w->n_alerts + a->n)
+            cap *= 2;
+        TlAlert *grown = realloc(w->alerts, cap * sizeof *grown);
+        char **names = grown ? realloc(w->names, cap * 3 * sizeof *names) : NULL;
+        if (grown)
+            w->alerts = grown;
+        if (names)
+            w->names = names;
+        if (!grown || !names)
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        w->cap_alerts = cap;
+    }
+    for (size_t k = 0; k < a->n; k++) {
+        char **name = &w->names[w->n_alerts * 3];
+        name[0] = strdup(db->resource_id);
+        name[1] = strdup(db->server_name);
+        name[2] = strdup(db->database_name);
+        w->alerts[w->n_alerts++] = a->alerts[k];
+        if (!name[0] || !name[1] || !name[2])
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    return TL_OK;
+}
+
+/* One page of the fleet: each lineage alive at as_of, validated, evaluated. */
+static TlResult evaluate_page(Warnings *w, const Fleet *page, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (size_t i = 0; i < page->n && !rc; i++) {
+        const FleetDatabase *db = &page->db[i];
+        if (db->next_created != TL_TIME_NONE && db->next_created <= w->as_of)
+            continue; /* replaced by a re-created database (L7) */
+        size_t bad;
+        if (history_validate(db->tr, db->n_tr, &bad, err) != TL_OK) {
+            tl_error_prefix(err, "%s: the recorded history is inconsistent", db->resource_id);
+            return TL_ERR_DATA;
+        }
+        w->n_databases++;
+        TlAlerts alerts = {0};
+        rc = warnings_evaluate(db->tr, db->n_tr, w->as_of, db->retention_days, &db->facts, &alerts,
+                               err);
+        if (!rc)
+            rc = keep_alerts(w, db, &alerts, err);
+        warnings_cleanup(&alerts);
+    }
+    return rc;
+}
+
 static TlResult run_warnings(CliContext *ctx, TlError *err)
 {
     static const char *const formats[] = {"text", "csv", "json", NULL};
@@ -41,37 +98,25 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
     if (rc)
         return rc;
     StoreConn *conn = NULL;
-    Fleet fleet = {0};
-    TlAlerts *alerts = NULL;
     rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
-    if (!rc)
-        rc = store_fleet_load(conn, w.as_of + 1, 0, 0, &fleet, err);
-    if (!rc && !(alerts = calloc(fleet.n ? fleet.n : 1, sizeof *alerts)))
-        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    size_t total = 0;
-    for (size_t i = 0; i < fleet.n && !rc; i++) {
-        const FleetDatabase *db = &fleet.db[i];
-        if (db->next_created != TL_TIME_NONE && db->next_created <= w.as_of)
-            continue; /* replaced by a re-created database (L7) */
-        size_t bad;
-        if (history_validate(db->tr, db->n_tr, &bad, err) != TL_OK) {
-            tl_error_prefix(err, "%s: the recorded history is inconsistent", db->resource_id);
-            rc = TL_ERR_DATA;
-            break;
+    /* the fleet a page at a time: only the alerts stay */
+    for (long long after = 0; !rc;) {
+        Fleet page = {0};
+        rc = store_fleet_page(conn, w.as_of + 1, 0, 0, after, cli_fleet_page(), NULL, &page, err);
+        if (!rc && page.n > 0) {
+            rc = evaluate_page(&w, &page, err);
+            after = page.db[page.n - 1].id;
         }
-        w.n_databases++;
-        rc = warnings_evaluate(db->tr, db->n_tr, w.as_of, db->retention_days, &db->facts,
-                               &alerts[i], err);
-        total += alerts[i].n;
+        bool end = page.n == 0;
+        store_fleet_cleanup(&page);
+        if (end)
+            break;
     }
-    if (!rc && !(w.rows = calloc(total ? total : 1, sizeof *w.rows)))
+    if (!rc && !(w.rows = calloc(w.n_alerts ? w.n_alerts : 1, sizeof *w.rows)))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < fleet.n && !rc; i++) {
-        const FleetDatabase *db = &fleet.db[i];
-        for (size_t k = 0; k < alerts[i].n; k++)
-            w.rows[w.n++] = (WarningRow){db->resource_id, db->server_name, db->database_name,
-                                         &alerts[i].alerts[k]};
-    }
+    for (size_t i = 0; !rc && i < w.n_alerts; i++)
+        w.rows[w.n++] =
+            (WarningRow){w.names[i * 3], w.names[i * 3 + 1], w.names[i * 3 + 2], &w.alerts[i]};
     if (!rc) {
         report_warnings_sort(w.rows, w.n);
         rc = cli_write_output(cli_opt(ctx, "output"), write_warnings, &w, err);
@@ -80,11 +125,11 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
         for (size_t i = 0; i < w.n; i++)
             if (w.rows[i].alert->level >= TL_ALERT_WARN)
                 ctx->exit_status = 1;
-    for (size_t i = 0; alerts && i < fleet.n; i++)
-        warnings_cleanup(&alerts[i]);
-    free(alerts);
+    for (size_t i = 0; i < w.n_alerts * 3; i++)
+        free(w.names[i]);
+    free(w.names);
+    free(w.alerts);
     free(w.rows);
-    store_fleet_cleanup(&fleet);
     store_close(conn);
     return rc;
 }

@@ -536,15 +536,60 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
     return TL_OK;
 }
 
-TlResult report_charges_add(ChargeList *list, const ChargeSource *db, const TlBill *bill,
+#define COPY_BLOCK 65536
+
+/* A copy of s kept by the list (in blocks of COPY_BLOCK); NULL for NULL.
+ * *rc becomes TL_ERR_NOMEM when memory ran out. */
+static const char *copy_of(ChargeList *list, const char *s, TlResult *rc, TlError *err)
+{
+    if (!s || *rc)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    if (n > COPY_BLOCK / 4) { /* a long one gets its own */
+        char *own = strdup(s);
+        *rc = own ? report_charges_keep(list, own, err)
+                  : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        return *rc ? NULL : own;
+    }
+    if (n > list->block_left) {
+        char *block = malloc(COPY_BLOCK);
+        *rc = block ? report_charges_keep(list, block, err)
+                    : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        if (*rc)
+            return NULL;
+        list->block = block;
+        list->block_left = COPY_BLOCK;
+    }
+    char *at = list->block + (COPY_BLOCK - list->block_left);
+    memcpy(at, s, n);
+    list->block_left -= n;
+    return at;
+}
+
+TlResult report_charges_add(ChargeList *list, const ChargeSource *src, const TlBill *bill,
                             const ChargePrices *prices, const char *cost_center_tag, TlTime start,
                             TlTime end, TlError *err)
 {
-    char *cost_center = tag_value(db->tags, cost_center_tag);
-    TlResult rc = cost_center ? report_charges_keep(list, cost_center, err) : TL_OK;
+    TlResult rc = TL_OK;
+    ChargeSource copy = *src;
+    if (list->copy_sources) {
+        copy.resource_id = copy_of(list, src->resource_id, &rc, err);
+        copy.database_name = copy_of(list, src->database_name, &rc, err);
+        copy.subscription = copy_of(list, src->subscription, &rc, err);
+        copy.resource_group = copy_of(list, src->resource_group, &rc, err);
+        copy.region = copy_of(list, src->region, &rc, err);
+        copy.tags = copy_of(list, src->tags, &rc, err);
+        copy.subscription_name = copy_of(list, src->subscription_name, &rc, err);
+    }
+    const ChargeSource *db = &copy;
+    char *cost_center = rc ? NULL : tag_value(db->tags, cost_center_tag);
+    if (cost_center)
+        rc = report_charges_keep(list, cost_center, err);
     for (size_t k = 0; k < bill->n_lines && !rc; k++) {
         ChargeRow row;
         rc = line_row(db, &bill->lines[k], prices, cost_center, start, end, &row, err);
+        if (!rc && list->copy_sources)
+            row.elastic_pool = copy_of(list, row.elastic_pool, &rc, err);
         if (!rc)
             rc = report_charges_push(list, &row, err);
     }

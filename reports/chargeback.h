@@ -63,6 +63,12 @@ typedef struct {
     size_t n, cap;
     char **owned;
     size_t n_owned, cap_owned;
+    /* copy_sources: report_charges_add copies the strings of each source
+     * (and each row's pool id) into the list, so the source may be freed
+     * after the call (a page of the fleet); else the rows borrow them */
+    bool copy_sources;
+    char *block; /* the block copies go to, and its room left */
+    size_t block_left;
 } ChargeList;
 
 /* Who the charges are billed to and by: FOCUS BillingAccountId,

@@ -172,13 +172,24 @@ same billed-mca-exact "$(python3 -c 'import csv,decimal,sys; print(sum((decimal.
 # gives what one page of all gives
 pool_usage 2199023255552 "$pool" salesdb | grep -v -E 'databases/salesdb,2026-10-1[0-2],' >"$work/pooled2.csv"
 run usage-pooled-salesdb 0 tl import-usage "$work/pooled2.csv"
-run refresh-one-page 0 env TIERLEDGER_REFRESH_PAGE=1 "$TIERLEDGER" refresh --as-of 2026-11-20T00:00:00Z
+run refresh-one-page 0 env TIERLEDGER_FLEET_PAGE=1 "$TIERLEDGER" refresh --as-of 2026-11-20T00:00:00Z
 err_has refresh-one-page "14 lineages"
 billing_rows="SELECT string_agg(concat_ws(' ', database_id, month, seq, backup_kind, billable_gb_month, consumed_gb_month), ';' ORDER BY database_id, month, seq, backup_kind) FROM billing_monthly"
 segment_rows="SELECT string_agg(concat_ws(' ', database_id, seq, start_at, end_at, lost_at, lost_rule), ';' ORDER BY database_id, seq) FROM lineage_segments"
 one_page="$(sql "$billing_rows")|$(sql "$segment_rows")"
 run refresh-all 0 tl refresh --as-of 2026-11-20T00:00:00Z
 same refresh-pages-agree "$(sql "$billing_rows")|$(sql "$segment_rows")" "$one_page"
+# so does the chargeback, which reads the fleet the same way
+run chargeback-one-page 0 env TIERLEDGER_FLEET_PAGE=1 "$TIERLEDGER" report chargeback --month 2026-10 "${P[@]}"
+cp "$work/out" "$work/cb-one-page.csv"
+run chargeback-all 0 tl report chargeback --month 2026-10 "${P[@]}"
+if cmp -s "$work/out" "$work/cb-one-page.csv"; then ok; else bad "chargeback: pages of one lineage differ from one page"; fi
+same chargeback-pool-shared "$(python3 -c 'import csv,sys; print(sorted(r["ResourceName"] for r in csv.DictReader(open(sys.argv[1])) if r["ResourceName"] in ("orders", "salesdb") and float(r["PricingQuantity"]) > 0))' "$work/out")" "['orders', 'salesdb']"
+# and report warnings, worst first whatever page an alert came from
+"$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z --format csv >"$work/warn-all.csv" 2>/dev/null
+TIERLEDGER_FLEET_PAGE=1 "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z --format csv >"$work/warn-one.csv" 2>/dev/null
+if [ -s "$work/warn-all.csv" ] && cmp -s "$work/warn-all.csv" "$work/warn-one.csv"; then ok; else bad "warnings: pages of one lineage differ from one page"; fi
+same warnings-rows "$(($(wc -l <"$work/warn-one.csv") > 5))" 1
 same refresh-pool-shared "$(sql "SELECT count(*) FILTER (WHERE b.billable_gb_month > 0) FROM billing_monthly b JOIN databases d ON d.id = b.database_id WHERE d.database_name IN ('orders', 'salesdb') AND b.month = '2026-10-01'")" 2
 pool_usage "" "" salesdb | grep -v -E 'databases/salesdb,2026-10-1[0-2],' >"$work/unpooled2.csv"
 run usage-unpooled-salesdb 0 tl import-usage "$work/unpooled2.csv"

@@ -72,6 +72,8 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
     TlResult rc = prices_load(prices_path, &m->prices, err);
     if (!rc)
         rc = store_open_reader(cli_opt(ctx, "db"), &m->conn, err);
+    if (!rc) /* the pages, pools and invoice of one state */
+        rc = store_begin_snapshot(m->conn, err);
     if (!rc && with_invoice)
         rc = store_invoice_month(m->conn, m->start, &m->invoice, err);
     if (!rc && with_invoice && m->invoice.n == 0) {

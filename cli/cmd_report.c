@@ -99,6 +99,8 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
         return rc;
     StoreConn *conn = NULL;
     rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
+    if (!rc) /* every page of one state */
+        rc = store_begin_snapshot(conn, err);
     /* the fleet a page at a time: only the alerts stay */
     for (long long after = 0; !rc;) {
         Fleet page = {0};

@@ -77,6 +77,12 @@ TlResult store_open_writer(const char *conninfo, const char *origin, StoreConn *
     return rc;
 }
 
+TlResult store_begin_snapshot(StoreConn *conn, TlError *err)
+{
+    return pg_query(conn, "begin a read-only snapshot",
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, err);
+}
+
 TlResult store_begin_write(StoreConn *conn, const char *origin, TlError *err)
 {
     static const char sql_origin[] = "SELECT set_config('tierledger.recorded_via', $1, true)";

@@ -29,6 +29,9 @@ TlResult store_open_writer(const char *conninfo, const char *origin, StoreConn *
 /* Begin a transaction under the writers' lock on an open connection, its
  * rows recorded as coming from origin. */
 TlResult store_begin_write(StoreConn *conn, const char *origin, TlError *err);
+/* Begin a read-only transaction on one snapshot (REPEATABLE READ), so a
+ * report read in many queries (pages of the fleet) sees one state. */
+TlResult store_begin_snapshot(StoreConn *conn, TlError *err);
 TlResult store_commit(StoreConn *conn, TlError *err);
 void store_rollback(StoreConn *conn); /* best effort, for error paths; no-op when idle */
 

@@ -180,13 +180,11 @@ static VcoreParse parse_vcore(const char *name, TlObjective *out)
     return VCORE_NONE;
 }
 
-static void parse(const char *name, const char *tier_hint, TlObjective *out);
-
 /* objective_parse runs per transition and per billed hour on the fleet
  * paths, over a handful of distinct names: a small direct-mapped memo of
  * parsed names. It caches a pure function, so results are the same with or
  * without it; the callers are single-threaded. */
-#define MEMO_SLOTS 512
+#define MEMO_SLOTS 509 /* a prime: every bit of the hash counts */
 #define MEMO_HINT  32
 static struct {
     bool used, has_hint;
@@ -199,7 +197,7 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
     const char *n = name ? name : "";
     size_t ln = strlen(n), lh = tier_hint ? strlen(tier_hint) : 0;
     if (ln >= TL_OBJECTIVE_MAX || lh >= MEMO_HINT) {
-        parse(name, tier_hint, out);
+        objective_parse_fresh(name, tier_hint, out);
         return;
     }
     uint64_t h = 14695981039346656037u; /* FNV-1a over name, NUL, hint */
@@ -214,7 +212,7 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
         *out = memo[slot].obj;
         return;
     }
-    parse(name, tier_hint, out);
+    objective_parse_fresh(name, tier_hint, out);
     memo[slot].used = true;
     memo[slot].has_hint = tier_hint != NULL;
     memcpy(memo[slot].name, n, ln + 1);
@@ -223,7 +221,7 @@ void objective_parse(const char *name, const char *tier_hint, TlObjective *out)
     memo[slot].obj = *out;
 }
 
-static void parse(const char *name, const char *tier_hint, TlObjective *out)
+void objective_parse_fresh(const char *name, const char *tier_hint, TlObjective *out)
 {
     static const char *const standard_dtu[] = {"S0", "S1", "S2", "S3",  "S4",
                                                "S6", "S7", "S9", "S12", NULL};

@@ -45,6 +45,11 @@ typedef struct {
  * comes back with known = false and edition OTHER unless the hint says more. */
 void objective_parse(const char *name, const char *tier_hint, TlObjective *out);
 
+/* The same, parsed afresh: objective_parse answers from a small memo of the
+ * names it parsed last (the fleet paths parse a handful of names millions of
+ * times); the tests check the two always agree. */
+void objective_parse_fresh(const char *name, const char *tier_hint, TlObjective *out);
+
 /* Case-insensitive comparison ignoring an "SQLDB_" prefix on either side. */
 bool objective_equal(const char *a, const char *b);
 

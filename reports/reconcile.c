@@ -240,23 +240,16 @@ static void cause_text(const ReconcileRow *r, ReconcileCause c, char *buf, size_
 
 /* ---- writers ------------------------------------------------------------------ */
 
-static const char *num(char *buf, size_t size, double v, int places)
-{
-    char text[REPORT_DECIMAL_MAX];
-    snprintf(buf, size, "%s", report_decimal(text, v, places));
-    return buf;
-}
-
 /* "+1.5 (+8.0%)" */
 static const char *signed_diff(char *buf, size_t size, double d, double pct, int places)
 {
-    char a[64];
+    char a[REPORT_DECIMAL_MAX];
     if (isnan(d))
         snprintf(buf, size, "not comparable");
     else if (isnan(pct))
-        snprintf(buf, size, "%s%s", d > 0 ? "+" : "", num(a, sizeof a, d, places));
+        snprintf(buf, size, "%s%s", d > 0 ? "+" : "", report_decimal(a, d, places));
     else
-        snprintf(buf, size, "%s%s (%+.1f%%)", d > 0 ? "+" : "", num(a, sizeof a, d, places), pct);
+        snprintf(buf, size, "%s%s (%+.1f%%)", d > 0 ? "+" : "", report_decimal(a, d, places), pct);
     return buf;
 }
 
@@ -298,19 +291,19 @@ static TlResult written(FILE *out, TlError *err)
 
 TlResult report_reconcile_text(FILE *out, const char *month, const Reconciliation *r, TlError *err)
 {
-    char a[64], b[64], c[96], text[1024];
+    char a[REPORT_DECIMAL_MAX], b[REPORT_DECIMAL_MAX], c[96], text[1024];
     CurrencyTotal t[TOTALS_MAX];
     size_t nt = totals(r, t);
     fprintf(out,
             "Backup storage of %s, estimate against invoice: %zu database%s, %zu differ%s by "
             "more than %s%% (and %s)\n",
             month, r->databases, r->databases == 1 ? "" : "s", r->differing,
-            r->differing == 1 ? "s" : "", num(a, sizeof a, r->tolerance, 4),
-            num(b, sizeof b, r->min_difference, 6));
+            r->differing == 1 ? "s" : "", report_decimal(a, r->tolerance, 4),
+            report_decimal(b, r->min_difference, 6));
     for (size_t k = 0; k < nt; k++) {
         double billed = money_to_double(t[k].billed), d = billed - t[k].estimated;
         fprintf(out, "  %s: estimated %s, billed %s, %s\n", t[k].currency,
-                num(a, sizeof a, t[k].estimated, 6), num(b, sizeof b, billed, 6),
+                report_decimal(a, t[k].estimated, 6), report_decimal(b, billed, 6),
                 signed_diff(c, sizeof c, d,
                             t[k].estimated != 0 ? d / t[k].estimated * 100 : (double)NAN, 6));
     }
@@ -322,14 +315,14 @@ TlResult report_reconcile_text(FILE *out, const char *month, const Reconciliatio
             continue;
         fprintf(out, "\n%s\n  meter     %s\n", row->resource_id, row->meter);
         char est[96], billed[96];
-        snprintf(est, sizeof est, "%s GB-month", num(a, sizeof a, row->est_quantity, 6));
-        snprintf(billed, sizeof billed, "%s", num(b, sizeof b, row->billed_quantity, 6));
+        snprintf(est, sizeof est, "%s GB-month", report_decimal(a, row->est_quantity, 6));
+        snprintf(billed, sizeof billed, "%s", report_decimal(b, row->billed_quantity, 6));
         fprintf(out, "  quantity  %s estimated, %s billed: %s\n", row->estimated ? est : "none",
                 !row->invoiced                ? "none"
                 : isnan(row->billed_quantity) ? "no quantity"
                                               : billed,
                 signed_diff(c, sizeof c, row->quantity_diff, row->quantity_pct, 6));
-        snprintf(est, sizeof est, "%s %s", num(a, sizeof a, row->est_cost, 6), row->currency);
+        snprintf(est, sizeof est, "%s %s", report_decimal(a, row->est_cost, 6), row->currency);
         snprintf(billed, sizeof billed, "%s %s", money_format(row->billed_cost, b),
                  row->billed_currency ? row->billed_currency : "");
         fprintf(out, "  cost      %s estimated, %s billed: %s\n", row->estimated ? est : "none",
@@ -350,8 +343,8 @@ TlResult report_reconcile_text(FILE *out, const char *month, const Reconciliatio
 
 static void csv_num(FILE *out, double v, int places)
 {
-    char buf[64];
-    fprintf(out, ",%s", num(buf, sizeof buf, v, places));
+    char buf[REPORT_DECIMAL_MAX];
+    fprintf(out, ",%s", report_decimal(buf, v, places));
 }
 
 TlResult report_reconcile_csv(FILE *out, const char *month, const Reconciliation *r, TlError *err)
@@ -398,8 +391,8 @@ TlResult report_reconcile_csv(FILE *out, const char *month, const Reconciliation
 /* A number, or null for NAN. */
 static cJSON *json_num(double v, int places)
 {
-    char buf[64];
-    return isnan(v) ? cJSON_CreateNull() : cJSON_CreateRaw(num(buf, sizeof buf, v, places));
+    char buf[REPORT_DECIMAL_MAX];
+    return isnan(v) ? cJSON_CreateNull() : cJSON_CreateRaw(report_decimal(buf, v, places));
 }
 
 static cJSON *side(bool present, double quantity, cJSON *cost, int days)

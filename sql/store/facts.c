@@ -32,7 +32,6 @@ TlResult store_facts_load(StoreConn *conn, long long database_id, TlTime as_of, 
 struct StoreFactsStage {
     PGconn *conn;
     PgCopy copy;
-    bool copying;
 };
 
 static const char facts_stage_sql[] =
@@ -81,7 +80,6 @@ TlResult store_facts_stage_begin(StoreConn *conn, StoreFactsStage **out, TlError
         free(s);
         return rc;
     }
-    s->copying = true;
     *out = s;
     return TL_OK;
 }
@@ -110,8 +108,7 @@ void store_facts_stage_free(StoreFactsStage *s)
 {
     if (!s)
         return;
-    if (s->copying)
-        pg_copy_abort(&s->copy);
+    pg_copy_abort(&s->copy);
     free(s);
 }
 
@@ -120,7 +117,6 @@ TlResult store_facts_stage_finish(StoreFactsStage *s, const char *file, long lon
 {
     *rows = s->copy.rows;
     *added = 0;
-    s->copying = false;
     TlResult rc = pg_copy_finish(&s->copy, err);
     PGresult *res = NULL;
     if (!rc)

@@ -222,12 +222,6 @@ TlResult store_fleet_page(StoreConn *conn, TlTime to, TlTime usage_from, TlTime 
     return rc;
 }
 
-TlResult store_fleet_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
-                          Fleet *out, TlError *err)
-{
-    return store_fleet_page(conn, to, usage_from, usage_to, 0, 0, NULL, out, err);
-}
-
 TlResult store_pools_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
                           StorePools *out, TlError *err)
 {

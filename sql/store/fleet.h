@@ -1,5 +1,5 @@
-/* fleet.h - every lineage at once, for the fleet-wide reports and refresh:
- * its history, facts as of an instant, and a span of daily usage. */
+/* fleet.h - every lineage, a page at a time, for the fleet-wide reports and
+ * refresh: its history, facts as of an instant, and a span of daily usage. */
 #ifndef TIERLEDGER_SQL_STORE_FLEET_H
 #define TIERLEDGER_SQL_STORE_FLEET_H
 
@@ -39,14 +39,6 @@ typedef struct {
     size_t n_usage;
 } Fleet;
 
-/* Every database lineage that existed before `to`, with its history, facts
- * as of `to`, and (when usage_from < usage_to) its daily usage in
- * [usage_from, usage_to), collector rows before import rows of the same
- * day, pooled rows with their pool share (billing_pool_allowance). Release
- * with store_fleet_cleanup (also after a failure). */
-TlResult store_fleet_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
-                          Fleet *out, TlError *err);
-
 /* Each elastic pool's days over the usage store_fleet_page reads (B1 at
  * pool level), for pages to share a pool's allowance whatever page its
  * members are on. Strings point into res. */
@@ -59,11 +51,15 @@ TlResult store_pools_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime 
                           StorePools *out, TlError *err);
 void store_pools_cleanup(StorePools *pools);
 
-/* The same as store_fleet_load, a page at a time in bounded memory: the
- * lineages with id > after, at most limit of them (0: all), in id order
- * (the next page starts after the last one's id; an empty page is the end);
- * pooled rows get their share from pools (store_pools_load), or from the
- * page's own rows when pools is NULL. */
+/* The database lineages that existed before `to`, a page at a time in
+ * bounded memory: those with id > after, at most limit of them (0: all), in
+ * id order (the next page starts after the last one's id; an empty page is
+ * the end), each with its history, facts as of `to`, and (when usage_from <
+ * usage_to) its daily usage in [usage_from, usage_to), collector rows before
+ * import rows of the same day. Pooled rows get their share from pools
+ * (store_pools_load), or from the page's own rows (billing_pool_allowance)
+ * when pools is NULL. Release with store_fleet_cleanup (also after a
+ * failure). */
 TlResult store_fleet_page(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
                           long long after, size_t limit, const StorePools *pools, Fleet *out,
                           TlError *err);

@@ -17,7 +17,6 @@
 struct StoreImport {
     PGconn *conn;
     PgCopy copy;
-    bool copying;  /* the COPY is open */
     PGresult *res; /* the current FETCH result */
     int pos;       /* its next row */
     bool exhausted;
@@ -67,7 +66,6 @@ TlResult store_import_begin(StoreConn *conn, StoreImport **out, TlError *err)
         free(im);
         return rc;
     }
-    im->copying = true;
     *out = im;
     return TL_OK;
 }
@@ -93,7 +91,6 @@ void store_import_stage_row(StoreImport *im, const MergeEntry *e)
 
 TlResult store_import_staged(StoreImport *im, TlError *err)
 {
-    im->copying = false;
     TlResult rc = pg_copy_finish(&im->copy, err);
     if (!rc)
         rc = pg_query(im->conn, "read the file with what is recorded", cursor_sql, 0, NULL, NULL,
@@ -297,8 +294,7 @@ void store_import_free(StoreImport *im)
 {
     if (!im)
         return;
-    if (im->copying)
-        pg_copy_abort(&im->copy);
+    pg_copy_abort(&im->copy);
     release_held(im);
     PQclear(im->res);
     free(im);

@@ -115,24 +115,6 @@ TlResult store_resolve(StoreConn *conn, const char *arg, TlTime created, TlTime 
     return TL_OK;
 }
 
-TlResult store_lineage_at(StoreConn *conn, const char *resource_id, TlTime at, long long *id,
-                          TlError *err)
-{
-    /* the latest creation at or before $2, or no row */
-    static const char sql[] = "SELECT id FROM databases WHERE resource_key = lower($1)"
-                              "   AND created_at <= to_timestamp($2::bigint)"
-                              " ORDER BY created_at DESC LIMIT 1";
-    char at_text[24];
-    const char *params[] = {resource_id, pg_time_param(at, at_text)};
-    PGresult *res;
-    *id = 0;
-    TlResult rc = pg_query(conn, "find lineage", sql, 2, params, &res, err);
-    if (!rc && PQntuples(res) == 1)
-        pg_get_int64(res, 0, PQfnumber(res, "id"), id);
-    PQclear(res);
-    return rc;
-}
-
 TlResult store_lineage_insert(StoreConn *conn, const StoreLineageRow *row, long long *id,
                               TlError *err)
 {

@@ -31,11 +31,6 @@ typedef struct {
 TlResult store_resolve(StoreConn *conn, const char *arg, TlTime created, TlTime as_of,
                        StoreDatabase *out, TlError *err);
 
-/* The lineage of resource_id that existed at `at` (the latest created at or
- * before it): *id, or *id = 0 when there was none. */
-TlResult store_lineage_at(StoreConn *conn, const char *resource_id, TlTime at, long long *id,
-                          TlError *err);
-
 /* A new lineage: a row of `databases` (a lineage already recorded with the
  * same key and creation keeps its row and gains a database_uid it lacked). */
 typedef struct {

@@ -284,6 +284,7 @@ TlResult pg_copy_begin(PGconn *conn, const char *what, const char *sql, PgCopy *
     if (PQresultStatus(res) != PGRES_COPY_IN)
         return failure(conn, res, what, err);
     PQclear(res);
+    c->open = true;
     c->cap = PG_COPY_CHUNK + 8192;
     if (!(c->buf = malloc(c->cap))) {
         pg_copy_abort(c);
@@ -376,6 +377,7 @@ TlResult pg_copy_finish(PgCopy *c, TlError *err)
     bool failed = c->failed;
     free(c->buf);
     c->buf = NULL;
+    c->open = false;
     if (PQputCopyEnd(c->conn, failed ? "tierledger: the rows could not be sent" : NULL) != 1)
         failed = true;
     PGresult *res = PQgetResult(c->conn);
@@ -396,6 +398,9 @@ void pg_copy_abort(PgCopy *c)
 {
     free(c->buf);
     c->buf = NULL;
+    if (!c->open)
+        return;
+    c->open = false;
     if (PQputCopyEnd(c->conn, "tierledger: aborted") == 1) {
         PGresult *res;
         while ((res = PQgetResult(c->conn)))

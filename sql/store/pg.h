@@ -75,6 +75,7 @@ typedef struct {
     const char *what;
     char *buf;
     size_t len, cap;
+    bool open;   /* between pg_copy_begin and pg_copy_finish or pg_copy_abort */
     bool failed; /* out of memory or a send failed: pg_copy_finish says so */
     int fields;  /* of the row being written */
     long long rows;
@@ -90,7 +91,8 @@ void pg_copy_int(PgCopy *c, long long v);
 void pg_copy_end_row(PgCopy *c);
 /* End the COPY: TL_OK when the server took every row. */
 TlResult pg_copy_finish(PgCopy *c, TlError *err);
-/* End it with an error (the server discards the rows); always safe. */
+/* End it with an error (the server discards the rows); a no-op when it is
+ * not open (also on a zeroed PgCopy). */
 void pg_copy_abort(PgCopy *c);
 
 /* Epoch seconds as a parameter: buf holds at least 24 bytes. */

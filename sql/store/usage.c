@@ -11,7 +11,6 @@
 struct StoreUsageStage {
     PGconn *conn;
     PgCopy copy;
-    bool copying;
 };
 
 static const char stage_sql[] =
@@ -100,7 +99,6 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
         free(s);
         return rc;
     }
-    s->copying = true;
     *out = s;
     return TL_OK;
 }
@@ -123,8 +121,7 @@ void store_usage_stage_free(StoreUsageStage *s)
 {
     if (!s)
         return;
-    if (s->copying)
-        pg_copy_abort(&s->copy);
+    pg_copy_abort(&s->copy);
     free(s);
 }
 
@@ -132,7 +129,6 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
                                   TlError *err)
 {
     *counts = (StoreUsageCounts){.rows = s->copy.rows};
-    s->copying = false;
     TlResult rc = pg_copy_finish(&s->copy, err);
     PGresult *res = NULL;
     if (!rc)

@@ -83,17 +83,17 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
     }
     /* usage from 36 days before the month: the previous segment's last size (B4);
      * the fleet a page at a time, the pools totalled first (B1 across pages) */
-    TlTime usage_from = m->start - 36 * TL_SECONDS_PER_DAY;
+    const FleetWindow window = {
+        .to = m->end, .usage_from = m->start - 36 * TL_SECONDS_PER_DAY, .usage_to = m->end};
     StorePools pools = {0};
     ChargePrices sheet = {m->prices.rows, m->prices.n,
                           m->prices.table ? m->prices.table->name : prices_path};
     m->charges.copy_sources = true;
     if (!rc)
-        rc = store_pools_load(m->conn, m->end, usage_from, m->end, &pools, err);
+        rc = store_pools_load(m->conn, &window, &pools, err);
     for (long long after = 0; !rc;) {
         Fleet page = {0};
-        rc = store_fleet_page(m->conn, m->end, usage_from, m->end, after, cli_fleet_page(), &pools,
-                              &page, err);
+        rc = store_fleet_page(m->conn, &window, after, cli_fleet_page(), &pools, &page, err);
         if (!rc && page.n > 0) {
             rc = build_charges(&page, &sheet, cc_tag ? cc_tag : "cost-center", m->start, m->end,
                                ctx->now, &m->charges, err);

@@ -6,7 +6,11 @@
  * first, so a pool's allowance is shared right whatever page its members
  * are on.
  * Billing is recomputed for the last --months months (the current one as of
- * now); older months keep what was stored. */
+ * now); older months keep what was stored.
+ * Incremental: only the lineages whose recorded history changed since the
+ * last refresh (and the other members of their pools) are recomputed,
+ * unless the billing window is not the last refresh's or --full is given
+ * (store_refresh_plan). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -60,6 +64,21 @@ static TlResult compute(const Fleet *fleet, TlTime now, int months, StoreDerived
     return rc;
 }
 
+static void summary(const StoreRefreshPlan *plan, size_t lineages, const StoreDerived *rows,
+                    int months)
+{
+    char last[TL_TIME_TEXT_MAX];
+    fprintf(stderr,
+            "tierledger refresh: %zu lineages: %zu segments, %zu monthly billing rows (%d "
+            "months); ",
+            lineages, store_derived_segments(rows), store_derived_bill_rows(rows), months);
+    if (plan->full)
+        fprintf(stderr, "every lineage (%s)\n", plan->why);
+    else
+        fprintf(stderr, "only those changed since the refresh as of %s\n",
+                tl_time_format(plan->last_as_of, last));
+}
+
 static TlResult run_refresh(CliContext *ctx, TlError *err)
 {
     long months_opt = 3;
@@ -72,23 +91,28 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
     int months = (int)months_opt;
     TlTime first = month_start(now, months - 1);
     /* usage from 36 days before the first month: the previous segment's last size (B4) */
-    TlTime usage_from = first - 36 * TL_SECONDS_PER_DAY;
+    FleetWindow window = {
+        .to = now + 1, .usage_from = first - 36 * TL_SECONDS_PER_DAY, .usage_to = now + 1};
     StoreConn *conn = NULL;
     StorePools pools = {0};
     StoreDerived *rows = NULL;
+    StoreRefreshPlan plan = {0};
     size_t lineages = 0, page_size = cli_fleet_page();
     rc = store_derived_new(&rows, err);
     if (!rc)
         rc = store_open_writer(cli_opt(ctx, "db"), "refresh", &conn, err);
     if (!rc)
-        rc = store_pools_load(conn, now + 1, usage_from, now + 1, &pools, err);
+        rc = store_refresh_plan(conn, now, months, first, window.usage_from, window.usage_to,
+                                cli_opt(ctx, "full") != NULL, &plan, err);
+    window.changed_only = !plan.full;
     if (!rc)
-        rc = store_derived_clear(conn, first, err);
+        rc = store_pools_load(conn, &window, &pools, err);
+    if (!rc)
+        rc = store_derived_clear(conn, first, window.changed_only, err);
     /* a page of lineages at a time: memory stays bounded whatever the fleet */
     for (long long after = 0; !rc;) {
         Fleet page = {0};
-        rc = store_fleet_page(conn, now + 1, usage_from, now + 1, after, page_size, &pools, &page,
-                              err);
+        rc = store_fleet_page(conn, &window, after, page_size, &pools, &page, err);
         if (!rc && page.n == 0) {
             store_fleet_cleanup(&page);
             break;
@@ -107,12 +131,11 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
     store_pools_cleanup(&pools);
     cli_progress_end();
     if (!rc)
+        rc = store_refresh_record(conn, now, months, first, &plan, (long long)lineages, err);
+    if (!rc)
         rc = store_commit(conn, err);
     if (!rc)
-        fprintf(stderr,
-                "tierledger refresh: %zu lineages: %zu segments, %zu monthly billing rows (%d "
-                "months)\n",
-                lineages, store_derived_segments(rows), store_derived_bill_rows(rows), months);
+        summary(&plan, lineages, rows, months);
     if (rc)
         store_rollback(conn);
     store_derived_free(rows);
@@ -123,6 +146,7 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
 static const CliOption refresh_options[] = {
     {"as-of", "TIME", "compute as of TIME (default now); the views then evaluate at their own", 0},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
+    {"full", NULL, "recompute every lineage, not only those changed since the last refresh", 0},
     {"months", "N", "recompute billing for the last N months, the current included (default 3)", 0},
     {NULL, NULL, NULL, 0},
 };
@@ -131,8 +155,13 @@ const CliCommand cmd_refresh = {
     .name = "refresh",
     .summary = "store the model's segments and monthly billing for the audit views",
     .usage = "[options]",
-    .description = "Run it after imports or collection (cron does): the views backup_loss_events,\n"
-                   "restorable_now and monthly_billable_gb read what it stores, with computed_at.",
+    .description =
+        "Run it after imports or collection (cron does): the views backup_loss_events,\n"
+        "restorable_now and monthly_billable_gb read what it stores, with computed_at.\n"
+        "Only the lineages whose history, facts or usage changed since the last refresh\n"
+        "are recomputed (with their elastic pools' other members), unless the billing\n"
+        "window moved (a new month, other --months, an earlier --as-of) or --full is\n"
+        "given; the current month's rows of the others stay as of their computed_at.",
     .options = refresh_options,
     .min_args = 0,
     .max_args = 0,

@@ -102,9 +102,10 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
     if (!rc) /* every page of one state */
         rc = store_begin_snapshot(conn, err);
     /* the fleet a page at a time: only the alerts stay */
+    const FleetWindow window = {.to = w.as_of + 1};
     for (long long after = 0; !rc;) {
         Fleet page = {0};
-        rc = store_fleet_page(conn, w.as_of + 1, 0, 0, after, cli_fleet_page(), NULL, &page, err);
+        rc = store_fleet_page(conn, &window, after, cli_fleet_page(), NULL, &page, err);
         if (!rc && page.n > 0) {
             rc = evaluate_page(&w, &page, err);
             after = page.db[page.n - 1].id;

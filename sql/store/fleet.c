@@ -11,25 +11,35 @@
 
 // clang-format off
 /* a page: the lineages with $2 < id, at most $3 of them (NULL: all) */
+#define DB_PAGE(page)                                                                              \
+    "SELECT d.id, d.resource_id, d.subscription_id, d.resource_group, d.server_name,"              \
+    "       d.database_name, extract(epoch FROM d.created_at)::bigint AS created,"                 \
+    "       extract(epoch FROM (SELECT min(n.created_at) FROM databases n"                         \
+    "                            WHERE n.resource_key = d.resource_key"                            \
+    "                              AND n.created_at > d.created_at))::bigint AS next_created,"     \
+    "       s.display_name AS subscription_name, f.*"                                              \
+    "  FROM (" page ") d"                                                                          \
+    "  LEFT JOIN subscriptions s ON s.subscription_id = lower(d.subscription_id)"                  \
+    "  LEFT JOIN LATERAL (" FACTS_NEAREST("d.id", "$1::bigint") ") f ON true"                      \
+    " ORDER BY d.id"
 static const char sql_db[] =
-    "SELECT d.id, d.resource_id, d.subscription_id, d.resource_group, d.server_name,"
-    "       d.database_name, extract(epoch FROM d.created_at)::bigint AS created,"
-    "       extract(epoch FROM (SELECT min(n.created_at) FROM databases n"
-    "                            WHERE n.resource_key = d.resource_key"
-    "                              AND n.created_at > d.created_at))::bigint AS next_created,"
-    "       s.display_name AS subscription_name, f.*"
-    "  FROM (SELECT * FROM databases WHERE created_at < to_timestamp($1::bigint)"
-    "           AND id > $2::bigint ORDER BY id LIMIT $3::bigint) d"
-    "  LEFT JOIN subscriptions s ON s.subscription_id = lower(d.subscription_id)"
-    "  LEFT JOIN LATERAL (" FACTS_NEAREST("d.id", "$1::bigint") ") f ON true"
-    " ORDER BY d.id";
+    DB_PAGE("SELECT * FROM databases WHERE created_at < to_timestamp($1::bigint)"
+            "   AND id > $2::bigint ORDER BY id LIMIT $3::bigint");
+/* ...of the change set, driven by its key */
+static const char sql_db_changed[] =
+    DB_PAGE("SELECT d.* FROM refresh_todo x JOIN databases d ON d.id = x.id"
+            " WHERE d.created_at < to_timestamp($1::bigint) AND x.id > $2::bigint"
+            " ORDER BY x.id LIMIT $3::bigint");
 /* the transitions and usage of the page's lineages: ids in ($2, $3] */
-static const char sql_tr[] =
-    "SELECT t.database_id, " PG_TRANSITION_COLUMNS
-    "  FROM current_transitions t JOIN databases d ON d.id = t.database_id"
-    " WHERE d.created_at < to_timestamp($1::bigint)"
-    "   AND t.database_id > $2::bigint AND t.database_id <= $3::bigint"
-    " ORDER BY t.database_id, t.started_at, t.id";
+#define TR_PAGE(only)                                                                              \
+    "SELECT t.database_id, " PG_TRANSITION_COLUMNS                                                 \
+    "  FROM current_transitions t JOIN databases d ON d.id = t.database_id"                        \
+    " WHERE d.created_at < to_timestamp($1::bigint)"                                               \
+    "   AND t.database_id > $2::bigint AND t.database_id <= $3::bigint" only                       \
+    " ORDER BY t.database_id, t.started_at, t.id"
+static const char sql_tr[] = TR_PAGE("");
+static const char sql_tr_changed[] = TR_PAGE(
+    " AND t.database_id IN (SELECT id FROM refresh_todo WHERE id > $2::bigint AND id <= $3::bigint)");
 /* one row a day, the collector's first */
 #define USAGE_ROWS(range)                                                                          \
     "SELECT DISTINCT ON (database_id, day) database_id,"                                          \
@@ -40,19 +50,25 @@ static const char sql_tr[] =
     " WHERE day >= to_timestamp($1::bigint)::date AND day < to_timestamp($2::bigint)::date"       \
     range                                                                                         \
     " ORDER BY database_id, day, source = 'collector' DESC"
-static const char sql_usage[] =
-    USAGE_ROWS(" AND database_id > $3::bigint AND database_id <= $4::bigint");
+#define USAGE_RANGE " AND database_id > $3::bigint AND database_id <= $4::bigint"
+static const char sql_usage[] = USAGE_ROWS(USAGE_RANGE);
+static const char sql_usage_changed[] = USAGE_ROWS(
+    USAGE_RANGE " AND database_id IN (SELECT id FROM refresh_todo"
+                "                      WHERE id > $3::bigint AND id <= $4::bigint)");
 /* B1 at pool level across pages: each pool's day, over the rows the pages
  * read (of lineages created before $3) */
-static const char sql_pools[] =
-    "SELECT elastic_pool_id AS pool, day,"
-    "       sum(coalesce(full_bytes, 0) + coalesce(diff_bytes, 0) + coalesce(log_bytes, 0))::float8"
-    "           AS backup_bytes,"
-    "       greatest(coalesce(max(max_size_bytes), 0), 0)::float8 AS max_bytes"
-    "  FROM (" USAGE_ROWS(" AND database_id IN (SELECT id FROM databases"
-                          "  WHERE created_at < to_timestamp($3::bigint))") ") u"
-    " WHERE elastic_pool_id <> ''"
-    " GROUP BY 1, 2 ORDER BY elastic_pool_id COLLATE \"C\", day";
+#define POOLS(only)                                                                                \
+    "SELECT elastic_pool_id AS pool, day,"                                                         \
+    "       sum(coalesce(full_bytes, 0) + coalesce(diff_bytes, 0) + coalesce(log_bytes, 0))::float8"\
+    "           AS backup_bytes,"                                                                  \
+    "       greatest(coalesce(max(max_size_bytes), 0), 0)::float8 AS max_bytes"                    \
+    "  FROM (" USAGE_ROWS(" AND database_id IN (SELECT id FROM databases"                          \
+                          "  WHERE created_at < to_timestamp($3::bigint))" only) ") u"             \
+    " WHERE elastic_pool_id <> ''"                                                                 \
+    " GROUP BY 1, 2 ORDER BY elastic_pool_id COLLATE \"C\", day"
+static const char sql_pools[] = POOLS("");
+static const char sql_pools_changed[] =
+    POOLS(" AND elastic_pool_id IN (SELECT pool FROM refresh_pools)");
 // clang-format on
 
 static TlResult decode_databases(Fleet *out, TlError *err)
@@ -180,15 +196,15 @@ static TlResult decode_usage(Fleet *out, TlError *err)
     return rc;
 }
 
-TlResult store_fleet_page(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
-                          long long after, size_t limit, const StorePools *pools, Fleet *out,
-                          TlError *err)
+TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after, size_t limit,
+                          const StorePools *pools, Fleet *out, TlError *err)
 {
     char to_text[24], from_text[24], uto_text[24], after_text[24], limit_text[24], last_text[24];
-    const char *p1[] = {pg_time_param(to, to_text), pg_int_param(after, after_text),
+    const char *p1[] = {pg_time_param(w->to, to_text), pg_int_param(after, after_text),
                         limit ? pg_int_param((long long)limit, limit_text) : NULL};
     memset(out, 0, sizeof *out);
-    TlResult rc = pg_query(conn, "load databases", sql_db, 3, p1, &out->res_db, err);
+    TlResult rc = pg_query(conn, "load databases", w->changed_only ? sql_db_changed : sql_db, 3, p1,
+                           &out->res_db, err);
     if (rc)
         return rc;
     int n_db = PQntuples(out->res_db);
@@ -196,12 +212,14 @@ TlResult store_fleet_page(StoreConn *conn, TlTime to, TlTime usage_from, TlTime 
     if (n_db > 0)
         pg_get_int64(out->res_db, n_db - 1, PQfnumber(out->res_db, "id"), &last);
     const char *p2[] = {p1[0], p1[1], pg_int_param(last, last_text)};
-    const char *p3[] = {pg_time_param(usage_from, from_text), pg_time_param(usage_to, uto_text),
-                        p1[1], p2[2]};
+    const char *p3[] = {pg_time_param(w->usage_from, from_text),
+                        pg_time_param(w->usage_to, uto_text), p1[1], p2[2]};
     if (n_db > 0)
-        rc = pg_query(conn, "load transitions", sql_tr, 3, p2, &out->res_tr, err);
-    if (!rc && n_db > 0 && usage_from < usage_to)
-        rc = pg_query(conn, "load usage", sql_usage, 4, p3, &out->res_usage, err);
+        rc = pg_query(conn, "load transitions", w->changed_only ? sql_tr_changed : sql_tr, 3, p2,
+                      &out->res_tr, err);
+    if (!rc && n_db > 0 && w->usage_from < w->usage_to)
+        rc = pg_query(conn, "load usage", w->changed_only ? sql_usage_changed : sql_usage, 4, p3,
+                      &out->res_usage, err);
     if (rc)
         return rc;
     int n_tr = out->res_tr ? PQntuples(out->res_tr) : 0;
@@ -222,14 +240,14 @@ TlResult store_fleet_page(StoreConn *conn, TlTime to, TlTime usage_from, TlTime 
     return rc;
 }
 
-TlResult store_pools_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
-                          StorePools *out, TlError *err)
+TlResult store_pools_load(StoreConn *conn, const FleetWindow *w, StorePools *out, TlError *err)
 {
     char a[24], b[24], c[24];
-    const char *p[] = {pg_time_param(usage_from, a), pg_time_param(usage_to, b),
-                       pg_time_param(to, c)};
+    const char *p[] = {pg_time_param(w->usage_from, a), pg_time_param(w->usage_to, b),
+                       pg_time_param(w->to, c)};
     memset(out, 0, sizeof *out);
-    TlResult rc = pg_query(conn, "total the elastic pools", sql_pools, 3, p, &out->res, err);
+    TlResult rc = pg_query(conn, "total the elastic pools",
+                           w->changed_only ? sql_pools_changed : sql_pools, 3, p, &out->res, err);
     int n = rc ? 0 : PQntuples(out->res);
     if (!rc && !(out->days = calloc(n ? (size_t)n : 1, sizeof *out->days)))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");

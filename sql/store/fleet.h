@@ -3,6 +3,7 @@
 #ifndef TIERLEDGER_SQL_STORE_FLEET_H
 #define TIERLEDGER_SQL_STORE_FLEET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model/billing.h"
@@ -39,6 +40,15 @@ typedef struct {
     size_t n_usage;
 } Fleet;
 
+/* What a fleet read covers: the lineages created before `to`, their facts
+ * as of `to`, and (when usage_from < usage_to) their daily usage in
+ * [usage_from, usage_to). changed_only: only the lineages of refresh's
+ * change set, and the pools they are in (store_refresh_plan, refresh.h). */
+typedef struct {
+    TlTime to, usage_from, usage_to;
+    bool changed_only;
+} FleetWindow;
+
 /* Each elastic pool's days over the usage store_fleet_page reads (B1 at
  * pool level), for pages to share a pool's allowance whatever page its
  * members are on. Strings point into res. */
@@ -47,22 +57,19 @@ typedef struct {
     TlPoolDay *days; /* by pool (bytewise), then day */
     size_t n;
 } StorePools;
-TlResult store_pools_load(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
-                          StorePools *out, TlError *err);
+TlResult store_pools_load(StoreConn *conn, const FleetWindow *w, StorePools *out, TlError *err);
 void store_pools_cleanup(StorePools *pools);
 
-/* The database lineages that existed before `to`, a page at a time in
- * bounded memory: those with id > after, at most limit of them (0: all), in
- * id order (the next page starts after the last one's id; an empty page is
- * the end), each with its history, facts as of `to`, and (when usage_from <
- * usage_to) its daily usage in [usage_from, usage_to), collector rows before
- * import rows of the same day. Pooled rows get their share from pools
+/* The lineages of w, a page at a time in bounded memory: those with id >
+ * after, at most limit of them (0: all), in id order (the next page starts
+ * after the last one's id; an empty page is the end), each with its
+ * history, facts and usage (collector rows before import rows of the same
+ * day). Pooled rows get their share from pools
  * (store_pools_load), or from the page's own rows (billing_pool_allowance)
  * when pools is NULL. Release with store_fleet_cleanup (also after a
  * failure). */
-TlResult store_fleet_page(StoreConn *conn, TlTime to, TlTime usage_from, TlTime usage_to,
-                          long long after, size_t limit, const StorePools *pools, Fleet *out,
-                          TlError *err);
+TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after, size_t limit,
+                          const StorePools *pools, Fleet *out, TlError *err);
 void store_fleet_cleanup(Fleet *fleet);
 
 /* The regions of the backup usage recorded in the last 40 days before now

@@ -154,17 +154,135 @@ void store_derived_add_bill(StoreDerived *d, long long database_id, TlTime month
     }
 }
 
-TlResult store_derived_clear(StoreConn *conn, TlTime first_month, TlError *err)
+TlResult store_derived_clear(StoreConn *conn, TlTime first_month, bool changed_only, TlError *err)
 {
-    static const char sql_clear_seg[] = "DELETE FROM lineage_segments";
-    static const char sql_clear_bill[] = "DELETE FROM billing_monthly WHERE month >= "
-                                         "(to_timestamp($1::bigint) AT TIME ZONE 'UTC')::date";
+#define CHANGED " AND database_id IN (SELECT id FROM refresh_todo)"
+#define BILL                                                                                       \
+    "DELETE FROM billing_monthly WHERE month >= (to_timestamp($1::bigint) AT TIME ZONE "           \
+    "'UTC')::date"
+    static const char sql_seg[] = "DELETE FROM lineage_segments";
+    static const char sql_seg_changed[] = "DELETE FROM lineage_segments WHERE true" CHANGED;
+    static const char sql_bill[] = BILL;
+    static const char sql_bill_changed[] = BILL CHANGED;
+#undef BILL
+#undef CHANGED
     char first[24];
     const char *clear[] = {pg_time_param(first_month, first)};
-    TlResult rc = pg_query(conn, "clear segments", sql_clear_seg, 0, NULL, NULL, err);
+    TlResult rc = pg_query(conn, "clear segments", changed_only ? sql_seg_changed : sql_seg, 0,
+                           NULL, NULL, err);
     if (!rc)
-        rc = pg_query(conn, "clear billing", sql_clear_bill, 1, clear, NULL, err);
+        rc = pg_query(conn, "clear billing", changed_only ? sql_bill_changed : sql_bill, 1, clear,
+                      NULL, err);
     return rc;
+}
+
+/* Why the last refresh's results cannot be kept, or NULL when they can. */
+static const char *full_why(const PGresult *state, TlTime as_of, int months, TlTime first_month,
+                            StoreRefreshPlan *plan)
+{
+    if (PQntuples(state) == 0)
+        return "the first refresh";
+    plan->last_as_of = pg_time(state, 0, 0);
+    if (atoi(PQgetvalue(state, 0, 1)) != months)
+        return "--months differs from the last refresh's";
+    if (pg_time(state, 0, 2) != first_month)
+        return "a new billing window (a month began)";
+    if (as_of < plan->last_as_of)
+        return "the as-of is before the last refresh's";
+    return NULL;
+}
+
+TlResult store_refresh_plan(StoreConn *conn, TlTime as_of, int months, TlTime first_month,
+                            TlTime usage_from, TlTime usage_to, bool full, StoreRefreshPlan *out,
+                            TlError *err)
+{
+    // clang-format off
+    static const char sql_state[] =
+        "SELECT extract(epoch FROM as_of)::bigint, months,"
+        "       extract(epoch FROM first_month::timestamp)::bigint FROM refresh_state";
+    static const char sql_take_all[] = "DELETE FROM lineage_changes";
+    static const char sql_tables[] =
+        "CREATE TEMPORARY TABLE refresh_todo (id bigint PRIMARY KEY) ON COMMIT DROP;"
+        "CREATE TEMPORARY TABLE refresh_pools (pool text PRIMARY KEY) ON COMMIT DROP";
+    static const char sql_take[] =
+        "WITH c AS (DELETE FROM lineage_changes RETURNING database_id)"
+        " INSERT INTO refresh_todo SELECT DISTINCT database_id FROM c";
+    /* created after the last as-of: the last refresh left them out */
+    static const char sql_created[] =
+        "INSERT INTO refresh_todo SELECT id FROM databases"
+        " WHERE created_at >= to_timestamp($1::bigint) AND created_at < to_timestamp($2::bigint)"
+        " ON CONFLICT DO NOTHING";
+#define POOLED "u.elastic_pool_id <> '' AND u.day >= to_timestamp($1::bigint)::date" \
+               " AND u.day < to_timestamp($2::bigint)::date"
+    static const char sql_pools[] =
+        "INSERT INTO refresh_pools SELECT DISTINCT u.elastic_pool_id"
+        "  FROM backup_usage u JOIN refresh_todo t ON t.id = u.database_id WHERE " POOLED
+        " ON CONFLICT DO NOTHING";
+    /* a member's usage moves its pool's allowance for every member (B1) */
+    static const char sql_peers[] =
+        "INSERT INTO refresh_todo SELECT DISTINCT u.database_id"
+        "  FROM backup_usage u JOIN refresh_pools p ON p.pool = u.elastic_pool_id WHERE " POOLED
+        " ON CONFLICT DO NOTHING";
+#undef POOLED
+    static const char sql_count[] =
+        "ANALYZE refresh_todo; ANALYZE refresh_pools";
+    // clang-format on
+    char a[24], b[24], c[24], d[24];
+    const char *created[] = {NULL, pg_time_param(as_of + 1, b)};
+    const char *window[] = {pg_time_param(usage_from, c), pg_time_param(usage_to, d)};
+    PGresult *state = NULL, *count = NULL;
+    *out = (StoreRefreshPlan){.full = true, .why = "--full", .last_as_of = TL_TIME_NONE};
+    TlResult rc = pg_query(conn, "read the last refresh", sql_state, 0, NULL, &state, err);
+    if (rc)
+        return rc;
+    const char *why = full_why(state, as_of, months, first_month, out);
+    PQclear(state);
+    if (!full) {
+        out->full = why != NULL;
+        out->why = why;
+    }
+    if (out->full)
+        return pg_query(conn, "take the changes", sql_take_all, 0, NULL, NULL, err);
+    created[0] = pg_time_param(out->last_as_of + 1, a);
+    rc = pg_exec_script(conn, "the change set", sql_tables, err);
+    if (!rc)
+        rc = pg_query(conn, "take the changes", sql_take, 0, NULL, NULL, err);
+    if (!rc)
+        rc = pg_query(conn, "lineages created since", sql_created, 2, created, NULL, err);
+    for (int pass = 0; pass < 2 && !rc; pass++) { /* pools, their members, then all their pools */
+        rc = pg_query(conn, "pools of the change set", sql_pools, 2, window, NULL, err);
+        if (!rc && pass == 0)
+            rc = pg_query(conn, "members of those pools", sql_peers, 2, window, NULL, err);
+    }
+    if (!rc)
+        rc = pg_exec_script(conn, "the change set", sql_count, err);
+    if (!rc)
+        rc = pg_query(conn, "count the change set", "SELECT count(*) FROM refresh_todo", 0, NULL,
+                      &count, err);
+    if (!rc)
+        pg_get_int64(count, 0, 0, &out->changed);
+    PQclear(count);
+    return rc;
+}
+
+TlResult store_refresh_record(StoreConn *conn, TlTime as_of, int months, TlTime first_month,
+                              const StoreRefreshPlan *plan, long long lineages, TlError *err)
+{
+    static const char sql[] =
+        "INSERT INTO refresh_state (as_of, months, first_month, full_as_of, lineages, computed_at)"
+        " VALUES (to_timestamp($1::bigint), $2::int,"
+        "         (to_timestamp($3::bigint) AT TIME ZONE 'UTC')::date, to_timestamp($1::bigint),"
+        "         $4::bigint, now())"
+        " ON CONFLICT (singleton) DO UPDATE SET as_of = excluded.as_of, months = excluded.months,"
+        "     first_month = excluded.first_month, lineages = excluded.lineages,"
+        "     computed_at = excluded.computed_at,"
+        "     full_as_of = CASE WHEN $5::boolean THEN excluded.full_as_of"
+        "                       ELSE refresh_state.full_as_of END";
+    char a[24], m[24], f[24], n[24];
+    snprintf(m, sizeof m, "%d", months);
+    const char *p[] = {pg_time_param(as_of, a), m, pg_time_param(first_month, f),
+                       pg_int_param(lineages, n), plan->full ? "true" : "false"};
+    return pg_query(conn, "record the refresh", sql, 5, p, NULL, err);
 }
 
 TlResult store_derived_flush(StoreConn *conn, StoreDerived *d, TlTime now, TlError *err)

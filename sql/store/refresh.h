@@ -34,9 +34,35 @@ void store_derived_add_bill(StoreDerived *d, long long database_id, TlTime month
 size_t store_derived_segments(const StoreDerived *d);
 size_t store_derived_bill_rows(const StoreDerived *d);
 
-/* Delete every stored segment, and the billing rows of the months from
- * first_month on (in the caller's transaction, before the batches). */
-TlResult store_derived_clear(StoreConn *conn, TlTime first_month, TlError *err);
+/* How a refresh goes: every lineage, or only those whose recorded history
+ * changed since the last refresh and the other members of their elastic
+ * pools (the change set). */
+typedef struct {
+    bool full;
+    const char *why;   /* why every lineage (a static string), or NULL */
+    long long changed; /* lineages in the change set */
+    TlTime last_as_of; /* of the last refresh, TL_TIME_NONE: none */
+} StoreRefreshPlan;
+
+/* Decide and prepare, in the caller's writers' transaction, before it
+ * reads anything: take every change recorded (lineage_changes; what commits
+ * later stays for the next refresh). Full when asked, before any refresh,
+ * and when months, first_month or an earlier as_of say the billing window
+ * is not the last refresh's; else the change set (with the lineages created
+ * since the last as-of) goes to the temporary tables FleetWindow.changed_only
+ * reads, pooled usage in [usage_from, usage_to). */
+TlResult store_refresh_plan(StoreConn *conn, TlTime as_of, int months, TlTime first_month,
+                            TlTime usage_from, TlTime usage_to, bool full, StoreRefreshPlan *out,
+                            TlError *err);
+
+/* Record what was computed (refresh_state), in the same transaction. */
+TlResult store_refresh_record(StoreConn *conn, TlTime as_of, int months, TlTime first_month,
+                              const StoreRefreshPlan *plan, long long lineages, TlError *err);
+
+/* Delete the stored segments, and the billing rows of the months from
+ * first_month on, of every lineage or (changed_only) of the change set (in
+ * the caller's transaction, before the batches). */
+TlResult store_derived_clear(StoreConn *conn, TlTime first_month, bool changed_only, TlError *err);
 
 /* Write the batch (computed_at = now) and empty it for the next. */
 TlResult store_derived_flush(StoreConn *conn, StoreDerived *d, TlTime now, TlError *err);

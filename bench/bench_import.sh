@@ -32,7 +32,7 @@ measure_verdict() {
     read -r secs rss < <(tail -1 "$dir/time")
 }
 line() { # LABEL SECS RSS BASELINE ROWS
-    printf '  %-34s %8.2f s  %6.1fx  %7.1f MB' "$1" "$2" "$(echo "$2 / $4" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
+    printf '  %-34s %8.2f s  %6.2fx  %7.1f MB' "$1" "$2" "$(echo "$2 / $4" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
     [ -n "${5:-}" ] && printf '  %9.0f rows/s' "$(echo "$5 / $2" | bc -l)"
     printf '\n'
 }
@@ -54,6 +54,13 @@ measure psql -X -q -c "COPY (SELECT * FROM transitions ORDER BY database_id, sta
 line "ordered scan of transitions (COPY)" "$c_scan" "$rss" "$c_scan"
 measure_verdict "$tl" report warnings --as-of 2020-01-20; line "report warnings" "$secs" "$rss" "$c_scan"
 measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh (segments + 1 month)" "$secs" "$rss" "$c_scan"
+c_refresh=$secs # the incremental ones against the full one
+measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh, nothing changed (vs full)" "$secs" "$rss" "$c_refresh"
+# one usage day changed for 1% of the databases (every 100th)
+awk -F, -v OFS=, -v days="$days" 'NR == 1 { print; next }
+    (NR - 2) % (100 * days) == 0 { $3 = sprintf("%.0f", $3 + 1); print }' "$dir/usage.csv" >"$dir/usage-1pct.csv"
+"$tl" import-usage "$dir/usage-1pct.csv" 2>/dev/null
+measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh, 1% changed (vs full)" "$secs" "$rss" "$c_refresh"
 measure psql -X -q -c "COPY (SELECT * FROM backup_usage WHERE day >= '2020-01-01' AND day < '2020-02-01') TO STDOUT"
 c_month=$secs; line "COPY of the month's usage rows" "$c_month" "$rss" "$c_month"
 measure "$tl" report chargeback --month 2020-01 --prices "$dir/prices.csv"; line "report chargeback" "$secs" "$rss" "$c_month"

@@ -33,14 +33,19 @@ for i in "${!polls[@]}"; do
     collect 0 "poll $i" --observed-at "${polls[$i]}"
     first=$(sql "SELECT count(*) FROM transitions") drops=$(sql "SELECT count(*) FROM database_drops")
     facts=$(sql "SELECT count(*) FROM database_facts") dbs=$(sql "SELECT count(*) FROM databases")
+    changes=$(sql "SELECT count(*) FROM lineage_changes")
     collect 0 "poll $i again" --observed-at "${polls[$i]}"
     out_has "poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
     same "poll $i again: transitions" "$(sql "SELECT count(*) FROM transitions")" "$first"
     same "poll $i again: drops" "$(sql "SELECT count(*) FROM database_drops")" "$drops"
     same "poll $i again: facts" "$(sql "SELECT count(*) FROM database_facts")" "$facts"
     same "poll $i again: lineages" "$(sql "SELECT count(*) FROM databases")" "$dbs"
+    # ...so it leaves refresh nothing to recompute
+    same "poll $i again: no change for refresh" "$(sql "SELECT count(*) FROM lineage_changes")" "$changes"
     case $i in
-    0)  # pagination: both subscription pages and both database pages were read
+    0)  # the first poll's lineages are changes for refresh
+        same "poll 0: changes for refresh" "$(sql "SELECT count(DISTINCT database_id) FROM lineage_changes")" "$dbs"
+        # pagination: both subscription pages and both database pages were read
         same "subscriptions page 2" "$(grep -c '"path": "/subscriptions", "query": "api-version=2022-12-01&%24skipToken=1"' "$work/fake.log")" 2
         same "databases page 2" "$(grep -c 'sqlcrudtest-4645/databases", "query": "api-version=2025-01-01&%24skipToken=1"' "$work/fake.log")" 2
         same "system database skipped" "$(sql "SELECT count(*) FROM databases WHERE database_name = 'master'")" 0

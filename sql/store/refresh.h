@@ -40,7 +40,6 @@ size_t store_derived_bill_rows(const StoreDerived *d);
 typedef struct {
     bool full;
     const char *why;   /* why every lineage (a static string), or NULL */
-    long long changed; /* lineages in the change set */
     TlTime last_as_of; /* of the last refresh, TL_TIME_NONE: none */
 } StoreRefreshPlan;
 

@@ -87,6 +87,13 @@ size_t cli_fleet_page(void)
     return n >= 1 && n <= 1000000 ? (size_t)n : 2000;
 }
 
+size_t cli_sort_memory(void)
+{
+    const char *v = getenv("TIERLEDGER_SORT_MEMORY");
+    long long n = v ? atoll(v) : 0;
+    return n >= 4096 && n <= (1ll << 40) ? (size_t)n : (size_t)32 << 20;
+}
+
 const char *cli_opt(const CliContext *ctx, const char *name)
 {
     int idx = find_option(ctx->cmd, name, strlen(name));

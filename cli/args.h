@@ -64,6 +64,11 @@ const char *cli_opt(const CliContext *ctx, const char *name);
  * TIERLEDGER_FLEET_PAGE when it is 1..1000000. */
 size_t cli_fleet_page(void);
 
+/* Bytes of report rows a sort keeps in memory before it spills runs to
+ * disk (reports/spool.h): 32 MiB, or TIERLEDGER_SORT_MEMORY when it is at
+ * least 4096. */
+size_t cli_sort_memory(void);
+
 #define CLI_ORIGIN_MAX 1100 /* a command name and a path */
 /* What a writing command's rows come from, for recorded_via: the command
  * and, when given, the file ("import fleet.csv"), in buf. */

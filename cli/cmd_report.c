@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "model/history.h"
+#include "reports/spool.h"
 #include "reports/warnings_report.h"
 #include "sql/store/conn.h"
 #include "sql/store/fleet.h"
@@ -17,51 +18,51 @@
 typedef struct {
     TlTime as_of;
     int format; /* 0 text, 1 csv, 2 json */
-    WarningRow *rows;
-    size_t n, n_databases;
-    /* the alerts kept from every page, and the copies of the names they need */
-    TlAlert *alerts;
-    size_t n_alerts, cap_alerts;
-    char **names; /* n_alerts x 3: resource id, server, database */
+    size_t n_databases, counts[3];
+    Spool *rows;          /* the alerts of every page, in the report's order */
+    SpoolBuf key, record; /* one row's, being built */
 } Warnings;
 
 static TlResult write_warnings(FILE *out, const void *data, TlError *err)
 {
     const Warnings *w = data;
-    if (w->format == 1)
-        return report_warnings_csv(out, w->as_of, w->rows, w->n, err);
-    if (w->format == 2)
-        return report_warnings_json(out, w->as_of, w->rows, w->n, w->n_databases, err);
-    return report_warnings_text(out, w->as_of, w->rows, w->n, w->n_databases, err);
+    WarningsWriter wr = {.out = out,
+                         .format = (WarningsFormat)w->format,
+                         .as_of = w->as_of,
+                         .n_databases = w->n_databases,
+                         .counts = {w->counts[0], w->counts[1], w->counts[2]}};
+    TlResult rc = report_warnings_begin(&wr, err);
+    while (!rc) {
+        const void *key, *payload;
+        size_t key_len, len;
+        WarningRow row;
+        TlAlert alert;
+        rc = spool_next(w->rows, &key, &key_len, &payload, &len, err);
+        if (rc || !payload)
+            break;
+        if (!report_warning_unpack(payload, len, &row, &alert))
+            rc = tl_error_set(err, TL_ERR_INTERNAL, "a sorted warning came back malformed");
+        else
+            rc = report_warnings_row(&wr, &row, err);
+    }
+    TlError ignored; /* the first failure is the one to tell */
+    TlResult end = report_warnings_end(&wr, rc ? &ignored : err);
+    return rc ? rc : end;
 }
 
-/* Keep db's alerts (copied), so its page can go. */
+/* db's alerts into the sort, so its page can go. */
 static TlResult keep_alerts(Warnings *w, const FleetDatabase *db, const TlAlerts *a, TlError *err)
 {
-    if (w->n_alerts + a->n > w->cap_alerts) {
-        size_t cap = w->cap_alerts ? w->cap_alerts * 2 : 256;
-        while (cap < w->n_alerts + a->n)
-            cap *= 2;
-        TlAlert *grown = realloc(w->alerts, cap * sizeof *grown);
-        char **names = grown ? realloc(w->names, cap * 3 * sizeof *names) : NULL;
-        if (grown)
-            w->alerts = grown;
-        if (names)
-            w->names = names;
-        if (!grown || !names)
-            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        w->cap_alerts = cap;
+    TlResult rc = TL_OK;
+    for (size_t k = 0; k < a->n && !rc; k++) {
+        WarningRow row = {db->resource_id, db->server_name, db->database_name, &a->alerts[k]};
+        report_warning_record(&row, &w->key, &w->record);
+        w->counts[a->alerts[k].level]++;
+        rc = w->key.failed || w->record.failed
+                 ? tl_error_set(err, TL_ERR_NOMEM, "out of memory")
+                 : spool_add(w->rows, w->key.data, w->key.len, w->record.data, w->record.len, err);
     }
-    for (size_t k = 0; k < a->n; k++) {
-        char **name = &w->names[w->n_alerts * 3];
-        name[0] = strdup(db->resource_id);
-        name[1] = strdup(db->server_name);
-        name[2] = strdup(db->database_name);
-        w->alerts[w->n_alerts++] = a->alerts[k];
-        if (!name[0] || !name[1] || !name[2])
-            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    }
-    return TL_OK;
+    return rc;
 }
 
 /* One page of the fleet: each lineage alive at as_of, validated, evaluated. */
@@ -98,10 +99,12 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
     if (rc)
         return rc;
     StoreConn *conn = NULL;
-    rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
+    rc = spool_new(cli_sort_memory(), &w.rows, err);
+    if (!rc)
+        rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
     if (!rc) /* every page of one state */
         rc = store_begin_snapshot(conn, err);
-    /* the fleet a page at a time: only the alerts stay */
+    /* the fleet a page at a time: only the alerts stay, sorted beyond memory */
     const FleetWindow window = {.to = w.as_of + 1};
     for (long long after = 0; !rc;) {
         Fleet page = {0};
@@ -115,25 +118,16 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
         if (end)
             break;
     }
-    if (!rc && !(w.rows = calloc(w.n_alerts ? w.n_alerts : 1, sizeof *w.rows)))
-        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; !rc && i < w.n_alerts; i++)
-        w.rows[w.n++] =
-            (WarningRow){w.names[i * 3], w.names[i * 3 + 1], w.names[i * 3 + 2], &w.alerts[i]};
-    if (!rc) {
-        report_warnings_sort(w.rows, w.n);
-        rc = cli_write_output(cli_opt(ctx, "output"), write_warnings, &w, err);
-    }
-    if (!rc)
-        for (size_t i = 0; i < w.n; i++)
-            if (w.rows[i].alert->level >= TL_ALERT_WARN)
-                ctx->exit_status = 1;
-    for (size_t i = 0; i < w.n_alerts * 3; i++)
-        free(w.names[i]);
-    free(w.names);
-    free(w.alerts);
-    free(w.rows);
     store_close(conn);
+    if (!rc)
+        rc = spool_sort(w.rows, err);
+    if (!rc)
+        rc = cli_write_output(cli_opt(ctx, "output"), write_warnings, &w, err);
+    if (!rc && w.counts[TL_ALERT_WARN] + w.counts[TL_ALERT_CRITICAL] > 0)
+        ctx->exit_status = 1;
+    spool_free(w.rows);
+    spool_buf_free(&w.key);
+    spool_buf_free(&w.record);
     return rc;
 }
 

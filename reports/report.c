@@ -49,6 +49,11 @@ static void put(cJSON *obj, const char *key, cJSON *item, bool *ok)
  * it as \t. */
 TlResult report_json_out(FILE *out, const char *text, TlError *err)
 {
+    return report_json_write(out, text, true, err);
+}
+
+TlResult report_json_write(FILE *out, const char *text, bool newline, TlError *err)
+{
     int failed = 0;
     for (const char *p = text; *p && !failed; p++) {
         if (*p != '\t')
@@ -58,7 +63,7 @@ TlResult report_json_out(FILE *out, const char *text, TlError *err)
         else
             failed = fputs("  ", out) < 0;
     }
-    failed = failed || fputc('\n', out) == EOF;
+    failed = failed || (newline && fputc('\n', out) == EOF);
     return failed ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : TL_OK;
 }
 

@@ -33,6 +33,8 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
 
 /* Write cJSON_Print output with two-space indentation and a final newline. */
 TlResult report_json_out(FILE *out, const char *text, TlError *err);
+/* The same for a piece of such output (newline: end it with one). */
+TlResult report_json_write(FILE *out, const char *text, bool newline, TlError *err);
 
 /* An instant as a JSON string "YYYY-MM-DDTHH:MM:SSZ", or null for TL_TIME_NONE. */
 struct cJSON *report_json_time(TlTime t);

@@ -139,6 +139,18 @@ golden warnings-json warnings-2026-11-20.json
 run warnings-csv 1 tl report warnings --as-of 2026-11-20T12:00:00Z --format csv -o "$work/w.csv"
 same warnings-csv-rows "$(wc -l <"$work/w.csv" | tr -d ' ')" 14
 run warnings-bad-format 64 tl report warnings --format xml
+# rows beyond the sort's memory go to runs on disk and merge back in the same order
+run warnings-spilled 1 env TIERLEDGER_SORT_MEMORY=4096 "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z
+golden warnings-spilled warnings-2026-11-20.txt
+run warnings-spilled-json 1 env TIERLEDGER_SORT_MEMORY=4096 "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z --format json
+golden warnings-spilled-json warnings-2026-11-20.json
+# the runs need $TMPDIR: without it the report fails whole and writes nothing
+run warnings-no-tmpdir 74 env TIERLEDGER_SORT_MEMORY=4096 TMPDIR="$work/no-such-dir" "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z -o "$work/w-none.csv"
+err_has warnings-no-tmpdir "$work/no-such-dir: cannot create a sort file: No such file or directory"
+same warnings-no-tmpdir-file "$(ls "$work" | grep -c '^w-none' || true)" 0
+# in memory (the default budget) it needs no $TMPDIR
+run warnings-in-memory 1 env TMPDIR="$work/no-such-dir" "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z
+golden warnings-in-memory warnings-2026-11-20.txt
 # before anything happened to the fleet: clean, exit 0
 run warnings-clean 0 tl report warnings --as-of 2019-03-02
 out_has warnings-clean "nothing to act on"

@@ -13,16 +13,19 @@ typedef struct {
     const char *month;
     TlTime start, end;
     PriceSheet prices;
-    ChargeList charges; /* sorted by resource id, then segment */
+    Spool *charges; /* the estimate's rows, sorted in the order asked for, read once */
     StoreInvoice invoice;
     StoreConn *conn;
+    SpoolBuf key, payload; /* scratch for the rows going into a spool */
 } MonthCharges;
 
 /* --month, --prices (or $TIERLEDGER_PRICES), --cost-center-tag and --db:
- * the estimate of the month, and with_invoice its imported invoice lines (an
- * error when none are recorded). Release with month_charges_cleanup (also
- * after a failure). */
-TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m, TlError *err);
+ * the estimate of the month in `order` (the fleet a page at a time, the
+ * rows sorted beyond memory: reports/spool.h), and with_invoice its
+ * imported invoice lines (an error when none are recorded). Release with
+ * month_charges_cleanup (also after a failure). */
+TlResult month_charges_load(CliContext *ctx, bool with_invoice, ChargeOrder order, MonthCharges *m,
+                            TlError *err);
 void month_charges_cleanup(MonthCharges *m);
 
 #endif

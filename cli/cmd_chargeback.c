@@ -1,10 +1,11 @@
 /* cmd_chargeback.c - `tierledger report chargeback`: the month's backup
  * storage as a FOCUS 1.2 dataset, estimated (the default) or billed (the
  * invoice's amounts shared out to the estimate's rows); and the month's
- * estimate that `report reconcile` also reads (charges.h). Everything is
- * computed first and written last, so a failure (a missing price, a bad
- * sheet) leaves no partial output; -o FILE is written to a temporary file
- * beside it and renamed into place. */
+ * estimate that `report reconcile` also reads (charges.h). The fleet is
+ * read a page at a time and the rows go through a spool (sorted beyond
+ * memory); everything is computed before the first row is written, so a
+ * failure (a missing price, a bad sheet) leaves no partial output; -o FILE
+ * is written to a temporary file beside it and renamed into place. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,21 @@
 #include "sql/store/conn.h"
 
 /* Bill every database lineage of the fleet for [start, end) as seen at now. */
+typedef struct {
+    MonthCharges *m;
+    ChargeOrder order;
+} ChargeInto;
+
+/* A built row into the month's spool. */
+static TlResult keep_row(void *ctx, const ChargeRow *row, TlError *err)
+{
+    ChargeInto *into = ctx;
+    return report_charge_spool(into->m->charges, into->order, row, &into->m->key, &into->m->payload,
+                               err);
+}
+
 static TlResult build_charges(const Fleet *fleet, const ChargePrices *prices, const char *cc_tag,
-                              TlTime start, TlTime end, TlTime now, ChargeList *out, TlError *err)
+                              TlTime start, TlTime end, TlTime now, ChargeInto *out, TlError *err)
 {
     TlResult rc = TL_OK;
     for (size_t i = 0; i < fleet->n && !rc; i++) {
@@ -37,7 +51,7 @@ static TlResult build_charges(const Fleet *fleet, const ChargePrices *prices, co
         ChargeSource source = {db->resource_id,       db->database_name, db->subscription,
                                db->resource_group,    db->region,        db->tags,
                                db->subscription_name, db->usage,         db->n_usage};
-        rc = report_charges_add(out, &source, &bill, prices, cc_tag, start, end, err);
+        rc = report_charges_add(&source, &bill, prices, cc_tag, start, end, keep_row, out, err);
         billing_cleanup(&bill);
     }
     return rc;
@@ -45,14 +59,18 @@ static TlResult build_charges(const Fleet *fleet, const ChargePrices *prices, co
 
 void month_charges_cleanup(MonthCharges *m)
 {
-    report_charges_cleanup(&m->charges);
+    spool_free(m->charges);
+    m->charges = NULL;
+    spool_buf_free(&m->key);
+    spool_buf_free(&m->payload);
     store_invoice_cleanup(&m->invoice);
     store_close(m->conn);
     prices_cleanup(&m->prices);
     m->conn = NULL;
 }
 
-TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m, TlError *err)
+TlResult month_charges_load(CliContext *ctx, bool with_invoice, ChargeOrder order, MonthCharges *m,
+                            TlError *err)
 {
     *m = (MonthCharges){.month = cli_opt(ctx, "month")};
     const char *prices_path = cli_opt(ctx, "prices"), *cc_tag = cli_opt(ctx, "cost-center-tag");
@@ -71,6 +89,8 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
         return tl_error_set(err, TL_ERR_USAGE, "--month %s has not begun yet", m->month);
     TlResult rc = prices_load(prices_path, &m->prices, err);
     if (!rc)
+        rc = spool_new(cli_sort_memory(), &m->charges, err);
+    if (!rc)
         rc = store_open_reader(cli_opt(ctx, "db"), &m->conn, err);
     if (!rc) /* the pages, pools and invoice of one state */
         rc = store_begin_snapshot(m->conn, err);
@@ -88,7 +108,7 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
     StorePools pools = {0};
     ChargePrices sheet = {m->prices.rows, m->prices.n,
                           m->prices.table ? m->prices.table->name : prices_path};
-    m->charges.copy_sources = true;
+    ChargeInto into = {m, order};
     if (!rc)
         rc = store_pools_load(m->conn, &window, &pools, err);
     for (long long after = 0; !rc;) {
@@ -96,7 +116,7 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
         rc = store_fleet_page(m->conn, &window, after, cli_fleet_page(), &pools, &page, err);
         if (!rc && page.n > 0) {
             rc = build_charges(&page, &sheet, cc_tag ? cc_tag : "cost-center", m->start, m->end,
-                               ctx->now, &m->charges, err);
+                               ctx->now, &into, err);
             after = page.db[page.n - 1].id;
         }
         bool end = page.n == 0;
@@ -105,24 +125,47 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, MonthCharges *m,
             break;
     }
     store_pools_cleanup(&pools);
-    if (!rc)
-        report_charges_sort(&m->charges);
-    return rc;
+    return rc ? rc : spool_sort(m->charges, err);
 }
 
 typedef struct {
-    const ChargeList *list;
+    Spool *rows; /* sorted by resource id, then segment; read once */
     ChargeAccount account;
     bool by_cost_center;
     TlTime now;
 } Charges;
 
+typedef struct {
+    FILE *out;
+    const ChargeAccount *account;
+} RowOut;
+
+static TlResult write_row(void *ctx, const ChargeRow *row, TlError *err)
+{
+    const RowOut *o = ctx;
+    report_chargeback_row(o->out, row, o->account);
+    return ferror(o->out) ? tl_error_set(err, TL_ERR_IO, "cannot write the chargeback file")
+                          : TL_OK;
+}
+
+static TlResult total_row(void *ctx, const ChargeRow *row, TlError *err)
+{
+    return report_totals_add(ctx, row, err);
+}
+
 static TlResult write_charges(FILE *out, const void *data, TlError *err)
 {
     const Charges *c = data;
-    return c->by_cost_center
-               ? report_chargeback_by_cost_center(out, c->list->rows, c->list->n, &c->account, err)
-               : report_chargeback_csv(out, c->list->rows, c->list->n, &c->account, err);
+    if (!c->by_cost_center) {
+        report_chargeback_header(out);
+        return report_charges_each(c->rows, write_row, &(RowOut){out, &c->account}, err);
+    }
+    ChargeTotals totals = {0};
+    TlResult rc = report_charges_each(c->rows, total_row, &totals, err);
+    if (!rc)
+        rc = report_chargeback_by_cost_center(out, &totals, &c->account, err);
+    report_totals_cleanup(&totals);
+    return rc;
 }
 
 static TlResult write_metadata(FILE *out, const void *data, TlError *err)
@@ -145,13 +188,22 @@ static TlResult write_files(const char *path, const Charges *c, TlError *err)
     return rc;
 }
 
-/* --source billed: the invoice's amounts on the estimate's rows */
-static TlResult bill_charges(MonthCharges *m, TlError *err)
+/* --source billed: the invoice's amounts on the estimate's rows (m's, in
+ * match order), into a new spool by resource id */
+static TlResult bill_charges(MonthCharges *m, Spool **out, TlError *err)
 {
     InvoiceBilled billed;
     char total[TL_MONEY_TEXT_MAX];
-    TlResult rc = report_charges_bill(&m->charges, m->invoice.lines, m->invoice.n, m->start, m->end,
-                                      &billed, err);
+    Spool *estimate = m->charges;
+    TlResult rc = spool_new(cli_sort_memory(), &m->charges, err);
+    ChargeInto into = {m, CHARGE_BY_RESOURCE};
+    if (!rc)
+        rc = report_charges_bill(estimate, m->invoice.lines, m->invoice.n, m->start, m->end,
+                                 keep_row, &into, &billed, err);
+    spool_free(estimate);
+    if (!rc)
+        rc = spool_sort(m->charges, err);
+    *out = m->charges;
     if (!rc)
         fprintf(stderr,
                 "tierledger report: %s billed: %s from %lld invoice lines; %zu database-meter "
@@ -176,13 +228,13 @@ static TlResult run_chargeback(CliContext *ctx, TlError *err)
                         &out.account, account_text, sizeof account_text))
         return tl_error_set(err, TL_ERR_USAGE, "--billing-account: an empty id");
     MonthCharges m;
-    TlResult rc = month_charges_load(ctx, billed, &m, err);
+    TlResult rc =
+        month_charges_load(ctx, billed, billed ? CHARGE_BY_MATCH : CHARGE_BY_RESOURCE, &m, err);
+    out.rows = m.charges;
     if (!rc && billed)
-        rc = bill_charges(&m, err);
-    if (!rc) {
-        out.list = &m.charges;
+        rc = bill_charges(&m, &out.rows, err);
+    if (!rc)
         rc = write_files(cli_opt(ctx, "output"), &out, err);
-    }
     if (!rc && (!out.account.id || !out.account.invoice_issuer))
         cli_diag(CLI_WARNING,
                  "tierledger report: BillingAccountId%s%s empty: not a conforming "

@@ -12,18 +12,18 @@
 
 typedef struct {
     const char *month;
-    int format; /* 0 text, 1 csv, 2 json */
-    Reconciliation rec;
+    int format;          /* 0 text, 1 csv, 2 json */
+    Reconciliation *rec; /* its rows are read once, by the writer */
 } Reconcile;
 
 static TlResult write_reconcile(FILE *out, const void *data, TlError *err)
 {
     const Reconcile *r = data;
     if (r->format == 1)
-        return report_reconcile_csv(out, r->month, &r->rec, err);
+        return report_reconcile_csv(out, r->month, r->rec, err);
     if (r->format == 2)
-        return report_reconcile_json(out, r->month, &r->rec, err);
-    return report_reconcile_text(out, r->month, &r->rec, err);
+        return report_reconcile_json(out, r->month, r->rec, err);
+    return report_reconcile_text(out, r->month, r->rec, err);
 }
 
 /* A non-negative decimal option, or def when absent. */
@@ -42,7 +42,8 @@ static TlResult amount_opt(const CliContext *ctx, const char *name, double def, 
 static TlResult run_reconcile(CliContext *ctx, TlError *err)
 {
     static const char *const formats[] = {"text", "csv", "json", NULL};
-    Reconcile r = {.month = cli_opt(ctx, "month")};
+    Reconciliation rec = {0};
+    Reconcile r = {.month = cli_opt(ctx, "month"), .rec = &rec};
     double tolerance, min_difference;
     TlResult rc = cli_format(ctx, formats, &r.format, err);
     if (!rc)
@@ -52,18 +53,18 @@ static TlResult run_reconcile(CliContext *ctx, TlError *err)
     if (rc)
         return rc;
     MonthCharges m;
-    rc = month_charges_load(ctx, true, &m, err);
+    rc = month_charges_load(ctx, true, CHARGE_BY_MATCH, &m, err);
     if (!rc)
-        rc = report_reconcile(m.charges.rows, m.charges.n, m.invoice.lines, m.invoice.n, tolerance,
-                              min_difference, &r.rec, err);
+        rc = report_reconcile(m.charges, m.invoice.lines, m.invoice.n, tolerance, min_difference,
+                              cli_sort_memory(), &rec, err);
     if (!rc)
         rc = cli_write_output(cli_opt(ctx, "output"), write_reconcile, &r, err);
-    if (!rc && r.rec.differing)
+    if (!rc && rec.differing)
         ctx->exit_status = 1;
     if (!rc && m.end > ctx->now)
         fprintf(stderr, "tierledger report: %s is not over: hours after now are not billed yet\n",
                 m.month);
-    reconcile_cleanup(&r.rec);
+    reconcile_cleanup(&rec);
     month_charges_cleanup(&m);
     return rc;
 }

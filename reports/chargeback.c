@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <csv.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,61 +216,126 @@ static void row_line(FILE *out, const ChargeRow *r, const ChargeAccount *acct)
     fputs("\r\n", out);
 }
 
-TlResult report_chargeback_csv(FILE *out, const ChargeRow *rows, size_t n,
-                               const ChargeAccount *account, TlError *err)
+void report_chargeback_header(FILE *out)
 {
     header(out, row_columns, sizeof row_columns / sizeof *row_columns);
-    for (size_t i = 0; i < n; i++)
-        row_line(out, &rows[i], account);
-    return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the chargeback file") : TL_OK;
 }
 
-static int cmp_cost_center(const void *pa, const void *pb)
+void report_chargeback_row(FILE *out, const ChargeRow *row, const ChargeAccount *account)
 {
-    const ChargeRow *a = *(const ChargeRow *const *)pa, *b = *(const ChargeRow *const *)pb;
-    int c = strcmp(a->cost_center ? a->cost_center : "", b->cost_center ? b->cost_center : "");
+    row_line(out, row, account);
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_group(const ChargeTotal *a, const char *cost_center, const char *currency,
+                     const char *cost_source)
+{
+    int c = cmp_str(a->cost_center, cost_center);
     if (!c)
-        c = strcmp(a->currency, b->currency);
-    return c ? c : strcmp(a->cost_source, b->cost_source);
+        c = cmp_str(a->currency, currency);
+    return c ? c : cmp_str(a->cost_source, cost_source);
 }
 
-/* One cost center's rows order[first..last) as a total line. */
-static void total_line(FILE *out, const ChargeRow *const *order, size_t first, size_t last,
-                       const ChargeAccount *acct)
+static int cmp_total(const void *pa, const void *pb)
 {
-    TlMoney cost = 0, billed = 0, list = 0; /* the sums of the cells as the rows write them */
-    double quantity = 0;
-    TlTime from = order[first]->charge_start, to = order[first]->charge_end;
-    for (size_t i = first; i < last; i++) {
-        cost += order[i]->effective;
-        billed += order[i]->billed;
-        list += money_from_double(order[i]->list_cost, 6);
-        quantity += order[i]->quantity;
-        from = order[i]->charge_start < from ? order[i]->charge_start : from;
-        to = order[i]->charge_end > to ? order[i]->charge_end : to;
+    const ChargeTotal *b = pb;
+    return cmp_group(pa, b->cost_center, b->currency, b->cost_source);
+}
+
+void report_totals_cleanup(ChargeTotals *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->t[i].cost_center);
+        free(t->t[i].currency);
+        free(t->t[i].cost_source);
     }
-    const ChargeRow *r = order[first];
-    const char *cc = r->cost_center ? r->cost_center : "(untagged)";
+    free(t->t);
+    *t = (ChargeTotals){0};
+}
+
+static char *dup_or_null(const char *s, bool *ok)
+{
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        *ok = false;
+    return d;
+}
+
+/* The total row's group, added when it is new. */
+static TlResult total_of(ChargeTotals *t, const ChargeRow *row, ChargeTotal **out, TlError *err)
+{
+    for (size_t i = t->n; i-- > 0;) /* rows of one cost center tend to come together */
+        if (cmp_group(&t->t[i], row->cost_center, row->currency, row->cost_source) == 0) {
+            *out = &t->t[i];
+            return TL_OK;
+        }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        ChargeTotal *grown = realloc(t->t, cap * sizeof *grown);
+        if (!grown)
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        t->t = grown;
+        t->cap = cap;
+    }
+    bool ok = true;
+    ChargeTotal *n = &t->t[t->n];
+    *n = (ChargeTotal){.cost_center = dup_or_null(row->cost_center, &ok),
+                       .currency = dup_or_null(row->currency, &ok),
+                       .cost_source = dup_or_null(row->cost_source, &ok),
+                       .billing_start = row->billing_start,
+                       .billing_end = row->billing_end,
+                       .from = row->charge_start,
+                       .to = row->charge_end};
+    t->n++;
+    if (!ok)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    *out = n;
+    return TL_OK;
+}
+
+TlResult report_totals_add(ChargeTotals *t, const ChargeRow *row, TlError *err)
+{
+    ChargeTotal *g = NULL;
+    TlResult rc = total_of(t, row, &g, err);
+    if (rc)
+        return rc;
+    g->effective += row->effective;
+    g->billed += row->billed;
+    g->list += money_from_double(row->list_cost, 6);
+    g->quantity += row->quantity;
+    g->from = row->charge_start < g->from ? row->charge_start : g->from;
+    g->to = row->charge_end > g->to ? row->charge_end : g->to;
+    g->rows++;
+    return TL_OK;
+}
+
+static void total_line(FILE *out, const ChargeTotal *t, const ChargeAccount *acct)
+{
+    const char *cc = t->cost_center ? t->cost_center : "(untagged)";
     char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], what[400], rows[24];
     snprintf(what, sizeof what, "Azure SQL Database backup storage of cost center %s: %zu row%s",
-             cc, last - first, last - first == 1 ? "" : "s");
-    snprintf(rows, sizeof rows, "%zu", last - first);
-    report_csv_cell(out, tl_time_format(r->billing_start, a), 1);
-    report_csv_cell(out, tl_time_format(r->billing_end, b), 0);
-    report_csv_cell(out, r->currency, 0);
-    money_cell(out, cost);
-    money_cell(out, list);
-    decimal_cell(out, quantity, 6);
+             cc, t->rows, t->rows == 1 ? "" : "s");
+    snprintf(rows, sizeof rows, "%zu", t->rows);
+    report_csv_cell(out, tl_time_format(t->billing_start, a), 1);
+    report_csv_cell(out, tl_time_format(t->billing_end, b), 0);
+    report_csv_cell(out, t->currency, 0);
+    money_cell(out, t->effective);
+    money_cell(out, t->list);
+    decimal_cell(out, t->quantity, 6);
     report_csv_cell(out, PRICING_UNIT, 0);
-    money_cell(out, billed);
+    money_cell(out, t->billed);
     report_csv_cell(out, acct->id, 0);
     report_csv_cell(out, acct->name, 0);
     report_csv_cell(out, "Usage", 0);
     report_csv_cell(out, NULL, 0);
     report_csv_cell(out, what, 0);
-    time_cell(out, to);
-    time_cell(out, from);
-    money_cell(out, list);
+    time_cell(out, t->to);
+    time_cell(out, t->from);
+    money_cell(out, t->list);
     report_csv_cell(out, acct->invoice_issuer, 0);
     report_csv_cell(out, PROVIDER, 0);
     report_csv_cell(out, PROVIDER, 0);
@@ -277,28 +343,18 @@ static void total_line(FILE *out, const ChargeRow *const *order, size_t first, s
     report_csv_cell(out, SERVICE_NAME, 0);
     report_csv_cell(out, cc, 0);
     report_csv_cell(out, rows, 0);
-    report_csv_cell(out, r->cost_source, 0);
+    report_csv_cell(out, t->cost_source, 0);
     fputs("\r\n", out);
 }
 
-TlResult report_chargeback_by_cost_center(FILE *out, const ChargeRow *rows, size_t n,
-                                          const ChargeAccount *account, TlError *err)
+TlResult report_chargeback_by_cost_center(FILE *out, ChargeTotals *t, const ChargeAccount *account,
+                                          TlError *err)
 {
-    const ChargeRow **order = malloc((n ? n : 1) * sizeof *order);
-    if (!order)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        order[i] = &rows[i];
-    qsort(order, n, sizeof *order, cmp_cost_center);
+    if (t->n > 1)
+        qsort(t->t, t->n, sizeof *t->t, cmp_total);
     header(out, total_columns, sizeof total_columns / sizeof *total_columns);
-    for (size_t first = 0; first < n;) {
-        size_t last = first;
-        while (last < n && cmp_cost_center(&order[first], &order[last]) == 0)
-            last++;
-        total_line(out, order, first, last, account);
-        first = last;
-    }
-    free(order);
+    for (size_t i = 0; i < t->n; i++)
+        total_line(out, &t->t[i], account);
     return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the chargeback file") : TL_OK;
 }
 
@@ -372,15 +428,6 @@ TlResult report_chargeback_metadata(FILE *out, bool by_cost_center, TlTime creat
 
 /* ---- building the rows ----------------------------------------------------- */
 
-void report_charges_cleanup(ChargeList *list)
-{
-    for (size_t i = 0; i < list->n_owned; i++)
-        free(list->owned[i]);
-    free(list->owned);
-    free(list->rows);
-    *list = (ChargeList){0};
-}
-
 /* The value of tag `key` in a JSON object text, malloc'd, or NULL. */
 static char *tag_value(const char *tags, const char *key)
 {
@@ -391,36 +438,6 @@ static char *tag_value(const char *tags, const char *key)
     char *value = cJSON_IsString(item) ? strdup(item->valuestring) : NULL;
     cJSON_Delete(json);
     return value;
-}
-
-TlResult report_charges_push(ChargeList *list, const ChargeRow *row, TlError *err)
-{
-    if (list->n == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 64;
-        ChargeRow *grown = realloc(list->rows, cap * sizeof *grown);
-        if (!grown)
-            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        list->rows = grown;
-        list->cap = cap;
-    }
-    list->rows[list->n++] = *row;
-    return TL_OK;
-}
-
-TlResult report_charges_keep(ChargeList *list, char *text, TlError *err)
-{
-    if (list->n_owned == list->cap_owned) {
-        size_t cap = list->cap_owned ? list->cap_owned * 2 : 64;
-        char **grown = realloc(list->owned, cap * sizeof *grown);
-        if (!grown) {
-            free(text);
-            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        }
-        list->owned = grown;
-        list->cap_owned = cap;
-    }
-    list->owned[list->n_owned++] = text;
-    return TL_OK;
 }
 
 static void describe(const TlBillLine *l, char *buf, size_t size)
@@ -536,77 +553,84 @@ static TlResult line_row(const ChargeSource *db, const TlBillLine *l, const Char
     return TL_OK;
 }
 
-#define COPY_BLOCK 65536
-
-/* A copy of s kept by the list (in blocks of COPY_BLOCK); NULL for NULL.
- * *rc becomes TL_ERR_NOMEM when memory ran out. */
-static const char *copy_of(ChargeList *list, const char *s, TlResult *rc, TlError *err)
-{
-    if (!s || *rc)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    if (n > COPY_BLOCK / 4) { /* a long one gets its own */
-        char *own = strdup(s);
-        *rc = own ? report_charges_keep(list, own, err)
-                  : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        return *rc ? NULL : own;
-    }
-    if (n > list->block_left) {
-        char *block = malloc(COPY_BLOCK);
-        *rc = block ? report_charges_keep(list, block, err)
-                    : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        if (*rc)
-            return NULL;
-        list->block = block;
-        list->block_left = COPY_BLOCK;
-    }
-    char *at = list->block + (COPY_BLOCK - list->block_left);
-    memcpy(at, s, n);
-    list->block_left -= n;
-    return at;
-}
-
-TlResult report_charges_add(ChargeList *list, const ChargeSource *src, const TlBill *bill,
-                            const ChargePrices *prices, const char *cost_center_tag, TlTime start,
-                            TlTime end, TlError *err)
+TlResult report_charges_add(const ChargeSource *db, const TlBill *bill, const ChargePrices *prices,
+                            const char *cost_center_tag, TlTime start, TlTime end, ChargeRowFn emit,
+                            void *ctx, TlError *err)
 {
     TlResult rc = TL_OK;
-    ChargeSource copy = *src;
-    if (list->copy_sources) {
-        copy.resource_id = copy_of(list, src->resource_id, &rc, err);
-        copy.database_name = copy_of(list, src->database_name, &rc, err);
-        copy.subscription = copy_of(list, src->subscription, &rc, err);
-        copy.resource_group = copy_of(list, src->resource_group, &rc, err);
-        copy.region = copy_of(list, src->region, &rc, err);
-        copy.tags = copy_of(list, src->tags, &rc, err);
-        copy.subscription_name = copy_of(list, src->subscription_name, &rc, err);
-    }
-    const ChargeSource *db = &copy;
-    char *cost_center = rc ? NULL : tag_value(db->tags, cost_center_tag);
-    if (cost_center)
-        rc = report_charges_keep(list, cost_center, err);
+    char *cost_center = tag_value(db->tags, cost_center_tag);
     for (size_t k = 0; k < bill->n_lines && !rc; k++) {
         ChargeRow row;
         rc = line_row(db, &bill->lines[k], prices, cost_center, start, end, &row, err);
-        if (!rc && list->copy_sources)
-            row.elastic_pool = copy_of(list, row.elastic_pool, &rc, err);
         if (!rc)
-            rc = report_charges_push(list, &row, err);
+            rc = emit(ctx, &row, err);
     }
+    free(cost_center);
     return rc;
 }
 
-static int cmp_row(const void *pa, const void *pb)
+/* ---- rows through a spool ---------------------------------------------------- */
+
+#define ROW_STR(f) offsetof(ChargeRow, f)
+static const size_t row_strings[] = {
+    ROW_STR(currency),          ROW_STR(region),         ROW_STR(resource_id),
+    ROW_STR(resource_name),     ROW_STR(subscription),   ROW_STR(resource_group),
+    ROW_STR(subscription_name), ROW_STR(meter),          ROW_STR(sku_id),
+    ROW_STR(sku_price_id),      ROW_STR(tags),           ROW_STR(cost_center),
+    ROW_STR(architecture),      ROW_STR(service_tier),   ROW_STR(backup_kind),
+    ROW_STR(redundancy),        ROW_STR(segment_status), ROW_STR(cost_source),
+    ROW_STR(elastic_pool),
+};
+#define N_ROW_STRINGS (sizeof row_strings / sizeof *row_strings)
+
+/* s lowercased (strcasecmp's order, bytewise), with its NUL */
+static void key_lower(SpoolBuf *key, const char *s)
 {
-    const ChargeRow *a = pa, *b = pb;
-    int c = strcmp(a->resource_id, b->resource_id);
-    if (c)
-        return c;
-    return (a->segment > b->segment) - (a->segment < b->segment);
+    for (const char *p = s ? s : ""; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        c = c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+        spool_buf_put(key, &c, 1);
+    }
+    spool_buf_put(key, "", 1);
 }
 
-void report_charges_sort(ChargeList *list)
+TlResult report_charge_spool(Spool *s, ChargeOrder order, const ChargeRow *row, SpoolBuf *key,
+                             SpoolBuf *payload, TlError *err)
 {
-    if (list->n > 1)
-        qsort(list->rows, list->n, sizeof *list->rows, cmp_row);
+    spool_buf_reset(key);
+    if (order == CHARGE_BY_MATCH) {
+        key_lower(key, row->resource_id);
+        key_lower(key, row->meter);
+    } else {
+        spool_key_str(key, row->resource_id);
+    }
+    spool_key_u64(key, (uint64_t)(int64_t)row->segment ^ (UINT64_C(1) << 63));
+    spool_buf_reset(payload);
+    spool_pack_struct(payload, row, sizeof *row, row_strings, N_ROW_STRINGS);
+    if (key->failed || payload->failed)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    return spool_add(s, key->data, key->len, payload->data, payload->len, err);
+}
+
+bool report_charge_unpack(const void *payload, size_t len, ChargeRow *row)
+{
+    return spool_unpack_struct(payload, len, row, sizeof *row, row_strings, N_ROW_STRINGS);
+}
+
+TlResult report_charges_each(Spool *s, ChargeRowFn fn, void *ctx, TlError *err)
+{
+    for (;;) {
+        const void *key, *payload;
+        size_t key_len, len;
+        ChargeRow row;
+        TlResult rc = spool_next(s, &key, &key_len, &payload, &len, err);
+        if (rc || !payload)
+            return rc;
+        if (!report_charge_unpack(payload, len, &row))
+            return tl_error_set(err, TL_ERR_INTERNAL,
+                                "a sorted chargeback row came back malformed");
+        rc = fn(ctx, &row, err);
+        if (rc)
+            return rc;
+    }
 }

@@ -14,6 +14,7 @@
 #include "model/billing.h"
 #include "model/money.h"
 #include "model/result.h"
+#include "reports/spool.h"
 
 typedef struct {
     TlTime billing_start, billing_end; /* the month, end exclusive */
@@ -55,22 +56,6 @@ typedef struct {
     size_t n_usage;
 } ChargeSource;
 
-/* The rows of a chargeback being built, and the cost-center strings taken
- * out of the tags that the rows point to. Caller-owned; release with
- * report_charges_cleanup. */
-typedef struct {
-    ChargeRow *rows;
-    size_t n, cap;
-    char **owned;
-    size_t n_owned, cap_owned;
-    /* copy_sources: report_charges_add copies the strings of each source
-     * (and each row's pool id) into the list, so the source may be freed
-     * after the call (a page of the fleet); else the rows borrow them */
-    bool copy_sources;
-    char *block; /* the block copies go to, and its room left */
-    size_t block_left;
-} ChargeList;
-
 /* Who the charges are billed to and by: FOCUS BillingAccountId,
  * BillingAccountName, InvoiceIssuerName, as the user gave them (NULL: not
  * given; the file is then not a conforming FOCUS dataset). Borrowed. */
@@ -85,33 +70,64 @@ typedef struct {
     const char *name; /* for messages: the sheet's file name */
 } ChargePrices;
 
-/* Append one row per line of `bill` (one database's month [start, end)):
+/* Where rows go as they are built, one at a time: the row and its strings
+ * are valid during the call only (copy what is kept). */
+typedef TlResult (*ChargeRowFn)(void *ctx, const ChargeRow *row, TlError *err);
+
+/* One row per line of `bill` (one database's month [start, end)) to emit:
  * its description (B1-B4 wording), meter, redundancy and status names, the
  * cost center (the value of tag cost_center_tag), and cost = billable
- * GB-month x the unit price billing_price_find gives. A line without a price is
- * TL_ERR_DATA naming the sheet, region, kind and database (a DTU line, B2,
- * needs none: it costs 0). */
-TlResult report_charges_add(ChargeList *list, const ChargeSource *db, const TlBill *bill,
-                            const ChargePrices *prices, const char *cost_center_tag, TlTime start,
-                            TlTime end, TlError *err);
+ * GB-month x the unit price billing_price_find gives. A line without a
+ * price is TL_ERR_DATA naming the sheet, region, kind and database (a DTU
+ * line, B2, needs none: it costs 0). */
+TlResult report_charges_add(const ChargeSource *db, const TlBill *bill, const ChargePrices *prices,
+                            const char *cost_center_tag, TlTime start, TlTime end, ChargeRowFn emit,
+                            void *ctx, TlError *err);
 
-/* Append a copy of *row; keep `text` (malloc'd, or NULL) until the list is
- * released, for rows that point to it (freed on failure too). */
-TlResult report_charges_push(ChargeList *list, const ChargeRow *row, TlError *err);
-TlResult report_charges_keep(ChargeList *list, char *text, TlError *err);
+/* The orders rows are sorted in (spool.h): the file's, by resource id
+ * (bytewise) then segment; and the invoice's (invoice.h), by resource id
+ * and meter case-insensitively, then segment. Equal keys keep the order
+ * they were added in (the fleet's: lineage by lineage). */
+typedef enum { CHARGE_BY_RESOURCE, CHARGE_BY_MATCH } ChargeOrder;
 
-/* Sort the rows by resource id, then segment. */
-void report_charges_sort(ChargeList *list);
-void report_charges_cleanup(ChargeList *list);
+/* Add a copy of *row to s in that order; key and payload are scratch. */
+TlResult report_charge_spool(Spool *s, ChargeOrder order, const ChargeRow *row, SpoolBuf *key,
+                             SpoolBuf *payload, TlError *err);
 
-/* The chargeback rows, header first. */
-TlResult report_chargeback_csv(FILE *out, const ChargeRow *rows, size_t n,
-                               const ChargeAccount *account, TlError *err);
+/* Call fn for each row of the sorted spool s, in its order. */
+TlResult report_charges_each(Spool *s, ChargeRowFn fn, void *ctx, TlError *err);
 
-/* Totals per cost center and currency, header first, by cost center: every
- * mandatory FOCUS column, then x_CostCenter, x_Rows, x_CostSource. */
-TlResult report_chargeback_by_cost_center(FILE *out, const ChargeRow *rows, size_t n,
-                                          const ChargeAccount *account, TlError *err);
+/* A payload of report_charge_spool back as a row pointing into it; false
+ * when it is not one. */
+bool report_charge_unpack(const void *payload, size_t len, ChargeRow *row);
+
+/* The chargeback file: the header, then each row. */
+void report_chargeback_header(FILE *out);
+void report_chargeback_row(FILE *out, const ChargeRow *row, const ChargeAccount *account);
+
+/* Totals per cost center, currency and cost source, summed a row at a time
+ * (as many as there are cost centers, not rows). Release with
+ * report_totals_cleanup. */
+typedef struct {
+    char *cost_center, *currency, *cost_source; /* cost_center NULL: untagged */
+    TlTime billing_start, billing_end, from, to;
+    TlMoney effective, billed, list; /* the sums of the cells as the rows write them */
+    double quantity;
+    size_t rows;
+} ChargeTotal;
+
+typedef struct {
+    ChargeTotal *t;
+    size_t n, cap;
+} ChargeTotals;
+
+TlResult report_totals_add(ChargeTotals *t, const ChargeRow *row, TlError *err);
+void report_totals_cleanup(ChargeTotals *t);
+
+/* The totals, header first, by cost center: every mandatory FOCUS column,
+ * then x_CostCenter, x_Rows, x_CostSource. Sorts t. */
+TlResult report_chargeback_by_cost_center(FILE *out, ChargeTotals *t, const ChargeAccount *account,
+                                          TlError *err);
 
 /* The FOCUS metadata of either file (by_cost_center chooses), created at
  * `created`: DataGenerator, and the Schema (SchemaId, FocusVersion 1.2,

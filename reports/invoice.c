@@ -90,12 +90,124 @@ TlResult report_invoice_match(ChargeRow *rows, size_t n, const TlInvoiceLine *li
     return rc;
 }
 
+/* ---- walking a spool of rows beside the invoice ------------------------------ */
+
+/* The rows of one database (one resource id, case-insensitively), copied
+ * out of the spool. */
+typedef struct {
+    unsigned char *buf;
+    size_t len, cap;
+    size_t *at; /* each payload's offset and length in buf */
+    size_t n, cap_at;
+    ChargeRow *rows;
+    size_t cap_rows;
+    char *id; /* the lowercased resource id */
+    size_t cap_id;
+} Group;
+
+static void group_free(Group *g)
+{
+    free(g->buf);
+    free(g->at);
+    free(g->rows);
+    free(g->id);
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *grown = realloc(*p, c * size);
+    if (!grown)
+        return false;
+    *p = grown;
+    *cap = c;
+    return true;
+}
+
+static TlResult group_add(Group *g, const void *payload, size_t len, TlError *err)
+{
+    if (!grow((void **)&g->buf, &g->cap, g->len + len, 1) ||
+        !grow((void **)&g->at, &g->cap_at, 2 * (g->n + 1), sizeof *g->at))
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    memcpy(g->buf + g->len, payload, len);
+    g->at[2 * g->n] = g->len;
+    g->at[2 * g->n + 1] = len;
+    g->len += len;
+    g->n++;
+    return TL_OK;
+}
+
+static TlResult group_rows(Group *g, TlError *err)
+{
+    if (!grow((void **)&g->rows, &g->cap_rows, g->n ? g->n : 1, sizeof *g->rows))
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < g->n; i++)
+        if (!report_charge_unpack(g->buf + g->at[2 * i], g->at[2 * i + 1], &g->rows[i]))
+            return tl_error_set(err, TL_ERR_INTERNAL,
+                                "a sorted chargeback row came back malformed");
+    return TL_OK;
+}
+
+static int cmp_line_values(const void *pa, const void *pb)
+{
+    return cmp_lines(&pa, &pb);
+}
+
+TlResult report_invoice_walk(Spool *rows, TlInvoiceLine *lines, size_t n_lines, InvoiceMatchFn fn,
+                             void *ctx, TlError *err)
+{
+    if (n_lines > 1)
+        qsort(lines, n_lines, sizeof *lines, cmp_line_values);
+    Group g = {0};
+    const void *key = NULL, *payload = NULL;
+    size_t key_len, len, j = 0;
+    TlResult rc = spool_next(rows, &key, &key_len, &payload, &len, err);
+    while (!rc && (payload || j < n_lines)) {
+        size_t k = 0;
+        if (!payload || (j < n_lines && strcasecmp(lines[j].resource_id, key) < 0)) {
+            /* a database only the invoice has */
+            while (j + k < n_lines &&
+                   strcasecmp(lines[j].resource_id, lines[j + k].resource_id) == 0)
+                k++;
+            rc = report_invoice_match(NULL, 0, &lines[j], k, fn, ctx, err);
+            j += k;
+            continue;
+        }
+        size_t id_len = strlen(key) + 1; /* the key starts with the lowercased id */
+        if (!grow((void **)&g.id, &g.cap_id, id_len, 1)) {
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        memcpy(g.id, key, id_len);
+        g.len = g.n = 0;
+        while (!rc && payload && strcmp(key, g.id) == 0) {
+            rc = group_add(&g, payload, len, err);
+            if (!rc)
+                rc = spool_next(rows, &key, &key_len, &payload, &len, err);
+        }
+        while (!rc && j + k < n_lines && strcasecmp(lines[j + k].resource_id, g.id) == 0)
+            k++;
+        if (!rc)
+            rc = group_rows(&g, err);
+        if (!rc)
+            rc = report_invoice_match(g.rows, g.n, &lines[j], k, fn, ctx, err);
+        j += k;
+    }
+    group_free(&g);
+    return rc;
+}
+
 /* ---- the billed chargeback ------------------------------------------------ */
 
 typedef struct {
     InvoiceBilled *out;
-    const TlInvoiceLine **only; /* lines without rows, added after the walk */
-    size_t n_only;
+    ChargeRowFn emit; /* where the billed rows go */
+    void *emit_ctx;
+    TlTime start, end;
 } Billing;
 
 static void append(char *buf, size_t size, const char *text)
@@ -105,14 +217,23 @@ static void append(char *buf, size_t size, const char *text)
         snprintf(buf + len, size - len, "%s", text);
 }
 
+static TlResult line_only_row(const Billing *b, const TlInvoiceLine *l, TlError *err);
+
+static TlResult emit_rows(const Billing *b, const InvoiceMatch *m, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (size_t k = 0; k < m->n_rows && !rc; k++)
+        rc = b->emit(b->emit_ctx, m->rows[k], err);
+    return rc;
+}
+
 static TlResult bill_match(void *ctx, const InvoiceMatch *m, TlError *err)
 {
     Billing *b = ctx;
     if (!m->n_rows) {
-        b->only[b->n_only++] = m->line;
         b->out->invoice_only++;
         b->out->billed += m->line->billed;
-        return TL_OK;
+        return line_only_row(b, m->line, err);
     }
     if (!m->line) {
         for (size_t k = 0; k < m->n_rows; k++) {
@@ -127,7 +248,7 @@ static TlResult bill_match(void *ctx, const InvoiceMatch *m, TlError *err)
             r->cost_source = "not-invoiced";
             b->out->not_invoiced++;
         }
-        return TL_OK;
+        return emit_rows(b, m, err);
     }
     double *w = malloc(m->n_rows * sizeof *w);
     TlMoney *billed = malloc(m->n_rows * sizeof *billed);
@@ -161,29 +282,16 @@ static TlResult bill_match(void *ctx, const InvoiceMatch *m, TlError *err)
     free(w);
     free(billed);
     free(effective);
-    return rc;
+    return rc ? rc : emit_rows(b, m, err);
 }
 
 /* A row of its own for an invoice line the estimate has no row for. */
-static TlResult line_only_row(ChargeList *list, const TlInvoiceLine *l, TlTime start, TlTime end,
-                              TlError *err)
+static TlResult line_only_row(const Billing *b, const TlInvoiceLine *l, TlError *err)
 {
     ArmDatabaseId id;
     bool parsed = arm_database_id_parse(l->resource_id, &id);
-    char *sub = parsed ? strdup(id.subscription) : NULL;
-    char *rg = parsed ? strdup(id.resource_group) : NULL;
-    if (parsed && (!sub || !rg)) {
-        free(sub);
-        free(rg);
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    }
-    TlResult rc = report_charges_keep(list, sub, err);
-    if (!rc)
-        rc = report_charges_keep(list, rg, err);
-    if (rc)
-        return rc;
-    ChargeRow row = {.billing_start = start,
-                     .billing_end = end,
+    ChargeRow row = {.billing_start = b->start,
+                     .billing_end = b->end,
                      .charge_start = l->first_day,
                      .charge_end = l->last_day + TL_SECONDS_PER_DAY,
                      .currency = l->currency,
@@ -191,8 +299,8 @@ static TlResult line_only_row(ChargeList *list, const TlInvoiceLine *l, TlTime s
                      .effective_cost = money_to_double(l->effective),
                      .resource_id = l->resource_id,
                      .resource_name = report_database_name(l->resource_id),
-                     .subscription = sub,
-                     .resource_group = rg,
+                     .subscription = parsed ? id.subscription : NULL,
+                     .resource_group = parsed ? id.resource_group : NULL,
                      .meter = l->meter,
                      .billed = l->billed,
                      .effective = l->effective,
@@ -209,21 +317,14 @@ static TlResult line_only_row(ChargeList *list, const TlInvoiceLine *l, TlTime s
                            "bill for this database"
                          : "Backup storage Azure billed for a database tierledger has not "
                            "recorded");
-    return report_charges_push(list, &row, err);
+    return b->emit(b->emit_ctx, &row, err);
 }
 
-TlResult report_charges_bill(ChargeList *list, const TlInvoiceLine *lines, size_t n_lines,
-                             TlTime start, TlTime end, InvoiceBilled *out, TlError *err)
+TlResult report_charges_bill(Spool *estimate, TlInvoiceLine *lines, size_t n_lines, TlTime start,
+                             TlTime end, ChargeRowFn emit, void *ctx, InvoiceBilled *out,
+                             TlError *err)
 {
     *out = (InvoiceBilled){0};
-    Billing b = {.out = out, .only = malloc((n_lines ? n_lines : 1) * sizeof *b.only)};
-    if (!b.only)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    TlResult rc = report_invoice_match(list->rows, list->n, lines, n_lines, bill_match, &b, err);
-    for (size_t k = 0; !rc && k < b.n_only; k++)
-        rc = line_only_row(list, b.only[k], start, end, err);
-    free(b.only);
-    if (!rc)
-        report_charges_sort(list);
-    return rc;
+    Billing b = {.out = out, .emit = emit, .emit_ctx = ctx, .start = start, .end = end};
+    return report_invoice_walk(estimate, lines, n_lines, bill_match, &b, err);
 }

@@ -28,6 +28,13 @@ typedef TlResult (*InvoiceMatchFn)(void *ctx, const InvoiceMatch *m, TlError *er
 TlResult report_invoice_match(ChargeRow *rows, size_t n, const TlInvoiceLine *lines, size_t n_lines,
                               InvoiceMatchFn fn, void *ctx, TlError *err);
 
+/* The same for a whole month: the estimate's rows from a sorted spool in
+ * CHARGE_BY_MATCH order, read once, beside lines[0..n_lines) (sorted here,
+ * in place), a database at a time, so only one database's rows are held.
+ * The match's rows live until fn returns. */
+TlResult report_invoice_walk(Spool *rows, TlInvoiceLine *lines, size_t n_lines, InvoiceMatchFn fn,
+                             void *ctx, TlError *err);
+
 /* What report_charges_bill did. */
 typedef struct {
     size_t matched;           /* database-meter pairs both sides have */
@@ -37,15 +44,17 @@ typedef struct {
     TlMoney billed;           /* the invoice lines' total (BilledCost), all currencies */
 } InvoiceBilled;
 
-/* Turn list (an estimate of [start, end)) into the billed chargeback: the
- * rows of each database and meter share its invoice line's BilledCost and
+/* The billed chargeback of the estimate of [start, end) (a sorted spool in
+ * CHARGE_BY_MATCH order, read once) to emit, in the walk's order: the rows
+ * of each database and meter share its invoice line's BilledCost and
  * EffectiveCost exactly, in proportion to their estimated quantity (evenly
  * when it is zero), and its quantity likewise when the invoice gives one
  * (x_CostSource billed); rows without a line keep their estimate in the
  * description and bill 0 (not-invoiced); lines without rows become rows of
  * their own (invoice-only). ListCost and ContractedCost stay quantity x the
- * sheet's price. Sorted again afterwards. */
-TlResult report_charges_bill(ChargeList *list, const TlInvoiceLine *lines, size_t n_lines,
-                             TlTime start, TlTime end, InvoiceBilled *out, TlError *err);
+ * sheet's price. */
+TlResult report_charges_bill(Spool *estimate, TlInvoiceLine *lines, size_t n_lines, TlTime start,
+                             TlTime end, ChargeRowFn emit, void *ctx, InvoiceBilled *out,
+                             TlError *err);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,9 +29,57 @@ const char *reconcile_cause_str(ReconcileCause c)
 
 void reconcile_cleanup(Reconciliation *r)
 {
-    free(r->rows);
-    r->rows = NULL;
-    r->n = r->cap = 0;
+    spool_free(r->rows);
+    for (size_t k = 0; k < r->n_totals; k++)
+        free(r->totals[k].currency);
+    free(r->last_id);
+    spool_buf_free(&r->key);
+    spool_buf_free(&r->payload);
+    *r = (Reconciliation){0};
+}
+
+#define REC_STR(f) offsetof(ReconcileRow, f)
+static const size_t rec_strings[] = {
+    REC_STR(resource_id),     REC_STR(meter),       REC_STR(currency),
+    REC_STR(billed_currency), REC_STR(other_meter), REC_STR(pool),
+};
+#define N_REC_STRINGS (sizeof rec_strings / sizeof *rec_strings)
+
+/* The next row of r->rows into *row (pointing into the spool until the next
+ * call); *row->resource_id NULL at the end. */
+static TlResult next_row(Reconciliation *r, ReconcileRow *row, TlError *err)
+{
+    const void *key, *payload;
+    size_t key_len, len;
+    row->resource_id = NULL;
+    TlResult rc = spool_next(r->rows, &key, &key_len, &payload, &len, err);
+    if (rc || !payload)
+        return rc;
+    if (!spool_unpack_struct(payload, len, row, sizeof *row, rec_strings, N_REC_STRINGS) ||
+        !row->resource_id)
+        return tl_error_set(err, TL_ERR_INTERNAL, "a reconciliation row came back malformed");
+    return TL_OK;
+}
+
+/* Count the row into the currency totals (rows of one currency on both sides). */
+static TlResult add_total(Reconciliation *rec, const ReconcileRow *row, TlError *err)
+{
+    if (row->causes & RECONCILE_CURRENCY)
+        return TL_OK;
+    size_t k = 0;
+    while (k < rec->n_totals && strcmp(rec->totals[k].currency, row->currency) != 0)
+        k++;
+    if (k == rec->n_totals) {
+        if (k == RECONCILE_TOTALS_MAX)
+            return TL_OK;
+        char *c = strdup(row->currency);
+        if (!c)
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        rec->totals[rec->n_totals++] = (ReconcileTotal){c, 0, 0};
+    }
+    rec->totals[k].estimated += row->est_cost;
+    rec->totals[k].billed += row->billed_cost;
+    return TL_OK;
 }
 
 static int span_days(TlTime from, TlTime to)
@@ -114,15 +163,7 @@ static void compare(ReconcileRow *r, const Reconciliation *rec)
 static TlResult reconcile_match(void *ctx, const InvoiceMatch *m, TlError *err)
 {
     Reconciliation *rec = ctx;
-    if (rec->n == rec->cap) {
-        size_t cap = rec->cap ? rec->cap * 2 : 64;
-        ReconcileRow *grown = realloc(rec->rows, cap * sizeof *grown);
-        if (!grown)
-            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        rec->rows = grown;
-        rec->cap = cap;
-    }
-    ReconcileRow *r = &rec->rows[rec->n];
+    ReconcileRow row, *r = &row;
     *r = (ReconcileRow){.billed_quantity = (double)NAN,
                         .other_meter = m->other_meter,
                         .first_missing_day = TL_TIME_NONE,
@@ -148,7 +189,12 @@ static TlResult reconcile_match(void *ctx, const InvoiceMatch *m, TlError *err)
                      : m->other_meter   ? RECONCILE_OTHER_METER
                                         : RECONCILE_NOT_ESTIMATED;
     compare(r, rec);
-    if (rec->n == 0 || strcasecmp(rec->rows[rec->n - 1].resource_id, r->resource_id) != 0) {
+    if (!rec->last_id || strcasecmp(rec->last_id, r->resource_id) != 0) {
+        char *id = strdup(r->resource_id);
+        if (!id)
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        free(rec->last_id);
+        rec->last_id = id;
         rec->databases++;
         rec->counted = false;
     }
@@ -157,15 +203,24 @@ static TlResult reconcile_match(void *ctx, const InvoiceMatch *m, TlError *err)
         rec->counted = true;
     }
     rec->n++;
-    return TL_OK;
+    TlResult rc = add_total(rec, r, err);
+    spool_buf_reset(&rec->payload);
+    spool_pack_struct(&rec->payload, r, sizeof *r, rec_strings, N_REC_STRINGS);
+    if (!rc && rec->payload.failed)
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    /* no key: they come back in the order they were built */
+    return rc ? rc : spool_add(rec->rows, "", 0, rec->payload.data, rec->payload.len, err);
 }
 
-TlResult report_reconcile(ChargeRow *rows, size_t n, const TlInvoiceLine *lines, size_t n_lines,
-                          double tolerance, double min_difference, Reconciliation *out,
+TlResult report_reconcile(Spool *estimate, TlInvoiceLine *lines, size_t n_lines, double tolerance,
+                          double min_difference, size_t sort_memory, Reconciliation *out,
                           TlError *err)
 {
     *out = (Reconciliation){.tolerance = tolerance, .min_difference = min_difference};
-    return report_invoice_match(rows, n, lines, n_lines, reconcile_match, out, err);
+    TlResult rc = spool_new(sort_memory, &out->rows, err);
+    if (!rc)
+        rc = report_invoice_walk(estimate, lines, n_lines, reconcile_match, out, err);
+    return rc ? rc : spool_sort(out->rows, err);
 }
 
 /* ---- wording ---------------------------------------------------------------- */
@@ -253,47 +308,16 @@ static const char *signed_diff(char *buf, size_t size, double d, double pct, int
     return buf;
 }
 
-typedef struct {
-    const char *currency;
-    double estimated;
-    TlMoney billed;
-} CurrencyTotal;
-
-#define TOTALS_MAX 8
-
-/* The totals of the rows whose two sides share a currency, per currency
- * (the first TOTALS_MAX currencies). */
-static size_t totals(const Reconciliation *r, CurrencyTotal *t)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        const ReconcileRow *row = &r->rows[i];
-        if (row->causes & RECONCILE_CURRENCY)
-            continue;
-        size_t k = 0;
-        while (k < n && strcmp(t[k].currency, row->currency) != 0)
-            k++;
-        if (k == n) {
-            if (n == TOTALS_MAX)
-                continue;
-            t[n++] = (CurrencyTotal){row->currency, 0, 0};
-        }
-        t[k].estimated += row->est_cost;
-        t[k].billed += row->billed_cost;
-    }
-    return n;
-}
-
 static TlResult written(FILE *out, TlError *err)
 {
     return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the reconciliation") : TL_OK;
 }
 
-TlResult report_reconcile_text(FILE *out, const char *month, const Reconciliation *r, TlError *err)
+TlResult report_reconcile_text(FILE *out, const char *month, Reconciliation *r, TlError *err)
 {
     char a[REPORT_DECIMAL_MAX], b[REPORT_DECIMAL_MAX], c[96], text[1024];
-    CurrencyTotal t[TOTALS_MAX];
-    size_t nt = totals(r, t);
+    const ReconcileTotal *t = r->totals;
+    size_t nt = r->n_totals;
     fprintf(out,
             "Backup storage of %s, estimate against invoice: %zu database%s, %zu differ%s by "
             "more than %s%% (and %s)\n",
@@ -309,8 +333,13 @@ TlResult report_reconcile_text(FILE *out, const char *month, const Reconciliatio
     }
     if (!r->differing)
         fputs("every database is within the tolerance\n", out);
-    for (size_t i = 0; i < r->n; i++) {
-        const ReconcileRow *row = &r->rows[i];
+    ReconcileRow each, *row = &each;
+    for (;;) {
+        TlResult rc = next_row(r, row, err);
+        if (rc)
+            return rc;
+        if (!row->resource_id)
+            break;
         if (!row->differs)
             continue;
         fprintf(out, "\n%s\n  meter     %s\n", row->resource_id, row->meter);
@@ -347,7 +376,7 @@ static void csv_num(FILE *out, double v, int places)
     fprintf(out, ",%s", report_decimal(buf, v, places));
 }
 
-TlResult report_reconcile_csv(FILE *out, const char *month, const Reconciliation *r, TlError *err)
+TlResult report_reconcile_csv(FILE *out, const char *month, Reconciliation *r, TlError *err)
 {
     fputs("month,resource_id,meter,currency,billed_currency,estimated_quantity,billed_quantity,"
           "difference_quantity,difference_quantity_percent,estimated_cost,billed_cost,"
@@ -355,8 +384,13 @@ TlResult report_reconcile_csv(FILE *out, const char *month, const Reconciliation
           "detail\r\n",
           out);
     char buf[TL_MONEY_TEXT_MAX], text[1024], codes[256], detail[4096];
-    for (size_t i = 0; i < r->n; i++) {
-        const ReconcileRow *row = &r->rows[i];
+    ReconcileRow each, *row = &each;
+    for (;;) {
+        TlResult rc = next_row(r, row, err);
+        if (rc)
+            return rc;
+        if (!row->resource_id)
+            break;
         report_csv_cell(out, month, 1);
         report_csv_cell(out, row->resource_id, 0);
         report_csv_cell(out, row->meter, 0);
@@ -444,18 +478,17 @@ static cJSON *row_json(const ReconcileRow *row)
     return o;
 }
 
-TlResult report_reconcile_json(FILE *out, const char *month, const Reconciliation *r, TlError *err)
+TlResult report_reconcile_json(FILE *out, const char *month, Reconciliation *r, TlError *err)
 {
     char buf[TL_MONEY_TEXT_MAX];
-    CurrencyTotal t[TOTALS_MAX];
-    size_t nt = totals(r, t);
-    cJSON *root = cJSON_CreateObject(), *tot = cJSON_CreateArray(), *rows = cJSON_CreateArray();
+    const ReconcileTotal *t = r->totals;
+    cJSON *root = cJSON_CreateObject(), *tot = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "month", month);
     cJSON_AddItemToObject(root, "tolerance_percent", json_num(r->tolerance, 4));
     cJSON_AddItemToObject(root, "min_difference", json_num(r->min_difference, 6));
     cJSON_AddNumberToObject(root, "databases", (double)r->databases);
     cJSON_AddNumberToObject(root, "databases_differing", (double)r->differing);
-    for (size_t k = 0; k < nt; k++) {
+    for (size_t k = 0; k < r->n_totals; k++) {
         cJSON *o = cJSON_CreateObject();
         double billed = money_to_double(t[k].billed), d = billed - t[k].estimated;
         cJSON_AddStringToObject(o, "currency", t[k].currency);
@@ -468,14 +501,13 @@ TlResult report_reconcile_json(FILE *out, const char *month, const Reconciliatio
         cJSON_AddItemToArray(tot, o);
     }
     cJSON_AddItemToObject(root, "totals", tot);
-    for (size_t i = 0; i < r->n; i++)
-        cJSON_AddItemToArray(rows, row_json(&r->rows[i]));
-    cJSON_AddItemToObject(root, "rows", rows);
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building the reconciliation");
-    TlResult rc = report_json_out(out, text, err);
-    free(text);
-    return rc;
+    cJSON_AddArrayToObject(root, "rows");
+    ReportJsonArray arr;
+    TlResult rc = report_json_array_begin(&arr, out, root, "rows", err);
+    ReconcileRow row;
+    while (!rc && !(rc = next_row(r, &row, err)) && row.resource_id)
+        rc = report_json_array_item(&arr, row_json(&row), err);
+    TlError ignored; /* the first failure is the one to tell */
+    TlResult end = report_json_array_end(&arr, rc ? &ignored : err);
+    return rc ? rc : end;
 }

@@ -50,26 +50,44 @@ typedef struct {
 } ReconcileRow;
 
 typedef struct {
-    ReconcileRow *rows; /* by resource id, then meter */
-    size_t n, cap;
+    char *currency;
+    double estimated;
+    TlMoney billed;
+} ReconcileTotal;
+
+#define RECONCILE_TOTALS_MAX 8
+
+typedef struct {
+    Spool *rows; /* every row, by resource id then meter (in the order built), read once */
+    size_t n;
     size_t databases, differing; /* distinct resource ids; those with a differing row */
     double tolerance;            /* percent */
     double min_difference;       /* currency units */
-    bool counted;                /* while building: the current database is in `differing` */
+    /* the rows whose two sides share a currency, totalled per currency (the
+     * first RECONCILE_TOTALS_MAX currencies) */
+    ReconcileTotal totals[RECONCILE_TOTALS_MAX];
+    size_t n_totals;
+    /* while building */
+    bool counted;  /* the current database is in `differing` */
+    char *last_id; /* the current database */
+    SpoolBuf key, payload;
 } Reconciliation;
 
-/* Compare the estimate rows[0..n) with the invoice lines[0..n_lines): a row
- * differs when |billed - estimated| cost is at least min_difference and more
- * than tolerance percent of the estimate (any amount when the estimate is
- * 0), when only one side has it and it is not zero, or when the currencies
- * differ. Release with reconcile_cleanup. */
-TlResult report_reconcile(ChargeRow *rows, size_t n, const TlInvoiceLine *lines, size_t n_lines,
-                          double tolerance, double min_difference, Reconciliation *out,
+/* Compare the estimate (a sorted spool in CHARGE_BY_MATCH order, read
+ * once) with the invoice lines[0..n_lines) (sorted in place): a row
+ * differs when |billed - estimated| cost is at least min_difference and
+ * more than tolerance percent of the estimate (any amount when the estimate
+ * is 0), when only one side has it and it is not zero, or when the
+ * currencies differ. The rows are kept in a spool of sort_memory bytes.
+ * Release with reconcile_cleanup (also after a failure). */
+TlResult report_reconcile(Spool *estimate, TlInvoiceLine *lines, size_t n_lines, double tolerance,
+                          double min_difference, size_t sort_memory, Reconciliation *out,
                           TlError *err);
 void reconcile_cleanup(Reconciliation *r);
 
-TlResult report_reconcile_text(FILE *out, const char *month, const Reconciliation *r, TlError *err);
-TlResult report_reconcile_csv(FILE *out, const char *month, const Reconciliation *r, TlError *err);
-TlResult report_reconcile_json(FILE *out, const char *month, const Reconciliation *r, TlError *err);
+/* Each writer reads r->rows through: call one of them once. */
+TlResult report_reconcile_text(FILE *out, const char *month, Reconciliation *r, TlError *err);
+TlResult report_reconcile_csv(FILE *out, const char *month, Reconciliation *r, TlError *err);
+TlResult report_reconcile_json(FILE *out, const char *month, Reconciliation *r, TlError *err);
 
 #endif

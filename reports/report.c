@@ -67,6 +67,74 @@ TlResult report_json_write(FILE *out, const char *text, bool newline, TlError *e
     return failed ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : TL_OK;
 }
 
+TlResult report_json_array_begin(ReportJsonArray *a, FILE *out, cJSON *root, const char *key,
+                                 TlError *err)
+{
+    *a = (ReportJsonArray){.out = out};
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    char pattern[80];
+    snprintf(pattern, sizeof pattern, "\"%s\":\t[]", key);
+    char *array = text ? strstr(text, pattern) : NULL;
+    if (!array) {
+        free(text);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    }
+    array += strlen(pattern) - 2;
+    a->tail = strdup(array + 2);
+    array[0] = '\0';
+    TlResult rc = a->tail ? report_json_write(out, text, false, err)
+                          : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    free(text);
+    if (!rc && fputc('[', out) == EOF)
+        rc = tl_error_set(err, TL_ERR_IO, "cannot write the report");
+    return rc;
+}
+
+TlResult report_json_array_item(ReportJsonArray *a, cJSON *item, TlError *err)
+{
+    char *text = item ? cJSON_Print(item) : NULL;
+    cJSON_Delete(item);
+    if (!text)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    size_t lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    /* an item two levels down: a tab more per line (strings never hold a raw
+     * newline, cJSON escapes it) */
+    char *indented = malloc(strlen(text) + 2 * lines + 1);
+    TlResult rc = indented ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (indented) {
+        char *q = indented;
+        for (const char *p = text; *p; p++) {
+            *q++ = *p;
+            if (*p == '\n') {
+                *q++ = '\t';
+                *q++ = '\t';
+            }
+        }
+        *q = '\0';
+        if (a->n++ && fputs(", ", a->out) == EOF)
+            rc = tl_error_set(err, TL_ERR_IO, "cannot write the report");
+        if (!rc)
+            rc = report_json_write(a->out, indented, false, err);
+    }
+    free(indented);
+    free(text);
+    return rc;
+}
+
+TlResult report_json_array_end(ReportJsonArray *a, TlError *err)
+{
+    TlResult rc = !a->tail ? tl_error_set(err, TL_ERR_INTERNAL, "a JSON array was not begun")
+                  : fputc(']', a->out) == EOF
+                      ? tl_error_set(err, TL_ERR_IO, "cannot write the report")
+                      : report_json_write(a->out, a->tail, true, err);
+    free(a->tail);
+    a->tail = NULL;
+    return rc;
+}
+
 static TlResult json_write(FILE *out, cJSON *root, bool ok, TlError *err)
 {
     char *text = ok ? cJSON_Print(root) : NULL;

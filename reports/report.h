@@ -11,6 +11,8 @@
 #include "model/lineage.h"
 #include "model/result.h"
 
+struct cJSON;
+
 /* Everything a lineage or check report shows about one database. */
 typedef struct {
     const char *resource_id;
@@ -35,6 +37,21 @@ TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *che
 TlResult report_json_out(FILE *out, const char *text, TlError *err);
 /* The same for a piece of such output (newline: end it with one). */
 TlResult report_json_write(FILE *out, const char *text, bool newline, TlError *err);
+
+/* A JSON document whose last member is an array written an item at a
+ * time, exactly as cJSON_Print and report_json_out would write it whole:
+ * begin with the document (taken over; its last member the empty array
+ * named key), an item at a time (taken over), end. */
+typedef struct {
+    FILE *out;
+    char *tail; /* what follows the array */
+    size_t n;
+} ReportJsonArray;
+
+TlResult report_json_array_begin(ReportJsonArray *a, FILE *out, struct cJSON *root, const char *key,
+                                 TlError *err);
+TlResult report_json_array_item(ReportJsonArray *a, struct cJSON *item, TlError *err);
+TlResult report_json_array_end(ReportJsonArray *a, TlError *err); /* frees also on failure */
 
 /* An instant as a JSON string "YYYY-MM-DDTHH:MM:SSZ", or null for TL_TIME_NONE. */
 struct cJSON *report_json_time(TlTime t);

@@ -512,3 +512,25 @@ const char *spool_read_str(SpoolReader *r)
     r->at = nul + 1;
     return s;
 }
+
+void spool_pack_struct(SpoolBuf *b, const void *s, size_t size, const size_t *str_offsets, size_t n)
+{
+    spool_buf_put(b, s, size);
+    for (size_t i = 0; i < n; i++) {
+        const char *str;
+        memcpy(&str, (const char *)s + str_offsets[i], sizeof str);
+        spool_buf_str(b, str);
+    }
+}
+
+bool spool_unpack_struct(const void *payload, size_t len, void *s, size_t size,
+                         const size_t *str_offsets, size_t n)
+{
+    SpoolReader r = {payload, (const unsigned char *)payload + len, 0};
+    spool_read(&r, s, size);
+    for (size_t i = 0; i < n; i++) {
+        const char *str = spool_read_str(&r);
+        memcpy((char *)s + str_offsets[i], &str, sizeof str);
+    }
+    return !r.failed && r.at == r.end;
+}

@@ -11,6 +11,7 @@
 #ifndef TIERLEDGER_REPORTS_SPOOL_H
 #define TIERLEDGER_REPORTS_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,5 +66,15 @@ typedef struct {
 
 void spool_read(SpoolReader *r, void *data, size_t len);
 const char *spool_read_str(SpoolReader *r); /* points into the record; NULL for NULL */
+
+/* A struct as a payload: its bytes, then the strings its const char *
+ * fields at str_offsets[0..n) point to (offsetof). Unpacking copies the
+ * bytes back and points those fields into the payload, so the struct is
+ * valid while the payload is; false when the payload is not such a record
+ * of that struct. For records that never leave the process. */
+void spool_pack_struct(SpoolBuf *b, const void *s, size_t size, const size_t *str_offsets,
+                       size_t n);
+bool spool_unpack_struct(const void *payload, size_t len, void *s, size_t size,
+                         const size_t *str_offsets, size_t n);
 
 #endif

@@ -15,7 +15,7 @@ void report_warning_record(const WarningRow *row, SpoolBuf *key, SpoolBuf *paylo
     spool_buf_reset(key);
     spool_buf_put(key, &worst, 1);
     /* soonest first, no instant last: the signed instant as an unsigned one */
-    spool_key_u64(key, a->at == TL_TIME_NONE ? UINT64_MAX : (uint64_t)a->at ^ (1ull << 63));
+    spool_key_u64(key, a->at == TL_TIME_NONE ? UINT64_MAX : (uint64_t)a->at ^ (UINT64_C(1) << 63));
     spool_key_str(key, row->resource_id);
     spool_key_str(key, a->code);
     int level = (int)a->level;
@@ -54,15 +54,12 @@ bool report_warning_unpack(const void *payload, size_t len, WarningRow *row, TlA
     return true;
 }
 
-static TlResult write_failed(WarningsWriter *w, TlError *err)
+static TlResult write_failed(TlError *err)
 {
-    free(w->json_tail);
-    w->json_tail = NULL;
     return tl_error_set(err, TL_ERR_IO, "cannot write the report");
 }
 
-/* The JSON document without its rows: cJSON's own print of the heading and
- * an empty array, written up to the array, the rest kept for the end. */
+/* The JSON heading, and the empty array the rows go in. */
 static TlResult json_begin(WarningsWriter *w, TlError *err)
 {
     char a[TL_TIME_TEXT_MAX];
@@ -75,26 +72,14 @@ static TlResult json_begin(WarningsWriter *w, TlError *err)
     ok = ok && cJSON_AddNumberToObject(c, "info", (double)w->counts[TL_ALERT_INFO]);
     ok = ok && cJSON_AddItemToObject(root, "counts", c) && (c = NULL, true);
     ok = ok && cJSON_AddArrayToObject(root, "warnings");
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
     cJSON_Delete(c);
-    char *array = text ? strstr(text, "\"warnings\":\t[]") : NULL;
-    if (!array) {
-        free(text);
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    if (!ok) {
+        cJSON_Delete(root);
+        root = NULL;
     }
-    array += strlen("\"warnings\":\t");
-    w->json_tail = strdup(array + 2);
-    array[0] = '\0';
-    TlResult rc = w->json_tail ? report_json_write(w->out, text, false, err)
-                               : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    free(text);
-    if (!rc && fputc('[', w->out) == EOF)
-        rc = write_failed(w, err);
-    return rc;
+    return report_json_array_begin(&w->json, w->out, root, "warnings", err);
 }
 
-/* One row as cJSON prints an object two levels down (a tab more per line). */
 static TlResult json_row(WarningsWriter *w, const WarningRow *r, TlError *err)
 {
     char a[TL_TIME_TEXT_MAX];
@@ -111,33 +96,11 @@ static TlResult json_row(WarningsWriter *w, const WarningRow *r, TlError *err)
                    ? cJSON_AddNullToObject(o, "at")
                    : cJSON_AddStringToObject(o, "at", tl_time_format(r->alert->at, a))) &&
               cJSON_AddStringToObject(o, "message", r->alert->message);
-    char *text = ok ? cJSON_Print(o) : NULL;
-    cJSON_Delete(o);
-    if (!text)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
-    size_t lines = 0;
-    for (const char *p = text; *p; p++)
-        lines += *p == '\n';
-    char *indented = malloc(strlen(text) + 2 * lines + 1);
-    TlResult rc = indented ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    if (indented) { /* strings never hold a raw newline: cJSON escapes it */
-        char *q = indented;
-        for (const char *p = text; *p; p++) {
-            *q++ = *p;
-            if (*p == '\n') {
-                *q++ = '\t';
-                *q++ = '\t';
-            }
-        }
-        *q = '\0';
-        if (w->written && fputs(", ", w->out) == EOF)
-            rc = write_failed(w, err);
-        if (!rc)
-            rc = report_json_write(w->out, indented, false, err);
+    if (!ok) {
+        cJSON_Delete(o);
+        o = NULL;
     }
-    free(indented);
-    free(text);
-    return rc;
+    return report_json_array_item(&w->json, o, err);
 }
 
 TlResult report_warnings_begin(WarningsWriter *w, TlError *err)
@@ -147,7 +110,7 @@ TlResult report_warnings_begin(WarningsWriter *w, TlError *err)
     char a[TL_TIME_TEXT_MAX];
     w->level = -1;
     w->written = 0;
-    w->json_tail = NULL;
+    w->json = (ReportJsonArray){0};
     if (w->format == WARNINGS_JSON)
         return json_begin(w, err);
     if (w->format == WARNINGS_CSV)
@@ -157,7 +120,7 @@ TlResult report_warnings_begin(WarningsWriter *w, TlError *err)
         fprintf(w->out, "%zu database lineages: %zu critical, %zu warn, %zu info\n", w->n_databases,
                 w->counts[TL_ALERT_CRITICAL], w->counts[TL_ALERT_WARN], w->counts[TL_ALERT_INFO]);
     }
-    return ferror(w->out) ? write_failed(w, err) : TL_OK;
+    return ferror(w->out) ? write_failed(err) : TL_OK;
 }
 
 static void csv_row(FILE *out, TlTime as_of, const WarningRow *r)
@@ -202,24 +165,19 @@ TlResult report_warnings_row(WarningsWriter *w, const WarningRow *row, TlError *
     else
         text_row(w, row);
     w->written++;
-    return !rc && ferror(w->out) ? write_failed(w, err) : rc;
+    return !rc && ferror(w->out) ? write_failed(err) : rc;
 }
 
 TlResult report_warnings_end(WarningsWriter *w, TlError *err)
 {
     TlResult rc = TL_OK;
     if (w->format == WARNINGS_JSON) {
-        if (!w->json_tail)
-            return tl_error_set(err, TL_ERR_INTERNAL, "the JSON report was not begun");
-        rc = fputc(']', w->out) == EOF ? write_failed(w, err)
-                                       : report_json_write(w->out, w->json_tail, true, err);
+        rc = report_json_array_end(&w->json, err);
     } else if (w->format == WARNINGS_TEXT) {
         if (w->written == 0)
             fprintf(w->out, "\nnothing to act on\n");
         fprintf(w->out, "\nFigures follow domain.md (L3, W1-W3); 'tierledger lineage DB' shows the "
                         "segments, 'tierledger check DB --to OBJECTIVE' a planned change.\n");
     }
-    free(w->json_tail);
-    w->json_tail = NULL;
     return !rc && ferror(w->out) ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : rc;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "model/warnings.h"
+#include "reports/report.h"
 #include "reports/spool.h"
 
 typedef struct {
@@ -38,7 +39,7 @@ typedef struct {
     /* while writing */
     int level;
     size_t written;
-    char *json_tail; /* the JSON document after the warnings array */
+    ReportJsonArray json;
 } WarningsWriter;
 
 TlResult report_warnings_begin(WarningsWriter *w, TlError *err);

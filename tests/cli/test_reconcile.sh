@@ -133,12 +133,23 @@ same reconcile-tolerance-analytics "$(python3 -c 'import json,sys; r=json.load(o
 run reconcile-bad-tolerance 64 tl report reconcile --month 2026-10 "${P[@]}" --tolerance lots
 err_has reconcile-bad-tolerance "--tolerance: 'lots' is not a non-negative number"
 run reconcile-other-month 65 tl report reconcile --month 2026-09 "${P[@]}"
+# the estimate and the rows beyond the sort's memory (runs on disk): the same reports
+small=(env TIERLEDGER_SORT_MEMORY=4096 TIERLEDGER_FLEET_PAGE=1 "$TIERLEDGER")
+run reconcile-spilled 1 "${small[@]}" report reconcile --month 2026-10 "${P[@]}" --format json
+same reconcile-spilled-json "$(cmp "$work/out" "$work/reconcile.json" && echo same)" same
+tl report reconcile --month 2026-10 "${P[@]}" >"$work/reconcile.txt" 2>/dev/null
+run reconcile-spilled-text 1 "${small[@]}" report reconcile --month 2026-10 "${P[@]}"
+same reconcile-spilled-text-same "$(cmp "$work/out" "$work/reconcile.txt" && echo same)" same
 
 # --- report chargeback --source billed ---
 acct=(--billing-account "12345678:Contoso" --invoice-issuer Microsoft)
 run billed 0 tl report chargeback --month 2026-10 "${P[@]}" "${acct[@]}" --source billed -o "$work/billed.csv"
 err_has billed "9 database-meter pairs matched, 1 invoice-only, 8 estimate rows not invoiced (7 of them estimated at 0)"
 run billed-totals 0 tl report chargeback --month 2026-10 "${P[@]}" "${acct[@]}" --source billed --by cost-center -o "$work/billed-totals.csv"
+run billed-spilled 0 "${small[@]}" report chargeback --month 2026-10 "${P[@]}" "${acct[@]}" --source billed -o "$work/billed-spilled.csv"
+same billed-spilled-same "$(cmp "$work/billed.csv" "$work/billed-spilled.csv" && echo same)" same
+run billed-totals-spilled 0 "${small[@]}" report chargeback --month 2026-10 "${P[@]}" "${acct[@]}" --source billed --by cost-center
+same billed-totals-spilled-same "$(cmp "$work/out" "$work/billed-totals.csv" && echo same)" same
 run billed-focus 0 python3 "$here/focus_check.py" "$work/billed.csv" "$work/billed-totals.csv" "$work/billed.metadata.json"
 out_has billed-focus ": 0 violations"
 sum_billed() { python3 -c 'import csv,decimal,sys; print(sum((decimal.Decimal(r["BilledCost"]) for r in csv.DictReader(open(sys.argv[1]))), decimal.Decimal(0)).normalize())' "$1"; }

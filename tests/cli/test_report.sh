@@ -85,6 +85,15 @@ run report-unknown 64 tl report invoices
 err_has report-unknown "unknown subcommand 'invoices'"
 run by-cost-center 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center
 golden by-cost-center chargeback-2026-10-by-cost-center.csv
+# the rows beyond the sort's memory (runs on disk), a lineage a page: the same files
+small=(env TIERLEDGER_SORT_MEMORY=4096 TIERLEDGER_FLEET_PAGE=1 "$TIERLEDGER")
+run chargeback-spilled 0 "${small[@]}" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+golden chargeback-spilled chargeback-2026-10.csv
+run by-cost-center-spilled 0 "${small[@]}" report chargeback --month 2026-10 --prices "$data/demo-prices.csv" --by cost-center
+golden by-cost-center-spilled chargeback-2026-10-by-cost-center.csv
+run chargeback-no-tmpdir 74 env TMPDIR="$work/no-such-dir" "${small[@]}" report chargeback --month 2026-10 --prices "$data/demo-prices.csv" -o "$work/cb-none.csv"
+err_has chargeback-no-tmpdir "cannot create a sort file"
+same chargeback-no-tmpdir-file "$(ls "$work" | grep -c '^cb-none' || true)" 0
 run to-file 0 tl report chargeback --month 2026-10 --prices "$data/demo-prices.csv" -o "$work/cb.csv"
 if cmp -s "$work/cb.csv" "$golden/chargeback-2026-10.csv"; then ok; else bad "-o file differs from stdout golden"; fi
 same to-file-mode "$(stat -c %a "$work/cb.csv")" "$(printf '%o' $((0666 & ~$(umask))))"

@@ -2,6 +2,7 @@
  * the order they went in, whether they stayed in memory, went to one or
  * many runs on disk, or needed more than one merge pass; and the record
  * helpers read back what they wrote. Compared with a reference sort. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,36 @@ static void helpers(void)
     spool_free(s);
 }
 
+typedef struct {
+    int a;
+    const char *name, *none;
+    double b;
+    const char *empty;
+} Packed;
+
+static void packing(void)
+{
+    static const size_t strs[] = {offsetof(Packed, name), offsetof(Packed, none),
+                                  offsetof(Packed, empty)};
+    char name[] = "orders";
+    Packed in = {7, name, NULL, 2.5, ""}, out;
+    SpoolBuf b = {0};
+    spool_pack_struct(&b, &in, sizeof in, strs, 3);
+    name[0] = 'X'; /* the record has its own copy */
+    bool ok = spool_unpack_struct(b.data, b.len, &out, sizeof out, strs, 3);
+    EXPECT(ok && out.a == 7 && out.b == 2.5 && out.name && strcmp(out.name, "orders") == 0 &&
+               !out.none && out.empty && !out.empty[0],
+           "a struct and its strings come back from a record");
+    EXPECT(!spool_unpack_struct(b.data, b.len - 1, &out, sizeof out, strs, 3) && !out.empty,
+           "a short record is refused, its strings NULL");
+    EXPECT(!spool_unpack_struct(b.data, b.len, &out, sizeof out, strs, 2),
+           "a record with more than the struct's strings is refused");
+    spool_buf_free(&b);
+}
+
 int main(void)
 {
+    packing();
     helpers();
     run_case(0, 1, 1 << 20, 0, "empty");
     run_case(5000, 300, 1 << 20, 0, "in memory");

@@ -137,7 +137,7 @@ TlResult billing_pool_shares(TlUsageDay *rows, size_t n, const TlPoolDay *pools,
 
 /* Billable and consumed bytes of one usage row for a segment of `arch`
  * running `objective`; false when the row carries no figure for it. */
-static bool row_bytes(const TlUsageDay *u, TlArchitecture arch, const char *objective,
+static bool row_bytes(const TlUsageDay *u, TlArchitecture arch, bool dtu_objective,
                       double *billable, double *consumed, bool *dtu)
 {
     *dtu = false;
@@ -150,9 +150,7 @@ static bool row_bytes(const TlUsageDay *u, TlArchitecture arch, const char *obje
     if (u->full_bytes == TL_BYTES_UNKNOWN && u->diff_bytes == TL_BYTES_UNKNOWN)
         return false; /* a Hyperscale row (or none): not this architecture's figures */
     *consumed = (double)standard_backup_bytes(u);
-    TlObjective obj;
-    objective_parse(objective, NULL, &obj);
-    if (obj.dtu) { /* B2: included in the DTU price */
+    if (dtu_objective) { /* B2: included in the DTU price */
         *dtu = true;
         *billable = 0;
     } else if (u->pool_share_bytes != TL_BYTES_UNKNOWN) { /* B1 at pool level */
@@ -162,6 +160,13 @@ static bool row_bytes(const TlUsageDay *u, TlArchitecture arch, const char *obje
         *billable = *consumed > allowance ? *consumed - allowance : 0;
     }
     return true;
+}
+
+static bool is_dtu(const char *objective)
+{
+    TlObjective obj;
+    objective_parse(objective, NULL, &obj);
+    return obj.dtu;
 }
 
 /* The last observed billable size of a segment before its cutover (B4). */
@@ -174,8 +179,8 @@ static bool last_level(const TlSegment *seg, const TlUsageDay *usage, size_t n_u
             continue;
         double consumed;
         bool dtu;
-        if (row_bytes(u, seg->arch, seg->objectives[seg->n_objectives - 1], bytes, &consumed,
-                      &dtu)) {
+        if (row_bytes(u, seg->arch, is_dtu(seg->objectives[seg->n_objectives - 1]), bytes,
+                      &consumed, &dtu)) {
             *redundancy = u->redundancy;
             return true;
         }
@@ -204,8 +209,8 @@ static double dropped_level(const TlSegment *seg, const TlUsageDay *usage, size_
             break;
         double billable, consumed;
         bool dtu;
-        if (!row_bytes(u, seg->arch, seg->objectives[seg->n_objectives - 1], &billable, &consumed,
-                       &dtu))
+        if (!row_bytes(u, seg->arch, is_dtu(seg->objectives[seg->n_objectives - 1]), &billable,
+                       &consumed, &dtu))
             continue;
         if (seg->arch == TL_ARCH_HYPERSCALE) /* B3: data + data backup + log backup */
             return billable + (double)known(u->allocated_bytes);
@@ -231,7 +236,7 @@ static double decay_level(double last, const TlSegment *prev, TlTime r, TlTime h
  * architecture at or before the hour (the day's own, normally); u is the
  * last row with day <= h. */
 static void charge_current(TlBillLine *line, const TlSegment *seg, const TlUsageDay *usage,
-                           size_t n_usage, size_t u, const char *objective, TlTime h)
+                           size_t n_usage, size_t u, bool dtu_objective, TlTime h)
 {
     double billable = 0, consumed = 0;
     bool dtu = false, found = false;
@@ -240,7 +245,7 @@ static void charge_current(TlBillLine *line, const TlSegment *seg, const TlUsage
             continue;
         if (usage[k].day + TL_SECONDS_PER_DAY <= seg->start)
             break;
-        found = row_bytes(&usage[k], seg->arch, objective, &billable, &consumed, &dtu);
+        found = row_bytes(&usage[k], seg->arch, dtu_objective, &billable, &consumed, &dtu);
         if (found) {
             line->carried_forward |= usage[k].day + TL_SECONDS_PER_DAY <= h;
             line->redundancy = usage[k].redundancy;
@@ -249,6 +254,35 @@ static void charge_current(TlBillLine *line, const TlSegment *seg, const TlUsage
     line->no_usage |= !found;
     line->dtu_included |= dtu;
     charge(line, h, billable, consumed);
+}
+
+/* The objective in force from each instant on (history_objective_at at
+ * every hour, without a scan per hour): the succeeded transitions by when
+ * they took effect, a later one first among equal instants' successors. */
+typedef struct {
+    TlTime at;
+    bool dtu;
+} ObjectiveStep;
+
+static size_t objective_steps(const TlTransition *tr, size_t n, ObjectiveStep *steps)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tr[i].state != TL_OP_SUCCEEDED)
+            continue;
+        TlTime end = tr[i].ended_at != TL_TIME_NONE ? tr[i].ended_at
+                     : history_is_creation(&tr[i]) ? tr[i].started_at
+                                                   : TL_TIME_NONE;
+        if (end == TL_TIME_NONE)
+            continue;
+        size_t j = m++; /* insertion by instant, stable: of equal instants the later wins */
+        while (j > 0 && steps[j - 1].at > end) {
+            steps[j] = steps[j - 1];
+            j--;
+        }
+        steps[j] = (ObjectiveStep){end, is_dtu(tr[i].to_objective)};
+    }
+    return m;
 }
 
 TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
@@ -268,10 +302,12 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
     TlBillLine *lines = calloc(lin.n_segments, sizeof *lines);
     double *tail = calloc(lin.n_segments, sizeof *tail);
     bool *has_tail = calloc(lin.n_segments, sizeof *has_tail);
-    if (!lines || !tail || !has_tail) {
+    ObjectiveStep *steps = malloc(n * sizeof *steps);
+    if (!lines || !tail || !has_tail || !steps) {
         free(lines);
         free(tail);
         free(has_tail);
+        free(steps);
         lineage_cleanup(&lin);
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     }
@@ -290,6 +326,8 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
     }
     const TlTime r = (TlTime)retention_days * TL_SECONDS_PER_DAY;
     size_t cur = 0, u = 0; /* u: the last usage row with day <= h (when any is) */
+    size_t n_steps = objective_steps(tr, n, steps), step = 0;
+    bool dtu_now = is_dtu(NULL);
     double at_drop = 0;
     if (dropped_at != TL_TIME_NONE)
         at_drop = dropped_level(&lin.segments[lin.n_segments - 1], usage, n_usage, dropped_at);
@@ -314,8 +352,9 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
             cur++;
         while (u + 1 < n_usage && usage[u + 1].day <= h)
             u++;
-        charge_current(&lines[cur], &lin.segments[cur], usage, n_usage, u,
-                       history_objective_at(tr, n, h), h);
+        for (; step < n_steps && steps[step].at <= h; step++)
+            dtu_now = steps[step].dtu;
+        charge_current(&lines[cur], &lin.segments[cur], usage, n_usage, u, dtu_now, h);
         /* the previous segment, decaying after its cutover until lost or expired */
         if (cur == 0 || h >= decay_end(&lin.segments[cur - 1], r))
             continue;
@@ -336,6 +375,7 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
     out->lines = lines;
     free(tail);
     free(has_tail);
+    free(steps);
     lineage_cleanup(&lin);
     return TL_OK;
 }

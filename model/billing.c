@@ -271,8 +271,8 @@ static size_t objective_steps(const TlTransition *tr, size_t n, ObjectiveStep *s
         if (tr[i].state != TL_OP_SUCCEEDED)
             continue;
         TlTime end = tr[i].ended_at != TL_TIME_NONE ? tr[i].ended_at
-                     : history_is_creation(&tr[i]) ? tr[i].started_at
-                                                   : TL_TIME_NONE;
+                     : history_is_creation(&tr[i])  ? tr[i].started_at
+                                                    : TL_TIME_NONE;
         if (end == TL_TIME_NONE)
             continue;
         size_t j = m++; /* insertion by instant, stable: of equal instants the later wins */

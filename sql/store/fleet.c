@@ -36,6 +36,7 @@ static const char sql_db_changed[] =
     "  FROM current_transitions t JOIN databases d ON d.id = t.database_id"                        \
     " WHERE d.created_at < to_timestamp($1::bigint)"                                               \
     "   AND t.database_id > $2::bigint AND t.database_id <= $3::bigint" only                       \
+    "   AND d.id > $2::bigint AND d.id <= $3::bigint" /* the page's range, not a scan of all */    \
     " ORDER BY t.database_id, t.started_at, t.id"
 static const char sql_tr[] = TR_PAGE("");
 static const char sql_tr_changed[] = TR_PAGE(

@@ -64,7 +64,12 @@ static const char sql_usage_changed[] = USAGE_ROWS(
     "           AS backup_bytes,"                                                                  \
     "       greatest(coalesce(max(max_size_bytes), 0), 0)::float8 AS max_bytes"                    \
     "  FROM (" USAGE_ROWS(" AND database_id IN (SELECT id FROM databases"                          \
-                          "  WHERE created_at < to_timestamp($3::bigint))" only) ") u"             \
+                          "  WHERE created_at < to_timestamp($3::bigint))"                         \
+                          /* only the days some row puts in a pool (index backup_usage_pool) */    \
+                          " AND (database_id, day) IN (SELECT p.database_id, p.day"                \
+                          "  FROM backup_usage p WHERE p.elastic_pool_id <> ''"                    \
+                          "   AND p.day >= to_timestamp($1::bigint)::date"                         \
+                          "   AND p.day < to_timestamp($2::bigint)::date)" only) ") u"             \
     " WHERE elastic_pool_id <> ''"                                                                 \
     " GROUP BY 1, 2 ORDER BY elastic_pool_id COLLATE \"C\", day"
 static const char sql_pools[] = POOLS("");

@@ -1,0 +1,554 @@
+/* mi.c - see mi.h. The events are replayed in order up to the as-of
+ * instant; each segment keeps its retention settings, drop, loss and
+ * attribute changes, and its status and window are computed at the end
+ * (MI-B15: of a loss and an expiry, the earlier names the status). */
+#include "model/mi.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const origin_names[] = {
+    "",    "new", "pitr",           "geo_restore", "ltr_restore", "copy",
+    "lrs", "dms", "native_restore", "mi_link",     "move",
+};
+
+const char *mi_origin_str(TlMiOrigin o)
+{
+    return (size_t)o < sizeof origin_names / sizeof *origin_names ? origin_names[o] : "";
+}
+
+bool mi_origin_parse(const char *text, TlMiOrigin *out)
+{
+    for (size_t i = 1; text && i < sizeof origin_names / sizeof *origin_names; i++)
+        if (strcmp(text, origin_names[i]) == 0) {
+            *out = (TlMiOrigin)i;
+            return true;
+        }
+    return false;
+}
+
+bool mi_origin_is_migration(TlMiOrigin o)
+{
+    return o == TL_MI_ORIGIN_LRS || o == TL_MI_ORIGIN_DMS || o == TL_MI_ORIGIN_NATIVE_RESTORE ||
+           o == TL_MI_ORIGIN_MI_LINK;
+}
+
+static const char *const event_names[TL_MI_EV_COUNT] = {
+    "created",
+    "migration_started",
+    "migration_cutover",
+    "migration_cancelled",
+    "restore_point_observed",
+    "retention_changed",
+    "dropped",
+    "move_started",
+    "move_ready",
+    "move_completed",
+    "move_cancelled",
+    "instance_changed",
+    "instance_stopped",
+    "instance_started",
+    "instance_deleted",
+    "tde_certificate_uploaded",
+    "link_failover",
+};
+
+const char *mi_event_str(TlMiEventKind k)
+{
+    return (size_t)k < TL_MI_EV_COUNT ? event_names[k] : "";
+}
+
+bool mi_event_parse(const char *text, TlMiEventKind *out)
+{
+    for (size_t i = 0; text && i < TL_MI_EV_COUNT; i++)
+        if (strcmp(text, event_names[i]) == 0) {
+            *out = (TlMiEventKind)i;
+            return true;
+        }
+    return false;
+}
+
+bool mi_event_is_instance(TlMiEventKind k)
+{
+    return k == TL_MI_EV_INSTANCE_CHANGED || k == TL_MI_EV_INSTANCE_STOPPED ||
+           k == TL_MI_EV_INSTANCE_STARTED || k == TL_MI_EV_INSTANCE_DELETED ||
+           k == TL_MI_EV_TDE_CERTIFICATE_UPLOADED;
+}
+
+const char *mi_status_str(TlMiStatus s)
+{
+    static const char *const names[] = {"pending", "current", "restorable", "expired", "lost"};
+    return (size_t)s < sizeof names / sizeof *names ? names[s] : "";
+}
+
+const char *mi_lost_cause_str(TlMiLostCause c)
+{
+    static const char *const names[] = {"", "instance_deleted", "retention_zero", "moved"};
+    return (size_t)c < sizeof names / sizeof *names ? names[c] : "";
+}
+
+size_t mi_instance_prefix(const char *id)
+{
+    static const char key[] = "/providers/microsoft.sql/managedinstances/";
+    const size_t klen = sizeof key - 1;
+    if (!id)
+        return 0;
+    for (const char *p = id; *p; p++) {
+        if (strncasecmp(p, key, klen) != 0)
+            continue;
+        const char *name = p + klen, *end = strchr(name, '/');
+        size_t len = end ? (size_t)(end - id) : strlen(id);
+        return len > (size_t)(name - id) ? len : 0;
+    }
+    return 0;
+}
+
+/* ---- evaluation ------------------------------------------------------------ */
+
+typedef struct {
+    TlTime from; /* TL_TIME_NONE: since the segment began */
+    int days;
+} Setting;
+
+/* A segment while the events are replayed. */
+typedef struct {
+    TlMiSegment seg;
+    Setting *settings;
+    size_t n_settings, cap_settings;
+    size_t cap_changes;
+    bool observed_f;
+    TlTime lost_at;
+    TlMiLostCause lost_cause;
+} Work;
+
+typedef struct {
+    Work *w;
+    size_t n, cap;
+} Works;
+
+static void works_free(Works *ws)
+{
+    for (size_t i = 0; i < ws->n; i++) {
+        free(ws->w[i].settings);
+        free(ws->w[i].seg.changes);
+    }
+    free(ws->w);
+    *ws = (Works){0};
+}
+
+static TlResult bad(TlError *err, size_t i, const TlMiEvent *e, const char *why)
+{
+    return tl_error_set(err, TL_ERR_DATA, "event %zu (%s of %s): %s", i + 1, mi_event_str(e->kind),
+                        e->resource_id ? e->resource_id : "?", why);
+}
+
+static TlResult nomem(TlError *err)
+{
+    return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+}
+
+static Work *add_segment(Works *ws, const TlMiEvent *e, TlMiOrigin origin, const char *id)
+{
+    if (ws->n == ws->cap) {
+        size_t cap = ws->cap ? ws->cap * 2 : 4;
+        Work *grown = realloc(ws->w, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        ws->w = grown;
+        ws->cap = cap;
+    }
+    Work *w = &ws->w[ws->n++];
+    *w = (Work){.lost_at = TL_TIME_NONE};
+    w->seg = (TlMiSegment){.seq = (int)ws->n,
+                           .resource_id = id,
+                           .origin = origin,
+                           .started_at = e->at,
+                           .opened_at = TL_TIME_NONE,
+                           .first_restore_point = TL_TIME_NONE,
+                           .ended_at = TL_TIME_NONE,
+                           .dropped_at = TL_TIME_NONE,
+                           .status_at = TL_TIME_NONE,
+                           .window_from = TL_TIME_NONE,
+                           .window_to = TL_TIME_NONE,
+                           .expires_at = TL_TIME_NONE,
+                           .retention_days = TL_MI_DEFAULT_RETENTION};
+    return w;
+}
+
+static void open_segment(Work *w, TlTime at)
+{
+    w->seg.opened_at = at;
+    /* MI-B6: F estimated as the first full (MI-B5) and the first log backup after it */
+    w->seg.first_restore_point = at + TL_MI_FIRST_FULL_SECONDS + TL_MI_FIRST_LOG_SECONDS;
+    w->seg.first_restore_point_estimated = true;
+}
+
+/* The segment of the lineage on database id that is not over: pending,
+ * live, or dropped but not lost; NULL when none. */
+static Work *segment_on(Works *ws, const char *id)
+{
+    for (size_t i = ws->n; i-- > 0;) {
+        Work *w = &ws->w[i];
+        if (w->lost_at == TL_TIME_NONE && id && strcasecmp(w->seg.resource_id, id) == 0)
+            return w;
+    }
+    return NULL;
+}
+
+static bool on_instance(const Work *w, const char *instance)
+{
+    size_t a = mi_instance_prefix(w->seg.resource_id), b = mi_instance_prefix(instance);
+    return a && a == b && strncasecmp(w->seg.resource_id, instance, a) == 0;
+}
+
+static TlResult add_setting(Work *w, TlTime from, int days)
+{
+    if (w->n_settings == w->cap_settings) {
+        size_t cap = w->cap_settings ? w->cap_settings * 2 : 4;
+        Setting *grown = realloc(w->settings, cap * sizeof *grown);
+        if (!grown)
+            return TL_ERR_NOMEM;
+        w->settings = grown;
+        w->cap_settings = cap;
+    }
+    w->settings[w->n_settings++] = (Setting){from, days};
+    return TL_OK;
+}
+
+static TlResult add_change(Work *w, TlTime at, const char *what)
+{
+    if (w->seg.n_changes == w->cap_changes) {
+        size_t cap = w->cap_changes ? w->cap_changes * 2 : 4;
+        TlMiAttributeChange *grown = realloc(w->seg.changes, cap * sizeof *grown);
+        if (!grown)
+            return TL_ERR_NOMEM;
+        w->seg.changes = grown;
+        w->cap_changes = cap;
+    }
+    w->seg.changes[w->seg.n_changes++] = (TlMiAttributeChange){at, what};
+    return TL_OK;
+}
+
+static int retention_now(const Work *w)
+{
+    return w->n_settings ? w->settings[w->n_settings - 1].days : TL_MI_DEFAULT_RETENTION;
+}
+
+/* MI-B3 (as domain.md L9): the oldest restorable point the retention
+ * history allows at t: max(t - R(t), end_i - R_i for each earlier setting
+ * that ended by t). */
+static TlTime retention_floor(const Work *w, TlTime t)
+{
+    TlTime floor = TL_TIME_NONE;
+    int days = TL_MI_DEFAULT_RETENTION;
+    for (size_t k = 0; k < w->n_settings && w->settings[k].from <= t; k++) {
+        TlTime ended = w->settings[k].from - (TlTime)days * TL_SECONDS_PER_DAY;
+        floor = floor == TL_TIME_NONE || ended > floor ? ended : floor;
+        days = w->settings[k].days;
+    }
+    TlTime now = t - (TlTime)days * TL_SECONDS_PER_DAY;
+    return floor == TL_TIME_NONE || now > floor ? now : floor;
+}
+
+/* MI-B2 with MI-B3: the first instant at or after the drop D at which the
+ * floor reaches D (the window [max(F, floor), D] is empty from then on). */
+static TlTime expiry(const Work *w, TlTime d)
+{
+    int days = TL_MI_DEFAULT_RETENTION;
+    size_t k = 0;
+    for (; k < w->n_settings && w->settings[k].from <= d; k++)
+        days = w->settings[k].days;
+    TlTime from = d;
+    for (;; k++) {
+        TlTime until = k < w->n_settings ? w->settings[k].from : TL_TIME_NONE;
+        TlTime at = d + (TlTime)days * TL_SECONDS_PER_DAY;
+        if (at < from)
+            at = from;
+        if (until == TL_TIME_NONE || at < until)
+            return at;
+        from = until;
+        days = w->settings[k].days;
+    }
+}
+
+/* created, migration_started: the lineage begins (MI-B10, MI-B11). */
+static TlResult begin_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, size_t i, TlError *err)
+{
+    if (ws->n || lin->cancelled_at != TL_TIME_NONE)
+        return bad(err, i, e, "the lineage already began (a re-created database is a new one)");
+    if (e->kind == TL_MI_EV_CREATED) {
+        if (e->origin == TL_MI_ORIGIN_NONE || mi_origin_is_migration(e->origin) ||
+            e->origin == TL_MI_ORIGIN_MOVE)
+            return bad(err, i, e,
+                       "created needs origin new, pitr, geo_restore, ltr_restore or copy");
+        Work *w = add_segment(ws, e, e->origin, e->resource_id);
+        if (!w)
+            return nomem(err);
+        open_segment(w, e->at);
+        lin->origin = e->origin;
+        return TL_OK;
+    }
+    if (!mi_origin_is_migration(e->origin))
+        return bad(err, i, e, "migration_started needs origin lrs, dms, native_restore or mi_link");
+    if (!add_segment(ws, e, e->origin, e->resource_id))
+        return nomem(err);
+    lin->migration_started = e->at;
+    lin->origin = e->origin;
+    if (e->origin == TL_MI_ORIGIN_LRS || e->origin == TL_MI_ORIGIN_DMS) /* MI-M1, MI-M4 */
+        lin->migration_deadline = e->at + TL_MI_LRS_LIMIT_DAYS * TL_SECONDS_PER_DAY;
+    return TL_OK;
+}
+
+/* A pending segment goes away: stopping a migration deletes the restoring
+ * database (MI-M1), no segment is left. */
+static void cancel_pending(Works *ws, TlMiLineage *lin, Work *w, TlTime at)
+{
+    free(w->settings);
+    free(w->seg.changes);
+    ws->n--;
+    lin->cancelled_at = at;
+    lin->migration_deadline = TL_TIME_NONE;
+}
+
+/* move_completed: MI-B14, the source's backups stay behind and the
+ * destination goes on; a copy is a lineage of its own (MI-B11). */
+static TlResult move_event(Works *ws, Work *w, const TlMiEvent *e, size_t i, TlError *err)
+{
+    if (!e->detail || !mi_instance_prefix(e->detail))
+        return bad(err, i, e, "move_completed needs the destination database in detail");
+    if (e->origin == TL_MI_ORIGIN_COPY)
+        return TL_OK;
+    w->seg.ended_at = e->at;
+    w->lost_at = e->at;
+    w->lost_cause = TL_MI_LOST_MOVED;
+    Work *next = add_segment(ws, e, TL_MI_ORIGIN_MOVE, e->detail);
+    if (!next)
+        return nomem(err);
+    open_segment(next, e->at);
+    return TL_OK;
+}
+
+static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, size_t i,
+                               TlError *err)
+{
+    if (e->kind == TL_MI_EV_CREATED || e->kind == TL_MI_EV_MIGRATION_STARTED)
+        return begin_event(ws, lin, e, i, err);
+    Work *w = segment_on(ws, e->resource_id);
+    if (!w)
+        return bad(err, i, e,
+                   ws->n || lin->cancelled_at != TL_TIME_NONE
+                       ? "the database is not part of this lineage, or its segment is over"
+                       : "the database does not exist yet (no created or migration_started)");
+    bool pending = w->seg.opened_at == TL_TIME_NONE, dropped = w->seg.dropped_at != TL_TIME_NONE;
+    switch (e->kind) {
+    case TL_MI_EV_MIGRATION_CUTOVER:
+        if (!pending)
+            return bad(err, i, e, "a cutover without a migration in progress");
+        if (lin->migration_deadline != TL_TIME_NONE && e->at > lin->migration_deadline)
+            return bad(err, i, e, "after the 30-day limit of an LRS job (MI-M1)");
+        open_segment(w, e->at); /* MI-B10: cutover, or a link's seeding done (AMB-MI-12) */
+        lin->migration_deadline = TL_TIME_NONE;
+        return TL_OK;
+    case TL_MI_EV_MIGRATION_CANCELLED:
+        if (!pending)
+            return bad(err, i, e, "no migration in progress to cancel");
+        cancel_pending(ws, lin, w, e->at);
+        return TL_OK;
+    case TL_MI_EV_RESTORE_POINT_OBSERVED:
+        if (pending)
+            return bad(err, i, e, "a restore point before MI has its own chain (still restoring)");
+        if (e->restore_point == TL_TIME_NONE || e->restore_point < w->seg.opened_at ||
+            e->restore_point > e->at)
+            return bad(err, i, e,
+                       "the restore point must lie between the segment's start and "
+                       "the observation");
+        if (!w->observed_f) { /* MI-B6: the first observation is F */
+            w->observed_f = true;
+            w->seg.first_restore_point = e->restore_point;
+            w->seg.first_restore_point_estimated = false;
+        }
+        return TL_OK;
+    case TL_MI_EV_RETENTION_CHANGED:
+        if (e->retention_days < 0 || e->retention_days > 35)
+            return bad(err, i, e, "retention_days must be 0 to 35 (MI-B1, MI-B2)");
+        if (!dropped && e->retention_days == 0)
+            return bad(err, i, e, "0 days is allowed only for a dropped database (MI-B2)");
+        if (dropped && e->retention_days > retention_now(w))
+            return bad(err, i, e, "a dropped database's retention can only go down (MI-B2)");
+        if (add_setting(w, e->at, e->retention_days))
+            return nomem(err);
+        w->seg.retention_known = true;
+        if (e->retention_days == 0) { /* MI-B2: the backups are deleted at once */
+            w->lost_at = e->at;
+            w->lost_cause = TL_MI_LOST_RETENTION_ZERO;
+        }
+        return TL_OK;
+    case TL_MI_EV_DROPPED:
+        if (dropped)
+            return bad(err, i, e, "dropped twice");
+        if (pending) { /* dropping the restoring database stops the migration */
+            cancel_pending(ws, lin, w, e->at);
+            return TL_OK;
+        }
+        w->seg.dropped_at = w->seg.ended_at = e->at;
+        return TL_OK;
+    case TL_MI_EV_MOVE_STARTED:
+    case TL_MI_EV_MOVE_READY:
+    case TL_MI_EV_MOVE_CANCELLED:
+        if (pending || dropped)
+            return bad(err, i, e, "a move of a database that is not live");
+        return TL_OK;
+    case TL_MI_EV_MOVE_COMPLETED:
+        if (pending || dropped)
+            return bad(err, i, e, "a move of a database that is not live");
+        return move_event(ws, w, e, i, err);
+    case TL_MI_EV_LINK_FAILOVER: /* MI-M2: the role is an attribute, not a break */
+        if (pending)
+            return bad(err, i, e, "a failover before the link's seeding is done");
+        return add_change(w, e->at, e->detail ? e->detail : "link failover") ? nomem(err) : TL_OK;
+    default: return bad(err, i, e, "not a database event");
+    }
+}
+
+/* AMB-MI-6: a moved-away source that Azure lists as dropped is a dropped
+ * database (MI-B2), not lost. */
+static Work *moved_source(Works *ws, const char *id)
+{
+    for (size_t i = ws->n; i-- > 0;) {
+        Work *w = &ws->w[i];
+        if (w->lost_cause == TL_MI_LOST_MOVED && strcasecmp(w->seg.resource_id, id) == 0)
+            return w;
+    }
+    return NULL;
+}
+
+static TlResult instance_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, TlError *err)
+{
+    for (size_t k = 0; k < ws->n; k++) {
+        Work *w = &ws->w[k];
+        if (!on_instance(w, e->resource_id) || w->lost_at != TL_TIME_NONE)
+            continue;
+        if (e->kind == TL_MI_EV_INSTANCE_DELETED) { /* MI-B13 (AMB-MI-5) */
+            w->lost_at = e->at;
+            w->lost_cause = TL_MI_LOST_INSTANCE_DELETED;
+            if (w->seg.ended_at == TL_TIME_NONE)
+                w->seg.ended_at = e->at;
+        } else if (e->kind == TL_MI_EV_INSTANCE_CHANGED && w->seg.opened_at != TL_TIME_NONE &&
+                   w->seg.dropped_at == TL_TIME_NONE) { /* AMB-MI-1 */
+            if (add_change(w, e->at, e->detail ? e->detail : "instance changed"))
+                return nomem(err);
+        }
+    }
+    if (e->kind == TL_MI_EV_INSTANCE_DELETED && ws->n &&
+        on_instance(&ws->w[ws->n - 1], e->resource_id))
+        lin->instance_deleted_at = e->at;
+    return TL_OK;
+}
+
+/* The segment's status and window at t (MI-B2, MI-B12, MI-B15). */
+static void settle(Work *w, TlTime t)
+{
+    TlMiSegment *s = &w->seg;
+    s->retention_days = retention_now(w);
+    if (s->opened_at == TL_TIME_NONE) {
+        s->status = TL_MI_PENDING;
+        s->status_at = s->started_at;
+        return;
+    }
+    TlTime f = s->first_restore_point;
+    if (s->dropped_at != TL_TIME_NONE)
+        s->expires_at = f > s->dropped_at ? s->dropped_at : expiry(w, s->dropped_at);
+    TlTime expired = s->expires_at;
+    if (w->lost_at != TL_TIME_NONE && (expired == TL_TIME_NONE || w->lost_at <= expired)) {
+        s->status = TL_MI_LOST;
+        s->status_at = w->lost_at;
+        s->lost_cause = w->lost_cause;
+    } else if (expired != TL_TIME_NONE && expired <= t) {
+        s->status = TL_MI_EXPIRED;
+        s->status_at = expired;
+    } else if (s->dropped_at != TL_TIME_NONE) {
+        TlTime floor = retention_floor(w, t);
+        s->status = TL_MI_RESTORABLE;
+        s->status_at = s->dropped_at;
+        s->window_from = floor > f ? floor : f;
+        s->window_to = s->dropped_at;
+    } else {
+        TlTime floor = retention_floor(w, t);
+        s->status = TL_MI_CURRENT;
+        s->status_at = s->opened_at;
+        if (t >= f) {
+            s->window_from = floor > f ? floor : f;
+            s->window_to = t;
+        }
+    }
+    for (size_t k = 0; k < s->n_changes && s->window_from != TL_TIME_NONE; k++)
+        s->n_changes_in_window +=
+            s->changes[k].at >= s->window_from && s->changes[k].at <= s->window_to;
+}
+
+TlResult mi_lineage_evaluate(const TlMiEvent *ev, size_t n, TlTime as_of, TlMiLineage *out,
+                             TlError *err)
+{
+    *out = (TlMiLineage){.as_of = as_of,
+                         .migration_started = TL_TIME_NONE,
+                         .migration_deadline = TL_TIME_NONE,
+                         .cancelled_at = TL_TIME_NONE,
+                         .instance_deleted_at = TL_TIME_NONE};
+    Works ws = {0};
+    TlResult rc = TL_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const TlMiEvent *e = &ev[i];
+        if (i > 0 && e->at < ev[i - 1].at)
+            rc = bad(err, i, e, "out of time order");
+        else if (e->at > as_of)
+            break;
+        else if (mi_event_is_instance(e->kind))
+            rc = instance_event(&ws, out, e, err);
+        else if (e->kind == TL_MI_EV_DROPPED && !segment_on(&ws, e->resource_id) &&
+                 moved_source(&ws, e->resource_id)) {
+            Work *w = moved_source(&ws, e->resource_id); /* AMB-MI-6 */
+            w->lost_at = TL_TIME_NONE;
+            w->lost_cause = TL_MI_LOST_NONE;
+            w->seg.dropped_at = w->seg.ended_at = e->at;
+        } else
+            rc = database_event(&ws, out, e, i, err);
+    }
+    /* MI-M1: an LRS (or DMS) job not cut over within 30 days is cancelled */
+    if (!rc && out->migration_deadline != TL_TIME_NONE && as_of >= out->migration_deadline &&
+        ws.n == 1 && ws.w[0].seg.opened_at == TL_TIME_NONE) {
+        works_free(&ws);
+        out->cancelled_at = out->migration_deadline;
+        out->cancelled_by_limit = true;
+    }
+    if (rc) {
+        works_free(&ws);
+        return rc;
+    }
+    TlMiSegment *segs = ws.n ? malloc(ws.n * sizeof *segs) : NULL;
+    if (ws.n && !segs) {
+        works_free(&ws);
+        return nomem(err);
+    }
+    for (size_t k = 0; k < ws.n; k++) {
+        settle(&ws.w[k], as_of);
+        segs[k] = ws.w[k].seg;
+        ws.w[k].seg.changes = NULL; /* moved to segs */
+        free(ws.w[k].settings);
+    }
+    free(ws.w);
+    out->segments = segs;
+    out->n_segments = ws.n;
+    return TL_OK;
+}
+
+void mi_lineage_cleanup(TlMiLineage *lin)
+{
+    for (size_t k = 0; lin && k < lin->n_segments; k++)
+        free(lin->segments[k].changes);
+    if (lin) {
+        free(lin->segments);
+        lin->segments = NULL;
+        lin->n_segments = 0;
+    }
+}

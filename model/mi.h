@@ -1,0 +1,161 @@
+/* mi.h - Azure SQL Managed Instance lineages (domain-mi.md MI-B1..B16,
+ * MI-M1..M6): the events of one MI database lineage in, its segments out:
+ * when MI started its own backup chain, the first restore point F, the
+ * live or dropped restore window, retention history, drops, moves and
+ * instance deletion, each segment's status as of any instant. Pure: every
+ * event comes in as an argument, nothing is read. */
+#ifndef TIERLEDGER_MODEL_MI_H
+#define TIERLEDGER_MODEL_MI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/result.h"
+#include "model/tltime.h"
+
+/* MI-B10: how a segment came to be. */
+typedef enum {
+    TL_MI_ORIGIN_NONE = 0,
+    TL_MI_ORIGIN_NEW,
+    TL_MI_ORIGIN_PITR,
+    TL_MI_ORIGIN_GEO_RESTORE,
+    TL_MI_ORIGIN_LTR_RESTORE,
+    TL_MI_ORIGIN_COPY,
+    TL_MI_ORIGIN_LRS,
+    TL_MI_ORIGIN_DMS,
+    TL_MI_ORIGIN_NATIVE_RESTORE,
+    TL_MI_ORIGIN_MI_LINK,
+    TL_MI_ORIGIN_MOVE, /* the destination of a move: the lineage goes on (MI-B11, MI-B14) */
+} TlMiOrigin;
+
+const char *mi_origin_str(TlMiOrigin o); /* "new", "pitr", ..., "move"; "" for NONE */
+bool mi_origin_parse(const char *text, TlMiOrigin *out);
+/* lrs, dms, native_restore, mi_link: a migration from outside Azure SQL */
+bool mi_origin_is_migration(TlMiOrigin o);
+
+/* The events import-mi takes (its `event` column). */
+typedef enum {
+    TL_MI_EV_CREATED = 0,
+    TL_MI_EV_MIGRATION_STARTED,
+    TL_MI_EV_MIGRATION_CUTOVER,
+    TL_MI_EV_MIGRATION_CANCELLED,
+    TL_MI_EV_RESTORE_POINT_OBSERVED,
+    TL_MI_EV_RETENTION_CHANGED,
+    TL_MI_EV_DROPPED,
+    TL_MI_EV_MOVE_STARTED,
+    TL_MI_EV_MOVE_READY,
+    TL_MI_EV_MOVE_COMPLETED,
+    TL_MI_EV_MOVE_CANCELLED,
+    TL_MI_EV_INSTANCE_CHANGED,
+    TL_MI_EV_INSTANCE_STOPPED,
+    TL_MI_EV_INSTANCE_STARTED,
+    TL_MI_EV_INSTANCE_DELETED,
+    TL_MI_EV_TDE_CERTIFICATE_UPLOADED,
+    TL_MI_EV_LINK_FAILOVER,
+    TL_MI_EV_COUNT
+} TlMiEventKind;
+
+const char *mi_event_str(TlMiEventKind k); /* "created", "migration_started", ... */
+bool mi_event_parse(const char *text, TlMiEventKind *out);
+/* instance_changed ... tde_certificate_uploaded: about the instance, not a database */
+bool mi_event_is_instance(TlMiEventKind k);
+
+#define TL_MI_RETENTION_NONE (-1)
+
+/* One event. resource_id names the database (database events) or the
+ * instance (instance events); strings are borrowed. */
+typedef struct {
+    TlMiEventKind kind;
+    TlTime at;
+    const char *resource_id;
+    TlMiOrigin origin;    /* created, migration_started; move_*: COPY for a copy */
+    TlTime restore_point; /* restore_point_observed: earliestRestorePoint */
+    int retention_days;   /* retention_changed: 0..35; else TL_MI_RETENTION_NONE */
+    const char *detail;   /* move_completed: the destination database; instance_changed:
+                             what changed ("tier GP -> BC", for people); or NULL */
+} TlMiEvent;
+
+/* MI-B15 */
+typedef enum {
+    TL_MI_PENDING = 0,
+    TL_MI_CURRENT,
+    TL_MI_RESTORABLE,
+    TL_MI_EXPIRED,
+    TL_MI_LOST,
+} TlMiStatus;
+
+const char *mi_status_str(TlMiStatus s); /* "pending" "current" "restorable" "expired" "lost" */
+
+typedef enum {
+    TL_MI_LOST_NONE = 0,
+    TL_MI_LOST_INSTANCE_DELETED, /* MI-B13 */
+    TL_MI_LOST_RETENTION_ZERO,   /* MI-B2 */
+    TL_MI_LOST_MOVED,            /* MI-B14 */
+} TlMiLostCause;
+
+const char *mi_lost_cause_str(TlMiLostCause c); /* "instance_deleted" ...; "" for NONE */
+
+/* An instance attribute change (AMB-MI-1: not a break) in a segment's life. */
+typedef struct {
+    TlTime at;
+    const char *what; /* borrowed from the event */
+} TlMiAttributeChange;
+
+#define TL_MI_FIRST_FULL_SECONDS (30 * 60) /* MI-B5: "typically completes within 30 minutes" */
+#define TL_MI_FIRST_LOG_SECONDS                                                                    \
+    (10 * 60)                      /* MI-B4: log backups "approximately every 10 minutes"          \
+                                    */
+#define TL_MI_LRS_LIMIT_DAYS    30 /* MI-M1: "a maximum of 30 days" */
+#define TL_MI_DEFAULT_RETENTION 7  /* MI-B1 */
+
+typedef struct {
+    int seq;                 /* 1-based */
+    const char *resource_id; /* the database it is on (borrowed) */
+    TlMiOrigin origin;
+    TlTime started_at;                  /* migration started (pending since), else opened_at */
+    TlTime opened_at;                   /* MI's own chain began (MI-B10); NONE while pending */
+    TlTime first_restore_point;         /* F (MI-B6); NONE while pending */
+    bool first_restore_point_estimated; /* no earliestRestorePoint observed by as_of */
+    TlTime ended_at;   /* dropped, moved away or the instance deleted; NONE while live */
+    TlTime dropped_at; /* D (MI-B2), NONE if not dropped */
+    TlMiStatus status;
+    TlTime status_at;              /* when the status began (open, drop, expiry, loss) */
+    TlMiLostCause lost_cause;      /* for TL_MI_LOST */
+    TlTime window_from, window_to; /* the restore window at as_of; NONE when empty */
+    TlTime expires_at;             /* a dropped segment: when its window empties (MI-B2, MI-B3) */
+    int retention_days;            /* R in force at as_of (or at the loss) */
+    bool retention_known;          /* false: 7 assumed (MI-B1, AMB-MI-13) */
+    TlMiAttributeChange *changes;  /* owned: instance changes while the segment lived */
+    size_t n_changes;
+    size_t n_changes_in_window; /* of them, inside the window (attribute_change_in_window) */
+} TlMiSegment;
+
+typedef struct {
+    TlTime as_of;
+    TlMiSegment *segments; /* owned; oldest first */
+    size_t n_segments;
+    TlMiOrigin origin;          /* of the first segment */
+    TlTime migration_started;   /* a migration's start (MI-M1..M4), or NONE */
+    TlTime migration_deadline;  /* lrs/dms: start + 30 days while not cut over (W-MI-1), or NONE */
+    TlTime cancelled_at;        /* the migration was stopped (or ran out of time): no segment */
+    bool cancelled_by_limit;    /* ...by the 30-day limit, not by an event */
+    TlTime instance_deleted_at; /* of the instance the last segment is on, or NONE */
+} TlMiLineage;
+
+/* Evaluate one lineage as of as_of. ev[0..n) are its database events (on
+ * every database the lineage has been on: the destination of a move
+ * continues it) and the events of the instances those databases are on,
+ * in time order (ties in the order given). Events after as_of are ignored.
+ * A history Azure cannot produce (an event before the database exists, a
+ * cutover without a start, a retention outside 0-35, 0 on a live database
+ * or raised after a drop) is TL_ERR_DATA naming the event (1-based). On
+ * success *out owns its segments: release with mi_lineage_cleanup. */
+TlResult mi_lineage_evaluate(const TlMiEvent *ev, size_t n, TlTime as_of, TlMiLineage *out,
+                             TlError *err);
+void mi_lineage_cleanup(TlMiLineage *lin);
+
+/* "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Sql/managedInstances/MI"
+ * of a database or instance id: its length, or 0 when id is not an MI id. */
+size_t mi_instance_prefix(const char *id);
+
+#endif

@@ -1,0 +1,308 @@
+/* test_mi.c - runs the Managed Instance case files (tests/model/mi/NAME.txt):
+ * an MI database's events in, its segments, windows and statuses out
+ * (domain-mi.md MI-B*, worked examples E1, E3, E4). Directives are in
+ * tests/model/mi/README. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/mi.h"
+#include "model/tltime.h"
+#include "tests/harness.h"
+
+#define MAX_EV    64
+#define MAX_WORDS 16
+#define ID_MAX    300
+
+typedef struct {
+    const char *file;
+    int line;
+    char name[128];
+    char db[ID_MAX];
+    TlMiEvent ev[MAX_EV];
+    char ids[MAX_EV][ID_MAX], details[MAX_EV][ID_MAX];
+    size_t n;
+    TlTime as_of;
+    bool evaluated, failed;
+    TlMiLineage lin;
+    TlError err;
+} Case;
+
+static void reset(Case *c)
+{
+    mi_lineage_cleanup(&c->lin);
+    memset(c, 0, sizeof *c);
+    c->as_of = TL_TIME_NONE;
+}
+
+static TlTime T(const Case *c, const char *text)
+{
+    TlTime t;
+    if (strcmp(text, "-") == 0)
+        return TL_TIME_NONE;
+    if (!tl_time_parse(text, true, &t)) {
+        fprintf(stderr, "%s:%d: bad time '%s' in the case file\n", c->file, c->line, text);
+        exit(2);
+    }
+    return t;
+}
+
+static const char *fmt(TlTime t, char *buf)
+{
+    if (t == TL_TIME_NONE)
+        return strcpy(buf, "-");
+    return tl_time_format(t, buf);
+}
+
+/* The instance part of the case's database id (for instance events). */
+static void instance_of(const char *db, char *out)
+{
+    size_t len = mi_instance_prefix(db);
+    snprintf(out, ID_MAX, "%.*s", (int)len, db);
+}
+
+static void add_event(Case *c, char **w, int nw)
+{
+    if (nw < 3 || c->n == MAX_EV) {
+        fprintf(stderr, "%s:%d: ev TIME EVENT [options]\n", c->file, c->line);
+        exit(2);
+    }
+    TlMiEvent *e = &c->ev[c->n];
+    *e = (TlMiEvent){
+        .at = T(c, w[1]), .restore_point = TL_TIME_NONE, .retention_days = TL_MI_RETENTION_NONE};
+    if (!mi_event_parse(w[2], &e->kind)) {
+        fprintf(stderr, "%s:%d: unknown event '%s'\n", c->file, c->line, w[2]);
+        exit(2);
+    }
+    const char *v;
+    if ((v = harness_opt(w, nw, "db")))
+        snprintf(c->ids[c->n], ID_MAX, "%s", v);
+    else if (mi_event_is_instance(e->kind))
+        instance_of(c->db, c->ids[c->n]);
+    else
+        snprintf(c->ids[c->n], ID_MAX, "%s", c->db);
+    e->resource_id = c->ids[c->n];
+    if ((v = harness_opt(w, nw, "origin")) && !mi_origin_parse(v, &e->origin)) {
+        fprintf(stderr, "%s:%d: unknown origin '%s'\n", c->file, c->line, v);
+        exit(2);
+    }
+    if ((v = harness_opt(w, nw, "erp")))
+        e->restore_point = T(c, v);
+    if ((v = harness_opt(w, nw, "retention")))
+        e->retention_days = atoi(v);
+    if ((v = harness_opt(w, nw, "detail"))) {
+        snprintf(c->details[c->n], ID_MAX, "%s", v);
+        e->detail = harness_untilde(c->details[c->n]);
+    }
+    c->n++;
+}
+
+static bool evaluate(Case *c)
+{
+    if (c->evaluated)
+        return !c->failed;
+    c->evaluated = true;
+    c->failed = mi_lineage_evaluate(c->ev, c->n, c->as_of, &c->lin, &c->err) != TL_OK;
+    EXPECT_AT(c->file, c->line, !c->failed, "[%s] evaluation failed: %s", c->name, c->err.msg);
+    return !c->failed;
+}
+
+static void expect_time(Case *c, const char *what, const char *want, TlTime got)
+{
+    char a[TL_TIME_TEXT_MAX];
+    TlTime t = T(c, want);
+    EXPECT_AT(c->file, c->line, t == got, "[%s] %s: expected %s got %s", c->name, what, want,
+              fmt(got, a));
+}
+
+static void expect_segment(Case *c, char **w, int nw)
+{
+    if (!evaluate(c))
+        return;
+    int seq = nw > 1 ? atoi(w[1]) : 0;
+    if (seq < 1 || (size_t)seq > c->lin.n_segments) {
+        EXPECT_AT(c->file, c->line, 0, "[%s] no segment %d (%zu segments)", c->name, seq,
+                  c->lin.n_segments);
+        return;
+    }
+    const TlMiSegment *s = &c->lin.segments[seq - 1];
+    if (nw > 2)
+        EXPECT_AT(c->file, c->line, strcmp(mi_status_str(s->status), w[2]) == 0,
+                  "[%s] S%d status: expected %s got %s", c->name, seq, w[2],
+                  mi_status_str(s->status));
+    const char *v;
+    if ((v = harness_opt(w, nw, "origin")))
+        EXPECT_AT(c->file, c->line, strcmp(mi_origin_str(s->origin), v) == 0,
+                  "[%s] S%d origin: expected %s got %s", c->name, seq, v, mi_origin_str(s->origin));
+    if ((v = harness_opt(w, nw, "db")))
+        EXPECT_AT(c->file, c->line, strcmp(s->resource_id, v) == 0,
+                  "[%s] S%d database: expected %s got %s", c->name, seq, v, s->resource_id);
+    if ((v = harness_opt(w, nw, "opened")))
+        expect_time(c, "opened", v, s->opened_at);
+    if ((v = harness_opt(w, nw, "started")))
+        expect_time(c, "started", v, s->started_at);
+    if ((v = harness_opt(w, nw, "F")))
+        expect_time(c, "first restore point", v, s->first_restore_point);
+    if ((v = harness_opt(w, nw, "estimated")))
+        EXPECT_AT(c->file, c->line, s->first_restore_point_estimated == (strcmp(v, "yes") == 0),
+                  "[%s] S%d F estimated: expected %s", c->name, seq, v);
+    if ((v = harness_opt(w, nw, "at")))
+        expect_time(c, "status since", v, s->status_at);
+    if ((v = harness_opt(w, nw, "ended")))
+        expect_time(c, "ended", v, s->ended_at);
+    if ((v = harness_opt(w, nw, "expires")))
+        expect_time(c, "expires", v, s->expires_at);
+    if ((v = harness_opt(w, nw, "cause")))
+        EXPECT_AT(c->file, c->line, strcmp(mi_lost_cause_str(s->lost_cause), v) == 0,
+                  "[%s] S%d cause: expected %s got '%s'", c->name, seq, v,
+                  mi_lost_cause_str(s->lost_cause));
+    if ((v = harness_opt(w, nw, "window"))) {
+        char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], from[64] = "-", to[64] = "-";
+        const char *slash = strchr(v, '/');
+        if (slash) {
+            snprintf(from, sizeof from, "%.*s", (int)(slash - v), v);
+            snprintf(to, sizeof to, "%s", slash + 1);
+        }
+        EXPECT_AT(c->file, c->line, s->window_from == T(c, from) && s->window_to == T(c, to),
+                  "[%s] S%d window: expected %s got %s/%s", c->name, seq, v, fmt(s->window_from, a),
+                  fmt(s->window_to, b));
+    }
+    if ((v = harness_opt(w, nw, "retention")))
+        EXPECT_AT(c->file, c->line, s->retention_days == atoi(v),
+                  "[%s] S%d retention: expected %s got %d", c->name, seq, v, s->retention_days);
+    if ((v = harness_opt(w, nw, "known")))
+        EXPECT_AT(c->file, c->line, s->retention_known == (strcmp(v, "yes") == 0),
+                  "[%s] S%d retention known: expected %s", c->name, seq, v);
+    if ((v = harness_opt(w, nw, "changes")))
+        EXPECT_AT(c->file, c->line, s->n_changes == (size_t)atoi(v),
+                  "[%s] S%d attribute changes: expected %s got %zu", c->name, seq, v, s->n_changes);
+    if ((v = harness_opt(w, nw, "inwindow")))
+        EXPECT_AT(c->file, c->line, s->n_changes_in_window == (size_t)atoi(v),
+                  "[%s] S%d attribute changes in the window: expected %s got %zu", c->name, seq, v,
+                  s->n_changes_in_window);
+}
+
+static void directive(Case *c, char **w, int nw)
+{
+    const char *d = w[0];
+    if (strcmp(d, "case") == 0) {
+        reset(c);
+        snprintf(c->name, sizeof c->name, "%s", nw > 1 ? w[1] : "?");
+    } else if (strcmp(d, "db") == 0 && nw > 1) {
+        snprintf(c->db, sizeof c->db, "%s", w[1]);
+    } else if (strcmp(d, "ev") == 0) {
+        add_event(c, w, nw);
+    } else if (strcmp(d, "asof") == 0 && nw > 1) {
+        mi_lineage_cleanup(&c->lin);
+        c->as_of = T(c, w[1]);
+        c->evaluated = c->failed = false;
+    } else if (strcmp(d, "segments") == 0 && nw > 1) {
+        if (evaluate(c))
+            EXPECT_AT(c->file, c->line, c->lin.n_segments == (size_t)atoi(w[1]),
+                      "[%s] segments: expected %s got %zu", c->name, w[1], c->lin.n_segments);
+    } else if (strcmp(d, "seg") == 0) {
+        expect_segment(c, w, nw);
+    } else if (strcmp(d, "cancelled") == 0 && nw > 1) {
+        if (evaluate(c)) {
+            expect_time(c, "cancelled", w[1], c->lin.cancelled_at);
+            bool limit = nw > 2 && strcmp(w[2], "limit") == 0;
+            EXPECT_AT(c->file, c->line, c->lin.cancelled_by_limit == limit,
+                      "[%s] cancelled by the 30-day limit: expected %s", c->name,
+                      limit ? "yes" : "no");
+        }
+    } else if (strcmp(d, "deadline") == 0 && nw > 1) {
+        if (evaluate(c))
+            expect_time(c, "migration deadline", w[1], c->lin.migration_deadline);
+    } else if (strcmp(d, "deleted") == 0 && nw > 1) {
+        if (evaluate(c))
+            expect_time(c, "instance deleted", w[1], c->lin.instance_deleted_at);
+    } else if (strcmp(d, "invalid") == 0 && nw > 1) {
+        mi_lineage_cleanup(&c->lin);
+        TlError err = {0};
+        TlResult rc = mi_lineage_evaluate(c->ev, c->n, c->as_of, &c->lin, &err);
+        char want[32];
+        snprintf(want, sizeof want, "event %s ", w[1]);
+        const char *text = harness_opt(w, nw, "text");
+        char words_buf[256];
+        snprintf(words_buf, sizeof words_buf, "%s", text ? text : "");
+        const char *words = text ? harness_untilde(words_buf) : NULL;
+        EXPECT_AT(c->file, c->line,
+                  rc == TL_ERR_DATA && strncmp(err.msg, want, strlen(want)) == 0 &&
+                      (!words || strstr(err.msg, words)),
+                  "[%s] expected the history refused at event %s%s%s, got %s", c->name, w[1],
+                  words ? " saying " : "", words ? words : "", rc ? err.msg : "success");
+        c->evaluated = true;
+        c->failed = true;
+    } else {
+        fprintf(stderr, "%s:%d: unknown directive '%s'\n", c->file, c->line, d);
+        exit(2);
+    }
+}
+
+static void run_file(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        perror(path);
+        exit(2);
+    }
+    static Case c;
+    reset(&c);
+    char buf[2048];
+    int line = 0;
+    while (fgets(buf, sizeof buf, fp)) {
+        line++;
+        char *hash = strchr(buf, '#');
+        if (hash)
+            *hash = '\0';
+        char *w[MAX_WORDS];
+        int nw = 0;
+        for (char *tok = strtok(buf, " \t\r\n"); tok && nw < MAX_WORDS;
+             tok = strtok(NULL, " \t\r\n"))
+            w[nw++] = tok;
+        if (nw == 0)
+            continue;
+        c.file = path;
+        c.line = line;
+        directive(&c, w, nw);
+    }
+    fclose(fp);
+    reset(&c);
+}
+
+static void names(void)
+{
+    TlMiOrigin o;
+    TlMiEventKind k;
+    EXPECT(mi_origin_parse("mi_link", &o) && o == TL_MI_ORIGIN_MI_LINK, "origin mi_link parses");
+    EXPECT(!mi_origin_parse("MI_LINK", &o) && !mi_origin_parse("", &o), "origins are exact");
+    for (int i = 0; i < TL_MI_EV_COUNT; i++)
+        EXPECT(mi_event_parse(mi_event_str((TlMiEventKind)i), &k) && (int)k == i,
+               "event %d round-trips", i);
+    EXPECT(!mi_event_parse("deleted", &k), "an unknown event is refused");
+    const char *db = "/subscriptions/S/resourceGroups/rg/providers/Microsoft.Sql/"
+                     "managedInstances/mi-a/databases/sales";
+    EXPECT(mi_instance_prefix(db) == strlen(db) - strlen("/databases/sales"),
+           "the instance of an MI database id");
+    EXPECT(mi_instance_prefix("/subscriptions/S/resourceGroups/rg/providers/microsoft.sql/"
+                              "MANAGEDINSTANCES/mi-a") > 0,
+           "an instance id, in any case");
+    EXPECT(mi_instance_prefix("/subscriptions/S/resourceGroups/rg/providers/Microsoft.Sql/"
+                              "servers/s1/databases/d") == 0,
+           "a SQL Database id is not an MI one");
+    EXPECT(mi_instance_prefix("/subscriptions/S/resourceGroups/rg/providers/Microsoft.Sql/"
+                              "managedInstances/") == 0,
+           "an id without an instance name");
+}
+
+int main(int argc, char **argv)
+{
+    names();
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_mi CASES.txt...\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++)
+        run_file(argv[i]);
+    return harness_finish("model/mi");
+}

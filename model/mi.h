@@ -73,6 +73,12 @@ typedef struct {
     int retention_days;   /* retention_changed: 0..35; else TL_MI_RETENTION_NONE */
     const char *detail;   /* move_completed: the destination database; instance_changed:
                              what changed ("tier GP -> BC", for people); or NULL */
+    /* what the warnings read (NULL or -1: not given) */
+    const char *source_server, *source_database;     /* migration_started */
+    const char *tier, *redundancy, *database_format; /* instance_changed: the new values */
+    int vcores, storage_size_gb;                     /* instance_changed */
+    int tde_protected;                               /* migration_started: 1, 0, or -1 */
+    int compatibility_level;                         /* migration_started, or -1 */
 } TlMiEvent;
 
 /* MI-B15 */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/mi.h"
+#include "model/mi_warnings.h"
 #include "model/tltime.h"
 #include "tests/harness.h"
 
@@ -21,16 +22,20 @@ typedef struct {
     char db[ID_MAX];
     TlMiEvent ev[MAX_EV];
     char ids[MAX_EV][ID_MAX], details[MAX_EV][ID_MAX];
+    char words[MAX_EV][4][64]; /* source, server, redundancy, format */
     size_t n;
     TlTime as_of;
     bool evaluated, failed;
     TlMiLineage lin;
     TlError err;
+    bool warned;
+    TlAlerts alerts;
 } Case;
 
 static void reset(Case *c)
 {
     mi_lineage_cleanup(&c->lin);
+    warnings_cleanup(&c->alerts);
     memset(c, 0, sizeof *c);
     c->as_of = TL_TIME_NONE;
 }
@@ -68,8 +73,13 @@ static void add_event(Case *c, char **w, int nw)
         exit(2);
     }
     TlMiEvent *e = &c->ev[c->n];
-    *e = (TlMiEvent){
-        .at = T(c, w[1]), .restore_point = TL_TIME_NONE, .retention_days = TL_MI_RETENTION_NONE};
+    *e = (TlMiEvent){.at = T(c, w[1]),
+                     .restore_point = TL_TIME_NONE,
+                     .retention_days = TL_MI_RETENTION_NONE,
+                     .vcores = -1,
+                     .storage_size_gb = -1,
+                     .tde_protected = -1,
+                     .compatibility_level = -1};
     if (!mi_event_parse(w[2], &e->kind)) {
         fprintf(stderr, "%s:%d: unknown event '%s'\n", c->file, c->line, w[2]);
         exit(2);
@@ -90,6 +100,19 @@ static void add_event(Case *c, char **w, int nw)
         e->restore_point = T(c, v);
     if ((v = harness_opt(w, nw, "retention")))
         e->retention_days = atoi(v);
+    char(*keep)[64] = c->words[c->n];
+    if ((v = harness_opt(w, nw, "source")))
+        e->source_database = strncpy(keep[0], v, 63);
+    if ((v = harness_opt(w, nw, "server")))
+        e->source_server = strncpy(keep[1], v, 63);
+    if ((v = harness_opt(w, nw, "tde")))
+        e->tde_protected = strcmp(v, "yes") == 0;
+    if ((v = harness_opt(w, nw, "compat")))
+        e->compatibility_level = atoi(v);
+    if ((v = harness_opt(w, nw, "redundancy")))
+        e->redundancy = strncpy(keep[2], v, 63);
+    if ((v = harness_opt(w, nw, "format")))
+        e->database_format = strncpy(keep[3], v, 63);
     if ((v = harness_opt(w, nw, "detail"))) {
         snprintf(c->details[c->n], ID_MAX, "%s", v);
         e->detail = harness_untilde(c->details[c->n]);
@@ -182,6 +205,73 @@ static void expect_segment(Case *c, char **w, int nw)
                   s->n_changes_in_window);
 }
 
+/* The lineage's alerts and its instance's (the case db's) as of asof. */
+static bool warn(Case *c)
+{
+    if (c->warned)
+        return true;
+    if (!evaluate(c))
+        return false;
+    c->warned = true;
+    TlError err = {0};
+    char instance[ID_MAX];
+    instance_of(c->db, instance);
+    TlMiEvent inst[MAX_EV];
+    size_t n = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (mi_event_is_instance(c->ev[i].kind) && strcmp(c->ev[i].resource_id, instance) == 0)
+            inst[n++] = c->ev[i];
+    bool ok = mi_warnings_database(c->ev, c->n, &c->lin, TL_MI_LRS_WARN_DAYS, &c->alerts, &err) ==
+                  TL_OK &&
+              mi_warnings_instance(inst, n, c->as_of, &c->alerts, &err) == TL_OK;
+    EXPECT_AT(c->file, c->line, ok, "[%s] warnings failed: %s", c->name, err.msg);
+    mi_warnings_sort(&c->alerts);
+    return ok;
+}
+
+static const TlAlert *find_alert(const Case *c, const char *code)
+{
+    for (size_t i = 0; i < c->alerts.n; i++)
+        if (strcmp(c->alerts.alerts[i].code, code) == 0)
+            return &c->alerts.alerts[i];
+    return NULL;
+}
+
+static void expect_alert(Case *c, char **w, int nw)
+{
+    if (!warn(c) || nw < 3)
+        return;
+    const TlAlert *a = find_alert(c, w[1]);
+    EXPECT_AT(c->file, c->line, a && strcmp(warnings_level_str(a->level), w[2]) == 0,
+              "[%s] alert %s: expected at %s, got %s", c->name, w[1], w[2],
+              a ? warnings_level_str(a->level) : "none");
+    const char *v;
+    if (a && (v = harness_opt(w, nw, "at")))
+        expect_time(c, "alert instant", v, a->at);
+    if (a && (v = harness_opt(w, nw, "text"))) {
+        char words[256];
+        snprintf(words, sizeof words, "%s", v);
+        harness_untilde(words);
+        EXPECT_AT(c->file, c->line, strstr(a->message, words) != NULL,
+                  "[%s] alert %s: '%s' not in: %s", c->name, w[1], words, a->message);
+    }
+}
+
+static void expect_alerts(Case *c, char **w, int nw)
+{
+    if (!warn(c))
+        return;
+    char want[512] = "", got[512] = "";
+    for (int i = 1; i < nw; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", i > 1 ? " " : "",
+                 strcmp(w[i], "none") == 0 ? "" : w[i]);
+    for (size_t i = 0; i < c->alerts.n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "",
+                 c->alerts.alerts[i].code);
+    EXPECT_AT(c->file, c->line, strcmp(want, got) == 0, "[%s] alerts: expected '%s' got '%s'",
+              c->name, want, got);
+}
+
 static void directive(Case *c, char **w, int nw)
 {
     const char *d = w[0];
@@ -194,8 +284,13 @@ static void directive(Case *c, char **w, int nw)
         add_event(c, w, nw);
     } else if (strcmp(d, "asof") == 0 && nw > 1) {
         mi_lineage_cleanup(&c->lin);
+        warnings_cleanup(&c->alerts);
         c->as_of = T(c, w[1]);
-        c->evaluated = c->failed = false;
+        c->evaluated = c->failed = c->warned = false;
+    } else if (strcmp(d, "alert") == 0) {
+        expect_alert(c, w, nw);
+    } else if (strcmp(d, "alerts") == 0) {
+        expect_alerts(c, w, nw);
     } else if (strcmp(d, "segments") == 0 && nw > 1) {
         if (evaluate(c))
             EXPECT_AT(c->file, c->line, c->lin.n_segments == (size_t)atoi(w[1]),

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/billing.h"
 #include "model/mi.h"
+#include "model/mi_billing.h"
 #include "model/mi_warnings.h"
 #include "model/tltime.h"
 #include "tests/harness.h"
@@ -30,12 +32,25 @@ typedef struct {
     TlError err;
     bool warned;
     TlAlerts alerts;
+    /* billing */
+    TlTime month_start, month_end;
+    TlMiLevel levels[MAX_EV];
+    char level_db[MAX_EV][64], level_red[MAX_EV][16];
+    size_t n_levels;
+    TlMiAllowance allow[16];
+    size_t n_allow;
+    TlMiStop stops[16];
+    char stop_db[16][64];
+    size_t n_stops;
+    bool billed;
+    TlMiBill bill;
 } Case;
 
 static void reset(Case *c)
 {
     mi_lineage_cleanup(&c->lin);
     warnings_cleanup(&c->alerts);
+    mi_billing_cleanup(&c->bill);
     memset(c, 0, sizeof *c);
     c->as_of = TL_TIME_NONE;
 }
@@ -272,6 +287,94 @@ static void expect_alerts(Case *c, char **w, int nw)
               c->name, want, got);
 }
 
+static double gb(const char *text)
+{
+    return atof(text);
+}
+
+static bool bill(Case *c)
+{
+    if (c->billed)
+        return true;
+    TlError err = {0};
+    c->billed = mi_billing_month(c->levels, c->n_levels, c->allow, c->n_allow, c->stops, c->n_stops,
+                                 c->month_start, c->month_end,
+                                 c->as_of == TL_TIME_NONE ? c->month_end : c->as_of, &c->bill,
+                                 &err) == TL_OK;
+    EXPECT_AT(c->file, c->line, c->billed, "[%s] billing failed: %s", c->name, err.msg);
+    return c->billed;
+}
+
+static bool near(double a, double b)
+{
+    return a - b < 5e-7 && b - a < 5e-7;
+}
+
+static void billing_directive(Case *c, char **w, int nw)
+{
+    const char *d = w[0], *v;
+    if (strcmp(d, "month") == 0 && nw > 1) {
+        if (!billing_month_parse(w[1], &c->month_start, &c->month_end)) {
+            fprintf(stderr, "%s:%d: bad month '%s'\n", c->file, c->line, w[1]);
+            exit(2);
+        }
+    } else if (strcmp(d, "allowance") == 0 && nw > 2) {
+        c->allow[c->n_allow++] = (TlMiAllowance){T(c, w[1]), gb(w[2])};
+    } else if (strcmp(d, "level") == 0 && nw > 3) {
+        size_t k = c->n_levels++;
+        snprintf(c->level_db[k], sizeof c->level_db[k], "%s", w[1]);
+        snprintf(c->level_red[k], sizeof c->level_red[k], "%s",
+                 (v = harness_opt(w, nw, "redundancy")) ? v : "Local");
+        c->levels[k] = (TlMiLevel){c->level_db[k], T(c, w[2]), (int64_t)(gb(w[3]) * 1073741824.0),
+                                   c->level_red[k], harness_opt(w, nw, "estimate") != NULL};
+    } else if (strcmp(d, "stop") == 0 && nw > 2) {
+        size_t k = c->n_stops++;
+        snprintf(c->stop_db[k], sizeof c->stop_db[k], "%s", w[1]);
+        c->stops[k] = (TlMiStop){c->stop_db[k], T(c, w[2])};
+    } else if (strcmp(d, "instance_bill") == 0) {
+        if (!bill(c))
+            return;
+        if ((v = harness_opt(w, nw, "billable")))
+            EXPECT_AT(c->file, c->line, near(c->bill.billable_gb_month, gb(v)),
+                      "[%s] billable: expected %s GB-month got %.9f", c->name, v,
+                      c->bill.billable_gb_month);
+        if ((v = harness_opt(w, nw, "consumed")))
+            EXPECT_AT(c->file, c->line, near(c->bill.consumed_gb_month, gb(v)),
+                      "[%s] consumed: expected %s GB-month got %.9f", c->name, v,
+                      c->bill.consumed_gb_month);
+        if ((v = harness_opt(w, nw, "lines")))
+            EXPECT_AT(c->file, c->line, c->bill.n_lines == (size_t)atoi(v),
+                      "[%s] lines: expected %s got %zu", c->name, v, c->bill.n_lines);
+    } else if (strcmp(d, "mi_line") == 0 && nw > 3) {
+        if (!bill(c))
+            return;
+        const TlMiBillLine *l = NULL;
+        for (size_t k = 0; k < c->bill.n_lines && !l; k++)
+            if (strcmp(c->bill.lines[k].database, w[1]) == 0 &&
+                strcmp(c->bill.lines[k].redundancy, w[2]) == 0)
+                l = &c->bill.lines[k];
+        EXPECT_AT(c->file, c->line, l && near(l->gb_month, gb(w[3])),
+                  "[%s] %s %s: expected %s GB-month got %.9f", c->name, w[1], w[2], w[3],
+                  l ? l->gb_month : -1.0);
+        if (l && (v = harness_opt(w, nw, "consumed")))
+            EXPECT_AT(c->file, c->line, near(l->consumed_gb_month, gb(v)),
+                      "[%s] %s %s consumed: expected %s got %.9f", c->name, w[1], w[2], v,
+                      l->consumed_gb_month);
+        if (l && (v = harness_opt(w, nw, "to")))
+            expect_time(c, "charged until", v, l->charge_end);
+        if (l && harness_opt(w, nw, "estimate"))
+            EXPECT_AT(c->file, c->line, l->estimate, "[%s] %s: expected an estimate", c->name,
+                      w[1]);
+    } else if (strcmp(d, "factor") == 0 && nw > 3) {
+        double f = mi_redundancy_factor(w[1], T(c, w[2]));
+        EXPECT_AT(c->file, c->line, near(f, gb(w[3])), "[%s] factor %s at %s: expected %s got %g",
+                  c->name, w[1], w[2], w[3], f);
+    } else {
+        fprintf(stderr, "%s:%d: unknown directive '%s'\n", c->file, c->line, d);
+        exit(2);
+    }
+}
+
 static void directive(Case *c, char **w, int nw)
 {
     const char *d = w[0];
@@ -287,6 +390,8 @@ static void directive(Case *c, char **w, int nw)
         warnings_cleanup(&c->alerts);
         c->as_of = T(c, w[1]);
         c->evaluated = c->failed = c->warned = false;
+        mi_billing_cleanup(&c->bill);
+        c->billed = false;
     } else if (strcmp(d, "alert") == 0) {
         expect_alert(c, w, nw);
     } else if (strcmp(d, "alerts") == 0) {
@@ -329,8 +434,7 @@ static void directive(Case *c, char **w, int nw)
         c->evaluated = true;
         c->failed = true;
     } else {
-        fprintf(stderr, "%s:%d: unknown directive '%s'\n", c->file, c->line, d);
-        exit(2);
+        billing_directive(c, w, nw);
     }
 }
 

@@ -1,0 +1,189 @@
+/* mi_billing.c - see mi_billing.h. Hour by hour: each database's level in
+ * force at the start of the hour, the instance's sum, the allowance in
+ * force then, the excess shared out by bytes (MI-$1, MI-$2, MI-$12). */
+#include "model/mi_billing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HOUR INT64_C(3600)
+#define GB   1073741824.0 /* 1 GB = 2^30 bytes (domain-mi.md notation) */
+
+double mi_redundancy_factor(const char *redundancy, TlTime at)
+{
+    /* 2024-11-01T00:00:00Z: "the backup storage pricing is now streamlined" */
+    const TlTime streamlined = INT64_C(1730419200);
+    bool before = at < streamlined;
+    if (!redundancy)
+        return 0;
+    if (strcmp(redundancy, "Local") == 0)
+        return 1;
+    if (strcmp(redundancy, "Zone") == 0)
+        return before ? 1.25 : 1;
+    if (strcmp(redundancy, "Geo") == 0)
+        return 2;
+    if (strcmp(redundancy, "GeoZone") == 0)
+        return before ? 3.4 : 2;
+    return 0;
+}
+
+/* One database: its levels (sorted), where the hour loop is in them, when
+ * its backups stop billing, and its first line. */
+typedef struct {
+    const char *name;
+    const TlMiLevel **levels;
+    size_t n, next;
+    TlTime stop;
+    size_t line0, n_lines; /* its lines in the bill */
+} Db;
+
+static int cmp_level(const void *pa, const void *pb)
+{
+    const TlMiLevel *a = *(const TlMiLevel *const *)pa, *b = *(const TlMiLevel *const *)pb;
+    int c = strcmp(a->database, b->database);
+    return c ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+static TlMiBillLine *line_of(TlMiBill *bill, const Db *db, const char *redundancy)
+{
+    for (size_t k = db->line0; k < db->line0 + db->n_lines; k++) {
+        TlMiBillLine *l = &bill->lines[k];
+        if ((l->redundancy == NULL) == (redundancy == NULL) &&
+            (!redundancy || strcmp(l->redundancy, redundancy) == 0))
+            return l;
+    }
+    return NULL;
+}
+
+/* The lines, one per database and redundancy the levels name (before the
+ * hour loop, so the loop never allocates). */
+static TlResult make_lines(TlMiBill *bill, Db *dbs, size_t n_db, size_t n_levels, TlError *err)
+{
+    bill->lines = calloc(n_levels ? n_levels : 1, sizeof *bill->lines);
+    if (!bill->lines)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t d = 0; d < n_db; d++) {
+        Db *db = &dbs[d];
+        db->line0 = bill->n_lines;
+        for (size_t i = 0; i < db->n; i++) {
+            const TlMiLevel *lv = db->levels[i];
+            if (line_of(bill, db, lv->redundancy))
+                continue;
+            bill->lines[bill->n_lines++] = (TlMiBillLine){.database = lv->database,
+                                                          .redundancy = lv->redundancy,
+                                                          .charge_start = TL_TIME_NONE,
+                                                          .charge_end = TL_TIME_NONE};
+            db->n_lines++;
+        }
+    }
+    return TL_OK;
+}
+
+static void hour_of(TlMiBill *bill, Db *dbs, size_t n_db, const int64_t *bytes,
+                    const TlMiLevel *const *cur, double sum, double allowance, TlTime h)
+{
+    double billable = sum > allowance ? sum - allowance : 0;
+    for (size_t d = 0; d < n_db; d++) {
+        if (bytes[d] <= 0)
+            continue;
+        TlMiBillLine *l = line_of(bill, &dbs[d], cur[d]->redundancy);
+        double share = billable * (double)bytes[d] / sum;
+        l->gb_month += share;
+        l->consumed_gb_month += (double)bytes[d];
+        l->estimate |= cur[d]->estimate;
+        if (l->charge_start == TL_TIME_NONE)
+            l->charge_start = h;
+        l->charge_end = h + HOUR;
+    }
+    bill->billable_gb_month += billable;
+    bill->consumed_gb_month += sum;
+    bill->allowance_gb_month += allowance;
+}
+
+static TlResult walk_hours(TlMiBill *bill, Db *dbs, size_t n_db, const TlMiAllowance *allow,
+                           size_t n_allow, TlTime from, TlTime to, TlError *err)
+{
+    int64_t *bytes = calloc(n_db ? n_db : 1, sizeof *bytes);
+    const TlMiLevel **cur = calloc(n_db ? n_db : 1, sizeof *cur);
+    if (!bytes || !cur) {
+        free(bytes);
+        free(cur);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    size_t a = 0;
+    double allowance = 0;
+    for (TlTime h = from; h < to; h += HOUR) {
+        while (a < n_allow && allow[a].from <= h)
+            allowance = allow[a++].gb * GB;
+        double sum = 0;
+        for (size_t d = 0; d < n_db; d++) {
+            Db *db = &dbs[d];
+            while (db->next < db->n && db->levels[db->next]->at <= h)
+                cur[d] = db->levels[db->next++];
+            bytes[d] = cur[d] && (db->stop == TL_TIME_NONE || h < db->stop) ? cur[d]->bytes : 0;
+            sum += (double)(bytes[d] > 0 ? bytes[d] : 0);
+        }
+        hour_of(bill, dbs, n_db, bytes, cur, sum, allowance, h);
+    }
+    free(bytes);
+    free(cur);
+    return TL_OK;
+}
+
+TlResult mi_billing_month(const TlMiLevel *levels, size_t n_levels, const TlMiAllowance *allow,
+                          size_t n_allow, const TlMiStop *stops, size_t n_stops, TlTime month_start,
+                          TlTime month_end, TlTime as_of, TlMiBill *out, TlError *err)
+{
+    *out = (TlMiBill){.hours = (double)((month_end - month_start) / HOUR)};
+    for (size_t a = 1; a < n_allow; a++)
+        if (allow[a].from < allow[a - 1].from)
+            return tl_error_set(err, TL_ERR_INTERNAL, "MI allowances out of time order");
+    const TlMiLevel **sorted = malloc((n_levels ? n_levels : 1) * sizeof *sorted);
+    Db *dbs = calloc(n_levels ? n_levels : 1, sizeof *dbs);
+    TlResult rc = sorted && dbs ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    size_t n_db = 0;
+    for (size_t i = 0; !rc && i < n_levels; i++)
+        sorted[i] = &levels[i];
+    if (!rc && n_levels > 1)
+        qsort(sorted, n_levels, sizeof *sorted, cmp_level);
+    for (size_t i = 0; !rc && i < n_levels; i++) {
+        if (!n_db || strcmp(dbs[n_db - 1].name, sorted[i]->database) != 0)
+            dbs[n_db++] =
+                (Db){.name = sorted[i]->database, .levels = &sorted[i], .stop = TL_TIME_NONE};
+        dbs[n_db - 1].n++;
+    }
+    for (size_t s = 0; !rc && s < n_stops; s++)
+        for (size_t d = 0; d < n_db; d++)
+            if (strcmp(dbs[d].name, stops[s].database) == 0 &&
+                (dbs[d].stop == TL_TIME_NONE || stops[s].at < dbs[d].stop))
+                dbs[d].stop = stops[s].at;
+    if (!rc)
+        rc = make_lines(out, dbs, n_db, n_levels, err);
+    TlTime stop = as_of < month_end ? as_of : month_end;
+    if (!rc)
+        rc = walk_hours(out, dbs, n_db, allow, n_allow, month_start, stop, err);
+    if (!rc) { /* sums of bytes-hours -> GB-month over all the month's hours */
+        double scale = out->hours > 0 ? out->hours * GB : 1;
+        out->billable_gb_month /= scale;
+        out->consumed_gb_month /= scale;
+        out->allowance_gb_month /= scale;
+        for (size_t k = 0; k < out->n_lines; k++) {
+            out->lines[k].gb_month /= scale;
+            out->lines[k].consumed_gb_month /= scale;
+        }
+    }
+    free(sorted);
+    free(dbs);
+    if (rc)
+        mi_billing_cleanup(out);
+    return rc;
+}
+
+void mi_billing_cleanup(TlMiBill *bill)
+{
+    if (!bill)
+        return;
+    free(bill->lines);
+    bill->lines = NULL;
+    bill->n_lines = 0;
+}

@@ -1,0 +1,75 @@
+/* mi_billing.h - Managed Instance PITR backup storage billing of one
+ * instance and month (domain-mi.md MI-$1, $2, $3, $5, $11, $12): every hour
+ * the instance's stored backup bytes (all its databases, live and dropped,
+ * until purged or lost) less the allowance (storageSizeInGB in force that
+ * hour) is billable; the month bills the mean over its hours (GB-month).
+ * The billable excess is shared out to the databases in proportion to
+ * their bytes (as B1 shares a pool's), each part at the redundancy its
+ * bytes were written with. Pure. */
+#ifndef TIERLEDGER_MODEL_MI_BILLING_H
+#define TIERLEDGER_MODEL_MI_BILLING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/result.h"
+#include "model/tltime.h"
+
+/* What one database holds from `at` on (until its next level): stored PITR
+ * bytes (full + differential + log) written with `redundancy` (ARM's Local,
+ * Zone, Geo, GeoZone). Daily usage rows are levels at midnight. */
+typedef struct {
+    const char *database; /* a key: levels of one database compare equal (strcmp) */
+    TlTime at;
+    int64_t bytes;
+    const char *redundancy;
+    bool estimate; /* MI-$13: not measured */
+} TlMiLevel;
+
+/* The allowance in force from `from` on: the instance's storageSizeInGB (MI-$1). */
+typedef struct {
+    TlTime from;
+    double gb;
+} TlMiAllowance;
+
+/* A database whose backups stop billing at `at` (MI-$11: its instance was
+ * deleted, it was moved away, or retention set to 0: MI-$3). */
+typedef struct {
+    const char *database;
+    TlTime at;
+} TlMiStop;
+
+/* One database and redundancy of the month. */
+typedef struct {
+    const char *database, *redundancy; /* borrowed from the levels */
+    double gb_month;                   /* its share of the billable GB-month */
+    double consumed_gb_month;          /* its stored GB-month, before the allowance */
+    TlTime charge_start, charge_end;   /* the hours it held bytes */
+    bool estimate;                     /* some of its bytes were estimates (MI-$13) */
+} TlMiBillLine;
+
+typedef struct {
+    double hours;              /* of the whole month */
+    double billable_gb_month;  /* the instance's (the sum of the lines) */
+    double consumed_gb_month;  /* the instance's stored GB-month */
+    double allowance_gb_month; /* the mean allowance */
+    TlMiBillLine *lines;       /* owned; by database, then redundancy */
+    size_t n_lines;
+} TlMiBill;
+
+/* Bill [month_start, month_end) as seen at as_of (hours from as_of on are
+ * not billed yet). levels in any order; allowances by from (before the
+ * first: none, 0 GB). Release with mi_billing_cleanup. */
+TlResult mi_billing_month(const TlMiLevel *levels, size_t n_levels, const TlMiAllowance *allow,
+                          size_t n_allow, const TlMiStop *stops, size_t n_stops, TlTime month_start,
+                          TlTime month_end, TlTime as_of, TlMiBill *out, TlError *err);
+void mi_billing_cleanup(TlMiBill *bill);
+
+/* MI-$5 (AMB-MI-3): the factor on the published LRS price per GB-month for
+ * backups of `redundancy` billed at hour `at`, for a price sheet that prices
+ * only LRS: before 2024-11-01 LRS 1, ZRS 1.25, GRS 2, GZRS 3.4; from then on
+ * 1, 1, 2, 2. 0 for an unknown redundancy. */
+double mi_redundancy_factor(const char *redundancy, TlTime at);
+
+#endif

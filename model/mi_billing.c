@@ -187,3 +187,29 @@ void mi_billing_cleanup(TlMiBill *bill)
     bill->lines = NULL;
     bill->n_lines = 0;
 }
+
+double mi_estimate_stored(TlTime open_at, TlTime window_from, TlTime t, double full_bytes,
+                          double log_bytes_per_day)
+{
+    /* Monday 1970-01-05 02:00 UTC, and a week */
+    const TlTime monday = 4 * TL_SECONDS_PER_DAY + 2 * HOUR, week = 7 * TL_SECONDS_PER_DAY;
+    if (t < open_at)
+        return 0;
+    TlTime from = window_from == TL_TIME_NONE || window_from < open_at ? open_at : window_from;
+    if (from > t)
+        from = t;
+    /* the last weekly full at or before `from`, if after the open */
+    TlTime k = (from - monday) / week * week + monday;
+    if (k > from)
+        k -= week;
+    TlTime anchor = k > open_at ? k : open_at;
+    /* fulls started in [anchor, t]: the anchor and each Monday after it */
+    TlTime next = (anchor - monday) / week * week + monday;
+    while (next <= anchor)
+        next += week;
+    double fulls = 1;
+    if (t >= next)
+        fulls += (double)((t - next) / week + 1);
+    double days = (double)(t - anchor) / (double)TL_SECONDS_PER_DAY;
+    return fulls * full_bytes + days * log_bytes_per_day;
+}

@@ -72,4 +72,17 @@ void mi_billing_cleanup(TlMiBill *bill);
  * 1, 1, 2, 2. 0 for an unknown redundancy. */
 double mi_redundancy_factor(const char *redundancy, TlTime at);
 
+/* MI-$13 (from MI-B4 and MI-B7), the estimate when no sizes are recorded:
+ * what a segment that opened at open_at stores at t, with its window
+ * starting at window_from (NONE: empty, then everything since the open):
+ * every backup from the last full backup started at or before window_from
+ * on, each full full_bytes (a compressed full: the data size /
+ * TL_MI_COMPRESSION) and log_bytes_per_day of logs as stored (uncompressed
+ * for a TDE database). Fulls: the first at the open (MI-B5), then weekly,
+ * Mondays 02:00 UTC (the worked examples' assumption); differentials are
+ * left out. */
+#define TL_MI_COMPRESSION 3.5 /* "Average backup compression ratio is 3 to 4 times" */
+double mi_estimate_stored(TlTime open_at, TlTime window_from, TlTime t, double full_bytes,
+                          double log_bytes_per_day);
+
 #endif

@@ -365,6 +365,13 @@ static void billing_directive(Case *c, char **w, int nw)
         if (l && harness_opt(w, nw, "estimate"))
             EXPECT_AT(c->file, c->line, l->estimate, "[%s] %s: expected an estimate", c->name,
                       w[1]);
+    } else if (strcmp(d, "estimate") == 0 && nw > 6) {
+        /* estimate OPEN WINDOW_FROM|- T FULL_GB LOG_GB_PER_DAY STORED_GB (to 0.01 GB) */
+        double got = mi_estimate_stored(T(c, w[1]), T(c, w[2]), T(c, w[3]), gb(w[4]) * 1073741824.0,
+                                        gb(w[5]) * 1073741824.0) /
+                     1073741824.0;
+        EXPECT_AT(c->file, c->line, got - gb(w[6]) < 0.005 && gb(w[6]) - got < 0.005,
+                  "[%s] estimated stored: expected %s GB got %.4f", c->name, w[6], got);
     } else if (strcmp(d, "factor") == 0 && nw > 3) {
         double f = mi_redundancy_factor(w[1], T(c, w[2]));
         EXPECT_AT(c->file, c->line, near(f, gb(w[3])), "[%s] factor %s at %s: expected %s got %g",

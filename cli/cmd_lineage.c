@@ -1,9 +1,71 @@
 /* cmd_lineage.c - `tierledger lineage DATABASE`: the segments of a
  * database's lineage as of an instant, with status, restore windows and why
  * each lost segment was lost. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "cli/commands.h"
 #include "cli/subject.h"
+#include "model/mi_warnings.h"
 #include "reports/lineage_svg.h"
+#include "reports/mi_report.h"
+#include "sql/store/conn.h"
+#include "sql/store/mi.h"
+
+/* The alerts of an MI lineage and of the instance its last segment is on. */
+static TlResult mi_alerts(const StoreMiLineage *l, const TlMiLineage *lin, TlAlerts *out,
+                          TlError *err)
+{
+    TlResult rc = mi_warnings_database(l->ev, l->n, lin, TL_MI_LRS_WARN_DAYS, out, err);
+    const char *db =
+        lin->n_segments ? lin->segments[lin->n_segments - 1].resource_id : l->resource_id;
+    size_t len = mi_instance_prefix(db), n = 0;
+    TlMiEvent *inst = malloc((l->n ? l->n : 1) * sizeof *inst);
+    if (!rc && !inst)
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < l->n; i++)
+        if (mi_event_is_instance(l->ev[i].kind) &&
+            mi_instance_prefix(l->ev[i].resource_id) == len &&
+            strncasecmp(l->ev[i].resource_id, db, len) == 0)
+            inst[n++] = l->ev[i];
+    if (!rc)
+        rc = mi_warnings_instance(inst, n, lin->as_of, out, err);
+    free(inst);
+    if (!rc)
+        mi_warnings_sort(out);
+    return rc;
+}
+
+/* lineage of a Managed Instance database (domain-mi.md) */
+static TlResult run_mi_lineage(CliContext *ctx, int format, TlTime as_of, TlError *err)
+{
+    if (format == 2)
+        return tl_error_set(err, TL_ERR_USAGE,
+                            "--format svg is not drawn for Managed Instance yet: use text or json");
+    StoreConn *conn = NULL;
+    StoreMiLineage l = {0};
+    TlMiLineage lin = {0};
+    TlAlerts alerts = {0};
+    TlResult rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
+    if (!rc)
+        rc = store_mi_lineage_load(conn, ctx->args[0], as_of, &l, err);
+    if (!rc) {
+        rc = mi_lineage_evaluate(l.ev, l.n, as_of, &lin, err);
+        if (rc)
+            tl_error_prefix(err, "%s: the recorded history is inconsistent", l.resource_id);
+    }
+    if (!rc)
+        rc = mi_alerts(&l, &lin, &alerts, err);
+    if (!rc)
+        rc = format == 1 ? report_mi_lineage_json(stdout, l.resource_id, &lin, &alerts, err)
+                         : report_mi_lineage_text(stdout, l.resource_id, &lin, &alerts, err);
+    warnings_cleanup(&alerts);
+    mi_lineage_cleanup(&lin);
+    store_mi_lineage_cleanup(&l);
+    store_close(conn);
+    return rc;
+}
 
 static TlResult run_lineage(CliContext *ctx, TlError *err)
 {
@@ -15,6 +77,8 @@ static TlResult run_lineage(CliContext *ctx, TlError *err)
         rc = cli_as_of(ctx, &as_of, err);
     if (rc)
         return rc;
+    if (mi_instance_prefix(ctx->args[0]))
+        return run_mi_lineage(ctx, format, as_of, err);
     Subject s;
     TlLineage lin = {0};
     rc = subject_load(ctx, as_of, &s, err);
@@ -46,7 +110,9 @@ const CliCommand cmd_lineage = {
     .description =
         "DATABASE is the ARM resource id (any case) or SERVER/DATABASE when that names one\n"
         "resource. Segments are the backup chains of domain.md L1; at most the current and the\n"
-        "previous one are restorable (L2).",
+        "previous one are restorable (L2). A Managed Instance database (its ARM id,\n"
+        ".../managedInstances/MI/databases/DB, from import-mi) shows its MI segments\n"
+        "(domain-mi.md): origin, first restore point, window, drops, moves, losses.",
     .options = lineage_options,
     .min_args = 1,
     .max_args = 1,

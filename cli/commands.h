@@ -10,6 +10,7 @@ extern const CliCommand cmd_import;
 extern const CliCommand cmd_import_facts;
 extern const CliCommand cmd_import_usage;
 extern const CliCommand cmd_import_costs;
+extern const CliCommand cmd_import_mi;
 extern const CliCommand cmd_lineage;
 extern const CliCommand cmd_check;
 extern const CliCommand cmd_report;

@@ -10,8 +10,9 @@
 #include "collector/http.h"
 
 static const CliCommand *const commands[] = {
-    &cmd_init,  &cmd_import, &cmd_import_facts, &cmd_import_usage, &cmd_import_costs, &cmd_lineage,
-    &cmd_check, &cmd_report, &cmd_refresh,      &cmd_collect,      &cmd_verify,       &cmd_prices,
+    &cmd_init,      &cmd_import,  &cmd_import_facts, &cmd_import_usage, &cmd_import_costs,
+    &cmd_import_mi, &cmd_lineage, &cmd_check,        &cmd_report,       &cmd_refresh,
+    &cmd_collect,   &cmd_verify,  &cmd_prices,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -376,3 +376,148 @@ TlResult rows_cost(const CsvTable *tab, const CsvRow *row, const RowsCostColumns
     out->period = tl_days_from_civil(y, m, 1) * TL_SECONDS_PER_DAY;
     return TL_OK;
 }
+
+/* ---- import-mi ----------------------------------------------------------- */
+
+const char *const rows_mi_required[] = {"resource_id", "event", "at", NULL};
+const char *const rows_mi_optional[] = {"state",
+                                        "operation_id",
+                                        "initiated_by",
+                                        "origin",
+                                        "source_server",
+                                        "source_database",
+                                        "earliest_restore_point",
+                                        "retention_days",
+                                        "tier",
+                                        "vcores",
+                                        "storage_size_gb",
+                                        "redundancy",
+                                        "database_format",
+                                        "tde_protected",
+                                        "compatibility_level",
+                                        "detail",
+                                        NULL};
+const char *const rows_mi_columns[ROWS_MI_COLUMNS] = {"resource_id",
+                                                      "event",
+                                                      "at",
+                                                      "state",
+                                                      "operation_id",
+                                                      "initiated_by",
+                                                      "origin",
+                                                      "source_server",
+                                                      "source_database",
+                                                      "earliest_restore_point",
+                                                      "retention_days",
+                                                      "tier",
+                                                      "vcores",
+                                                      "storage_size_gb",
+                                                      "redundancy",
+                                                      "database_format",
+                                                      "tde_protected",
+                                                      "compatibility_level",
+                                                      "detail"};
+
+/* An MI database id: the instance prefix, then /databases/NAME and nothing more. */
+static bool mi_database_id(const char *id)
+{
+    size_t len = mi_instance_prefix(id);
+    const char *rest = id + len;
+    return len && strncasecmp(rest, "/databases/", 11) == 0 && rest[11] && !strchr(rest + 11, '/');
+}
+
+static bool mi_instance_id(const char *id)
+{
+    size_t len = mi_instance_prefix(id);
+    return len && id[len] == '\0';
+}
+
+static bool mi_origin_fits(TlMiEventKind k, TlMiOrigin o)
+{
+    if (k == TL_MI_EV_CREATED)
+        return o != TL_MI_ORIGIN_MOVE && !mi_origin_is_migration(o);
+    if (k == TL_MI_EV_MIGRATION_STARTED)
+        return mi_origin_is_migration(o);
+    return (k == TL_MI_EV_MOVE_STARTED || k == TL_MI_EV_MOVE_READY ||
+            k == TL_MI_EV_MOVE_COMPLETED || k == TL_MI_EV_MOVE_CANCELLED) &&
+           o == TL_MI_ORIGIN_COPY;
+}
+
+/* The event's own columns (retention, restore point, instance changes). */
+static TlResult mi_needs(const char *name, const CsvRow *row, const char *const *v, TlMiEventKind k,
+                         TlError *err)
+{
+    TlTime t;
+    const char *ev = v[ROWS_MI_EVENT];
+    if (k == TL_MI_EV_RESTORE_POINT_OBSERVED && !v[ROWS_MI_ERP][0])
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s needs earliest_restore_point", name,
+                            row->line, ev);
+    if (v[ROWS_MI_ERP][0] && !csvfile_time(v[ROWS_MI_ERP], false, &t))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: earliest_restore_point '%s' is not an RFC 3339 time", name,
+                            row->line, v[ROWS_MI_ERP]);
+    if (k == TL_MI_EV_RETENTION_CHANGED && !v[ROWS_MI_RETENTION][0])
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s needs retention_days", name, row->line,
+                            ev);
+    if (v[ROWS_MI_RETENTION][0] && !csvfile_is_count(v[ROWS_MI_RETENTION], 35))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: retention_days '%s' is not 0 to 35", name,
+                            row->line, v[ROWS_MI_RETENTION]);
+    static const int counts[] = {ROWS_MI_VCORES, ROWS_MI_STORAGE, ROWS_MI_COMPAT};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        const char *x = v[counts[i]];
+        if (x[0] && (!csvfile_is_count(x, 1000000) || atol(x) == 0))
+            return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s '%s' is not a positive whole number",
+                                name, row->line, rows_mi_columns[counts[i]], x);
+    }
+    const char *red = v[ROWS_MI_REDUNDANCY], *tde = v[ROWS_MI_TDE];
+    if (red[0] && strcmp(red, "Local") != 0 && strcmp(red, "Zone") != 0 &&
+        strcmp(red, "Geo") != 0 && strcmp(red, "GeoZone") != 0)
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: redundancy '%s' is not Local, Zone, Geo or GeoZone", name,
+                            row->line, red);
+    if (tde[0] && strcmp(tde, "true") != 0 && strcmp(tde, "false") != 0)
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: tde_protected '%s' is not true or false",
+                            name, row->line, tde);
+    if (k == TL_MI_EV_INSTANCE_CHANGED && !v[ROWS_MI_TIER][0] && !v[ROWS_MI_VCORES][0] &&
+        !v[ROWS_MI_STORAGE][0] && !red[0] && !v[ROWS_MI_FORMAT][0])
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: instance_changed needs one of tier, vcores, storage_size_gb, "
+                            "redundancy, database_format",
+                            name, row->line);
+    if (k == TL_MI_EV_MOVE_COMPLETED && !mi_database_id(v[ROWS_MI_DETAIL]))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: move_completed needs the destination MI database in detail "
+                            "(got '%s')",
+                            name, row->line, v[ROWS_MI_DETAIL]);
+    return TL_OK;
+}
+
+TlResult rows_mi(const CsvTable *tab, const CsvRow *row, const char *const *v, TlError *err)
+{
+    const char *name = tab->name, *id = v[ROWS_MI_ID], *ev = v[ROWS_MI_EVENT];
+    TlMiEventKind k;
+    TlMiOrigin o;
+    TlTime t;
+    if (!mi_event_parse(ev, &k))
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: unknown event '%s' (created, migration_started, "
+                            "migration_cutover, ... : see import-mi --help)",
+                            name, row->line, ev);
+    if (mi_event_is_instance(k) ? !mi_instance_id(id) : !mi_database_id(id))
+        return tl_error_set(
+            err, TL_ERR_DATA, "%s:%d: '%s' is not the ARM id of a managed %s", name, row->line, id,
+            mi_event_is_instance(k) ? "instance (an instance event)" : "instance database");
+    if (!csvfile_time(v[ROWS_MI_AT], false, &t))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: at '%s' is not an RFC 3339 time", name,
+                            row->line, v[ROWS_MI_AT]);
+    const char *origin = v[ROWS_MI_ORIGIN];
+    bool needs = k == TL_MI_EV_CREATED || k == TL_MI_EV_MIGRATION_STARTED;
+    if ((needs && !origin[0]) ||
+        (origin[0] && (!mi_origin_parse(origin, &o) || !mi_origin_fits(k, o))))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: origin '%s' does not fit %s (%s)", name,
+                            row->line, origin, ev,
+                            k == TL_MI_EV_CREATED ? "new, pitr, geo_restore, ltr_restore or copy"
+                            : k == TL_MI_EV_MIGRATION_STARTED
+                                ? "lrs, dms, native_restore or mi_link"
+                                : "only copy, on a move event, marks a copy");
+    return mi_needs(name, row, v, k, err);
+}

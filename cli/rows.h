@@ -7,6 +7,7 @@
 
 #include "cli/csvfile.h"
 #include "model/merge.h"
+#include "model/mi.h"
 
 /* ---- import: transitions ------------------------------------------------- */
 
@@ -91,5 +92,39 @@ typedef struct {
  * TL_ERR_DATA). */
 TlResult rows_cost(const CsvTable *tab, const CsvRow *row, const RowsCostColumns *c, bool *keep,
                    RowsCost *out, TlError *err);
+
+/* ---- import-mi ----------------------------------------------------------- */
+
+enum {
+    ROWS_MI_ID,
+    ROWS_MI_EVENT,
+    ROWS_MI_AT,
+    ROWS_MI_STATE,
+    ROWS_MI_OPERATION,
+    ROWS_MI_INITIATED,
+    ROWS_MI_ORIGIN,
+    ROWS_MI_SOURCE_SERVER,
+    ROWS_MI_SOURCE_DB,
+    ROWS_MI_ERP,
+    ROWS_MI_RETENTION,
+    ROWS_MI_TIER,
+    ROWS_MI_VCORES,
+    ROWS_MI_STORAGE,
+    ROWS_MI_REDUNDANCY,
+    ROWS_MI_FORMAT,
+    ROWS_MI_TDE,
+    ROWS_MI_COMPAT,
+    ROWS_MI_DETAIL,
+    ROWS_MI_COLUMNS
+};
+extern const char *const rows_mi_required[];
+extern const char *const rows_mi_optional[];
+extern const char *const rows_mi_columns[ROWS_MI_COLUMNS];
+
+/* One row's values v (in the order of rows_mi_columns, "" when absent)
+ * checked: the id names an MI database (or the instance, for instance
+ * events), the event is known, the origin fits it, and the columns it needs
+ * are there and well-formed. */
+TlResult rows_mi(const CsvTable *tab, const CsvRow *row, const char *const *v, TlError *err);
 
 #endif

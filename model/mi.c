@@ -139,7 +139,7 @@ static void works_free(Works *ws)
 
 static TlResult bad(TlError *err, size_t i, const TlMiEvent *e, const char *why)
 {
-    return tl_error_set(err, TL_ERR_DATA, "event %zu (%s of %s): %s", i + 1, mi_event_str(e->kind),
+    return tl_error_set(err, TL_ERR_DATA, "event %zu: %s of %s: %s", i + 1, mi_event_str(e->kind),
                         e->resource_id ? e->resource_id : "?", why);
 }
 
@@ -278,8 +278,8 @@ static TlResult begin_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, siz
     if (ws->n || lin->cancelled_at != TL_TIME_NONE)
         return bad(err, i, e, "the lineage already began (a re-created database is a new one)");
     if (e->kind == TL_MI_EV_CREATED) {
-        if (e->origin == TL_MI_ORIGIN_NONE || mi_origin_is_migration(e->origin) ||
-            e->origin == TL_MI_ORIGIN_MOVE)
+        /* (origin move: the store's own event for a move's destination, MI-B14) */
+        if (e->origin == TL_MI_ORIGIN_NONE || mi_origin_is_migration(e->origin))
             return bad(err, i, e,
                        "created needs origin new, pitr, geo_restore, ltr_restore or copy");
         Work *w = add_segment(ws, e, e->origin, e->resource_id);

@@ -107,12 +107,13 @@ typedef struct {
     const char *what; /* borrowed from the event */
 } TlMiAttributeChange;
 
-#define TL_MI_FIRST_FULL_SECONDS (30 * 60) /* MI-B5: "typically completes within 30 minutes" */
-#define TL_MI_FIRST_LOG_SECONDS                                                                    \
-    (10 * 60)                      /* MI-B4: log backups "approximately every 10 minutes"          \
-                                    */
-#define TL_MI_LRS_LIMIT_DAYS    30 /* MI-M1: "a maximum of 30 days" */
-#define TL_MI_DEFAULT_RETENTION 7  /* MI-B1 */
+/* MI-B5: the first full "typically completes within 30 minutes"; MI-B4: log
+ * backups "approximately every 10 minutes"; MI-M1: an LRS job runs "a
+ * maximum of 30 days"; MI-B1: 7 days by default */
+#define TL_MI_FIRST_FULL_SECONDS (30 * 60)
+#define TL_MI_FIRST_LOG_SECONDS  (10 * 60)
+#define TL_MI_LRS_LIMIT_DAYS     30
+#define TL_MI_DEFAULT_RETENTION  7
 
 typedef struct {
     int seq;                 /* 1-based */
@@ -154,7 +155,9 @@ typedef struct {
  * in time order (ties in the order given). Events after as_of are ignored.
  * A history Azure cannot produce (an event before the database exists, a
  * cutover without a start, a retention outside 0-35, 0 on a live database
- * or raised after a drop) is TL_ERR_DATA naming the event (1-based). On
+ * or raised after a drop) is TL_ERR_DATA "event N: KIND of ID: why" (N
+ * 1-based). A lineage may also begin with `created` of origin move: the
+ * destination of a move on its own (the store validates it so). On
  * success *out owns its segments: release with mi_lineage_cleanup. */
 TlResult mi_lineage_evaluate(const TlMiEvent *ev, size_t n, TlTime as_of, TlMiLineage *out,
                              TlError *err);

@@ -33,6 +33,11 @@ static bool same_db(const TlMiEvent *e, const TlMiSegment *s)
     return e->resource_id && strcasecmp(e->resource_id, s->resource_id) == 0;
 }
 
+static const char *job(TlMiOrigin o)
+{
+    return o == TL_MI_ORIGIN_DMS ? "DMS (Azure SQL migration extension)" : "LRS";
+}
+
 /* W-MI-1: an LRS or DMS job near (or past) its 30-day limit. */
 static TlResult lrs_limit(const TlMiLineage *lin, int warn_days, TlAlerts *out)
 {
@@ -41,7 +46,7 @@ static TlResult lrs_limit(const TlMiLineage *lin, int warn_days, TlAlerts *out)
         return alert(out, TL_ALERT_CRITICAL, "lrs_time_limit", "W-MI-1", lin->cancelled_at, 1,
                      "the %s job was not cut over within 30 days: Azure cancelled it at %s and "
                      "dropped the restoring database; MI holds no backup of it (MI-M1)",
-                     mi_origin_str(lin->origin), tl_time_format(lin->cancelled_at, a));
+                     job(lin->origin), tl_time_format(lin->cancelled_at, a));
     if (lin->migration_deadline == TL_TIME_NONE || lin->n_segments == 0 ||
         lin->segments[0].status != TL_MI_PENDING ||
         lin->as_of < lin->migration_started + (TlTime)warn_days * DAY)
@@ -50,8 +55,7 @@ static TlResult lrs_limit(const TlMiLineage *lin, int warn_days, TlAlerts *out)
     return alert(out, TL_ALERT_WARN, "lrs_time_limit", "W-MI-1", lin->migration_deadline, 1,
                  "the %s job started %lld days ago: cut over before %s (%lld days %lld hours "
                  "left) or Azure cancels it and drops the restoring database (MI-M1)",
-                 mi_origin_str(lin->origin),
-                 (long long)((lin->as_of - lin->migration_started) / DAY),
+                 job(lin->origin), (long long)((lin->as_of - lin->migration_started) / DAY),
                  tl_time_format(lin->migration_deadline, a), (long long)(left / DAY),
                  (long long)(left % DAY / 3600));
 }

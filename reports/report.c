@@ -211,6 +211,7 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
 static void json_subject(cJSON *root, const ReportSubject *s, const TlLineage *lin, bool *ok)
 {
     put(root, "resource_id", json_str(s->resource_id), ok);
+    put(root, "service", json_str("sql_database"), ok);
     put(root, "as_of", report_json_time(lin->as_of), ok);
     put(root, "retention_days", cJSON_CreateNumber(lin->retention_days), ok);
     put(root, "retention_assumed", cJSON_CreateBool(!s->retention_known), ok);

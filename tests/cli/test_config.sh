@@ -8,7 +8,7 @@ doc=$here/../../docs/configuration.md
 root=$here/../..
 
 # options: every --name in every command's --help has a row
-same "commands listed" "$(tl --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p' | wc -w)" 12
+same "commands listed" "$(tl --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p' | wc -w)" 13
 all_commands >"$work/commands"
 same "report has its subcommands" "$(grep -c '^report ' "$work/commands")" 3
 while read -r c; do

@@ -428,7 +428,7 @@ static void directive(Case *c, char **w, int nw)
         TlError err = {0};
         TlResult rc = mi_lineage_evaluate(c->ev, c->n, c->as_of, &c->lin, &err);
         char want[32];
-        snprintf(want, sizeof want, "event %s ", w[1]);
+        snprintf(want, sizeof want, "event %s: ", w[1]);
         const char *text = harness_opt(w, nw, "text");
         char words_buf[256];
         snprintf(words_buf, sizeof words_buf, "%s", text ? text : "");

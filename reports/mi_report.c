@@ -1,0 +1,201 @@
+/* mi_report.c - see mi_report.h. */
+#include "reports/mi_report.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/report.h"
+
+static cJSON *str_or_null(const char *s)
+{
+    return s && s[0] ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static void put(cJSON *obj, const char *key, cJSON *item, bool *ok)
+{
+    if (!item || !cJSON_AddItemToObject(obj, key, item)) {
+        cJSON_Delete(item);
+        *ok = false;
+    }
+}
+
+static cJSON *json_changes(const TlMiSegment *s, bool *ok)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t k = 0; arr && k < s->n_changes; k++) {
+        const TlMiAttributeChange *c = &s->changes[k];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            *ok = false;
+            break;
+        }
+        put(o, "at", report_json_time(c->at), ok);
+        put(o, "what", str_or_null(c->what), ok);
+        put(o, "in_window",
+            cJSON_CreateBool(s->window_from != TL_TIME_NONE && c->at >= s->window_from &&
+                             c->at <= s->window_to),
+            ok);
+    }
+    if (!arr)
+        *ok = false;
+    return arr;
+}
+
+static cJSON *json_segment(const TlMiSegment *s, bool *ok)
+{
+    cJSON *o = cJSON_CreateObject(), *w = NULL;
+    if (!o) {
+        *ok = false;
+        return NULL;
+    }
+    put(o, "seq", cJSON_CreateNumber(s->seq), ok);
+    put(o, "resource_id", str_or_null(s->resource_id), ok);
+    put(o, "origin", str_or_null(mi_origin_str(s->origin)), ok);
+    put(o, "status", cJSON_CreateString(mi_status_str(s->status)), ok);
+    put(o, "status_since", report_json_time(s->status_at), ok);
+    put(o, "started_at", report_json_time(s->started_at), ok);
+    put(o, "opened_at", report_json_time(s->opened_at), ok);
+    put(o, "first_restore_point", report_json_time(s->first_restore_point), ok);
+    put(o, "first_restore_point_estimated", cJSON_CreateBool(s->first_restore_point_estimated), ok);
+    if (s->window_from != TL_TIME_NONE) {
+        w = cJSON_CreateObject();
+        if (w) {
+            put(w, "from", report_json_time(s->window_from), ok);
+            put(w, "to", report_json_time(s->window_to), ok);
+        }
+    }
+    put(o, "window", w ? w : cJSON_CreateNull(), ok);
+    put(o, "ended_at", report_json_time(s->ended_at), ok);
+    put(o, "dropped_at", report_json_time(s->dropped_at), ok);
+    put(o, "expires_at", report_json_time(s->expires_at), ok);
+    put(o, "lost_cause", str_or_null(mi_lost_cause_str(s->lost_cause)), ok);
+    put(o, "retention_days", cJSON_CreateNumber(s->retention_days), ok);
+    put(o, "retention_assumed", cJSON_CreateBool(!s->retention_known), ok);
+    put(o, "attribute_changes", json_changes(s, ok), ok);
+    put(o, "attribute_change_in_window", cJSON_CreateBool(s->n_changes_in_window > 0), ok);
+    return o;
+}
+
+static cJSON *json_alerts(const TlAlerts *alerts, bool *ok)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr && alerts && i < alerts->n; i++) {
+        const TlAlert *a = &alerts->alerts[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            *ok = false;
+            break;
+        }
+        put(o, "level", cJSON_CreateString(warnings_level_str(a->level)), ok);
+        put(o, "code", cJSON_CreateString(a->code), ok);
+        put(o, "rule", cJSON_CreateString(a->rule), ok);
+        put(o, "segment", a->segment ? cJSON_CreateNumber(a->segment) : cJSON_CreateNull(), ok);
+        put(o, "at", report_json_time(a->at), ok);
+        put(o, "message", cJSON_CreateString(a->message), ok);
+    }
+    if (!arr)
+        *ok = false;
+    return arr;
+}
+
+TlResult report_mi_lineage_json(FILE *out, const char *resource_id, const TlMiLineage *lin,
+                                const TlAlerts *alerts, TlError *err)
+{
+    bool ok = true;
+    cJSON *root = cJSON_CreateObject(), *segs = cJSON_CreateArray();
+    if (!root || !segs) {
+        cJSON_Delete(root);
+        cJSON_Delete(segs);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    }
+    put(root, "resource_id", cJSON_CreateString(resource_id), &ok);
+    put(root, "service", cJSON_CreateString("managed_instance"), &ok);
+    put(root, "as_of", report_json_time(lin->as_of), &ok);
+    put(root, "origin", str_or_null(mi_origin_str(lin->origin)), &ok);
+    put(root, "migration_started", report_json_time(lin->migration_started), &ok);
+    put(root, "migration_deadline", report_json_time(lin->migration_deadline), &ok);
+    put(root, "migration_cancelled", report_json_time(lin->cancelled_at), &ok);
+    put(root, "cancelled_by_time_limit", cJSON_CreateBool(lin->cancelled_by_limit), &ok);
+    put(root, "instance_deleted", report_json_time(lin->instance_deleted_at), &ok);
+    for (size_t k = 0; k < lin->n_segments && ok; k++) {
+        cJSON *o = json_segment(&lin->segments[k], &ok);
+        if (!o || !cJSON_AddItemToArray(segs, o)) {
+            cJSON_Delete(o);
+            ok = false;
+        }
+    }
+    put(root, "segments", segs, &ok);
+    put(root, "warnings", json_alerts(alerts, &ok), &ok);
+    char *text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    TlResult rc = report_json_out(out, text, err);
+    free(text);
+    return rc;
+}
+
+static const char *when(TlTime t, char *buf)
+{
+    return t == TL_TIME_NONE ? "-" : tl_time_format(t, buf);
+}
+
+TlResult report_mi_lineage_text(FILE *out, const char *resource_id, const TlMiLineage *lin,
+                                const TlAlerts *alerts, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX];
+    fprintf(out, "%s (Azure SQL Managed Instance)\n  %s\n", report_database_name(resource_id),
+            resource_id);
+    fprintf(out, "as of %s; origin %s", when(lin->as_of, a), mi_origin_str(lin->origin));
+    if (lin->migration_started != TL_TIME_NONE)
+        fprintf(out, ", migration started %s", when(lin->migration_started, a));
+    fputc('\n', out);
+    if (lin->cancelled_at != TL_TIME_NONE)
+        fprintf(out, "the migration was %s at %s: no MI backups\n",
+                lin->cancelled_by_limit ? "cancelled by the 30-day limit" : "stopped",
+                when(lin->cancelled_at, a));
+    for (size_t k = 0; k < lin->n_segments; k++) {
+        const TlMiSegment *s = &lin->segments[k];
+        fprintf(out, "\nS%d %s (%s) on %s\n", s->seq, mi_status_str(s->status),
+                mi_origin_str(s->origin), report_database_name(s->resource_id));
+        if (s->opened_at == TL_TIME_NONE)
+            fprintf(out, "  pending since %s: MI has no backup chain yet\n",
+                    when(s->started_at, a));
+        else
+            fprintf(out, "  opened %s, first restore point %s%s\n", when(s->opened_at, a),
+                    when(s->first_restore_point, b),
+                    s->first_restore_point_estimated ? " (estimated: not observed yet)" : "");
+        if (s->window_from != TL_TIME_NONE)
+            fprintf(out, "  restorable %s .. %s\n", when(s->window_from, a), when(s->window_to, b));
+        else if (s->status == TL_MI_CURRENT)
+            fprintf(out, "  no restore point yet\n");
+        if (s->dropped_at != TL_TIME_NONE)
+            fprintf(out, "  dropped %s; window empties %s\n", when(s->dropped_at, a),
+                    when(s->expires_at, b));
+        if (s->status == TL_MI_LOST)
+            fprintf(out, "  lost %s (%s)\n", when(s->status_at, a),
+                    mi_lost_cause_str(s->lost_cause));
+        else if (s->status == TL_MI_EXPIRED)
+            fprintf(out, "  expired %s\n", when(s->status_at, a));
+        fprintf(out, "  retention %d days%s\n", s->retention_days,
+                s->retention_known ? "" : " (assumed: no policy recorded)");
+        for (size_t c = 0; c < s->n_changes; c++) {
+            const TlMiAttributeChange *ch = &s->changes[c];
+            bool in = s->window_from != TL_TIME_NONE && ch->at >= s->window_from &&
+                      ch->at <= s->window_to;
+            fprintf(out, "  %s %s%s\n", when(ch->at, a), ch->what ? ch->what : "instance changed",
+                    in ? " (inside the window: an attribute, not a break, AMB-MI-1)" : "");
+        }
+    }
+    for (size_t i = 0; alerts && i < alerts->n; i++) {
+        const TlAlert *al = &alerts->alerts[i];
+        fprintf(out, "%s%s %s (%s)\n", i ? "" : "\n", warnings_level_str(al->level), al->code,
+                al->rule);
+        report_wrap(out, al->message, 2, 100);
+    }
+    fprintf(out, "\nRules: domain-mi.md (MI-B*, W-MI-*).\n");
+    return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : TL_OK;
+}

@@ -1,0 +1,507 @@
+/* mi.c - Managed Instance events (see mi.h). */
+#include "sql/store/mi.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/store/pg.h"
+
+const char *const store_mi_columns[STORE_MI_COLUMNS] = {"resource_id",
+                                                        "event",
+                                                        "at",
+                                                        "state",
+                                                        "operation_id",
+                                                        "initiated_by",
+                                                        "origin",
+                                                        "source_server",
+                                                        "source_database",
+                                                        "earliest_restore_point",
+                                                        "retention_days",
+                                                        "tier",
+                                                        "vcores",
+                                                        "storage_size_gb",
+                                                        "redundancy",
+                                                        "database_format",
+                                                        "tde_protected",
+                                                        "compatibility_level",
+                                                        "detail"};
+
+#define MI_VALUES                                                                                  \
+    "resource_id, event, at, state, operation_id, initiated_by, origin, source_server,"            \
+    " source_database, earliest_restore_point, retention_days, tier, vcores, storage_size_gb,"     \
+    " redundancy, database_format, tde_protected, compatibility_level, detail"
+/* the identity of an event (the unique index of migration 0020) */
+#define MI_SAME(a, b)                                                                              \
+    a ".resource_key = " b ".resource_key AND " a ".event = " b ".event AND " a ".at = " b         \
+      ".at AND coalesce(lower(" a ".detail), '') = coalesce(lower(" b ".detail), '')"
+#define MI_ROW(a)                                                                                  \
+    "(" a ".state, " a ".operation_id, " a ".initiated_by, " a ".origin, " a ".source_server, " a  \
+    ".source_database, " a ".earliest_restore_point, " a ".retention_days, " a ".tier, " a         \
+    ".vcores, " a ".storage_size_gb, " a ".redundancy, " a ".database_format, " a                  \
+    ".tde_protected, " a ".compatibility_level, " a ".detail)"
+
+static const char stage_sql[] =
+    "CREATE TEMP TABLE mi_stage (line integer NOT NULL, resource_id text NOT NULL,"
+    " event text NOT NULL, at timestamptz NOT NULL, state text, operation_id text,"
+    " initiated_by text, origin text, source_server text, source_database text,"
+    " earliest_restore_point timestamptz, retention_days integer, tier text, vcores integer,"
+    " storage_size_gb integer, redundancy text, database_format text, tde_protected boolean,"
+    " compatibility_level integer, detail text,"
+    " resource_key text GENERATED ALWAYS AS (lower(resource_id)) STORED) ON COMMIT DROP";
+static const char copy_sql[] = "COPY mi_stage (line, " MI_VALUES ") FROM STDIN";
+/* a row that says otherwise than a recorded event, or than an earlier row, of the same identity */
+static const char conflict_sql[] =
+    "SELECT line, what, resource_id FROM ("
+    " SELECT s.line, 'recorded' AS what, s.resource_id FROM mi_stage s JOIN mi_events e "
+    "ON " MI_SAME("e", "s") " WHERE " MI_ROW("e") " IS DISTINCT FROM " MI_ROW(
+        "s") " UNION ALL"
+             " SELECT b.line, 'file', b.resource_id FROM mi_stage a JOIN mi_stage b "
+             "ON " MI_SAME("a", "b") " AND a.line < b.line WHERE " MI_ROW(
+                 "a") " IS DISTINCT FROM " MI_ROW("b") ") c ORDER BY line LIMIT 1";
+/* the events new to the store, each once */
+static const char new_sql[] =
+    "CREATE TEMP TABLE mi_new ON COMMIT DROP AS"
+    " SELECT DISTINCT ON (s.resource_key, s.event, s.at, coalesce(lower(s.detail), '')) s.*"
+    "   FROM mi_stage s WHERE NOT EXISTS (SELECT 1 FROM mi_events e WHERE " MI_SAME(
+        "e", "s") ")"
+                  "  ORDER BY s.resource_key, s.event, s.at, coalesce(lower(s.detail), ''), s.line";
+/* every database the new events touch, with all its events, recorded and
+ * new, and for a move's (or copy's) destination a `created` of origin move
+ * (copy) at the completion, in time order */
+static const char check_sql[] =
+    "DECLARE mi_check NO SCROLL CURSOR FOR"
+    " WITH keys AS (SELECT resource_key AS key FROM mi_new WHERE resource_id ~* '/databases/'"
+    "               UNION SELECT lower(detail) FROM mi_new WHERE event = 'move_completed'),"
+    " moved AS (SELECT detail, at, origin FROM mi_new WHERE event = 'move_completed'"
+    "           UNION ALL SELECT detail, at, origin FROM mi_events WHERE event = 'move_completed'),"
+    " ev AS (SELECT resource_key AS key, resource_id, event, at, origin, earliest_restore_point,"
+    "               retention_days, detail, line, 2 AS ord, 0::bigint AS id FROM mi_new"
+    "         WHERE resource_key IN (SELECT key FROM keys)"
+    "        UNION ALL SELECT resource_key, resource_id, event, at, origin, earliest_restore_point,"
+    "               retention_days, detail, 0, 1, id FROM mi_events"
+    "         WHERE resource_key IN (SELECT key FROM keys)"
+    "        UNION ALL SELECT lower(detail), detail, 'created', at,"
+    "               CASE WHEN origin = 'copy' THEN 'copy' ELSE 'move' END, NULL, NULL, NULL, 0, 0, "
+    "0"
+    "          FROM moved WHERE lower(detail) IN (SELECT key FROM keys))"
+    " SELECT key, resource_id, event, extract(epoch FROM at)::bigint AS at, origin,"
+    "        extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail, "
+    "line"
+    "   FROM ev ORDER BY key, at, ord, id, line";
+static const char insert_sql[] =
+    "INSERT INTO mi_events (" MI_VALUES ", source, source_file, source_line)"
+    " SELECT " MI_VALUES ", 'import', $1, line FROM mi_new ORDER BY line";
+static const char lineages_sql[] =
+    "SELECT count(*) FROM mi_new WHERE event IN ('created', 'migration_started')";
+
+struct StoreMiStage {
+    PGconn *conn;
+    PgCopy copy;
+};
+
+TlResult store_mi_stage_begin(StoreConn *conn, StoreMiStage **out, TlError *err)
+{
+    StoreMiStage *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    s->conn = conn;
+    TlResult rc = pg_stage_begin(conn, "stage the MI events", stage_sql, copy_sql, &s->copy, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return TL_OK;
+}
+
+void store_mi_stage_row(StoreMiStage *s, int line, const char *const *values)
+{
+    pg_copy_int(&s->copy, line);
+    for (int k = 0; k < STORE_MI_COLUMNS; k++)
+        pg_copy_field(&s->copy, values[k]);
+    pg_copy_end_row(&s->copy);
+}
+
+void store_mi_stage_free(StoreMiStage *s)
+{
+    if (!s)
+        return;
+    pg_copy_abort(&s->copy);
+    free(s);
+}
+
+/* ---- the check: a database at a time ---------------------------------------- */
+
+/* One database's events while they are checked; strings are copies. */
+typedef struct {
+    TlMiEvent *ev;
+    int *line;
+    char **owned;
+    size_t n, cap;
+    char key[1024];
+} Group;
+
+static void group_clear(Group *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->owned[2 * i]);
+        free(g->owned[2 * i + 1]);
+    }
+    g->n = 0;
+}
+
+static void group_free(Group *g)
+{
+    group_clear(g);
+    free(g->ev);
+    free(g->line);
+    free(g->owned);
+}
+
+static char *dup_or_null(const PGresult *r, int row, int col, bool *ok)
+{
+    if (PQgetisnull(r, row, col))
+        return NULL;
+    char *s = strdup(PQgetvalue(r, row, col));
+    *ok = *ok && s;
+    return s;
+}
+
+static TlResult group_add(Group *g, const PGresult *r, int row, const int *col, TlError *err)
+{
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 32;
+        TlMiEvent *ev = realloc(g->ev, cap * sizeof *ev);
+        if (ev)
+            g->ev = ev;
+        int *line = ev ? realloc(g->line, cap * sizeof *line) : NULL;
+        if (line)
+            g->line = line;
+        char **owned = line ? realloc(g->owned, 2 * cap * sizeof *owned) : NULL;
+        if (!owned)
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        g->owned = owned;
+        g->cap = cap;
+    }
+    bool ok = true;
+    char *id = dup_or_null(r, row, col[1], &ok), *detail = dup_or_null(r, row, col[7], &ok);
+    g->owned[2 * g->n] = id;
+    g->owned[2 * g->n + 1] = detail;
+    TlMiEvent *e = &g->ev[g->n];
+    *e = (TlMiEvent){.at = pg_time(r, row, col[3]),
+                     .resource_id = id,
+                     .restore_point = pg_time(r, row, col[5]),
+                     .retention_days = PQgetisnull(r, row, col[6])
+                                           ? TL_MI_RETENTION_NONE
+                                           : atoi(PQgetvalue(r, row, col[6])),
+                     .detail = detail,
+                     .vcores = -1,
+                     .storage_size_gb = -1,
+                     .tde_protected = -1,
+                     .compatibility_level = -1};
+    mi_event_parse(PQgetvalue(r, row, col[2]), &e->kind);
+    if (!PQgetisnull(r, row, col[4]))
+        mi_origin_parse(PQgetvalue(r, row, col[4]), &e->origin);
+    g->line[g->n++] = atoi(PQgetvalue(r, row, col[8]));
+    return ok ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+}
+
+static bool is_begin(const TlMiEvent *e)
+{
+    return e->kind == TL_MI_EV_CREATED || e->kind == TL_MI_EV_MIGRATION_STARTED;
+}
+
+/* The file line to blame for events [a, b): the failing one when it is the
+ * file's, else the first of the file's. */
+static int blame(const Group *g, size_t a, size_t b, size_t failing)
+{
+    if (failing < g->n && g->line[failing] > 0)
+        return g->line[failing];
+    for (size_t i = a; i < b; i++)
+        if (g->line[i] > 0)
+            return g->line[i];
+    return 0;
+}
+
+#define FAR_FUTURE INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
+/* One lineage's events [a, b) of the group; next_begin: when the database is
+ * created again (NONE: it is not), by which the lineage must be over. */
+static TlResult check_lineage(const Group *g, size_t a, size_t b, const char *file, TlError *err)
+{
+    TlMiLineage lin;
+    TlError e = {0};
+    TlTime next = b < g->n ? g->ev[b].at : TL_TIME_NONE;
+    if (mi_lineage_evaluate(g->ev + a, b - a, next != TL_TIME_NONE ? next : FAR_FUTURE, &lin, &e) !=
+        TL_OK) {
+        size_t idx = 0;
+        const char *why = e.msg;
+        if (sscanf(e.msg, "event %zu: ", &idx) == 1 && strchr(e.msg, ':'))
+            why = strchr(e.msg, ':') + 2;
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s", file,
+                            blame(g, a, b, idx ? a + idx - 1 : SIZE_MAX), why);
+    }
+    bool over = next == TL_TIME_NONE || lin.n_segments == 0;
+    for (size_t k = 0; !over && k < lin.n_segments; k++) {
+        const TlMiSegment *s = &lin.segments[k];
+        if (strcasecmp(s->resource_id, g->key) == 0)
+            over = s->dropped_at != TL_TIME_NONE || s->lost_cause == TL_MI_LOST_MOVED ||
+                   s->lost_cause == TL_MI_LOST_INSTANCE_DELETED;
+    }
+    mi_lineage_cleanup(&lin);
+    if (!over)
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: %s: %s while the database it names still exists (a name is "
+                            "used again only after a drop, MI-B11)",
+                            file, blame(g, b, b + 1, b), g->ev[b].resource_id,
+                            mi_event_str(g->ev[b].kind));
+    return TL_OK;
+}
+
+static TlResult check_group(const Group *g, const char *file, TlError *err)
+{
+    size_t start = 0;
+    TlResult rc = TL_OK;
+    for (size_t i = 1; i < g->n && !rc; i++)
+        if (is_begin(&g->ev[i])) {
+            rc = check_lineage(g, start, i, file, err);
+            start = i;
+        }
+    return rc ? rc : check_lineage(g, start, g->n, file, err);
+}
+
+static TlResult check_all(PGconn *conn, const char *file, TlError *err)
+{
+    static const char *const names[] = {"key", "resource_id",    "event",  "at",  "origin",
+                                        "erp", "retention_days", "detail", "line"};
+    TlResult rc = pg_query(conn, "check the MI histories", check_sql, 0, NULL, NULL, err);
+    Group g = {0};
+    while (!rc) {
+        PGresult *r = NULL;
+        int col[9];
+        rc = pg_query(conn, "read the MI histories", "FETCH 5000 FROM mi_check", 0, NULL, &r, err);
+        if (!rc)
+            rc = pg_columns(r, "read the MI histories", names, 9, col, err);
+        int n = rc ? 0 : PQntuples(r);
+        for (int i = 0; i < n && !rc; i++) {
+            const char *key = PQgetvalue(r, i, col[0]);
+            if (g.n && strcmp(key, g.key) != 0) {
+                rc = check_group(&g, file, err);
+                group_clear(&g);
+            }
+            if (!rc && g.n == 0)
+                snprintf(g.key, sizeof g.key, "%s", key);
+            if (!rc)
+                rc = group_add(&g, r, i, col, err);
+        }
+        PQclear(r);
+        if (!rc && n == 0) {
+            if (g.n)
+                rc = check_group(&g, file, err);
+            break;
+        }
+    }
+    group_free(&g);
+    return rc;
+}
+
+TlResult store_mi_stage_finish(StoreMiStage *s, const char *file, bool dry, StoreMiCounts *counts,
+                               TlError *err)
+{
+    *counts = (StoreMiCounts){.rows = s->copy.rows};
+    TlResult rc = pg_copy_finish(&s->copy, err);
+    PGresult *r = NULL;
+    if (!rc)
+        rc = pg_query(s->conn, "compare with the recorded MI events", conflict_sql, 0, NULL, &r,
+                      err);
+    if (!rc && PQntuples(r) == 1)
+        rc = tl_error_set(err, TL_ERR_DATA,
+                          "%s:%s: %s: this event (same database, kind, instant and detail) is "
+                          "%s with other values: history is append-only",
+                          file, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2),
+                          strcmp(PQgetvalue(r, 0, 1), "file") == 0 ? "on an earlier line"
+                                                                   : "recorded");
+    PQclear(r);
+    r = NULL;
+    if (!rc)
+        rc = pg_query(s->conn, "find the new MI events", new_sql, 0, NULL, NULL, err);
+    if (!rc)
+        rc = check_all(s->conn, file, err);
+    if (!rc)
+        rc = pg_query(s->conn, "count the new MI lineages", lineages_sql, 0, NULL, &r, err);
+    if (!rc)
+        counts->lineages = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    const char *params[] = {file};
+    if (!rc && !dry)
+        rc = pg_query_count(s->conn, "record the MI events", insert_sql, 1, params, &counts->added,
+                            err);
+    else if (!rc) { /* what it would add */
+        rc = pg_query(s->conn, "count the new MI events", "SELECT count(*) FROM mi_new", 0, NULL,
+                      &r, err);
+        if (!rc)
+            counts->added = atol(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    free(s);
+    return rc;
+}
+
+/* ---- one lineage back --------------------------------------------------------- */
+
+/* the first database of the lineage: back along the moves that led to $1 */
+static const char root_sql[] =
+    "WITH RECURSIVE back(key, depth) AS (SELECT lower($1::text), 0"
+    "  UNION ALL SELECT m.resource_key, b.depth + 1 FROM back b JOIN mi_events m"
+    "    ON m.event = 'move_completed' AND lower(m.detail) = b.key"
+    "   AND coalesce(m.origin, '') <> 'copy' WHERE b.depth < 64)"
+    " SELECT key FROM back ORDER BY depth DESC LIMIT 1";
+/* its databases (forward along the moves), their events, their instances'
+ * events, and a created of origin copy for a copy's destination */
+static const char lineage_sql[] =
+    "WITH RECURSIVE chain(key, depth) AS (SELECT $1::text, 0"
+    "  UNION SELECT lower(m.detail), c.depth + 1 FROM chain c JOIN mi_events m"
+    "    ON m.resource_key = c.key AND m.event = 'move_completed'"
+    "   AND coalesce(m.origin, '') <> 'copy' WHERE c.depth < 64),"
+    " inst AS (SELECT DISTINCT substring(key FROM '^(.*/managedinstances/[^/]+)') AS k FROM chain)"
+    " SELECT * FROM ("
+    "  SELECT resource_id, event, extract(epoch FROM at)::bigint AS at, origin,"
+    "         extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail,"
+    "         source_server, source_database, tier, redundancy, database_format, vcores,"
+    "         storage_size_gb, tde_protected, compatibility_level, 1 AS ord, id"
+    "    FROM mi_events WHERE resource_key IN (SELECT key FROM chain)"
+    "      OR (instance_key IN (SELECT k FROM inst) AND resource_id !~* '/databases/')"
+    "  UNION ALL"
+    "  SELECT detail, 'created', extract(epoch FROM at)::bigint, 'copy', NULL, NULL, NULL, NULL,"
+    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "    FROM mi_events WHERE event = 'move_completed' AND origin = 'copy'"
+    "     AND lower(detail) = $1::text) x"
+    " ORDER BY at, ord, id";
+
+static const char *text_or_null(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static int int_or(const PGresult *r, int row, int col, int none)
+{
+    return PQgetisnull(r, row, col) ? none : atoi(PQgetvalue(r, row, col));
+}
+
+static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
+{
+    *e = (TlMiEvent){.at = pg_time(r, i, col[2]),
+                     .resource_id = PQgetvalue(r, i, col[0]),
+                     .restore_point = pg_time(r, i, col[4]),
+                     .retention_days = int_or(r, i, col[5], TL_MI_RETENTION_NONE),
+                     .detail = text_or_null(r, i, col[6]),
+                     .source_server = text_or_null(r, i, col[7]),
+                     .source_database = text_or_null(r, i, col[8]),
+                     .tier = text_or_null(r, i, col[9]),
+                     .redundancy = text_or_null(r, i, col[10]),
+                     .database_format = text_or_null(r, i, col[11]),
+                     .vcores = int_or(r, i, col[12], -1),
+                     .storage_size_gb = int_or(r, i, col[13], -1),
+                     .tde_protected = PQgetisnull(r, i, col[14])
+                                          ? -1
+                                          : strcmp(PQgetvalue(r, i, col[14]), "t") == 0,
+                     .compatibility_level = int_or(r, i, col[15], -1)};
+    mi_event_parse(PQgetvalue(r, i, col[1]), &e->kind);
+    if (!PQgetisnull(r, i, col[3]))
+        mi_origin_parse(PQgetvalue(r, i, col[3]), &e->origin);
+}
+
+/* Keep the lineage of the root database alive at as_of (else the first):
+ * from its begin event up to the next begin on the root. */
+static void pick_lineage(StoreMiLineage *l, const char *root, TlTime as_of)
+{
+    size_t first = SIZE_MAX, chosen = SIZE_MAX;
+    for (size_t i = 0; i < l->n; i++) {
+        const TlMiEvent *e = &l->ev[i];
+        if ((e->kind != TL_MI_EV_CREATED && e->kind != TL_MI_EV_MIGRATION_STARTED) ||
+            strcasecmp(e->resource_id, root) != 0)
+            continue;
+        if (first == SIZE_MAX)
+            first = i;
+        if (e->at <= as_of)
+            chosen = i;
+    }
+    if (chosen == SIZE_MAX)
+        chosen = first;
+    if (chosen == SIZE_MAX)
+        return;
+    size_t end = l->n;
+    for (size_t i = chosen + 1; i < l->n && end == l->n; i++)
+        if ((l->ev[i].kind == TL_MI_EV_CREATED || l->ev[i].kind == TL_MI_EV_MIGRATION_STARTED) &&
+            strcasecmp(l->ev[i].resource_id, root) == 0)
+            end = i;
+    /* the instance events before the begin still say what the instance was */
+    size_t k = 0;
+    for (size_t i = 0; i < end; i++)
+        if (i >= chosen || mi_event_is_instance(l->ev[i].kind))
+            l->ev[k++] = l->ev[i];
+    l->n = k;
+    l->resource_id = root;
+}
+
+TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime as_of,
+                               StoreMiLineage *out, TlError *err)
+{
+    static const char *const names[] = {"resource_id",
+                                        "event",
+                                        "at",
+                                        "origin",
+                                        "erp",
+                                        "retention_days",
+                                        "detail",
+                                        "source_server",
+                                        "source_database",
+                                        "tier",
+                                        "redundancy",
+                                        "database_format",
+                                        "vcores",
+                                        "storage_size_gb",
+                                        "tde_protected",
+                                        "compatibility_level"};
+    *out = (StoreMiLineage){0};
+    PGresult *root = NULL;
+    const char *p1[] = {resource_id};
+    TlResult rc = pg_query(conn, "find the MI lineage", root_sql, 1, p1, &root, err);
+    char key[1024];
+    if (!rc)
+        snprintf(key, sizeof key, "%s", PQgetvalue(root, 0, 0));
+    PQclear(root);
+    const char *p2[] = {key};
+    if (!rc)
+        rc = pg_query(conn, "load the MI lineage", lineage_sql, 1, p2, &out->res, err);
+    int col[16];
+    if (!rc)
+        rc = pg_columns(out->res, "load the MI lineage", names, 16, col, err);
+    int n = rc ? 0 : PQntuples(out->res);
+    if (!rc && !(out->ev = calloc(n ? (size_t)n : 1, sizeof *out->ev)))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (int i = 0; !rc && i < n; i++)
+        decode_event(out->res, i, col, &out->ev[out->n++]);
+    const char *first = NULL;
+    for (size_t i = 0; !rc && i < out->n && !first; i++)
+        if (strcasecmp(out->ev[i].resource_id, key) == 0)
+            first = out->ev[i].resource_id;
+    if (!rc && !first)
+        rc = tl_error_set(err, TL_ERR_NOT_FOUND, "no Managed Instance event names %s", resource_id);
+    if (!rc)
+        pick_lineage(out, first, as_of);
+    if (rc)
+        store_mi_lineage_cleanup(out);
+    return rc;
+}
+
+void store_mi_lineage_cleanup(StoreMiLineage *l)
+{
+    PQclear(l->res);
+    free(l->ev);
+    *l = (StoreMiLineage){0};
+}

@@ -1,0 +1,58 @@
+/* mi.h - Managed Instance events (migration 0020): an import-mi file staged
+ * with COPY, checked against what is recorded a database at a time (the
+ * lineage model decides what Azure can produce), then written in one
+ * statement; and the events of one MI lineage read back for `lineage`.
+ * Callers hold the writers' transaction (store_open_writer) to import. */
+#ifndef TIERLEDGER_SQL_STORE_MI_H
+#define TIERLEDGER_SQL_STORE_MI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/mi.h"
+#include "model/result.h"
+#include "sql/store/conn.h"
+
+struct pg_result;
+
+/* The columns of a staged row, in this order (import-mi's file columns). */
+#define STORE_MI_COLUMNS 19
+extern const char *const store_mi_columns[STORE_MI_COLUMNS];
+
+typedef struct StoreMiStage StoreMiStage;
+
+typedef struct {
+    long long rows; /* staged */
+    long added;     /* new to the store */
+    long lineages;  /* lineages the new events begin */
+} StoreMiCounts;
+
+TlResult store_mi_stage_begin(StoreConn *conn, StoreMiStage **out, TlError *err);
+/* One checked row: values[k] is column store_mi_columns[k], NULL when empty. */
+void store_mi_stage_row(StoreMiStage *s, int line, const char *const *values);
+/* End the COPY; refuse (TL_ERR_DATA, "FILE:LINE: ...") a row that differs
+ * from a recorded event (or another row) of the same database, kind,
+ * instant and detail, and a database whose history with the new events is
+ * not one Azure can produce (mi_lineage_evaluate); then, unless dry, write
+ * the new events. Frees s. */
+TlResult store_mi_stage_finish(StoreMiStage *s, const char *file, bool dry, StoreMiCounts *counts,
+                               TlError *err);
+void store_mi_stage_free(StoreMiStage *s); /* NULL is fine */
+
+/* The events of the MI lineage of database resource_id (any case) alive at
+ * as_of (else the first created after it), with the databases a move
+ * continued it on and the events of their instances, in time order; strings
+ * point into the results. TL_ERR_NOT_FOUND when no event names it. Release
+ * with store_mi_lineage_cleanup. */
+typedef struct {
+    struct pg_result *res;
+    TlMiEvent *ev;
+    size_t n;
+    const char *resource_id; /* as first recorded */
+} StoreMiLineage;
+
+TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime as_of,
+                               StoreMiLineage *out, TlError *err);
+void store_mi_lineage_cleanup(StoreMiLineage *l);
+
+#endif

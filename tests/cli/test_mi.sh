@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# test_mi.sh - Azure SQL Managed Instance through the CLI (the issue "Azure
+# SQL Managed Instance"): import-mi records the events all or nothing and
+# idempotently, a history Azure cannot produce is refused whole with
+# FILE:LINE and exit 65 and the store unchanged; `lineage` shows the worked
+# examples E1, E3 and E4 of domain-mi.md exactly (windows, statuses, first
+# restore points) and the W-MI-* warnings, from day 25 of an LRS job and
+# until the first restore point.
+. "$(dirname "$0")/lib.sh"
+export PGTZ=UTC
+mi=$data/mi
+S=/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-mi/providers/Microsoft.Sql/managedInstances
+sales=$S/mi-a/databases/sales orders=$S/mi-d/databases/orders tmp=$S/mi-e/databases/tmp
+# json EXPR: a Python expression over the JSON document `d` on stdout
+json() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$work/out" "$1"; }
+snapshot() { dump | grep -v '^--' >"$work/$1.sql"; }
+
+run init 0 tl init
+run help 0 tl import-mi --help
+out_has help "migration_started (origin lrs, dms, native_restore or mi_link)"
+
+# --- import: all of it, then again: nothing new ---
+run e1 0 tl import-mi "$mi/e1-lrs.csv"
+err_has e1 "e1-lrs.csv: 4 rows: 4 recorded (1 beginning a lineage), 0 already recorded"
+run e3 0 tl import-mi "$mi/e3-link.csv"
+run e4-stdin 0 tl import-mi - <"$mi/e4-dropped.csv"
+err_has e4-stdin "stdin: 7 rows: 7 recorded (2 beginning a lineage)"
+same stored "$(sql 'SELECT count(*) FROM mi_events')" 16
+snapshot imported
+run e1-again 0 tl import-mi "$mi/e1-lrs.csv"
+err_has e1-again "4 rows: 0 recorded (0 beginning a lineage), 4 already recorded"
+snapshot again
+same reimport-unchanged "$(cmp -s "$work/imported.sql" "$work/again.sql" && echo same)" same
+same source-line "$(sql "SELECT source_file || ':' || source_line FROM mi_events WHERE event = 'migration_cutover' AND resource_key LIKE '%/sales'")" "$mi/e1-lrs.csv:4"
+
+# --- E1 (LRS continuous to General Purpose) ---
+run e1-asof 0 tl lineage "$sales" --as-of 2026-03-30T12:00:00Z --format json
+same e1-service "$(json 'd["service"]')" managed_instance
+same e1-segment "$(json '[(s["origin"], s["status"], s["opened_at"], s["first_restore_point"], s["first_restore_point_estimated"]) for s in d["segments"]]')" \
+    "[('lrs', 'current', '2026-03-28T22:20:00Z', '2026-03-28T23:30:00Z', False)]"
+same e1-window "$(json 'd["segments"][0]["window"]')" "{'from': '2026-03-28T23:30:00Z', 'to': '2026-03-30T12:00:00Z'}"
+same e1-retention "$(json '(d["segments"][0]["retention_days"], d["segments"][0]["retention_assumed"])')" "(7, True)"
+same e1-no-warnings "$(json '[w["code"] for w in d["warnings"]]')" "[]"
+# W-MI-1 from day 25 (deadline 04-01 08:00), W-MI-10 until F
+run e1-day-24 0 tl lineage "$sales" --as-of 2026-03-27T07:59:59Z --format json
+same e1-day-24-warnings "$(json '[w["code"] for w in d["warnings"]]')" "['no_mi_restore_point']"
+run e1-day-25 0 tl lineage "$sales" --as-of 2026-03-27T08:00:00Z --format json
+same e1-day-25-warnings "$(json '[(w["code"], w["level"], w["at"]) for w in d["warnings"]]')" \
+    "[('lrs_time_limit', 'warn', '2026-04-01T08:00:00Z'), ('no_mi_restore_point', 'warn', None)]"
+same e1-pending "$(json '(d["segments"][0]["status"], d["segments"][0]["window"], d["migration_deadline"])')" \
+    "('pending', None, '2026-04-01T08:00:00Z')"
+run e1-text 0 tl lineage "$sales" --as-of 2026-03-27T08:00:00Z
+out_has e1-text "keep the source database sql01.contoso.local/sales and its backup chain"
+out_has e1-text "S1 pending (lrs) on sales"
+# cut over, F not observed yet: estimated, and W-MI-10 still on
+run e1-cutover 0 tl lineage "$sales" --as-of 2026-03-28T23:10:00Z --format json
+same e1-estimated "$(json '(d["segments"][0]["first_restore_point"], d["segments"][0]["first_restore_point_estimated"], d["segments"][0]["window"])')" \
+    "('2026-03-28T23:00:00Z', True, {'from': '2026-03-28T23:00:00Z', 'to': '2026-03-28T23:10:00Z'})"
+same e1-cutover-warnings "$(json '[w["code"] for w in d["warnings"]]')" "['no_mi_restore_point']"
+run e1-any-case 0 tl lineage "$(echo "$sales" | tr a-z A-Z)" --as-of 2026-03-30T12:00:00Z --format json
+same e1-any-case-id "$(json 'd["resource_id"]')" "$sales"
+
+# --- E3 (link from SQL Server 2019 to Business Critical) ---
+run e3-asof 0 tl lineage "$orders" --as-of 2026-02-10T12:00:00Z --format json
+same e3-window "$(json '(d["segments"][0]["opened_at"], d["segments"][0]["first_restore_point"], d["segments"][0]["window"])')" \
+    "('2026-01-05T16:00:00Z', '2026-01-05T16:50:00Z', {'from': '2026-02-03T12:00:00Z', 'to': '2026-02-10T12:00:00Z'})"
+same e3-failover-in-window "$(json '(len(d["segments"]), d["segments"][0]["attribute_change_in_window"], [c["at"] for c in d["segments"][0]["attribute_changes"]])')" \
+    "(1, True, ['2026-02-09T02:00:00Z'])"
+
+# --- E4 (dropped database, retention lowered to 0) ---
+run e4-restorable 0 tl lineage "$tmp" --as-of 2026-01-25T00:00:00Z --format json
+same e4-window "$(json '(d["segments"][0]["status"], d["segments"][0]["window"], d["segments"][0]["expires_at"])')" \
+    "('restorable', {'from': '2026-01-04T00:00:00Z', 'to': '2026-01-20T15:00:00Z'}, '2026-02-10T15:00:00Z')"
+run e4-lost 0 tl lineage "$tmp" --as-of 2026-01-26T09:00:00Z --format json
+same e4-lost "$(json '(d["segments"][0]["status"], d["segments"][0]["lost_cause"], d["segments"][0]["status_since"], d["segments"][0]["window"])')" \
+    "('lost', 'retention_zero', '2026-01-26T09:00:00Z', None)"
+same e4-warning "$(json '[(w["code"], w["level"]) for w in d["warnings"]]')" "[('dropped_retention_lowered', 'critical')]"
+
+# --- refused whole: FILE:LINE, exit 65, nothing written ---
+bad_file() { # NAME ROWS... : a file of the header and ROWS must be refused
+    local name=$1; shift
+    { echo "resource_id,event,at,origin,retention_days,detail"; printf '%s\n' "$@"; } >"$work/$name.csv"
+    run "$name" 65 tl import-mi "$work/$name.csv"
+    snapshot "after-$name"
+    same "$name-unchanged" "$(cmp -s "$work/imported.sql" "$work/after-$name.sql" && echo same)" same
+}
+bad_file before-exists "$S/mi-a/databases/new1,created,2026-04-01T00:00:00Z,new,," "$S/mi-a/databases/new2,retention_changed,2026-04-02T00:00:00Z,,14,"
+err_has before-exists "before-exists.csv:3: retention_changed of $S/mi-a/databases/new2: the database does not exist yet"
+bad_file cutover-no-start "$S/mi-a/databases/new3,migration_cutover,2026-04-01T00:00:00Z,,,"
+err_has cutover-no-start "cutover-no-start.csv:2: migration_cutover of $S/mi-a/databases/new3: the database does not exist yet"
+bad_file unknown-event "$S/mi-a/databases/new1,created,2026-04-01T00:00:00Z,new,," "$S/mi-a/databases/new1,deleted,2026-04-02T00:00:00Z,,,"
+err_has unknown-event "unknown-event.csv:3: unknown event 'deleted'"
+bad_file wrong-origin "$S/mi-a/databases/new1,created,2026-04-01T00:00:00Z,lrs,,"
+err_has wrong-origin "wrong-origin.csv:2: origin 'lrs' does not fit created"
+bad_file not-mi "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Sql/servers/s1/databases/d1,created,2026-04-01T00:00:00Z,new,,"
+err_has not-mi "not-mi.csv:2: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Sql/servers/s1/databases/d1' is not the ARM id of a managed instance database"
+bad_file instance-event-on-a-db "$S/mi-a/databases/sales,instance_deleted,2026-04-01T00:00:00Z,,,"
+err_has instance-event-on-a-db "instance-event-on-a-db.csv:2:"
+bad_file raised-after-drop "$tmp,retention_changed,2026-01-22T00:00:00Z,,30,"
+err_has raised-after-drop "raised-after-drop.csv:2: retention_changed of $tmp: a dropped database's retention can only go down (MI-B2)"
+bad_file created-twice "$S/mi-e/databases/main,created,2026-02-01T00:00:00Z,new,,"
+err_has created-twice "created-twice.csv:2: $S/mi-e/databases/main: created while the database it names still exists"
+bad_file rewritten "$sales,migration_started,2026-03-02T08:00:00Z,dms,,LRS continuous mode (no autoCompleteRestore)"
+err_has rewritten "rewritten.csv:2: $sales: this event (same database, kind, instant and detail) is recorded with other values: history is append-only"
+bad_file late-cutover "$S/mi-a/databases/new4,migration_started,2026-01-01T00:00:00Z,lrs,," "$S/mi-a/databases/new4,migration_cutover,2026-02-01T00:00:00Z,,,"
+err_has late-cutover "late-cutover.csv:3: migration_cutover of $S/mi-a/databases/new4: after the 30-day limit of an LRS job (MI-M1)"
+bad_file bad-time "$S/mi-a/databases/new1,created,yesterday,new,,"
+err_has bad-time "bad-time.csv:2: at 'yesterday' is not an RFC 3339 time"
+
+# --- a dry run checks and writes nothing; a move continues the lineage ---
+cat >"$work/move.csv" <<CSV
+resource_id,event,at,origin,detail
+$S/mi-e/databases/main,move_started,2026-02-01T10:00:00Z,,$S/mi-b/databases/main
+$S/mi-e/databases/main,move_ready,2026-02-01T12:00:00Z,,
+$S/mi-e/databases/main,move_completed,2026-02-01T13:00:00Z,,$S/mi-b/databases/main
+$S/mi-b/databases/main,retention_changed,2026-02-02T00:00:00Z,,
+CSV
+run move-bad 65 tl import-mi "$work/move.csv"
+err_has move-bad "move.csv:5: retention_changed needs retention_days"
+sed -i 's|main,retention_changed,2026-02-02T00:00:00Z,,$|main,dropped,2026-02-03T00:00:00Z,,|' "$work/move.csv"
+run move-dry 0 tl import-mi --dry-run "$work/move.csv"
+err_has move-dry "4 rows: 4 would be recorded (0 beginning a lineage), 0 already recorded (dry run: nothing written)"
+snapshot after-dry
+same dry-unchanged "$(cmp -s "$work/imported.sql" "$work/after-dry.sql" && echo same)" same
+run move 0 tl import-mi "$work/move.csv"
+run move-lineage 0 tl lineage "$S/mi-b/databases/main" --as-of 2026-02-02T00:00:00Z --format json
+same move-segments "$(json '[(s["seq"], s["origin"], s["status"], s["lost_cause"], s["resource_id"].split("/")[-3]) for s in d["segments"]]')" \
+    "[(1, 'new', 'lost', 'moved', 'mi-e'), (2, 'move', 'current', None, 'mi-b')]"
+run move-from-source 0 tl lineage "$S/mi-e/databases/main" --as-of 2026-02-04T00:00:00Z --format json
+same move-from-source "$(json '[(s["seq"], s["status"]) for s in d["segments"]]')" "[(1, 'lost'), (2, 'restorable')]"
+
+# --- lookups ---
+run unknown 65 tl lineage "$S/mi-a/databases/nothing"
+err_has unknown "no Managed Instance event names $S/mi-a/databases/nothing"
+run svg 64 tl lineage "$sales" --format svg
+# the reader reads the events and cannot write them
+run reader-insert 1 psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_reader; INSERT INTO mi_events (resource_id, event, at) VALUES ('$S/mi-a', 'instance_stopped', now())"
+err_has reader-insert "permission denied for table mi_events"
+run writer-update 1 psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_writer; UPDATE mi_events SET at = now()"
+err_has writer-update "permission denied for table mi_events"
+
+finish

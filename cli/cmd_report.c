@@ -4,14 +4,18 @@
  * -o FILE is written to a temporary file beside it and renamed into place. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "model/history.h"
+#include "model/mi_warnings.h"
+#include "reports/report.h"
 #include "reports/spool.h"
 #include "reports/warnings_report.h"
 #include "sql/store/conn.h"
 #include "sql/store/fleet.h"
+#include "sql/store/mi.h"
 
 /* ---- warnings ------------------------------------------------------------ */
 
@@ -89,6 +93,96 @@ static TlResult evaluate_page(Warnings *w, const Fleet *page, TlError *err)
     return rc;
 }
 
+/* ---- Managed Instance lineages and instances (domain-mi.md section 4) ---- */
+
+/* "mi-a" and "sales" of an MI id (the instance alone: database ""). */
+static void mi_names(const char *id, char *server, char *database, size_t size)
+{
+    size_t len = mi_instance_prefix(id);
+    const char *slash = len ? id + len : id;
+    while (slash > id && slash[-1] != '/')
+        slash--;
+    snprintf(server, size, "%.*s", (int)(id + len - slash), slash);
+    snprintf(database, size, "%s", id[len] ? report_database_name(id) : "");
+}
+
+static TlResult keep_mi_alerts(Warnings *w, const char *id, const TlAlerts *a, TlError *err)
+{
+    char server[256], database[256];
+    mi_names(id, server, database, sizeof server);
+    FleetDatabase db = {.resource_id = id, .server_name = server, .database_name = database};
+    return keep_alerts(w, &db, a, err);
+}
+
+/* One lineage's events (ev[0..n), of first database root): its alerts at as_of. */
+static TlResult mi_lineage_alerts(Warnings *w, const TlMiEvent *ev, size_t n, TlError *err)
+{
+    if (n == 0 || ev[0].at > w->as_of)
+        return TL_OK;
+    TlMiLineage lin;
+    TlAlerts alerts = {0};
+    TlResult rc = mi_lineage_evaluate(ev, n, w->as_of, &lin, err);
+    if (rc) {
+        tl_error_prefix(err, "%s: the recorded MI history is inconsistent", ev[0].resource_id);
+        return TL_ERR_DATA;
+    }
+    w->n_databases++;
+    rc = mi_warnings_database(ev, n, &lin, TL_MI_LRS_WARN_DAYS, &alerts, err);
+    const char *id =
+        lin.n_segments ? lin.segments[lin.n_segments - 1].resource_id : ev[0].resource_id;
+    if (!rc)
+        rc = keep_mi_alerts(w, id, &alerts, err);
+    warnings_cleanup(&alerts);
+    mi_lineage_cleanup(&lin);
+    return rc;
+}
+
+/* Every MI lineage, then every instance, a page at a time. */
+static TlResult mi_fleet(Warnings *w, StoreConn *conn, bool instances, TlError *err)
+{
+    char after[1024] = "";
+    TlMiEvent *one = NULL;
+    size_t cap = 0;
+    TlResult rc = TL_OK;
+    for (bool end = false; !rc && !end;) {
+        StoreMiPage page;
+        rc = instances ? store_mi_page_instances(conn, after, cli_fleet_page(), &page, err)
+                       : store_mi_page_lineages(conn, after, cli_fleet_page(), &page, err);
+        for (size_t g = 0; !rc && g < page.n_groups; g++) {
+            size_t a = page.group[g], n = page.group[g + 1] - a;
+            if (n > cap) {
+                TlMiEvent *grown = realloc(one, n * sizeof *one);
+                if (!grown) {
+                    rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                one = grown;
+                cap = n;
+            }
+            memcpy(one, page.ev + a, n * sizeof *one);
+            if (instances) {
+                TlAlerts alerts = {0};
+                rc = mi_warnings_instance(one, n, w->as_of, &alerts, err);
+                if (!rc && alerts.n)
+                    rc = keep_mi_alerts(w, one[0].resource_id, &alerts, err);
+                warnings_cleanup(&alerts);
+                continue;
+            }
+            const char *root = page.key[g];
+            for (size_t k = 0; k < n; k++)
+                if (strcasecmp(one[k].resource_id, page.key[g]) == 0)
+                    root = one[k].resource_id;
+            rc = mi_lineage_alerts(w, one, store_mi_pick(one, n, root, w->as_of), err);
+        }
+        end = rc || page.n_groups == 0;
+        if (!end)
+            snprintf(after, sizeof after, "%s", page.key[page.n_groups - 1]);
+        store_mi_page_cleanup(&page);
+    }
+    free(one);
+    return rc;
+}
+
 static TlResult run_warnings(CliContext *ctx, TlError *err)
 {
     static const char *const formats[] = {"text", "csv", "json", NULL};
@@ -118,6 +212,10 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
         if (end)
             break;
     }
+    if (!rc)
+        rc = mi_fleet(&w, conn, false, err);
+    if (!rc)
+        rc = mi_fleet(&w, conn, true, err);
     store_close(conn);
     if (!rc)
         rc = spool_sort(w.rows, err);

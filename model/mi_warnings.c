@@ -91,11 +91,14 @@ static TlResult restore_point(const TlMiLineage *lin, const char *source, TlAler
     return rc;
 }
 
-/* W-MI-12: retention lowered on a dropped database. */
+/* W-MI-12: retention lowered on a dropped database: while it is restorable
+ * (the points older are gone, and it cannot be raised again), and for a
+ * week after it was set to 0 (its backups are gone). */
 static TlResult dropped_retention(const TlMiEvent *ev, size_t n, const TlMiLineage *lin,
                                   TlAlerts *out)
 {
     TlResult rc = TL_OK;
+    char until[TL_TIME_TEXT_MAX];
     for (size_t k = 0; k < lin->n_segments && !rc; k++) {
         const TlMiSegment *s = &lin->segments[k];
         for (size_t i = 0; i < n && !rc && s->dropped_at != TL_TIME_NONE; i++) {
@@ -103,16 +106,18 @@ static TlResult dropped_retention(const TlMiEvent *ev, size_t n, const TlMiLinea
             if (e->at > lin->as_of || e->kind != TL_MI_EV_RETENTION_CHANGED || !same_db(e, s) ||
                 e->at < s->dropped_at)
                 continue;
-            rc = e->retention_days == 0
-                     ? alert(out, TL_ALERT_CRITICAL, "dropped_retention_lowered", "W-MI-12", e->at,
-                             s->seq,
-                             "retention of the dropped database set to 0 days: its backups are "
-                             "deleted, it can no longer be restored (MI-B2)")
-                     : alert(out, TL_ALERT_WARN, "dropped_retention_lowered", "W-MI-12", e->at,
-                             s->seq,
-                             "retention of the dropped database lowered to %d days: points "
-                             "older are gone, and it can no longer be raised (MI-B2)",
-                             e->retention_days);
+            if (e->retention_days == 0 && lin->as_of < e->at + (TlTime)TL_EXPIRY_WARN_DAYS * DAY)
+                rc = alert(out, TL_ALERT_CRITICAL, "dropped_retention_lowered", "W-MI-12", e->at,
+                           s->seq,
+                           "retention of the dropped database set to 0 days: its backups are "
+                           "deleted, it can no longer be restored (MI-B2)");
+            else if (e->retention_days > 0 && s->status == TL_MI_RESTORABLE)
+                rc =
+                    alert(out, TL_ALERT_WARN, "dropped_retention_lowered", "W-MI-12", e->at, s->seq,
+                          "retention of the dropped database lowered to %d days: points older "
+                          "are gone, and it can no longer be raised (MI-B2); restorable until "
+                          "%s",
+                          e->retention_days, tl_time_format(s->expires_at, until));
         }
     }
     return rc;

@@ -150,8 +150,8 @@ static void text_row(WarningsWriter *w, const WarningRow *r)
     char seg[16] = "";
     if (r->alert->segment)
         snprintf(seg, sizeof seg, " S%d", r->alert->segment);
-    fprintf(w->out, "  %s/%s%s: %s (%s)\n", r->server, r->database, seg, r->alert->code,
-            r->alert->rule);
+    fprintf(w->out, "  %s%s%s%s: %s (%s)\n", r->server, r->database[0] ? "/" : "", r->database, seg,
+            r->alert->code, r->alert->rule);
     report_wrap(w->out, r->alert->message, 6, 100);
 }
 
@@ -176,8 +176,9 @@ TlResult report_warnings_end(WarningsWriter *w, TlError *err)
     } else if (w->format == WARNINGS_TEXT) {
         if (w->written == 0)
             fprintf(w->out, "\nnothing to act on\n");
-        fprintf(w->out, "\nFigures follow domain.md (L3, W1-W3); 'tierledger lineage DB' shows the "
-                        "segments, 'tierledger check DB --to OBJECTIVE' a planned change.\n");
+        fprintf(w->out, "\nFigures follow domain.md (L3, W1-W3) and, for Managed Instance, "
+                        "domain-mi.md (W-MI-*); 'tierledger lineage DB' shows the segments, "
+                        "'tierledger check DB --to OBJECTIVE' a planned change.\n");
     }
     return !rc && ferror(w->out) ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : rc;
 }

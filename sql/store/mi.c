@@ -351,6 +351,69 @@ TlResult store_mi_stage_finish(StoreMiStage *s, const char *file, bool dry, Stor
     return rc;
 }
 
+/* ---- the fleet, a page at a time --------------------------------------------- */
+
+#define MI_EVENT_COLUMNS                                                                           \
+    "e.resource_id, e.event, extract(epoch FROM e.at)::bigint AS at, e.origin,"                    \
+    " extract(epoch FROM e.earliest_restore_point)::bigint AS erp, e.retention_days, e.detail,"    \
+    " e.source_server, e.source_database, e.tier, e.redundancy, e.database_format, e.vcores,"      \
+    " e.storage_size_gb, e.tde_protected, e.compatibility_level"
+/* first databases: not the destination of a move */
+static const char page_lineages_sql[] =
+    "WITH RECURSIVE roots AS (SELECT DISTINCT e.resource_key AS root FROM mi_events e"
+    "   WHERE e.resource_id ~* '/databases/' AND e.resource_key > $1::text"
+    "     AND NOT EXISTS (SELECT 1 FROM mi_events m WHERE m.event = 'move_completed'"
+    "                      AND coalesce(m.origin, '') <> 'copy' AND lower(m.detail) = "
+    "e.resource_key)"
+    "   ORDER BY 1 LIMIT $2::bigint),"
+    " chain(root, key, depth) AS (SELECT root, root, 0 FROM roots"
+    "   UNION SELECT c.root, lower(m.detail), c.depth + 1 FROM chain c JOIN mi_events m"
+    "     ON m.resource_key = c.key AND m.event = 'move_completed'"
+    "    AND coalesce(m.origin, '') <> 'copy' WHERE c.depth < 64),"
+    " inst AS (SELECT DISTINCT root, substring(key FROM '^(.*/managedinstances/[^/]+)') AS k"
+    "            FROM chain)"
+    " SELECT * FROM ("
+    "  SELECT c.root, " MI_EVENT_COLUMNS ", 1 AS ord, e.id"
+    "    FROM chain c JOIN mi_events e ON e.resource_key = c.key"
+    "  UNION ALL SELECT i.root, " MI_EVENT_COLUMNS ", 1, e.id"
+    "    FROM inst i JOIN mi_events e ON e.instance_key = i.k AND e.resource_id !~* '/databases/'"
+    "  UNION ALL SELECT r.root, e.detail, 'created', extract(epoch FROM e.at)::bigint, 'copy',"
+    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "    FROM roots r JOIN mi_events e ON e.event = 'move_completed' AND e.origin = 'copy'"
+    "     AND lower(e.detail) = r.root) x"
+    " ORDER BY root, at, ord, id";
+static const char page_instances_sql[] =
+    "SELECT e.instance_key AS root, " MI_EVENT_COLUMNS " FROM mi_events e"
+    " WHERE e.resource_id !~* '/databases/' AND e.instance_key IN"
+    "   (SELECT DISTINCT instance_key FROM mi_events WHERE instance_key > $1::text"
+    "     ORDER BY 1 LIMIT $2::bigint)"
+    " ORDER BY e.instance_key, e.at, e.id";
+
+static TlResult load_page(StoreConn *conn, const char *what, const char *sql, const char *after,
+                          size_t limit, StoreMiPage *out, TlError *err);
+
+TlResult store_mi_page_lineages(StoreConn *conn, const char *after, size_t limit, StoreMiPage *out,
+                                TlError *err)
+{
+    return load_page(conn, "read a page of MI lineages", page_lineages_sql, after, limit, out, err);
+}
+
+TlResult store_mi_page_instances(StoreConn *conn, const char *after, size_t limit, StoreMiPage *out,
+                                 TlError *err)
+{
+    return load_page(conn, "read a page of MI instances", page_instances_sql, after, limit, out,
+                     err);
+}
+
+void store_mi_page_cleanup(StoreMiPage *p)
+{
+    PQclear(p->res);
+    free(p->ev);
+    free(p->group);
+    free(p->key);
+    *p = (StoreMiPage){0};
+}
+
 /* ---- one lineage back --------------------------------------------------------- */
 
 /* the first database of the lineage: back along the moves that led to $1 */
@@ -415,37 +478,37 @@ static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
         mi_origin_parse(PQgetvalue(r, i, col[3]), &e->origin);
 }
 
-/* Keep the lineage of the root database alive at as_of (else the first):
- * from its begin event up to the next begin on the root. */
-static void pick_lineage(StoreMiLineage *l, const char *root, TlTime as_of)
+static bool begins_on(const TlMiEvent *e, const char *root)
+{
+    return (e->kind == TL_MI_EV_CREATED || e->kind == TL_MI_EV_MIGRATION_STARTED) &&
+           strcasecmp(e->resource_id, root) == 0;
+}
+
+size_t store_mi_pick(TlMiEvent *ev, size_t n, const char *root, TlTime as_of)
 {
     size_t first = SIZE_MAX, chosen = SIZE_MAX;
-    for (size_t i = 0; i < l->n; i++) {
-        const TlMiEvent *e = &l->ev[i];
-        if ((e->kind != TL_MI_EV_CREATED && e->kind != TL_MI_EV_MIGRATION_STARTED) ||
-            strcasecmp(e->resource_id, root) != 0)
+    for (size_t i = 0; i < n; i++) {
+        if (!begins_on(&ev[i], root))
             continue;
         if (first == SIZE_MAX)
             first = i;
-        if (e->at <= as_of)
+        if (ev[i].at <= as_of)
             chosen = i;
     }
     if (chosen == SIZE_MAX)
         chosen = first;
     if (chosen == SIZE_MAX)
-        return;
-    size_t end = l->n;
-    for (size_t i = chosen + 1; i < l->n && end == l->n; i++)
-        if ((l->ev[i].kind == TL_MI_EV_CREATED || l->ev[i].kind == TL_MI_EV_MIGRATION_STARTED) &&
-            strcasecmp(l->ev[i].resource_id, root) == 0)
+        return n;
+    size_t end = n;
+    for (size_t i = chosen + 1; i < n && end == n; i++)
+        if (begins_on(&ev[i], root))
             end = i;
     /* the instance events before the begin still say what the instance was */
     size_t k = 0;
     for (size_t i = 0; i < end; i++)
-        if (i >= chosen || mi_event_is_instance(l->ev[i].kind))
-            l->ev[k++] = l->ev[i];
-    l->n = k;
-    l->resource_id = root;
+        if (i >= chosen || mi_event_is_instance(ev[i].kind))
+            ev[k++] = ev[i];
+    return k;
 }
 
 TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime as_of,
@@ -492,10 +555,60 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
             first = out->ev[i].resource_id;
     if (!rc && !first)
         rc = tl_error_set(err, TL_ERR_NOT_FOUND, "no Managed Instance event names %s", resource_id);
-    if (!rc)
-        pick_lineage(out, first, as_of);
+    if (!rc) {
+        out->n = store_mi_pick(out->ev, out->n, first, as_of);
+        out->resource_id = first;
+    }
     if (rc)
         store_mi_lineage_cleanup(out);
+    return rc;
+}
+
+static TlResult load_page(StoreConn *conn, const char *what, const char *sql, const char *after,
+                          size_t limit, StoreMiPage *out, TlError *err)
+{
+    static const char *const names[] = {"resource_id",
+                                        "event",
+                                        "at",
+                                        "origin",
+                                        "erp",
+                                        "retention_days",
+                                        "detail",
+                                        "source_server",
+                                        "source_database",
+                                        "tier",
+                                        "redundancy",
+                                        "database_format",
+                                        "vcores",
+                                        "storage_size_gb",
+                                        "tde_protected",
+                                        "compatibility_level",
+                                        "root"};
+    *out = (StoreMiPage){0};
+    char lim[24];
+    const char *params[] = {after, pg_int_param((long long)limit, lim)};
+    int col[17];
+    TlResult rc = pg_query(conn, what, sql, 2, params, &out->res, err);
+    if (!rc)
+        rc = pg_columns(out->res, what, names, 17, col, err);
+    size_t n = rc ? 0 : (size_t)PQntuples(out->res);
+    out->ev = calloc(n ? n : 1, sizeof *out->ev);
+    out->group = calloc(n + 1, sizeof *out->group);
+    out->key = calloc(n ? n : 1, sizeof *out->key);
+    if (!rc && (!out->ev || !out->group || !out->key))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *root = PQgetvalue(out->res, (int)i, col[16]);
+        if (out->n_groups == 0 || strcmp(root, out->key[out->n_groups - 1]) != 0) {
+            out->group[out->n_groups] = i;
+            out->key[out->n_groups++] = root;
+        }
+        decode_event(out->res, (int)i, col, &out->ev[out->n++]);
+    }
+    if (!rc)
+        out->group[out->n_groups] = out->n;
+    if (rc)
+        store_mi_page_cleanup(out);
     return rc;
 }
 

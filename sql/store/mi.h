@@ -55,4 +55,30 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
                                StoreMiLineage *out, TlError *err);
 void store_mi_lineage_cleanup(StoreMiLineage *l);
 
+/* Of the events ev[0..n) of a first database `root` (and where moves took
+ * it, and its instances), keep in place those of its lineage alive at as_of
+ * (else the first): from its begin event up to the next begin on root, and
+ * the instance events before; the new count. */
+size_t store_mi_pick(TlMiEvent *ev, size_t n, const char *root, TlTime as_of);
+
+/* A page of the MI fleet for `report warnings`: up to `limit` first
+ * databases of lineages (roots, by resource key, after `after`: "" at
+ * first) with all their events as store_mi_lineage_load reads them, group
+ * after group (group[k] .. group[k+1]); or up to `limit` instances with
+ * their instance events. Strings point into res. */
+typedef struct {
+    struct pg_result *res;
+    TlMiEvent *ev;
+    size_t n;
+    size_t *group; /* n_groups + 1 offsets into ev */
+    size_t n_groups;
+    const char **key; /* each group's root (or instance) key */
+} StoreMiPage;
+
+TlResult store_mi_page_lineages(StoreConn *conn, const char *after, size_t limit, StoreMiPage *out,
+                                TlError *err);
+TlResult store_mi_page_instances(StoreConn *conn, const char *after, size_t limit, StoreMiPage *out,
+                                 TlError *err);
+void store_mi_page_cleanup(StoreMiPage *p);
+
 #endif

@@ -129,6 +129,35 @@ same move-segments "$(json '[(s["seq"], s["origin"], s["status"], s["lost_cause"
 run move-from-source 0 tl lineage "$S/mi-e/databases/main" --as-of 2026-02-04T00:00:00Z --format json
 same move-from-source "$(json '[(s["seq"], s["status"]) for s in d["segments"]]')" "[(1, 'lost'), (2, 'restorable')]"
 
+# --- report warnings lists MI lineages and instances beside SQL Database ones ---
+run warnings-day-25 1 tl report warnings --as-of 2026-03-27T08:00:00Z --format json
+same warnings-day-25 "$(json '[(w["code"], w["server"], w["database"], w["at"]) for w in d["warnings"]]')" \
+    "[('lrs_time_limit', 'mi-a', 'sales', '2026-04-01T08:00:00Z'), ('no_mi_restore_point', 'mi-a', 'sales', None)]"
+# sales, orders, tmp and main (moved from mi-e to mi-b: one lineage)
+same warnings-day-25-lineages "$(json 'd["databases"]')" 4
+run warnings-day-24 1 tl report warnings --as-of 2026-03-27T07:59:59Z --format json
+same warnings-day-24 "$(json '[w["code"] for w in d["warnings"]]')" "['no_mi_restore_point']"
+run warnings-after-f 0 tl report warnings --as-of 2026-03-30T12:00:00Z --format json
+same warnings-after-f "$(json '[w["code"] for w in d["warnings"]]')" "[]"
+run warnings-e4 1 tl report warnings --as-of 2026-01-27 --format csv
+out_has warnings-e4 "critical,dropped_retention_lowered,W-MI-12,$tmp,mi-e,tmp,S1,2026-01-26T09:00:00Z"
+cat >"$work/deleted.csv" <<CSV
+resource_id,event,at
+$S/mi-d,instance_stopped,2026-03-01T00:00:00Z
+$S/mi-d,instance_deleted,2026-03-02T00:00:00Z
+CSV
+run deleted 0 tl import-mi "$work/deleted.csv"
+run warnings-deleted 1 tl report warnings --as-of 2026-03-03 --format json
+same warnings-deleted "$(json '[(w["code"], w["level"], w["server"], w["database"]) for w in d["warnings"]]')" \
+    "[('instance_deleted', 'critical', 'mi-d', ''), ('no_mi_restore_point', 'warn', 'mi-a', 'sales')]"
+run warnings-deleted-text 1 tl report warnings --as-of 2026-03-03
+out_has warnings-deleted-text "  mi-d: instance_deleted (W-MI-13)"
+run deleted-lineage 0 tl lineage "$orders" --as-of 2026-03-03 --format json
+same deleted-lineage "$(json '(d["segments"][0]["status"], d["segments"][0]["lost_cause"], d["instance_deleted"])')" \
+    "('lost', 'instance_deleted', '2026-03-02T00:00:00Z')"
+run warnings-stopped 1 tl report warnings --as-of 2026-03-01T12:00:00Z --format json
+same warnings-stopped "$(json '[w["code"] for w in d["warnings"] if w["server"] == "mi-d"]')" "['instance_stopped']"
+
 # --- lookups ---
 run unknown 65 tl lineage "$S/mi-a/databases/nothing"
 err_has unknown "no Managed Instance event names $S/mi-a/databases/nothing"

@@ -32,6 +32,7 @@ say "Schema and sample fleet (a private cluster in $dir)"
 "$tl" import tests/data/fleet.csv
 "$tl" import-facts tests/data/fleet-facts.csv
 "$tl" import-usage tests/data/fleet-usage.csv
+"$tl" import-mi tests/data/mi/demo-mi.csv
 "$tl" refresh --as-of $AS_OF
 
 say "1. The docs' example (domain.md section 6): only backups from steps 5 and 6 are left"
@@ -159,6 +160,17 @@ printf '\n$ tierledger verify --heads > heads.txt   # keep it outside the databa
 "$tl" verify --heads >build/heads.txt
 show verify --against build/heads.txt
 psql -X -q -c "SELECT recorded_by, recorded_via, count(*) AS transition_versions FROM transitions GROUP BY 1, 2 ORDER BY 2"
+
+M=/subscriptions/6f1c2a3b-0000-4000-8000-00000000d3m0/resourceGroups/rg-prod/providers/Microsoft.Sql/managedInstances/mi-prod-weu
+say "12. Managed Instance (domain-mi.md): an LRS migration on day 26, a link, a dropped database"
+echo "   erp: LRS since 10-25, not cut over: MI has no backup of it yet, and Azure cancels the job at day 30."
+show lineage $M/databases/erp --as-of $AS_OF
+echo "   orders: MI link; the segment opened when seeding ended, F observed 50 minutes later."
+show lineage $M/databases/orders --as-of $AS_OF
+echo "   staging: dropped 11-15, retention 14: restorable until 11-29 15:00 (the window slides, AMB-MI-4)."
+show lineage $M/databases/staging --as-of $AS_OF
+printf '\n$ tierledger report warnings --as-of %s | grep -A3 mi-prod-weu\n' "$AS_OF"
+"$tl" report warnings --as-of $AS_OF | grep -A2 mi-prod-weu || true
 
 cat <<MSG
 

@@ -321,3 +321,138 @@ void mi_warnings_sort(TlAlerts *alerts)
     if (alerts->n > 1)
         qsort(alerts->alerts, alerts->n, sizeof *alerts->alerts, cmp_alert);
 }
+
+/* ---- check -------------------------------------------------------------------- */
+
+static __attribute__((format(printf, 5, 6))) void
+finding(TlMiCheck *c, TlSeverity sev, const char *code, const char *rule, const char *fmt, ...)
+{
+    if (c->n_findings == sizeof c->findings / sizeof *c->findings)
+        return;
+    TlFinding *f = &c->findings[c->n_findings++];
+    *f = (TlFinding){.code = code, .rule = rule, .severity = sev};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    va_end(ap);
+    TlVerdict v = sev == TL_SEV_BLOCK  ? TL_VERDICT_BLOCKED
+                  : sev == TL_SEV_WARN ? TL_VERDICT_WARN
+                                       : TL_VERDICT_OK;
+    if (c->verdict != TL_VERDICT_UNKNOWN && v > c->verdict)
+        c->verdict = v;
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+    const TlFinding *a = pa, *b = pb;
+    return (int)b->severity - (int)a->severity;
+}
+
+static void sort_findings(TlMiCheck *c)
+{
+    /* stable enough: at most 8, insertion keeps the order they were found in */
+    for (size_t i = 1; i < c->n_findings; i++)
+        for (size_t j = i; j > 0 && cmp_finding(&c->findings[j - 1], &c->findings[j]) > 0; j--) {
+            TlFinding t = c->findings[j];
+            c->findings[j] = c->findings[j - 1];
+            c->findings[j - 1] = t;
+        }
+}
+
+void mi_check_drop_source(const TlMiLineage *lin, TlMiCheck *out)
+{
+    *out = (TlMiCheck){.verdict = TL_VERDICT_OK, .question = "drop_source"};
+    char a[TL_TIME_TEXT_MAX];
+    const TlMiSegment *s = lin->n_segments ? &lin->segments[0] : NULL;
+    if (!mi_origin_is_migration(lin->origin))
+        finding(out, TL_SEV_INFO, "not_migrated", "MI-B11",
+                "the database was not migrated into Managed Instance (origin %s): it has no "
+                "source to keep",
+                mi_origin_str(lin->origin));
+    else if (lin->cancelled_at != TL_TIME_NONE)
+        finding(out, TL_SEV_BLOCK, "migration_cancelled", "MI-M1",
+                "the migration was %s at %s: MI holds no backup of it, the source is the only "
+                "copy",
+                lin->cancelled_by_limit ? "cancelled by the 30-day limit" : "stopped",
+                tl_time_format(lin->cancelled_at, a));
+    else if (s && s->status == TL_MI_PENDING)
+        finding(out, TL_SEV_BLOCK, "no_mi_restore_point", "W-MI-10",
+                "the migration is not cut over: MI has no backup of it yet; keep the source and "
+                "its backup chain");
+    else if (s && (s->status == TL_MI_LOST || s->status == TL_MI_EXPIRED ||
+                   lin->segments[lin->n_segments - 1].status == TL_MI_LOST))
+        finding(out, TL_SEV_BLOCK, "mi_copy_gone", "MI-B15",
+                "MI's backups of it are %s: the source's are the only ones left",
+                mi_status_str(lin->segments[lin->n_segments - 1].status));
+    else if (s && s->first_restore_point_estimated)
+        finding(out, TL_SEV_BLOCK, "no_mi_restore_point", "W-MI-10",
+                "no earliestRestorePoint observed yet (estimated %s): until MI reports one, it "
+                "may not be able to restore the database; keep the source (an estimate never "
+                "clears this, MI-B6)",
+                tl_time_format(s->first_restore_point, a));
+    else if (s)
+        finding(out, TL_SEV_WARN, "source_points_before_f", "MI-B6",
+                "MI restores from %s on; any point before it is only in the source's backups: "
+                "drop them only if no restore to an earlier point will be needed",
+                tl_time_format(s->first_restore_point, a));
+    sort_findings(out);
+}
+
+static const char *tier_name(const char *t)
+{
+    if (!t)
+        return NULL;
+    if (strcasecmp(t, "GeneralPurpose") == 0 || strcasecmp(t, "GP") == 0)
+        return "GeneralPurpose";
+    if (strcasecmp(t, "BusinessCritical") == 0 || strcasecmp(t, "BC") == 0)
+        return "BusinessCritical";
+    return NULL;
+}
+
+void mi_check_tier(const TlMiEvent *ev, size_t n, const TlMiLineage *lin, const char *tier,
+                   TlMiCheck *out)
+{
+    *out = (TlMiCheck){.verdict = TL_VERDICT_OK, .question = "instance_tier_change"};
+    const char *target = tier_name(tier), *now = NULL, *redundancy = NULL, *format = NULL;
+    const TlMiSegment *last = lin->n_segments ? &lin->segments[lin->n_segments - 1] : NULL;
+    size_t len = last ? mi_instance_prefix(last->resource_id) : 0;
+    for (size_t i = 0; i < n && ev[i].at <= lin->as_of; i++)
+        if (ev[i].kind == TL_MI_EV_INSTANCE_CHANGED && len &&
+            strncasecmp(ev[i].resource_id, last->resource_id, len) == 0) {
+            now = ev[i].tier ? ev[i].tier : now;
+            redundancy = ev[i].redundancy ? ev[i].redundancy : redundancy;
+            format = ev[i].database_format ? ev[i].database_format : format;
+        }
+    if (!target) {
+        finding(out, TL_SEV_WARN, "unknown_tier", "MI-M6",
+                "'%s' is not GeneralPurpose or BusinessCritical (GP, BC)", tier ? tier : "");
+        out->verdict = TL_VERDICT_UNKNOWN;
+        return;
+    }
+    if (now && strcmp(now, target) == 0)
+        finding(out, TL_SEV_INFO, "no_change", "MI-M6", "the instance is %s already", target);
+    finding(out, TL_SEV_INFO, "lossless", "AMB-MI-1",
+            "a tier change is an attribute of the instance: the segment and its restore window "
+            "go on unchanged (no MI document says a tier change touches PITR backups; the "
+            "reading taken, AMB-MI-1); the window will span the change for the retention period");
+    if (last && last->status == TL_MI_PENDING)
+        finding(out, TL_SEV_WARN, "operation_in_progress", "MI-M1",
+                "a %s migration is restoring onto the instance: updates suspend pending LRS "
+                "restores on General Purpose and cancel and restart them on Business Critical",
+                mi_origin_str(last->origin));
+    if (local(redundancy))
+        finding(out, TL_SEV_INFO, "geo_restore_disabled", "W-MI-9",
+                "the instance's backups are %s-redundant: geo-restore stays unavailable after "
+                "the change",
+                redundancy);
+    if (always_up_to_date(format))
+        finding(out, TL_SEV_INFO, "always_up_to_date", "W-MI-16",
+                "the instance is Always-up-to-date (%s): its backups restore only to "
+                "Always-up-to-date instances, whatever the tier",
+                format);
+    if (!redundancy || !format)
+        finding(out, TL_SEV_INFO, "assumption", "W3", "not recorded for the instance: %s%s%s",
+                !redundancy ? "redundancy" : "", !redundancy && !format ? ", " : "",
+                !format ? "database_format" : "");
+    sort_findings(out);
+}

@@ -8,6 +8,7 @@
 #ifndef TIERLEDGER_MODEL_MI_WARNINGS_H
 #define TIERLEDGER_MODEL_MI_WARNINGS_H
 
+#include "model/check.h"
 #include "model/mi.h"
 #include "model/warnings.h"
 
@@ -24,6 +25,29 @@ TlResult mi_warnings_database(const TlMiEvent *ev, size_t n, const TlMiLineage *
 /* Alerts for one instance from its events ev[0..n) (time order) as of as_of. */
 TlResult mi_warnings_instance(const TlMiEvent *ev, size_t n, TlTime as_of, TlAlerts *out,
                               TlError *err);
+
+/* `check` for an MI database (the issue's item 3): may the source go
+ * (--drop-source), and what an instance tier change does (--to TIER). */
+typedef struct {
+    TlVerdict verdict;     /* ok warn blocked unknown: check's exit statuses */
+    const char *question;  /* "drop_source" or "instance_tier_change" */
+    TlFinding findings[8]; /* severest first */
+    size_t n_findings;
+} TlMiCheck;
+
+/* --drop-source: blocked while MI has no observed restore point (W-MI-10),
+ * while the migration is pending or was cancelled, or when MI's copy is
+ * gone; else warn: the points before F live only in the source's backups. */
+void mi_check_drop_source(const TlMiLineage *lin, TlMiCheck *out);
+
+/* --to TIER (GeneralPurpose or BusinessCritical, GP or BC, any case): an
+ * attribute change, lossless under AMB-MI-1, said so; what the instance's
+ * redundancy (W-MI-9) and update policy (W-MI-16) mean for its backups;
+ * warn while a migration restores onto the instance (MI-M1: updates
+ * suspend or restart LRS restores). ev: the lineage's events (for the
+ * instance's state). An unknown tier: unknown. */
+void mi_check_tier(const TlMiEvent *ev, size_t n, const TlMiLineage *lin, const char *tier,
+                   TlMiCheck *out);
 
 /* Sort alerts worst first, then soonest (no instant last), then by code. */
 void mi_warnings_sort(TlAlerts *alerts);

@@ -199,3 +199,63 @@ TlResult report_mi_lineage_text(FILE *out, const char *resource_id, const TlMiLi
     fprintf(out, "\nRules: domain-mi.md (MI-B*, W-MI-*).\n");
     return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : TL_OK;
 }
+
+TlResult report_mi_check_json(FILE *out, const char *resource_id, const TlMiLineage *lin,
+                              const char *target, const TlMiCheck *check, TlError *err)
+{
+    bool ok = true;
+    cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    if (!root || !arr) {
+        cJSON_Delete(root);
+        cJSON_Delete(arr);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    }
+    put(root, "resource_id", cJSON_CreateString(resource_id), &ok);
+    put(root, "service", cJSON_CreateString("managed_instance"), &ok);
+    put(root, "as_of", report_json_time(lin->as_of), &ok);
+    put(root, "question", cJSON_CreateString(check->question), &ok);
+    put(root, "target", str_or_null(target), &ok);
+    put(root, "verdict", cJSON_CreateString(check_verdict_str(check->verdict)), &ok);
+    for (size_t i = 0; i < check->n_findings && ok; i++) {
+        const TlFinding *f = &check->findings[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            ok = false;
+            break;
+        }
+        put(o, "code", cJSON_CreateString(f->code), &ok);
+        put(o, "severity", cJSON_CreateString(check_severity_str(f->severity)), &ok);
+        put(o, "message", cJSON_CreateString(f->message), &ok);
+        put(o, "rule", cJSON_CreateString(f->rule), &ok);
+    }
+    put(root, "findings", arr, &ok);
+    char *text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
+    TlResult rc = report_json_out(out, text, err);
+    free(text);
+    return rc;
+}
+
+TlResult report_mi_check_text(FILE *out, const char *resource_id, const TlMiLineage *lin,
+                              const char *target, const TlMiCheck *check, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX];
+    fprintf(out, "%s (Azure SQL Managed Instance)\n  %s\n", report_database_name(resource_id),
+            resource_id);
+    if (strcmp(check->question, "drop_source") == 0)
+        fprintf(out, "as of %s: may the source database and its backups be dropped?\n",
+                when(lin->as_of, a));
+    else
+        fprintf(out, "as of %s: the instance's tier to %s\n", when(lin->as_of, a),
+                target ? target : "?");
+    fprintf(out, "verdict: %s\n", check_verdict_str(check->verdict));
+    for (size_t i = 0; i < check->n_findings; i++) {
+        const TlFinding *f = &check->findings[i];
+        fprintf(out, "\n%s %s (%s)\n", check_severity_str(f->severity), f->code, f->rule);
+        report_wrap(out, f->message, 2, 100);
+    }
+    return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the report") : TL_OK;
+}

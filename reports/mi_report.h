@@ -9,11 +9,18 @@
 #include <stdio.h>
 
 #include "model/mi.h"
+#include "model/mi_warnings.h"
 #include "model/warnings.h"
 
 TlResult report_mi_lineage_json(FILE *out, const char *resource_id, const TlMiLineage *lin,
                                 const TlAlerts *alerts, TlError *err);
 TlResult report_mi_lineage_text(FILE *out, const char *resource_id, const TlMiLineage *lin,
                                 const TlAlerts *alerts, TlError *err);
+
+/* `check` of an MI database: its question, verdict and findings. */
+TlResult report_mi_check_json(FILE *out, const char *resource_id, const TlMiLineage *lin,
+                              const char *target, const TlMiCheck *check, TlError *err);
+TlResult report_mi_check_text(FILE *out, const char *resource_id, const TlMiLineage *lin,
+                              const char *target, const TlMiCheck *check, TlError *err);
 
 #endif

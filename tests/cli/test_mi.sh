@@ -158,6 +158,25 @@ same deleted-lineage "$(json '(d["segments"][0]["status"], d["segments"][0]["los
 run warnings-stopped 1 tl report warnings --as-of 2026-03-01T12:00:00Z --format json
 same warnings-stopped "$(json '[w["code"] for w in d["warnings"] if w["server"] == "mi-d"]')" "['instance_stopped']"
 
+# --- check: may the source go; an instance tier change ---
+run drop-pending 2 tl check "$sales" --drop-source --as-of 2026-03-20 --format json
+same drop-pending "$(json '(d["question"], d["verdict"], [f["code"] for f in d["findings"]])')" \
+    "('drop_source', 'blocked', ['no_mi_restore_point'])"
+run drop-estimated 2 tl check "$sales" --drop-source --as-of 2026-03-28T23:40:00Z
+out_has drop-estimated "an estimate never clears this, MI-B6"
+run drop-observed 1 tl check "$sales" --drop-source --as-of 2026-03-30T12:00:00Z --format json
+same drop-observed "$(json '(d["verdict"], [f["code"] for f in d["findings"]])')" "('warn', ['source_points_before_f'])"
+run tier-change 0 tl check "$sales" --to BusinessCritical --as-of 2026-03-30T12:00:00Z --format json
+same tier-change "$(json '(d["question"], d["target"], d["verdict"], d["findings"][0]["code"], d["findings"][0]["rule"])')" \
+    "('instance_tier_change', 'BusinessCritical', 'ok', 'lossless', 'AMB-MI-1')"
+run tier-while-restoring 1 tl check "$sales" --to GP --as-of 2026-03-20 --format json
+same tier-while-restoring "$(json '[f["code"] for f in d["findings"]]')" "['operation_in_progress', 'no_change', 'lossless', 'assumption']"
+run tier-unknown 3 tl check "$sales" --to Hyperscale --as-of 2026-03-30T12:00:00Z
+run check-neither 64 tl check "$sales" --as-of 2026-03-30T12:00:00Z
+err_has check-neither "check of a Managed Instance database: --drop-source or --to TIER"
+run drop-source-sql 64 tl check sql-x/db --drop-source
+err_has drop-source-sql "--drop-source is a question for a Managed Instance database"
+
 # --- lookups ---
 run unknown 65 tl lineage "$S/mi-a/databases/nothing"
 err_has unknown "no Managed Instance event names $S/mi-a/databases/nothing"

@@ -382,6 +382,37 @@ static void billing_directive(Case *c, char **w, int nw)
     }
 }
 
+/* drop_source VERDICT CODE... | tier TIER VERDICT CODE...: check's verdict and findings */
+static void expect_check(Case *c, char **w, int nw)
+{
+    if (!evaluate(c))
+        return;
+    TlMiCheck chk;
+    bool tier = strcmp(w[0], "tier") == 0;
+    int first = tier ? 3 : 2;
+    if (nw < first) {
+        fprintf(stderr, "%s:%d: %s needs a verdict\n", c->file, c->line, w[0]);
+        exit(2);
+    }
+    if (tier)
+        mi_check_tier(c->ev, c->n, &c->lin, w[1], &chk);
+    else
+        mi_check_drop_source(&c->lin, &chk);
+    const char *want = w[first - 1];
+    EXPECT_AT(c->file, c->line, strcmp(check_verdict_str(chk.verdict), want) == 0,
+              "[%s] %s verdict: expected %s got %s", c->name, w[0], want,
+              check_verdict_str(chk.verdict));
+    char codes[256] = "", got[256] = "";
+    for (int i = first; i < nw; i++)
+        snprintf(codes + strlen(codes), sizeof codes - strlen(codes), "%s%s", i > first ? " " : "",
+                 w[i]);
+    for (size_t i = 0; i < chk.n_findings; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "",
+                 chk.findings[i].code);
+    EXPECT_AT(c->file, c->line, strcmp(codes, got) == 0, "[%s] %s findings: expected '%s' got '%s'",
+              c->name, w[0], codes, got);
+}
+
 static void directive(Case *c, char **w, int nw)
 {
     const char *d = w[0];
@@ -399,6 +430,8 @@ static void directive(Case *c, char **w, int nw)
         c->evaluated = c->failed = c->warned = false;
         mi_billing_cleanup(&c->bill);
         c->billed = false;
+    } else if (strcmp(d, "drop_source") == 0 || strcmp(d, "tier") == 0) {
+        expect_check(c, w, nw);
     } else if (strcmp(d, "alert") == 0) {
         expect_alert(c, w, nw);
     } else if (strcmp(d, "alerts") == 0) {

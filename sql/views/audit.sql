@@ -7,7 +7,8 @@
 -- come from `tierledger refresh` as instants (computed_at says when), so any
 -- instant evaluates without a refresh.
 
-DROP VIEW IF EXISTS transition_history, backup_loss_events, restorable_now, monthly_billable_gb;
+DROP VIEW IF EXISTS transition_history, backup_loss_events, restorable_now, monthly_billable_gb,
+    mi_event_history;
 DROP FUNCTION IF EXISTS tierledger_architecture(text);
 DROP FUNCTION IF EXISTS tierledger_retention_at(bigint, timestamptz);
 DROP FUNCTION IF EXISTS tierledger_now();
@@ -48,6 +49,7 @@ COMMENT ON FUNCTION tierledger_retention_at(bigint, timestamptz) IS
 CREATE VIEW transition_history AS
 WITH asof AS (SELECT tierledger_now() AS t)
 SELECT d.resource_id,
+       'sql_database'::text AS service,
        d.server_name,
        d.database_name,
        d.created_at AS database_created_at,
@@ -80,6 +82,7 @@ COMMENT ON VIEW transition_history IS
 CREATE VIEW backup_loss_events AS
 WITH asof AS (SELECT tierledger_now() AS t)
 SELECT d.resource_id,
+       'sql_database'::text AS service,
        d.server_name,
        d.database_name,
        s.seq AS segment,
@@ -115,6 +118,7 @@ COMMENT ON VIEW backup_loss_events IS
 CREATE VIEW restorable_now AS
 WITH asof AS (SELECT tierledger_now() AS t)
 SELECT d.resource_id,
+       'sql_database'::text AS service,
        d.server_name,
        d.database_name,
        s.seq AS segment,
@@ -146,6 +150,7 @@ COMMENT ON VIEW restorable_now IS
 
 CREATE VIEW monthly_billable_gb AS
 SELECT d.resource_id,
+       'sql_database'::text AS service,
        d.server_name,
        d.database_name,
        b.month,
@@ -162,7 +167,70 @@ COMMENT ON VIEW monthly_billable_gb IS
     'Billable backup storage per database, month and kind (pitr, hyperscale_backup) in GB-month: '
     'estimates from the documented formulas (domain.md B1-B4), not invoice amounts.';
 
+CREATE VIEW mi_event_history AS
+WITH asof AS (SELECT tierledger_now() AS t)
+SELECT e.resource_id,
+       'managed_instance'::text AS service,
+       substring(e.resource_id FROM '(?i)/managedInstances/([^/]+)') AS instance_name,
+       substring(e.resource_id FROM '(?i)/databases/([^/]+)$') AS database_name,
+       e.event,
+       e.at,
+       e.origin,
+       e.state,
+       e.operation_id,
+       e.initiated_by,
+       e.source_server,
+       e.source_database,
+       e.earliest_restore_point,
+       e.retention_days,
+       e.tier,
+       e.vcores,
+       e.storage_size_gb,
+       e.redundancy,
+       e.detail,
+       e.source,
+       e.source_file,
+       e.source_line,
+       e.recorded_at,
+       e.recorded_by
+  FROM asof a
+  JOIN mi_events e ON e.at <= a.t;
+COMMENT ON VIEW mi_event_history IS
+    'Audit trail at tierledger_now() of Azure SQL Managed Instance: every event of every MI '
+    'database and instance by then (domain-mi.md): creations and migrations with their origin '
+    'and source, cutovers, restore points, retention changes, drops, moves, instance changes, '
+    'stops and deletions, who did it and where tierledger recorded it from. `tierledger '
+    'lineage` gives the segments and windows they make.';
+
 -- every column described (the issue "Auditors can rely on it": a self-describing schema)
+COMMENT ON COLUMN mi_event_history.resource_id IS 'ARM resource id of the MI database, or of the instance for instance events';
+COMMENT ON COLUMN mi_event_history.service IS 'managed_instance';
+COMMENT ON COLUMN mi_event_history.instance_name IS 'the managed instance';
+COMMENT ON COLUMN mi_event_history.database_name IS 'the database; NULL for an instance event';
+COMMENT ON COLUMN mi_event_history.event IS 'what happened (import-mi''s event names)';
+COMMENT ON COLUMN mi_event_history.at IS 'when it happened (or was first seen)';
+COMMENT ON COLUMN mi_event_history.origin IS 'new, pitr, geo_restore, ltr_restore, copy; lrs, dms, native_restore, mi_link';
+COMMENT ON COLUMN mi_event_history.state IS 'the operation''s state, when given';
+COMMENT ON COLUMN mi_event_history.operation_id IS 'the Azure operation, when known';
+COMMENT ON COLUMN mi_event_history.initiated_by IS 'who started it, when known';
+COMMENT ON COLUMN mi_event_history.source_server IS 'a migration''s source SQL Server';
+COMMENT ON COLUMN mi_event_history.source_database IS 'a migration''s source database';
+COMMENT ON COLUMN mi_event_history.earliest_restore_point IS 'the earliestRestorePoint observed (MI-B6)';
+COMMENT ON COLUMN mi_event_history.retention_days IS 'the PITR retention from then on';
+COMMENT ON COLUMN mi_event_history.tier IS 'the instance''s service tier from then on';
+COMMENT ON COLUMN mi_event_history.vcores IS 'the instance''s vCores from then on';
+COMMENT ON COLUMN mi_event_history.storage_size_gb IS 'the instance''s storageSizeInGB from then on (the backup allowance, MI-$1)';
+COMMENT ON COLUMN mi_event_history.redundancy IS 'the instance''s backup storage redundancy from then on';
+COMMENT ON COLUMN mi_event_history.detail IS 'a move''s destination, or words for people';
+COMMENT ON COLUMN mi_event_history.source IS 'import or collector';
+COMMENT ON COLUMN mi_event_history.source_file IS 'the file it was imported from';
+COMMENT ON COLUMN mi_event_history.source_line IS 'its line in that file';
+COMMENT ON COLUMN mi_event_history.recorded_at IS 'when tierledger recorded it';
+COMMENT ON COLUMN mi_event_history.recorded_by IS 'the PostgreSQL login role that recorded it';
+COMMENT ON COLUMN transition_history.service IS 'sql_database (Managed Instance: mi_event_history)';
+COMMENT ON COLUMN backup_loss_events.service IS 'sql_database';
+COMMENT ON COLUMN restorable_now.service IS 'sql_database (Managed Instance windows: tierledger lineage)';
+COMMENT ON COLUMN monthly_billable_gb.service IS 'sql_database';
 COMMENT ON COLUMN transition_history.resource_id IS 'ARM resource id of the database';
 COMMENT ON COLUMN transition_history.server_name IS 'logical SQL server';
 COMMENT ON COLUMN transition_history.database_name IS 'database name';
@@ -223,7 +291,7 @@ COMMENT ON COLUMN monthly_billable_gb.includes_decay_estimate IS 'true when part
 COMMENT ON COLUMN monthly_billable_gb.partial_month IS 'true when the month was not over when it was computed';
 COMMENT ON COLUMN monthly_billable_gb.computed_at IS 'when tierledger refresh computed it';
 
-GRANT SELECT ON transition_history, backup_loss_events, restorable_now, monthly_billable_gb
+GRANT SELECT ON mi_event_history, transition_history, backup_loss_events, restorable_now, monthly_billable_gb
     TO tierledger_reader;
 GRANT EXECUTE ON FUNCTION tierledger_now(), tierledger_architecture(text),
     tierledger_retention_at(bigint, timestamptz) TO tierledger_reader;

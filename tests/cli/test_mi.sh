@@ -177,6 +177,14 @@ err_has check-neither "check of a Managed Instance database: --drop-source or --
 run drop-source-sql 64 tl check sql-x/db --drop-source
 err_has drop-source-sql "--drop-source is a question for a Managed Instance database"
 
+# --- the audit view, as the reader, at a pinned instant ---
+same view-e1 "$(sql "SET ROLE tierledger_reader; SET tierledger.as_of = '2026-03-28T23:00:00Z';
+    SELECT string_agg(concat_ws(' ', service, instance_name, database_name, event, origin, source_line), ';' ORDER BY at, event)
+      FROM mi_event_history WHERE instance_name = 'mi-a' AND database_name = 'sales'")" \
+    "managed_instance mi-a sales migration_started lrs 3;managed_instance mi-a sales migration_cutover 4"
+same view-instance "$(sql "SET ROLE tierledger_reader; SELECT count(*) FROM mi_event_history WHERE database_name IS NULL AND event = 'instance_changed'")" 3
+same view-service "$(sql "SET ROLE tierledger_reader; SELECT count(DISTINCT service) FROM transition_history")" 0
+
 # --- lookups ---
 run unknown 65 tl lineage "$S/mi-a/databases/nothing"
 err_has unknown "no Managed Instance event names $S/mi-a/databases/nothing"

@@ -193,6 +193,8 @@ static bool is_tags(const char *text)
     return ok;
 }
 
+static bool mi_database_id(const char *id);
+
 TlResult rows_usage(const CsvTable *tab, const CsvRow *row, const int *col, TlError *err)
 {
     const char *name = tab->name;
@@ -201,9 +203,11 @@ TlResult rows_usage(const CsvTable *tab, const CsvRow *row, const int *col, TlEr
         v[k] = col[k] >= 0 ? row->fields[col[k]] : "";
     ArmDatabaseId parts;
     TlTime day;
-    if (!arm_database_id_parse(v[ROWS_USAGE_ID], &parts))
+    bool mi = mi_instance_prefix(v[ROWS_USAGE_ID]) > 0;
+    if (mi ? !mi_database_id(v[ROWS_USAGE_ID]) : !arm_database_id_parse(v[ROWS_USAGE_ID], &parts))
         return tl_error_set(err, TL_ERR_DATA,
-                            "%s:%d: resource_id '%s' is not an Azure SQL database resource id",
+                            "%s:%d: resource_id '%s' is not the resource id of an Azure SQL "
+                            "database or Managed Instance database",
                             name, row->line, v[ROWS_USAGE_ID]);
     if (strlen(v[ROWS_USAGE_DAY]) != 10 || !csvfile_time(v[ROWS_USAGE_DAY], true, &day))
         return tl_error_set(err, TL_ERR_DATA,

@@ -36,10 +36,36 @@ static const char lineages_sql[] =
     "l.resource_key = s.resource_key AND l.created_at <= " DAY_END                                 \
     " AND (l.next IS NULL OR l.next > " DAY_END ")"
 
+#define IS_MI "s.resource_id ~* '/providers/Microsoft\\.Sql/managedInstances/'"
 static const char orphan_sql[] = "SELECT s.line, s.resource_id, s.day::text AS day"
-                                 " FROM usage_stage s WHERE NOT EXISTS (SELECT 1 FROM"
-                                 " usage_lineages l WHERE " LINEAGE_OF_DAY ")"
+                                 " FROM usage_stage s WHERE NOT " IS_MI " AND NOT EXISTS (SELECT 1"
+                                 " FROM usage_lineages l WHERE " LINEAGE_OF_DAY ")"
                                  " ORDER BY s.line LIMIT 1";
+/* a Managed Instance database's day: it must exist by the day's end (its
+ * lineage begun, or a move's destination) */
+static const char mi_orphan_sql[] =
+    "SELECT s.line, s.resource_id, s.day::text AS day FROM usage_stage s WHERE " IS_MI
+    "   AND NOT EXISTS (SELECT 1 FROM mi_events e WHERE e.at <= " DAY_END
+    "   AND ((e.resource_key = s.resource_key AND e.event IN ('created', 'migration_started'))"
+    "     OR (e.event = 'move_completed' AND lower(e.detail) = s.resource_key)))"
+    " ORDER BY s.line LIMIT 1";
+/* MI days: each once (the last line), new or with other figures */
+static const char mi_merge_sql[] =
+    "WITH src AS (SELECT DISTINCT ON (s.resource_key, s.day) s.* FROM usage_stage s WHERE " IS_MI
+    "             ORDER BY s.resource_key, s.day, s.line DESC),"
+    " w AS (INSERT INTO mi_usage AS u (resource_id, day, full_bytes, diff_bytes, log_bytes,"
+    "         redundancy, region, tags, source)"
+    "       SELECT resource_id, day, full_bytes, diff_bytes, log_bytes, redundancy, region, tags,"
+    "              'import' FROM src"
+    "       ON CONFLICT (resource_key, day, source) DO UPDATE SET"
+    "         full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"
+    "         log_bytes = EXCLUDED.log_bytes, redundancy = EXCLUDED.redundancy,"
+    "         region = EXCLUDED.region, tags = EXCLUDED.tags, recorded_at = now()"
+    "       WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.redundancy, u.region, u.tags)"
+    "         IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"
+    "                           EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.tags)"
+    "       RETURNING (xmax = 0) AS inserted)"
+    " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM w";
 static const char twice_sql[] =
     "SELECT 1 FROM usage_stage GROUP BY resource_key, day HAVING count(*) > 1 LIMIT 1";
 
@@ -142,6 +168,17 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
             file, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
+    if (!rc)
+        rc = pg_query(s->conn, "find the MI database of each usage day", mi_orphan_sql, 0, NULL,
+                      &res, err);
+    if (!rc && PQntuples(res) == 1)
+        rc =
+            tl_error_set(err, TL_ERR_DATA,
+                         "%s:%s: Managed Instance database %s did not exist on %s: import its "
+                         "events first (import-mi)",
+                         file, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+    PQclear(res);
+    res = NULL;
     bool twice = false;
     if (!rc)
         rc = pg_query(s->conn, "look for days given twice", twice_sql, 0, NULL, &res, err);
@@ -155,6 +192,17 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
     if (!rc) {
         pg_get_int64(res, 0, 0, &counts->inserted);
         pg_get_int64(res, 0, 1, &counts->replaced);
+    }
+    PQclear(res);
+    res = NULL;
+    if (!rc)
+        rc = pg_query(s->conn, "record the MI usage days", mi_merge_sql, 0, NULL, &res, err);
+    if (!rc) {
+        long long in = 0, re = 0;
+        pg_get_int64(res, 0, 0, &in);
+        pg_get_int64(res, 0, 1, &re);
+        counts->inserted += in;
+        counts->replaced += re;
     }
     PQclear(res);
     free(s);

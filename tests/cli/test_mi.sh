@@ -129,6 +129,23 @@ same move-segments "$(json '[(s["seq"], s["origin"], s["status"], s["lost_cause"
 run move-from-source 0 tl lineage "$S/mi-e/databases/main" --as-of 2026-02-04T00:00:00Z --format json
 same move-from-source "$(json '[(s["seq"], s["status"]) for s in d["segments"]]')" "[(1, 'lost'), (2, 'restorable')]"
 
+# --- import-usage takes MI database rows (mi_usage), all or nothing with the others ---
+uh=$(head -1 "$data/fleet-usage.csv")
+{ echo "$uh"; echo "$tmp,2026-01-10,107374182400,10737418240,96636764160,,,,Local,westeurope,,"
+  echo "$S/mi-e/databases/main,2026-01-10,107374182400,0,107374182400,,,,LRS,westeurope,,"; } >"$work/mi-usage.csv"
+run mi-usage 0 tl import-usage "$work/mi-usage.csv"
+err_has mi-usage "2 rows: 2 days recorded, 0 replaced, 0 already recorded"
+same mi-usage-stored "$(sql "SELECT string_agg(split_part(resource_key, '/', 11) || ' ' || (full_bytes + diff_bytes + log_bytes) || ' ' || redundancy, ';' ORDER BY 1) FROM mi_usage")" \
+    "main 214748364800 Local;tmp 214748364800 Local"
+run mi-usage-again 0 tl import-usage "$work/mi-usage.csv"
+err_has mi-usage-again "2 rows: 0 days recorded, 0 replaced, 2 already recorded"
+echo "$S/mi-e/databases/never,2026-01-10,1,0,1,,,,Local,,," >>"$work/mi-usage.csv"
+snapshot before-usage
+run mi-usage-orphan 65 tl import-usage "$work/mi-usage.csv"
+err_has mi-usage-orphan "mi-usage.csv:4: Managed Instance database $S/mi-e/databases/never did not exist on 2026-01-10: import its events first (import-mi)"
+snapshot after-usage
+same mi-usage-unchanged "$(cmp -s "$work/before-usage.sql" "$work/after-usage.sql" && echo same)" same
+
 # --- report warnings lists MI lineages and instances beside SQL Database ones ---
 run warnings-day-25 1 tl report warnings --as-of 2026-03-27T08:00:00Z --format json
 same warnings-day-25 "$(json '[(w["code"], w["server"], w["database"], w["at"]) for w in d["warnings"]]')" \

@@ -28,4 +28,9 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, ChargeOrder orde
                             TlError *err);
 void month_charges_cleanup(MonthCharges *m);
 
+/* The month's Managed Instance rows (domain-mi.md MI-$*), an instance at a
+ * time from m's connection, to emit (cli/charges_mi.c). */
+TlResult month_charges_mi(const MonthCharges *m, const ChargePrices *sheet, const char *cc_tag,
+                          TlTime now, ChargeRowFn emit, void *ctx, TlError *err);
+
 #endif

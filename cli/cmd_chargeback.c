@@ -15,7 +15,6 @@
 #include "reports/invoice.h"
 #include "sql/store/conn.h"
 
-/* Bill every database lineage of the fleet for [start, end) as seen at now. */
 typedef struct {
     MonthCharges *m;
     ChargeOrder order;
@@ -29,6 +28,7 @@ static TlResult keep_row(void *ctx, const ChargeRow *row, TlError *err)
                                err);
 }
 
+/* Bill every database lineage of the fleet for [start, end) as seen at now. */
 static TlResult build_charges(const Fleet *fleet, const ChargePrices *prices, const char *cc_tag,
                               TlTime start, TlTime end, TlTime now, ChargeInto *out, TlError *err)
 {
@@ -125,6 +125,9 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, ChargeOrder orde
             break;
     }
     store_pools_cleanup(&pools);
+    if (!rc)
+        rc = month_charges_mi(m, &sheet, cc_tag ? cc_tag : "cost-center", ctx->now, keep_row, &into,
+                              err);
     return rc ? rc : spool_sort(m->charges, err);
 }
 

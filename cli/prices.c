@@ -45,7 +45,8 @@ TlResult prices_load(const char *path, PriceSheet *out, TlError *err)
 
 TlResult prices_from_table(CsvTable *table, PriceSheet *out, TlError *err)
 {
-    static const char *const kinds[] = {"pitr", "ltr", "hyperscale_backup", NULL};
+    static const char *const kinds[] = {"pitr",    "ltr",    "hyperscale_backup",
+                                        "mi_pitr", "mi_ltr", NULL};
     static const char *const redundancies[] = {"LRS", "ZRS", "RA-GRS", "RA-GZRS", NULL};
     memset(out, 0, sizeof *out);
     out->table = table;
@@ -79,9 +80,10 @@ TlResult prices_from_table(CsvTable *table, PriceSheet *out, TlError *err)
             return tl_error_set(err, TL_ERR_DATA, "%s:%d: empty region (use * for any region)",
                                 tab->name, row->line);
         if (!one_of(f[1], kinds))
-            return tl_error_set(err, TL_ERR_DATA,
-                                "%s:%d: unknown kind '%s' (pitr, ltr, hyperscale_backup)",
-                                tab->name, row->line, f[1]);
+            return tl_error_set(
+                err, TL_ERR_DATA,
+                "%s:%d: unknown kind '%s' (pitr, ltr, hyperscale_backup, mi_pitr, mi_ltr)",
+                tab->name, row->line, f[1]);
         if (!one_of(f[2], redundancies))
             return tl_error_set(err, TL_ERR_DATA,
                                 "%s:%d: unknown redundancy '%s' (LRS, ZRS, RA-GRS, RA-GZRS)",

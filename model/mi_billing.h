@@ -66,6 +66,15 @@ TlResult mi_billing_month(const TlMiLevel *levels, size_t n_levels, const TlMiAl
                           TlTime month_end, TlTime as_of, TlMiBill *out, TlError *err);
 void mi_billing_cleanup(TlMiBill *bill);
 
+/* One database's usage day (import-usage of an MI database): its stored
+ * bytes (full + differential + log), the redundancy they were written with
+ * (ARM's name, or NULL), its region and tags. Strings borrowed. */
+typedef struct {
+    const char *resource_id, *redundancy, *region, *tags;
+    TlTime day;
+    long long bytes;
+} TlMiUsageDay;
+
 /* MI-$5 (AMB-MI-3): the factor on the published LRS price per GB-month for
  * backups of `redundancy` billed at hour `at`, for a price sheet that prices
  * only LRS: before 2024-11-01 LRS 1, ZRS 1.25, GRS 2, GZRS 3.4; from then on

@@ -7,7 +7,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "model/arm_id.h"
+#include "model/mi_billing.h"
 #include "model/objective.h"
 #include "reports/regions.h"
 #include "reports/report.h"
@@ -180,8 +183,8 @@ static void row_line(FILE *out, const ChargeRow *r, const ChargeAccount *acct)
     report_csv_cell(out, r->region, 0);
     report_csv_cell(out, r->resource_id, 0);
     report_csv_cell(out, r->resource_name, 0);
-    report_csv_cell(out, RESOURCE_TYPE, 0);
-    report_csv_cell(out, SERVICE_NAME, 0);
+    report_csv_cell(out, r->resource_type ? r->resource_type : RESOURCE_TYPE, 0);
+    report_csv_cell(out, r->service_name ? r->service_name : SERVICE_NAME, 0);
     report_csv_cell(out, SERVICE_CATEGORY, 0);
     report_csv_cell(out, r->sku_id ? r->meter : NULL, 0); /* FOCUS: null when SkuId is */
     report_csv_cell(out, r->subscription, 0);
@@ -232,18 +235,20 @@ static int cmp_str(const char *a, const char *b)
 }
 
 static int cmp_group(const ChargeTotal *a, const char *cost_center, const char *currency,
-                     const char *cost_source)
+                     const char *cost_source, const char *service)
 {
     int c = cmp_str(a->cost_center, cost_center);
     if (!c)
         c = cmp_str(a->currency, currency);
-    return c ? c : cmp_str(a->cost_source, cost_source);
+    if (!c)
+        c = cmp_str(a->cost_source, cost_source);
+    return c ? c : cmp_str(a->service_name, service);
 }
 
 static int cmp_total(const void *pa, const void *pb)
 {
     const ChargeTotal *b = pb;
-    return cmp_group(pa, b->cost_center, b->currency, b->cost_source);
+    return cmp_group(pa, b->cost_center, b->currency, b->cost_source, b->service_name);
 }
 
 void report_totals_cleanup(ChargeTotals *t)
@@ -252,6 +257,7 @@ void report_totals_cleanup(ChargeTotals *t)
         free(t->t[i].cost_center);
         free(t->t[i].currency);
         free(t->t[i].cost_source);
+        free(t->t[i].service_name);
     }
     free(t->t);
     *t = (ChargeTotals){0};
@@ -269,7 +275,8 @@ static char *dup_or_null(const char *s, bool *ok)
 static TlResult total_of(ChargeTotals *t, const ChargeRow *row, ChargeTotal **out, TlError *err)
 {
     for (size_t i = t->n; i-- > 0;) /* rows of one cost center tend to come together */
-        if (cmp_group(&t->t[i], row->cost_center, row->currency, row->cost_source) == 0) {
+        if (cmp_group(&t->t[i], row->cost_center, row->currency, row->cost_source,
+                      row->service_name) == 0) {
             *out = &t->t[i];
             return TL_OK;
         }
@@ -286,6 +293,7 @@ static TlResult total_of(ChargeTotals *t, const ChargeRow *row, ChargeTotal **ou
     *n = (ChargeTotal){.cost_center = dup_or_null(row->cost_center, &ok),
                        .currency = dup_or_null(row->currency, &ok),
                        .cost_source = dup_or_null(row->cost_source, &ok),
+                       .service_name = dup_or_null(row->service_name, &ok),
                        .billing_start = row->billing_start,
                        .billing_end = row->billing_end,
                        .from = row->charge_start,
@@ -317,8 +325,9 @@ static void total_line(FILE *out, const ChargeTotal *t, const ChargeAccount *acc
 {
     const char *cc = t->cost_center ? t->cost_center : "(untagged)";
     char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], what[400], rows[24];
-    snprintf(what, sizeof what, "Azure SQL Database backup storage of cost center %s: %zu row%s",
-             cc, t->rows, t->rows == 1 ? "" : "s");
+    const char *service = t->service_name ? t->service_name : SERVICE_NAME;
+    snprintf(what, sizeof what, "%s backup storage of cost center %s: %zu row%s", service, cc,
+             t->rows, t->rows == 1 ? "" : "s");
     snprintf(rows, sizeof rows, "%zu", t->rows);
     report_csv_cell(out, tl_time_format(t->billing_start, a), 1);
     report_csv_cell(out, tl_time_format(t->billing_end, b), 0);
@@ -340,7 +349,7 @@ static void total_line(FILE *out, const ChargeTotal *t, const ChargeAccount *acc
     report_csv_cell(out, PROVIDER, 0);
     report_csv_cell(out, PROVIDER, 0);
     report_csv_cell(out, SERVICE_CATEGORY, 0);
-    report_csv_cell(out, SERVICE_NAME, 0);
+    report_csv_cell(out, service, 0);
     report_csv_cell(out, cc, 0);
     report_csv_cell(out, rows, 0);
     report_csv_cell(out, t->cost_source, 0);
@@ -579,7 +588,7 @@ static const size_t row_strings[] = {
     ROW_STR(sku_price_id),      ROW_STR(tags),           ROW_STR(cost_center),
     ROW_STR(architecture),      ROW_STR(service_tier),   ROW_STR(backup_kind),
     ROW_STR(redundancy),        ROW_STR(segment_status), ROW_STR(cost_source),
-    ROW_STR(elastic_pool),
+    ROW_STR(elastic_pool),      ROW_STR(service_name),   ROW_STR(resource_type),
 };
 #define N_ROW_STRINGS (sizeof row_strings / sizeof *row_strings)
 
@@ -633,4 +642,221 @@ TlResult report_charges_each(Spool *s, ChargeRowFn fn, void *ctx, TlError *err)
         if (rc)
             return rc;
     }
+}
+
+/* ---- Managed Instance rows --------------------------------------------------- */
+
+#define MI_SERVICE       "SQL Managed Instance"
+#define MI_RESOURCE_TYPE "Microsoft.Sql/managedInstances/databases"
+#define MI_METER         "managed instance pitr backup storage" /* MI-$6 */
+#define MI_LIMIT         64 /* databases and allowance steps of one instance */
+
+/* One database of the instance: its key (the id as first seen), the
+ * lineage segment on it at the month's end, its latest usage row. */
+typedef struct {
+    const char *id;
+    int seq;
+    TlMiStatus status;
+    const TlMiUsageDay *last;
+} MiDb;
+
+static bool begins(const TlMiEvent *e, const char *id)
+{
+    return (e->kind == TL_MI_EV_CREATED || e->kind == TL_MI_EV_MIGRATION_STARTED) &&
+           strcasecmp(e->resource_id, id) == 0;
+}
+
+/* db's lineage alive at `at` (its events and the instance's), evaluated then;
+ * its stop (a loss) into *stop. */
+static TlResult mi_db_state(const TlMiEvent *ev, size_t n, MiDb *db, TlTime at, TlMiStop *stop,
+                            TlError *err)
+{
+    size_t from = SIZE_MAX;
+    for (size_t i = 0; i < n && ev[i].at <= at; i++)
+        if (begins(&ev[i], db->id))
+            from = i;
+    TlMiEvent *mine = malloc((n ? n : 1) * sizeof *mine);
+    if (!mine)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < n && from != SIZE_MAX; i++) {
+        bool own = !mi_event_is_instance(ev[i].kind) && strcasecmp(ev[i].resource_id, db->id) == 0;
+        if ((own && i >= from && (i == from || !begins(&ev[i], db->id))) ||
+            mi_event_is_instance(ev[i].kind))
+            mine[k++] = ev[i];
+        else if (own && i > from && begins(&ev[i], db->id))
+            break;
+    }
+    TlMiLineage lin = {0};
+    TlResult rc = k ? mi_lineage_evaluate(mine, k, at, &lin, err) : TL_OK;
+    *stop = (TlMiStop){db->id, TL_TIME_NONE};
+    for (size_t s = 0; !rc && s < lin.n_segments; s++)
+        if (strcasecmp(lin.segments[s].resource_id, db->id) == 0) {
+            db->seq = lin.segments[s].seq;
+            db->status = lin.segments[s].status;
+            if (lin.segments[s].status == TL_MI_LOST)
+                stop->at = lin.segments[s].status_at; /* MI-$11 */
+        }
+    if (rc)
+        tl_error_prefix(err, "%s", db->id);
+    mi_lineage_cleanup(&lin);
+    free(mine);
+    return rc;
+}
+
+/* The sheet's mi_pitr price of a redundancy, or the LRS one with its MI-$5 factor. */
+static const TlPrice *mi_price(const ChargePrices *prices, const char *region, const char *arm,
+                               TlTime at, double *factor)
+{
+    const TlPrice *p = billing_price_find(prices->rows, prices->n, region, "mi_pitr",
+                                          billing_redundancy_price(arm), at);
+    *factor = 1;
+    if (!p && (p = billing_price_find(prices->rows, prices->n, region, "mi_pitr", "LRS", at)))
+        *factor = mi_redundancy_factor(arm, at);
+    return p;
+}
+
+static TlResult mi_row(const TlMiBillLine *l, const MiDb *db, const ChargePrices *prices,
+                       const char *tier, const char *cc_tag, TlTime start, TlTime end,
+                       ChargeRowFn emit, void *ctx, TlError *err)
+{
+    ArmDatabaseId parts;
+    memset(&parts, 0, sizeof parts);
+    const char *region = db->last ? db->last->region : NULL;
+    const char *sub =
+        arm_id_part(db->id, "subscriptions", parts.subscription, sizeof parts.subscription)
+            ? parts.subscription
+            : NULL;
+    const char *rg =
+        arm_id_part(db->id, "resourceGroups", parts.resource_group, sizeof parts.resource_group)
+            ? parts.resource_group
+            : NULL;
+    double factor;
+    const TlPrice *price = mi_price(prices, region, l->redundancy, start, &factor);
+    if (!price && l->gb_month > 0) {
+        char a[TL_TIME_TEXT_MAX];
+        tl_error_set(err, TL_ERR_DATA,
+                     "%s: no price for region '%s', kind mi_pitr, redundancy %s (or LRS) effective "
+                     "%s (needed by %s)",
+                     prices->name, region ? region : "(unknown) or *",
+                     billing_redundancy_price(l->redundancy), tl_time_format(start, a), db->id);
+        tl_error_hint(err, "add an mi_pitr row for that region (or '*') to the price sheet");
+        return TL_ERR_DATA;
+    }
+    char *cost_center = tag_value(db->last ? db->last->tags : NULL, cc_tag);
+    ChargeRow row = {.billing_start = start,
+                     .billing_end = end,
+                     .charge_start = l->charge_start,
+                     .charge_end = l->charge_end,
+                     .quantity = l->gb_month,
+                     .consumed = l->consumed_gb_month,
+                     .region = region,
+                     .resource_id = db->id,
+                     .resource_name = report_database_name(db->id),
+                     .subscription = sub,
+                     .resource_group = rg,
+                     .tags = db->last ? db->last->tags : NULL,
+                     .cost_center = cost_center,
+                     .segment = db->seq,
+                     .architecture = "managed_instance",
+                     .service_tier = tier,
+                     .backup_kind = "mi_pitr",
+                     .redundancy = billing_redundancy_price(l->redundancy),
+                     .segment_status = mi_status_str(db->status),
+                     .cost_source = "estimate",
+                     .price_from = price ? price->effective_from : TL_TIME_NONE,
+                     .first_missing_day = TL_TIME_NONE,
+                     .service_name = MI_SERVICE,
+                     .resource_type = MI_RESOURCE_TYPE};
+    snprintf(row.description, sizeof row.description,
+             "Managed Instance PITR backup storage above the instance's storage (MI-$1), shared "
+             "out by bytes (MI-$12)%s%s",
+             factor != 1 ? "; the LRS price times the redundancy factor (MI-$5)" : "",
+             l->estimate ? "; sizes estimated (MI-$13)" : "");
+    row.meter = price && price->meter ? price->meter : MI_METER;
+    row.sku_id = price ? price->sku_id : NULL;
+    row.sku_price_id = price ? price->sku_price_id : NULL;
+    row.unit_price = price ? price->unit_price * factor : 0;
+    row.currency = price ? price->currency : prices->n ? prices->rows[0].currency : "USD";
+    row.effective_cost = row.list_cost = l->gb_month * row.unit_price;
+    row.billed = row.effective = money_from_double(row.effective_cost, 6);
+    TlResult rc = emit(ctx, &row, err);
+    free(cost_center);
+    return rc;
+}
+
+/* The instance's allowances (storageSizeInGB), tier and redundancy from its events. */
+static size_t mi_instance_state(const TlMiEvent *ev, size_t n, TlTime at, TlMiAllowance *allow,
+                                const char **tier)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && ev[i].at <= at; i++) {
+        if (ev[i].kind != TL_MI_EV_INSTANCE_CHANGED)
+            continue;
+        if (ev[i].tier)
+            *tier = ev[i].tier;
+        if (ev[i].storage_size_gb > 0 && k < MI_LIMIT)
+            allow[k++] = (TlMiAllowance){ev[i].at, ev[i].storage_size_gb};
+    }
+    return k;
+}
+
+static const char *redundancy_at(const TlMiEvent *ev, size_t n, TlTime at)
+{
+    const char *r = "Geo"; /* MI-B8: the default */
+    for (size_t i = 0; i < n && ev[i].at <= at; i++)
+        if (ev[i].kind == TL_MI_EV_INSTANCE_CHANGED && ev[i].redundancy)
+            r = ev[i].redundancy;
+    return r;
+}
+
+TlResult report_mi_charges(const TlMiEvent *ev, size_t n_ev, const TlMiUsageDay *usage,
+                           size_t n_usage, const ChargePrices *prices, const char *cost_center_tag,
+                           TlTime start, TlTime end, TlTime as_of, ChargeRowFn emit, void *ctx,
+                           TlError *err)
+{
+    TlTime at = as_of < end ? as_of : end;
+    MiDb dbs[MI_LIMIT];
+    TlMiStop stops[MI_LIMIT];
+    TlMiAllowance allow[MI_LIMIT];
+    size_t n_db = 0;
+    const char *tier = NULL;
+    size_t n_allow = mi_instance_state(ev, n_ev, at, allow, &tier);
+    TlMiLevel *levels = malloc((n_usage ? n_usage : 1) * sizeof *levels);
+    TlResult rc = levels ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n_usage; i++) {
+        size_t d = 0;
+        while (d < n_db && strcasecmp(dbs[d].id, usage[i].resource_id) != 0)
+            d++;
+        if (d == n_db) {
+            if (n_db == MI_LIMIT) {
+                rc = tl_error_set(err, TL_ERR_DATA, "%s: more than %d databases on one instance",
+                                  usage[i].resource_id, MI_LIMIT);
+                break;
+            }
+            dbs[n_db] = (MiDb){.id = usage[i].resource_id, .status = TL_MI_CURRENT};
+            rc = mi_db_state(ev, n_ev, &dbs[n_db], at, &stops[n_db], err);
+            n_db++;
+        }
+        dbs[d].last = &usage[i];
+        const char *red =
+            usage[i].redundancy ? usage[i].redundancy : redundancy_at(ev, n_ev, usage[i].day);
+        levels[i] = (TlMiLevel){dbs[d].id, usage[i].day, usage[i].bytes, red, false};
+    }
+    TlMiBill bill = {0};
+    if (!rc)
+        rc = mi_billing_month(levels, n_usage, allow, n_allow, stops, n_db, start, end, as_of,
+                              &bill, err);
+    for (size_t k = 0; !rc && k < bill.n_lines; k++) {
+        const MiDb *db = NULL;
+        for (size_t d = 0; d < n_db && !db; d++)
+            if (strcmp(dbs[d].id, bill.lines[k].database) == 0)
+                db = &dbs[d];
+        if (db && bill.lines[k].charge_start != TL_TIME_NONE)
+            rc = mi_row(&bill.lines[k], db, prices, tier, cost_center_tag, start, end, emit, ctx,
+                        err);
+    }
+    mi_billing_cleanup(&bill);
+    free(levels);
+    return rc;
 }

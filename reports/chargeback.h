@@ -12,6 +12,8 @@
 #include <stdio.h>
 
 #include "model/billing.h"
+#include "model/mi.h"
+#include "model/mi_billing.h"
 #include "model/money.h"
 #include "model/result.h"
 #include "reports/spool.h"
@@ -44,6 +46,8 @@ typedef struct {
     TlTime first_missing_day; /* the first of them, or NONE */
     const char *elastic_pool; /* the pool of a pooled database (B1 at pool level), or NULL */
     bool decaying_estimate, dropped;
+    /* FOCUS ServiceName and ResourceType; NULL: Azure SQL Database's */
+    const char *service_name, *resource_type;
 } ChargeRow;
 
 /* One database lineage as the chargeback names it. Strings borrowed. */
@@ -84,6 +88,21 @@ TlResult report_charges_add(const ChargeSource *db, const TlBill *bill, const Ch
                             const char *cost_center_tag, TlTime start, TlTime end, ChargeRowFn emit,
                             void *ctx, TlError *err);
 
+/* The Managed Instance rows of one instance's month (domain-mi.md MI-$1,
+ * MI-$2, MI-$5, MI-$11, MI-$12) to emit: ev[0..n_ev) are the instance's
+ * events and its databases' (each database's lineage alive at the month's
+ * end or as_of gives its segment, and when its backups stop billing: lost
+ * by an instance deletion, a move or retention 0), usage[0..n_usage) its
+ * databases' days (the levels; a day without a redundancy has the
+ * instance's in force, else Geo). Each database and redundancy bills its
+ * share of the instance's excess over storageSizeInGB, at the sheet's
+ * mi_pitr price for its redundancy, or the LRS price times the MI-$5
+ * factor; no mi_pitr price is TL_ERR_DATA naming the sheet. */
+TlResult report_mi_charges(const TlMiEvent *ev, size_t n_ev, const TlMiUsageDay *usage,
+                           size_t n_usage, const ChargePrices *prices, const char *cost_center_tag,
+                           TlTime start, TlTime end, TlTime as_of, ChargeRowFn emit, void *ctx,
+                           TlError *err);
+
 /* The orders rows are sorted in (spool.h): the file's, by resource id
  * (bytewise) then segment; and the invoice's (invoice.h), by resource id
  * and meter case-insensitively, then segment. Equal keys keep the order
@@ -110,6 +129,7 @@ void report_chargeback_row(FILE *out, const ChargeRow *row, const ChargeAccount 
  * report_totals_cleanup. */
 typedef struct {
     char *cost_center, *currency, *cost_source; /* cost_center NULL: untagged */
+    char *service_name;                         /* NULL: Azure SQL Database */
     TlTime billing_start, billing_end, from, to;
     TlMoney effective, billed, list; /* the sums of the cells as the rows write them */
     double quantity;

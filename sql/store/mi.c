@@ -392,6 +392,31 @@ static const char page_instances_sql[] =
 static TlResult load_page(StoreConn *conn, const char *what, const char *sql, const char *after,
                           size_t limit, StoreMiPage *out, TlError *err);
 
+/* the page's instances: those with any event, by key */
+#define MI_INSTANCES                                                                               \
+    "inst AS (SELECT DISTINCT instance_key AS k FROM mi_events WHERE instance_key > $1::text"      \
+    "          ORDER BY 1 LIMIT $2::bigint)"
+static const char month_events_sql[] =
+    "WITH " MI_INSTANCES " SELECT * FROM ("
+    "  SELECT e.instance_key AS root, " MI_EVENT_COLUMNS ", 1 AS ord, e.id"
+    "    FROM mi_events e WHERE e.instance_key IN (SELECT k FROM inst)"
+    "  UNION ALL SELECT substring(lower(e.detail) FROM '^(.*/managedinstances/[^/]+)'), e.detail,"
+    "         'created', extract(epoch FROM e.at)::bigint,"
+    "         CASE WHEN e.origin = 'copy' THEN 'copy' ELSE 'move' END, NULL, NULL, NULL, NULL,"
+    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "    FROM mi_events e WHERE e.event = 'move_completed'"
+    "     AND substring(lower(e.detail) FROM '^(.*/managedinstances/[^/]+)') IN (SELECT k FROM "
+    "inst)"
+    " ) x ORDER BY root, at, ord, id";
+static const char month_usage_sql[] =
+    "WITH " MI_INSTANCES
+    " SELECT u.instance_key AS root, u.resource_id, extract(epoch FROM u.day::timestamp)::bigint"
+    "        AS day, coalesce(u.full_bytes, 0) + coalesce(u.diff_bytes, 0)"
+    "        + coalesce(u.log_bytes, 0) AS bytes, u.redundancy, u.region, u.tags::text AS tags"
+    "   FROM mi_usage u WHERE u.instance_key IN (SELECT k FROM inst)"
+    "    AND u.day >= to_timestamp($3::bigint)::date AND u.day < to_timestamp($4::bigint)::date"
+    "  ORDER BY u.instance_key, u.resource_key, u.day";
+
 TlResult store_mi_page_lineages(StoreConn *conn, const char *after, size_t limit, StoreMiPage *out,
                                 TlError *err)
 {
@@ -610,6 +635,60 @@ static TlResult load_page(StoreConn *conn, const char *what, const char *sql, co
     if (rc)
         store_mi_page_cleanup(out);
     return rc;
+}
+
+TlResult store_mi_month_page(StoreConn *conn, const char *after, size_t limit, TlTime from,
+                             TlTime to, StoreMiMonth *out, TlError *err)
+{
+    static const char *const names[] = {"root",       "resource_id", "day", "bytes",
+                                        "redundancy", "region",      "tags"};
+    *out = (StoreMiMonth){0};
+    TlResult rc = load_page(conn, "read a page of MI instances", month_events_sql, after, limit,
+                            &out->events, err);
+    char lim[24], a[24], b[24];
+    const char *params[] = {after, pg_int_param((long long)limit, lim), pg_time_param(from, a),
+                            pg_time_param(to, b)};
+    int col[7];
+    if (!rc)
+        rc = pg_query(conn, "read the MI usage", month_usage_sql, 4, params, &out->usage_res, err);
+    if (!rc)
+        rc = pg_columns(out->usage_res, "read the MI usage", names, 7, col, err);
+    size_t n = rc ? 0 : (size_t)PQntuples(out->usage_res), g = 0, groups = out->events.n_groups;
+    out->usage = calloc(n ? n : 1, sizeof *out->usage);
+    out->usage_group = calloc(groups + 1, sizeof *out->usage_group);
+    if (!rc && (!out->usage || !out->usage_group))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    const PGresult *r = out->usage_res;
+    /* both results list the page's instances in the same order */
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *root = PQgetvalue(r, (int)i, col[0]);
+        while (g < groups && strcmp(out->events.key[g], root) != 0)
+            out->usage_group[++g] = out->n_usage;
+        if (g == groups)
+            break;
+        long long bytes = 0;
+        pg_get_int64(r, (int)i, col[3], &bytes);
+        out->usage[out->n_usage++] = (TlMiUsageDay){.resource_id = PQgetvalue(r, (int)i, col[1]),
+                                                    .redundancy = text_or_null(r, (int)i, col[4]),
+                                                    .region = text_or_null(r, (int)i, col[5]),
+                                                    .tags = text_or_null(r, (int)i, col[6]),
+                                                    .day = pg_time(r, (int)i, col[2]),
+                                                    .bytes = bytes};
+    }
+    for (size_t k = g + 1; !rc && k <= groups; k++)
+        out->usage_group[k] = out->n_usage;
+    if (rc)
+        store_mi_month_cleanup(out);
+    return rc;
+}
+
+void store_mi_month_cleanup(StoreMiMonth *m)
+{
+    store_mi_page_cleanup(&m->events);
+    PQclear(m->usage_res);
+    free(m->usage);
+    free(m->usage_group);
+    *m = (StoreMiMonth){0};
 }
 
 void store_mi_lineage_cleanup(StoreMiLineage *l)

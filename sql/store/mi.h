@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "model/mi.h"
+#include "model/mi_billing.h"
 #include "model/result.h"
 #include "sql/store/conn.h"
 
@@ -80,5 +81,23 @@ TlResult store_mi_page_lineages(StoreConn *conn, const char *after, size_t limit
 TlResult store_mi_page_instances(StoreConn *conn, const char *after, size_t limit, StoreMiPage *out,
                                  TlError *err);
 void store_mi_page_cleanup(StoreMiPage *p);
+
+/* A page of instances for the month's MI billing (report chargeback): up to
+ * `limit` instances after `after` ("" at first), each with every event of
+ * the instance and of its databases (a move's destination begins with a
+ * created of origin move), group after group as in StoreMiPage, and their
+ * databases' usage days in [from, to), by instance (usage_group like
+ * group). Strings point into the results. */
+typedef struct {
+    StoreMiPage events;
+    struct pg_result *usage_res;
+    TlMiUsageDay *usage;
+    size_t n_usage;
+    size_t *usage_group; /* events.n_groups + 1 offsets into usage */
+} StoreMiMonth;
+
+TlResult store_mi_month_page(StoreConn *conn, const char *after, size_t limit, TlTime from,
+                             TlTime to, StoreMiMonth *out, TlError *err);
+void store_mi_month_cleanup(StoreMiMonth *m);
 
 #endif

@@ -146,6 +146,34 @@ err_has mi-usage-orphan "mi-usage.csv:4: Managed Instance database $S/mi-e/datab
 snapshot after-usage
 same mi-usage-unchanged "$(cmp -s "$work/before-usage.sql" "$work/after-usage.sql" && echo same)" same
 
+# --- report chargeback: E4's instance billed (MI-$1, MI-$3, MI-$11, MI-$12) ---
+# main and tmp each 200 GB all January on mi-e (256 GB): 144 GB billable until tmp's
+# retention 0 (01-26 09:00), 609 of 744 hours, then 0; 72 GB each: 58.935484 GB-month
+{ echo "$uh"; for d in $(seq -w 1 31); do for db in main tmp; do
+    echo "$S/mi-e/databases/$db,2026-01-$d,107374182400,0,107374182400,,,,Local,westeurope,,\"{\"\"cost-center\"\":\"\"cc-$db\"\"}\""
+  done; done; } >"$work/e4-usage.csv"
+run e4-usage 0 tl import-usage "$work/e4-usage.csv"
+printf 'region,kind,redundancy,unit_price,currency,effective_from\n*,mi_pitr,LRS,0.2,USD,2024-01-01\n*,pitr,RA-GRS,0.2,USD,2024-01-01\n' >"$work/mi-prices.csv"
+run e4-chargeback 0 tl report chargeback --month 2026-01 --prices "$work/mi-prices.csv" --billing-account 1:Contoso --invoice-issuer Microsoft -o "$work/e4.csv"
+rows() { python3 -c 'import csv, sys; print(";".join(" ".join(r[k] for k in sys.argv[2].split(",")) for r in csv.DictReader(open(sys.argv[1]))))' "$@"; }
+same e4-rows "$(rows "$work/e4.csv" ResourceName,ServiceName,PricingQuantity,BilledCost,x_BackupKind,x_BackupStorageRedundancy,x_SegmentStatus,x_CostCenter,ChargePeriodEnd)" \
+    "main SQL Managed Instance 58.935484 11.787097 mi_pitr LRS current cc-main 2026-02-01T00:00:00Z;tmp SQL Managed Instance 58.935484 11.787097 mi_pitr LRS lost cc-tmp 2026-01-26T09:00:00Z"
+same e4-meter "$(rows "$work/e4.csv" ResourceType,x_SkuMeterName | cut -d';' -f1)" "Microsoft.Sql/managedInstances/databases managed instance pitr backup storage"
+run e4-totals 0 tl report chargeback --month 2026-01 --prices "$work/mi-prices.csv" --billing-account 1:Contoso --invoice-issuer Microsoft --by cost-center -o "$work/e4-totals.csv"
+same e4-totals "$(rows "$work/e4-totals.csv" x_CostCenter,ServiceName,PricingQuantity)" "cc-main SQL Managed Instance 58.935484;cc-tmp SQL Managed Instance 58.935484"
+run e4-focus 0 python3 "$here/focus_check.py" "$work/e4.csv" "$work/e4-totals.csv" "$work/e4.metadata.json"
+out_has e4-focus ": 0 violations"
+# no mi_pitr price: refused, nothing written
+printf 'region,kind,redundancy,unit_price,currency,effective_from\n*,pitr,RA-GRS,0.2,USD,2024-01-01\n' >"$work/no-mi-prices.csv"
+run e4-no-price 65 tl report chargeback --month 2026-01 --prices "$work/no-mi-prices.csv" -o "$work/e4-none.csv"
+err_has e4-no-price "no price for region 'westeurope', kind mi_pitr, redundancy LRS (or LRS)"
+same e4-no-price-file "$(ls "$work" | grep -c '^e4-none' || true)" 0
+# Geo backups priced from the LRS price times 2 (MI-$5, from 2024-11-01)
+sed -i 's/,Local,westeurope,/,Geo,westeurope,/' "$work/e4-usage.csv"
+run e4-geo-usage 0 tl import-usage "$work/e4-usage.csv"
+run e4-geo 0 tl report chargeback --month 2026-01 --prices "$work/mi-prices.csv" -o "$work/e4-geo.csv"
+same e4-geo "$(rows "$work/e4-geo.csv" x_BackupStorageRedundancy,ListUnitPrice,BilledCost | cut -d';' -f1)" "RA-GRS 0.4 23.574194"
+
 # --- report warnings lists MI lineages and instances beside SQL Database ones ---
 run warnings-day-25 1 tl report warnings --as-of 2026-03-27T08:00:00Z --format json
 same warnings-day-25 "$(json '[(w["code"], w["server"], w["database"], w["at"]) for w in d["warnings"]]')" \

@@ -10,24 +10,6 @@
 
 #define DAY TL_SECONDS_PER_DAY
 
-static __attribute__((format(printf, 7, 8))) TlResult alert(TlAlerts *out, TlAlertLevel level,
-                                                            const char *code, const char *rule,
-                                                            TlTime at, int segment, const char *fmt,
-                                                            ...)
-{
-    TlAlert *grown = realloc(out->alerts, (out->n + 1) * sizeof *grown);
-    if (!grown)
-        return TL_ERR_NOMEM;
-    out->alerts = grown;
-    TlAlert *a = &grown[out->n++];
-    *a = (TlAlert){.level = level, .code = code, .rule = rule, .at = at, .segment = segment};
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->message, sizeof a->message, fmt, ap);
-    va_end(ap);
-    return TL_OK;
-}
-
 static bool same_db(const TlMiEvent *e, const TlMiSegment *s)
 {
     return e->resource_id && strcasecmp(e->resource_id, s->resource_id) == 0;
@@ -43,21 +25,23 @@ static TlResult lrs_limit(const TlMiLineage *lin, int warn_days, TlAlerts *out)
 {
     char a[TL_TIME_TEXT_MAX];
     if (lin->cancelled_by_limit)
-        return alert(out, TL_ALERT_CRITICAL, "lrs_time_limit", "W-MI-1", lin->cancelled_at, 1,
-                     "the %s job was not cut over within 30 days: Azure cancelled it at %s and "
-                     "dropped the restoring database; MI holds no backup of it (MI-M1)",
-                     job(lin->origin), tl_time_format(lin->cancelled_at, a));
+        return warnings_alert(
+            out, TL_ALERT_CRITICAL, "lrs_time_limit", "W-MI-1", lin->cancelled_at, 1,
+            "the %s job was not cut over within 30 days: Azure cancelled it at %s and "
+            "dropped the restoring database; MI holds no backup of it (MI-M1)",
+            job(lin->origin), tl_time_format(lin->cancelled_at, a));
     if (lin->migration_deadline == TL_TIME_NONE || lin->n_segments == 0 ||
         lin->segments[0].status != TL_MI_PENDING ||
         lin->as_of < lin->migration_started + (TlTime)warn_days * DAY)
         return TL_OK;
     TlTime left = lin->migration_deadline - lin->as_of;
-    return alert(out, TL_ALERT_WARN, "lrs_time_limit", "W-MI-1", lin->migration_deadline, 1,
-                 "the %s job started %lld days ago: cut over before %s (%lld days %lld hours "
-                 "left) or Azure cancels it and drops the restoring database (MI-M1)",
-                 job(lin->origin), (long long)((lin->as_of - lin->migration_started) / DAY),
-                 tl_time_format(lin->migration_deadline, a), (long long)(left / DAY),
-                 (long long)(left % DAY / 3600));
+    return warnings_alert(
+        out, TL_ALERT_WARN, "lrs_time_limit", "W-MI-1", lin->migration_deadline, 1,
+        "the %s job started %lld days ago: cut over before %s (%lld days %lld hours "
+        "left) or Azure cancels it and drops the restoring database (MI-M1)",
+        job(lin->origin), (long long)((lin->as_of - lin->migration_started) / DAY),
+        tl_time_format(lin->migration_deadline, a), (long long)(left / DAY),
+        (long long)(left % DAY / 3600));
 }
 
 /* W-MI-10: a migrated database MI cannot restore yet; W-MI-11: one dropped
@@ -71,22 +55,22 @@ static TlResult restore_point(const TlMiLineage *lin, const char *source, TlAler
         bool restored = s->origin != TL_MI_ORIGIN_NEW && s->origin != TL_MI_ORIGIN_MOVE;
         if (restored && s->dropped_at != TL_TIME_NONE &&
             (s->first_restore_point == TL_TIME_NONE || s->dropped_at < s->first_restore_point))
-            rc = alert(out, TL_ALERT_WARN, "drop_before_first_full", "W-MI-11", s->dropped_at,
-                       s->seq,
-                       "dropped at %s before its first full backup completed: nothing of it "
-                       "is restorable, and the name cannot be used for a new database until "
-                       "that backup is taken",
-                       tl_time_format(s->dropped_at, a));
+            rc = warnings_alert(
+                out, TL_ALERT_WARN, "drop_before_first_full", "W-MI-11", s->dropped_at, s->seq,
+                "dropped at %s before its first full backup completed: nothing of it "
+                "is restorable, and the name cannot be used for a new database until "
+                "that backup is taken",
+                tl_time_format(s->dropped_at, a));
         else if (k == 0 && mi_origin_is_migration(s->origin) &&
                  (s->status == TL_MI_PENDING ||
                   (s->status == TL_MI_CURRENT && s->first_restore_point_estimated)))
-            rc = alert(out, TL_ALERT_WARN, "no_mi_restore_point", "W-MI-10",
-                       s->status == TL_MI_PENDING ? TL_TIME_NONE : s->first_restore_point, s->seq,
-                       "keep %s and its backup chain: MI %s (MI-B6)", source,
-                       s->status == TL_MI_PENDING
-                           ? "has no backup of it until the migration is cut over"
-                           : "has observed no restore point yet (the first full and log "
-                             "backups are estimated done by then)");
+            rc = warnings_alert(out, TL_ALERT_WARN, "no_mi_restore_point", "W-MI-10",
+                                s->status == TL_MI_PENDING ? TL_TIME_NONE : s->first_restore_point,
+                                s->seq, "keep %s and its backup chain: MI %s (MI-B6)", source,
+                                s->status == TL_MI_PENDING
+                                    ? "has no backup of it until the migration is cut over"
+                                    : "has observed no restore point yet (the first full and log "
+                                      "backups are estimated done by then)");
     }
     return rc;
 }
@@ -107,17 +91,17 @@ static TlResult dropped_retention(const TlMiEvent *ev, size_t n, const TlMiLinea
                 e->at < s->dropped_at)
                 continue;
             if (e->retention_days == 0 && lin->as_of < e->at + (TlTime)TL_EXPIRY_WARN_DAYS * DAY)
-                rc = alert(out, TL_ALERT_CRITICAL, "dropped_retention_lowered", "W-MI-12", e->at,
-                           s->seq,
-                           "retention of the dropped database set to 0 days: its backups are "
-                           "deleted, it can no longer be restored (MI-B2)");
+                rc = warnings_alert(
+                    out, TL_ALERT_CRITICAL, "dropped_retention_lowered", "W-MI-12", e->at, s->seq,
+                    "retention of the dropped database set to 0 days: its backups are "
+                    "deleted, it can no longer be restored (MI-B2)");
             else if (e->retention_days > 0 && s->status == TL_MI_RESTORABLE)
-                rc =
-                    alert(out, TL_ALERT_WARN, "dropped_retention_lowered", "W-MI-12", e->at, s->seq,
-                          "retention of the dropped database lowered to %d days: points older "
-                          "are gone, and it can no longer be raised (MI-B2); restorable until "
-                          "%s",
-                          e->retention_days, tl_time_format(s->expires_at, until));
+                rc = warnings_alert(
+                    out, TL_ALERT_WARN, "dropped_retention_lowered", "W-MI-12", e->at, s->seq,
+                    "retention of the dropped database lowered to %d days: points older "
+                    "are gone, and it can no longer be raised (MI-B2); restorable until "
+                    "%s",
+                    e->retention_days, tl_time_format(s->expires_at, until));
         }
     }
     return rc;
@@ -144,11 +128,12 @@ static TlResult move_deadline(const TlMiEvent *ev, size_t n, const TlMiLineage *
     char a[TL_TIME_TEXT_MAX];
     TlTime deadline = ready->at + TL_MI_MOVE_COMPLETE_DAYS * DAY;
     bool copy = ready->origin == TL_MI_ORIGIN_COPY;
-    return alert(out, TL_ALERT_WARN, "move_completion_deadline", "W-MI-14", deadline, s->seq,
-                 "the %s is ready: complete it before %s or Azure cancels it and drops the "
-                 "destination%s",
-                 copy ? "copy" : "move", tl_time_format(deadline, a),
-                 copy ? "" : "; the PITR backups stay behind on the source (MI-B14)");
+    return warnings_alert(
+        out, TL_ALERT_WARN, "move_completion_deadline", "W-MI-14", deadline, s->seq,
+        "the %s is ready: complete it before %s or Azure cancels it and drops the "
+        "destination%s",
+        copy ? "copy" : "move", tl_time_format(deadline, a),
+        copy ? "" : "; the PITR backups stay behind on the source (MI-B14)");
 }
 
 static bool is_system_database(const char *name)
@@ -167,14 +152,15 @@ static TlResult source_facts(const TlMiEvent *ev, size_t n, const TlMiEvent *sta
     TlResult rc = TL_OK;
     bool restore = start->origin != TL_MI_ORIGIN_MI_LINK; /* a backup is restored on MI */
     if (is_system_database(start->source_database))
-        rc = alert(out, TL_ALERT_WARN, "system_database_in_scope", "W-MI-5", start->at, 1,
-                   "source database %s is a system database: %s", start->source_database,
-                   restore ? "restoring system databases is not supported"
-                           : "the link does not replicate system databases");
+        rc = warnings_alert(out, TL_ALERT_WARN, "system_database_in_scope", "W-MI-5", start->at, 1,
+                            "source database %s is a system database: %s", start->source_database,
+                            restore ? "restoring system databases is not supported"
+                                    : "the link does not replicate system databases");
     if (!rc && start->compatibility_level >= 0 && start->compatibility_level < 100)
-        rc = alert(out, TL_ALERT_WARN, "compat_level_below_100", "W-MI-6", start->at, 1,
-                   "the source's compatibility level is %d: levels below 100 are not supported",
-                   start->compatibility_level);
+        rc = warnings_alert(
+            out, TL_ALERT_WARN, "compat_level_below_100", "W-MI-6", start->at, 1,
+            "the source's compatibility level is %d: levels below 100 are not supported",
+            start->compatibility_level);
     if (!rc && restore && start->tde_protected == 1) {
         size_t len = mi_instance_prefix(start->resource_id);
         bool uploaded = false;
@@ -183,9 +169,10 @@ static TlResult source_facts(const TlMiEvent *ev, size_t n, const TlMiEvent *sta
                        mi_instance_prefix(ev[i].resource_id) == len &&
                        strncasecmp(ev[i].resource_id, start->resource_id, len) == 0;
         if (!uploaded)
-            rc = alert(out, TL_ALERT_WARN, "tde_certificate_missing", "W-MI-4", start->at, 1,
-                       "the source is TDE-protected and no certificate upload to the instance "
-                       "is recorded before the restore began: migrate the certificate first");
+            rc = warnings_alert(
+                out, TL_ALERT_WARN, "tde_certificate_missing", "W-MI-4", start->at, 1,
+                "the source is TDE-protected and no certificate upload to the instance "
+                "is recorded before the restore began: migrate the certificate first");
     }
     char unknown[160] = "";
     if (!start->source_database)
@@ -195,9 +182,9 @@ static TlResult source_facts(const TlMiEvent *ev, size_t n, const TlMiEvent *sta
     if (restore && start->tde_protected < 0)
         strcat(unknown, ", tde_protected (W-MI-4)");
     if (!rc && unknown[0])
-        rc = alert(out, TL_ALERT_INFO, "assumption", "W3", TL_TIME_NONE, 1,
-                   "not recorded for the migration: %s; those checks cannot pass or fail",
-                   unknown + 2);
+        rc = warnings_alert(out, TL_ALERT_INFO, "assumption", "W3", TL_TIME_NONE, 1,
+                            "not recorded for the migration: %s; those checks cannot pass or fail",
+                            unknown + 2);
     return rc;
 }
 
@@ -277,28 +264,32 @@ TlResult mi_warnings_instance(const TlMiEvent *ev, size_t n, TlTime as_of, TlAle
     char a[TL_TIME_TEXT_MAX];
     TlResult rc = TL_OK;
     if (deleted != TL_TIME_NONE) /* nothing else matters for a deleted instance */
-        rc = alert(out, TL_ALERT_CRITICAL, "instance_deleted", "W-MI-13", deleted, 0,
-                   "the instance was deleted: the PITR backups of all its databases are lost "
-                   "(AMB-MI-5), LTR backups survive; Microsoft support may help if asked within "
-                   "5 days of the delete (until %s)",
-                   tl_time_format(deleted + 5 * DAY, a));
+        rc = warnings_alert(
+            out, TL_ALERT_CRITICAL, "instance_deleted", "W-MI-13", deleted, 0,
+            "the instance was deleted: the PITR backups of all its databases are lost "
+            "(AMB-MI-5), LTR backups survive; Microsoft support may help if asked within "
+            "5 days of the delete (until %s)",
+            tl_time_format(deleted + 5 * DAY, a));
     else {
         if (stopped != TL_TIME_NONE)
-            rc = alert(out, TL_ALERT_WARN, "instance_stopped", "W-MI-15", stopped, 0,
-                       "stopped since %s: no backups are taken while it is stopped (a yearly "
-                       "LTR backup due then is skipped), and storage and backup storage still "
-                       "bill (MI-$4)",
-                       tl_time_format(stopped, a));
+            rc = warnings_alert(
+                out, TL_ALERT_WARN, "instance_stopped", "W-MI-15", stopped, 0,
+                "stopped since %s: no backups are taken while it is stopped (a yearly "
+                "LTR backup due then is skipped), and storage and backup storage still "
+                "bill (MI-$4)",
+                tl_time_format(stopped, a));
         if (!rc && geo_off != TL_TIME_NONE)
-            rc = alert(out, TL_ALERT_WARN, "geo_restore_disabled", "W-MI-9", geo_off, 0,
-                       "backup storage redundancy went from geo to %s: geo-restore is disabled "
-                       "for new backups; older ones keep their redundancy (MI-B8)",
-                       redundancy);
+            rc = warnings_alert(
+                out, TL_ALERT_WARN, "geo_restore_disabled", "W-MI-9", geo_off, 0,
+                "backup storage redundancy went from geo to %s: geo-restore is disabled "
+                "for new backups; older ones keep their redundancy (MI-B8)",
+                redundancy);
         if (!rc && always_up_to_date(format))
-            rc = alert(out, TL_ALERT_INFO, "always_up_to_date", "W-MI-16", format_at, 0,
-                       "update policy Always-up-to-date (database format %s): one-way, and its "
-                       "backups restore only to Always-up-to-date instances",
-                       format);
+            rc = warnings_alert(
+                out, TL_ALERT_INFO, "always_up_to_date", "W-MI-16", format_at, 0,
+                "update policy Always-up-to-date (database format %s): one-way, and its "
+                "backups restore only to Always-up-to-date instances",
+                format);
     }
     return rc ? tl_error_set(err, TL_ERR_NOMEM, "out of memory") : TL_OK;
 }

@@ -17,10 +17,8 @@ const char *warnings_level_str(TlAlertLevel level)
     return level == TL_ALERT_CRITICAL ? "critical" : level == TL_ALERT_WARN ? "warn" : "info";
 }
 
-static __attribute__((format(printf, 7, 8))) TlResult alert(TlAlerts *out, TlAlertLevel level,
-                                                            const char *code, const char *rule,
-                                                            TlTime at, int segment, const char *fmt,
-                                                            ...)
+TlResult warnings_alert(TlAlerts *out, TlAlertLevel level, const char *code, const char *rule,
+                        TlTime at, int segment, const char *fmt, ...)
 {
     TlAlert *grown = realloc(out->alerts, (out->n + 1) * sizeof *grown);
     if (!grown)
@@ -60,10 +58,10 @@ static TlResult alert_unobserved(TlAlerts *out, const TlFacts *facts)
         }
     if (!missing[0])
         return TL_OK;
-    return alert(out, TL_ALERT_INFO, "assumption", "W3", TL_TIME_NONE, 0,
-                 "not observed: %s; checks on this database answer 'unknown' where these "
-                 "decide%s",
-                 missing, facts->retention_known ? "" : " (retention taken as 7 days)");
+    return warnings_alert(out, TL_ALERT_INFO, "assumption", "W3", TL_TIME_NONE, 0,
+                          "not observed: %s; checks on this database answer 'unknown' where these "
+                          "decide%s",
+                          missing, facts->retention_known ? "" : " (retention taken as 7 days)");
 }
 
 /* Worst first, then the soonest (stable). */
@@ -101,13 +99,13 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
         for (size_t i = 0; i < lin.n_segments && !rc; i++) {
             const TlSegment *s = &lin.segments[i];
             if (s->status == TL_SEG_LOST && s->lost_by == lin.in_progress)
-                rc = alert(out, TL_ALERT_CRITICAL, "backups_lost_in_progress", "L3", s->lost_at,
-                           s->seq,
-                           "the reverse migration to %s started %s and is still running: segment "
-                           "S%d (%s) became unrestorable at its start, and cancelling does not "
-                           "bring it back",
-                           t->to_objective, tl_time_format(t->started_at, a), s->seq,
-                           objective_architecture_str(s->arch));
+                rc = warnings_alert(
+                    out, TL_ALERT_CRITICAL, "backups_lost_in_progress", "L3", s->lost_at, s->seq,
+                    "the reverse migration to %s started %s and is still running: segment "
+                    "S%d (%s) became unrestorable at its start, and cancelling does not "
+                    "bring it back",
+                    t->to_objective, tl_time_format(t->started_at, a), s->seq,
+                    objective_architecture_str(s->arch));
         }
     }
     /* W2: the 45-day window to go back to General Purpose */
@@ -116,11 +114,12 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
         if (as_of <= deadline && !rc) {
             days_hours(deadline - as_of, left, sizeof left);
             bool closing = deadline - as_of < TL_DEADLINE_WARN_DAYS * TL_SECONDS_PER_DAY;
-            rc = alert(out, closing ? TL_ALERT_WARN : TL_ALERT_INFO, "reverse_window_closing", "W2",
-                       deadline, 0,
-                       "a reverse migration to General Purpose must start by %s (%s left); after "
-                       "that the database stays Hyperscale",
-                       tl_time_format(deadline, a), left);
+            rc = warnings_alert(
+                out, closing ? TL_ALERT_WARN : TL_ALERT_INFO, "reverse_window_closing", "W2",
+                deadline, 0,
+                "a reverse migration to General Purpose must start by %s (%s left); after "
+                "that the database stays Hyperscale",
+                tl_time_format(deadline, a), left);
         }
     }
     /* the previous segment: what a repeat migration would lose (W1), and its expiry */
@@ -128,32 +127,35 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
         bool reverse_possible = now.arch == TL_ARCH_HYPERSCALE && !lin.created_in_hyperscale &&
                                 deadline != TL_TIME_NONE && as_of <= deadline;
         if (reverse_possible || now.arch == TL_ARCH_STANDARD)
-            rc = alert(out, TL_ALERT_WARN, "backup_loss", "W1", prev->expires_at, prev->seq,
-                       "a %s now would make segment S%d (%s) unrestorable %s: restore points %s to "
-                       "%s, which otherwise stay until %s",
-                       reverse_possible ? "reverse migration" : "conversion to Hyperscale",
-                       prev->seq, objective_architecture_str(prev->arch),
-                       reverse_possible ? "the moment it starts (L3)" : "at its cutover (L4)",
-                       tl_time_format(prev->restore_from, a), tl_time_format(prev->restore_to, b),
-                       tl_time_format(prev->expires_at, left));
+            rc = warnings_alert(
+                out, TL_ALERT_WARN, "backup_loss", "W1", prev->expires_at, prev->seq,
+                "a %s now would make segment S%d (%s) unrestorable %s: restore points %s to "
+                "%s, which otherwise stay until %s",
+                reverse_possible ? "reverse migration" : "conversion to Hyperscale", prev->seq,
+                objective_architecture_str(prev->arch),
+                reverse_possible ? "the moment it starts (L3)" : "at its cutover (L4)",
+                tl_time_format(prev->restore_from, a), tl_time_format(prev->restore_to, b),
+                tl_time_format(prev->expires_at, left));
         if (!rc && prev->expires_at - as_of < TL_EXPIRY_WARN_DAYS * TL_SECONDS_PER_DAY) {
             days_hours(prev->expires_at - as_of, left, sizeof left);
-            rc = alert(out, TL_ALERT_WARN, "previous_expiring", "L5", prev->expires_at, prev->seq,
-                       "segment S%d (%s, restorable to %s) expires at %s (%s left): restore "
-                       "from it before then if you need it",
-                       prev->seq, objective_architecture_str(prev->arch),
-                       tl_time_format(prev->restore_to, a), tl_time_format(prev->expires_at, b),
-                       left);
+            rc = warnings_alert(
+                out, TL_ALERT_WARN, "previous_expiring", "L5", prev->expires_at, prev->seq,
+                "segment S%d (%s, restorable to %s) expires at %s (%s left): restore "
+                "from it before then if you need it",
+                prev->seq, objective_architecture_str(prev->arch),
+                tl_time_format(prev->restore_to, a), tl_time_format(prev->expires_at, b), left);
         }
     }
     if (!rc && (!now.known || !now.tracked))
-        rc = alert(out, TL_ALERT_WARN, "unknown_objective", "T4", TL_TIME_NONE, 0,
-                   "the objective '%s' is not one tierledger knows: its edition and architecture "
-                   "are guessed",
-                   now.name);
+        rc = warnings_alert(
+            out, TL_ALERT_WARN, "unknown_objective", "T4", TL_TIME_NONE, 0,
+            "the objective '%s' is not one tierledger knows: its edition and architecture "
+            "are guessed",
+            now.name);
     if (!rc && check_request_pending(&lin, tr, facts))
-        rc = alert(out, TL_ALERT_WARN, "requested_objective_pending", "W6", facts->requested_since,
-                   0, "%s", check_request_text(&lin, tr, facts, pending, sizeof pending));
+        rc = warnings_alert(out, TL_ALERT_WARN, "requested_objective_pending", "W6",
+                            facts->requested_since, 0, "%s",
+                            check_request_text(&lin, tr, facts, pending, sizeof pending));
     if (!rc)
         rc = alert_unobserved(out, facts);
     lineage_cleanup(&lin);

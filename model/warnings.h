@@ -40,4 +40,10 @@ TlResult warnings_evaluate(const TlTransition *tr, size_t n, TlTime as_of, int r
                            const TlFacts *facts, TlAlerts *out, TlError *err);
 void warnings_cleanup(TlAlerts *alerts);
 
+/* Append one alert (the message printf-formatted); TL_ERR_NOMEM when memory
+ * ran out. For the evaluators (warnings.c, mi_warnings.c). */
+TlResult warnings_alert(TlAlerts *out, TlAlertLevel level, const char *code, const char *rule,
+                        TlTime at, int segment, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
 #endif

@@ -9,26 +9,6 @@
 
 #include "sql/store/pg.h"
 
-const char *const store_mi_columns[STORE_MI_COLUMNS] = {"resource_id",
-                                                        "event",
-                                                        "at",
-                                                        "state",
-                                                        "operation_id",
-                                                        "initiated_by",
-                                                        "origin",
-                                                        "source_server",
-                                                        "source_database",
-                                                        "earliest_restore_point",
-                                                        "retention_days",
-                                                        "tier",
-                                                        "vcores",
-                                                        "storage_size_gb",
-                                                        "redundancy",
-                                                        "database_format",
-                                                        "tde_protected",
-                                                        "compatibility_level",
-                                                        "detail"};
-
 #define MI_VALUES                                                                                  \
     "resource_id, event, at, state, operation_id, initiated_by, origin, source_server,"            \
     " source_database, earliest_restore_point, retention_days, tier, vcores, storage_size_gb,"     \
@@ -480,6 +460,25 @@ static int int_or(const PGresult *r, int row, int col, int none)
     return PQgetisnull(r, row, col) ? none : atoi(PQgetvalue(r, row, col));
 }
 
+/* The columns decode_event reads, in its order (a page adds "root" last). */
+static const char *const event_names[] = {"resource_id",
+                                          "event",
+                                          "at",
+                                          "origin",
+                                          "erp",
+                                          "retention_days",
+                                          "detail",
+                                          "source_server",
+                                          "source_database",
+                                          "tier",
+                                          "redundancy",
+                                          "database_format",
+                                          "vcores",
+                                          "storage_size_gb",
+                                          "tde_protected",
+                                          "compatibility_level",
+                                          "root"};
+
 static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
 {
     *e = (TlMiEvent){.at = pg_time(r, i, col[2]),
@@ -539,22 +538,6 @@ size_t store_mi_pick(TlMiEvent *ev, size_t n, const char *root, TlTime as_of)
 TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime as_of,
                                StoreMiLineage *out, TlError *err)
 {
-    static const char *const names[] = {"resource_id",
-                                        "event",
-                                        "at",
-                                        "origin",
-                                        "erp",
-                                        "retention_days",
-                                        "detail",
-                                        "source_server",
-                                        "source_database",
-                                        "tier",
-                                        "redundancy",
-                                        "database_format",
-                                        "vcores",
-                                        "storage_size_gb",
-                                        "tde_protected",
-                                        "compatibility_level"};
     *out = (StoreMiLineage){0};
     PGresult *root = NULL;
     const char *p1[] = {resource_id};
@@ -568,7 +551,7 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
         rc = pg_query(conn, "load the MI lineage", lineage_sql, 1, p2, &out->res, err);
     int col[16];
     if (!rc)
-        rc = pg_columns(out->res, "load the MI lineage", names, 16, col, err);
+        rc = pg_columns(out->res, "load the MI lineage", event_names, 16, col, err);
     int n = rc ? 0 : PQntuples(out->res);
     if (!rc && !(out->ev = calloc(n ? (size_t)n : 1, sizeof *out->ev)))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
@@ -592,30 +575,13 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
 static TlResult load_page(StoreConn *conn, const char *what, const char *sql, const char *after,
                           size_t limit, StoreMiPage *out, TlError *err)
 {
-    static const char *const names[] = {"resource_id",
-                                        "event",
-                                        "at",
-                                        "origin",
-                                        "erp",
-                                        "retention_days",
-                                        "detail",
-                                        "source_server",
-                                        "source_database",
-                                        "tier",
-                                        "redundancy",
-                                        "database_format",
-                                        "vcores",
-                                        "storage_size_gb",
-                                        "tde_protected",
-                                        "compatibility_level",
-                                        "root"};
     *out = (StoreMiPage){0};
     char lim[24];
     const char *params[] = {after, pg_int_param((long long)limit, lim)};
     int col[17];
     TlResult rc = pg_query(conn, what, sql, 2, params, &out->res, err);
     if (!rc)
-        rc = pg_columns(out->res, what, names, 17, col, err);
+        rc = pg_columns(out->res, what, event_names, 17, col, err);
     size_t n = rc ? 0 : (size_t)PQntuples(out->res);
     out->ev = calloc(n ? n : 1, sizeof *out->ev);
     out->group = calloc(n + 1, sizeof *out->group);

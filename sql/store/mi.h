@@ -16,9 +16,13 @@
 
 struct pg_result;
 
-/* The columns of a staged row, in this order (import-mi's file columns). */
+/* The columns of a staged row, in import-mi's file order: resource_id,
+ * event, at, state, operation_id, initiated_by, origin, source_server,
+ * source_database, earliest_restore_point, retention_days, tier, vcores,
+ * storage_size_gb, redundancy, database_format, tde_protected,
+ * compatibility_level, detail (MI_VALUES in mi.c, rows_mi_columns in
+ * cli/rows.h). */
 #define STORE_MI_COLUMNS 19
-extern const char *const store_mi_columns[STORE_MI_COLUMNS];
 
 typedef struct StoreMiStage StoreMiStage;
 
@@ -29,7 +33,7 @@ typedef struct {
 } StoreMiCounts;
 
 TlResult store_mi_stage_begin(StoreConn *conn, StoreMiStage **out, TlError *err);
-/* One checked row: values[k] is column store_mi_columns[k], NULL when empty. */
+/* One checked row: values[k] is the k-th of those columns, NULL when empty. */
 void store_mi_stage_row(StoreMiStage *s, int line, const char *const *values);
 /* End the COPY; refuse (TL_ERR_DATA, "FILE:LINE: ...") a row that differs
  * from a recorded event (or another row) of the same database, kind,

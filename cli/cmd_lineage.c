@@ -14,10 +14,10 @@
 #include "sql/store/mi.h"
 
 /* The alerts of an MI lineage and of the instance its last segment is on. */
-static TlResult mi_alerts(const StoreMiLineage *l, const TlMiLineage *lin, TlAlerts *out,
-                          TlError *err)
+static TlResult mi_alerts(const StoreMiLineage *l, const TlMiLineage *lin, int lrs_days,
+                          TlAlerts *out, TlError *err)
 {
-    TlResult rc = mi_warnings_database(l->ev, l->n, lin, TL_MI_LRS_WARN_DAYS, out, err);
+    TlResult rc = mi_warnings_database(l->ev, l->n, lin, lrs_days, out, err);
     const char *db =
         lin->n_segments ? lin->segments[lin->n_segments - 1].resource_id : l->resource_id;
     size_t len = mi_instance_prefix(db), n = 0;
@@ -47,7 +47,10 @@ static TlResult run_mi_lineage(CliContext *ctx, int format, TlTime as_of, TlErro
     StoreMiLineage l = {0};
     TlMiLineage lin = {0};
     TlAlerts alerts = {0};
-    TlResult rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
+    long lrs_days = TL_MI_LRS_WARN_DAYS;
+    TlResult rc = cli_opt_long(ctx, "lrs-warn-days", 0, 29, &lrs_days, err);
+    if (!rc)
+        rc = store_open_reader(cli_opt(ctx, "db"), &conn, err);
     if (!rc)
         rc = store_mi_lineage_load(conn, ctx->args[0], as_of, &l, err);
     if (!rc) {
@@ -56,7 +59,7 @@ static TlResult run_mi_lineage(CliContext *ctx, int format, TlTime as_of, TlErro
             tl_error_prefix(err, "%s: the recorded history is inconsistent", l.resource_id);
     }
     if (!rc)
-        rc = mi_alerts(&l, &lin, &alerts, err);
+        rc = mi_alerts(&l, &lin, (int)lrs_days, &alerts, err);
     if (!rc)
         rc = format == 1 ? report_mi_lineage_json(stdout, l.resource_id, &lin, &alerts, err)
                          : report_mi_lineage_text(stdout, l.resource_id, &lin, &alerts, err);
@@ -100,6 +103,8 @@ static const CliOption lineage_options[] = {
      0},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {"format", "FMT", "text (default), json, or svg (a timeline picture)", 0},
+    {"lrs-warn-days", "DAYS",
+     "Managed Instance: flag an LRS or DMS job from day DAYS of its 30 (default 25, W-MI-1)", 0},
     {NULL, NULL, NULL, 0},
 };
 

@@ -23,6 +23,7 @@ typedef struct {
     TlTime as_of;
     int format; /* 0 text, 1 csv, 2 json */
     size_t n_databases, counts[3];
+    long lrs_warn_days;   /* W-MI-1: an LRS or DMS job is flagged from this day on */
     Spool *rows;          /* the alerts of every page, in the report's order */
     SpoolBuf key, record; /* one row's, being built */
 } Warnings;
@@ -127,7 +128,7 @@ static TlResult mi_lineage_alerts(Warnings *w, const TlMiEvent *ev, size_t n, Tl
         return TL_ERR_DATA;
     }
     w->n_databases++;
-    rc = mi_warnings_database(ev, n, &lin, TL_MI_LRS_WARN_DAYS, &alerts, err);
+    rc = mi_warnings_database(ev, n, &lin, (int)w->lrs_warn_days, &alerts, err);
     const char *id =
         lin.n_segments ? lin.segments[lin.n_segments - 1].resource_id : ev[0].resource_id;
     if (!rc)
@@ -186,10 +187,12 @@ static TlResult mi_fleet(Warnings *w, StoreConn *conn, bool instances, TlError *
 static TlResult run_warnings(CliContext *ctx, TlError *err)
 {
     static const char *const formats[] = {"text", "csv", "json", NULL};
-    Warnings w = {0};
+    Warnings w = {.lrs_warn_days = TL_MI_LRS_WARN_DAYS};
     TlResult rc = cli_format(ctx, formats, &w.format, err);
     if (!rc)
         rc = cli_as_of(ctx, &w.as_of, err);
+    if (!rc)
+        rc = cli_opt_long(ctx, "lrs-warn-days", 0, 29, &w.lrs_warn_days, err);
     if (rc)
         return rc;
     StoreConn *conn = NULL;
@@ -238,6 +241,8 @@ static TlResult run_report(CliContext *ctx, TlError *err)
 static const CliOption warnings_options[] = {
     {"as-of", "TIME", "evaluate at TIME (RFC 3339 or YYYY-MM-DD; default now)", 0},
     {"format", "FMT", "text (default), csv or json", 0},
+    {"lrs-warn-days", "DAYS",
+     "Managed Instance: flag an LRS or DMS job from day DAYS of its 30 (default 25, W-MI-1)", 0},
     {"output", "FILE", "write to FILE (atomically) instead of stdout", 'o'},
     {"db", "CONNINFO", "PostgreSQL connection string (default: libpq's PG* variables)", 0},
     {NULL, NULL, NULL, 0},

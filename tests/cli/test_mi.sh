@@ -182,6 +182,13 @@ same warnings-day-25 "$(json '[(w["code"], w["server"], w["database"], w["at"]) 
 same warnings-day-25-lineages "$(json 'd["databases"]')" 4
 run warnings-day-24 1 tl report warnings --as-of 2026-03-27T07:59:59Z --format json
 same warnings-day-24 "$(json '[w["code"] for w in d["warnings"]]')" "['no_mi_restore_point']"
+# the threshold is configurable (W-MI-1): from day 20
+run warnings-day-20 1 tl report warnings --as-of 2026-03-22T08:00:00Z --lrs-warn-days 20 --format json
+same warnings-day-20 "$(json '[w["code"] for w in d["warnings"] if w["server"] == "mi-a"]')" "['lrs_time_limit', 'no_mi_restore_point']"
+run lineage-day-20 0 tl lineage "$sales" --as-of 2026-03-22T08:00:00Z --lrs-warn-days 20 --format json
+same lineage-day-20 "$(json '[w["code"] for w in d["warnings"]]')" "['lrs_time_limit', 'no_mi_restore_point']"
+run lrs-days-bad 64 tl report warnings --lrs-warn-days 31
+err_has lrs-days-bad "--lrs-warn-days"
 run warnings-after-f 0 tl report warnings --as-of 2026-03-30T12:00:00Z --format json
 same warnings-after-f "$(json '[w["code"] for w in d["warnings"]]')" "[]"
 run warnings-e4 1 tl report warnings --as-of 2026-01-27 --format csv

@@ -40,9 +40,6 @@ static TlResult mi_alerts(const StoreMiLineage *l, const TlMiLineage *lin, int l
 /* lineage of a Managed Instance database (domain-mi.md) */
 static TlResult run_mi_lineage(CliContext *ctx, int format, TlTime as_of, TlError *err)
 {
-    if (format == 2)
-        return tl_error_set(err, TL_ERR_USAGE,
-                            "--format svg is not drawn for Managed Instance yet: use text or json");
     StoreConn *conn = NULL;
     StoreMiLineage l = {0};
     TlMiLineage lin = {0};
@@ -61,8 +58,9 @@ static TlResult run_mi_lineage(CliContext *ctx, int format, TlTime as_of, TlErro
     if (!rc)
         rc = mi_alerts(&l, &lin, (int)lrs_days, &alerts, err);
     if (!rc)
-        rc = format == 1 ? report_mi_lineage_json(stdout, l.resource_id, &lin, &alerts, err)
-                         : report_mi_lineage_text(stdout, l.resource_id, &lin, &alerts, err);
+        rc = format == 1   ? report_mi_lineage_json(stdout, l.resource_id, &lin, &alerts, err)
+             : format == 2 ? report_mi_lineage_svg(stdout, l.resource_id, &lin, err)
+                           : report_mi_lineage_text(stdout, l.resource_id, &lin, &alerts, err);
     warnings_cleanup(&alerts);
     mi_lineage_cleanup(&lin);
     store_mi_lineage_cleanup(&l);

@@ -215,3 +215,157 @@ TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *
             ly, ly + 11, ly, ly + 11, ly + 2, ly + 11, ly + 11, ly + 30);
     return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the picture") : TL_OK;
 }
+
+/* ---- Managed Instance ---------------------------------------------------------- */
+
+static void mi_row(FILE *out, const Scale *sc, const TlMiLineage *lin, const TlMiSegment *seg,
+                   int y)
+{
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], label[300];
+    bool alive = seg->status == TL_MI_CURRENT || seg->status == TL_MI_RESTORABLE;
+    TlTime end = seg->ended_at != TL_TIME_NONE ? seg->ended_at : lin->as_of;
+    fprintf(out, "<text x=\"20\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">S%d</text>\n",
+            y + 22, seg->seq);
+    fprintf(out, "<text x=\"52\" y=\"%d\" font-size=\"11\" fill=\"#333\">%s, %s</text>\n", y + 22,
+            mi_origin_str(seg->origin), mi_status_str(seg->status));
+    if (seg->started_at != TL_TIME_NONE &&
+        (seg->opened_at == TL_TIME_NONE || seg->started_at < seg->opened_at)) {
+        double p1 = x_of(sc, seg->started_at);
+        double p2 = x_of(sc, seg->opened_at != TL_TIME_NONE ? seg->opened_at : lin->as_of);
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" fill=\"#bab0ac\" "
+                "opacity=\"0.7\"><title>pending since %s: no MI backup chain yet</title></rect>\n",
+                p1, y + 6, p2 - p1 < 2 ? 2 : p2 - p1, tl_time_format(seg->started_at, a));
+    }
+    if (seg->opened_at != TL_TIME_NONE) {
+        double x1 = x_of(sc, seg->opened_at), x2 = x_of(sc, end);
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" rx=\"3\" fill=\"#7b61a8\" "
+                "opacity=\"%s\"><title>",
+                x1, y + 6, x2 - x1 < 2 ? 2 : x2 - x1, alive ? "0.9" : "0.3");
+        snprintf(label, sizeof label, "S%d on %s: opened %s", seg->seq,
+                 report_database_name(seg->resource_id), tl_time_format(seg->opened_at, a));
+        esc(out, label);
+        fputs("</title></rect>\n", out);
+        double xf = x_of(sc, seg->first_restore_point);
+        day_text(seg->first_restore_point, a);
+        fprintf(out,
+                "<circle cx=\"%.1f\" cy=\"%d\" r=\"5\" fill=\"%s\" stroke=\"#222\"/>\n"
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#222\">F %s%s</text>\n",
+                xf, y + 17, seg->first_restore_point_estimated ? "#fff" : "#222", xf + 8, y + 51, a,
+                seg->first_restore_point_estimated ? " (estimated)" : "");
+    }
+    if (seg->window_from != TL_TIME_NONE) {
+        double w1 = x_of(sc, seg->window_from), w2 = x_of(sc, seg->window_to);
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"8\" fill=\"#59a14f\">"
+                "<title>restore window %s to %s</title></rect>\n",
+                w1, y + 30, w2 - w1 < 2 ? 2 : w2 - w1, tl_time_format(seg->window_from, a),
+                tl_time_format(seg->window_to, b));
+    }
+    for (size_t k = 0; k < seg->n_changes; k++) {
+        double xc = x_of(sc, seg->changes[k].at);
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#f28e2b\" "
+                "stroke-width=\"2\"><title>",
+                xc, y + 2, xc, y + 32);
+        esc(out, seg->changes[k].what ? seg->changes[k].what : "instance changed");
+        fputs(" (an attribute, not a break: AMB-MI-1)</title></line>\n", out);
+    }
+    if (seg->status == TL_MI_RESTORABLE && seg->expires_at != TL_TIME_NONE) {
+        double xe = x_of(sc, seg->expires_at);
+        day_text(seg->dropped_at, a);
+        day_text(seg->expires_at, b);
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#7b61a8\" "
+                "stroke-width=\"2\" stroke-dasharray=\"3 3\"/>\n"
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">dropped %s, restorable "
+                "until %s</text>\n",
+                x_of(sc, end), y + 17, xe, y + 17, xe + 4, y + 21, a, b);
+    }
+    if (seg->status == TL_MI_LOST || seg->status == TL_MI_EXPIRED) {
+        double xl = x_of(sc, seg->status_at);
+        day_text(seg->status_at, a);
+        snprintf(label, sizeof label, "%s %s%s%s%s", mi_status_str(seg->status), a,
+                 seg->status == TL_MI_LOST ? " (" : "", mi_lost_cause_str(seg->lost_cause),
+                 seg->status == TL_MI_LOST ? ")" : "");
+        fprintf(out,
+                "<path d=\"M%.1f %d l10 10 m0 -10 l-10 10\" transform=\"translate(-5 0)\" "
+                "stroke=\"#e15759\" stroke-width=\"3\"/>\n"
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#e15759\">",
+                xl, y + 12, xl + 8, y + 4);
+        esc(out, label);
+        fputs("</text>\n", out);
+    }
+}
+
+TlResult report_mi_lineage_svg(FILE *out, const char *resource_id, const TlMiLineage *lin,
+                               TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX], label[256];
+    Scale sc = {lin->as_of, lin->as_of};
+    for (size_t i = 0; i < lin->n_segments; i++) {
+        const TlMiSegment *s = &lin->segments[i];
+        if (s->started_at != TL_TIME_NONE && s->started_at < sc.t0)
+            sc.t0 = s->started_at;
+        if (s->status == TL_MI_RESTORABLE && s->expires_at > sc.t1)
+            sc.t1 = s->expires_at;
+    }
+    if (lin->migration_started != TL_TIME_NONE && lin->migration_started < sc.t0)
+        sc.t0 = lin->migration_started;
+    if (lin->migration_deadline != TL_TIME_NONE && lin->migration_deadline > sc.t1)
+        sc.t1 = lin->migration_deadline;
+    TlTime pad = (sc.t1 - sc.t0) / 25 + TL_SECONDS_PER_DAY;
+    sc.t0 -= pad;
+    sc.t1 += pad;
+    int rows = lin->n_segments ? (int)lin->n_segments : 1;
+    int bottom = TOP + rows * ROW, height = bottom + 90;
+    fprintf(out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+            "%d\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n<title>",
+            WIDTH, height, WIDTH, height);
+    esc(out, report_database_name(resource_id));
+    fputs(" backup lineage (Managed Instance)</title>\n<rect width=\"100%\" height=\"100%\" "
+          "fill=\"#fff\"/>\n<text x=\"20\" y=\"30\" font-size=\"20\" font-weight=\"bold\">",
+          out);
+    esc(out, report_database_name(resource_id));
+    fputs(" - backup lineage (Azure SQL Managed Instance)</text>\n<text x=\"20\" y=\"50\" "
+          "font-size=\"11\" fill=\"#555\">",
+          out);
+    esc(out, resource_id);
+    fprintf(out, "</text>\n<text x=\"20\" y=\"70\" font-size=\"13\">as of %s, origin %s",
+            tl_time_format(lin->as_of, a), mi_origin_str(lin->origin));
+    if (lin->cancelled_at != TL_TIME_NONE) {
+        day_text(lin->cancelled_at, a);
+        fprintf(out, "; the migration was %s %s: no MI backups",
+                lin->cancelled_by_limit ? "cancelled by the 30-day limit" : "stopped", a);
+    }
+    fputs("</text>\n", out);
+    month_ticks(out, &sc, bottom);
+    for (size_t i = 0; i < lin->n_segments; i++)
+        mi_row(out, &sc, lin, &lin->segments[i], TOP + (int)i * ROW);
+    if (lin->migration_deadline != TL_TIME_NONE) {
+        day_text(lin->migration_deadline, a);
+        snprintf(label, sizeof label, "LRS 30-day limit %s", a);
+        marker_line(out, x_of(&sc, lin->migration_deadline), bottom, "#8e44ad", label, TOP - 26);
+    }
+    day_text(lin->as_of, a);
+    snprintf(label, sizeof label, "as of %s", a);
+    marker_line(out, x_of(&sc, lin->as_of), bottom, "#000", label, TOP - 44);
+    int ly = bottom + 48;
+    fprintf(out,
+            "<g font-size=\"12\">\n"
+            "<rect x=\"20\" y=\"%d\" width=\"18\" height=\"12\" fill=\"#bab0ac\"/>"
+            "<text x=\"44\" y=\"%d\">pending (restoring)</text>\n"
+            "<rect x=\"190\" y=\"%d\" width=\"18\" height=\"12\" fill=\"#7b61a8\"/>"
+            "<text x=\"214\" y=\"%d\">MI backup chain</text>\n"
+            "<rect x=\"350\" y=\"%d\" width=\"18\" height=\"8\" fill=\"#59a14f\"/>"
+            "<text x=\"374\" y=\"%d\">restore window</text>\n"
+            "<text x=\"500\" y=\"%d\">\xe2\x97\x8f F, the first restore point (hollow: "
+            "estimated, MI-B6); orange ticks: instance changes</text>\n"
+            "<text x=\"20\" y=\"%d\" fill=\"#555\">faded: lost or expired. tierledger, "
+            "domain-mi.md MI-B1-B16.</text>\n</g>\n</svg>\n",
+            ly, ly + 11, ly, ly + 11, ly + 2, ly + 11, ly + 11, ly + 30);
+    return ferror(out) ? tl_error_set(err, TL_ERR_IO, "cannot write the picture") : TL_OK;
+}

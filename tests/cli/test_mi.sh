@@ -240,7 +240,19 @@ same view-service "$(sql "SET ROLE tierledger_reader; SELECT count(DISTINCT serv
 # --- lookups ---
 run unknown 65 tl lineage "$S/mi-a/databases/nothing"
 err_has unknown "no Managed Instance event names $S/mi-a/databases/nothing"
-run svg 64 tl lineage "$sales" --format svg
+# the picture: well-formed, self-contained, with the pending span, F and the window
+run svg-pending 0 tl lineage "$sales" --as-of 2026-03-27T08:00:00Z --format svg
+out_has svg-pending "pending since 2026-03-02T08:00:00Z: no MI backup chain yet"
+out_has svg-pending "LRS 30-day limit 2026-04-01"
+run svg 0 tl lineage "$sales" --as-of 2026-03-30T12:00:00Z --format svg
+out_has svg "restore window 2026-03-28T23:30:00Z to 2026-03-30T12:00:00Z"
+out_has svg ">F 2026-03-28</text>"
+out_lacks svg "href="
+same svg-xml "$(python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); print(d.documentElement.tagName)' "$work/out")" svg
+run svg-e3 0 tl lineage "$orders" --as-of 2026-02-10T12:00:00Z --format svg
+out_has svg-e3 "planned failover; SQL Server 2019 removes the link (an attribute, not a break: AMB-MI-1)"
+run svg-e4 0 tl lineage "$tmp" --as-of 2026-01-25 --format svg
+out_has svg-e4 "dropped 2026-01-20, restorable until 2026-02-10"
 # the reader reads the events and cannot write them
 run reader-insert 1 psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_reader; INSERT INTO mi_events (resource_id, event, at) VALUES ('$S/mi-a', 'instance_stopped', now())"
 err_has reader-insert "permission denied for table mi_events"

@@ -51,5 +51,12 @@ else
     big=$(stat -c %s "$work/salesdb.png" 2>/dev/null || echo 0)
     blank=$(stat -c %s "$work/blank.png" 2>/dev/null || echo 1)
     if [ "$big" -gt $((blank * 5)) ] && [ "$big" -gt 20000 ]; then ok; else bad "picture looks blank: $big bytes vs a blank page's $blank"; fi
+    # a Managed Instance lineage's picture renders too (E1, day 25: pending, the 30-day limit)
+    tl import-mi "$data/mi/e1-lrs.csv" 2>/dev/null
+    tl lineage "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-mi/providers/Microsoft.Sql/managedInstances/mi-a/databases/sales" \
+        --as-of 2026-03-30T12:00:00Z --format svg >"$work/mi.svg"
+    render "$work/mi.svg" "$work/mi.png"
+    mi=$(stat -c %s "$work/mi.png" 2>/dev/null || echo 0)
+    if [ "$mi" -gt $((blank * 5)) ] && [ "$mi" -gt 20000 ]; then ok; else bad "the MI picture looks blank: $mi bytes vs a blank page's $blank"; fi
 fi
 finish

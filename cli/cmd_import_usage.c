@@ -104,7 +104,9 @@ const CliCommand cmd_import_usage = {
         "(a JSON object). An empty cell is not applicable or unknown. Sizes are the levels held\n"
         "that day (the Azure Monitor backup metrics are cumulative totals). For a pooled\n"
         "database max_size_bytes is the pool's max data size (B1 at pool level); for Hyperscale\n"
-        "allocated_bytes is the data storage size (base_blob_size_bytes, B3).",
+        "allocated_bytes is the data storage size (base_blob_size_bytes, B3). A Managed\n"
+        "Instance database's rows (its ARM id; import-mi first) give full, diff and log bytes\n"
+        "stored, the redundancy, region and tags; the instance's billing sums them (MI-$1).",
     .options = import_usage_options,
     .min_args = 1,
     .max_args = 1,

@@ -142,45 +142,33 @@ static TlResult mi_lineage_alerts(Warnings *w, const TlMiEvent *ev, size_t n, Tl
 static TlResult mi_fleet(Warnings *w, StoreConn *conn, bool instances, TlError *err)
 {
     char after[1024] = "";
-    TlMiEvent *one = NULL;
-    size_t cap = 0;
     TlResult rc = TL_OK;
     for (bool end = false; !rc && !end;) {
         StoreMiPage page;
         rc = instances ? store_mi_page_instances(conn, after, cli_fleet_page(), &page, err)
                        : store_mi_page_lineages(conn, after, cli_fleet_page(), &page, err);
         for (size_t g = 0; !rc && g < page.n_groups; g++) {
-            size_t a = page.group[g], n = page.group[g + 1] - a;
-            if (n > cap) {
-                TlMiEvent *grown = realloc(one, n * sizeof *one);
-                if (!grown) {
-                    rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                one = grown;
-                cap = n;
-            }
-            memcpy(one, page.ev + a, n * sizeof *one);
+            TlMiEvent *ev = page.ev + page.group[g]; /* a group's slice: picked in place */
+            size_t n = page.group[g + 1] - page.group[g];
             if (instances) {
                 TlAlerts alerts = {0};
-                rc = mi_warnings_instance(one, n, w->as_of, &alerts, err);
+                rc = mi_warnings_instance(ev, n, w->as_of, &alerts, err);
                 if (!rc && alerts.n)
-                    rc = keep_mi_alerts(w, one[0].resource_id, &alerts, err);
+                    rc = keep_mi_alerts(w, ev[0].resource_id, &alerts, err);
                 warnings_cleanup(&alerts);
                 continue;
             }
             const char *root = page.key[g];
             for (size_t k = 0; k < n; k++)
-                if (strcasecmp(one[k].resource_id, page.key[g]) == 0)
-                    root = one[k].resource_id;
-            rc = mi_lineage_alerts(w, one, store_mi_pick(one, n, root, w->as_of), err);
+                if (strcasecmp(ev[k].resource_id, page.key[g]) == 0)
+                    root = ev[k].resource_id;
+            rc = mi_lineage_alerts(w, ev, mi_lineage_pick(ev, n, root, w->as_of), err);
         }
         end = rc || page.n_groups == 0;
         if (!end)
             snprintf(after, sizeof after, "%s", page.key[page.n_groups - 1]);
         store_mi_page_cleanup(&page);
     }
-    free(one);
     return rc;
 }
 

@@ -118,8 +118,8 @@ enum {
     ROWS_MI_COLUMNS
 };
 extern const char *const rows_mi_required[];
-extern const char *const rows_mi_optional[];
-extern const char *const rows_mi_columns[ROWS_MI_COLUMNS];
+extern const char *const rows_mi_columns[ROWS_MI_COLUMNS + 1]; /* NULL-terminated */
+extern const char *const *const rows_mi_optional;              /* its columns after `at` */
 
 /* One row's values v (in the order of rows_mi_columns, "" when absent)
  * checked: the id names an MI database (or the instance, for instance

@@ -542,6 +542,39 @@ TlResult mi_lineage_evaluate(const TlMiEvent *ev, size_t n, TlTime as_of, TlMiLi
     return TL_OK;
 }
 
+static bool begins_on(const TlMiEvent *e, const char *root)
+{
+    return (e->kind == TL_MI_EV_CREATED || e->kind == TL_MI_EV_MIGRATION_STARTED) &&
+           strcasecmp(e->resource_id, root) == 0;
+}
+
+size_t mi_lineage_pick(TlMiEvent *ev, size_t n, const char *root, TlTime as_of)
+{
+    size_t first = SIZE_MAX, chosen = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (!begins_on(&ev[i], root))
+            continue;
+        if (first == SIZE_MAX)
+            first = i;
+        if (ev[i].at <= as_of)
+            chosen = i;
+    }
+    if (chosen == SIZE_MAX)
+        chosen = first;
+    if (chosen == SIZE_MAX)
+        return n;
+    size_t end = n;
+    for (size_t i = chosen + 1; i < n && end == n; i++)
+        if (begins_on(&ev[i], root))
+            end = i;
+    /* the instance events before the begin still say what the instance was */
+    size_t k = 0;
+    for (size_t i = 0; i < end; i++)
+        if (i >= chosen || mi_event_is_instance(ev[i].kind))
+            ev[k++] = ev[i];
+    return k;
+}
+
 void mi_lineage_cleanup(TlMiLineage *lin)
 {
     for (size_t k = 0; lin && k < lin->n_segments; k++)

@@ -163,6 +163,14 @@ TlResult mi_lineage_evaluate(const TlMiEvent *ev, size_t n, TlTime as_of, TlMiLi
                              TlError *err);
 void mi_lineage_cleanup(TlMiLineage *lin);
 
+/* Of the events ev[0..n) of a first database `root` (and where moves took
+ * it, and its instances), keep in place, in order, those of its lineage
+ * alive at as_of (else the first): from its created or migration_started up
+ * to the next one on root, and the instance events before; the new count
+ * (n when root never begins). A name dropped and created again is two
+ * lineages (MI-B11). */
+size_t mi_lineage_pick(TlMiEvent *ev, size_t n, const char *root, TlTime as_of);
+
 /* "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Sql/managedInstances/MI"
  * of a database or instance id: its length, or 0 when id is not an MI id. */
 size_t mi_instance_prefix(const char *id);

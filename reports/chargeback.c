@@ -660,33 +660,19 @@ typedef struct {
     const TlMiUsageDay *last;
 } MiDb;
 
-static bool begins(const TlMiEvent *e, const char *id)
-{
-    return (e->kind == TL_MI_EV_CREATED || e->kind == TL_MI_EV_MIGRATION_STARTED) &&
-           strcasecmp(e->resource_id, id) == 0;
-}
-
 /* db's lineage alive at `at` (its events and the instance's), evaluated then;
  * its stop (a loss) into *stop. */
 static TlResult mi_db_state(const TlMiEvent *ev, size_t n, MiDb *db, TlTime at, TlMiStop *stop,
                             TlError *err)
 {
-    size_t from = SIZE_MAX;
-    for (size_t i = 0; i < n && ev[i].at <= at; i++)
-        if (begins(&ev[i], db->id))
-            from = i;
     TlMiEvent *mine = malloc((n ? n : 1) * sizeof *mine);
     if (!mine)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     size_t k = 0;
-    for (size_t i = 0; i < n && from != SIZE_MAX; i++) {
-        bool own = !mi_event_is_instance(ev[i].kind) && strcasecmp(ev[i].resource_id, db->id) == 0;
-        if ((own && i >= from && (i == from || !begins(&ev[i], db->id))) ||
-            mi_event_is_instance(ev[i].kind))
+    for (size_t i = 0; i < n && ev[i].at <= at; i++)
+        if (mi_event_is_instance(ev[i].kind) || strcasecmp(ev[i].resource_id, db->id) == 0)
             mine[k++] = ev[i];
-        else if (own && i > from && begins(&ev[i], db->id))
-            break;
-    }
+    k = mi_lineage_pick(mine, k, db->id, at);
     TlMiLineage lin = {0};
     TlResult rc = k ? mi_lineage_evaluate(mine, k, at, &lin, err) : TL_OK;
     *stop = (TlMiStop){db->id, TL_TIME_NONE};

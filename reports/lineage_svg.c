@@ -82,6 +82,29 @@ static void marker_line(FILE *out, double x, int bottom, const char *colour, con
     fputs("</text>\n", out);
 }
 
+/* The picture's start: the XML header, its title (the database name, the
+ * suffix), a white page, the name in bold and the resource id under it. */
+static void svg_head(FILE *out, const char *resource_id, const char *suffix, int height)
+{
+    fprintf(out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+            "%d\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
+            "<title>",
+            WIDTH, height, WIDTH, height);
+    esc(out, report_database_name(resource_id));
+    fprintf(out,
+            " backup lineage%s</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
+            suffix);
+    fprintf(out, "<text x=\"20\" y=\"30\" font-size=\"20\" font-weight=\"bold\">");
+    esc(out, report_database_name(resource_id));
+    fprintf(out,
+            " - backup lineage%s</text>\n<text x=\"20\" y=\"50\" font-size=\"11\" fill=\"#555\">",
+            suffix);
+    esc(out, resource_id);
+    fputs("</text>\n", out);
+}
+
 /* One segment's row: its bar, objectives, restore window, expiry or loss. */
 static void segment_row(FILE *out, const Scale *sc, const ReportSubject *s, const TlLineage *lin,
                         const TlSegment *seg, int y)
@@ -166,21 +189,9 @@ TlResult report_lineage_svg(FILE *out, const ReportSubject *s, const TlLineage *
     int bottom = TOP + (int)lin->n_segments * ROW;
     int height = bottom + 90;
 
+    svg_head(out, s->resource_id, "", height);
     fprintf(out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
-            "%d\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
-            "<title>",
-            WIDTH, height, WIDTH, height);
-    esc(out, report_database_name(s->resource_id));
-    fputs(" backup lineage</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", out);
-    fprintf(out, "<text x=\"20\" y=\"30\" font-size=\"20\" font-weight=\"bold\">");
-    esc(out, report_database_name(s->resource_id));
-    fprintf(out,
-            " - backup lineage</text>\n<text x=\"20\" y=\"50\" font-size=\"11\" fill=\"#555\">");
-    esc(out, s->resource_id);
-    fprintf(out,
-            "</text>\n<text x=\"20\" y=\"70\" font-size=\"13\">as of %s, retention %d days%s, "
+            "<text x=\"20\" y=\"70\" font-size=\"13\">as of %s, retention %d days%s, "
             "objective ",
             tl_time_format(lin->as_of, a), lin->retention_days,
             s->retention_known ? "" : " (assumed)");
@@ -320,21 +331,8 @@ TlResult report_mi_lineage_svg(FILE *out, const char *resource_id, const TlMiLin
     sc.t1 += pad;
     int rows = lin->n_segments ? (int)lin->n_segments : 1;
     int bottom = TOP + rows * ROW, height = bottom + 90;
-    fprintf(out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
-            "%d\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n<title>",
-            WIDTH, height, WIDTH, height);
-    esc(out, report_database_name(resource_id));
-    fputs(" backup lineage (Managed Instance)</title>\n<rect width=\"100%\" height=\"100%\" "
-          "fill=\"#fff\"/>\n<text x=\"20\" y=\"30\" font-size=\"20\" font-weight=\"bold\">",
-          out);
-    esc(out, report_database_name(resource_id));
-    fputs(" - backup lineage (Azure SQL Managed Instance)</text>\n<text x=\"20\" y=\"50\" "
-          "font-size=\"11\" fill=\"#555\">",
-          out);
-    esc(out, resource_id);
-    fprintf(out, "</text>\n<text x=\"20\" y=\"70\" font-size=\"13\">as of %s, origin %s",
+    svg_head(out, resource_id, " (Azure SQL Managed Instance)", height);
+    fprintf(out, "<text x=\"20\" y=\"70\" font-size=\"13\">as of %s, origin %s",
             tl_time_format(lin->as_of, a), mi_origin_str(lin->origin));
     if (lin->cancelled_at != TL_TIME_NONE) {
         day_text(lin->cancelled_at, a);

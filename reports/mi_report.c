@@ -12,14 +12,6 @@ static cJSON *str_or_null(const char *s)
     return s && s[0] ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
-static void put(cJSON *obj, const char *key, cJSON *item, bool *ok)
-{
-    if (!item || !cJSON_AddItemToObject(obj, key, item)) {
-        cJSON_Delete(item);
-        *ok = false;
-    }
-}
-
 static cJSON *json_changes(const TlMiSegment *s, bool *ok)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -31,12 +23,12 @@ static cJSON *json_changes(const TlMiSegment *s, bool *ok)
             *ok = false;
             break;
         }
-        put(o, "at", report_json_time(c->at), ok);
-        put(o, "what", str_or_null(c->what), ok);
-        put(o, "in_window",
-            cJSON_CreateBool(s->window_from != TL_TIME_NONE && c->at >= s->window_from &&
-                             c->at <= s->window_to),
-            ok);
+        report_json_put(o, "at", report_json_time(c->at), ok);
+        report_json_put(o, "what", str_or_null(c->what), ok);
+        report_json_put(o, "in_window",
+                        cJSON_CreateBool(s->window_from != TL_TIME_NONE &&
+                                         c->at >= s->window_from && c->at <= s->window_to),
+                        ok);
     }
     if (!arr)
         *ok = false;
@@ -50,31 +42,33 @@ static cJSON *json_segment(const TlMiSegment *s, bool *ok)
         *ok = false;
         return NULL;
     }
-    put(o, "seq", cJSON_CreateNumber(s->seq), ok);
-    put(o, "resource_id", str_or_null(s->resource_id), ok);
-    put(o, "origin", str_or_null(mi_origin_str(s->origin)), ok);
-    put(o, "status", cJSON_CreateString(mi_status_str(s->status)), ok);
-    put(o, "status_since", report_json_time(s->status_at), ok);
-    put(o, "started_at", report_json_time(s->started_at), ok);
-    put(o, "opened_at", report_json_time(s->opened_at), ok);
-    put(o, "first_restore_point", report_json_time(s->first_restore_point), ok);
-    put(o, "first_restore_point_estimated", cJSON_CreateBool(s->first_restore_point_estimated), ok);
+    report_json_put(o, "seq", cJSON_CreateNumber(s->seq), ok);
+    report_json_put(o, "resource_id", str_or_null(s->resource_id), ok);
+    report_json_put(o, "origin", str_or_null(mi_origin_str(s->origin)), ok);
+    report_json_put(o, "status", cJSON_CreateString(mi_status_str(s->status)), ok);
+    report_json_put(o, "status_since", report_json_time(s->status_at), ok);
+    report_json_put(o, "started_at", report_json_time(s->started_at), ok);
+    report_json_put(o, "opened_at", report_json_time(s->opened_at), ok);
+    report_json_put(o, "first_restore_point", report_json_time(s->first_restore_point), ok);
+    report_json_put(o, "first_restore_point_estimated",
+                    cJSON_CreateBool(s->first_restore_point_estimated), ok);
     if (s->window_from != TL_TIME_NONE) {
         w = cJSON_CreateObject();
         if (w) {
-            put(w, "from", report_json_time(s->window_from), ok);
-            put(w, "to", report_json_time(s->window_to), ok);
+            report_json_put(w, "from", report_json_time(s->window_from), ok);
+            report_json_put(w, "to", report_json_time(s->window_to), ok);
         }
     }
-    put(o, "window", w ? w : cJSON_CreateNull(), ok);
-    put(o, "ended_at", report_json_time(s->ended_at), ok);
-    put(o, "dropped_at", report_json_time(s->dropped_at), ok);
-    put(o, "expires_at", report_json_time(s->expires_at), ok);
-    put(o, "lost_cause", str_or_null(mi_lost_cause_str(s->lost_cause)), ok);
-    put(o, "retention_days", cJSON_CreateNumber(s->retention_days), ok);
-    put(o, "retention_assumed", cJSON_CreateBool(!s->retention_known), ok);
-    put(o, "attribute_changes", json_changes(s, ok), ok);
-    put(o, "attribute_change_in_window", cJSON_CreateBool(s->n_changes_in_window > 0), ok);
+    report_json_put(o, "window", w ? w : cJSON_CreateNull(), ok);
+    report_json_put(o, "ended_at", report_json_time(s->ended_at), ok);
+    report_json_put(o, "dropped_at", report_json_time(s->dropped_at), ok);
+    report_json_put(o, "expires_at", report_json_time(s->expires_at), ok);
+    report_json_put(o, "lost_cause", str_or_null(mi_lost_cause_str(s->lost_cause)), ok);
+    report_json_put(o, "retention_days", cJSON_CreateNumber(s->retention_days), ok);
+    report_json_put(o, "retention_assumed", cJSON_CreateBool(!s->retention_known), ok);
+    report_json_put(o, "attribute_changes", json_changes(s, ok), ok);
+    report_json_put(o, "attribute_change_in_window", cJSON_CreateBool(s->n_changes_in_window > 0),
+                    ok);
     return o;
 }
 
@@ -89,12 +83,13 @@ static cJSON *json_alerts(const TlAlerts *alerts, bool *ok)
             *ok = false;
             break;
         }
-        put(o, "level", cJSON_CreateString(warnings_level_str(a->level)), ok);
-        put(o, "code", cJSON_CreateString(a->code), ok);
-        put(o, "rule", cJSON_CreateString(a->rule), ok);
-        put(o, "segment", a->segment ? cJSON_CreateNumber(a->segment) : cJSON_CreateNull(), ok);
-        put(o, "at", report_json_time(a->at), ok);
-        put(o, "message", cJSON_CreateString(a->message), ok);
+        report_json_put(o, "level", cJSON_CreateString(warnings_level_str(a->level)), ok);
+        report_json_put(o, "code", cJSON_CreateString(a->code), ok);
+        report_json_put(o, "rule", cJSON_CreateString(a->rule), ok);
+        report_json_put(o, "segment",
+                        a->segment ? cJSON_CreateNumber(a->segment) : cJSON_CreateNull(), ok);
+        report_json_put(o, "at", report_json_time(a->at), ok);
+        report_json_put(o, "message", cJSON_CreateString(a->message), ok);
     }
     if (!arr)
         *ok = false;
@@ -111,15 +106,16 @@ TlResult report_mi_lineage_json(FILE *out, const char *resource_id, const TlMiLi
         cJSON_Delete(segs);
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
     }
-    put(root, "resource_id", cJSON_CreateString(resource_id), &ok);
-    put(root, "service", cJSON_CreateString("managed_instance"), &ok);
-    put(root, "as_of", report_json_time(lin->as_of), &ok);
-    put(root, "origin", str_or_null(mi_origin_str(lin->origin)), &ok);
-    put(root, "migration_started", report_json_time(lin->migration_started), &ok);
-    put(root, "migration_deadline", report_json_time(lin->migration_deadline), &ok);
-    put(root, "migration_cancelled", report_json_time(lin->cancelled_at), &ok);
-    put(root, "cancelled_by_time_limit", cJSON_CreateBool(lin->cancelled_by_limit), &ok);
-    put(root, "instance_deleted", report_json_time(lin->instance_deleted_at), &ok);
+    report_json_put(root, "resource_id", cJSON_CreateString(resource_id), &ok);
+    report_json_put(root, "service", cJSON_CreateString("managed_instance"), &ok);
+    report_json_put(root, "as_of", report_json_time(lin->as_of), &ok);
+    report_json_put(root, "origin", str_or_null(mi_origin_str(lin->origin)), &ok);
+    report_json_put(root, "migration_started", report_json_time(lin->migration_started), &ok);
+    report_json_put(root, "migration_deadline", report_json_time(lin->migration_deadline), &ok);
+    report_json_put(root, "migration_cancelled", report_json_time(lin->cancelled_at), &ok);
+    report_json_put(root, "cancelled_by_time_limit", cJSON_CreateBool(lin->cancelled_by_limit),
+                    &ok);
+    report_json_put(root, "instance_deleted", report_json_time(lin->instance_deleted_at), &ok);
     for (size_t k = 0; k < lin->n_segments && ok; k++) {
         cJSON *o = json_segment(&lin->segments[k], &ok);
         if (!o || !cJSON_AddItemToArray(segs, o)) {
@@ -127,15 +123,9 @@ TlResult report_mi_lineage_json(FILE *out, const char *resource_id, const TlMiLi
             ok = false;
         }
     }
-    put(root, "segments", segs, &ok);
-    put(root, "warnings", json_alerts(alerts, &ok), &ok);
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    if (!text)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
-    TlResult rc = report_json_out(out, text, err);
-    free(text);
-    return rc;
+    report_json_put(root, "segments", segs, &ok);
+    report_json_put(root, "warnings", json_alerts(alerts, &ok), &ok);
+    return report_json_finish(out, root, ok, err);
 }
 
 static const char *when(TlTime t, char *buf)
@@ -204,39 +194,18 @@ TlResult report_mi_check_json(FILE *out, const char *resource_id, const TlMiLine
                               const char *target, const TlMiCheck *check, TlError *err)
 {
     bool ok = true;
-    cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-    if (!root || !arr) {
-        cJSON_Delete(root);
-        cJSON_Delete(arr);
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
-    }
-    put(root, "resource_id", cJSON_CreateString(resource_id), &ok);
-    put(root, "service", cJSON_CreateString("managed_instance"), &ok);
-    put(root, "as_of", report_json_time(lin->as_of), &ok);
-    put(root, "question", cJSON_CreateString(check->question), &ok);
-    put(root, "target", str_or_null(target), &ok);
-    put(root, "verdict", cJSON_CreateString(check_verdict_str(check->verdict)), &ok);
-    for (size_t i = 0; i < check->n_findings && ok; i++) {
-        const TlFinding *f = &check->findings[i];
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            ok = false;
-            break;
-        }
-        put(o, "code", cJSON_CreateString(f->code), &ok);
-        put(o, "severity", cJSON_CreateString(check_severity_str(f->severity)), &ok);
-        put(o, "message", cJSON_CreateString(f->message), &ok);
-        put(o, "rule", cJSON_CreateString(f->rule), &ok);
-    }
-    put(root, "findings", arr, &ok);
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    if (!text)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
-    TlResult rc = report_json_out(out, text, err);
-    free(text);
-    return rc;
+    report_json_put(root, "resource_id", cJSON_CreateString(resource_id), &ok);
+    report_json_put(root, "service", cJSON_CreateString("managed_instance"), &ok);
+    report_json_put(root, "as_of", report_json_time(lin->as_of), &ok);
+    report_json_put(root, "question", cJSON_CreateString(check->question), &ok);
+    report_json_put(root, "target", str_or_null(target), &ok);
+    report_json_put(root, "verdict", cJSON_CreateString(check_verdict_str(check->verdict)), &ok);
+    report_json_put(root, "findings", report_json_findings(check->findings, check->n_findings, &ok),
+                    &ok);
+    return report_json_finish(out, root, ok, err);
 }
 
 TlResult report_mi_check_text(FILE *out, const char *resource_id, const TlMiLineage *lin,

@@ -36,7 +36,7 @@ static cJSON *json_str(const char *s)
 
 /* Add item to obj; on allocation failure mark *ok false (cJSON frees nothing
  * it did not get, so a NULL item is simply not added). */
-static void put(cJSON *obj, const char *key, cJSON *item, bool *ok)
+void report_json_put(cJSON *obj, const char *key, cJSON *item, bool *ok)
 {
     if (!item || !cJSON_AddItemToObject(obj, key, item)) {
         cJSON_Delete(item);
@@ -135,7 +135,7 @@ TlResult report_json_array_end(ReportJsonArray *a, TlError *err)
     return rc;
 }
 
-static TlResult json_write(FILE *out, cJSON *root, bool ok, TlError *err)
+TlResult report_json_finish(FILE *out, cJSON *root, bool ok, TlError *err)
 {
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
@@ -157,17 +157,19 @@ static cJSON *json_cause(const ReportSubject *s, const TlLineage *lin, const TlS
     cJSON *c = cJSON_CreateObject();
     if (!c)
         return NULL;
-    put(c, "rule", json_str(seg->lost_rule), ok);
-    put(c, "kind", json_str(history_kind_str(history_kind_of(t->from_objective, t->to_objective))),
-        ok);
-    put(c, "from_objective", json_str(t->from_objective), ok);
-    put(c, "to_objective", json_str(t->to_objective), ok);
-    put(c, "started_at", report_json_time(t->started_at), ok);
-    put(c, "ended_at",
-        report_json_time(history_ended_by(t, lin->as_of) ? t->ended_at : TL_TIME_NONE), ok);
-    put(c, "state", json_str(history_state_str(history_state_at(t, lin->as_of))), ok);
-    put(c, "operation_id", json_str(t->operation_id), ok);
-    put(c, "initiated_by", json_str(t->initiated_by), ok);
+    report_json_put(c, "rule", json_str(seg->lost_rule), ok);
+    report_json_put(c, "kind",
+                    json_str(history_kind_str(history_kind_of(t->from_objective, t->to_objective))),
+                    ok);
+    report_json_put(c, "from_objective", json_str(t->from_objective), ok);
+    report_json_put(c, "to_objective", json_str(t->to_objective), ok);
+    report_json_put(c, "started_at", report_json_time(t->started_at), ok);
+    report_json_put(c, "ended_at",
+                    report_json_time(history_ended_by(t, lin->as_of) ? t->ended_at : TL_TIME_NONE),
+                    ok);
+    report_json_put(c, "state", json_str(history_state_str(history_state_at(t, lin->as_of))), ok);
+    report_json_put(c, "operation_id", json_str(t->operation_id), ok);
+    report_json_put(c, "initiated_by", json_str(t->initiated_by), ok);
     return c;
 }
 
@@ -187,21 +189,24 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
             if (!cJSON_AddItemToArray(objs, cJSON_CreateString(seg->objectives[k])))
                 *ok = false;
         bool available = seg->status == TL_SEG_CURRENT || seg->status == TL_SEG_RESTORABLE;
-        put(o, "seq", cJSON_CreateNumber(seg->seq), ok);
-        put(o, "architecture", json_str(objective_architecture_str(seg->arch)), ok);
-        put(o, "objectives", objs, ok);
-        put(o, "start", report_json_time(seg->start), ok);
-        put(o, "end", report_json_time(seg->end), ok);
-        put(o, "status", json_str(lineage_status_str(seg->status)), ok);
-        put(o, "restore_from", report_json_time(available ? seg->restore_from : TL_TIME_NONE), ok);
-        put(o, "restore_to", report_json_time(available ? seg->restore_to : TL_TIME_NONE), ok);
-        put(o, "lost_at",
-            report_json_time(seg->status == TL_SEG_LOST ? seg->lost_at : TL_TIME_NONE), ok);
-        put(o, "loss_assumed", cJSON_CreateBool(seg->status == TL_SEG_LOST && seg->loss_assumed),
-            ok);
-        put(o, "billable", cJSON_CreateBool(seg->billable), ok);
-        put(o, "expires_at", report_json_time(seg->expires_at), ok);
-        put(o, "lost_by", json_cause(s, lin, seg, ok), ok);
+        report_json_put(o, "seq", cJSON_CreateNumber(seg->seq), ok);
+        report_json_put(o, "architecture", json_str(objective_architecture_str(seg->arch)), ok);
+        report_json_put(o, "objectives", objs, ok);
+        report_json_put(o, "start", report_json_time(seg->start), ok);
+        report_json_put(o, "end", report_json_time(seg->end), ok);
+        report_json_put(o, "status", json_str(lineage_status_str(seg->status)), ok);
+        report_json_put(o, "restore_from",
+                        report_json_time(available ? seg->restore_from : TL_TIME_NONE), ok);
+        report_json_put(o, "restore_to",
+                        report_json_time(available ? seg->restore_to : TL_TIME_NONE), ok);
+        report_json_put(o, "lost_at",
+                        report_json_time(seg->status == TL_SEG_LOST ? seg->lost_at : TL_TIME_NONE),
+                        ok);
+        report_json_put(o, "loss_assumed",
+                        cJSON_CreateBool(seg->status == TL_SEG_LOST && seg->loss_assumed), ok);
+        report_json_put(o, "billable", cJSON_CreateBool(seg->billable), ok);
+        report_json_put(o, "expires_at", report_json_time(seg->expires_at), ok);
+        report_json_put(o, "lost_by", json_cause(s, lin, seg, ok), ok);
     }
     if (!arr)
         *ok = false;
@@ -210,14 +215,14 @@ static cJSON *json_segments(const ReportSubject *s, const TlLineage *lin, bool *
 
 static void json_subject(cJSON *root, const ReportSubject *s, const TlLineage *lin, bool *ok)
 {
-    put(root, "resource_id", json_str(s->resource_id), ok);
-    put(root, "service", json_str("sql_database"), ok);
-    put(root, "as_of", report_json_time(lin->as_of), ok);
-    put(root, "retention_days", cJSON_CreateNumber(lin->retention_days), ok);
-    put(root, "retention_assumed", cJSON_CreateBool(!s->retention_known), ok);
-    put(root, "created_at", report_json_time(s->created_at), ok);
-    put(root, "lineages", cJSON_CreateNumber(s->n_lineages), ok);
-    put(root, "objective", json_str(lin->objective_now), ok);
+    report_json_put(root, "resource_id", json_str(s->resource_id), ok);
+    report_json_put(root, "service", json_str("sql_database"), ok);
+    report_json_put(root, "as_of", report_json_time(lin->as_of), ok);
+    report_json_put(root, "retention_days", cJSON_CreateNumber(lin->retention_days), ok);
+    report_json_put(root, "retention_assumed", cJSON_CreateBool(!s->retention_known), ok);
+    report_json_put(root, "created_at", report_json_time(s->created_at), ok);
+    report_json_put(root, "lineages", cJSON_CreateNumber(s->n_lineages), ok);
+    report_json_put(root, "objective", json_str(lin->objective_now), ok);
 }
 
 TlResult report_lineage_json(FILE *out, const ReportSubject *s, const TlLineage *lin, TlError *err)
@@ -227,51 +232,59 @@ TlResult report_lineage_json(FILE *out, const ReportSubject *s, const TlLineage 
     if (!root)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
     json_subject(root, s, lin, &ok);
-    put(root, "segments", json_segments(s, lin, &ok), &ok);
-    put(root, "in_progress",
+    report_json_put(root, "segments", json_segments(s, lin, &ok), &ok);
+    report_json_put(
+        root, "in_progress",
         lin->in_progress < s->n_tr
             ? cJSON_CreateString(history_kind_str(history_kind_of(
                   s->tr[lin->in_progress].from_objective, s->tr[lin->in_progress].to_objective)))
             : cJSON_CreateNull(),
         &ok);
-    return json_write(out, root, ok, err);
+    return report_json_finish(out, root, ok, err);
+}
+
+cJSON *report_json_findings(const TlFinding *findings, size_t n, bool *ok)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr && i < n; i++) {
+        const TlFinding *f = &findings[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            *ok = false;
+            break;
+        }
+        report_json_put(o, "code", json_str(f->code), ok);
+        report_json_put(o, "severity", json_str(check_severity_str(f->severity)), ok);
+        report_json_put(o, "message", json_str(f->message), ok);
+        report_json_put(o, "rule", json_str(f->rule), ok);
+        report_json_put(o, "decides_verdict_unknown", cJSON_CreateBool(f->undecided), ok);
+    }
+    if (!arr)
+        *ok = false;
+    return arr;
 }
 
 TlResult report_check_json(FILE *out, const ReportSubject *s, const TlCheck *check, TlError *err)
 {
     bool ok = true;
-    cJSON *root = cJSON_CreateObject(), *findings = cJSON_CreateArray();
-    if (!root || !findings) {
-        cJSON_Delete(root);
-        cJSON_Delete(findings);
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory building JSON");
-    }
-    put(root, "resource_id", json_str(s->resource_id), &ok);
-    put(root, "as_of", report_json_time(check->lineage.as_of), &ok);
-    put(root, "target", json_str(check->target.name), &ok);
-    put(root, "kind", json_str(history_kind_str(check->kind)), &ok);
-    put(root, "verdict", json_str(check_verdict_str(check->verdict)), &ok);
-    for (size_t i = 0; i < check->n_findings; i++) {
-        const TlFinding *f = &check->findings[i];
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(findings, o)) {
-            cJSON_Delete(o);
-            ok = false;
-            break;
-        }
-        put(o, "code", json_str(f->code), &ok);
-        put(o, "severity", json_str(check_severity_str(f->severity)), &ok);
-        put(o, "message", json_str(f->message), &ok);
-        put(o, "rule", json_str(f->rule), &ok);
-        put(o, "decides_verdict_unknown", cJSON_CreateBool(f->undecided), &ok);
-    }
-    put(root, "findings", findings, &ok);
-    put(root, "objective", json_str(check->lineage.objective_now), &ok);
-    put(root, "retention_days", cJSON_CreateNumber(check->lineage.retention_days), &ok);
-    put(root, "retention_assumed", cJSON_CreateBool(!s->retention_known), &ok);
-    put(root, "reverse_migration_deadline", report_json_time(check->reverse_deadline), &ok);
-    put(root, "segments", json_segments(s, &check->lineage, &ok), &ok);
-    return json_write(out, root, ok, err);
+    report_json_put(root, "resource_id", json_str(s->resource_id), &ok);
+    report_json_put(root, "as_of", report_json_time(check->lineage.as_of), &ok);
+    report_json_put(root, "target", json_str(check->target.name), &ok);
+    report_json_put(root, "kind", json_str(history_kind_str(check->kind)), &ok);
+    report_json_put(root, "verdict", json_str(check_verdict_str(check->verdict)), &ok);
+    report_json_put(root, "findings", report_json_findings(check->findings, check->n_findings, &ok),
+                    &ok);
+    report_json_put(root, "objective", json_str(check->lineage.objective_now), &ok);
+    report_json_put(root, "retention_days", cJSON_CreateNumber(check->lineage.retention_days), &ok);
+    report_json_put(root, "retention_assumed", cJSON_CreateBool(!s->retention_known), &ok);
+    report_json_put(root, "reverse_migration_deadline", report_json_time(check->reverse_deadline),
+                    &ok);
+    report_json_put(root, "segments", json_segments(s, &check->lineage, &ok), &ok);
+    return report_json_finish(out, root, ok, err);
 }
 
 /* ---- text ------------------------------------------------------------------ */

@@ -53,6 +53,14 @@ TlResult report_json_array_begin(ReportJsonArray *a, FILE *out, struct cJSON *ro
 TlResult report_json_array_item(ReportJsonArray *a, struct cJSON *item, TlError *err);
 TlResult report_json_array_end(ReportJsonArray *a, TlError *err); /* frees also on failure */
 
+/* Add item to obj as key; on a failure (item NULL included) mark *ok false. */
+void report_json_put(struct cJSON *obj, const char *key, struct cJSON *item, bool *ok);
+/* Write root (taken over) as report_json_out does; ok false: out of memory. */
+TlResult report_json_finish(FILE *out, struct cJSON *root, bool ok, TlError *err);
+/* A check's findings as a JSON array: code, severity, message, rule,
+ * decides_verdict_unknown (NULL and *ok false when out of memory). */
+struct cJSON *report_json_findings(const TlFinding *findings, size_t n, bool *ok);
+
 /* An instant as a JSON string "YYYY-MM-DDTHH:MM:SSZ", or null for TL_TIME_NONE. */
 struct cJSON *report_json_time(TlTime t);
 

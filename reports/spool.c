@@ -125,10 +125,13 @@ static FILE *temp_file(TlError *err)
     if (!dir || !dir[0])
         dir = "/tmp";
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/tierledger-sort-XXXXXX", dir) >= (int)sizeof path) {
+    int len = snprintf(path, sizeof path, "%s/tierledger-sort-", dir);
+    if (len < 0 || (size_t)len + 7 > sizeof path) {
         tl_error_set(err, TL_ERR_IO, "TMPDIR is too long for a sort file");
         return NULL;
     }
+    memset(path + len, 'X', 6); /* mkstemp's template */
+    path[len + 6] = '\0';
     int fd = mkstemp(path);
     if (fd < 0) {
         tl_error_set(err, TL_ERR_IO, "%s: cannot create a sort file: %s", dir, strerror(errno));

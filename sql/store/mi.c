@@ -502,39 +502,6 @@ static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
         mi_origin_parse(PQgetvalue(r, i, col[3]), &e->origin);
 }
 
-static bool begins_on(const TlMiEvent *e, const char *root)
-{
-    return (e->kind == TL_MI_EV_CREATED || e->kind == TL_MI_EV_MIGRATION_STARTED) &&
-           strcasecmp(e->resource_id, root) == 0;
-}
-
-size_t store_mi_pick(TlMiEvent *ev, size_t n, const char *root, TlTime as_of)
-{
-    size_t first = SIZE_MAX, chosen = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        if (!begins_on(&ev[i], root))
-            continue;
-        if (first == SIZE_MAX)
-            first = i;
-        if (ev[i].at <= as_of)
-            chosen = i;
-    }
-    if (chosen == SIZE_MAX)
-        chosen = first;
-    if (chosen == SIZE_MAX)
-        return n;
-    size_t end = n;
-    for (size_t i = chosen + 1; i < n && end == n; i++)
-        if (begins_on(&ev[i], root))
-            end = i;
-    /* the instance events before the begin still say what the instance was */
-    size_t k = 0;
-    for (size_t i = 0; i < end; i++)
-        if (i >= chosen || mi_event_is_instance(ev[i].kind))
-            ev[k++] = ev[i];
-    return k;
-}
-
 TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime as_of,
                                StoreMiLineage *out, TlError *err)
 {
@@ -564,7 +531,7 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
     if (!rc && !first)
         rc = tl_error_set(err, TL_ERR_NOT_FOUND, "no Managed Instance event names %s", resource_id);
     if (!rc) {
-        out->n = store_mi_pick(out->ev, out->n, first, as_of);
+        out->n = mi_lineage_pick(out->ev, out->n, first, as_of);
         out->resource_id = first;
     }
     if (rc)

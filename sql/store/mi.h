@@ -60,12 +60,6 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
                                StoreMiLineage *out, TlError *err);
 void store_mi_lineage_cleanup(StoreMiLineage *l);
 
-/* Of the events ev[0..n) of a first database `root` (and where moves took
- * it, and its instances), keep in place those of its lineage alive at as_of
- * (else the first): from its begin event up to the next begin on root, and
- * the instance events before; the new count. */
-size_t store_mi_pick(TlMiEvent *ev, size_t n, const char *root, TlTime as_of);
-
 /* A page of the MI fleet for `report warnings`: up to `limit` first
  * databases of lineages (roots, by resource key, after `after`: "" at
  * first) with all their events as store_mi_lineage_load reads them, group

@@ -1,5 +1,5 @@
-/* cmd_collect.c - `tierledger collect`: one run of the collector. Reads Azure through
- * collector/ (collect.h) and writes each server in one transaction under the writers' lock
+/* cmd_collect.c - `tierledger collect`: one run of the collector. Reads Azure through collector/
+ * (collect.h, mi.h); writes each server and instance in one transaction under the writers' lock
  * (collector/record.h). A run locks the subscriptions it collects, so collectors of disjoint
  * ones run at once; every run is a row of collector_runs. Exit: 0 everything collected; 1 past
  * failures (each named; nothing of them written); 69 PostgreSQL or identity unreachable; 75 a
@@ -19,8 +19,6 @@
 
 #define DEFAULT_ARM "https://management.azure.com"
 #define MAX_SUBS    64
-
-/* ---- the command ----------------------------------------------------------- */
 
 /* The options of one run, checked before anything is opened. */
 typedef struct {
@@ -202,8 +200,8 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
     for (size_t i = 0; !rc && i < c.n_subs; i++)
         if (c.subs[i].failed)
             record_error(&r, c.subs[i].error ? c.subs[i].error->msg : "failed");
-    if (!rc)
-        rc = record_servers(&r, &c, err);
+    if (!rc && !(rc = record_servers(&r, &c, err)))
+        rc = record_mi(&r, &c, err); /* managed instances: after the servers, each on its own */
     if (!rc)
         rc = record_cursors_save(&r, &c, err);
     if (http) {
@@ -282,8 +280,10 @@ const CliCommand cmd_collect = {
         "Lists subscriptions, SQL servers and databases (following nextLink), reads the\n"
         "operations and short-term retention of databases that changed or are due, and\n"
         "records new lineages, transitions (who, when, from, to, state), facts and\n"
-        "confirmed drops. Each server is written in one transaction; re-running over the\n"
-        "same Azure state adds nothing. Credentials: AZURE_CLIENT_ID + AZURE_TENANT_ID +\n"
+        "confirmed drops, and managed instances' events (migrations, cutovers, restore\n"
+        "points, retention, drops, instance changes, deletions; not with --server). Each\n"
+        "server and instance is written in one transaction; re-running over the same\n"
+        "Azure state adds nothing. Credentials: AZURE_CLIENT_ID + AZURE_TENANT_ID +\n"
         "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE, or a 0600\n"
         "TIERLEDGER_CLIENT_SECRET_FILE), else managed identity, else az CLI.\n"
         "Exit: 0 all collected, 1 some subscription or server failed (named on stderr and\n"

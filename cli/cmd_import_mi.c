@@ -90,7 +90,7 @@ const CliCommand cmd_import_mi = {
         "retention_days, tier, vcores, storage_size_gb, redundancy, database_format,\n"
         "tde_protected, compatibility_level, detail. resource_id is the MI database\n"
         "(.../managedInstances/MI/databases/DB), or the instance for instance events.\n"
-        "Events: created (origin new, pitr, geo_restore, ltr_restore or copy),\n"
+        "Events: created (origin new, pitr, geo_restore, ltr_restore, copy or unknown),\n"
         "migration_started (origin lrs, dms, native_restore or mi_link), migration_cutover,\n"
         "migration_cancelled, restore_point_observed (earliest_restore_point),\n"
         "retention_changed (retention_days), dropped, move_started, move_ready,\n"

@@ -502,11 +502,11 @@ TlResult rows_mi(const CsvTable *tab, const CsvRow *row, const char *const *v, T
     bool needs = k == TL_MI_EV_CREATED || k == TL_MI_EV_MIGRATION_STARTED;
     if ((needs && !origin[0]) ||
         (origin[0] && (!mi_origin_parse(origin, &o) || !mi_origin_fits(k, o))))
-        return tl_error_set(err, TL_ERR_DATA, "%s:%d: origin '%s' does not fit %s (%s)", name,
-                            row->line, origin, ev,
-                            k == TL_MI_EV_CREATED ? "new, pitr, geo_restore, ltr_restore or copy"
-                            : k == TL_MI_EV_MIGRATION_STARTED
-                                ? "lrs, dms, native_restore or mi_link"
-                                : "only copy, on a move event, marks a copy");
+        return tl_error_set(
+            err, TL_ERR_DATA, "%s:%d: origin '%s' does not fit %s (%s)", name, row->line, origin,
+            ev,
+            k == TL_MI_EV_CREATED ? "new, pitr, geo_restore, ltr_restore, copy or unknown"
+            : k == TL_MI_EV_MIGRATION_STARTED ? "lrs, dms, native_restore or mi_link"
+                                              : "only copy, on a move event, marks a copy");
     return mi_needs(name, row, v, k, err);
 }

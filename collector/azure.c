@@ -11,84 +11,84 @@
 #include <string.h>
 #include <strings.h>
 
-static TlResult bad(TlError *err, const char *path, const char *member, const char *what)
+TlResult az_bad(TlError *err, const char *path, const char *member, const char *what)
 {
     return tl_error_set(err, TL_ERR_DATA, "%s.%s: %s", path, member, what);
 }
 
-static const cJSON *member(const cJSON *obj, const char *name)
+const cJSON *az_member(const cJSON *obj, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
     return cJSON_IsNull(v) ? NULL : v;
 }
 
 /* Copy an optional string member; wrong type is an error, absence is "". */
-static TlResult opt_str(const cJSON *obj, const char *name, const char *path, char *out,
-                        size_t size, TlError *err)
+TlResult az_opt_str(const cJSON *obj, const char *name, const char *path, char *out, size_t size,
+                    TlError *err)
 {
     out[0] = '\0';
-    const cJSON *v = member(obj, name);
+    const cJSON *v = az_member(obj, name);
     if (!v)
         return TL_OK;
     if (!cJSON_IsString(v))
-        return bad(err, path, name, "expected a string");
+        return az_bad(err, path, name, "expected a string");
     if (strlen(v->valuestring) >= size)
-        return bad(err, path, name, "longer than expected");
+        return az_bad(err, path, name, "longer than expected");
     memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
     return TL_OK;
 }
 
-static TlResult req_str(const cJSON *obj, const char *name, const char *path, char *out,
-                        size_t size, TlError *err)
+TlResult az_req_str(const cJSON *obj, const char *name, const char *path, char *out, size_t size,
+                    TlError *err)
 {
-    TlResult rc = opt_str(obj, name, path, out, size, err);
+    TlResult rc = az_opt_str(obj, name, path, out, size, err);
     if (!rc && !out[0])
-        rc = bad(err, path, name, "missing");
+        rc = az_bad(err, path, name, "missing");
     return rc;
 }
 
-static TlResult opt_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
-                         TlError *err)
+TlResult az_opt_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
+                     TlError *err)
 {
     *out = TL_TIME_NONE;
-    const cJSON *v = member(obj, name);
+    const cJSON *v = az_member(obj, name);
     if (!v)
         return TL_OK;
     if (!cJSON_IsString(v) || !tl_time_parse(v->valuestring, false, out))
-        return bad(err, path, name, "expected a date-time string");
+        return az_bad(err, path, name, "expected a date-time string");
     return TL_OK;
 }
 
-static TlResult req_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
-                         TlError *err)
+TlResult az_req_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
+                     TlError *err)
 {
-    TlResult rc = opt_time(obj, name, path, out, err);
+    TlResult rc = az_opt_time(obj, name, path, out, err);
     if (!rc && *out == TL_TIME_NONE)
-        rc = bad(err, path, name, "missing");
+        rc = az_bad(err, path, name, "missing");
     return rc;
 }
 
-static TlResult opt_int(const cJSON *obj, const char *name, const char *path, double lo, double hi,
-                        bool *has, int64_t *out, TlError *err)
+TlResult az_opt_int(const cJSON *obj, const char *name, const char *path, double lo, double hi,
+                    bool *has, int64_t *out, TlError *err)
 {
     *has = false;
     *out = 0;
-    const cJSON *v = member(obj, name);
+    const cJSON *v = az_member(obj, name);
     if (!v)
         return TL_OK;
     if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi)
-        return bad(err, path, name, "expected a number in range");
+        return az_bad(err, path, name, "expected a number in range");
     *has = true;
     *out = (int64_t)v->valuedouble;
     return TL_OK;
 }
 
-static const cJSON *opt_object(const cJSON *obj, const char *name, const char *path, TlResult *rc,
-                               TlError *err)
+const cJSON *az_opt_object(const cJSON *obj, const char *name, const char *path, TlResult *rc,
+                           TlError *err)
 {
-    const cJSON *v = member(obj, name);
+    const cJSON *v = az_member(obj, name);
     if (v && !cJSON_IsObject(v)) {
-        *rc = bad(err, path, name, "expected an object");
+        *rc = az_bad(err, path, name, "expected an object");
         return NULL;
     }
     return v;
@@ -96,26 +96,26 @@ static const cJSON *opt_object(const cJSON *obj, const char *name, const char *p
 
 /* The head every ARM resource item shares: an object with id (required),
  * name and a properties object (required); pp receives "<path>.properties". */
-static TlResult resource_head(const cJSON *item, const char *path, char *id, size_t id_size,
-                              char *name, size_t name_size, bool name_required, const cJSON **props,
-                              char *pp, size_t pp_size, TlError *err)
+TlResult az_resource_head(const cJSON *item, const char *path, char *id, size_t id_size, char *name,
+                          size_t name_size, bool name_required, const cJSON **props, char *pp,
+                          size_t pp_size, TlError *err)
 {
     *props = NULL;
     if (!cJSON_IsObject(item))
         return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
     snprintf(pp, pp_size, "%s.properties", path);
-    TlResult rc = req_str(item, "id", path, id, id_size, err);
+    TlResult rc = az_req_str(item, "id", path, id, id_size, err);
     if (!rc)
-        rc = (name_required ? req_str : opt_str)(item, "name", path, name, name_size, err);
-    const cJSON *p = rc ? NULL : opt_object(item, "properties", path, &rc, err);
+        rc = (name_required ? az_req_str : az_opt_str)(item, "name", path, name, name_size, err);
+    const cJSON *p = rc ? NULL : az_opt_object(item, "properties", path, &rc, err);
     if (!rc && !p)
-        rc = bad(err, path, "properties", "missing");
+        rc = az_bad(err, path, "properties", "missing");
     *props = p;
     return rc;
 }
 
 /* An answer body that must be a JSON object; *root is the caller's. */
-static TlResult parse_object(const char *text, cJSON **root, TlError *err)
+TlResult az_parse_object(const char *text, cJSON **root, TlError *err)
 {
     const char *end = NULL;
     cJSON *r = cJSON_ParseWithOpts(text ? text : "", &end, true);
@@ -138,7 +138,7 @@ TlResult az_page_parse(const char *text, cJSON **root, const cJSON **value, cons
     *value = NULL;
     *next_link = NULL;
     cJSON *r;
-    TlResult rc = parse_object(text, &r, err);
+    TlResult rc = az_parse_object(text, &r, err);
     if (rc)
         return rc;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "value");
@@ -166,7 +166,7 @@ TlResult az_graph_parse(const char *text, cJSON **root, const cJSON **data, cons
     *skip_token = NULL;
     *truncated = false;
     cJSON *r;
-    TlResult rc = parse_object(text, &r, err);
+    TlResult rc = az_parse_object(text, &r, err);
     if (rc)
         return rc;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(r, "data");
@@ -224,11 +224,11 @@ TlResult az_subscription_from(const cJSON *item, const char *path, AzSubscriptio
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(item))
         return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
-    TlResult rc = req_str(item, "subscriptionId", path, out->id, sizeof out->id, err);
+    TlResult rc = az_req_str(item, "subscriptionId", path, out->id, sizeof out->id, err);
     if (!rc)
-        rc = opt_str(item, "displayName", path, out->name, sizeof out->name, err);
+        rc = az_opt_str(item, "displayName", path, out->name, sizeof out->name, err);
     if (!rc)
-        rc = opt_str(item, "state", path, out->state, sizeof out->state, err);
+        rc = az_opt_str(item, "state", path, out->state, sizeof out->state, err);
     return rc;
 }
 
@@ -237,15 +237,15 @@ TlResult az_server_from(const cJSON *item, const char *path, AzServer *out, TlEr
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(item))
         return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
-    TlResult rc = req_str(item, "id", path, out->id, sizeof out->id, err);
+    TlResult rc = az_req_str(item, "id", path, out->id, sizeof out->id, err);
     if (!rc)
-        rc = req_str(item, "name", path, out->name, sizeof out->name, err);
+        rc = az_req_str(item, "name", path, out->name, sizeof out->name, err);
     if (!rc)
-        rc = opt_str(item, "location", path, out->location, sizeof out->location, err);
+        rc = az_opt_str(item, "location", path, out->location, sizeof out->location, err);
     if (!rc &&
         (!arm_id_part(out->id, "resourceGroups", out->resource_group, sizeof out->resource_group) ||
          !arm_id_part(out->id, "subscriptions", out->subscription, sizeof out->subscription)))
-        rc = bad(err, path, "id", "not a server resource id");
+        rc = az_bad(err, path, "id", "not a server resource id");
     return rc;
 }
 
@@ -256,11 +256,11 @@ static TlResult sku_from(const cJSON *sku, const char *path, const char *name, c
     snprintf(p, sizeof p, "%s.%s", path, name);
     bool has;
     int64_t cap = 0;
-    TlResult rc = opt_str(sku, "name", p, sku_name, AZ_OBJ_MAX, err);
+    TlResult rc = az_opt_str(sku, "name", p, sku_name, AZ_OBJ_MAX, err);
     if (!rc)
-        rc = opt_str(sku, "tier", p, sku_tier, AZ_OBJ_MAX, err);
+        rc = az_opt_str(sku, "tier", p, sku_tier, AZ_OBJ_MAX, err);
     if (!rc)
-        rc = opt_int(sku, "capacity", p, 0, 1e6, &has, &cap, err);
+        rc = az_opt_int(sku, "capacity", p, 0, 1e6, &has, &cap, err);
     *capacity = rc ? 0 : (int)cap; /* cap is set only on success */
     return rc;
 }
@@ -314,60 +314,60 @@ TlResult az_database_from(const cJSON *item, const char *path, AzDatabase *out, 
     out->created_at = TL_TIME_NONE;
     char pp[256];
     const cJSON *props;
-    TlResult rc = resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
-                                true, &props, pp, sizeof pp, err);
+    TlResult rc = az_resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
+                                   true, &props, pp, sizeof pp, err);
     if (!rc)
-        rc = opt_str(item, "kind", path, out->kind, sizeof out->kind, err);
+        rc = az_opt_str(item, "kind", path, out->kind, sizeof out->kind, err);
     if (!rc)
-        rc = opt_str(item, "location", path, out->location, sizeof out->location, err);
+        rc = az_opt_str(item, "location", path, out->location, sizeof out->location, err);
     if (rc)
         return rc;
     out->system = strstr(out->kind, "system") != NULL;
-    const cJSON *sku = opt_object(item, "sku", path, &rc, err);
+    const cJSON *sku = az_opt_object(item, "sku", path, &rc, err);
     if (!rc && sku)
         rc = sku_from(sku, path, "sku", out->sku_name, out->sku_tier, &out->sku_capacity, err);
-    const cJSON *tags = rc ? NULL : opt_object(item, "tags", path, &rc, err);
+    const cJSON *tags = rc ? NULL : az_opt_object(item, "tags", path, &rc, err);
     if (rc)
         return rc;
-    const cJSON *cur = opt_object(props, "currentSku", pp, &rc, err);
+    const cJSON *cur = az_opt_object(props, "currentSku", pp, &rc, err);
     if (!rc && cur)
         rc = sku_from(cur, pp, "currentSku", out->current_sku_name, out->current_sku_tier,
                       &out->current_sku_capacity, err);
     if (!rc)
-        rc = opt_str(props, "currentServiceObjectiveName", pp, out->current_objective,
-                     sizeof out->current_objective, err);
+        rc = az_opt_str(props, "currentServiceObjectiveName", pp, out->current_objective,
+                        sizeof out->current_objective, err);
     if (!rc)
-        rc = opt_str(props, "requestedServiceObjectiveName", pp, out->requested_objective,
-                     sizeof out->requested_objective, err);
+        rc = az_opt_str(props, "requestedServiceObjectiveName", pp, out->requested_objective,
+                        sizeof out->requested_objective, err);
     if (!rc)
-        rc = opt_str(props, "status", pp, out->status, sizeof out->status, err);
+        rc = az_opt_str(props, "status", pp, out->status, sizeof out->status, err);
     if (!rc)
-        rc = req_time(props, "creationDate", pp, &out->created_at, err);
+        rc = az_req_time(props, "creationDate", pp, &out->created_at, err);
     if (!rc)
-        rc = opt_time(props, "earliestRestoreDate", pp, &out->earliest_restore_at, err);
+        rc = az_opt_time(props, "earliestRestoreDate", pp, &out->earliest_restore_at, err);
     if (!rc)
-        rc = opt_str(props, "databaseId", pp, out->database_uid, sizeof out->database_uid, err);
+        rc = az_opt_str(props, "databaseId", pp, out->database_uid, sizeof out->database_uid, err);
     if (!rc)
-        rc = opt_int(props, "maxSizeBytes", pp, -1, 9.0e15, &out->has_max_size,
-                     &out->max_size_bytes, err);
+        rc = az_opt_int(props, "maxSizeBytes", pp, -1, 9.0e15, &out->has_max_size,
+                        &out->max_size_bytes, err);
     if (!rc)
-        rc = opt_str(props, "elasticPoolId", pp, out->elastic_pool_id, sizeof out->elastic_pool_id,
-                     err);
+        rc = az_opt_str(props, "elasticPoolId", pp, out->elastic_pool_id,
+                        sizeof out->elastic_pool_id, err);
     if (!rc)
-        rc = opt_str(props, "secondaryType", pp, out->secondary_type, sizeof out->secondary_type,
-                     err);
+        rc = az_opt_str(props, "secondaryType", pp, out->secondary_type, sizeof out->secondary_type,
+                        err);
     if (!rc)
-        rc = opt_str(props, "sourceDatabaseId", pp, out->source_database_id,
-                     sizeof out->source_database_id, err);
+        rc = az_opt_str(props, "sourceDatabaseId", pp, out->source_database_id,
+                        sizeof out->source_database_id, err);
     if (!rc)
-        rc = opt_str(props, "currentBackupStorageRedundancy", pp, out->redundancy,
-                     sizeof out->redundancy, err);
+        rc = az_opt_str(props, "currentBackupStorageRedundancy", pp, out->redundancy,
+                        sizeof out->redundancy, err);
     if (rc)
         return rc;
     /* the current objective is what a tier change is measured by (T1-T4);
      * a database that does not say it is not usable */
     if (!out->current_objective[0] && !out->system)
-        return bad(err, pp, "currentServiceObjectiveName", "missing");
+        return az_bad(err, pp, "currentServiceObjectiveName", "missing");
     if (tags && !(out->tags_json = cJSON_PrintUnformatted(tags)))
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (sku && !(out->sku_json = cJSON_PrintUnformatted(sku))) {
@@ -430,35 +430,35 @@ TlResult az_operation_from(const cJSON *item, const char *path, AzOperation *out
     out->percent = -1;
     char pp[256], state[40], desc[1024];
     const cJSON *props;
-    TlResult rc = resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
-                                false, &props, pp, sizeof pp, err);
+    TlResult rc = az_resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
+                                   false, &props, pp, sizeof pp, err);
     if (rc)
         return rc;
-    rc = opt_str(props, "operation", pp, out->operation, sizeof out->operation, err);
+    rc = az_opt_str(props, "operation", pp, out->operation, sizeof out->operation, err);
     if (!rc)
-        rc = req_str(props, "state", pp, state, sizeof state, err);
+        rc = az_req_str(props, "state", pp, state, sizeof state, err);
     if (!rc && !history_state_parse(state, &out->state))
-        rc = bad(err, pp, "state", "unknown operation state");
+        rc = az_bad(err, pp, "state", "unknown operation state");
     if (!rc)
-        rc = req_time(props, "startTime", pp, &out->started_at, err);
+        rc = az_req_time(props, "startTime", pp, &out->started_at, err);
     if (!rc)
-        rc = opt_time(props, "estimatedCompletionTime", pp, &out->estimated_end, err);
+        rc = az_opt_time(props, "estimatedCompletionTime", pp, &out->estimated_end, err);
     bool has;
     int64_t pct;
     if (!rc)
-        rc = opt_int(props, "percentComplete", pp, 0, 100, &has, &pct, err);
+        rc = az_opt_int(props, "percentComplete", pp, 0, 100, &has, &pct, err);
     if (!rc && has)
         out->percent = (int)pct;
-    const cJSON *phase = rc ? NULL : opt_object(props, "operationPhaseDetails", pp, &rc, err);
+    const cJSON *phase = rc ? NULL : az_opt_object(props, "operationPhaseDetails", pp, &rc, err);
     if (!rc && phase) {
         char ph[300];
         snprintf(ph, sizeof ph, "%s.operationPhaseDetails", pp);
-        rc = opt_str(phase, "phase", ph, out->phase, sizeof out->phase, err);
+        rc = az_opt_str(phase, "phase", ph, out->phase, sizeof out->phase, err);
     }
     /* descriptions longer than the buffer are cut, not refused */
-    const cJSON *d = member(props, "description");
+    const cJSON *d = az_member(props, "description");
     if (!rc && d && !cJSON_IsString(d))
-        rc = bad(err, pp, "description", "expected a string");
+        rc = az_bad(err, pp, "description", "expected a string");
     if (!rc && d) {
         snprintf(desc, sizeof desc, "%s", d->valuestring);
         az_description_objectives(desc, out->from_objective, out->to_objective,
@@ -472,15 +472,15 @@ TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase 
     memset(out, 0, sizeof *out);
     char pp[256];
     const cJSON *props;
-    TlResult rc = resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
-                                false, &props, pp, sizeof pp, err);
+    TlResult rc = az_resource_head(item, path, out->id, sizeof out->id, out->name, sizeof out->name,
+                                   false, &props, pp, sizeof pp, err);
     if (rc)
         return rc;
-    rc = req_str(props, "databaseName", pp, out->database_name, sizeof out->database_name, err);
+    rc = az_req_str(props, "databaseName", pp, out->database_name, sizeof out->database_name, err);
     if (!rc)
-        rc = req_time(props, "creationDate", pp, &out->created_at, err);
+        rc = az_req_time(props, "creationDate", pp, &out->created_at, err);
     if (!rc)
-        rc = req_time(props, "deletionDate", pp, &out->deleted_at, err);
+        rc = az_req_time(props, "deletionDate", pp, &out->deleted_at, err);
     return rc;
 }
 
@@ -489,28 +489,28 @@ TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlErro
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(item))
         return tl_error_set(err, TL_ERR_DATA, "%s: expected an object", path);
-    TlResult rc = opt_str(item, "eventDataId", path, out->event_id, sizeof out->event_id, err);
+    TlResult rc = az_opt_str(item, "eventDataId", path, out->event_id, sizeof out->event_id, err);
     if (!rc)
-        rc = opt_str(item, "correlationId", path, out->correlation_id, sizeof out->correlation_id,
-                     err);
-    const cJSON *caller = member(item, "caller");
+        rc = az_opt_str(item, "correlationId", path, out->correlation_id,
+                        sizeof out->correlation_id, err);
+    const cJSON *caller = az_member(item, "caller");
     if (!rc && caller && cJSON_IsString(caller)) /* may be long (an SPN URI): cut, not refused */
         copy_trunc(out->caller, sizeof out->caller, caller->valuestring);
     if (!rc)
-        rc = opt_str(item, "resourceId", path, out->resource_id, sizeof out->resource_id, err);
+        rc = az_opt_str(item, "resourceId", path, out->resource_id, sizeof out->resource_id, err);
     if (!rc)
-        rc = req_time(item, "eventTimestamp", path, &out->at, err);
-    const cJSON *op = rc ? NULL : opt_object(item, "operationName", path, &rc, err);
+        rc = az_req_time(item, "eventTimestamp", path, &out->at, err);
+    const cJSON *op = rc ? NULL : az_opt_object(item, "operationName", path, &rc, err);
     if (!rc && op) {
         char p[256];
         snprintf(p, sizeof p, "%s.operationName", path);
-        rc = opt_str(op, "value", p, out->operation, sizeof out->operation, err);
+        rc = az_opt_str(op, "value", p, out->operation, sizeof out->operation, err);
     }
-    const cJSON *st = rc ? NULL : opt_object(item, "status", path, &rc, err);
+    const cJSON *st = rc ? NULL : az_opt_object(item, "status", path, &rc, err);
     if (!rc && st) {
         char p[256];
         snprintf(p, sizeof p, "%s.status", path);
-        rc = opt_str(st, "value", p, out->status, sizeof out->status, err);
+        rc = az_opt_str(st, "value", p, out->status, sizeof out->status, err);
     }
     return rc;
 }
@@ -524,15 +524,15 @@ TlResult az_retention_parse(const char *text, int *days, TlError *err)
         return tl_error_set(err, TL_ERR_DATA, "$: not a JSON object");
     }
     TlResult rc = TL_OK;
-    const cJSON *props = opt_object(r, "properties", "$", &rc, err);
+    const cJSON *props = az_opt_object(r, "properties", "$", &rc, err);
     bool has = false;
     int64_t v = 0;
     if (!rc && !props)
-        rc = bad(err, "$", "properties", "missing");
+        rc = az_bad(err, "$", "properties", "missing");
     if (!rc)
-        rc = opt_int(props, "retentionDays", "$.properties", 1, 35, &has, &v, err);
+        rc = az_opt_int(props, "retentionDays", "$.properties", 1, 35, &has, &v, err);
     if (!rc && !has)
-        rc = bad(err, "$.properties", "retentionDays", "missing");
+        rc = az_bad(err, "$.properties", "retentionDays", "missing");
     *days = (int)v;
     cJSON_Delete(r);
     return rc;
@@ -557,7 +557,7 @@ TlResult az_geo_links_parse(const char *text, int *geo, int *links, TlError *err
             rc = tl_error_set(err, TL_ERR_DATA, "%s: missing", path);
             break;
         }
-        rc = opt_str(props, "linkType", path, type, sizeof type, err);
+        rc = az_opt_str(props, "linkType", path, type, sizeof type, err);
         (*links)++;
         if (!rc && (type[0] == '\0' || strcasecmp(type, "GEO") == 0))
             (*geo)++;

@@ -150,4 +150,99 @@ TlResult az_retention_parse(const char *text, int *days, TlError *err);
  * ServiceLevelObjective 'SQLDB_HS_Gen5_2' ...". false if absent. */
 bool az_description_objectives(const char *description, char *from, char *to, size_t size);
 
+/* ---- Managed Instance (azure-api-mi.md; azure_mi.c) ---------------------- */
+
+/* MI-A1: an instance. Numbers are 0 and strings "" when absent. */
+typedef struct {
+    char id[AZ_ID_MAX];
+    char name[AZ_NAME_MAX];
+    char resource_group[AZ_NAME_MAX];
+    char subscription[AZ_NAME_MAX];
+    char location[64];
+    char tier[32];       /* sku.tier: GeneralPurpose, BusinessCritical */
+    int vcores;          /* properties.vCores, else sku.capacity */
+    int storage_gb;      /* properties.storageSizeInGB: the MI-$1 allowance */
+    char redundancy[16]; /* currentBackupStorageRedundancy: the backups', not the request's */
+    char state[32];      /* Ready, Stopped, ... */
+    char database_format[40];
+} AzManagedInstance;
+
+/* MI-A3: a database of an instance. */
+typedef struct {
+    char id[AZ_ID_MAX];
+    char name[AZ_NAME_MAX];
+    char status[40];            /* Online, Restoring, ... (unknown values kept) */
+    TlTime created_at;          /* creationDate: required (MI-B11) */
+    TlTime earliest_restore_at; /* earliestRestorePoint; TL_TIME_NONE: not yet known */
+} AzManagedDatabase;
+
+/* MI-A4: an instance management operation; the requested parameters when
+ * it carries them (MI-M6). */
+typedef struct {
+    char name[AZ_NAME_MAX]; /* the operation id */
+    char operation[64];
+    char state[32];
+    TlTime started_at;
+    TlTime ended_at; /* the latest stepEndTime (a Succeeded one's effective instant), else NONE */
+    bool has_requested;
+    char tier[32];
+    int vcores, storage_gb; /* 0 when not requested */
+} AzMiOperation;
+
+/* MI-A12: one database of a distributed availability group (the link). */
+typedef struct {
+    char database_name[AZ_NAME_MAX];
+    char replica_state[32];    /* Seeding, Catchup, ... */
+    char instance_role[16];    /* instanceLinkRole: Primary, Secondary */
+    char partner[AZ_NAME_MAX]; /* partnerEndpoint */
+} AzMiLinkDatabase;
+
+/* MI-A15: a DMS database migration. Year 1 (the example's "not set") is
+ * TL_TIME_NONE. */
+typedef struct {
+    char status[32]; /* migrationStatus */
+    TlTime started_at, ended_at;
+    char source_server[AZ_NAME_MAX], source_database[AZ_NAME_MAX];
+    char operation_id[80];
+} AzMiDmsMigration;
+
+TlResult az_managed_instance_from(const cJSON *item, const char *path, AzManagedInstance *out,
+                                  TlError *err);
+TlResult az_managed_database_from(const cJSON *item, const char *path, AzManagedDatabase *out,
+                                  TlError *err);
+TlResult az_mi_operation_from(const cJSON *item, const char *path, AzMiOperation *out,
+                              TlError *err);
+/* The databases of one DAG item into out[0 .. *n) (at most max). */
+TlResult az_mi_link_from(const cJSON *item, const char *path, AzMiLinkDatabase *out, size_t max,
+                         size_t *n, TlError *err);
+/* MI-A5: properties.type of a restore details body ("LRSRestore", ...). */
+TlResult az_mi_restore_type_parse(const char *text, char *type, size_t size, TlError *err);
+TlResult az_mi_dms_parse(const char *text, AzMiDmsMigration *out, TlError *err);
+
+/* ---- the member readers the parsers share (azure.c, azure_mi.c) ----------
+ * Each reads member `name` of obj (explicit null = absent); `path` names obj
+ * in errors ("$.value[2].properties"). opt_*: absent gives ""/TL_TIME_NONE/
+ * *has false; req_*: absent is an error; a wrong type always is. */
+TlResult az_bad(TlError *err, const char *path, const char *member, const char *what);
+const cJSON *az_member(const cJSON *obj, const char *name);
+TlResult az_opt_str(const cJSON *obj, const char *name, const char *path, char *out, size_t size,
+                    TlError *err);
+TlResult az_req_str(const cJSON *obj, const char *name, const char *path, char *out, size_t size,
+                    TlError *err);
+TlResult az_opt_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
+                     TlError *err);
+TlResult az_req_time(const cJSON *obj, const char *name, const char *path, TlTime *out,
+                     TlError *err);
+TlResult az_opt_int(const cJSON *obj, const char *name, const char *path, double lo, double hi,
+                    bool *has, int64_t *out, TlError *err);
+const cJSON *az_opt_object(const cJSON *obj, const char *name, const char *path, TlResult *rc,
+                           TlError *err);
+/* An ARM resource item: an object with id (required), name and a properties
+ * object (required); pp receives "<path>.properties". */
+TlResult az_resource_head(const cJSON *item, const char *path, char *id, size_t id_size, char *name,
+                          size_t name_size, bool name_required, const cJSON **props, char *pp,
+                          size_t pp_size, TlError *err);
+/* An answer body that must be a JSON object; *root is the caller's. */
+TlResult az_parse_object(const char *text, cJSON **root, TlError *err);
+
 #endif

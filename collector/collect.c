@@ -3,6 +3,8 @@
  * discover.c and details.c, the list reader in list.c. */
 #include "collector/collect.h"
 
+#include "collector/mi.h"
+
 #include <stdlib.h>
 #include <strings.h>
 
@@ -13,7 +15,9 @@ void collect_cleanup(Collect *c)
     for (size_t i = 0; i < c->n_subs; i++) {
         free(c->subs[i].events);
         free(c->subs[i].error);
+        free(c->subs[i].mi_error);
     }
+    collect_mi_cleanup(c);
     for (size_t i = 0; i < c->n_servers; i++) {
         CollectServer *s = &c->servers[i];
         for (size_t j = 0; j < s->n_dbs; j++) {

@@ -20,6 +20,7 @@
 #define API_ACTIVITY_LOG  "2015-04-01"
 #define API_METRICS       "2024-02-01"
 #define API_GRAPH         "2024-04-01"
+#define API_DMS           "2025-06-30"
 
 typedef struct {
     AzSubscription sub;
@@ -29,7 +30,11 @@ typedef struct {
     AzEvent *events; /* Microsoft.Sql/servers/databases/write events */
     size_t n_events, cap_events;
     bool events_ok;
+    bool mi_listed;    /* its managed instance list was read in full this run */
+    TlError *mi_error; /* owned: why that list failed; NULL while it has not */
 } CollectSub;
+
+struct CollectMi; /* collector/mi.h */
 
 /* What the caller knows about a lineage of a listed server (from its store). */
 typedef TlKnownLineage CollectKnown;
@@ -119,6 +124,8 @@ typedef struct {
     size_t n_subs, cap_subs;
     CollectServer *servers;
     size_t n_servers, cap_servers;
+    struct CollectMi *mis; /* managed instances (collector/mi.h) */
+    size_t n_mis, cap_mis;
     bool subs_failed; /* the subscription list itself failed */
     TlError subs_error;
     TlResult fatal;

@@ -360,13 +360,7 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
     for (size_t i = 0; i < c->n_subs && !rc; i++) {
         CollectSub *s = &c->subs[i];
         char path[600];
-        if (c->resource_group)
-            snprintf(path, sizeof path,
-                     "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/servers",
-                     s->sub.id, c->resource_group);
-        else
-            snprintf(path, sizeof path, "/subscriptions/%s/providers/Microsoft.Sql/servers",
-                     s->sub.id);
+        collect_provider_path(c, s->sub.id, "servers", path, sizeof path);
         if (!c->via_graph)
             rc = collect_get(c, path, "api-version=" API_SQL, on_servers, (long)i, s->sub.id, err);
         /* the Activity Log's database writes since the last run (first run:

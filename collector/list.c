@@ -1,5 +1,6 @@
 /* list.c - see list.h. */
 #include "collector/list.h"
+#include "collector/mi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,17 @@ void collect_sub_fail(Collect *c, CollectSub *s, const TlError *why)
         collect_fatal(c, TL_ERR_NOMEM, &(TlError){"out of memory", ""});
 }
 
+void collect_mi_fail(Collect *c, CollectMi *m, const TlError *why)
+{
+    if (m->failed)
+        return;
+    m->failed = true;
+    TlError e = *why;
+    tl_error_prefix(&e, "managed instance %s (subscription %s)", m->mi.name, m->mi.subscription);
+    if (!keep_error(&m->error, &e))
+        collect_fatal(c, TL_ERR_NOMEM, &(TlError){"out of memory", ""});
+}
+
 bool collect_answered(Collect *c, CollectServer *s, const HttpRequest *r)
 {
     if (!r->rc && r->status == 200)
@@ -96,6 +108,16 @@ TlResult collect_url(char *out, size_t size, const char *arm, const char *path, 
     if (n < 0 || (size_t)n >= size)
         return tl_error_set(err, TL_ERR_DATA, "URL too long: %s%s", arm, path);
     return TL_OK;
+}
+
+void collect_provider_path(const Collect *c, const char *sub, const char *kind, char *out,
+                           size_t size)
+{
+    if (c->resource_group)
+        snprintf(out, size, "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/%s", sub,
+                 c->resource_group, kind);
+    else
+        snprintf(out, size, "/subscriptions/%s/providers/Microsoft.Sql/%s", sub, kind);
 }
 
 TlResult collect_get(Collect *c, const char *path, const char *query, HttpDone done, long tag,

@@ -44,6 +44,11 @@ TlResult collect_url(char *out, size_t size, const char *arm, const char *path, 
 /* Whether url is on base's scheme, host and port. */
 bool list_same_origin(const char *base, const char *url);
 
+/* The list path of Microsoft.Sql `kind` ("servers", "managedInstances") of
+ * subscription sub, in the run's --resource-group when one is given. */
+void collect_provider_path(const Collect *c, const char *sub, const char *kind, char *out,
+                           size_t size);
+
 /* Queue a GET of arm + path + query. */
 TlResult collect_get(Collect *c, const char *path, const char *query, HttpDone done, long tag,
                      const char *budget, TlError *err);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/mi.h"
 #include "sql/store/lineages.h"
+#include "sql/store/mi.h"
 
 void record_error(RecordRun *r, const char *line)
 {
@@ -23,10 +25,10 @@ void record_error(RecordRun *r, const char *line)
 
 const char *record_status(const RecordRun *r)
 {
-    return r->out_of_time      ? "deadline"
-           : r->n_errors == 0  ? "succeeded"
-           : r->servers_ok > 0 ? "partial"
-                               : "failed";
+    return r->out_of_time                 ? "deadline"
+           : r->n_errors == 0             ? "succeeded"
+           : r->servers_ok + r->mi_ok > 0 ? "partial"
+                                          : "failed";
 }
 
 void record_finish(RecordRun *r, const Collect *c, const HttpStats *st)
@@ -318,6 +320,102 @@ TlResult record_servers(RecordRun *r, Collect *c, TlError *err)
     return TL_OK;
 }
 
+/* ---- Managed Instance -------------------------------------------------------- */
+
+/* One instance in one transaction: what is recorded for it, what this run
+ * adds (mi_derive), written with its poll. */
+static TlResult write_mi(RecordRun *r, const CollectMi *m, TlError *err)
+{
+    char origin[48];
+    snprintf(origin, sizeof origin, "collect run %lld", (long long)r->run_id);
+    StoreMiRecorded rec = {0};
+    MiRow *rows = NULL;
+    StoreMiEventRow *out = NULL;
+    size_t n = 0;
+    long added = 0;
+    TlResult rc = store_begin_write(r->conn, origin, err);
+    if (!rc)
+        rc = store_mi_recorded_load(r->conn, m->mi.id, &rec, err);
+    size_t max = rc ? 0 : mi_derive_max(m, rec.n);
+    if (!rc && (!(rows = calloc(max, sizeof *rows)) || !(out = calloc(max, sizeof *out))))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = mi_derive(m, rec.ev, rec.n, rec.polled_at, r->now, rows, max, &n, err);
+    for (size_t k = 0; !rc && k < n; k++)
+        out[k] = (StoreMiEventRow){&rows[k].e, rows[k].not_before,
+                                   rows[k].state[0] ? rows[k].state : NULL,
+                                   rows[k].operation_id[0] ? rows[k].operation_id : NULL, NULL};
+    if (!rc)
+        rc = store_mi_collected_write(r->conn, m->mi.id, out, n, r->now, r->run_id, &added, err);
+    if (!rc)
+        rc = store_commit(r->conn, err);
+    if (rc)
+        store_rollback(r->conn);
+    else
+        r->mi_events += added;
+    store_mi_recorded_cleanup(&rec);
+    free(rows);
+    free(out);
+    return rc;
+}
+
+/* The recorded instances of each subscription whose list answered in full,
+ * so that one missing from it is asked for (collect_mi_recorded). */
+static TlResult recorded_instances(RecordRun *r, Collect *c, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (size_t i = 0; i < c->n_subs && !rc; i++) {
+        if (!c->subs[i].mi_listed)
+            continue;
+        StoreMiInstances l;
+        rc = store_mi_instances_load(r->conn, c->subs[i].sub.id, &l, err);
+        for (size_t k = 0; !rc && k < l.n; k++)
+            rc = collect_mi_recorded(c, (int)i, store_mi_instance_id(&l, k), err);
+        store_mi_instances_cleanup(&l);
+    }
+    return rc;
+}
+
+TlResult record_mi(RecordRun *r, Collect *c, TlError *err)
+{
+    if (c->server) /* --server names a logical server: no instance is asked for */
+        return TL_OK;
+    TlResult rc = collect_mi_read(c, err);
+    if (!rc)
+        rc = recorded_instances(r, c, err);
+    if (!rc)
+        rc = collect_mi_confirm(c, err);
+    for (size_t i = 0; !rc && i < c->n_subs; i++)
+        if (c->subs[i].mi_error)
+            record_error(r, c->subs[i].mi_error->msg);
+    for (size_t i = 0; !rc && i < c->n_mis; i++) {
+        CollectMi *m = &c->mis[i];
+        if (!m->failed && r->deadline > 0 && http_now() >= r->deadline) {
+            r->out_of_time = true;
+            TlError late;
+            tl_error_set(&late, TL_ERR_UNAVAILABLE, "not written: the run's deadline passed");
+            collect_mi_fail(c, m, &late);
+        }
+        if (!m->failed && (m->listed || m->gone)) {
+            TlError werr = {{0}, {0}};
+            TlResult wrc = write_mi(r, m, &werr);
+            if (wrc == TL_ERR_UNAVAILABLE || wrc == TL_ERR_NOMEM) {
+                *err = werr;
+                return wrc;
+            }
+            if (wrc)
+                collect_mi_fail(c, m, &werr);
+            else {
+                r->mi_ok++;
+                r->mi_databases += (int)m->n_dbs;
+            }
+        }
+        if (m->failed)
+            record_error(r, m->error ? m->error->msg : "failed");
+    }
+    return rc;
+}
+
 void record_cleanup(RecordRun *r)
 {
     for (size_t i = 0; i < r->n_errors; i++)
@@ -341,6 +439,10 @@ TlResult record_summary(FILE *out, const RecordRun *r, const Collect *c, const H
         fprintf(out, "recorded %ld transition%s, %ld fact change%s, %ld drop%s, %ld usage day%s\n",
                 r->transitions, r->transitions == 1 ? "" : "s", r->facts, r->facts == 1 ? "" : "s",
                 r->drops, r->drops == 1 ? "" : "s", r->usage, r->usage == 1 ? "" : "s");
+        if (c->n_mis > 0)
+            fprintf(out, "managed instances: %d written, %d database%s; recorded %ld MI event%s\n",
+                    r->mi_ok, r->mi_databases, r->mi_databases == 1 ? "" : "s", r->mi_events,
+                    r->mi_events == 1 ? "" : "s");
         return TL_OK;
     }
     cJSON *o = cJSON_CreateObject(), *failures = cJSON_CreateArray();
@@ -363,6 +465,9 @@ TlResult record_summary(FILE *out, const RecordRun *r, const Collect *c, const H
     cJSON_AddNumberToObject(o, "facts", (double)r->facts);
     cJSON_AddNumberToObject(o, "drops", (double)r->drops);
     cJSON_AddNumberToObject(o, "usage_days", (double)r->usage);
+    cJSON_AddNumberToObject(o, "managed_instances", (double)r->mi_ok);
+    cJSON_AddNumberToObject(o, "mi_databases", r->mi_databases);
+    cJSON_AddNumberToObject(o, "mi_events", (double)r->mi_events);
     cJSON_AddBoolToObject(o, "deadline_passed", r->out_of_time);
     for (size_t i = 0; i < r->n_errors; i++)
         cJSON_AddItemToArray(failures, cJSON_CreateString(r->errors[i]));

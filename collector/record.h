@@ -24,6 +24,8 @@ typedef struct {
     /* counts */
     int servers_ok, databases;
     long transitions, facts, drops, usage;
+    int mi_ok, mi_databases; /* managed instances written, their databases */
+    long mi_events;          /* MI events added */
     /* errors, one line each */
     char **errors;
     size_t n_errors;
@@ -61,6 +63,13 @@ TlResult record_known(RecordRun *r, Collect *c, TlError *err);
  * out. */
 TlResult record_servers(RecordRun *r, Collect *c, TlError *err);
 
+/* The Managed Instance part of the run (collector/mi.h): read every
+ * instance of the subscriptions, ask for recorded ones the lists no longer
+ * name, and write each instance that answered in its own transaction, with
+ * the events mi_derive adds; failures are named as for servers. Not with
+ * --server. Fails only when PostgreSQL is gone or memory is out. */
+TlResult record_mi(RecordRun *r, Collect *c, TlError *err);
+
 /* Move the Activity Log cursors of the subscriptions read in full, and
  * record every listed subscription's name and state (subscriptions). */
 TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err);
@@ -68,7 +77,8 @@ TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err);
 /* The run's summary: two lines of text, or (json) one JSON object with
  * run_id, status, subscriptions, servers, servers_written, databases,
  * seconds, requests, retried, throttled, transitions, facts, drops,
- * usage_days, deadline_passed and failures. */
+ * usage_days, managed_instances, mi_databases, mi_events, deadline_passed
+ * and failures. */
 TlResult record_summary(FILE *out, const RecordRun *r, const Collect *c, const HttpStats *st,
                         double secs, bool json, TlError *err);
 

@@ -10,7 +10,7 @@
 
 static const char *const origin_names[] = {
     "",    "new", "pitr",           "geo_restore", "ltr_restore", "copy",
-    "lrs", "dms", "native_restore", "mi_link",     "move",
+    "lrs", "dms", "native_restore", "mi_link",     "move",        "unknown",
 };
 
 const char *mi_origin_str(TlMiOrigin o)
@@ -26,6 +26,19 @@ bool mi_origin_parse(const char *text, TlMiOrigin *out)
             return true;
         }
     return false;
+}
+
+TlMiEvent mi_event_blank(TlMiEventKind kind, TlTime at)
+{
+    return (TlMiEvent){.kind = kind,
+                       .at = at,
+                       .restore_point = TL_TIME_NONE,
+                       .retention_days = TL_MI_RETENTION_NONE,
+                       .vcores = -1,
+                       .storage_size_gb = -1,
+                       .tde_protected = -1,
+                       .compatibility_level = -1,
+                       .not_before = TL_TIME_NONE};
 }
 
 bool mi_origin_is_migration(TlMiOrigin o)
@@ -118,6 +131,7 @@ typedef struct {
     size_t n_settings, cap_settings;
     size_t cap_changes;
     bool observed_f;
+    TlTime open_not_before; /* opened by a bounded cutover: after this; else TL_TIME_NONE */
     TlTime lost_at;
     TlMiLostCause lost_cause;
 } Work;
@@ -159,7 +173,7 @@ static Work *add_segment(Works *ws, const TlMiEvent *e, TlMiOrigin origin, const
         ws->cap = cap;
     }
     Work *w = &ws->w[ws->n++];
-    *w = (Work){.lost_at = TL_TIME_NONE};
+    *w = (Work){.lost_at = TL_TIME_NONE, .open_not_before = TL_TIME_NONE};
     w->seg = (TlMiSegment){.seq = (int)ws->n,
                            .resource_id = id,
                            .origin = origin,
@@ -281,7 +295,7 @@ static TlResult begin_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, siz
         /* (origin move: the store's own event for a move's destination, MI-B14) */
         if (e->origin == TL_MI_ORIGIN_NONE || mi_origin_is_migration(e->origin))
             return bad(err, i, e,
-                       "created needs origin new, pitr, geo_restore, ltr_restore or copy");
+                       "created needs origin new, pitr, geo_restore, ltr_restore, copy or unknown");
         Work *w = add_segment(ws, e, e->origin, e->resource_id);
         if (!w)
             return nomem(err);
@@ -345,9 +359,12 @@ static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, 
     case TL_MI_EV_MIGRATION_CUTOVER:
         if (!pending)
             return bad(err, i, e, "a cutover without a migration in progress");
-        if (lin->migration_deadline != TL_TIME_NONE && e->at > lin->migration_deadline)
+        /* (seen only by a later poll: it may have come before the limit) */
+        if (lin->migration_deadline != TL_TIME_NONE && e->at > lin->migration_deadline &&
+            !(e->bounded && e->not_before <= lin->migration_deadline))
             return bad(err, i, e, "after the 30-day limit of an LRS job (MI-M1)");
         open_segment(w, e->at); /* MI-B10: cutover, or a link's seeding done (AMB-MI-12) */
+        w->open_not_before = e->bounded ? e->not_before : TL_TIME_NONE;
         lin->migration_deadline = TL_TIME_NONE;
         return TL_OK;
     case TL_MI_EV_MIGRATION_CANCELLED:
@@ -358,6 +375,10 @@ static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, 
     case TL_MI_EV_RESTORE_POINT_OBSERVED:
         if (pending)
             return bad(err, i, e, "a restore point before MI has its own chain (still restoring)");
+        /* a cutover seen only by the poll after it came by F at the latest */
+        if (e->restore_point != TL_TIME_NONE && e->restore_point < w->seg.opened_at &&
+            w->open_not_before != TL_TIME_NONE && e->restore_point > w->open_not_before)
+            w->seg.opened_at = e->restore_point;
         if (e->restore_point == TL_TIME_NONE || e->restore_point < w->seg.opened_at ||
             e->restore_point > e->at)
             return bad(err, i, e,

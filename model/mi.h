@@ -25,10 +25,11 @@ typedef enum {
     TL_MI_ORIGIN_DMS,
     TL_MI_ORIGIN_NATIVE_RESTORE,
     TL_MI_ORIGIN_MI_LINK,
-    TL_MI_ORIGIN_MOVE, /* the destination of a move: the lineage goes on (MI-B11, MI-B14) */
+    TL_MI_ORIGIN_MOVE,    /* the destination of a move: the lineage goes on (MI-B11, MI-B14) */
+    TL_MI_ORIGIN_UNKNOWN, /* created, seen by the collector without its create event (AMB-MI-7) */
 } TlMiOrigin;
 
-const char *mi_origin_str(TlMiOrigin o); /* "new", "pitr", ..., "move"; "" for NONE */
+const char *mi_origin_str(TlMiOrigin o); /* "new", "pitr", ..., "move", "unknown"; "" for NONE */
 bool mi_origin_parse(const char *text, TlMiOrigin *out);
 /* lrs, dms, native_restore, mi_link: a migration from outside Azure SQL */
 bool mi_origin_is_migration(TlMiOrigin o);
@@ -79,7 +80,15 @@ typedef struct {
     int vcores, storage_size_gb;                     /* instance_changed */
     int tde_protected;                               /* migration_started: 1, 0, or -1 */
     int compatibility_level;                         /* migration_started, or -1 */
+    /* the collector saw the change only at a poll: it happened in
+     * (not_before, at]; false: `at` is the instant */
+    bool bounded;
+    TlTime not_before;
 } TlMiEvent;
+
+/* An event of kind at `at` with nothing else given (no instants, -1 numbers,
+ * NULL strings, not bounded): what callers fill in. */
+TlMiEvent mi_event_blank(TlMiEventKind kind, TlTime at);
 
 /* MI-B15 */
 typedef enum {

@@ -52,7 +52,9 @@ static TlResult restore_point(const TlMiLineage *lin, const char *source, TlAler
     TlResult rc = TL_OK;
     for (size_t k = 0; k < lin->n_segments && !rc; k++) {
         const TlMiSegment *s = &lin->segments[k];
-        bool restored = s->origin != TL_MI_ORIGIN_NEW && s->origin != TL_MI_ORIGIN_MOVE;
+        /* (unknown: not known to be a restore, so not said to be one) */
+        bool restored = s->origin != TL_MI_ORIGIN_NEW && s->origin != TL_MI_ORIGIN_MOVE &&
+                        s->origin != TL_MI_ORIGIN_UNKNOWN;
         if (restored && s->dropped_at != TL_TIME_NONE &&
             (s->first_restore_point == TL_TIME_NONE || s->dropped_at < s->first_restore_point))
             rc = warnings_alert(

@@ -58,18 +58,19 @@ static const char check_sql[] =
     " moved AS (SELECT detail, at, origin FROM mi_new WHERE event = 'move_completed'"
     "           UNION ALL SELECT detail, at, origin FROM mi_events WHERE event = 'move_completed'),"
     " ev AS (SELECT resource_key AS key, resource_id, event, at, origin, earliest_restore_point,"
-    "               retention_days, detail, line, 2 AS ord, 0::bigint AS id FROM mi_new"
+    "               retention_days, detail, line, 2 AS ord, 0::bigint AS id,"
+    "               NULL::timestamptz AS not_before FROM mi_new"
     "         WHERE resource_key IN (SELECT key FROM keys)"
     "        UNION ALL SELECT resource_key, resource_id, event, at, origin, earliest_restore_point,"
-    "               retention_days, detail, 0, 1, id FROM mi_events"
+    "               retention_days, detail, 0, 1, id, not_before FROM mi_events"
     "         WHERE resource_key IN (SELECT key FROM keys)"
     "        UNION ALL SELECT lower(detail), detail, 'created', at,"
-    "               CASE WHEN origin = 'copy' THEN 'copy' ELSE 'move' END, NULL, NULL, NULL, 0, 0, "
-    "0"
+    "               CASE WHEN origin = 'copy' THEN 'copy' ELSE 'move' END, NULL, NULL, NULL, 0, 0,"
+    "               0, NULL"
     "          FROM moved WHERE lower(detail) IN (SELECT key FROM keys))"
     " SELECT key, resource_id, event, extract(epoch FROM at)::bigint AS at, origin,"
-    "        extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail, "
-    "line"
+    "        extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail,"
+    "        line, extract(epoch FROM not_before)::bigint AS not_before"
     "   FROM ev ORDER BY key, at, ord, id, line";
 static const char insert_sql[] =
     "INSERT INTO mi_events (" MI_VALUES ", source, source_file, source_line)"
@@ -172,17 +173,14 @@ static TlResult group_add(Group *g, const PGresult *r, int row, const int *col, 
     g->owned[2 * g->n] = id;
     g->owned[2 * g->n + 1] = detail;
     TlMiEvent *e = &g->ev[g->n];
-    *e = (TlMiEvent){.at = pg_time(r, row, col[3]),
-                     .resource_id = id,
-                     .restore_point = pg_time(r, row, col[5]),
-                     .retention_days = PQgetisnull(r, row, col[6])
-                                           ? TL_MI_RETENTION_NONE
-                                           : atoi(PQgetvalue(r, row, col[6])),
-                     .detail = detail,
-                     .vcores = -1,
-                     .storage_size_gb = -1,
-                     .tde_protected = -1,
-                     .compatibility_level = -1};
+    *e = mi_event_blank(TL_MI_EV_CREATED, pg_time(r, row, col[3]));
+    e->resource_id = id;
+    e->restore_point = pg_time(r, row, col[5]);
+    if (!PQgetisnull(r, row, col[6]))
+        e->retention_days = atoi(PQgetvalue(r, row, col[6]));
+    e->detail = detail;
+    e->bounded = !PQgetisnull(r, row, col[9]);
+    e->not_before = pg_time(r, row, col[9]);
     mi_event_parse(PQgetvalue(r, row, col[2]), &e->kind);
     if (!PQgetisnull(r, row, col[4]))
         mi_origin_parse(PQgetvalue(r, row, col[4]), &e->origin);
@@ -256,16 +254,16 @@ static TlResult check_group(const Group *g, const char *file, TlError *err)
 
 static TlResult check_all(PGconn *conn, const char *file, TlError *err)
 {
-    static const char *const names[] = {"key", "resource_id",    "event",  "at",  "origin",
-                                        "erp", "retention_days", "detail", "line"};
+    static const char *const names[] = {"key", "resource_id",    "event",  "at",   "origin",
+                                        "erp", "retention_days", "detail", "line", "not_before"};
     TlResult rc = pg_query(conn, "check the MI histories", check_sql, 0, NULL, NULL, err);
     Group g = {0};
     while (!rc) {
         PGresult *r = NULL;
-        int col[9];
+        int col[10];
         rc = pg_query(conn, "read the MI histories", "FETCH 5000 FROM mi_check", 0, NULL, &r, err);
         if (!rc)
-            rc = pg_columns(r, "read the MI histories", names, 9, col, err);
+            rc = pg_columns(r, "read the MI histories", names, 10, col, err);
         int n = rc ? 0 : PQntuples(r);
         for (int i = 0; i < n && !rc; i++) {
             const char *key = PQgetvalue(r, i, col[0]);
@@ -337,7 +335,8 @@ TlResult store_mi_stage_finish(StoreMiStage *s, const char *file, bool dry, Stor
     "e.resource_id, e.event, extract(epoch FROM e.at)::bigint AS at, e.origin,"                    \
     " extract(epoch FROM e.earliest_restore_point)::bigint AS erp, e.retention_days, e.detail,"    \
     " e.source_server, e.source_database, e.tier, e.redundancy, e.database_format, e.vcores,"      \
-    " e.storage_size_gb, e.tde_protected, e.compatibility_level"
+    " e.storage_size_gb, e.tde_protected, e.compatibility_level,"                                  \
+    " extract(epoch FROM e.not_before)::bigint AS not_before"
 /* first databases: not the destination of a move */
 static const char page_lineages_sql[] =
     "WITH RECURSIVE roots AS (SELECT DISTINCT e.resource_key AS root FROM mi_events e"
@@ -358,7 +357,7 @@ static const char page_lineages_sql[] =
     "  UNION ALL SELECT i.root, " MI_EVENT_COLUMNS ", 1, e.id"
     "    FROM inst i JOIN mi_events e ON e.instance_key = i.k AND e.resource_id !~* '/databases/'"
     "  UNION ALL SELECT r.root, e.detail, 'created', extract(epoch FROM e.at)::bigint, 'copy',"
-    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
     "    FROM roots r JOIN mi_events e ON e.event = 'move_completed' AND e.origin = 'copy'"
     "     AND lower(e.detail) = r.root) x"
     " ORDER BY root, at, ord, id";
@@ -383,7 +382,7 @@ static const char month_events_sql[] =
     "  UNION ALL SELECT substring(lower(e.detail) FROM '^(.*/managedinstances/[^/]+)'), e.detail,"
     "         'created', extract(epoch FROM e.at)::bigint,"
     "         CASE WHEN e.origin = 'copy' THEN 'copy' ELSE 'move' END, NULL, NULL, NULL, NULL,"
-    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
     "    FROM mi_events e WHERE e.event = 'move_completed'"
     "     AND substring(lower(e.detail) FROM '^(.*/managedinstances/[^/]+)') IN (SELECT k FROM "
     "inst)"
@@ -440,12 +439,13 @@ static const char lineage_sql[] =
     "  SELECT resource_id, event, extract(epoch FROM at)::bigint AS at, origin,"
     "         extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail,"
     "         source_server, source_database, tier, redundancy, database_format, vcores,"
-    "         storage_size_gb, tde_protected, compatibility_level, 1 AS ord, id"
+    "         storage_size_gb, tde_protected, compatibility_level,"
+    "         extract(epoch FROM not_before)::bigint AS not_before, 1 AS ord, id"
     "    FROM mi_events WHERE resource_key IN (SELECT key FROM chain)"
     "      OR (instance_key IN (SELECT k FROM inst) AND resource_id !~* '/databases/')"
     "  UNION ALL"
     "  SELECT detail, 'created', extract(epoch FROM at)::bigint, 'copy', NULL, NULL, NULL, NULL,"
-    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
     "    FROM mi_events WHERE event = 'move_completed' AND origin = 'copy'"
     "     AND lower(detail) = $1::text) x"
     " ORDER BY at, ord, id";
@@ -477,6 +477,7 @@ static const char *const event_names[] = {"resource_id",
                                           "storage_size_gb",
                                           "tde_protected",
                                           "compatibility_level",
+                                          "not_before",
                                           "root"};
 
 static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
@@ -496,7 +497,9 @@ static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
                      .tde_protected = PQgetisnull(r, i, col[14])
                                           ? -1
                                           : strcmp(PQgetvalue(r, i, col[14]), "t") == 0,
-                     .compatibility_level = int_or(r, i, col[15], -1)};
+                     .compatibility_level = int_or(r, i, col[15], -1),
+                     .bounded = !PQgetisnull(r, i, col[16]),
+                     .not_before = pg_time(r, i, col[16])};
     mi_event_parse(PQgetvalue(r, i, col[1]), &e->kind);
     if (!PQgetisnull(r, i, col[3]))
         mi_origin_parse(PQgetvalue(r, i, col[3]), &e->origin);
@@ -516,9 +519,9 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
     const char *p2[] = {key};
     if (!rc)
         rc = pg_query(conn, "load the MI lineage", lineage_sql, 1, p2, &out->res, err);
-    int col[16];
+    int col[17];
     if (!rc)
-        rc = pg_columns(out->res, "load the MI lineage", event_names, 16, col, err);
+        rc = pg_columns(out->res, "load the MI lineage", event_names, 17, col, err);
     int n = rc ? 0 : PQntuples(out->res);
     if (!rc && !(out->ev = calloc(n ? (size_t)n : 1, sizeof *out->ev)))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
@@ -545,10 +548,10 @@ static TlResult load_page(StoreConn *conn, const char *what, const char *sql, co
     *out = (StoreMiPage){0};
     char lim[24];
     const char *params[] = {after, pg_int_param((long long)limit, lim)};
-    int col[17];
+    int col[18];
     TlResult rc = pg_query(conn, what, sql, 2, params, &out->res, err);
     if (!rc)
-        rc = pg_columns(out->res, what, event_names, 17, col, err);
+        rc = pg_columns(out->res, what, event_names, 18, col, err);
     size_t n = rc ? 0 : (size_t)PQntuples(out->res);
     out->ev = calloc(n ? n : 1, sizeof *out->ev);
     out->group = calloc(n + 1, sizeof *out->group);
@@ -556,7 +559,7 @@ static TlResult load_page(StoreConn *conn, const char *what, const char *sql, co
     if (!rc && (!out->ev || !out->group || !out->key))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
-        const char *root = PQgetvalue(out->res, (int)i, col[16]);
+        const char *root = PQgetvalue(out->res, (int)i, col[17]);
         if (out->n_groups == 0 || strcmp(root, out->key[out->n_groups - 1]) != 0) {
             out->group[out->n_groups] = i;
             out->key[out->n_groups++] = root;
@@ -629,4 +632,146 @@ void store_mi_lineage_cleanup(StoreMiLineage *l)
     PQclear(l->res);
     free(l->ev);
     *l = (StoreMiLineage){0};
+}
+
+/* ---- the collector's part ------------------------------------------------------ */
+
+/* an instance counts until its last event is a deletion */
+static const char instances_sql[] =
+    "SELECT (array_agg(substring(resource_id FROM '(?i)^(.*/managedInstances/[^/]+)')"
+    "                  ORDER BY id))[1]"
+    "  FROM mi_events WHERE starts_with(instance_key, '/subscriptions/' || lower($1::text) || '/')"
+    " GROUP BY instance_key"
+    " HAVING max(at) FILTER (WHERE event = 'instance_deleted') IS NULL"
+    "     OR max(at) > max(at) FILTER (WHERE event = 'instance_deleted')"
+    " ORDER BY instance_key";
+static const char recorded_sql[] =
+    "SELECT resource_id, event, extract(epoch FROM at)::bigint AS at, origin,"
+    "       extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail,"
+    "       source_server, source_database, tier, redundancy, database_format, vcores,"
+    "       storage_size_gb, tde_protected, compatibility_level,"
+    "       extract(epoch FROM not_before)::bigint AS not_before"
+    "  FROM mi_events WHERE instance_key = lower($1::text) ORDER BY at, id";
+static const char polled_sql[] = "SELECT extract(epoch FROM polled_at)::bigint FROM mi_polls WHERE "
+                                 "instance_key = lower($1::text)";
+static const char collected_sql[] =
+    "INSERT INTO mi_events (resource_id, event, at, not_before, state, operation_id, initiated_by,"
+    "                       origin, source_server, source_database, earliest_restore_point,"
+    "                       retention_days, tier, vcores, storage_size_gb, redundancy,"
+    "                       database_format, detail, source)"
+    " SELECT r, e, to_timestamp(a), to_timestamp(nb), st, op, who, o, ss, sd, to_timestamp(erp),"
+    "        rd, t, vc, sg, red, fmt, d, 'collector'"
+    "   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],"
+    "               $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::int[],"
+    "               $13::text[], $14::int[], $15::int[], $16::text[], $17::text[], $18::text[])"
+    "     WITH ORDINALITY AS u(r, e, a, nb, st, op, who, o, ss, sd, erp, rd, t, vc, sg, red, fmt,"
+    "                          d, k)"
+    "  ORDER BY k"
+    " ON CONFLICT DO NOTHING";
+static const char poll_sql[] =
+    "INSERT INTO mi_polls (instance_key, resource_id, polled_at, run_id)"
+    " VALUES (lower($1::text), $1::text, to_timestamp($2::bigint), $3::bigint)"
+    " ON CONFLICT (instance_key) DO UPDATE SET resource_id = excluded.resource_id,"
+    "   polled_at = greatest(mi_polls.polled_at, excluded.polled_at), run_id = excluded.run_id";
+
+TlResult store_mi_instances_load(StoreConn *conn, const char *subscription, StoreMiInstances *out,
+                                 TlError *err)
+{
+    *out = (StoreMiInstances){0};
+    const char *p[] = {subscription};
+    TlResult rc =
+        pg_query(conn, "read the recorded managed instances", instances_sql, 1, p, &out->res, err);
+    out->n = rc ? 0 : (size_t)PQntuples(out->res);
+    return rc;
+}
+
+const char *store_mi_instance_id(const StoreMiInstances *l, size_t i)
+{
+    return PQgetvalue(l->res, (int)i, 0);
+}
+
+void store_mi_instances_cleanup(StoreMiInstances *l)
+{
+    PQclear(l->res);
+    *l = (StoreMiInstances){0};
+}
+
+TlResult store_mi_recorded_load(StoreConn *conn, const char *instance_id, StoreMiRecorded *out,
+                                TlError *err)
+{
+    *out = (StoreMiRecorded){.polled_at = TL_TIME_NONE};
+    const char *p[] = {instance_id};
+    PGresult *polled = NULL;
+    TlResult rc = pg_query(conn, "read the instance's last poll", polled_sql, 1, p, &polled, err);
+    if (!rc && PQntuples(polled) > 0)
+        out->polled_at = pg_time(polled, 0, 0);
+    PQclear(polled);
+    if (!rc)
+        rc = pg_query(conn, "read the instance's events", recorded_sql, 1, p, &out->res, err);
+    int col[17];
+    if (!rc)
+        rc = pg_columns(out->res, "read the instance's events", event_names, 17, col, err);
+    int n = rc ? 0 : PQntuples(out->res);
+    if (!rc && !(out->ev = calloc(n ? (size_t)n : 1, sizeof *out->ev)))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (int i = 0; !rc && i < n; i++)
+        decode_event(out->res, i, col, &out->ev[out->n++]);
+    if (rc)
+        store_mi_recorded_cleanup(out);
+    return rc;
+}
+
+void store_mi_recorded_cleanup(StoreMiRecorded *r)
+{
+    PQclear(r->res);
+    free(r->ev);
+    *r = (StoreMiRecorded){.polled_at = TL_TIME_NONE};
+}
+
+static void add_int_or_null(PgArray *a, int v)
+{
+    if (v < 0)
+        pg_array_add(a, NULL);
+    else
+        pg_array_add_int(a, v);
+}
+
+TlResult store_mi_collected_write(StoreConn *conn, const char *instance_id,
+                                  const StoreMiEventRow *rows, size_t n, TlTime now,
+                                  long long run_id, long *added, TlError *err)
+{
+    *added = 0;
+    PgArray a[18];
+    memset(a, 0, sizeof a);
+    for (size_t i = 0; i < n; i++) {
+        const TlMiEvent *e = rows[i].e;
+        pg_array_add(&a[0], e->resource_id);
+        pg_array_add(&a[1], mi_event_str(e->kind));
+        pg_array_add_time(&a[2], e->at);
+        pg_array_add_time(&a[3], rows[i].not_before);
+        pg_array_add(&a[4], rows[i].state);
+        pg_array_add(&a[5], rows[i].operation_id);
+        pg_array_add(&a[6], rows[i].initiated_by);
+        pg_array_add(&a[7], e->origin ? mi_origin_str(e->origin) : NULL);
+        pg_array_add(&a[8], e->source_server);
+        pg_array_add(&a[9], e->source_database);
+        pg_array_add_time(&a[10], e->restore_point);
+        add_int_or_null(&a[11], e->retention_days);
+        pg_array_add(&a[12], e->tier);
+        add_int_or_null(&a[13], e->vcores);
+        add_int_or_null(&a[14], e->storage_size_gb);
+        pg_array_add(&a[15], e->redundancy);
+        pg_array_add(&a[16], e->database_format);
+        pg_array_add(&a[17], e->detail);
+    }
+    const char *p[18];
+    TlResult rc = pg_arrays_finish(a, 18, p, err);
+    if (!rc && n)
+        rc = pg_query_count(conn, "record the instance's events", collected_sql, 18, p, added, err);
+    char at[24], run[24];
+    const char *q[] = {instance_id, pg_time_param(now, at), pg_int_param(run_id, run)};
+    if (!rc)
+        rc = pg_query(conn, "record the instance's poll", poll_sql, 3, q, NULL, err);
+    pg_arrays_cleanup(a, 18);
+    return rc;
 }

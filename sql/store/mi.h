@@ -98,4 +98,46 @@ TlResult store_mi_month_page(StoreConn *conn, const char *after, size_t limit, T
                              TlTime to, StoreMiMonth *out, TlError *err);
 void store_mi_month_cleanup(StoreMiMonth *m);
 
+/* ---- the collector's part (collect; collector/mi.h decides what to add) ---- */
+
+/* The managed instances recorded in subscription `subscription` (any case)
+ * whose last event is not their deletion, each as first spelled. */
+typedef struct {
+    struct pg_result *res;
+    size_t n;
+} StoreMiInstances;
+
+TlResult store_mi_instances_load(StoreConn *conn, const char *subscription, StoreMiInstances *out,
+                                 TlError *err);
+const char *store_mi_instance_id(const StoreMiInstances *l, size_t i);
+void store_mi_instances_cleanup(StoreMiInstances *l);
+
+/* Every event of instance instance_id (any case) and of its databases, in
+ * time order, and when a collector run last read it (mi_polls;
+ * TL_TIME_NONE: never). Strings point into res. */
+typedef struct {
+    struct pg_result *res;
+    TlMiEvent *ev;
+    size_t n;
+    TlTime polled_at;
+} StoreMiRecorded;
+
+TlResult store_mi_recorded_load(StoreConn *conn, const char *instance_id, StoreMiRecorded *out,
+                                TlError *err);
+void store_mi_recorded_cleanup(StoreMiRecorded *r);
+
+/* An event the collector saw, with what import-mi's file has no column for. */
+typedef struct {
+    const TlMiEvent *e;
+    TlTime not_before; /* the change happened after it (the last poll), or TL_TIME_NONE */
+    const char *state, *operation_id, *initiated_by; /* NULL: not known */
+} StoreMiEventRow;
+
+/* In the caller's writers' transaction: rows[0..n) not already recorded
+ * (migration 0020's identity), source 'collector', in one statement; and
+ * the instance's poll at now by run run_id. *added counts the new rows. */
+TlResult store_mi_collected_write(StoreConn *conn, const char *instance_id,
+                                  const StoreMiEventRow *rows, size_t n, TlTime now,
+                                  long long run_id, long *added, TlError *err);
+
 #endif

@@ -192,7 +192,8 @@ SELECT e.resource_id,
        e.source_file,
        e.source_line,
        e.recorded_at,
-       e.recorded_by
+       e.recorded_by,
+       e.not_before
   FROM asof a
   JOIN mi_events e ON e.at <= a.t;
 COMMENT ON VIEW mi_event_history IS
@@ -227,6 +228,7 @@ COMMENT ON COLUMN mi_event_history.source_file IS 'the file it was imported from
 COMMENT ON COLUMN mi_event_history.source_line IS 'its line in that file';
 COMMENT ON COLUMN mi_event_history.recorded_at IS 'when tierledger recorded it';
 COMMENT ON COLUMN mi_event_history.recorded_by IS 'the PostgreSQL login role that recorded it';
+COMMENT ON COLUMN mi_event_history.not_before IS 'collector: the change happened after this poll (in (not_before, at]); NULL when Azure gave the instant';
 COMMENT ON COLUMN transition_history.service IS 'sql_database (Managed Instance: mi_event_history)';
 COMMENT ON COLUMN backup_loss_events.service IS 'sql_database';
 COMMENT ON COLUMN restorable_now.service IS 'sql_database (Managed Instance windows: tierledger lineage)';

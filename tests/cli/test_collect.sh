@@ -232,7 +232,7 @@ o = json.load(open(sys.argv[1]))
 print(o["status"], o["servers"], o["servers_written"], len(o["failures"]), o["failures"][0].split(" (")[0],
       o["deadline_passed"], sorted(o) == sorted(["run_id", "status", "subscriptions", "servers", "servers_written",
       "databases", "seconds", "requests", "retried", "throttled", "transitions", "facts", "drops", "usage_days",
-      "deadline_passed", "failures"]))' "$work/out")" "partial 2 1 1 server sqlcrudtest-6661 False True"
+      "managed_instances", "mi_databases", "mi_events", "deadline_passed", "failures"]))' "$work/out")" "partial 2 1 1 server sqlcrudtest-6661 False True"
 same "--format json: run id is the run's" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$work/out")" "$(sql 'SELECT max(id) FROM collector_runs')"
 collect 64 "--format csv refused" --format csv
 # under systemd (stderr is the journal stream JOURNAL_STREAM names) every

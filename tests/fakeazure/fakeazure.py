@@ -427,7 +427,122 @@ def demo(fx):
     return steps
 
 
-SCENARIOS = {"lifecycle": lifecycle, "faults": faults, "conflict": conflict, "demo": demo}
+MI_RG = "Test1"  # ManagedInstanceList.json
+MIS = "/providers/Microsoft.Sql/managedInstances"
+MI_A, MI_B = "testinstance1", "testinstance2"
+
+
+def mi_path(name, sub=SUB, rg=MI_RG):
+    return f"/subscriptions/{sub}/resourceGroups/{rg}{MIS}/{name}"
+
+
+def mi_database(fx, mi, name, created, status="Online", earliest=None):
+    """A managed database: the fixture's first list item with the
+    scenario's values (SYNTHETIC values, official shape)."""
+    d = copy.deepcopy(fx.body(
+        "sql-managed-instances/databases/ManagedDatabaseListByManagedInstance.json")["value"][0])
+    d["id"], d["name"] = f"{mi_path(mi)}/databases/{name}", name
+    d["properties"]["creationDate"] = created
+    d["properties"]["status"] = status
+    if earliest:
+        d["properties"]["earliestRestorePoint"] = earliest
+    return d
+
+
+def managed_instances(fx):
+    """The instances of ManagedInstanceList.json by name (already in the SQL
+    fixtures' subscription and resource group Test1)."""
+    body = copy.deepcopy(fx.body("sql-managed-instances/instances/ManagedInstanceList.json"))
+    return {i["name"]: i for i in body["value"]}
+
+
+def mi(fx):
+    """Managed Instance (the issue's scenario), polls at the instants
+    tests/cli/test_collect_mi.sh passes as --observed-at: on MI_A an LRS
+    migration of salesdb polled from start through cutover, its first restore
+    point and a retention change; an instance tier change GP -> BC (a
+    Succeeded operation gives the instant); legacy dropped, then its
+    restorable dropped entry gone before its retention ended (retention set
+    to 0); MI_B deleted (missing from the list, 404 itself). The instance and
+    database items are the fixtures' with SYNTHETIC values."""
+    insts = managed_instances(fx)
+    sales = f"{mi_path(MI_A)}/databases/salesdb"
+    legacy_created, sales_created = "2026-01-05T08:00:00Z", "2026-10-01T09:00:00Z"
+    drop_ticks = "134063856000000000"
+
+    def instance(name, tier=None):
+        it = copy.deepcopy(insts[name])
+        if tier:
+            it["sku"]["tier"], it["sku"]["name"] = tier, "BC_Gen5"
+        return it
+
+    def op_changed():
+        # SYNTHETIC: the Get example, Succeeded, asking BC 8 vCores 1024 GB
+        o = copy.deepcopy(fx.body("sql-managed-instances/operations/GetManagedInstanceOperation.json"))
+        o["id"] = f"{mi_path(MI_A)}/operations/{o['name']}"
+        p = o["properties"]
+        p["state"], p["startTime"] = "Succeeded", "2026-10-29T09:00:00Z"
+        p["operationParameters"] = {
+            "currentParameters": {"family": "Gen5", "tier": "GeneralPurpose", "vCores": 8,
+                                  "storageSizeInGB": 1024},
+            "requestedParameters": {"family": "Gen5", "tier": "BusinessCritical", "vCores": 8,
+                                    "storageSizeInGB": 1024}}
+        for k, st in enumerate(p["operationSteps"]["stepsList"]):
+            st["status"] = "Completed"
+            st["stepStartTime"] = f"2026-10-29T{9 + k // 3:02d}:{(k % 3) * 20:02d}:00Z"
+            st["stepEndTime"] = f"2026-10-29T{9 + (k + 1) // 3:02d}:{((k + 1) % 3) * 20:02d}:00Z"
+        return o
+
+    def dropped_legacy():
+        body = copy.deepcopy(fx.body("sql-managed-instances/restorable-dropped/"
+                                     "RestorableDroppedManagedDatabaseListByManagedInstance.json"))
+        it = body["value"][0]
+        it["name"] = f"legacy,{drop_ticks}"
+        it["id"] = f"{mi_path(MI_A)}/restorableDroppedDatabases/legacy,{drop_ticks}"
+        it["properties"].update(databaseName="legacy", creationDate=legacy_created,
+                                deletionDate="2026-10-29T08:00:00Z")
+        return {"body": {"value": [it]}}
+
+    def step(k):
+        r = routes_common(fx)
+        r[f"/subscriptions/{SUB}{SQL}"] = {"body": {"value": []}}
+        listed = [instance(MI_A, "BusinessCritical" if k >= 5 else None)]
+        if k < 6:
+            listed.append(instance(MI_B))
+        r[f"/subscriptions/{SUB}{MIS}"] = {"body": {"value": listed}}
+        status = "Restoring" if k < 3 else "Online"
+        dbs = [mi_database(fx, MI_A, "salesdb", sales_created, status,
+                           "2026-10-28T09:40:00Z" if k >= 4 else None)]
+        if k < 5:
+            dbs.append(mi_database(fx, MI_A, "legacy", legacy_created))
+        r[f"{mi_path(MI_A)}/databases"] = {"body": {"value": dbs}}
+        r[f"{mi_path(MI_B)}/databases"] = {"body": {"value": [
+            mi_database(fx, MI_B, "reports", "2025-06-01T00:00:00Z")]}}
+        r[f"{mi_path(MI_A)}/operations"] = {"body": {"value": [op_changed()]}} if k == 5 else \
+            {"fixture": "sql-managed-instances/operations/ListManagedInstanceOperations.json"}
+        r[f"{mi_path(MI_A)}/distributedAvailabilityGroups"] = {
+            "fixture": "sql-managed-instances/migration/DistributedAvailabilityGroupsListByInstance.json"}
+        r[f"{mi_path(MI_A)}/restorableDroppedDatabases"] = dropped_legacy() if k == 5 else \
+            {"body": {"value": []}}
+        if k < 3:
+            r[f"{sales}/restoreDetails/Default"] = {
+                "fixture": "sql-managed-instances/migration/ManagedDatabaseRestoreDetails.json"}
+        retention = "sql-managed-instances/backup-retention/GetManagedShortTermRetentionPolicy.json"
+        r[f"{sales}/backupShortTermRetentionPolicies/default"] = {"fixture": retention} if k >= 4 \
+            else {"body": {"properties": {"retentionDays": 7}}}
+        r[f"{mi_path(MI_A)}/databases/legacy/backupShortTermRetentionPolicies/default"] = \
+            {"fixture": retention}
+        if k >= 6:
+            r[mi_path(MI_B)] = {"status": 404, "body": arm_error(
+                "ResourceNotFound", "The requested resource of type "
+                "'Microsoft.Sql/managedInstances' with name 'testinstance2' was not found.")}
+        return r
+
+    return [step(k) for k in range(8)]
+
+
+SCENARIOS = {"lifecycle": lifecycle, "faults": faults, "conflict": conflict, "demo": demo,
+             "mi": mi}
 
 
 # ---- the server ----------------------------------------------------------------
@@ -694,6 +809,8 @@ class Handler(BaseHTTPRequestHandler):
                                  q.get("metricnamespace", [""])[0].lower())
             self.record(200)
             return self.send_json(200, body)
+        if low.endswith(MIS.lower()) or low.endswith("/distributedavailabilitygroups"):
+            return self.serve({"body": {"value": []}}, None)  # no managed instances, no links
         if low.endswith("/replicationlinks"):  # SYNTHETIC: no links
             return self.serve({"body": {"value": []}}, None)
         if low.endswith("/operations") or low.endswith("/restorabledroppeddatabases") or \

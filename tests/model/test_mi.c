@@ -88,13 +88,7 @@ static void add_event(Case *c, char **w, int nw)
         exit(2);
     }
     TlMiEvent *e = &c->ev[c->n];
-    *e = (TlMiEvent){.at = T(c, w[1]),
-                     .restore_point = TL_TIME_NONE,
-                     .retention_days = TL_MI_RETENTION_NONE,
-                     .vcores = -1,
-                     .storage_size_gb = -1,
-                     .tde_protected = -1,
-                     .compatibility_level = -1};
+    *e = mi_event_blank(TL_MI_EV_CREATED, T(c, w[1]));
     if (!mi_event_parse(w[2], &e->kind)) {
         fprintf(stderr, "%s:%d: unknown event '%s'\n", c->file, c->line, w[2]);
         exit(2);
@@ -113,6 +107,10 @@ static void add_event(Case *c, char **w, int nw)
     }
     if ((v = harness_opt(w, nw, "erp")))
         e->restore_point = T(c, v);
+    if ((v = harness_opt(w, nw, "after"))) { /* the collector's bound: in (after, at] */
+        e->bounded = true;
+        e->not_before = T(c, v);
+    }
     if ((v = harness_opt(w, nw, "retention")))
         e->retention_days = atoi(v);
     char(*keep)[64] = c->words[c->n];

@@ -1,0 +1,458 @@
+/* mi_derive.c - which Managed Instance events a collector run adds (mi.h):
+ * the recorded events of an instance and its databases are replayed into
+ * what was last known, and this run's reading is compared with it. A value
+ * read from a current-value call changed at an instant known only to lie
+ * between the last poll and this one: the event is recorded at this poll
+ * with not_before = the last (azure-api-mi.md "Signal retention"), unless
+ * Azure gives the instant (creationDate, an operation's last stepEndTime, a
+ * drop's deletionDate, DMS startedOn/endedOn). Re-reading the same state
+ * adds nothing. Rules: docs/collector-rules.md "Managed Instance". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "collector/mi.h"
+
+typedef struct {
+    const char *id; /* as recorded */
+    bool alive, open, in_migration, f_seen, dropped, drop_listed, retention_zero;
+    TlMiOrigin origin;
+    TlTime begun_at, dropped_at;
+    int retention; /* last recorded, TL_MI_RETENTION_NONE */
+} DbState;
+
+typedef struct {
+    const char *tier, *redundancy, *format;
+    int vcores, storage;
+    bool seen, stopped, deleted;
+} InstState;
+
+typedef struct {
+    DbState *db;
+    size_t n;
+    InstState in;
+} Known;
+
+static DbState *state_of(Known *k, const char *id, bool add)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (strcasecmp(k->db[i].id, id) == 0)
+            return &k->db[i];
+    if (!add)
+        return NULL;
+    DbState *d = &k->db[k->n++];
+    *d = (DbState){.id = id, .retention = TL_MI_RETENTION_NONE};
+    return d;
+}
+
+static void begin(DbState *d, TlMiOrigin origin, TlTime at, bool open)
+{
+    const char *id = d->id;
+    *d = (DbState){.id = id,
+                   .alive = true,
+                   .open = open,
+                   .in_migration = !open,
+                   .origin = origin,
+                   .begun_at = at,
+                   .retention = TL_MI_RETENTION_NONE};
+}
+
+static void replay_instance(InstState *in, Known *k, const TlMiEvent *e)
+{
+    if (e->kind == TL_MI_EV_INSTANCE_CHANGED) {
+        in->seen = true;
+        in->tier = e->tier ? e->tier : in->tier;
+        in->redundancy = e->redundancy ? e->redundancy : in->redundancy;
+        in->format = e->database_format ? e->database_format : in->format;
+        in->vcores = e->vcores > 0 ? e->vcores : in->vcores;
+        in->storage = e->storage_size_gb > 0 ? e->storage_size_gb : in->storage;
+    } else if (e->kind == TL_MI_EV_INSTANCE_STOPPED || e->kind == TL_MI_EV_INSTANCE_STARTED)
+        in->stopped = e->kind == TL_MI_EV_INSTANCE_STOPPED;
+    else if (e->kind == TL_MI_EV_INSTANCE_DELETED) {
+        *in = (InstState){.deleted = true}; /* listed again: a new instance of the name */
+        for (size_t i = 0; i < k->n; i++)
+            k->db[i].alive = false;
+    }
+}
+
+static void replay(Known *k, const TlMiEvent *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const TlMiEvent *e = &ev[i];
+        if (mi_event_is_instance(e->kind)) {
+            replay_instance(&k->in, k, e);
+            continue;
+        }
+        DbState *d = state_of(k, e->resource_id, true);
+        switch (e->kind) {
+        case TL_MI_EV_CREATED:
+        case TL_MI_EV_MIGRATION_STARTED:
+            begin(d, e->origin, e->at, e->kind == TL_MI_EV_CREATED);
+            break;
+        case TL_MI_EV_MIGRATION_CUTOVER:
+            d->open = true;
+            d->in_migration = false;
+            break;
+        case TL_MI_EV_MIGRATION_CANCELLED: d->alive = d->in_migration = false; break;
+        case TL_MI_EV_RESTORE_POINT_OBSERVED: d->f_seen = true; break;
+        case TL_MI_EV_RETENTION_CHANGED:
+            d->retention = e->retention_days;
+            d->retention_zero = d->dropped && e->retention_days == 0;
+            break;
+        case TL_MI_EV_DROPPED:
+            d->alive = false;
+            d->dropped = true;
+            d->dropped_at = e->at;
+            d->drop_listed = e->detail && strstr(e->detail, "/restorableDroppedDatabases/");
+            break;
+        case TL_MI_EV_MOVE_COMPLETED:
+            if (e->detail && e->origin != TL_MI_ORIGIN_COPY)
+                d->alive = false; /* the lineage goes on at the destination (MI-B14) */
+            if (e->detail)
+                begin(state_of(k, e->detail, true),
+                      e->origin == TL_MI_ORIGIN_COPY ? TL_MI_ORIGIN_COPY : TL_MI_ORIGIN_MOVE, e->at,
+                      true);
+            break;
+        default: break;
+        }
+    }
+}
+
+/* ---- rows ------------------------------------------------------------------- */
+
+typedef struct {
+    MiRow *rows;
+    size_t n, max;
+    TlTime now, nb; /* this poll, and the last one (NONE: never) */
+} Out;
+
+static MiRow *emit(Out *o, TlMiEventKind kind, const char *id, TlTime at, bool bounded)
+{
+    if (o->n >= o->max)
+        return NULL;
+    MiRow *r = &o->rows[o->n++];
+    memset(r, 0, sizeof *r);
+    r->e = mi_event_blank(kind, at);
+    r->not_before = bounded && o->nb != TL_TIME_NONE && o->nb <= at ? o->nb : TL_TIME_NONE;
+    r->e.bounded = r->not_before != TL_TIME_NONE;
+    r->e.not_before = r->not_before;
+    snprintf(r->resource_id, sizeof r->resource_id, "%s", id);
+    return r;
+}
+
+#define SAY(r, ...) snprintf((r)->detail, sizeof(r)->detail, __VA_ARGS__)
+
+static bool differs(const char *now, const char *known)
+{
+    return now[0] && (!known || strcasecmp(now, known) != 0);
+}
+
+/* A Succeeded operation that ended after the last poll and asked for what
+ * the instance now is (MI-M6): its last step's end is the instant. */
+static const AzMiOperation *change_operation(const CollectMi *m, const Out *o)
+{
+    const AzMiOperation *best = NULL;
+    for (size_t i = 0; i < m->n_ops; i++) {
+        const AzMiOperation *op = &m->ops[i];
+        if (strcasecmp(op->state, "Succeeded") != 0 || !op->has_requested ||
+            op->ended_at == TL_TIME_NONE || op->ended_at > o->now ||
+            (o->nb != TL_TIME_NONE && op->ended_at <= o->nb) ||
+            (op->tier[0] && strcasecmp(op->tier, m->mi.tier) != 0) ||
+            (op->vcores && op->vcores != m->mi.vcores) ||
+            (op->storage_gb && op->storage_gb != m->mi.storage_gb))
+            continue;
+        if (!best || op->ended_at > best->ended_at)
+            best = op;
+    }
+    return best;
+}
+
+static void append(char *buf, size_t size, const char *what, const char *from, const char *to)
+{
+    size_t len = strlen(buf);
+    snprintf(buf + len, size - len, "%s%s %s -> %s", len ? "; " : "", what, from, to);
+}
+
+static TlResult instance_rows(const CollectMi *m, const InstState *in, Out *o)
+{
+    const AzManagedInstance *mi = &m->mi;
+    char was[4][16], what[600] = "";
+    snprintf(was[0], sizeof was[0], "%d", in->vcores);
+    snprintf(was[1], sizeof was[1], "%d", mi->vcores);
+    snprintf(was[2], sizeof was[2], "%d", in->storage);
+    snprintf(was[3], sizeof was[3], "%d", mi->storage_gb);
+    bool changed = false;
+    if (differs(mi->tier, in->tier) && (changed = true))
+        append(what, sizeof what, "tier", in->tier ? in->tier : "?", mi->tier);
+    if (mi->vcores > 0 && mi->vcores != in->vcores && (changed = true))
+        append(what, sizeof what, "vcores", in->vcores ? was[0] : "?", was[1]);
+    if (mi->storage_gb > 0 && mi->storage_gb != in->storage && (changed = true))
+        append(what, sizeof what, "storage_size_gb", in->storage ? was[2] : "?", was[3]);
+    if (differs(mi->redundancy, in->redundancy) && (changed = true))
+        append(what, sizeof what, "redundancy", in->redundancy ? in->redundancy : "?",
+               mi->redundancy);
+    if (differs(mi->database_format, in->format) && (changed = true))
+        append(what, sizeof what, "database_format", in->format ? in->format : "?",
+               mi->database_format);
+    if (changed) {
+        const AzMiOperation *op = in->seen ? change_operation(m, o) : NULL;
+        MiRow *r =
+            emit(o, TL_MI_EV_INSTANCE_CHANGED, mi->id, op ? op->ended_at : o->now, in->seen && !op);
+        if (!r)
+            return TL_ERR_DATA;
+        snprintf(r->tier, sizeof r->tier, "%s", mi->tier);
+        snprintf(r->redundancy, sizeof r->redundancy, "%s", mi->redundancy);
+        snprintf(r->database_format, sizeof r->database_format, "%s", mi->database_format);
+        r->e.vcores = mi->vcores > 0 ? mi->vcores : -1;
+        r->e.storage_size_gb = mi->storage_gb > 0 ? mi->storage_gb : -1;
+        if (op) {
+            snprintf(r->operation_id, sizeof r->operation_id, "%s", op->name);
+            snprintf(r->state, sizeof r->state, "%s", op->state);
+        }
+        if (in->seen)
+            SAY(r, "%s", what);
+        else
+            SAY(r, "as first seen by the collector (%s)", what);
+    }
+    bool stopped = strcasecmp(mi->state, "Stopped") == 0;
+    if ((stopped || strcasecmp(mi->state, "Ready") == 0) && stopped != in->stopped &&
+        !emit(o, stopped ? TL_MI_EV_INSTANCE_STOPPED : TL_MI_EV_INSTANCE_STARTED, mi->id, o->now,
+              true))
+        return TL_ERR_DATA;
+    return TL_OK;
+}
+
+static const AzMiLinkDatabase *link_of(const CollectMi *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_links; i++)
+        if (strcasecmp(m->links[i].database_name, name) == 0)
+            return &m->links[i];
+    return NULL;
+}
+
+static bool seeding(const AzMiLinkDatabase *l)
+{
+    return l && strcasecmp(l->replica_state, "Seeding") == 0;
+}
+
+/* A database not alive in the record: its lineage begins (MI-B10, MI-B11). */
+static TlResult begin_rows(const CollectMi *m, const CollectMiDb *d, Out *o, bool *open)
+{
+    const AzMiLinkDatabase *link = link_of(m, d->db.name);
+    bool restoring = strcasecmp(d->db.status, "Restoring") == 0;
+    MiRow *r;
+    if (!restoring && !link) { /* AMB-MI-7: how it was created is not told */
+        *open = true;
+        if (!(r = emit(o, TL_MI_EV_CREATED, d->db.id, d->db.created_at, false)))
+            return TL_ERR_DATA;
+        r->e.origin = TL_MI_ORIGIN_UNKNOWN;
+        SAY(r,
+            "first seen by the collector (%s); ARM does not say how it was created "
+            "(AMB-MI-7)",
+            d->db.status);
+        return TL_OK;
+    }
+    TlMiOrigin origin = link                                             ? TL_MI_ORIGIN_MI_LINK
+                        : strcasecmp(d->restore_type, "LRSRestore") == 0 ? TL_MI_ORIGIN_LRS
+                        : d->dms                                         ? TL_MI_ORIGIN_DMS
+                                 : TL_MI_ORIGIN_NATIVE_RESTORE;
+    TlTime at =
+        d->dms && d->dms_m.started_at != TL_TIME_NONE ? d->dms_m.started_at : d->db.created_at;
+    if (!(r = emit(o, TL_MI_EV_MIGRATION_STARTED, d->db.id, at, false)))
+        return TL_ERR_DATA;
+    r->e.origin = origin;
+    if (d->dms) {
+        snprintf(r->source_server, sizeof r->source_server, "%s", d->dms_m.source_server);
+        snprintf(r->source_database, sizeof r->source_database, "%s", d->dms_m.source_database);
+        snprintf(r->operation_id, sizeof r->operation_id, "%s", d->dms_m.operation_id);
+        snprintf(r->state, sizeof r->state, "%s", d->dms_m.status);
+    }
+    if (link)
+        SAY(r, "in a Managed Instance link with %s (%s)", link->partner, link->replica_state);
+    else
+        SAY(r, "first seen Restoring%s",
+            origin == TL_MI_ORIGIN_LRS   ? " (LRS restore details)"
+            : origin == TL_MI_ORIGIN_DMS ? " (a DMS migration)"
+                                         : "");
+    *open = link && !seeding(link) && !restoring;
+    if (*open) {
+        if (!(r = emit(o, TL_MI_EV_MIGRATION_CUTOVER, d->db.id, o->now, false)))
+            return TL_ERR_DATA;
+        r->not_before = r->e.not_before = o->nb != TL_TIME_NONE && o->nb > at ? o->nb : at;
+        r->e.bounded = true;
+        SAY(r, "link seeding done (%s)", link->replica_state);
+    }
+    return TL_OK;
+}
+
+/* A lineage alive in the record: its cutover (MI-M1, MI-M2, MI-M4). */
+static TlResult cutover_rows(const CollectMi *m, const CollectMiDb *d, const DbState *s, Out *o,
+                             bool *open)
+{
+    *open = s->open;
+    if (!s->in_migration)
+        return TL_OK;
+    const AzMiLinkDatabase *link = link_of(m, d->db.name);
+    bool done = s->origin == TL_MI_ORIGIN_MI_LINK
+                    ? !seeding(link) && strcasecmp(d->db.status, "Restoring") != 0
+                    : strcasecmp(d->db.status, "Online") == 0;
+    if (!done)
+        return TL_OK;
+    bool given = s->origin != TL_MI_ORIGIN_MI_LINK && d->dms && d->dms_m.ended_at != TL_TIME_NONE &&
+                 d->dms_m.ended_at <= o->now;
+    MiRow *r =
+        emit(o, TL_MI_EV_MIGRATION_CUTOVER, d->db.id, given ? d->dms_m.ended_at : o->now, !given);
+    if (!r)
+        return TL_ERR_DATA;
+    if (s->origin == TL_MI_ORIGIN_MI_LINK)
+        SAY(r, "link seeding done (%s)", link ? link->replica_state : "the link is gone");
+    else
+        SAY(r, "Restoring -> %s", d->db.status);
+    *open = true;
+    return TL_OK;
+}
+
+static TlResult listed_rows(const CollectMi *m, Known *k, Out *o)
+{
+    for (size_t j = 0; j < m->n_dbs; j++) {
+        const CollectMiDb *d = &m->dbs[j];
+        DbState *s = state_of(k, d->db.id, false);
+        bool fresh = !s || !s->alive, open = false;
+        TlResult rc = fresh ? begin_rows(m, d, o, &open) : cutover_rows(m, d, s, o, &open);
+        MiRow *r;
+        if (!rc && open && (fresh || !s->f_seen) && d->db.earliest_restore_at != TL_TIME_NONE) {
+            if (!(r = emit(o, TL_MI_EV_RESTORE_POINT_OBSERVED, d->db.id, o->now, false)))
+                return TL_ERR_DATA;
+            r->e.restore_point = d->db.earliest_restore_at;
+        }
+        int known = fresh ? TL_MI_RETENTION_NONE : s->retention;
+        if (!rc && d->retention_days > 0 && d->retention_days != known) {
+            if (!(r = emit(o, TL_MI_EV_RETENTION_CHANGED, d->db.id, o->now,
+                           known != TL_MI_RETENTION_NONE)))
+                return TL_ERR_DATA;
+            r->e.retention_days = d->retention_days;
+            if (known == TL_MI_RETENTION_NONE)
+                SAY(r, "first read by the collector");
+        }
+        if (rc)
+            return rc;
+    }
+    return TL_OK;
+}
+
+static bool listed(const CollectMi *m, const char *id)
+{
+    for (size_t j = 0; j < m->n_dbs; j++)
+        if (strcasecmp(m->dbs[j].db.id, id) == 0)
+            return true;
+    return false;
+}
+
+static const char *name_of(const char *id)
+{
+    const char *slash = strrchr(id, '/');
+    return slash ? slash + 1 : id;
+}
+
+/* MI-A9: the entry of a drop of database `name` at or after `since`. */
+static const AzDroppedDatabase *drop_entry(const CollectMi *m, const char *name, TlTime since,
+                                           TlTime exactly)
+{
+    const AzDroppedDatabase *best = NULL;
+    for (size_t i = 0; i < m->n_dropped; i++) {
+        const AzDroppedDatabase *e = &m->dropped[i];
+        if (strcasecmp(e->database_name, name) != 0 || e->deleted_at < since ||
+            (exactly != TL_TIME_NONE && e->deleted_at != exactly))
+            continue;
+        if (!best || e->deleted_at > best->deleted_at)
+            best = e;
+    }
+    return best;
+}
+
+/* Recorded databases missing from the list: cancelled, dropped (MI-B2), or a
+ * drop whose backups went before their time (W-MI-12: retention 0). */
+static TlResult missing_rows(const CollectMi *m, const Known *k, Out *o)
+{
+    for (size_t i = 0; i < k->n; i++) {
+        const DbState *s = &k->db[i];
+        if (listed(m, s->id))
+            continue;
+        MiRow *r = NULL;
+        if (s->alive && s->in_migration) {
+            if ((r = emit(o, TL_MI_EV_MIGRATION_CANCELLED, s->id, o->now, true)))
+                SAY(r, "left the database list before its cutover");
+        } else if (s->alive) {
+            const AzDroppedDatabase *e = drop_entry(m, name_of(s->id), s->begun_at, TL_TIME_NONE);
+            if ((r = emit(o, TL_MI_EV_DROPPED, s->id, e ? e->deleted_at : o->now, !e))) {
+                if (e)
+                    SAY(r, "%s", e->id);
+                else
+                    SAY(r, "left the database list; not among its restorable dropped databases");
+            }
+        } else if (s->dropped && s->drop_listed && !s->retention_zero &&
+                   !drop_entry(m, name_of(s->id), s->begun_at, s->dropped_at) &&
+                   o->now <
+                       s->dropped_at + (s->retention > 0 ? s->retention : TL_MI_DEFAULT_RETENTION) *
+                                           TL_SECONDS_PER_DAY) {
+            if ((r = emit(o, TL_MI_EV_RETENTION_CHANGED, s->id, o->now, true))) {
+                r->e.retention_days = 0;
+                SAY(r, "left the restorable dropped databases before its retention ended: "
+                       "retention set to 0 (W-MI-12)");
+            }
+        } else
+            continue;
+        if (!r)
+            return TL_ERR_DATA;
+    }
+    return TL_OK;
+}
+
+static void bind(MiRow *r)
+{
+    r->e.resource_id = r->resource_id;
+    r->e.detail = r->detail[0] ? r->detail : NULL;
+    r->e.tier = r->tier[0] ? r->tier : NULL;
+    r->e.redundancy = r->redundancy[0] ? r->redundancy : NULL;
+    r->e.database_format = r->database_format[0] ? r->database_format : NULL;
+    r->e.source_server = r->source_server[0] ? r->source_server : NULL;
+    r->e.source_database = r->source_database[0] ? r->source_database : NULL;
+}
+
+size_t mi_derive_max(const CollectMi *m, size_t n_recorded)
+{
+    return 4 + 4 * m->n_dbs + 2 * n_recorded;
+}
+
+TlResult mi_derive(const CollectMi *m, const TlMiEvent *recorded, size_t n_recorded,
+                   TlTime polled_at, TlTime now, MiRow *rows, size_t max, size_t *n, TlError *err)
+{
+    *n = 0;
+    Known k = {calloc(2 * n_recorded + 1, sizeof *k.db), 0, {0}}; /* a move names two */
+    if (!k.db)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    replay(&k, recorded, n_recorded);
+    Out o = {rows, 0, max, now,
+             polled_at != TL_TIME_NONE && polled_at < now ? polled_at : TL_TIME_NONE};
+    TlResult rc = TL_OK;
+    if (m->gone) {
+        MiRow *r = k.in.deleted ? NULL : emit(&o, TL_MI_EV_INSTANCE_DELETED, m->mi.id, now, true);
+        if (r)
+            SAY(r, "not in its subscription's instance list, and answered 404 itself");
+    } else {
+        rc = instance_rows(m, &k.in, &o);
+        if (!rc)
+            rc = listed_rows(m, &k, &o);
+        if (!rc)
+            rc = missing_rows(m, &k, &o);
+    }
+    free(k.db);
+    if (rc)
+        return tl_error_set(err, TL_ERR_DATA, "managed instance %s: more events than expected",
+                            m->mi.id);
+    for (size_t i = 0; i < o.n; i++)
+        bind(&rows[i]);
+    *n = o.n;
+    return TL_OK;
+}

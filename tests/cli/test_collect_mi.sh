@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# test_collect_mi.sh - `tierledger collect` for Azure SQL Managed Instance:
+# the real binary over real HTTP (tests/fakeazure/fakeazure.py, scenario
+# "mi": the official MI examples plus a scripted LRS migration, a tier change,
+# a dropped database whose retention goes to 0 and a deleted instance) into
+# the real PostgreSQL. Every poll runs twice: each event is recorded once, at
+# the instant Azure gives or bounded by the polls, and never again.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || { bad "python3 is needed for the fake Azure"; finish; exit 1; }
+tl init >/dev/null 2>&1 || bad "init"
+collect() { # collect EXPECTED_EXIT NAME [args]
+    local want=$1 name=$2; shift 2
+    run "$name" "$want" tl collect "$@"
+}
+q() { sql "$1" | tr '|' ' '; }
+SUB=00000000-1111-2222-3333-444444444444
+MI_A=/subscriptions/$SUB/resourceGroups/Test1/providers/Microsoft.Sql/managedInstances/testinstance1
+MI_B=/subscriptions/$SUB/resourceGroups/Test1/providers/Microsoft.Sql/managedInstances/testinstance2
+SALES=$MI_A/databases/salesdb
+# an event as recorded: name, instant, its lower bound, and what it carries
+events_of() { # events_of RESOURCE_ID
+    q "SELECT event, to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'),
+              coalesce(to_char(not_before AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), '-'),
+              coalesce(origin, '-'), coalesce(retention_days::text, '-'),
+              coalesce(to_char(earliest_restore_point AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), '-'),
+              coalesce(tier, '-'), source
+         FROM mi_events WHERE resource_key = lower('$1') ORDER BY at, id"
+}
+
+fake_start mi
+polls=(2026-10-01T10:00:00Z 2026-10-01T11:00:00Z 2026-10-27T10:00:00Z 2026-10-28T10:00:00Z
+       2026-10-28T12:00:00Z 2026-10-29T12:00:00Z 2026-10-30T12:00:00Z 2026-10-30T13:00:00Z)
+for i in "${!polls[@]}"; do
+    fake_step "$i"
+    collect 0 "poll $i" --observed-at "${polls[$i]}"
+    n=$(sql "SELECT count(*) FROM mi_events")
+    collect 0 "poll $i again" --observed-at "${polls[$i]}"
+    out_has "poll $i again" "recorded 0 MI events"
+    same "poll $i again: nothing twice" "$(sql "SELECT count(*) FROM mi_events")" "$n"
+    case $i in
+    0)  out_has "poll 0" "managed instances: 2 written, 3 databases"
+        same "poll 0: the LRS migration starts at the database's creation" "$(events_of "$SALES")" \
+            "migration_started 10-01T09:00 - lrs - - - collector
+retention_changed 10-01T10:00 - - 7 - - collector"
+        same "poll 0: the instances as first seen" \
+            "$(q "SELECT resource_id, tier, vcores, storage_size_gb, redundancy, database_format FROM mi_events WHERE event = 'instance_changed' ORDER BY resource_id")" \
+            "$MI_A GeneralPurpose 8 1024 Geo SQLServer2022
+$MI_B BusinessCritical 16 1024 Geo SQLServer2022"
+        same "poll 0: an online database of unknown origin (AMB-MI-7) from its creationDate" \
+            "$(events_of "$MI_A/databases/legacy" | head -1)" "created 01-05T08:00 - unknown - - - collector"
+        same "poll 0: the link example's database is not on this instance" \
+            "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* '/databases/testdb\$'")" 0
+        same "poll 0: system databases skipped" "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* '/databases/(master|msdb)\$'")" 0
+        ;;
+    1)  same "poll 1: nothing changed, nothing recorded" "$(sql "SELECT count(*) FROM mi_events WHERE at > '2026-10-01T10:00:00Z'")" 0 ;;
+    2)  run "day 26: lrs_time_limit" 1 tl report warnings --as-of "${polls[2]}" --format csv
+        out_has "day 26: lrs_time_limit" "lrs_time_limit"
+        out_has "day 26: no restore point yet" "no_mi_restore_point"
+        ;;
+    3)  same "poll 3: the cutover, between two polls" "$(events_of "$SALES" | grep cutover)" \
+            "migration_cutover 10-28T10:00 10-27T10:00 - - - - collector"
+        run "after the cutover, before F" 1 tl report warnings --as-of "${polls[3]}" --format csv
+        out_has "after the cutover, before F" "no_mi_restore_point"
+        out_lacks "after the cutover, before F" "lrs_time_limit"
+        ;;
+    4)  same "poll 4: F observed, retention 7 -> 14 between polls" "$(events_of "$SALES" | tail -2)" \
+            "restore_point_observed 10-28T12:00 - - - 10-28T09:40 - collector
+retention_changed 10-28T12:00 10-28T10:00 - 14 - - collector"
+        run "after F" 0 tl report warnings --as-of "${polls[4]}" --format csv
+        out_lacks "after F" "no_mi_restore_point"
+        ;;
+    5)  same "poll 5: the tier change at its operation's last step" \
+            "$(q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), coalesce(not_before::text, '-'), tier, operation_id, state, detail FROM mi_events WHERE resource_key = lower('$MI_A') AND event = 'instance_changed' ORDER BY at DESC LIMIT 1")" \
+            "10-29T11:00 - BusinessCritical 11111111-1111-1111-1111-111111111111 Succeeded tier GeneralPurpose -> BusinessCritical"
+        same "poll 5: the drop at its deletionDate" "$(events_of "$MI_A/databases/legacy" | grep dropped)" \
+            "dropped 10-29T08:00 - - - - - collector"
+        ;;
+    6)  same "poll 6: the dropped database's backups gone early: retention 0" \
+            "$(events_of "$MI_A/databases/legacy" | tail -1)" "retention_changed 10-30T12:00 10-29T12:00 - 0 - - collector"
+        same "poll 6: the instance deleted" "$(events_of "$MI_B" | tail -1)" \
+            "instance_deleted 10-30T12:00 10-29T12:00 - - - - collector"
+        ;;
+    7)  # asked for once, at poll 6: recorded deleted, it is not asked for again
+        same "poll 7: a deleted instance is not asked for again" \
+            "$(grep -c "\"path\": \"$MI_B\"" "$work/fake.log")" 1
+        ;;
+    esac
+done
+fake_stop
+# what the DBA reads: the LRS lineage as the collector recorded it
+run "lineage of the migrated database" 0 tl lineage "$SALES" --as-of 2026-10-30T13:00:00Z --format json
+cp "$work/out" "$work/sales.json"
+jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$work/sales.json" "$1"; }
+same "lineage: service" "$(jq_ 'd["service"]')" managed_instance
+same "lineage: one segment, origin lrs, current" "$(jq_ '[(s["origin"], s["status"]) for s in d["segments"]]')" "[('lrs', 'current')]"
+same "lineage: F observed" "$(jq_ '(d["segments"][0]["first_restore_point"], d["segments"][0]["first_restore_point_estimated"])')" "('2026-10-28T09:40:00Z', False)"
+same "lineage: the chain began by F (cutover seen only at the next poll)" "$(jq_ 'd["segments"][0]["opened_at"]')" 2026-10-28T09:40:00Z
+same "lineage: the tier change inside the window" "$(jq_ 'len(d["segments"][0]["attribute_changes"])')" 1
+run "lineage of the dropped database" 0 tl lineage "$MI_A/databases/legacy" --as-of 2026-10-30T13:00:00Z --format json
+out_has "dropped, backups gone with retention 0" '"lost_cause": "retention_zero"'
+run "lineage on the deleted instance" 0 tl lineage "$MI_B/databases/reports" --as-of 2026-10-30T13:00:00Z --format json
+out_has "lost with its instance" '"lost_cause": "instance_deleted"'
+run "warnings after the run" 1 tl report warnings --as-of 2026-10-30T13:00:00Z --format csv
+out_has "warnings: the deleted instance" "instance_deleted"
+# the audit view shows the bounds
+same "audit view: not_before" "$(sql "SELECT count(*) FROM mi_event_history WHERE not_before IS NOT NULL AND source = 'collector'")" \
+    "$(sql "SELECT count(*) FROM mi_events WHERE not_before IS NOT NULL")"
+finish

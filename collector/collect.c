@@ -16,6 +16,7 @@ void collect_cleanup(Collect *c)
         free(c->subs[i].events);
         free(c->subs[i].error);
         free(c->subs[i].mi_error);
+        free(c->subs[i].mi_log);
     }
     collect_mi_cleanup(c);
     for (size_t i = 0; i < c->n_servers; i++) {

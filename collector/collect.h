@@ -29,6 +29,8 @@ typedef struct {
     TlTime log_from; /* Activity Log span read: [log_from, log_to] */
     AzEvent *events; /* Microsoft.Sql/servers/databases/write events */
     size_t n_events, cap_events;
+    AzEvent *mi_log; /* Microsoft.Sql/managedInstances/... events (collector/mi.h) */
+    size_t n_mi_log, cap_mi_log;
     bool events_ok;
     bool mi_listed;    /* its managed instance list was read in full this run */
     TlError *mi_error; /* owned: why that list failed; NULL while it has not */

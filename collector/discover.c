@@ -96,6 +96,12 @@ static TlResult each_event(Collect *c, long tag, const cJSON *item, const char *
     TlResult rc = az_event_from(item, path, &e, err);
     if (rc)
         return rc;
+    if (strncasecmp(e.operation, "Microsoft.Sql/managedInstances/", 31) == 0) { /* collector/mi.h */
+        rc = collect_grow((void **)&s->mi_log, &s->cap_mi_log, s->n_mi_log, sizeof *s->mi_log, err);
+        if (!rc)
+            s->mi_log[s->n_mi_log++] = e;
+        return rc;
+    }
     if (strcasecmp(e.operation, "Microsoft.Sql/servers/databases/write") != 0 || !e.caller[0])
         return TL_OK;
     rc = collect_grow((void **)&s->events, &s->cap_events, s->n_events, sizeof *s->events, err);
@@ -351,6 +357,7 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
             else {
                 free(c->subs[i].error);
                 free(c->subs[i].events);
+                free(c->subs[i].mi_log);
             }
         }
         c->n_subs = kept;

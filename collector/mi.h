@@ -41,6 +41,8 @@ typedef struct CollectMi {
     size_t n_dropped, cap_dropped;
     AzMiLinkDatabase *links;
     size_t n_links, cap_links;
+    const AzEvent *log; /* its subscription's Activity Log MI events (borrowed), or NULL */
+    size_t n_log;
 } CollectMi;
 
 /* List the instances of every subscription not failed (honouring
@@ -66,7 +68,7 @@ void collect_mi_fail(Collect *c, CollectMi *m, const TlError *why);
 typedef struct {
     TlMiEvent e;
     TlTime not_before; /* the last poll, when the instant is only known to be after it */
-    char state[32], operation_id[AZ_NAME_MAX];
+    char state[32], operation_id[AZ_NAME_MAX], initiated_by[AZ_NAME_MAX];
     char resource_id[AZ_ID_MAX];
     char detail[AZ_ID_MAX + 160];
     char tier[32], redundancy[16], database_format[40];

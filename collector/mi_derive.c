@@ -5,8 +5,10 @@
  * between the last poll and this one: the event is recorded at this poll
  * with not_before = the last (azure-api-mi.md "Signal retention"), unless
  * Azure gives the instant (creationDate, an operation's last stepEndTime, a
- * drop's deletionDate, DMS startedOn/endedOn). Re-reading the same state
- * adds nothing. Rules: docs/collector-rules.md "Managed Instance". */
+ * drop's deletionDate, DMS startedOn/endedOn, an Activity Log event:
+ * completeRestore, an instance's delete). The Activity Log also says who
+ * (initiated_by) and gives the TDE certificate uploads (W-MI-4). Re-reading
+ * the same state adds nothing. Rules DM1-DM13: docs/collector-rules.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +170,56 @@ static const AzMiOperation *change_operation(const CollectMi *m, const Out *o)
     return best;
 }
 
+/* ---- the Activity Log (azure-api-mi.md "Gaps": operation names not verified) ---- */
+
+#define MI_OP      "Microsoft.Sql/managedInstances/"
+#define WHO_WITHIN (10 * 60) /* D7: a caller within ten minutes */
+
+/* The earliest event `op` on `id` in (after, until], a Succeeded one first. */
+static const AzEvent *log_in(const CollectMi *m, const char *op, const char *id, TlTime after,
+                             TlTime until)
+{
+    const AzEvent *best = NULL;
+    bool best_ok = false;
+    for (size_t i = 0; i < m->n_log; i++) {
+        const AzEvent *e = &m->log[i];
+        if (strcasecmp(e->operation, op) != 0 || strcasecmp(e->resource_id, id) != 0 ||
+            e->at > until || (after != TL_TIME_NONE && e->at <= after))
+            continue;
+        bool ok = strcasecmp(e->status, "Succeeded") == 0;
+        if (!best || (ok && !best_ok) || (ok == best_ok && e->at < best->at)) {
+            best = e;
+            best_ok = ok;
+        }
+    }
+    return best;
+}
+
+static TlTime distance(TlTime a, TlTime b)
+{
+    return a > b ? a - b : b - a;
+}
+
+/* Who: the caller of the event `op` on `id` nearest to `at` within ten minutes. */
+static void who(const CollectMi *m, const char *op, const char *id, TlTime at, MiRow *r)
+{
+    const AzEvent *best = NULL;
+    for (size_t i = 0; i < m->n_log; i++) {
+        const AzEvent *e = &m->log[i];
+        if (strcasecmp(e->operation, op) == 0 && strcasecmp(e->resource_id, id) == 0 &&
+            e->caller[0] && distance(e->at, at) <= WHO_WITHIN &&
+            (!best || distance(e->at, at) < distance(best->at, at)))
+            best = e;
+    }
+    if (best)
+        snprintf(r->initiated_by, sizeof r->initiated_by, "%s", best->caller);
+}
+
+static void by(const AzEvent *e, MiRow *r)
+{
+    snprintf(r->initiated_by, sizeof r->initiated_by, "%s", e->caller);
+}
+
 static void append(char *buf, size_t size, const char *what, const char *from, const char *to)
 {
     size_t len = strlen(buf);
@@ -210,6 +262,9 @@ static TlResult instance_rows(const CollectMi *m, const InstState *in, Out *o)
             snprintf(r->operation_id, sizeof r->operation_id, "%s", op->name);
             snprintf(r->state, sizeof r->state, "%s", op->state);
         }
+        const AzEvent *w = in->seen ? log_in(m, MI_OP "write", mi->id, o->nb, r->e.at) : NULL;
+        if (w)
+            by(w, r);
         if (in->seen)
             SAY(r, "%s", what);
         else
@@ -247,6 +302,7 @@ static TlResult begin_rows(const CollectMi *m, const CollectMiDb *d, Out *o, boo
         if (!(r = emit(o, TL_MI_EV_CREATED, d->db.id, d->db.created_at, false)))
             return TL_ERR_DATA;
         r->e.origin = TL_MI_ORIGIN_UNKNOWN;
+        who(m, MI_OP "databases/write", d->db.id, d->db.created_at, r);
         SAY(r,
             "first seen by the collector (%s); ARM does not say how it was created "
             "(AMB-MI-7)",
@@ -262,6 +318,7 @@ static TlResult begin_rows(const CollectMi *m, const CollectMiDb *d, Out *o, boo
     if (!(r = emit(o, TL_MI_EV_MIGRATION_STARTED, d->db.id, at, false)))
         return TL_ERR_DATA;
     r->e.origin = origin;
+    who(m, MI_OP "databases/write", d->db.id, at, r);
     if (d->dms) {
         snprintf(r->source_server, sizeof r->source_server, "%s", d->dms_m.source_server);
         snprintf(r->source_database, sizeof r->source_database, "%s", d->dms_m.source_database);
@@ -301,10 +358,21 @@ static TlResult cutover_rows(const CollectMi *m, const CollectMiDb *d, const DbS
         return TL_OK;
     bool given = s->origin != TL_MI_ORIGIN_MI_LINK && d->dms && d->dms_m.ended_at != TL_TIME_NONE &&
                  d->dms_m.ended_at <= o->now;
-    MiRow *r =
-        emit(o, TL_MI_EV_MIGRATION_CUTOVER, d->db.id, given ? d->dms_m.ended_at : o->now, !given);
+    /* LRS: the completeRestore call, when the log has it (MI-M1) */
+    const AzEvent *done_by =
+        s->origin == TL_MI_ORIGIN_LRS
+            ? log_in(m, MI_OP "databases/completeRestore/action", d->db.id,
+                     o->nb != TL_TIME_NONE && o->nb > s->begun_at ? o->nb : s->begun_at, o->now)
+            : NULL;
+    MiRow *r = emit(o, TL_MI_EV_MIGRATION_CUTOVER, d->db.id,
+                    given     ? d->dms_m.ended_at
+                    : done_by ? done_by->at
+                              : o->now,
+                    !given && !done_by);
     if (!r)
         return TL_ERR_DATA;
+    if (done_by)
+        by(done_by, r);
     if (s->origin == TL_MI_ORIGIN_MI_LINK)
         SAY(r, "link seeding done (%s)", link ? link->replica_state : "the link is gone");
     else
@@ -409,6 +477,27 @@ static TlResult missing_rows(const CollectMi *m, const Known *k, Out *o)
     return TL_OK;
 }
 
+/* W-MI-4: each TDE certificate upload the Activity Log has, once. */
+static TlResult tde_rows(const CollectMi *m, const TlMiEvent *rec, size_t n, Out *o)
+{
+    for (size_t i = 0; i < m->n_log; i++) {
+        const AzEvent *e = &m->log[i];
+        bool known = false;
+        for (size_t j = 0; j < n && !known; j++)
+            known = rec[j].kind == TL_MI_EV_TDE_CERTIFICATE_UPLOADED && rec[j].at == e->at;
+        if (known || e->at > o->now || strcasecmp(e->status, "Succeeded") != 0 ||
+            strcasecmp(e->operation, MI_OP "tdeCertificates/action") != 0 ||
+            strcasecmp(e->resource_id, m->mi.id) != 0)
+            continue;
+        MiRow *r = emit(o, TL_MI_EV_TDE_CERTIFICATE_UPLOADED, m->mi.id, e->at, false);
+        if (!r)
+            return TL_ERR_DATA;
+        by(e, r);
+        SAY(r, "Activity Log %s", e->correlation_id);
+    }
+    return TL_OK;
+}
+
 static void bind(MiRow *r)
 {
     r->e.resource_id = r->resource_id;
@@ -422,7 +511,7 @@ static void bind(MiRow *r)
 
 size_t mi_derive_max(const CollectMi *m, size_t n_recorded)
 {
-    return 4 + 4 * m->n_dbs + 2 * n_recorded;
+    return 4 + 4 * m->n_dbs + 2 * n_recorded + m->n_log;
 }
 
 TlResult mi_derive(const CollectMi *m, const TlMiEvent *recorded, size_t n_recorded,
@@ -437,15 +526,22 @@ TlResult mi_derive(const CollectMi *m, const TlMiEvent *recorded, size_t n_recor
              polled_at != TL_TIME_NONE && polled_at < now ? polled_at : TL_TIME_NONE};
     TlResult rc = TL_OK;
     if (m->gone) {
-        MiRow *r = k.in.deleted ? NULL : emit(&o, TL_MI_EV_INSTANCE_DELETED, m->mi.id, now, true);
+        const AzEvent *del = log_in(m, MI_OP "delete", m->mi.id, o.nb, now);
+        MiRow *r = k.in.deleted
+                       ? NULL
+                       : emit(&o, TL_MI_EV_INSTANCE_DELETED, m->mi.id, del ? del->at : now, !del);
         if (r)
             SAY(r, "not in its subscription's instance list, and answered 404 itself");
+        if (r && del)
+            by(del, r);
     } else {
         rc = instance_rows(m, &k.in, &o);
         if (!rc)
             rc = listed_rows(m, &k, &o);
         if (!rc)
             rc = missing_rows(m, &k, &o);
+        if (!rc)
+            rc = tde_rows(m, recorded, n_recorded, &o);
     }
     free(k.db);
     if (rc)

@@ -344,7 +344,8 @@ static TlResult write_mi(RecordRun *r, const CollectMi *m, TlError *err)
     for (size_t k = 0; !rc && k < n; k++)
         out[k] = (StoreMiEventRow){&rows[k].e, rows[k].not_before,
                                    rows[k].state[0] ? rows[k].state : NULL,
-                                   rows[k].operation_id[0] ? rows[k].operation_id : NULL, NULL};
+                                   rows[k].operation_id[0] ? rows[k].operation_id : NULL,
+                                   rows[k].initiated_by[0] ? rows[k].initiated_by : NULL};
     if (!rc)
         rc = store_mi_collected_write(r->conn, m->mi.id, out, n, r->now, r->run_id, &added, err);
     if (!rc)
@@ -390,6 +391,8 @@ TlResult record_mi(RecordRun *r, Collect *c, TlError *err)
             record_error(r, c->subs[i].mi_error->msg);
     for (size_t i = 0; !rc && i < c->n_mis; i++) {
         CollectMi *m = &c->mis[i];
+        m->log = c->subs[m->sub].mi_log;
+        m->n_log = c->subs[m->sub].n_mi_log;
         if (!m->failed && r->deadline > 0 && http_now() >= r->deadline) {
             r->out_of_time = true;
             TlError late;

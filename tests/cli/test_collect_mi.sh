@@ -51,15 +51,22 @@ $MI_B BusinessCritical 16 1024 Geo SQLServer2022"
             "$(events_of "$MI_A/databases/legacy" | head -1)" "created 01-05T08:00 - unknown - - - collector"
         same "poll 0: the link example's database is not on this instance" \
             "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* '/databases/testdb\$'")" 0
+        same "poll 0: who started the migration (its PUT in the Activity Log)" \
+            "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'migration_started'")" dba@contoso.com
+        same "poll 0: the TDE certificate upload (W-MI-4)" \
+            "$(q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), initiated_by FROM mi_events WHERE event = 'tde_certificate_uploaded'")" \
+            "10-01T08:30 dba@contoso.com"
         same "poll 0: system databases skipped" "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* '/databases/(master|msdb)\$'")" 0
         ;;
-    1)  same "poll 1: nothing changed, nothing recorded" "$(sql "SELECT count(*) FROM mi_events WHERE at > '2026-10-01T10:00:00Z'")" 0 ;;
+    1)  same "poll 1: nothing changed, nothing recorded" "$(sql "SELECT count(*) FROM mi_events WHERE recorded_via <> 'collect run 1'")" 0 ;;
     2)  run "day 26: lrs_time_limit" 1 tl report warnings --as-of "${polls[2]}" --format csv
         out_has "day 26: lrs_time_limit" "lrs_time_limit"
         out_has "day 26: no restore point yet" "no_mi_restore_point"
         ;;
-    3)  same "poll 3: the cutover, between two polls" "$(events_of "$SALES" | grep cutover)" \
-            "migration_cutover 10-28T10:00 10-27T10:00 - - - - collector"
+    3)  # LRS continuous mode: the completeRestore call in the Activity Log gives the instant
+        same "poll 3: the cutover at its completeRestore" "$(events_of "$SALES" | grep cutover)" \
+            "migration_cutover 10-27T16:05 - - - - - collector"
+        same "poll 3: who cut over" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'migration_cutover'")" dba@contoso.com
         run "after the cutover, before F" 1 tl report warnings --as-of "${polls[3]}" --format csv
         out_has "after the cutover, before F" "no_mi_restore_point"
         out_lacks "after the cutover, before F" "lrs_time_limit"
@@ -73,13 +80,15 @@ retention_changed 10-28T12:00 10-28T10:00 - 14 - - collector"
     5)  same "poll 5: the tier change at its operation's last step" \
             "$(q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), coalesce(not_before::text, '-'), tier, operation_id, state, detail FROM mi_events WHERE resource_key = lower('$MI_A') AND event = 'instance_changed' ORDER BY at DESC LIMIT 1")" \
             "10-29T11:00 - BusinessCritical 11111111-1111-1111-1111-111111111111 Succeeded tier GeneralPurpose -> BusinessCritical"
+        same "poll 5: who changed the tier" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'instance_changed' AND tier = 'BusinessCritical' AND resource_key = lower('$MI_A')")" ops@contoso.com
         same "poll 5: the drop at its deletionDate" "$(events_of "$MI_A/databases/legacy" | grep dropped)" \
             "dropped 10-29T08:00 - - - - - collector"
         ;;
     6)  same "poll 6: the dropped database's backups gone early: retention 0" \
             "$(events_of "$MI_A/databases/legacy" | tail -1)" "retention_changed 10-30T12:00 10-29T12:00 - 0 - - collector"
-        same "poll 6: the instance deleted" "$(events_of "$MI_B" | tail -1)" \
-            "instance_deleted 10-30T12:00 10-29T12:00 - - - - collector"
+        same "poll 6: the instance deleted, at its Activity Log delete" "$(events_of "$MI_B" | tail -1)" \
+            "instance_deleted 10-30T07:30 - - - - - collector"
+        same "poll 6: who deleted it" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'instance_deleted'")" ops@contoso.com
         ;;
     7)  # asked for once, at poll 6: recorded deleted, it is not asked for again
         same "poll 7: a deleted instance is not asked for again" \
@@ -95,7 +104,7 @@ jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(
 same "lineage: service" "$(jq_ 'd["service"]')" managed_instance
 same "lineage: one segment, origin lrs, current" "$(jq_ '[(s["origin"], s["status"]) for s in d["segments"]]')" "[('lrs', 'current')]"
 same "lineage: F observed" "$(jq_ '(d["segments"][0]["first_restore_point"], d["segments"][0]["first_restore_point_estimated"])')" "('2026-10-28T09:40:00Z', False)"
-same "lineage: the chain began by F (cutover seen only at the next poll)" "$(jq_ 'd["segments"][0]["opened_at"]')" 2026-10-28T09:40:00Z
+same "lineage: the chain began at the cutover" "$(jq_ 'd["segments"][0]["opened_at"]')" 2026-10-27T16:05:00Z
 same "lineage: the tier change inside the window" "$(jq_ 'len(d["segments"][0]["attribute_changes"])')" 1
 run "lineage of the dropped database" 0 tl lineage "$MI_A/databases/legacy" --as-of 2026-10-30T13:00:00Z --format json
 out_has "dropped, backups gone with retention 0" '"lost_cause": "retention_zero"'

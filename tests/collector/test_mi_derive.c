@@ -1,5 +1,5 @@
 /* test_mi_derive.c - which Managed Instance events a collector run adds
- * (collector/mi.h, rules DM1-DM12 of docs/collector-rules.md), case by
+ * (collector/mi.h, rules DM1-DM13 of docs/collector-rules.md), case by
  * case: a reading of an instance against what is recorded for it, and the
  * rows mi_derive gives, each with its instant and bound. The paths the fake
  * Azure's scenario does not take (tests/cli/test_collect_mi.sh): DMS, the
@@ -204,8 +204,52 @@ static void test_recreated_and_first_sight(void)
          "instance_deleted 2026-11-01T13:00:00Z 2026-11-01T12:00:00Z -");
 }
 
+static AzEvent log_event(const char *op, const char *id, const char *when, const char *status)
+{
+    AzEvent e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.operation, sizeof e.operation, "Microsoft.Sql/managedInstances/%s", op);
+    snprintf(e.resource_id, sizeof e.resource_id, "%s", id);
+    snprintf(e.status, sizeof e.status, "%s", status);
+    snprintf(e.caller, sizeof e.caller, "dba@contoso.com");
+    snprintf(e.correlation_id, sizeof e.correlation_id, "c-%s", when);
+    e.at = at(when);
+    return e;
+}
+
+/* the Activity Log: an LRS cutover at its completeRestore (only a Succeeded
+ * one after the last poll), a TDE upload once, not one of the future */
+static void test_activity_log(void)
+{
+    CollectMi m;
+    instance(&m);
+    add_db(&m, DB, "Online", "2026-10-01T09:00:00Z");
+    AzEvent log[] = {
+        log_event("databases/completeRestore/action", DB, "2026-10-01T09:30:00Z", "Succeeded"),
+        log_event("databases/completeRestore/action", DB, "2026-10-02T05:00:00Z", "Started"),
+        log_event("databases/completeRestore/action", DB, "2026-10-02T05:10:00Z", "Succeeded"),
+        log_event("tdeCertificates/action", MI, "2026-10-01T08:00:00Z", "Succeeded"),
+        log_event("tdeCertificates/action", MI, "2026-10-01T08:00:00Z", "Started"),
+        log_event("tdeCertificates/action", MI, "2026-10-03T00:00:00Z", "Succeeded"),
+    };
+    m.log = log;
+    m.n_log = sizeof log / sizeof *log;
+    TlMiEvent rec[] = {
+        seen, ev(TL_MI_EV_MIGRATION_STARTED, DB, "2026-10-01T09:00:00Z", TL_MI_ORIGIN_LRS)};
+    SAME(derive(&m, rec, 2, "2026-10-02T00:00:00Z", "2026-10-02T06:00:00Z"),
+         "migration_cutover 2026-10-02T05:10:00Z - -\n"
+         "tde_certificate_uploaded 2026-10-01T08:00:00Z - -");
+    TlMiEvent rec2[] = {
+        seen, ev(TL_MI_EV_TDE_CERTIFICATE_UPLOADED, MI, "2026-10-01T08:00:00Z", 0),
+        ev(TL_MI_EV_MIGRATION_STARTED, DB, "2026-10-01T09:00:00Z", TL_MI_ORIGIN_LRS),
+        ev(TL_MI_EV_MIGRATION_CUTOVER, DB, "2026-10-02T05:10:00Z", 0)};
+    SAME(derive(&m, rec2, 4, "2026-10-02T06:00:00Z", "2026-10-02T07:00:00Z"), "");
+    free(m.dbs);
+}
+
 int main(void)
 {
+    test_activity_log();
     test_dms_and_native();
     test_link();
     test_stopped_cancelled_dropped();

@@ -116,17 +116,18 @@ def operation(fx, srv, db, op_id, frm, to, state, start, eta=None, phase=None):
     return item
 
 
-def write_event(resource_id, caller, at, status="Started", correlation="c0ffee00"):
+def write_event(resource_id, caller, at, status="Started", correlation="c0ffee00",
+                operation="Microsoft.Sql/servers/databases/write"):
     """SYNTHETIC: no official example of a Microsoft.Sql/servers/databases/write
-    event exists (azure-api.md 8.4); this follows EventData's documented shape."""
+    event exists (azure-api.md 8.4), nor of any MI one (azure-api-mi.md "Gaps");
+    this follows EventData's documented shape."""
     return {
         "caller": caller,
         "correlationId": f"{correlation}-0000-4000-8000-000000000000",
         "eventDataId": f"{correlation}-{status}-{at}",
         "eventTimestamp": at,
         "submissionTimestamp": at,
-        "operationName": {"value": "Microsoft.Sql/servers/databases/write",
-                          "localizedValue": "Create/Update Azure SQL Database"},
+        "operationName": {"value": operation, "localizedValue": operation},
         "status": {"value": status, "localizedValue": status},
         "resourceId": resource_id,
         "level": "Informational",
@@ -503,9 +504,32 @@ def mi(fx):
                                 deletionDate="2026-10-29T08:00:00Z")
         return {"body": {"value": [it]}}
 
+    mi_ops = "Microsoft.Sql/managedInstances"
+    log = [  # (event time, the poll from which it is served, the event)
+        ("2026-10-01T08:30:00Z", write_event(mi_path(MI_A), "dba@contoso.com",
+                                             "2026-10-01T08:30:00Z", "Succeeded", "c0ffee10",
+                                             f"{mi_ops}/tdeCertificates/action")),
+        ("2026-10-01T09:00:02Z", write_event(sales, "dba@contoso.com", "2026-10-01T09:00:02Z",
+                                             "Accepted", "c0ffee11", f"{mi_ops}/databases/write")),
+        ("2026-10-27T16:05:00Z", write_event(sales, "dba@contoso.com", "2026-10-27T16:05:00Z",
+                                             "Succeeded", "c0ffee12",
+                                             f"{mi_ops}/databases/completeRestore/action")),
+        ("2026-10-29T09:00:00Z", write_event(mi_path(MI_A), "ops@contoso.com",
+                                             "2026-10-29T09:00:00Z", "Accepted", "c0ffee13",
+                                             f"{mi_ops}/write")),
+        ("2026-10-30T07:30:00Z", write_event(mi_path(MI_B), "ops@contoso.com",
+                                             "2026-10-30T07:30:00Z", "Succeeded", "c0ffee14",
+                                             f"{mi_ops}/delete")),
+    ]
+    poll_at = ["2026-10-01T10:00:00Z", "2026-10-01T11:00:00Z", "2026-10-27T10:00:00Z",
+               "2026-10-28T10:00:00Z", "2026-10-28T12:00:00Z", "2026-10-29T12:00:00Z",
+               "2026-10-30T12:00:00Z", "2026-10-30T13:00:00Z"]
+    log_path = f"/subscriptions/{SUB}/providers/Microsoft.Insights/eventtypes/management/values"
+
     def step(k):
         r = routes_common(fx)
         r[f"/subscriptions/{SUB}{SQL}"] = {"body": {"value": []}}
+        r[log_path] = {"body": {"value": [e for t, e in log if t <= poll_at[k]]}}
         listed = [instance(MI_A, "BusinessCritical" if k >= 5 else None)]
         if k < 6:
             listed.append(instance(MI_B))

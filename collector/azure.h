@@ -206,6 +206,20 @@ typedef struct {
     char operation_id[80];
 } AzMiDmsMigration;
 
+/* MI-A13: a database move or copy operation (managedDatabaseMoveOperationResults).
+ * Ids are normalised to a leading '/'. */
+typedef struct {
+    char name[AZ_NAME_MAX]; /* the operation id */
+    bool complete;          /* ContinueManagedInstanceDatabaseMove; else the start */
+    bool copy;              /* operationMode Copy */
+    char state[32];
+    TlTime started_at;
+    char source_db[AZ_ID_MAX], target_db[AZ_ID_MAX]; /* instance id + /databases/ + name */
+    bool hold; /* set by the run (collector/mi.h): its source instance was not written */
+} AzMiMove;
+
+TlResult az_mi_move_from(const cJSON *item, const char *path, AzMiMove *out, TlError *err);
+
 TlResult az_managed_instance_from(const cJSON *item, const char *path, AzManagedInstance *out,
                                   TlError *err);
 TlResult az_managed_database_from(const cJSON *item, const char *path, AzManagedDatabase *out,

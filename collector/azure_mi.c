@@ -4,6 +4,7 @@
  * and startTime); unknown enum values are kept as given. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "collector/azure.h"
 
@@ -153,6 +154,49 @@ TlResult az_mi_link_from(const cJSON *item, const char *path, AzMiLinkDatabase *
         if (!rc)
             (*n)++;
     }
+    return rc;
+}
+
+/* "subscriptions/..." (MI-A13 writes ids without the leading '/') + the database */
+static TlResult move_db(const cJSON *props, const char *pp, const char *instance,
+                        const char *database, char *out, size_t size, TlError *err)
+{
+    char id[AZ_ID_MAX], name[AZ_NAME_MAX];
+    TlResult rc = az_req_str(props, instance, pp, id, sizeof id, err);
+    if (!rc)
+        rc = az_req_str(props, database, pp, name, sizeof name, err);
+    if (!rc &&
+        (size_t)snprintf(out, size, "%s%s/databases/%s", id[0] == '/' ? "" : "/", id, name) >= size)
+        rc = az_bad(err, pp, instance, "longer than expected");
+    return rc;
+}
+
+TlResult az_mi_move_from(const cJSON *item, const char *path, AzMiMove *out, TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    char pp[256], id[AZ_ID_MAX], op[64] = "", mode[16] = "";
+    const cJSON *props;
+    TlResult rc = az_resource_head(item, path, id, sizeof id, out->name, sizeof out->name, true,
+                                   &props, pp, sizeof pp, err);
+    if (!rc)
+        rc = az_req_str(props, "operation", pp, op, sizeof op, err);
+    if (!rc)
+        rc = az_opt_str(props, "operationMode", pp, mode, sizeof mode, err);
+    if (!rc)
+        rc = az_req_str(props, "state", pp, out->state, sizeof out->state, err);
+    if (!rc)
+        rc = az_req_time(props, "startTime", pp, &out->started_at, err);
+    if (!rc)
+        rc = move_db(props, pp, "sourceManagedInstanceId", "sourceDatabaseName", out->source_db,
+                     sizeof out->source_db, err);
+    if (!rc)
+        rc = move_db(props, pp, "targetManagedInstanceId", "targetDatabaseName", out->target_db,
+                     sizeof out->target_db, err);
+    /* spelled startManagedInstanceDatabaseMove too: case-insensitive */
+    out->complete = strcasecmp(op, "ContinueManagedInstanceDatabaseMove") == 0;
+    if (!rc && !out->complete && strcasecmp(op, "StartManagedInstanceDatabaseMove") != 0)
+        rc = az_bad(err, pp, "operation", "not a database move operation");
+    out->copy = strcasecmp(mode, "Copy") == 0;
     return rc;
 }
 

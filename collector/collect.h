@@ -128,6 +128,8 @@ typedef struct {
     size_t n_servers, cap_servers;
     struct CollectMi *mis; /* managed instances (collector/mi.h) */
     size_t n_mis, cap_mis;
+    AzMiMove *mi_moves; /* MI-A13, of every location and resource group of them */
+    size_t n_mi_moves, cap_mi_moves;
     bool subs_failed; /* the subscription list itself failed */
     TlError subs_error;
     TlResult fatal;

@@ -3,7 +3,8 @@
  * databases (MI-A3), management operations (MI-A4), restorable dropped
  * databases (MI-A9) and links (MI-A12); of each database its short-term
  * retention (MI-A7) and, while it is Restoring, its LRS restore details
- * (MI-A5) and DMS migration (MI-A15); a recorded instance missing from its
+ * (MI-A5) and DMS migration (MI-A15); the database moves of each
+ * subscription, resource group and location (MI-A13); a recorded instance missing from its
  * subscription's list is asked for itself (404: deleted). Then mi_derive
  * decides, from the events recorded for an instance and this run's reading,
  * which MI events the run adds: pure, no I/O. The rules: docs/collector-rules.md
@@ -32,6 +33,7 @@ typedef struct CollectMi {
     bool listed;    /* in its subscription's instance list this run */
     bool gone;      /* recorded, not listed, and answered 404 itself (MI-B13) */
     bool failed;    /* some read failed for good: nothing of it is recorded */
+    bool written;   /* recorded this run (record_mi) */
     TlError *error; /* owned: why, naming it */
     CollectMiDb *dbs;
     size_t n_dbs, cap_dbs;
@@ -43,6 +45,8 @@ typedef struct CollectMi {
     size_t n_links, cap_links;
     const AzEvent *log; /* its subscription's Activity Log MI events (borrowed), or NULL */
     size_t n_log;
+    const AzMiMove *moves; /* the run's move and copy operations (borrowed: Collect.mi_moves) */
+    size_t n_moves;
 } CollectMi;
 
 /* List the instances of every subscription not failed (honouring
@@ -74,6 +78,9 @@ typedef struct {
     char tier[32], redundancy[16], database_format[40];
     char source_server[AZ_NAME_MAX], source_database[AZ_NAME_MAX];
 } MiRow;
+
+/* Whether database id (any case) is one of instance m's. */
+bool mi_database_of(const CollectMi *m, const char *id);
 
 /* The most rows mi_derive adds for instance m with n_recorded events. */
 size_t mi_derive_max(const CollectMi *m, size_t n_recorded);

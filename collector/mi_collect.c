@@ -210,6 +210,65 @@ static void on_instance(HttpClient *h, HttpRequest *r)
     collect_mi_fail(c, m, &why);
 }
 
+/* ---- moves (MI-A13), per subscription, resource group and location ---------------- */
+
+static bool same_place(const CollectMi *a, const CollectMi *b)
+{
+    return a->sub == b->sub && strcasecmp(a->mi.resource_group, b->mi.resource_group) == 0 &&
+           strcasecmp(a->mi.location, b->mi.location) == 0;
+}
+
+static TlResult each_move(Collect *c, long tag, const cJSON *item, const char *path, TlError *err)
+{
+    (void)tag;
+    AzMiMove mv;
+    TlResult rc = az_mi_move_from(item, path, &mv, err);
+    for (size_t i = 0; !rc && i < c->n_mi_moves; i++)
+        if (strcasecmp(c->mi_moves[i].name, mv.name) == 0)
+            return TL_OK; /* listed for another resource group too */
+    if (!rc)
+        rc = collect_grow((void **)&c->mi_moves, &c->cap_mi_moves, c->n_mi_moves,
+                          sizeof *c->mi_moves, err);
+    if (!rc)
+        c->mi_moves[c->n_mi_moves++] = mv;
+    return rc;
+}
+
+/* A move list that fails fails every instance of its place: a database
+ * moved away must not be taken as dropped. */
+static void on_moves(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    TlError why;
+    if (list_page(h, r, each_move, &why))
+        return;
+    const CollectMi *first = &c->mis[r->user_tag];
+    for (size_t i = 0; i < c->n_mis; i++)
+        if (c->mis[i].listed && same_place(&c->mis[i], first))
+            collect_mi_fail(c, &c->mis[i], &why);
+}
+
+static TlResult read_moves(Collect *c, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (size_t i = 0; i < c->n_mis && !rc; i++) {
+        const CollectMi *m = &c->mis[i];
+        bool first = m->listed && m->mi.location[0];
+        for (size_t k = 0; k < i && first; k++)
+            first = !(c->mis[k].listed && same_place(&c->mis[k], m));
+        if (!first)
+            continue;
+        char path[AZ_ID_MAX];
+        snprintf(path, sizeof path,
+                 "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/locations/%s/"
+                 "managedDatabaseMoveOperationResults",
+                 c->subs[m->sub].sub.id, m->mi.resource_group, m->mi.location);
+        rc = collect_get(c, path, "api-version=" API_SQL, on_moves, (long)i, c->subs[m->sub].sub.id,
+                         err);
+    }
+    return rc;
+}
+
 static TlResult read_instance(Collect *c, size_t i, TlError *err)
 {
     static const struct {
@@ -277,6 +336,8 @@ TlResult collect_mi_read(Collect *c, TlError *err)
     for (size_t i = 0; i < c->n_mis && !rc; i++)
         rc = read_instance(c, i, err);
     if (!rc)
+        rc = read_moves(c, err);
+    if (!rc)
         rc = run_and_check(c, err);
     for (size_t i = 0; i < c->n_mis && !rc; i++)
         for (size_t j = 0; j < c->mis[i].n_dbs && !rc && !c->mis[i].failed; j++)
@@ -324,6 +385,8 @@ void collect_mi_cleanup(Collect *c)
         free(m->error);
     }
     free(c->mis);
+    free(c->mi_moves);
     c->mis = NULL;
-    c->n_mis = c->cap_mis = 0;
+    c->mi_moves = NULL;
+    c->n_mis = c->cap_mis = c->n_mi_moves = c->cap_mi_moves = 0;
 }

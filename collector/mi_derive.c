@@ -8,7 +8,7 @@
  * drop's deletionDate, DMS startedOn/endedOn, an Activity Log event:
  * completeRestore, an instance's delete). The Activity Log also says who
  * (initiated_by) and gives the TDE certificate uploads (W-MI-4). Re-reading
- * the same state adds nothing. Rules DM1-DM13: docs/collector-rules.md. */
+ * the same state adds nothing. Rules DM1-DM14: docs/collector-rules.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,9 @@ typedef struct {
     bool alive, open, in_migration, f_seen, dropped, drop_listed, retention_zero;
     TlMiOrigin origin;
     TlTime begun_at, dropped_at;
-    int retention; /* last recorded, TL_MI_RETENTION_NONE */
+    int retention;   /* last recorded, TL_MI_RETENTION_NONE */
+    int move;        /* 0 none, 1 started, 2 ready (MI-A13) */
+    TlTime move_end; /* the last move's completion or cancellation: older operations are done */
 } DbState;
 
 typedef struct {
@@ -57,7 +59,8 @@ static void begin(DbState *d, TlMiOrigin origin, TlTime at, bool open)
                    .in_migration = !open,
                    .origin = origin,
                    .begun_at = at,
-                   .retention = TL_MI_RETENTION_NONE};
+                   .retention = TL_MI_RETENTION_NONE,
+                   .move_end = at};
 }
 
 static void replay_instance(InstState *in, Known *k, const TlMiEvent *e)
@@ -108,7 +111,15 @@ static void replay(Known *k, const TlMiEvent *ev, size_t n)
             d->dropped_at = e->at;
             d->drop_listed = e->detail && strstr(e->detail, "/restorableDroppedDatabases/");
             break;
+        case TL_MI_EV_MOVE_STARTED: d->move = 1; break;
+        case TL_MI_EV_MOVE_READY: d->move = 2; break;
+        case TL_MI_EV_MOVE_CANCELLED:
+            d->move = 0;
+            d->move_end = e->at;
+            break;
         case TL_MI_EV_MOVE_COMPLETED:
+            d->move = 0;
+            d->move_end = e->at;
             if (e->detail && e->origin != TL_MI_ORIGIN_COPY)
                 d->alive = false; /* the lineage goes on at the destination (MI-B14) */
             if (e->detail)
@@ -381,12 +392,70 @@ static TlResult cutover_rows(const CollectMi *m, const CollectMiDb *d, const DbS
     return TL_OK;
 }
 
+/* MI-A13 on a live lineage: its move (or copy) started, ready for completion
+ * (W-MI-14's 24 hours begin), completed (MI-B14: the lineage goes on at the
+ * destination; a copy's is its own) or cancelled. Starts first. */
+static TlResult move_rows(const CollectMi *m, DbState *s, Out *o)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < m->n_moves && s->alive; i++) {
+            const AzMiMove *mv = &m->moves[i];
+            if (mv->complete != (pass == 1) || strcasecmp(mv->source_db, s->id) != 0 ||
+                mv->started_at <= s->move_end || mv->started_at > o->now)
+                continue;
+            bool ok = strcasecmp(mv->state, "Succeeded") == 0,
+                 over = strcasecmp(mv->state, "Cancelled") == 0 ||
+                        strcasecmp(mv->state, "Failed") == 0;
+            TlMiEventKind kind;
+            TlTime when = o->now;
+            if (!mv->complete && s->move == 0 && !over) {
+                kind = TL_MI_EV_MOVE_STARTED;
+                when = mv->started_at;
+            } else if (!mv->complete && s->move == 1 && ok)
+                kind = TL_MI_EV_MOVE_READY;
+            else if (s->move > 0 && over)
+                kind = TL_MI_EV_MOVE_CANCELLED;
+            else if (mv->complete && ok)
+                kind = TL_MI_EV_MOVE_COMPLETED;
+            else
+                continue;
+            MiRow *r = emit(o, kind, s->id, when, when == o->now);
+            if (!r)
+                return TL_ERR_DATA;
+            if (r->e.bounded && r->not_before < mv->started_at) /* it came after the call */
+                r->not_before = r->e.not_before = mv->started_at;
+            r->e.origin = mv->copy ? TL_MI_ORIGIN_COPY : TL_MI_ORIGIN_NONE;
+            snprintf(r->detail, sizeof r->detail, "%s", mv->target_db);
+            snprintf(r->operation_id, sizeof r->operation_id, "%s", mv->name);
+            snprintf(r->state, sizeof r->state, "%s", mv->state);
+            s->move = kind == TL_MI_EV_MOVE_STARTED ? 1 : kind == TL_MI_EV_MOVE_READY ? 2 : 0;
+            if (kind == TL_MI_EV_MOVE_CANCELLED || kind == TL_MI_EV_MOVE_COMPLETED)
+                s->move_end = o->now;
+            if (kind == TL_MI_EV_MOVE_COMPLETED && !mv->copy)
+                s->alive = false; /* gone from the list by design, not dropped */
+        }
+    return TL_OK;
+}
+
+/* A database a move or copy is completing into, whose source instance was
+ * not written this run (AzMiMove.hold): it waits, so that its lineage goes
+ * on from the source's (MI-B14) rather than beginning as unknown. */
+static bool held(const CollectMi *m, const char *id)
+{
+    for (size_t i = 0; i < m->n_moves; i++)
+        if (m->moves[i].complete && m->moves[i].hold && strcasecmp(m->moves[i].target_db, id) == 0)
+            return true;
+    return false;
+}
+
 static TlResult listed_rows(const CollectMi *m, Known *k, Out *o)
 {
     for (size_t j = 0; j < m->n_dbs; j++) {
         const CollectMiDb *d = &m->dbs[j];
         DbState *s = state_of(k, d->db.id, false);
         bool fresh = !s || !s->alive, open = false;
+        if (fresh && held(m, d->db.id))
+            continue;
         TlResult rc = fresh ? begin_rows(m, d, o, &open) : cutover_rows(m, d, s, o, &open);
         MiRow *r;
         if (!rc && open && (fresh || !s->f_seen) && d->db.earliest_restore_at != TL_TIME_NONE) {
@@ -407,6 +476,12 @@ static TlResult listed_rows(const CollectMi *m, Known *k, Out *o)
             return rc;
     }
     return TL_OK;
+}
+
+bool mi_database_of(const CollectMi *m, const char *id)
+{
+    size_t len = strlen(m->mi.id);
+    return strncasecmp(id, m->mi.id, len) == 0 && strncasecmp(id + len, "/databases/", 11) == 0;
 }
 
 static bool listed(const CollectMi *m, const char *id)
@@ -441,10 +516,14 @@ static const AzDroppedDatabase *drop_entry(const CollectMi *m, const char *name,
 
 /* Recorded databases missing from the list: cancelled, dropped (MI-B2), or a
  * drop whose backups went before their time (W-MI-12: retention 0). */
-static TlResult missing_rows(const CollectMi *m, const Known *k, Out *o)
+static TlResult missing_rows(const CollectMi *m, Known *k, Out *o)
 {
     for (size_t i = 0; i < k->n; i++) {
-        const DbState *s = &k->db[i];
+        DbState *s = &k->db[i];
+        if (!mi_database_of(m, s->id)) /* the source of a move into it: its own instance's */
+            continue;
+        if (s->alive && !s->in_migration && move_rows(m, s, o))
+            return TL_ERR_DATA;
         if (listed(m, s->id))
             continue;
         MiRow *r = NULL;
@@ -511,7 +590,7 @@ static void bind(MiRow *r)
 
 size_t mi_derive_max(const CollectMi *m, size_t n_recorded)
 {
-    return 4 + 4 * m->n_dbs + 2 * n_recorded + m->n_log;
+    return 4 + 4 * m->n_dbs + 2 * n_recorded + m->n_log + 2 * m->n_moves;
 }
 
 TlResult mi_derive(const CollectMi *m, const TlMiEvent *recorded, size_t n_recorded,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "collector/mi.h"
 #include "sql/store/lineages.h"
@@ -377,6 +378,58 @@ static TlResult recorded_instances(RecordRun *r, Collect *c, TlError *err)
     return rc;
 }
 
+/* Whether instance m is the source of a move completing this run. */
+static bool moves_out(const Collect *c, const CollectMi *m)
+{
+    for (size_t i = 0; i < c->n_mi_moves; i++)
+        if (c->mi_moves[i].complete && mi_database_of(m, c->mi_moves[i].source_db))
+            return true;
+    return false;
+}
+
+/* A move whose source instance was not written waits at its destination. */
+static void hold_moves(Collect *c)
+{
+    for (size_t i = 0; i < c->n_mi_moves; i++) {
+        AzMiMove *mv = &c->mi_moves[i];
+        mv->hold = true;
+        for (size_t k = 0; k < c->n_mis && mv->hold; k++)
+            mv->hold = !(c->mis[k].written && mi_database_of(&c->mis[k], mv->source_db));
+    }
+}
+
+static TlResult record_instance(RecordRun *r, Collect *c, CollectMi *m, TlError *err)
+{
+    m->log = c->subs[m->sub].mi_log;
+    m->n_log = c->subs[m->sub].n_mi_log;
+    m->moves = c->mi_moves;
+    m->n_moves = c->n_mi_moves;
+    if (!m->failed && r->deadline > 0 && http_now() >= r->deadline) {
+        r->out_of_time = true;
+        TlError late;
+        tl_error_set(&late, TL_ERR_UNAVAILABLE, "not written: the run's deadline passed");
+        collect_mi_fail(c, m, &late);
+    }
+    if (!m->failed && (m->listed || m->gone)) {
+        TlError werr = {{0}, {0}};
+        TlResult wrc = write_mi(r, m, &werr);
+        if (wrc == TL_ERR_UNAVAILABLE || wrc == TL_ERR_NOMEM) {
+            *err = werr;
+            return wrc;
+        }
+        if (wrc)
+            collect_mi_fail(c, m, &werr);
+        else {
+            m->written = true;
+            r->mi_ok++;
+            r->mi_databases += (int)m->n_dbs;
+        }
+    }
+    if (m->failed)
+        record_error(r, m->error ? m->error->msg : "failed");
+    return TL_OK;
+}
+
 TlResult record_mi(RecordRun *r, Collect *c, TlError *err)
 {
     if (c->server) /* --server names a logical server: no instance is asked for */
@@ -389,32 +442,13 @@ TlResult record_mi(RecordRun *r, Collect *c, TlError *err)
     for (size_t i = 0; !rc && i < c->n_subs; i++)
         if (c->subs[i].mi_error)
             record_error(r, c->subs[i].mi_error->msg);
-    for (size_t i = 0; !rc && i < c->n_mis; i++) {
-        CollectMi *m = &c->mis[i];
-        m->log = c->subs[m->sub].mi_log;
-        m->n_log = c->subs[m->sub].n_mi_log;
-        if (!m->failed && r->deadline > 0 && http_now() >= r->deadline) {
-            r->out_of_time = true;
-            TlError late;
-            tl_error_set(&late, TL_ERR_UNAVAILABLE, "not written: the run's deadline passed");
-            collect_mi_fail(c, m, &late);
-        }
-        if (!m->failed && (m->listed || m->gone)) {
-            TlError werr = {{0}, {0}};
-            TlResult wrc = write_mi(r, m, &werr);
-            if (wrc == TL_ERR_UNAVAILABLE || wrc == TL_ERR_NOMEM) {
-                *err = werr;
-                return wrc;
-            }
-            if (wrc)
-                collect_mi_fail(c, m, &werr);
-            else {
-                r->mi_ok++;
-                r->mi_databases += (int)m->n_dbs;
-            }
-        }
-        if (m->failed)
-            record_error(r, m->error ? m->error->msg : "failed");
+    /* the sources of moves first, so that a destination goes on from its source (MI-B14) */
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        if (pass == 1)
+            hold_moves(c);
+        for (size_t i = 0; !rc && i < c->n_mis; i++)
+            if (moves_out(c, &c->mis[i]) == (pass == 0))
+                rc = record_instance(r, c, &c->mis[i], err);
     }
     return rc;
 }

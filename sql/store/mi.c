@@ -651,7 +651,11 @@ static const char recorded_sql[] =
     "       source_server, source_database, tier, redundancy, database_format, vcores,"
     "       storage_size_gb, tde_protected, compatibility_level,"
     "       extract(epoch FROM not_before)::bigint AS not_before"
-    "  FROM mi_events WHERE instance_key = lower($1::text) ORDER BY at, id";
+    "  FROM mi_events WHERE instance_key = lower($1::text)"
+    /* the moves and copies into its databases, recorded on their sources (MI-B14) */
+    "     OR (event = 'move_completed' AND starts_with(lower(detail), lower($1::text) || "
+    "'/databases/'))"
+    " ORDER BY at, id";
 static const char polled_sql[] = "SELECT extract(epoch FROM polled_at)::bigint FROM mi_polls WHERE "
                                  "instance_key = lower($1::text)";
 static const char collected_sql[] =

@@ -18,6 +18,7 @@ SUB=00000000-1111-2222-3333-444444444444
 MI_A=/subscriptions/$SUB/resourceGroups/Test1/providers/Microsoft.Sql/managedInstances/testinstance1
 MI_B=/subscriptions/$SUB/resourceGroups/Test1/providers/Microsoft.Sql/managedInstances/testinstance2
 SALES=$MI_A/databases/salesdb
+HR_B=$MI_B/databases/hr HR_A=$MI_A/databases/hr
 # an event as recorded: name, instant, its lower bound, and what it carries
 events_of() { # events_of RESOURCE_ID
     q "SELECT event, to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'),
@@ -39,7 +40,7 @@ for i in "${!polls[@]}"; do
     out_has "poll $i again" "recorded 0 MI events"
     same "poll $i again: nothing twice" "$(sql "SELECT count(*) FROM mi_events")" "$n"
     case $i in
-    0)  out_has "poll 0" "managed instances: 2 written, 3 databases"
+    0)  out_has "poll 0" "managed instances: 2 written, 4 databases"
         same "poll 0: the LRS migration starts at the database's creation" "$(events_of "$SALES")" \
             "migration_started 10-01T09:00 - lrs - - - collector
 retention_changed 10-01T10:00 - - 7 - - collector"
@@ -58,14 +59,24 @@ $MI_B BusinessCritical 16 1024 Geo SQLServer2022"
             "10-01T08:30 dba@contoso.com"
         same "poll 0: system databases skipped" "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* '/databases/(master|msdb)\$'")" 0
         ;;
-    1)  same "poll 1: nothing changed, nothing recorded" "$(sql "SELECT count(*) FROM mi_events WHERE recorded_via <> 'collect run 1'")" 0 ;;
-    2)  run "day 26: lrs_time_limit" 1 tl report warnings --as-of "${polls[2]}" --format csv
+    1)  same "poll 1: only the move's start, at its startTime" \
+            "$(q "SELECT event, to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), detail = '$HR_A', operation_id FROM mi_events WHERE recorded_via <> 'collect run 1'")" \
+            "move_started 10-01T10:30 t 0c0ffee0-0000-4000-8000-000000000001"
+        same "poll 1: the fixture's moves of other instances ignored" "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* 'mi1|mi2'")" 0
+        ;;
+    2)  same "poll 2: the move ready, between the polls" "$(events_of "$HR_B" | tail -1)" \
+            "move_ready 10-27T10:00 10-01T11:00 - - - - collector"
+        run "day 26: lrs_time_limit" 1 tl report warnings --as-of "${polls[2]}" --format csv
         out_has "day 26: lrs_time_limit" "lrs_time_limit"
         out_has "day 26: no restore point yet" "no_mi_restore_point"
         ;;
     3)  # LRS continuous mode: the completeRestore call in the Activity Log gives the instant
         same "poll 3: the cutover at its completeRestore" "$(events_of "$SALES" | grep cutover)" \
             "migration_cutover 10-27T16:05 - - - - - collector"
+        same "poll 3: the move completed, bounded by the polls" "$(events_of "$HR_B" | tail -1)" \
+            "move_completed 10-28T10:00 10-28T09:00 - - - - collector"
+        same "poll 3: the destination goes on from the source, not a new lineage" \
+            "$(sql "SELECT count(*) FROM mi_events WHERE resource_key = lower('$HR_A') AND event IN ('created', 'migration_started')")" 0
         same "poll 3: who cut over" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'migration_cutover'")" dba@contoso.com
         run "after the cutover, before F" 1 tl report warnings --as-of "${polls[3]}" --format csv
         out_has "after the cutover, before F" "no_mi_restore_point"
@@ -110,6 +121,11 @@ run "lineage of the dropped database" 0 tl lineage "$MI_A/databases/legacy" --as
 out_has "dropped, backups gone with retention 0" '"lost_cause": "retention_zero"'
 run "lineage on the deleted instance" 0 tl lineage "$MI_B/databases/reports" --as-of 2026-10-30T13:00:00Z --format json
 out_has "lost with its instance" '"lost_cause": "instance_deleted"'
+run "lineage of the moved database" 0 tl lineage "$HR_A" --as-of 2026-10-30T13:00:00Z --format json
+cp "$work/out" "$work/sales.json"
+same "moved: two segments, the first lost by the move, the second on MI_A" \
+    "$(jq_ '[(s["origin"], s["status"], s.get("lost_cause")) for s in d["segments"]]')" \
+    "[('unknown', 'lost', 'moved'), ('move', 'current', None)]"
 run "warnings after the run" 1 tl report warnings --as-of 2026-10-30T13:00:00Z --format csv
 out_has "warnings: the deleted instance" "instance_deleted"
 # the audit view shows the bounds

@@ -165,6 +165,23 @@ static void test_migration(void)
                d.deleted_at == at("2017-05-27T02:49:47.69Z"),
            "dropped: %s", err.msg);
     cJSON_Delete(page);
+    it = item_of("migration/ManagedDatabaseMoveOperationResultList.json", 0, &page);
+    AzMiMove mv;
+    EXPECT(az_mi_move_from(it, "$.value[0]", &mv, &err) == TL_OK, "move: %s", err.msg);
+    /* "startManagedInstanceDatabaseMove" in lower camel case; ids without the leading / */
+    EXPECT(!mv.complete && !mv.copy && strcmp(mv.state, "Succeeded") == 0, "move 0 kind");
+    EXPECT(strcmp(mv.source_db, "/subscriptions/00000000-1111-2222-3333-444444444444/"
+                                "resourceGroups/rg1/providers/Microsoft.Sql/managedInstances/mi1/"
+                                "databases/db1") == 0,
+           "source %s", mv.source_db);
+    it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(page, "value"), 1);
+    EXPECT(az_mi_move_from(it, "$.value[1]", &mv, &err) == TL_OK && mv.complete &&
+               strstr(mv.target_db, "/managedInstances/mi2/databases/db1"),
+           "move 1: %s %s", err.msg, mv.target_db);
+    it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(page, "value"), 2);
+    EXPECT(az_mi_move_from(it, "$.value[2]", &mv, &err) == TL_OK && mv.copy && !mv.complete,
+           "move 2 is a copy: %s", err.msg);
+    cJSON_Delete(page);
     t = body_of("backup-retention/GetManagedShortTermRetentionPolicy.json");
     int days = 0;
     EXPECT(az_retention_parse(t, &days, &err) == TL_OK && days == 14, "retention %d", days);
@@ -217,6 +234,15 @@ static void test_bad(void)
                    TL_ERR_DATA &&
                strstr(err.msg, "$.properties.startedOn"),
            "dms: %s", err.msg);
+    j = cJSON_Parse("{\"id\":\"/m\",\"name\":\"m\",\"properties\":{\"operation\":\"DropDatabase\","
+                    "\"state\":\"Succeeded\",\"startTime\":\"2026-01-01T00:00:00Z\","
+                    "\"sourceManagedInstanceId\":\"a\",\"sourceDatabaseName\":\"d\","
+                    "\"targetManagedInstanceId\":\"b\",\"targetDatabaseName\":\"d\"}}");
+    AzMiMove mv;
+    EXPECT(az_mi_move_from(j, "$", &mv, &err) == TL_ERR_DATA &&
+               strstr(err.msg, "$.properties.operation: not a database move"),
+           "move: %s", err.msg);
+    cJSON_Delete(j);
     j = cJSON_Parse(
         "{\"id\":\"/g\",\"properties\":{\"databases\":[{\"replicaState\":\"Seeding\"}]}}");
     AzMiLinkDatabase l[2];

@@ -1,5 +1,5 @@
 /* test_mi_derive.c - which Managed Instance events a collector run adds
- * (collector/mi.h, rules DM1-DM13 of docs/collector-rules.md), case by
+ * (collector/mi.h, rules DM1-DM14 of docs/collector-rules.md), case by
  * case: a reading of an instance against what is recorded for it, and the
  * rows mi_derive gives, each with its instant and bound. The paths the fake
  * Azure's scenario does not take (tests/cli/test_collect_mi.sh): DMS, the
@@ -247,8 +247,56 @@ static void test_activity_log(void)
     free(m.dbs);
 }
 
+/* MI-A13: a move started, ready, then cancelled; a later one completed */
+static void test_moves(void)
+{
+    CollectMi m;
+    instance(&m);
+    add_db(&m, DB, "Online", "2026-09-01T00:00:00Z");
+    AzMiMove mv[2];
+    memset(mv, 0, sizeof mv);
+    snprintf(mv[0].name, sizeof mv[0].name, "op-start");
+    snprintf(mv[0].state, sizeof mv[0].state, "InProgress");
+    mv[0].started_at = at("2026-10-01T10:00:00Z");
+    snprintf(mv[0].source_db, sizeof mv[0].source_db, "%s", DB);
+    snprintf(mv[0].target_db, sizeof mv[0].target_db, "%s", DB2);
+    m.moves = mv;
+    m.n_moves = 1;
+    TlMiEvent rec[5] = {seen, ev(TL_MI_EV_CREATED, DB, "2026-09-01T00:00:00Z", TL_MI_ORIGIN_NEW)};
+    SAME(derive(&m, rec, 2, "2026-10-01T09:00:00Z", "2026-10-01T11:00:00Z"),
+         "move_started 2026-10-01T10:00:00Z - -");
+    rec[2] = ev(TL_MI_EV_MOVE_STARTED, DB, "2026-10-01T10:00:00Z", 0);
+    snprintf(mv[0].state, sizeof mv[0].state, "Succeeded");
+    SAME(derive(&m, rec, 3, "2026-10-01T11:00:00Z", "2026-10-01T12:00:00Z"),
+         "move_ready 2026-10-01T12:00:00Z 2026-10-01T11:00:00Z -");
+    rec[3] = ev(TL_MI_EV_MOVE_READY, DB, "2026-10-01T12:00:00Z", 0);
+    snprintf(mv[0].state, sizeof mv[0].state, "Cancelled");
+    SAME(derive(&m, rec, 4, "2026-10-01T12:00:00Z", "2026-10-02T12:00:00Z"),
+         "move_cancelled 2026-10-02T12:00:00Z 2026-10-01T12:00:00Z -");
+    /* the operation seen again after its cancellation: nothing */
+    rec[4] = ev(TL_MI_EV_MOVE_CANCELLED, DB, "2026-10-02T12:00:00Z", 0);
+    SAME(derive(&m, rec, 5, "2026-10-02T12:00:00Z", "2026-10-02T13:00:00Z"), "");
+    /* a copy completed (only its latest operation listed): the source stays, listed */
+    mv[1] = mv[0];
+    snprintf(mv[1].name, sizeof mv[1].name, "op-continue");
+    snprintf(mv[1].state, sizeof mv[1].state, "Succeeded");
+    mv[1].complete = mv[1].copy = true;
+    mv[1].started_at = at("2026-10-03T00:00:00Z");
+    m.moves = &mv[1];
+    SAME(derive(&m, rec, 5, "2026-10-03T00:30:00Z", "2026-10-03T01:00:00Z"),
+         "move_completed 2026-10-03T01:00:00Z 2026-10-03T00:30:00Z copy");
+    /* a move completed: the source leaves the list by design, not dropped */
+    mv[1].copy = false;
+    free(m.dbs);
+    m.dbs = NULL;
+    m.n_dbs = 0;
+    SAME(derive(&m, rec, 5, "2026-10-03T00:30:00Z", "2026-10-03T01:00:00Z"),
+         "move_completed 2026-10-03T01:00:00Z 2026-10-03T00:30:00Z -");
+}
+
 int main(void)
 {
+    test_moves();
     test_activity_log();
     test_dms_and_native();
     test_link();

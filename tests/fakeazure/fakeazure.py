@@ -464,8 +464,10 @@ def mi(fx):
     point and a retention change; an instance tier change GP -> BC (a
     Succeeded operation gives the instant); legacy dropped, then its
     restorable dropped entry gone before its retention ended (retention set
-    to 0); MI_B deleted (missing from the list, 404 itself). The instance and
-    database items are the fixtures' with SYNTHETIC values."""
+    to 0); hr moved from MI_B to MI_A (started, ready, completed); MI_B
+    deleted (missing from the list, 404 itself). The instance, database and
+    move items are the fixtures' with SYNTHETIC values; the move list also
+    carries the fixture's own entries (other instances: ignored)."""
     insts = managed_instances(fx)
     sales = f"{mi_path(MI_A)}/databases/salesdb"
     legacy_created, sales_created = "2026-01-05T08:00:00Z", "2026-10-01T09:00:00Z"
@@ -526,8 +528,33 @@ def mi(fx):
                "2026-10-30T12:00:00Z", "2026-10-30T13:00:00Z"]
     log_path = f"/subscriptions/{SUB}/providers/Microsoft.Insights/eventtypes/management/values"
 
+    move_fx = "sql-managed-instances/migration/ManagedDatabaseMoveOperationResultList.json"
+
+    def move(op, state, start):
+        it = copy.deepcopy(fx.body(move_fx)["value"][0])
+        it["name"] = f"0c0ffee0-0000-4000-8000-00000000000{1 if op.startswith('Start') else 2}"
+        p = it["properties"]
+        p.update(operation=op, state=state, startTime=start, sourceDatabaseName="hr",
+                 targetDatabaseName="hr", sourceManagedInstanceName=MI_B,
+                 targetManagedInstanceName=MI_A,
+                 sourceManagedInstanceId=mi_path(MI_B).lstrip("/"),
+                 targetManagedInstanceId=mi_path(MI_A).lstrip("/"))
+        return it
+
+    def moves(k):
+        items = copy.deepcopy(fx.body(move_fx)["value"])
+        if k >= 1:
+            items.append(move("StartManagedInstanceDatabaseMove",
+                              "InProgress" if k == 1 else "Succeeded", "2026-10-01T10:30:00Z"))
+        if k >= 3:
+            items.append(move("ContinueManagedInstanceDatabaseMove", "Succeeded",
+                              "2026-10-28T09:00:00Z"))
+        return {"body": {"value": items}}
+
     def step(k):
         r = routes_common(fx)
+        r[f"/subscriptions/{SUB}/resourceGroups/{MI_RG}/providers/Microsoft.Sql/locations/"
+          f"{insts[MI_A]['location']}/managedDatabaseMoveOperationResults"] = moves(k)
         r[f"/subscriptions/{SUB}{SQL}"] = {"body": {"value": []}}
         r[log_path] = {"body": {"value": [e for t, e in log if t <= poll_at[k]]}}
         listed = [instance(MI_A, "BusinessCritical" if k >= 5 else None)]
@@ -540,8 +567,12 @@ def mi(fx):
         if k < 5:
             dbs.append(mi_database(fx, MI_A, "legacy", legacy_created))
         r[f"{mi_path(MI_A)}/databases"] = {"body": {"value": dbs}}
-        r[f"{mi_path(MI_B)}/databases"] = {"body": {"value": [
-            mi_database(fx, MI_B, "reports", "2025-06-01T00:00:00Z")]}}
+        b_dbs = [mi_database(fx, MI_B, "reports", "2025-06-01T00:00:00Z")]
+        if k < 3:
+            b_dbs.append(mi_database(fx, MI_B, "hr", "2025-03-01T00:00:00Z"))
+        else:
+            dbs.append(mi_database(fx, MI_A, "hr", "2026-10-28T09:30:00Z"))
+        r[f"{mi_path(MI_B)}/databases"] = {"body": {"value": b_dbs}}
         r[f"{mi_path(MI_A)}/operations"] = {"body": {"value": [op_changed()]}} if k == 5 else \
             {"fixture": "sql-managed-instances/operations/ListManagedInstanceOperations.json"}
         r[f"{mi_path(MI_A)}/distributedAvailabilityGroups"] = {
@@ -833,7 +864,8 @@ class Handler(BaseHTTPRequestHandler):
                                  q.get("metricnamespace", [""])[0].lower())
             self.record(200)
             return self.send_json(200, body)
-        if low.endswith(MIS.lower()) or low.endswith("/distributedavailabilitygroups"):
+        if low.endswith(MIS.lower()) or low.endswith("/distributedavailabilitygroups") or \
+                low.endswith("/manageddatabasemoveoperationresults"):
             return self.serve({"body": {"value": []}}, None)  # no managed instances, no links
         if low.endswith("/replicationlinks"):  # SYNTHETIC: no links
             return self.serve({"body": {"value": []}}, None)

@@ -404,6 +404,10 @@ const char *const rows_mi_columns[ROWS_MI_COLUMNS + 1] = {"resource_id",
                                                           "tde_protected",
                                                           "compatibility_level",
                                                           "detail",
+                                                          "ltr_weekly",
+                                                          "ltr_monthly",
+                                                          "ltr_yearly",
+                                                          "ltr_week_of_year",
                                                           NULL};
 
 /* An MI database id: the instance prefix, then /databases/NAME and nothing more. */
@@ -471,6 +475,23 @@ static TlResult mi_needs(const char *name, const CsvRow *row, const char *const 
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: instance_changed needs one of tier, vcores, storage_size_gb, "
                             "redundancy, database_format",
+                            name, row->line);
+    int days;
+    for (int c = ROWS_MI_LTR_WEEKLY; c <= ROWS_MI_LTR_YEARLY; c++)
+        if (v[c][0] && !mi_ltr_duration_parse(v[c], &days))
+            return tl_error_set(err, TL_ERR_DATA,
+                                "%s:%d: %s '%s' is not an ISO 8601 duration such as P4W, P12M, "
+                                "P5Y or PT0S",
+                                name, row->line, rows_mi_columns[c], v[c]);
+    const char *week = v[ROWS_MI_LTR_WEEK];
+    if (week[0] && (!csvfile_is_count(week, 52) || atol(week) == 0))
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: ltr_week_of_year '%s' is not 1 to 52", name,
+                            row->line, week);
+    if (k == TL_MI_EV_LTR_POLICY_CHANGED && !v[ROWS_MI_LTR_WEEKLY][0] &&
+        !v[ROWS_MI_LTR_MONTHLY][0] && !v[ROWS_MI_LTR_YEARLY][0])
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: ltr_policy_changed needs ltr_weekly, ltr_monthly or ltr_yearly "
+                            "(PT0S: none kept)",
                             name, row->line);
     if (k == TL_MI_EV_MOVE_COMPLETED && !mi_database_id(v[ROWS_MI_DETAIL]))
         return tl_error_set(err, TL_ERR_DATA,

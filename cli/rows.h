@@ -115,6 +115,10 @@ enum {
     ROWS_MI_TDE,
     ROWS_MI_COMPAT,
     ROWS_MI_DETAIL,
+    ROWS_MI_LTR_WEEKLY,
+    ROWS_MI_LTR_MONTHLY,
+    ROWS_MI_LTR_YEARLY,
+    ROWS_MI_LTR_WEEK,
     ROWS_MI_COLUMNS
 };
 extern const char *const rows_mi_required[];

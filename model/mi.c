@@ -38,6 +38,7 @@ TlMiEvent mi_event_blank(TlMiEventKind kind, TlTime at)
                        .storage_size_gb = -1,
                        .tde_protected = -1,
                        .compatibility_level = -1,
+                       .ltr_week_of_year = -1,
                        .not_before = TL_TIME_NONE};
 }
 
@@ -65,6 +66,7 @@ static const char *const event_names[TL_MI_EV_COUNT] = {
     "instance_deleted",
     "tde_certificate_uploaded",
     "link_failover",
+    "ltr_policy_changed",
 };
 
 const char *mi_event_str(TlMiEventKind k)
@@ -87,6 +89,38 @@ bool mi_event_is_instance(TlMiEventKind k)
     return k == TL_MI_EV_INSTANCE_CHANGED || k == TL_MI_EV_INSTANCE_STOPPED ||
            k == TL_MI_EV_INSTANCE_STARTED || k == TL_MI_EV_INSTANCE_DELETED ||
            k == TL_MI_EV_TDE_CERTIFICATE_UPLOADED;
+}
+
+bool mi_ltr_duration_parse(const char *iso, int *days)
+{
+    *days = 0;
+    if (iso && strcmp(iso, "PT0S") == 0)
+        return true;
+    if (!iso || iso[0] != 'P' || iso[1] < '0' || iso[1] > '9')
+        return false;
+    long n = 0;
+    const char *p = iso + 1;
+    while (*p >= '0' && *p <= '9' && n <= 100000)
+        n = n * 10 + (*p++ - '0');
+    static const char units[] = "DWMY";
+    static const int per[] = {1, 7, 30, 365};
+    const char *u = *p ? strchr(units, *p) : NULL;
+    if (!u || p[1] || n > 100000 ||
+        n * per[u - units] > 36500) /* MI-B9 keeps up to 10 years; a century bounds it */
+        return false;
+    *days = (int)(n * per[u - units]);
+    return true;
+}
+
+bool mi_ltr_policy_active(const TlMiEvent *e)
+{
+    const char *r[] = {e->ltr_weekly, e->ltr_monthly, e->ltr_yearly};
+    for (size_t i = 0; i < 3; i++) {
+        int days;
+        if (mi_ltr_duration_parse(r[i], &days) && days > 0)
+            return true;
+    }
+    return false;
 }
 
 const char *mi_status_str(TlMiStatus s)
@@ -424,6 +458,10 @@ static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, 
         if (pending || dropped)
             return bad(err, i, e, "a move of a database that is not live");
         return move_event(ws, w, e, i, err);
+    case TL_MI_EV_LTR_POLICY_CHANGED: /* MI-B9: kept by the warnings and the LTR inventory */
+        if (dropped)
+            return bad(err, i, e, "an LTR policy set on a dropped database");
+        return TL_OK;
     case TL_MI_EV_LINK_FAILOVER: /* MI-M2: the role is an attribute, not a break */
         if (pending)
             return bad(err, i, e, "a failover before the link's seeding is done");

@@ -53,6 +53,7 @@ typedef enum {
     TL_MI_EV_INSTANCE_DELETED,
     TL_MI_EV_TDE_CERTIFICATE_UPLOADED,
     TL_MI_EV_LINK_FAILOVER,
+    TL_MI_EV_LTR_POLICY_CHANGED, /* MI-B9: the database's LTR policy, as set from then on */
     TL_MI_EV_COUNT
 } TlMiEventKind;
 
@@ -80,6 +81,11 @@ typedef struct {
     int vcores, storage_size_gb;                     /* instance_changed */
     int tde_protected;                               /* migration_started: 1, 0, or -1 */
     int compatibility_level;                         /* migration_started, or -1 */
+    /* ltr_policy_changed (MI-B9): weekly, monthly and yearly retention as
+     * ISO 8601 durations (P4W, P12M, P5Y; PT0S or NULL: none kept) and the
+     * week of the year whose backup the yearly keeps (1..52, or -1) */
+    const char *ltr_weekly, *ltr_monthly, *ltr_yearly;
+    int ltr_week_of_year;
     /* the collector saw the change only at a poll: it happened in
      * (not_before, at]; false: `at` is the instant */
     bool bounded;
@@ -89,6 +95,13 @@ typedef struct {
 /* An event of kind at `at` with nothing else given (no instants, -1 numbers,
  * NULL strings, not bounded): what callers fill in. */
 TlMiEvent mi_event_blank(TlMiEventKind kind, TlTime at);
+
+/* An LTR retention as Azure writes it: P followed by a whole number and
+ * D, W, M or Y (P0D and PT0S: none); *days is it in days (a month 30, a
+ * year 365: for comparisons, not calendars). */
+bool mi_ltr_duration_parse(const char *iso, int *days);
+/* An ltr_policy_changed that keeps some backup (any retention above 0). */
+bool mi_ltr_policy_active(const TlMiEvent *e);
 
 /* MI-B15 */
 typedef enum {

@@ -138,6 +138,55 @@ static TlResult move_deadline(const TlMiEvent *ev, size_t n, const TlMiLineage *
         copy ? "" : "; the PITR backups stay behind on the source (MI-B14)");
 }
 
+static bool on_instance_of(const TlMiEvent *e, const char *db)
+{
+    size_t len = mi_instance_prefix(db);
+    return len && mi_instance_prefix(e->resource_id) == len &&
+           strncasecmp(e->resource_id, db, len) == 0;
+}
+
+/* W-MI-19: the instance's backup storage redundancy changed while the
+ * database's LTR policy was set: its LTR backups keep the redundancy in
+ * force when the policy was set (MI-B9), and its rate (MI-$9). */
+static TlResult ltr_redundancy(const TlMiEvent *ev, size_t n, const TlMiLineage *lin, TlAlerts *out)
+{
+    TlResult rc = TL_OK;
+    for (size_t k = 0; k < lin->n_segments && !rc; k++) {
+        const TlMiSegment *s = &lin->segments[k];
+        const char *now = NULL, *fixed = NULL;
+        bool active = false, assumed = false;
+        const TlMiEvent *change = NULL;
+        for (size_t i = 0; i < n && ev[i].at <= lin->as_of; i++) {
+            const TlMiEvent *e = &ev[i];
+            if (e->kind == TL_MI_EV_INSTANCE_CHANGED && e->redundancy &&
+                on_instance_of(e, s->resource_id)) {
+                if (active && strcmp(e->redundancy, fixed) != 0)
+                    change = e;
+                else if (active)
+                    change = NULL;
+                now = e->redundancy;
+            } else if (e->kind == TL_MI_EV_LTR_POLICY_CHANGED && same_db(e, s)) {
+                bool was = active;
+                active = mi_ltr_policy_active(e);
+                if (active && !was) { /* "the STR redundancy when the policy was defined" */
+                    fixed = now ? now : "Geo"; /* MI-B8: the default */
+                    assumed = !now;
+                }
+                if (!active)
+                    change = NULL;
+            }
+        }
+        if (change && s->ended_at == TL_TIME_NONE)
+            rc = warnings_alert(
+                out, TL_ALERT_INFO, "ltr_redundancy_fixed", "W-MI-19", change->at, s->seq,
+                "the instance's backup storage redundancy became %s, but this database's LTR "
+                "backups stay %s%s, the redundancy when its LTR policy was set, and bill at that "
+                "rate (MI-B9, MI-$9); it cannot be changed",
+                change->redundancy, fixed, assumed ? " (assumed: the default)" : "");
+    }
+    return rc;
+}
+
 static bool is_system_database(const char *name)
 {
     static const char *const sys[] = {"master", "msdb", "model", "tempdb"};
@@ -164,12 +213,10 @@ static TlResult source_facts(const TlMiEvent *ev, size_t n, const TlMiEvent *sta
             "the source's compatibility level is %d: levels below 100 are not supported",
             start->compatibility_level);
     if (!rc && restore && start->tde_protected == 1) {
-        size_t len = mi_instance_prefix(start->resource_id);
         bool uploaded = false;
         for (size_t i = 0; i < n && ev[i].at <= start->at && !uploaded; i++)
-            uploaded = ev[i].kind == TL_MI_EV_TDE_CERTIFICATE_UPLOADED && len &&
-                       mi_instance_prefix(ev[i].resource_id) == len &&
-                       strncasecmp(ev[i].resource_id, start->resource_id, len) == 0;
+            uploaded = ev[i].kind == TL_MI_EV_TDE_CERTIFICATE_UPLOADED &&
+                       on_instance_of(&ev[i], start->resource_id);
         if (!uploaded)
             rc = warnings_alert(
                 out, TL_ALERT_WARN, "tde_certificate_missing", "W-MI-4", start->at, 1,
@@ -211,6 +258,8 @@ TlResult mi_warnings_database(const TlMiEvent *ev, size_t n, const TlMiLineage *
         rc = dropped_retention(ev, n, lin, out);
     if (!rc)
         rc = move_deadline(ev, n, lin, out);
+    if (!rc)
+        rc = ltr_redundancy(ev, n, lin, out);
     if (!rc && start)
         rc = source_facts(ev, n, start, out);
     return rc ? tl_error_set(err, TL_ERR_NOMEM, "out of memory") : TL_OK;

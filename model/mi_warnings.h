@@ -1,10 +1,10 @@
 /* mi_warnings.h - what a DBA must act on for Managed Instance (domain-mi.md
  * section 4, W-MI-*): per database lineage (an LRS job near its 30-day
  * limit, no MI restore point yet, a drop before the first full backup,
- * retention lowered on a dropped database, a move awaiting completion, the
- * source facts a migration needs) and per instance (deleted, stopped,
- * geo-restore disabled, Always-up-to-date). The same alerts as
- * warnings.h, so the fleet report lists them alike. Pure. */
+ * retention lowered on a dropped database, a move awaiting completion, LTR
+ * kept at its old redundancy, the source facts a migration needs) and per instance (deleted,
+ * stopped, geo-restore disabled, Always-up-to-date). The same alerts as warnings.h, so the fleet
+ * report lists them alike. Pure. */
 #ifndef TIERLEDGER_MODEL_MI_WARNINGS_H
 #define TIERLEDGER_MODEL_MI_WARNINGS_H
 

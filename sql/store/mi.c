@@ -12,7 +12,8 @@
 #define MI_VALUES                                                                                  \
     "resource_id, event, at, state, operation_id, initiated_by, origin, source_server,"            \
     " source_database, earliest_restore_point, retention_days, tier, vcores, storage_size_gb,"     \
-    " redundancy, database_format, tde_protected, compatibility_level, detail"
+    " redundancy, database_format, tde_protected, compatibility_level, detail, ltr_weekly,"        \
+    " ltr_monthly, ltr_yearly, ltr_week_of_year"
 /* the identity of an event (the unique index of migration 0020) */
 #define MI_SAME(a, b)                                                                              \
     a ".resource_key = " b ".resource_key AND " a ".event = " b ".event AND " a ".at = " b         \
@@ -21,7 +22,8 @@
     "(" a ".state, " a ".operation_id, " a ".initiated_by, " a ".origin, " a ".source_server, " a  \
     ".source_database, " a ".earliest_restore_point, " a ".retention_days, " a ".tier, " a         \
     ".vcores, " a ".storage_size_gb, " a ".redundancy, " a ".database_format, " a                  \
-    ".tde_protected, " a ".compatibility_level, " a ".detail)"
+    ".tde_protected, " a ".compatibility_level, " a ".detail, " a ".ltr_weekly, " a                \
+    ".ltr_monthly, " a ".ltr_yearly, " a ".ltr_week_of_year)"
 
 static const char stage_sql[] =
     "CREATE TEMP TABLE mi_stage (line integer NOT NULL, resource_id text NOT NULL,"
@@ -29,7 +31,8 @@ static const char stage_sql[] =
     " initiated_by text, origin text, source_server text, source_database text,"
     " earliest_restore_point timestamptz, retention_days integer, tier text, vcores integer,"
     " storage_size_gb integer, redundancy text, database_format text, tde_protected boolean,"
-    " compatibility_level integer, detail text,"
+    " compatibility_level integer, detail text, ltr_weekly text, ltr_monthly text,"
+    " ltr_yearly text, ltr_week_of_year integer,"
     " resource_key text GENERATED ALWAYS AS (lower(resource_id)) STORED) ON COMMIT DROP";
 static const char copy_sql[] = "COPY mi_stage (line, " MI_VALUES ") FROM STDIN";
 /* a row that says otherwise than a recorded event, or than an earlier row, of the same identity */
@@ -336,7 +339,12 @@ TlResult store_mi_stage_finish(StoreMiStage *s, const char *file, bool dry, Stor
     " extract(epoch FROM e.earliest_restore_point)::bigint AS erp, e.retention_days, e.detail,"    \
     " e.source_server, e.source_database, e.tier, e.redundancy, e.database_format, e.vcores,"      \
     " e.storage_size_gb, e.tde_protected, e.compatibility_level,"                                  \
-    " extract(epoch FROM e.not_before)::bigint AS not_before"
+    " extract(epoch FROM e.not_before)::bigint AS not_before, e.ltr_weekly, e.ltr_monthly,"        \
+    " e.ltr_yearly, e.ltr_week_of_year"
+/* a synthesized `created` (a copy's or move's destination): the columns after origin */
+#define MI_EVENT_NULLS                                                                             \
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"    \
+    " NULL, NULL"
 /* first databases: not the destination of a move */
 static const char page_lineages_sql[] =
     "WITH RECURSIVE roots AS (SELECT DISTINCT e.resource_key AS root FROM mi_events e"
@@ -356,8 +364,8 @@ static const char page_lineages_sql[] =
     "    FROM chain c JOIN mi_events e ON e.resource_key = c.key"
     "  UNION ALL SELECT i.root, " MI_EVENT_COLUMNS ", 1, e.id"
     "    FROM inst i JOIN mi_events e ON e.instance_key = i.k AND e.resource_id !~* '/databases/'"
-    "  UNION ALL SELECT r.root, e.detail, 'created', extract(epoch FROM e.at)::bigint, 'copy',"
-    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "  UNION ALL SELECT r.root, e.detail, 'created', extract(epoch FROM e.at)::bigint, "
+    "'copy', " MI_EVENT_NULLS ", 0, 0"
     "    FROM roots r JOIN mi_events e ON e.event = 'move_completed' AND e.origin = 'copy'"
     "     AND lower(e.detail) = r.root) x"
     " ORDER BY root, at, ord, id";
@@ -381,8 +389,7 @@ static const char month_events_sql[] =
     "    FROM mi_events e WHERE e.instance_key IN (SELECT k FROM inst)"
     "  UNION ALL SELECT substring(lower(e.detail) FROM '^(.*/managedinstances/[^/]+)'), e.detail,"
     "         'created', extract(epoch FROM e.at)::bigint,"
-    "         CASE WHEN e.origin = 'copy' THEN 'copy' ELSE 'move' END, NULL, NULL, NULL, NULL,"
-    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "         CASE WHEN e.origin = 'copy' THEN 'copy' ELSE 'move' END, " MI_EVENT_NULLS ", 0, 0"
     "    FROM mi_events e WHERE e.event = 'move_completed'"
     "     AND substring(lower(e.detail) FROM '^(.*/managedinstances/[^/]+)') IN (SELECT k FROM "
     "inst)"
@@ -436,16 +443,11 @@ static const char lineage_sql[] =
     "   AND coalesce(m.origin, '') <> 'copy' WHERE c.depth < 64),"
     " inst AS (SELECT DISTINCT substring(key FROM '^(.*/managedinstances/[^/]+)') AS k FROM chain)"
     " SELECT * FROM ("
-    "  SELECT resource_id, event, extract(epoch FROM at)::bigint AS at, origin,"
-    "         extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail,"
-    "         source_server, source_database, tier, redundancy, database_format, vcores,"
-    "         storage_size_gb, tde_protected, compatibility_level,"
-    "         extract(epoch FROM not_before)::bigint AS not_before, 1 AS ord, id"
-    "    FROM mi_events WHERE resource_key IN (SELECT key FROM chain)"
-    "      OR (instance_key IN (SELECT k FROM inst) AND resource_id !~* '/databases/')"
+    "  SELECT " MI_EVENT_COLUMNS ", 1 AS ord, e.id"
+    "    FROM mi_events e WHERE e.resource_key IN (SELECT key FROM chain)"
+    "      OR (e.instance_key IN (SELECT k FROM inst) AND e.resource_id !~* '/databases/')"
     "  UNION ALL"
-    "  SELECT detail, 'created', extract(epoch FROM at)::bigint, 'copy', NULL, NULL, NULL, NULL,"
-    "         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0"
+    "  SELECT detail, 'created', extract(epoch FROM at)::bigint, 'copy', " MI_EVENT_NULLS ", 0, 0"
     "    FROM mi_events WHERE event = 'move_completed' AND origin = 'copy'"
     "     AND lower(detail) = $1::text) x"
     " ORDER BY at, ord, id";
@@ -461,6 +463,7 @@ static int int_or(const PGresult *r, int row, int col, int none)
 }
 
 /* The columns decode_event reads, in its order (a page adds "root" last). */
+#define MI_EVENT_N 21
 static const char *const event_names[] = {"resource_id",
                                           "event",
                                           "at",
@@ -478,6 +481,10 @@ static const char *const event_names[] = {"resource_id",
                                           "tde_protected",
                                           "compatibility_level",
                                           "not_before",
+                                          "ltr_weekly",
+                                          "ltr_monthly",
+                                          "ltr_yearly",
+                                          "ltr_week_of_year",
                                           "root"};
 
 static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
@@ -499,7 +506,11 @@ static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
                                           : strcmp(PQgetvalue(r, i, col[14]), "t") == 0,
                      .compatibility_level = int_or(r, i, col[15], -1),
                      .bounded = !PQgetisnull(r, i, col[16]),
-                     .not_before = pg_time(r, i, col[16])};
+                     .not_before = pg_time(r, i, col[16]),
+                     .ltr_weekly = text_or_null(r, i, col[17]),
+                     .ltr_monthly = text_or_null(r, i, col[18]),
+                     .ltr_yearly = text_or_null(r, i, col[19]),
+                     .ltr_week_of_year = int_or(r, i, col[20], -1)};
     mi_event_parse(PQgetvalue(r, i, col[1]), &e->kind);
     if (!PQgetisnull(r, i, col[3]))
         mi_origin_parse(PQgetvalue(r, i, col[3]), &e->origin);
@@ -519,9 +530,9 @@ TlResult store_mi_lineage_load(StoreConn *conn, const char *resource_id, TlTime 
     const char *p2[] = {key};
     if (!rc)
         rc = pg_query(conn, "load the MI lineage", lineage_sql, 1, p2, &out->res, err);
-    int col[17];
+    int col[MI_EVENT_N + 1];
     if (!rc)
-        rc = pg_columns(out->res, "load the MI lineage", event_names, 17, col, err);
+        rc = pg_columns(out->res, "load the MI lineage", event_names, MI_EVENT_N, col, err);
     int n = rc ? 0 : PQntuples(out->res);
     if (!rc && !(out->ev = calloc(n ? (size_t)n : 1, sizeof *out->ev)))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
@@ -548,10 +559,10 @@ static TlResult load_page(StoreConn *conn, const char *what, const char *sql, co
     *out = (StoreMiPage){0};
     char lim[24];
     const char *params[] = {after, pg_int_param((long long)limit, lim)};
-    int col[18];
+    int col[MI_EVENT_N + 1];
     TlResult rc = pg_query(conn, what, sql, 2, params, &out->res, err);
     if (!rc)
-        rc = pg_columns(out->res, what, event_names, 18, col, err);
+        rc = pg_columns(out->res, what, event_names, MI_EVENT_N + 1, col, err);
     size_t n = rc ? 0 : (size_t)PQntuples(out->res);
     out->ev = calloc(n ? n : 1, sizeof *out->ev);
     out->group = calloc(n + 1, sizeof *out->group);
@@ -559,7 +570,7 @@ static TlResult load_page(StoreConn *conn, const char *what, const char *sql, co
     if (!rc && (!out->ev || !out->group || !out->key))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
-        const char *root = PQgetvalue(out->res, (int)i, col[17]);
+        const char *root = PQgetvalue(out->res, (int)i, col[MI_EVENT_N]);
         if (out->n_groups == 0 || strcmp(root, out->key[out->n_groups - 1]) != 0) {
             out->group[out->n_groups] = i;
             out->key[out->n_groups++] = root;
@@ -646,30 +657,27 @@ static const char instances_sql[] =
     "     OR max(at) > max(at) FILTER (WHERE event = 'instance_deleted')"
     " ORDER BY instance_key";
 static const char recorded_sql[] =
-    "SELECT resource_id, event, extract(epoch FROM at)::bigint AS at, origin,"
-    "       extract(epoch FROM earliest_restore_point)::bigint AS erp, retention_days, detail,"
-    "       source_server, source_database, tier, redundancy, database_format, vcores,"
-    "       storage_size_gb, tde_protected, compatibility_level,"
-    "       extract(epoch FROM not_before)::bigint AS not_before"
-    "  FROM mi_events WHERE instance_key = lower($1::text)"
+    "SELECT " MI_EVENT_COLUMNS "  FROM mi_events e WHERE e.instance_key = lower($1::text)"
     /* the moves and copies into its databases, recorded on their sources (MI-B14) */
-    "     OR (event = 'move_completed' AND starts_with(lower(detail), lower($1::text) || "
+    "     OR (e.event = 'move_completed' AND starts_with(lower(e.detail), lower($1::text) || "
     "'/databases/'))"
-    " ORDER BY at, id";
+    " ORDER BY e.at, e.id";
 static const char polled_sql[] = "SELECT extract(epoch FROM polled_at)::bigint FROM mi_polls WHERE "
                                  "instance_key = lower($1::text)";
 static const char collected_sql[] =
     "INSERT INTO mi_events (resource_id, event, at, not_before, state, operation_id, initiated_by,"
     "                       origin, source_server, source_database, earliest_restore_point,"
     "                       retention_days, tier, vcores, storage_size_gb, redundancy,"
-    "                       database_format, detail, source)"
+    "                       database_format, detail, ltr_weekly, ltr_monthly, ltr_yearly,"
+    "                       ltr_week_of_year, source)"
     " SELECT r, e, to_timestamp(a), to_timestamp(nb), st, op, who, o, ss, sd, to_timestamp(erp),"
-    "        rd, t, vc, sg, red, fmt, d, 'collector'"
+    "        rd, t, vc, sg, red, fmt, d, lw, lm, ly, lk, 'collector'"
     "   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],"
     "               $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::int[],"
-    "               $13::text[], $14::int[], $15::int[], $16::text[], $17::text[], $18::text[])"
+    "               $13::text[], $14::int[], $15::int[], $16::text[], $17::text[], $18::text[],"
+    "               $19::text[], $20::text[], $21::text[], $22::int[])"
     "     WITH ORDINALITY AS u(r, e, a, nb, st, op, who, o, ss, sd, erp, rd, t, vc, sg, red, fmt,"
-    "                          d, k)"
+    "                          d, lw, lm, ly, lk, k)"
     "  ORDER BY k"
     " ON CONFLICT DO NOTHING";
 static const char poll_sql[] =
@@ -712,9 +720,9 @@ TlResult store_mi_recorded_load(StoreConn *conn, const char *instance_id, StoreM
     PQclear(polled);
     if (!rc)
         rc = pg_query(conn, "read the instance's events", recorded_sql, 1, p, &out->res, err);
-    int col[17];
+    int col[MI_EVENT_N + 1];
     if (!rc)
-        rc = pg_columns(out->res, "read the instance's events", event_names, 17, col, err);
+        rc = pg_columns(out->res, "read the instance's events", event_names, MI_EVENT_N, col, err);
     int n = rc ? 0 : PQntuples(out->res);
     if (!rc && !(out->ev = calloc(n ? (size_t)n : 1, sizeof *out->ev)))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
@@ -745,7 +753,8 @@ TlResult store_mi_collected_write(StoreConn *conn, const char *instance_id,
                                   long long run_id, long *added, TlError *err)
 {
     *added = 0;
-    PgArray a[18];
+    enum { N = 22 };
+    PgArray a[N];
     memset(a, 0, sizeof a);
     for (size_t i = 0; i < n; i++) {
         const TlMiEvent *e = rows[i].e;
@@ -767,15 +776,19 @@ TlResult store_mi_collected_write(StoreConn *conn, const char *instance_id,
         pg_array_add(&a[15], e->redundancy);
         pg_array_add(&a[16], e->database_format);
         pg_array_add(&a[17], e->detail);
+        pg_array_add(&a[18], e->ltr_weekly);
+        pg_array_add(&a[19], e->ltr_monthly);
+        pg_array_add(&a[20], e->ltr_yearly);
+        add_int_or_null(&a[21], e->ltr_week_of_year);
     }
-    const char *p[18];
-    TlResult rc = pg_arrays_finish(a, 18, p, err);
+    const char *p[N];
+    TlResult rc = pg_arrays_finish(a, N, p, err);
     if (!rc && n)
-        rc = pg_query_count(conn, "record the instance's events", collected_sql, 18, p, added, err);
+        rc = pg_query_count(conn, "record the instance's events", collected_sql, N, p, added, err);
     char at[24], run[24];
     const char *q[] = {instance_id, pg_time_param(now, at), pg_int_param(run_id, run)};
     if (!rc)
         rc = pg_query(conn, "record the instance's poll", poll_sql, 3, q, NULL, err);
-    pg_arrays_cleanup(a, 18);
+    pg_arrays_cleanup(a, N);
     return rc;
 }

@@ -193,14 +193,18 @@ SELECT e.resource_id,
        e.source_line,
        e.recorded_at,
        e.recorded_by,
-       e.not_before
+       e.not_before,
+       e.ltr_weekly,
+       e.ltr_monthly,
+       e.ltr_yearly,
+       e.ltr_week_of_year
   FROM asof a
   JOIN mi_events e ON e.at <= a.t;
 COMMENT ON VIEW mi_event_history IS
     'Audit trail at tierledger_now() of Azure SQL Managed Instance: every event of every MI '
     'database and instance by then (domain-mi.md): creations and migrations with their origin '
     'and source, cutovers, restore points, retention changes, drops, moves, instance changes, '
-    'stops and deletions, who did it and where tierledger recorded it from. `tierledger '
+    'stops and deletions, LTR policies, who did it and where tierledger recorded it from. `tierledger '
     'lineage` gives the segments and windows they make.';
 
 -- every column described (the issue "Auditors can rely on it": a self-describing schema)
@@ -229,6 +233,10 @@ COMMENT ON COLUMN mi_event_history.source_line IS 'its line in that file';
 COMMENT ON COLUMN mi_event_history.recorded_at IS 'when tierledger recorded it';
 COMMENT ON COLUMN mi_event_history.recorded_by IS 'the PostgreSQL login role that recorded it';
 COMMENT ON COLUMN mi_event_history.not_before IS 'collector: the change happened after this poll (in (not_before, at]); NULL when Azure gave the instant';
+COMMENT ON COLUMN mi_event_history.ltr_weekly IS 'ltr_policy_changed: weekly LTR backups kept for (ISO 8601; PT0S: none)';
+COMMENT ON COLUMN mi_event_history.ltr_monthly IS 'ltr_policy_changed: monthly LTR backups kept for';
+COMMENT ON COLUMN mi_event_history.ltr_yearly IS 'ltr_policy_changed: yearly LTR backups kept for';
+COMMENT ON COLUMN mi_event_history.ltr_week_of_year IS 'ltr_policy_changed: the week whose backup is the yearly one';
 COMMENT ON COLUMN transition_history.service IS 'sql_database (Managed Instance: mi_event_history)';
 COMMENT ON COLUMN backup_loss_events.service IS 'sql_database';
 COMMENT ON COLUMN restorable_now.service IS 'sql_database (Managed Instance windows: tierledger lineage)';

@@ -253,6 +253,40 @@ run svg-e3 0 tl lineage "$orders" --as-of 2026-02-10T12:00:00Z --format svg
 out_has svg-e3 "planned failover; SQL Server 2019 removes the link (an attribute, not a break: AMB-MI-1)"
 run svg-e4 0 tl lineage "$tmp" --as-of 2026-01-25 --format svg
 out_has svg-e4 "dropped 2026-01-20, restorable until 2026-02-10"
+# --- an LTR policy (MI-B9): its redundancy stays when the instance's changes (W-MI-19) ---
+L=$S/mi-l/databases/hist
+cat >"$work/ltr.csv" <<CSV
+resource_id,event,at,origin,redundancy,ltr_weekly,ltr_monthly,ltr_yearly,ltr_week_of_year
+$S/mi-l,instance_changed,2026-05-01T00:00:00Z,,Geo,,,,
+$L,created,2026-05-01T00:00:00Z,new,,,,,
+$L,ltr_policy_changed,2026-05-02T00:00:00Z,,,P4W,P12M,P5Y,5
+$S/mi-l,instance_changed,2026-05-10T00:00:00Z,,Zone,,,,
+CSV
+run ltr 0 tl import-mi "$work/ltr.csv"
+err_has ltr "4 rows: 4 recorded (1 beginning a lineage)"
+same ltr-stored "$(sql "SELECT concat_ws(' ', ltr_weekly, ltr_monthly, ltr_yearly, ltr_week_of_year) FROM mi_event_history WHERE event = 'ltr_policy_changed'")" "P4W P12M P5Y 5"
+run ltr-lineage 0 tl lineage "$L" --as-of 2026-05-11 --format json
+same ltr-warning "$(json '[(w["code"], w["level"], w["rule"], w["at"]) for w in d["warnings"]]')" \
+    "[('geo_restore_disabled', 'warn', 'W-MI-9', '2026-05-10T00:00:00Z'), ('ltr_redundancy_fixed', 'info', 'W-MI-19', '2026-05-10T00:00:00Z')]"
+run ltr-before 0 tl lineage "$L" --as-of 2026-05-09 --format json
+same ltr-before "$(json '[w["code"] for w in d["warnings"]]')" "[]"
+run ltr-fleet 1 tl report warnings --as-of 2026-05-11 --format json
+same ltr-fleet "$(json '[(w["code"], w["server"], w["database"]) for w in d["warnings"] if w["server"] == "mi-l"]')" \
+    "[('geo_restore_disabled', 'mi-l', ''), ('ltr_redundancy_fixed', 'mi-l', 'hist')]"
+snapshot before-ltr-bad
+ltr_bad() { # NAME CELLS MESSAGE
+    { echo "resource_id,event,at,ltr_weekly,ltr_monthly,ltr_yearly,ltr_week_of_year"
+      echo "$L,ltr_policy_changed,2026-05-12T00:00:00Z,$2"; } >"$work/ltr-bad.csv"
+    run "$1" 65 tl import-mi "$work/ltr-bad.csv"
+    err_has "$1" "ltr-bad.csv:2: $3"
+}
+ltr_bad ltr-bad-unit "P4X,,," "ltr_weekly 'P4X' is not an ISO 8601 duration such as P4W"
+ltr_bad ltr-bad-no-p ",4W,," "ltr_monthly '4W' is not an ISO 8601 duration"
+ltr_bad ltr-bad-none ",,," "ltr_policy_changed needs ltr_weekly, ltr_monthly or ltr_yearly"
+ltr_bad ltr-bad-week "P4W,,PT0S,53" "ltr_week_of_year '53' is not 1 to 52"
+snapshot after-ltr-bad
+same ltr-bad-unchanged "$(cmp -s "$work/before-ltr-bad.sql" "$work/after-ltr-bad.sql" && echo same)" same
+
 # the reader reads the events and cannot write them
 run reader-insert 1 psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_reader; INSERT INTO mi_events (resource_id, event, at) VALUES ('$S/mi-a', 'instance_stopped', now())"
 err_has reader-insert "permission denied for table mi_events"

@@ -24,7 +24,7 @@ typedef struct {
     char db[ID_MAX];
     TlMiEvent ev[MAX_EV];
     char ids[MAX_EV][ID_MAX], details[MAX_EV][ID_MAX];
-    char words[MAX_EV][4][64]; /* source, server, redundancy, format */
+    char words[MAX_EV][7][64]; /* source, server, redundancy, format, LTR weekly, monthly, yearly */
     size_t n;
     TlTime as_of;
     bool evaluated, failed;
@@ -126,6 +126,14 @@ static void add_event(Case *c, char **w, int nw)
         e->redundancy = strncpy(keep[2], v, 63);
     if ((v = harness_opt(w, nw, "format")))
         e->database_format = strncpy(keep[3], v, 63);
+    if ((v = harness_opt(w, nw, "weekly")))
+        e->ltr_weekly = strncpy(keep[4], v, 63);
+    if ((v = harness_opt(w, nw, "monthly")))
+        e->ltr_monthly = strncpy(keep[5], v, 63);
+    if ((v = harness_opt(w, nw, "yearly")))
+        e->ltr_yearly = strncpy(keep[6], v, 63);
+    if ((v = harness_opt(w, nw, "week")))
+        e->ltr_week_of_year = atoi(v);
     if ((v = harness_opt(w, nw, "detail"))) {
         snprintf(c->details[c->n], ID_MAX, "%s", v);
         e->detail = harness_untilde(c->details[c->n]);

@@ -220,6 +220,17 @@ typedef struct {
 
 TlResult az_mi_move_from(const cJSON *item, const char *path, AzMiMove *out, TlError *err);
 
+/* MI-A10: a database's LTR policy (backupLongTermRetentionPolicies), its
+ * retentions as ISO 8601 durations; a retention not given, or no policy
+ * listed, is PT0S (none kept). */
+typedef struct {
+    char weekly[16], monthly[16], yearly[16];
+    int week_of_year; /* 1..52, 0: not given */
+} AzMiLtrPolicy;
+
+/* The policy list of one database (its "default" item). */
+TlResult az_mi_ltr_policy_parse(const char *text, AzMiLtrPolicy *out, TlError *err);
+
 TlResult az_managed_instance_from(const cJSON *item, const char *path, AzManagedInstance *out,
                                   TlError *err);
 TlResult az_managed_database_from(const cJSON *item, const char *path, AzManagedDatabase *out,

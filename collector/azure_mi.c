@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "collector/azure.h"
+#include "model/mi.h"
 
 TlResult az_managed_instance_from(const cJSON *item, const char *path, AzManagedInstance *out,
                                   TlError *err)
@@ -213,6 +214,37 @@ TlResult az_mi_restore_type_parse(const char *text, char *type, size_t size, TlE
     if (!rc)
         rc = az_opt_str(props, "type", "$.properties", type, size, err);
     cJSON_Delete(r);
+    return rc;
+}
+
+TlResult az_mi_ltr_policy_parse(const char *text, AzMiLtrPolicy *out, TlError *err)
+{
+    *out = (AzMiLtrPolicy){"PT0S", "PT0S", "PT0S", 0};
+    cJSON *root;
+    const cJSON *value;
+    const char *next;
+    TlResult rc = az_page_parse(text, &root, &value, &next, err);
+    if (rc)
+        return rc;
+    const cJSON *item = cJSON_GetArrayItem(value, 0); /* one policy: "default" */
+    char path[] = "$.value[0]", pp[] = "$.value[0].properties";
+    const cJSON *props = item ? az_opt_object(item, "properties", path, &rc, err) : NULL;
+    static const char *const names[] = {"weeklyRetention", "monthlyRetention", "yearlyRetention"};
+    char *into[] = {out->weekly, out->monthly, out->yearly};
+    for (size_t k = 0; k < 3 && !rc && props; k++) {
+        char v[sizeof out->weekly];
+        int days;
+        rc = az_opt_str(props, names[k], pp, v, sizeof v, err);
+        if (!rc && v[0] && !mi_ltr_duration_parse(v, &days))
+            rc = az_bad(err, pp, names[k], "not an ISO 8601 duration such as P4W");
+        if (!rc && v[0])
+            snprintf(into[k], sizeof out->weekly, "%s", v);
+    }
+    bool has;
+    int64_t week;
+    if (!rc && props && !(rc = az_opt_int(props, "weekOfYear", pp, 0, 52, &has, &week, err)) && has)
+        out->week_of_year = (int)week;
+    cJSON_Delete(root);
     return rc;
 }
 

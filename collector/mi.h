@@ -2,13 +2,12 @@
  * read each subscription's managed instances (MI-A1), and of each its
  * databases (MI-A3), management operations (MI-A4), restorable dropped
  * databases (MI-A9) and links (MI-A12); of each database its short-term
- * retention (MI-A7) and, while it is Restoring, its LRS restore details
- * (MI-A5) and DMS migration (MI-A15); the database moves of each
- * subscription, resource group and location (MI-A13); a recorded instance missing from its
- * subscription's list is asked for itself (404: deleted). Then mi_derive
- * decides, from the events recorded for an instance and this run's reading,
- * which MI events the run adds: pure, no I/O. The rules: docs/collector-rules.md
- * "Managed Instance". PostgreSQL is record.c's. */
+ * retention (MI-A7), its LTR policy when Online (MI-A10) and, while it is Restoring, its LRS
+ * restore details (MI-A5) and DMS migration (MI-A15); the database moves of each subscription,
+ * resource group and location (MI-A13); a recorded instance missing from its subscription's list is
+ * asked for itself (404: deleted). Then mi_derive decides, from the events recorded for an instance
+ * and this run's reading, which MI events the run adds: pure, no I/O. The rules:
+ * docs/collector-rules.md "Managed Instance". PostgreSQL is record.c's. */
 #ifndef TIERLEDGER_COLLECTOR_MI_H
 #define TIERLEDGER_COLLECTOR_MI_H
 
@@ -21,7 +20,9 @@
 
 typedef struct {
     AzManagedDatabase db;
-    int retention_days;    /* MI-A7; 0: not read */
+    int retention_days; /* MI-A7; 0: not read */
+    bool ltr_read;      /* MI-A10 answered (an Online database) */
+    AzMiLtrPolicy ltr;
     char restore_type[32]; /* MI-A5 properties.type while Restoring ("LRSRestore"); "": none */
     bool dms;              /* MI-A15 answered: a DMS migration */
     AzMiDmsMigration dms_m;
@@ -77,6 +78,7 @@ typedef struct {
     char detail[AZ_ID_MAX + 160];
     char tier[32], redundancy[16], database_format[40];
     char source_server[AZ_NAME_MAX], source_database[AZ_NAME_MAX];
+    char ltr_weekly[16], ltr_monthly[16], ltr_yearly[16];
 } MiRow;
 
 /* Whether database id (any case) is one of instance m's. */

@@ -1,10 +1,11 @@
 /* mi_collect.c - the Managed Instance reads of a collector run (mi.h,
  * azure-api-mi.md). Everything of an instance is read on every run: the
  * polling table asks for the instance, its databases and, while they last,
- * its operations hourly, and one call per database for retention is within
- * Azure's read quota for the 100 databases an instance holds at most. A
- * failed read fails its instance (nothing of it is recorded), except the
- * retention policy, whose failure is a warning: it waits for the next run. */
+ * its operations hourly, and two calls per database for its retention
+ * policies (short-term and LTR) are within Azure's read quota for the 100
+ * databases an instance holds at most. A failed read fails its instance
+ * (nothing of it is recorded), except a retention policy, whose failure is
+ * a warning: it waits for the next run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,22 @@ static void on_retention(HttpClient *h, HttpRequest *r)
         tl_error_prefix(&why, "%s", r->url);
     if (why.msg[0])
         fprintf(stderr, "tierledger collect: warning: retention of %s unknown this run: %s\n",
+                d->db.id, why.msg);
+}
+
+static void on_ltr(HttpClient *h, HttpRequest *r)
+{
+    (void)h;
+    Collect *c = r->user;
+    CollectMiDb *d = &c->mis[TAG_SRV(r->user_tag)].dbs[TAG_DB(r->user_tag)];
+    TlError why = {{0}, {0}};
+    if (r->rc || r->status != 200)
+        collect_request_error(r, &why);
+    else if (az_mi_ltr_policy_parse(r->resp, &d->ltr, &why))
+        tl_error_prefix(&why, "%s", r->url);
+    d->ltr_read = !why.msg[0];
+    if (why.msg[0])
+        fprintf(stderr, "tierledger collect: warning: LTR policy of %s unknown this run: %s\n",
                 d->db.id, why.msg);
 }
 
@@ -298,6 +315,9 @@ static TlResult read_database(Collect *c, size_t i, size_t j, TlError *err)
     snprintf(path, sizeof path, "%s/backupShortTermRetentionPolicies/default", d->db.id);
     TlResult rc =
         collect_get(c, path, "api-version=" API_SQL, on_retention, TAG(i, j), budget, err);
+    snprintf(path, sizeof path, "%s/backupLongTermRetentionPolicies", d->db.id);
+    if (!rc && strcasecmp(d->db.status, "Online") == 0)
+        rc = collect_get(c, path, "api-version=" API_SQL, on_ltr, TAG(i, j), budget, err);
     if (rc || strcasecmp(d->db.status, "Restoring") != 0)
         return rc;
     snprintf(path, sizeof path, "%s/restoreDetails/Default", d->db.id);

@@ -8,7 +8,7 @@
  * drop's deletionDate, DMS startedOn/endedOn, an Activity Log event:
  * completeRestore, an instance's delete). The Activity Log also says who
  * (initiated_by) and gives the TDE certificate uploads (W-MI-4). Re-reading
- * the same state adds nothing. Rules DM1-DM14: docs/collector-rules.md. */
+ * the same state adds nothing. Rules DM1-DM15: docs/collector-rules.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +21,9 @@ typedef struct {
     bool alive, open, in_migration, f_seen, dropped, drop_listed, retention_zero;
     TlMiOrigin origin;
     TlTime begun_at, dropped_at;
-    int retention;   /* last recorded, TL_MI_RETENTION_NONE */
-    int move;        /* 0 none, 1 started, 2 ready (MI-A13) */
+    int retention;        /* last recorded, TL_MI_RETENTION_NONE */
+    const TlMiEvent *ltr; /* the last ltr_policy_changed recorded, or NULL */
+    int move;             /* 0 none, 1 started, 2 ready (MI-A13) */
     TlTime move_end; /* the last move's completion or cancellation: older operations are done */
 } DbState;
 
@@ -111,6 +112,7 @@ static void replay(Known *k, const TlMiEvent *ev, size_t n)
             d->dropped_at = e->at;
             d->drop_listed = e->detail && strstr(e->detail, "/restorableDroppedDatabases/");
             break;
+        case TL_MI_EV_LTR_POLICY_CHANGED: d->ltr = e; break;
         case TL_MI_EV_MOVE_STARTED: d->move = 1; break;
         case TL_MI_EV_MOVE_READY: d->move = 2; break;
         case TL_MI_EV_MOVE_CANCELLED:
@@ -155,6 +157,41 @@ static MiRow *emit(Out *o, TlMiEventKind kind, const char *id, TlTime at, bool b
 }
 
 #define SAY(r, ...) snprintf((r)->detail, sizeof(r)->detail, __VA_ARGS__)
+
+static bool same_duration(const char *a, const char *b)
+{
+    a = a ? a : "PT0S"; /* not given: none kept */
+    b = b ? b : "PT0S";
+    int da, db;
+    bool pa = mi_ltr_duration_parse(a, &da), pb = mi_ltr_duration_parse(b, &db);
+    return pa && pb ? da == db && (da == 0 || strcmp(a, b) == 0) : !pa && !pb;
+}
+
+/* MI-A10 (DM15): the policy read differs from the one recorded last; the
+ * first read is recorded as it is, none kept too, so that a later change
+ * is bounded by the polls. */
+static TlResult ltr_row(const CollectMiDb *d, const DbState *s, Out *o)
+{
+    const TlMiEvent *known = s && s->alive ? s->ltr : NULL;
+    const AzMiLtrPolicy *p = &d->ltr;
+    if (!d->ltr_read)
+        return TL_OK;
+    int week = p->week_of_year > 0 ? p->week_of_year : -1;
+    if (known && same_duration(p->weekly, known->ltr_weekly) &&
+        same_duration(p->monthly, known->ltr_monthly) &&
+        same_duration(p->yearly, known->ltr_yearly) && week == known->ltr_week_of_year)
+        return TL_OK;
+    MiRow *r = emit(o, TL_MI_EV_LTR_POLICY_CHANGED, d->db.id, o->now, known != NULL);
+    if (!r)
+        return TL_ERR_DATA;
+    snprintf(r->ltr_weekly, sizeof r->ltr_weekly, "%s", p->weekly);
+    snprintf(r->ltr_monthly, sizeof r->ltr_monthly, "%s", p->monthly);
+    snprintf(r->ltr_yearly, sizeof r->ltr_yearly, "%s", p->yearly);
+    r->e.ltr_week_of_year = week;
+    if (!known)
+        SAY(r, "first read by the collector");
+    return TL_OK;
+}
 
 static bool differs(const char *now, const char *known)
 {
@@ -472,6 +509,8 @@ static TlResult listed_rows(const CollectMi *m, Known *k, Out *o)
             if (known == TL_MI_RETENTION_NONE)
                 SAY(r, "first read by the collector");
         }
+        if (!rc)
+            rc = ltr_row(d, fresh ? NULL : s, o);
         if (rc)
             return rc;
     }
@@ -586,11 +625,14 @@ static void bind(MiRow *r)
     r->e.database_format = r->database_format[0] ? r->database_format : NULL;
     r->e.source_server = r->source_server[0] ? r->source_server : NULL;
     r->e.source_database = r->source_database[0] ? r->source_database : NULL;
+    r->e.ltr_weekly = r->ltr_weekly[0] ? r->ltr_weekly : NULL;
+    r->e.ltr_monthly = r->ltr_monthly[0] ? r->ltr_monthly : NULL;
+    r->e.ltr_yearly = r->ltr_yearly[0] ? r->ltr_yearly : NULL;
 }
 
 size_t mi_derive_max(const CollectMi *m, size_t n_recorded)
 {
-    return 4 + 4 * m->n_dbs + 2 * n_recorded + m->n_log + 2 * m->n_moves;
+    return 4 + 5 * m->n_dbs + 2 * n_recorded + m->n_log + 2 * m->n_moves;
 }
 
 TlResult mi_derive(const CollectMi *m, const TlMiEvent *recorded, size_t n_recorded,

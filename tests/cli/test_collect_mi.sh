@@ -26,7 +26,15 @@ events_of() { # events_of RESOURCE_ID
               coalesce(origin, '-'), coalesce(retention_days::text, '-'),
               coalesce(to_char(earliest_restore_point AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), '-'),
               coalesce(tier, '-'), source
-         FROM mi_events WHERE resource_key = lower('$1') ORDER BY at, id"
+         FROM mi_events WHERE resource_key = lower('$1') AND event <> 'ltr_policy_changed'
+        ORDER BY at, id"
+}
+ltr_of() { # ltr_of RESOURCE_ID: its LTR policy events (MI-A10)
+    q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'),
+              coalesce(to_char(not_before AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), '-'),
+              concat_ws('/', ltr_weekly, ltr_monthly, ltr_yearly), coalesce(ltr_week_of_year::text, '-'),
+              coalesce(detail, '-')
+         FROM mi_events WHERE resource_key = lower('$1') AND event = 'ltr_policy_changed' ORDER BY at, id"
 }
 
 fake_start mi
@@ -57,6 +65,9 @@ $MI_B BusinessCritical 16 1024 Geo SQLServer2022"
         same "poll 0: the TDE certificate upload (W-MI-4)" \
             "$(q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), initiated_by FROM mi_events WHERE event = 'tde_certificate_uploaded'")" \
             "10-01T08:30 dba@contoso.com"
+        same "poll 0: an online database's LTR policy as first read, none kept" "$(ltr_of "$MI_A/databases/legacy")" \
+            "10-01T10:00 - PT0S/PT0S/PT0S - first read by the collector"
+        same "poll 0: a restoring database's LTR policy is not asked for" "$(ltr_of "$SALES")" ""
         same "poll 0: system databases skipped" "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* '/databases/(master|msdb)\$'")" 0
         ;;
     1)  same "poll 1: only the move's start, at its startTime" \
@@ -87,6 +98,9 @@ $MI_B BusinessCritical 16 1024 Geo SQLServer2022"
 retention_changed 10-28T12:00 10-28T10:00 - 14 - - collector"
         run "after F" 0 tl report warnings --as-of "${polls[4]}" --format csv
         out_lacks "after F" "no_mi_restore_point"
+        same "poll 4: the LTR policy set between the polls (MI-A10)" "$(ltr_of "$SALES")" \
+            "10-28T10:00 - PT0S/PT0S/PT0S - first read by the collector
+10-28T12:00 10-28T10:00 P1M/P1Y/P5Y 5 -"
         ;;
     5)  same "poll 5: the tier change at its operation's last step" \
             "$(q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), coalesce(not_before::text, '-'), tier, operation_id, state, detail FROM mi_events WHERE resource_key = lower('$MI_A') AND event = 'instance_changed' ORDER BY at DESC LIMIT 1")" \
@@ -99,6 +113,12 @@ retention_changed 10-28T12:00 10-28T10:00 - 14 - - collector"
             "$(events_of "$MI_A/databases/legacy" | tail -1)" "retention_changed 10-30T12:00 10-29T12:00 - 0 - - collector"
         same "poll 6: the instance deleted, at its Activity Log delete" "$(events_of "$MI_B" | tail -1)" \
             "instance_deleted 10-30T07:30 - - - - - collector"
+        same "poll 6: the redundancy change, between the polls" \
+            "$(q "SELECT to_char(not_before AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), redundancy FROM mi_events WHERE resource_key = lower('$MI_A') AND event = 'instance_changed' ORDER BY at DESC LIMIT 1")" \
+            "10-29T12:00 Zone"
+        run "poll 6: LTR keeps its redundancy" 1 tl report warnings --as-of "${polls[6]}" --format json
+        out_has "poll 6: LTR keeps its redundancy" '"code": "ltr_redundancy_fixed"'
+        out_has "poll 6: LTR keeps its redundancy" "LTR backups stay Geo, the redundancy when its LTR policy was set"
         same "poll 6: who deleted it" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'instance_deleted'")" ops@contoso.com
         ;;
     7)  # asked for once, at poll 6: recorded deleted, it is not asked for again
@@ -116,7 +136,10 @@ same "lineage: service" "$(jq_ 'd["service"]')" managed_instance
 same "lineage: one segment, origin lrs, current" "$(jq_ '[(s["origin"], s["status"]) for s in d["segments"]]')" "[('lrs', 'current')]"
 same "lineage: F observed" "$(jq_ '(d["segments"][0]["first_restore_point"], d["segments"][0]["first_restore_point_estimated"])')" "('2026-10-28T09:40:00Z', False)"
 same "lineage: the chain began at the cutover" "$(jq_ 'd["segments"][0]["opened_at"]')" 2026-10-27T16:05:00Z
-same "lineage: the tier change inside the window" "$(jq_ 'len(d["segments"][0]["attribute_changes"])')" 1
+same "lineage: the tier and redundancy changes inside the window" \
+    "$(jq_ '[(c["at"], c["in_window"]) for c in d["segments"][0]["attribute_changes"]]')" \
+    "[('2026-10-29T11:00:00Z', True), ('2026-10-30T12:00:00Z', True)]"
+same "lineage: W-MI-19 for the database with LTR" "$(jq_ '[w["code"] for w in d["warnings"] if w["rule"] == "W-MI-19"]')" "['ltr_redundancy_fixed']"
 run "lineage of the dropped database" 0 tl lineage "$MI_A/databases/legacy" --as-of 2026-10-30T13:00:00Z --format json
 out_has "dropped, backups gone with retention 0" '"lost_cause": "retention_zero"'
 run "lineage on the deleted instance" 0 tl lineage "$MI_B/databases/reports" --as-of 2026-10-30T13:00:00Z --format json

@@ -253,6 +253,33 @@ static void test_bad(void)
     cJSON_Delete(j);
 }
 
+/* MI-A10: the example's LTR policy; an empty list keeps nothing; a bad duration is refused */
+static void test_ltr_policy(void)
+{
+    char *t = body_of("backup-retention/ManagedInstanceLongTermRetentionPolicyListByDatabase.json");
+    AzMiLtrPolicy p;
+    TlError err = {{0}, {0}};
+    EXPECT(az_mi_ltr_policy_parse(t, &p, &err) == TL_OK, "ltr: %s", err.msg);
+    EXPECT(strcmp(p.weekly, "P1M") == 0 && strcmp(p.monthly, "P1Y") == 0 &&
+               strcmp(p.yearly, "P5Y") == 0 && p.week_of_year == 5,
+           "ltr: %s %s %s %d", p.weekly, p.monthly, p.yearly, p.week_of_year);
+    free(t);
+    EXPECT(az_mi_ltr_policy_parse("{\"value\":[]}", &p, &err) == TL_OK &&
+               strcmp(p.weekly, "PT0S") == 0 && strcmp(p.yearly, "PT0S") == 0 &&
+               p.week_of_year == 0,
+           "no policy: %s %s", p.weekly, err.msg);
+    EXPECT(az_mi_ltr_policy_parse("{\"value\":[{\"properties\":{\"weeklyRetention\":\"P1Q\"}}]}",
+                                  &p, &err) == TL_ERR_DATA &&
+               strstr(err.msg, "$.value[0].properties.weeklyRetention: not an ISO 8601 duration"),
+           "bad duration: %s", err.msg);
+    EXPECT(az_mi_ltr_policy_parse("{\"value\":[{\"properties\":{\"weekOfYear\":60}}]}", &p, &err) ==
+                   TL_ERR_DATA &&
+               strstr(err.msg, "weekOfYear"),
+           "bad week: %s", err.msg);
+    EXPECT(az_mi_ltr_policy_parse("{\"value\":[", &p, &err) == TL_ERR_DATA, "truncated: %s",
+           err.msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -262,5 +289,6 @@ int main(int argc, char **argv)
     test_operations();
     test_migration();
     test_bad();
+    test_ltr_policy();
     return harness_finish("test_azure_mi");
 }

@@ -1,5 +1,5 @@
 /* test_mi_derive.c - which Managed Instance events a collector run adds
- * (collector/mi.h, rules DM1-DM14 of docs/collector-rules.md), case by
+ * (collector/mi.h, rules DM1-DM15 of docs/collector-rules.md), case by
  * case: a reading of an instance against what is recorded for it, and the
  * rows mi_derive gives, each with its instant and bound. The paths the fake
  * Azure's scenario does not take (tests/cli/test_collect_mi.sh): DMS, the
@@ -204,6 +204,38 @@ static void test_recreated_and_first_sight(void)
          "instance_deleted 2026-11-01T13:00:00Z 2026-11-01T12:00:00Z -");
 }
 
+/* DM15: an LTR policy first read as it is (none kept too), then only a
+ * change, bounded by the polls; the same policy in other words (P0D for
+ * PT0S) is no change; not read this run: nothing */
+static void test_ltr_policy(void)
+{
+    CollectMi m;
+    instance(&m);
+    CollectMiDb *d = add_db(&m, DB, "Online", "2026-09-01T00:00:00Z");
+    d->ltr_read = true;
+    d->ltr = (AzMiLtrPolicy){"PT0S", "PT0S", "PT0S", 0};
+    TlMiEvent rec[] = {seen, ev(TL_MI_EV_CREATED, DB, "2026-09-01T00:00:00Z", TL_MI_ORIGIN_NEW),
+                       ev(TL_MI_EV_LTR_POLICY_CHANGED, DB, "2026-10-01T00:00:00Z", 0)};
+    SAME(derive(&m, rec, 2, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"),
+         "ltr_policy_changed 2026-11-01T13:00:00Z - -");
+    rec[2].ltr_weekly = "P0D"; /* recorded: nothing kept */
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"), "");
+    d->ltr = (AzMiLtrPolicy){"P4W", "PT0S", "P5Y", 5};
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"),
+         "ltr_policy_changed 2026-11-01T13:00:00Z 2026-11-01T12:00:00Z -");
+    rec[2].ltr_weekly = "P4W";
+    rec[2].ltr_monthly = NULL; /* not given: none kept */
+    rec[2].ltr_yearly = "P5Y";
+    rec[2].ltr_week_of_year = 5;
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"), "");
+    d->ltr.week_of_year = 6; /* the yearly backup's week moved */
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"),
+         "ltr_policy_changed 2026-11-01T13:00:00Z 2026-11-01T12:00:00Z -");
+    d->ltr_read = false;
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"), "");
+    free(m.dbs);
+}
+
 static AzEvent log_event(const char *op, const char *id, const char *when, const char *status)
 {
     AzEvent e;
@@ -302,5 +334,6 @@ int main(void)
     test_link();
     test_stopped_cancelled_dropped();
     test_recreated_and_first_sight();
+    test_ltr_policy();
     return harness_finish("test_mi_derive");
 }

@@ -473,10 +473,13 @@ def mi(fx):
     legacy_created, sales_created = "2026-01-05T08:00:00Z", "2026-10-01T09:00:00Z"
     drop_ticks = "134063856000000000"
 
-    def instance(name, tier=None):
+    def instance(name, tier=None, redundancy=None):
         it = copy.deepcopy(insts[name])
         if tier:
             it["sku"]["tier"], it["sku"]["name"] = tier, "BC_Gen5"
+        if redundancy:  # SYNTHETIC: the backup storage redundancy changed
+            it["properties"]["currentBackupStorageRedundancy"] = redundancy
+            it["properties"]["requestedBackupStorageRedundancy"] = redundancy
         return it
 
     def op_changed():
@@ -557,7 +560,8 @@ def mi(fx):
           f"{insts[MI_A]['location']}/managedDatabaseMoveOperationResults"] = moves(k)
         r[f"/subscriptions/{SUB}{SQL}"] = {"body": {"value": []}}
         r[log_path] = {"body": {"value": [e for t, e in log if t <= poll_at[k]]}}
-        listed = [instance(MI_A, "BusinessCritical" if k >= 5 else None)]
+        listed = [instance(MI_A, "BusinessCritical" if k >= 5 else None,
+                           "Zone" if k >= 6 else None)]
         if k < 6:
             listed.append(instance(MI_B))
         r[f"/subscriptions/{SUB}{MIS}"] = {"body": {"value": listed}}
@@ -587,6 +591,9 @@ def mi(fx):
             else {"body": {"properties": {"retentionDays": 7}}}
         r[f"{mi_path(MI_A)}/databases/legacy/backupShortTermRetentionPolicies/default"] = \
             {"fixture": retention}
+        if k >= 4:  # an LTR policy set between polls 3 and 4 (the example: P1M, P1Y, P5Y, week 5)
+            r[f"{sales}/backupLongTermRetentionPolicies"] = {"fixture": "sql-managed-instances/"
+                "backup-retention/ManagedInstanceLongTermRetentionPolicyListByDatabase.json"}
         if k >= 6:
             r[mi_path(MI_B)] = {"status": 404, "body": arm_error(
                 "ResourceNotFound", "The requested resource of type "
@@ -850,6 +857,14 @@ class Handler(BaseHTTPRequestHandler):
         if low.endswith("/backupshorttermretentionpolicies/default"):
             return self.serve({"fixture": "sql-backup-retention/GetShortTermRetentionPolicy.json"},
                               None)
+        if low.endswith("/backuplongtermretentionpolicies"):
+            # SYNTHETIC: the example's policy with nothing kept (no LTR set)
+            body = copy.deepcopy(st.fx.body("sql-managed-instances/backup-retention/"
+                                            "ManagedInstanceLongTermRetentionPolicyListByDatabase.json"))
+            body["value"][0]["id"] = path + "/default"
+            body["value"][0]["properties"].update(weeklyRetention="PT0S", monthlyRetention="PT0S",
+                                                  yearlyRetention="PT0S", weekOfYear=0)
+            return self.serve({"body": body}, None)
         if low.endswith("/providers/microsoft.insights/metrics"):
             names = q.get("metricnames", [""])[0]
             undefined = routes.get("_undefined_metric", {}).get(low)

@@ -89,7 +89,7 @@ const CliCommand cmd_import_mi = {
         "initiated_by, origin, source_server, source_database, earliest_restore_point,\n"
         "retention_days, tier, vcores, storage_size_gb, redundancy, database_format,\n"
         "tde_protected, compatibility_level, detail, ltr_weekly, ltr_monthly, ltr_yearly,\n"
-        "ltr_week_of_year. resource_id is the MI database\n"
+        "ltr_week_of_year, data_bytes, log_bytes_per_day. resource_id is the MI database\n"
         "(.../managedInstances/MI/databases/DB), or the instance for instance events.\n"
         "Events: created (origin new, pitr, geo_restore, ltr_restore, copy or unknown),\n"
         "migration_started (origin lrs, dms, native_restore or mi_link), migration_cutover,\n"
@@ -99,7 +99,10 @@ const CliCommand cmd_import_mi = {
         "instance_changed (tier, vcores, storage_size_gb, redundancy, database_format),\n"
         "instance_stopped, instance_started, instance_deleted, tde_certificate_uploaded,\n"
         "link_failover, ltr_policy_changed (ltr_weekly, ltr_monthly, ltr_yearly as ISO 8601\n"
-        "durations such as P4W, P12M, P5Y, PT0S for none; ltr_week_of_year 1-52). A history Azure "
+        "durations such as P4W, P12M, P5Y, PT0S for none; ltr_week_of_year 1-52),\n"
+        "size_observed (data_bytes, log_bytes_per_day: log backups stored a day; also on\n"
+        "created and migration_started): what report chargeback estimates a database's\n"
+        "backups from when no usage is imported (MI-$13). A history Azure "
         "cannot produce (an event before the database\n"
         "exists, a cutover without a start, ...) is refused whole: FILE:LINE, exit 65.",
     .options = import_mi_options,

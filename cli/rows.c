@@ -408,6 +408,8 @@ const char *const rows_mi_columns[ROWS_MI_COLUMNS + 1] = {"resource_id",
                                                           "ltr_monthly",
                                                           "ltr_yearly",
                                                           "ltr_week_of_year",
+                                                          "data_bytes",
+                                                          "log_bytes_per_day",
                                                           NULL};
 
 /* An MI database id: the instance prefix, then /databases/NAME and nothing more. */
@@ -493,6 +495,22 @@ static TlResult mi_needs(const char *name, const CsvRow *row, const char *const 
                             "%s:%d: ltr_policy_changed needs ltr_weekly, ltr_monthly or ltr_yearly "
                             "(PT0S: none kept)",
                             name, row->line);
+    bool sized =
+        k == TL_MI_EV_SIZE_OBSERVED || k == TL_MI_EV_CREATED || k == TL_MI_EV_MIGRATION_STARTED;
+    for (int c = ROWS_MI_DATA_BYTES; c <= ROWS_MI_LOG_BYTES; c++) {
+        if (v[c][0] && !csvfile_is_count(v[c], 1LL << 53))
+            return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s '%s' is not a whole number of bytes",
+                                name, row->line, rows_mi_columns[c], v[c]);
+        if (v[c][0] && !sized)
+            return tl_error_set(err, TL_ERR_DATA,
+                                "%s:%d: %s is for size_observed, created or migration_started, "
+                                "not %s",
+                                name, row->line, rows_mi_columns[c], ev);
+    }
+    if (k == TL_MI_EV_SIZE_OBSERVED && !v[ROWS_MI_DATA_BYTES][0] && !v[ROWS_MI_LOG_BYTES][0])
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: size_observed needs data_bytes or log_bytes_per_day", name,
+                            row->line);
     if (k == TL_MI_EV_MOVE_COMPLETED && !mi_database_id(v[ROWS_MI_DETAIL]))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: move_completed needs the destination MI database in detail "

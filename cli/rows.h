@@ -119,6 +119,8 @@ enum {
     ROWS_MI_LTR_MONTHLY,
     ROWS_MI_LTR_YEARLY,
     ROWS_MI_LTR_WEEK,
+    ROWS_MI_DATA_BYTES,
+    ROWS_MI_LOG_BYTES,
     ROWS_MI_COLUMNS
 };
 extern const char *const rows_mi_required[];

@@ -39,6 +39,8 @@ TlMiEvent mi_event_blank(TlMiEventKind kind, TlTime at)
                        .tde_protected = -1,
                        .compatibility_level = -1,
                        .ltr_week_of_year = -1,
+                       .data_bytes = -1,
+                       .log_bytes_per_day = -1,
                        .not_before = TL_TIME_NONE};
 }
 
@@ -67,6 +69,7 @@ static const char *const event_names[TL_MI_EV_COUNT] = {
     "tde_certificate_uploaded",
     "link_failover",
     "ltr_policy_changed",
+    "size_observed",
 };
 
 const char *mi_event_str(TlMiEventKind k)
@@ -458,9 +461,13 @@ static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, 
         if (pending || dropped)
             return bad(err, i, e, "a move of a database that is not live");
         return move_event(ws, w, e, i, err);
-    case TL_MI_EV_LTR_POLICY_CHANGED: /* MI-B9: kept by the warnings and the LTR inventory */
+    case TL_MI_EV_LTR_POLICY_CHANGED: /* MI-B9: read by the warnings (W-MI-19) */
         if (dropped)
             return bad(err, i, e, "an LTR policy set on a dropped database");
+        return TL_OK;
+    case TL_MI_EV_SIZE_OBSERVED: /* MI-$13: read by the billing estimate */
+        if (dropped)
+            return bad(err, i, e, "a size observed on a dropped database");
         return TL_OK;
     case TL_MI_EV_LINK_FAILOVER: /* MI-M2: the role is an attribute, not a break */
         if (pending)

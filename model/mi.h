@@ -54,6 +54,7 @@ typedef enum {
     TL_MI_EV_TDE_CERTIFICATE_UPLOADED,
     TL_MI_EV_LINK_FAILOVER,
     TL_MI_EV_LTR_POLICY_CHANGED, /* MI-B9: the database's LTR policy, as set from then on */
+    TL_MI_EV_SIZE_OBSERVED,      /* MI-$13: its data size and log rate from then on */
     TL_MI_EV_COUNT
 } TlMiEventKind;
 
@@ -86,6 +87,10 @@ typedef struct {
      * week of the year whose backup the yearly keeps (1..52, or -1) */
     const char *ltr_weekly, *ltr_monthly, *ltr_yearly;
     int ltr_week_of_year;
+    /* size_observed, created, migration_started (MI-$13, for the estimate
+     * when no usage is recorded): the data size and the log backups stored
+     * a day, bytes; -1: not given */
+    long long data_bytes, log_bytes_per_day;
     /* the collector saw the change only at a poll: it happened in
      * (not_before, at]; false: `at` is the instant */
     bool bounded;

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define HOUR INT64_C(3600)
 #define GB   1073741824.0 /* 1 GB = 2^30 bytes (domain-mi.md notation) */
@@ -212,4 +213,98 @@ double mi_estimate_stored(TlTime open_at, TlTime window_from, TlTime t, double f
         fulls += (double)((t - next) / week + 1);
     double days = (double)(t - anchor) / (double)TL_SECONDS_PER_DAY;
     return fulls * full_bytes + days * log_bytes_per_day;
+}
+
+/* db's size at t: the data and log rate last given at or before it. */
+static bool size_at(const TlMiEvent *ev, size_t n, const char *db, TlTime t, double *full,
+                    double *log)
+{
+    long long data = -1, rate = -1;
+    for (size_t i = 0; i < n && ev[i].at <= t; i++) {
+        if (!ev[i].resource_id || strcasecmp(ev[i].resource_id, db) != 0)
+            continue;
+        data = ev[i].data_bytes >= 0 ? ev[i].data_bytes : data;
+        rate = ev[i].log_bytes_per_day >= 0 ? ev[i].log_bytes_per_day : rate;
+    }
+    *full = data >= 0 ? (double)data / TL_MI_COMPRESSION : 0;
+    *log = rate >= 0 ? (double)rate : 0;
+    return data >= 0 || rate >= 0;
+}
+
+/* What db stores at t under its lineage evaluated then. */
+static TlResult estimate_at(const TlMiEvent *ev, size_t n, const char *db, TlTime t, double *bytes,
+                            bool *sized, TlError *err)
+{
+    double full, log;
+    *bytes = 0;
+    *sized = size_at(ev, n, db, t, &full, &log);
+    if (!*sized)
+        return TL_OK;
+    TlMiLineage lin = {0};
+    TlResult rc = mi_lineage_evaluate(ev, n, t, &lin, err);
+    const TlMiSegment *s = NULL;
+    for (size_t k = 0; !rc && k < lin.n_segments; k++)
+        if (strcasecmp(lin.segments[k].resource_id, db) == 0)
+            s = &lin.segments[k];
+    if (s && s->opened_at != TL_TIME_NONE && t >= s->opened_at &&
+        (s->status == TL_MI_CURRENT || s->status == TL_MI_RESTORABLE)) {
+        TlTime upto = s->dropped_at != TL_TIME_NONE && s->dropped_at < t ? s->dropped_at : t;
+        *bytes = mi_estimate_stored(s->opened_at, s->window_from, upto, full, log);
+    }
+    mi_lineage_cleanup(&lin);
+    return rc;
+}
+
+TlResult mi_estimate_levels(const TlMiEvent *ev, size_t n, const char *db, TlTime month_start,
+                            TlTime month_end, TlTime as_of, TlMiLevel **out, size_t *n_out,
+                            TlError *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    TlTime stop = as_of < month_end ? as_of : month_end;
+    if (stop <= month_start)
+        return TL_OK;
+    /* the instants: the month's start, each midnight, the open and the drop */
+    size_t cap = (size_t)((stop - month_start) / TL_SECONDS_PER_DAY) + 4;
+    TlTime *at = malloc(cap * sizeof *at);
+    TlMiLevel *lv = malloc(cap * sizeof *lv);
+    if (!at || !lv) {
+        free(at);
+        free(lv);
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (TlTime t = month_start; t < stop && k + 2 < cap; t += TL_SECONDS_PER_DAY)
+        at[k++] = t;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].resource_id && strcasecmp(ev[i].resource_id, db) == 0 && ev[i].at > month_start &&
+            ev[i].at < stop && k < cap &&
+            (ev[i].kind == TL_MI_EV_CREATED || ev[i].kind == TL_MI_EV_MIGRATION_CUTOVER ||
+             ev[i].kind == TL_MI_EV_DROPPED) &&
+            ev[i].at % TL_SECONDS_PER_DAY != 0)
+            at[k++] = ev[i].at;
+    /* in time order (a few instants: insertion) */
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && at[j] < at[j - 1]; j--) {
+            TlTime x = at[j];
+            at[j] = at[j - 1];
+            at[j - 1] = x;
+        }
+    TlResult rc = TL_OK;
+    bool any = false;
+    for (size_t i = 0; i < k && !rc; i++) {
+        double bytes;
+        bool sized;
+        rc = estimate_at(ev, n, db, at[i], &bytes, &sized, err);
+        any = any || sized;
+        lv[i] = (TlMiLevel){db, at[i], (int64_t)(bytes + 0.5), NULL, true};
+    }
+    free(at);
+    if (rc || !any) {
+        free(lv);
+        return rc;
+    }
+    *out = lv;
+    *n_out = k;
+    return TL_OK;
 }

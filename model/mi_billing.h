@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/mi.h"
 #include "model/result.h"
 #include "model/tltime.h"
 
@@ -93,5 +94,21 @@ double mi_redundancy_factor(const char *redundancy, TlTime at);
 #define TL_MI_COMPRESSION 3.5 /* "Average backup compression ratio is 3 to 4 times" */
 double mi_estimate_stored(TlTime open_at, TlTime window_from, TlTime t, double full_bytes,
                           double log_bytes_per_day);
+
+/* MI-$13 for a database without usage rows: its levels over [month_start,
+ * min(month_end, as_of)), from the size last given at or before each
+ * instant (size_observed, created or migration_started: data_bytes, a full
+ * TL_MI_COMPRESSION times smaller, and log_bytes_per_day) and its lineage
+ * then (ev: its events and its instance's in time order, as
+ * mi_lineage_evaluate takes them; the segment on db): at the month's
+ * start, each midnight, and the segment's open and drop, what
+ * mi_estimate_stored gives for its window then; a dropped database's
+ * backups stop growing at the drop and leave as its window slides; 0
+ * while pending, once expired or lost. Levels are marked estimate, their
+ * database is db, their redundancy NULL (the caller's). *out: malloc'd,
+ * the caller frees it; *n_out 0 when no size is given by then. */
+TlResult mi_estimate_levels(const TlMiEvent *ev, size_t n, const char *db, TlTime month_start,
+                            TlTime month_end, TlTime as_of, TlMiLevel **out, size_t *n_out,
+                            TlError *err);
 
 #endif

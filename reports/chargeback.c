@@ -649,7 +649,7 @@ TlResult report_charges_each(Spool *s, ChargeRowFn fn, void *ctx, TlError *err)
 #define MI_SERVICE       "SQL Managed Instance"
 #define MI_RESOURCE_TYPE "Microsoft.Sql/managedInstances/databases"
 #define MI_METER         "managed instance pitr backup storage" /* MI-$6 */
-#define MI_LIMIT         64 /* databases and allowance steps of one instance */
+#define MI_LIMIT         512 /* databases (Next-gen GP: 500) and allowance steps of one instance */
 
 /* One database of the instance: its key (the id as first seen), the
  * lineage segment on it at the month's end, its latest usage row. */
@@ -661,9 +661,10 @@ typedef struct {
 } MiDb;
 
 /* db's lineage alive at `at` (its events and the instance's), evaluated then;
- * its stop (a loss) into *stop. */
+ * its stop (a loss) into *stop; with est, its MI-$13 levels of the month
+ * (none when no size is given) into *est, *n_est. */
 static TlResult mi_db_state(const TlMiEvent *ev, size_t n, MiDb *db, TlTime at, TlMiStop *stop,
-                            TlError *err)
+                            const TlTime *month, TlMiLevel **est, size_t *n_est, TlError *err)
 {
     TlMiEvent *mine = malloc((n ? n : 1) * sizeof *mine);
     if (!mine)
@@ -683,6 +684,8 @@ static TlResult mi_db_state(const TlMiEvent *ev, size_t n, MiDb *db, TlTime at, 
             if (lin.segments[s].status == TL_MI_LOST)
                 stop->at = lin.segments[s].status_at; /* MI-$11 */
         }
+    if (!rc && est && k)
+        rc = mi_estimate_levels(mine, k, db->id, month[0], month[1], month[2], est, n_est, err);
     if (rc)
         tl_error_prefix(err, "%s", db->id);
     mi_lineage_cleanup(&lin);
@@ -796,24 +799,64 @@ static const char *redundancy_at(const TlMiEvent *ev, size_t n, TlTime at)
     return r;
 }
 
+static size_t mi_db_find(const MiDb *dbs, size_t n, const char *id)
+{
+    size_t d = 0;
+    while (d < n && strcasecmp(dbs[d].id, id) != 0)
+        d++;
+    return d;
+}
+
+/* MI-$13: the databases of the instance's events without usage rows, each
+ * estimated from its size when one is given; their levels appended. */
+static TlResult mi_estimated(const TlMiEvent *ev, size_t n_ev, MiDb *dbs, TlMiStop *stops,
+                             size_t *n_db, const TlTime *month, TlTime at, TlMiLevel **levels,
+                             size_t *n_levels, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (size_t i = 0; !rc && i < n_ev; i++) {
+        if (mi_event_is_instance(ev[i].kind) || mi_db_find(dbs, *n_db, ev[i].resource_id) < *n_db)
+            continue;
+        if (*n_db == MI_LIMIT)
+            return tl_error_set(err, TL_ERR_DATA, "%s: more than %d databases on one instance",
+                                ev[i].resource_id, MI_LIMIT);
+        MiDb *db = &dbs[*n_db];
+        *db = (MiDb){.id = ev[i].resource_id, .status = TL_MI_CURRENT};
+        TlMiLevel *est = NULL;
+        size_t n_est = 0;
+        rc = mi_db_state(ev, n_ev, db, at, &stops[*n_db], month, &est, &n_est, err);
+        (*n_db)++;
+        TlMiLevel *grown = n_est ? realloc(*levels, (*n_levels + n_est) * sizeof **levels) : NULL;
+        if (!rc && n_est && !grown)
+            rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; !rc && k < n_est; k++) {
+            est[k].redundancy = redundancy_at(ev, n_ev, est[k].at);
+            grown[(*n_levels)++] = est[k];
+        }
+        if (grown)
+            *levels = grown;
+        free(est);
+    }
+    return rc;
+}
+
 TlResult report_mi_charges(const TlMiEvent *ev, size_t n_ev, const TlMiUsageDay *usage,
                            size_t n_usage, const ChargePrices *prices, const char *cost_center_tag,
                            TlTime start, TlTime end, TlTime as_of, ChargeRowFn emit, void *ctx,
                            TlError *err)
 {
     TlTime at = as_of < end ? as_of : end;
+    const TlTime month[] = {start, end, as_of};
     MiDb dbs[MI_LIMIT];
     TlMiStop stops[MI_LIMIT];
     TlMiAllowance allow[MI_LIMIT];
-    size_t n_db = 0;
+    size_t n_db = 0, n_levels = n_usage;
     const char *tier = NULL;
     size_t n_allow = mi_instance_state(ev, n_ev, at, allow, &tier);
     TlMiLevel *levels = malloc((n_usage ? n_usage : 1) * sizeof *levels);
     TlResult rc = levels ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n_usage; i++) {
-        size_t d = 0;
-        while (d < n_db && strcasecmp(dbs[d].id, usage[i].resource_id) != 0)
-            d++;
+        size_t d = mi_db_find(dbs, n_db, usage[i].resource_id);
         if (d == n_db) {
             if (n_db == MI_LIMIT) {
                 rc = tl_error_set(err, TL_ERR_DATA, "%s: more than %d databases on one instance",
@@ -821,7 +864,7 @@ TlResult report_mi_charges(const TlMiEvent *ev, size_t n_ev, const TlMiUsageDay 
                 break;
             }
             dbs[n_db] = (MiDb){.id = usage[i].resource_id, .status = TL_MI_CURRENT};
-            rc = mi_db_state(ev, n_ev, &dbs[n_db], at, &stops[n_db], err);
+            rc = mi_db_state(ev, n_ev, &dbs[n_db], at, &stops[n_db], NULL, NULL, NULL, err);
             n_db++;
         }
         dbs[d].last = &usage[i];
@@ -829,9 +872,11 @@ TlResult report_mi_charges(const TlMiEvent *ev, size_t n_ev, const TlMiUsageDay 
             usage[i].redundancy ? usage[i].redundancy : redundancy_at(ev, n_ev, usage[i].day);
         levels[i] = (TlMiLevel){dbs[d].id, usage[i].day, usage[i].bytes, red, false};
     }
+    if (!rc)
+        rc = mi_estimated(ev, n_ev, dbs, stops, &n_db, month, at, &levels, &n_levels, err);
     TlMiBill bill = {0};
     if (!rc)
-        rc = mi_billing_month(levels, n_usage, allow, n_allow, stops, n_db, start, end, as_of,
+        rc = mi_billing_month(levels, n_levels, allow, n_allow, stops, n_db, start, end, as_of,
                               &bill, err);
     for (size_t k = 0; !rc && k < bill.n_lines; k++) {
         const MiDb *db = NULL;

@@ -13,7 +13,7 @@
     "resource_id, event, at, state, operation_id, initiated_by, origin, source_server,"            \
     " source_database, earliest_restore_point, retention_days, tier, vcores, storage_size_gb,"     \
     " redundancy, database_format, tde_protected, compatibility_level, detail, ltr_weekly,"        \
-    " ltr_monthly, ltr_yearly, ltr_week_of_year"
+    " ltr_monthly, ltr_yearly, ltr_week_of_year, data_bytes, log_bytes_per_day"
 /* the identity of an event (the unique index of migration 0020) */
 #define MI_SAME(a, b)                                                                              \
     a ".resource_key = " b ".resource_key AND " a ".event = " b ".event AND " a ".at = " b         \
@@ -23,7 +23,8 @@
     ".source_database, " a ".earliest_restore_point, " a ".retention_days, " a ".tier, " a         \
     ".vcores, " a ".storage_size_gb, " a ".redundancy, " a ".database_format, " a                  \
     ".tde_protected, " a ".compatibility_level, " a ".detail, " a ".ltr_weekly, " a                \
-    ".ltr_monthly, " a ".ltr_yearly, " a ".ltr_week_of_year)"
+    ".ltr_monthly, " a ".ltr_yearly, " a ".ltr_week_of_year, " a ".data_bytes, " a                 \
+    ".log_bytes_per_day)"
 
 static const char stage_sql[] =
     "CREATE TEMP TABLE mi_stage (line integer NOT NULL, resource_id text NOT NULL,"
@@ -32,7 +33,7 @@ static const char stage_sql[] =
     " earliest_restore_point timestamptz, retention_days integer, tier text, vcores integer,"
     " storage_size_gb integer, redundancy text, database_format text, tde_protected boolean,"
     " compatibility_level integer, detail text, ltr_weekly text, ltr_monthly text,"
-    " ltr_yearly text, ltr_week_of_year integer,"
+    " ltr_yearly text, ltr_week_of_year integer, data_bytes bigint, log_bytes_per_day bigint,"
     " resource_key text GENERATED ALWAYS AS (lower(resource_id)) STORED) ON COMMIT DROP";
 static const char copy_sql[] = "COPY mi_stage (line, " MI_VALUES ") FROM STDIN";
 /* a row that says otherwise than a recorded event, or than an earlier row, of the same identity */
@@ -340,11 +341,11 @@ TlResult store_mi_stage_finish(StoreMiStage *s, const char *file, bool dry, Stor
     " e.source_server, e.source_database, e.tier, e.redundancy, e.database_format, e.vcores,"      \
     " e.storage_size_gb, e.tde_protected, e.compatibility_level,"                                  \
     " extract(epoch FROM e.not_before)::bigint AS not_before, e.ltr_weekly, e.ltr_monthly,"        \
-    " e.ltr_yearly, e.ltr_week_of_year"
+    " e.ltr_yearly, e.ltr_week_of_year, e.data_bytes, e.log_bytes_per_day"
 /* a synthesized `created` (a copy's or move's destination): the columns after origin */
 #define MI_EVENT_NULLS                                                                             \
     "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"    \
-    " NULL, NULL"
+    " NULL, NULL, NULL, NULL"
 /* first databases: not the destination of a move */
 static const char page_lineages_sql[] =
     "WITH RECURSIVE roots AS (SELECT DISTINCT e.resource_key AS root FROM mi_events e"
@@ -463,7 +464,7 @@ static int int_or(const PGresult *r, int row, int col, int none)
 }
 
 /* The columns decode_event reads, in its order (a page adds "root" last). */
-#define MI_EVENT_N 21
+#define MI_EVENT_N 23
 static const char *const event_names[] = {"resource_id",
                                           "event",
                                           "at",
@@ -485,32 +486,36 @@ static const char *const event_names[] = {"resource_id",
                                           "ltr_monthly",
                                           "ltr_yearly",
                                           "ltr_week_of_year",
+                                          "data_bytes",
+                                          "log_bytes_per_day",
                                           "root"};
 
 static void decode_event(const PGresult *r, int i, const int *col, TlMiEvent *e)
 {
-    *e = (TlMiEvent){.at = pg_time(r, i, col[2]),
-                     .resource_id = PQgetvalue(r, i, col[0]),
-                     .restore_point = pg_time(r, i, col[4]),
-                     .retention_days = int_or(r, i, col[5], TL_MI_RETENTION_NONE),
-                     .detail = text_or_null(r, i, col[6]),
-                     .source_server = text_or_null(r, i, col[7]),
-                     .source_database = text_or_null(r, i, col[8]),
-                     .tier = text_or_null(r, i, col[9]),
-                     .redundancy = text_or_null(r, i, col[10]),
-                     .database_format = text_or_null(r, i, col[11]),
-                     .vcores = int_or(r, i, col[12], -1),
-                     .storage_size_gb = int_or(r, i, col[13], -1),
-                     .tde_protected = PQgetisnull(r, i, col[14])
-                                          ? -1
-                                          : strcmp(PQgetvalue(r, i, col[14]), "t") == 0,
-                     .compatibility_level = int_or(r, i, col[15], -1),
-                     .bounded = !PQgetisnull(r, i, col[16]),
-                     .not_before = pg_time(r, i, col[16]),
-                     .ltr_weekly = text_or_null(r, i, col[17]),
-                     .ltr_monthly = text_or_null(r, i, col[18]),
-                     .ltr_yearly = text_or_null(r, i, col[19]),
-                     .ltr_week_of_year = int_or(r, i, col[20], -1)};
+    *e = (TlMiEvent){
+        .at = pg_time(r, i, col[2]),
+        .resource_id = PQgetvalue(r, i, col[0]),
+        .restore_point = pg_time(r, i, col[4]),
+        .retention_days = int_or(r, i, col[5], TL_MI_RETENTION_NONE),
+        .detail = text_or_null(r, i, col[6]),
+        .source_server = text_or_null(r, i, col[7]),
+        .source_database = text_or_null(r, i, col[8]),
+        .tier = text_or_null(r, i, col[9]),
+        .redundancy = text_or_null(r, i, col[10]),
+        .database_format = text_or_null(r, i, col[11]),
+        .vcores = int_or(r, i, col[12], -1),
+        .storage_size_gb = int_or(r, i, col[13], -1),
+        .tde_protected =
+            PQgetisnull(r, i, col[14]) ? -1 : strcmp(PQgetvalue(r, i, col[14]), "t") == 0,
+        .compatibility_level = int_or(r, i, col[15], -1),
+        .bounded = !PQgetisnull(r, i, col[16]),
+        .not_before = pg_time(r, i, col[16]),
+        .ltr_weekly = text_or_null(r, i, col[17]),
+        .ltr_monthly = text_or_null(r, i, col[18]),
+        .ltr_yearly = text_or_null(r, i, col[19]),
+        .ltr_week_of_year = int_or(r, i, col[20], -1),
+        .data_bytes = PQgetisnull(r, i, col[21]) ? -1 : atoll(PQgetvalue(r, i, col[21])),
+        .log_bytes_per_day = PQgetisnull(r, i, col[22]) ? -1 : atoll(PQgetvalue(r, i, col[22]))};
     mi_event_parse(PQgetvalue(r, i, col[1]), &e->kind);
     if (!PQgetisnull(r, i, col[3]))
         mi_origin_parse(PQgetvalue(r, i, col[3]), &e->origin);

@@ -21,8 +21,9 @@ struct pg_result;
  * source_database, earliest_restore_point, retention_days, tier, vcores,
  * storage_size_gb, redundancy, database_format, tde_protected,
  * compatibility_level, detail, ltr_weekly, ltr_monthly, ltr_yearly,
- * ltr_week_of_year (MI_VALUES in mi.c, rows_mi_columns in cli/rows.h). */
-#define STORE_MI_COLUMNS 23
+ * ltr_week_of_year, data_bytes, log_bytes_per_day (MI_VALUES in mi.c,
+ * rows_mi_columns in cli/rows.h). */
+#define STORE_MI_COLUMNS 25
 
 typedef struct StoreMiStage StoreMiStage;
 

@@ -197,14 +197,16 @@ SELECT e.resource_id,
        e.ltr_weekly,
        e.ltr_monthly,
        e.ltr_yearly,
-       e.ltr_week_of_year
+       e.ltr_week_of_year,
+       e.data_bytes,
+       e.log_bytes_per_day
   FROM asof a
   JOIN mi_events e ON e.at <= a.t;
 COMMENT ON VIEW mi_event_history IS
     'Audit trail at tierledger_now() of Azure SQL Managed Instance: every event of every MI '
     'database and instance by then (domain-mi.md): creations and migrations with their origin '
     'and source, cutovers, restore points, retention changes, drops, moves, instance changes, '
-    'stops and deletions, LTR policies, who did it and where tierledger recorded it from. `tierledger '
+    'stops and deletions, LTR policies, sizes, who did it and where tierledger recorded it from. `tierledger '
     'lineage` gives the segments and windows they make.';
 
 -- every column described (the issue "Auditors can rely on it": a self-describing schema)
@@ -237,6 +239,8 @@ COMMENT ON COLUMN mi_event_history.ltr_weekly IS 'ltr_policy_changed: weekly LTR
 COMMENT ON COLUMN mi_event_history.ltr_monthly IS 'ltr_policy_changed: monthly LTR backups kept for';
 COMMENT ON COLUMN mi_event_history.ltr_yearly IS 'ltr_policy_changed: yearly LTR backups kept for';
 COMMENT ON COLUMN mi_event_history.ltr_week_of_year IS 'ltr_policy_changed: the week whose backup is the yearly one';
+COMMENT ON COLUMN mi_event_history.data_bytes IS 'size_observed (created, migration_started): the data size, bytes, for the MI-$13 estimate';
+COMMENT ON COLUMN mi_event_history.log_bytes_per_day IS 'size_observed (created, migration_started): log backup bytes stored a day';
 COMMENT ON COLUMN transition_history.service IS 'sql_database (Managed Instance: mi_event_history)';
 COMMENT ON COLUMN backup_loss_events.service IS 'sql_database';
 COMMENT ON COLUMN restorable_now.service IS 'sql_database (Managed Instance windows: tierledger lineage)';

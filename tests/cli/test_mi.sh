@@ -174,6 +174,41 @@ run e4-geo-usage 0 tl import-usage "$work/e4-usage.csv"
 run e4-geo 0 tl report chargeback --month 2026-01 --prices "$work/mi-prices.csv" -o "$work/e4-geo.csv"
 same e4-geo "$(rows "$work/e4-geo.csv" x_BackupStorageRedundancy,ListUnitPrice,BilledCost | cut -d';' -f1)" "RA-GRS 0.4 23.574194"
 
+# --- MI-$13: no usage imported, the backups estimated from the database's size ---
+# mi-x: 32 GB allowance, Local; est created Monday 2026-06-01 00:00, data 122.5 GiB (a full
+# 35 GB), no log: the first full at the open, the weekly one 02:00; from 06-02 two fulls
+# in the 7-day window: 35 GB for 24 h, then 70 GB: (24 x 3 + 696 x 38) / 720 = 36.833333
+cat >"$work/est.csv" <<CSV
+resource_id,event,at,origin,storage_size_gb,redundancy,data_bytes,log_bytes_per_day
+$S/mi-x,instance_changed,2026-05-01T00:00:00Z,,32,Local,,
+$S/mi-x/databases/est,created,2026-06-01T00:00:00Z,new,,,131533373440,0
+$S/mi-x/databases/nosize,created,2026-06-01T00:00:00Z,new,,,,
+CSV
+run est 0 tl import-mi "$work/est.csv"
+run est-chargeback 0 tl report chargeback --month 2026-06 --prices "$work/mi-prices.csv" -o "$work/est-cb.csv"
+same est-rows "$(rows "$work/est-cb.csv" ResourceName,PricingQuantity,ConsumedQuantity,BilledCost,x_BackupStorageRedundancy)" \
+    "est 36.833333 68.833333 7.366667 LRS"
+same est-labelled "$(python3 -c 'import csv, sys; print([("sizes estimated (MI-$13)" in r["ChargeDescription"]) for r in csv.DictReader(open(sys.argv[1]))])' "$work/est-cb.csv")" "[True]"
+# E1 (domain-mi.md): sales 600 GB, logs about 5.1 GB a day: about 351 GB stored on 03-30
+# 12:00, under the 1024 GB allowance all March: billable 0 (a row, consumed above 0)
+printf 'resource_id,event,at,data_bytes,log_bytes_per_day\n%s,size_observed,2026-03-02T08:00:00Z,644245094400,5473180000\n' "$sales" >"$work/e1-size.csv"
+run e1-size 0 tl import-mi "$work/e1-size.csv"
+run e1-chargeback 0 tl report chargeback --month 2026-03 --prices "$work/mi-prices.csv" -o "$work/e1-cb.csv"
+same e1-billable "$(rows "$work/e1-cb.csv" ResourceName,PricingQuantity,BilledCost,x_SegmentStatus | tr ';' '\n' | grep '^sales')" "sales 0 0 current"
+same e1-consumed "$(python3 -c 'import csv, sys; print([float(r["ConsumedQuantity"]) > 20 for r in csv.DictReader(open(sys.argv[1])) if r["ResourceName"] == "sales"])' "$work/e1-cb.csv")" "[True]"
+# recorded usage wins over the estimate
+{ echo "$uh"; echo "$S/mi-x/databases/est,2026-06-10,37580963840,0,0,,,,Local,westeurope,,"; } >"$work/est-usage.csv"
+run est-usage 0 tl import-usage "$work/est-usage.csv"
+run est-measured 0 tl report chargeback --month 2026-06 --prices "$work/mi-prices.csv" -o "$work/est-cb2.csv"
+same est-measured "$(python3 -c 'import csv, sys; print([(r["ResourceName"], "estimated" in r["ChargeDescription"]) for r in csv.DictReader(open(sys.argv[1])) if r["ResourceName"] != "sales"])' "$work/est-cb2.csv")" "[('est', False)]"
+# sizes only where they mean something
+printf 'resource_id,event,at,data_bytes\n%s,dropped,2026-06-20T00:00:00Z,100\n' "$S/mi-x/databases/nosize" >"$work/size-bad.csv"
+run size-bad 65 tl import-mi "$work/size-bad.csv"
+err_has size-bad "size-bad.csv:2: data_bytes is for size_observed, created or migration_started, not dropped"
+printf 'resource_id,event,at,data_bytes\n%s,size_observed,2026-06-20T00:00:00Z,-5\n' "$S/mi-x/databases/nosize" >"$work/size-bad.csv"
+run size-negative 65 tl import-mi "$work/size-bad.csv"
+err_has size-negative "size-bad.csv:2: data_bytes '-5' is not a whole number of bytes"
+
 # --- report warnings lists MI lineages and instances beside SQL Database ones ---
 run warnings-day-25 1 tl report warnings --as-of 2026-03-27T08:00:00Z --format json
 same warnings-day-25 "$(json '[(w["code"], w["server"], w["database"], w["at"]) for w in d["warnings"]]')" \
@@ -233,8 +268,8 @@ err_has drop-source-sql "--drop-source is a question for a Managed Instance data
 same view-e1 "$(sql "SET ROLE tierledger_reader; SET tierledger.as_of = '2026-03-28T23:00:00Z';
     SELECT string_agg(concat_ws(' ', service, instance_name, database_name, event, origin, source_line), ';' ORDER BY at, event)
       FROM mi_event_history WHERE instance_name = 'mi-a' AND database_name = 'sales'")" \
-    "managed_instance mi-a sales migration_started lrs 3;managed_instance mi-a sales migration_cutover 4"
-same view-instance "$(sql "SET ROLE tierledger_reader; SELECT count(*) FROM mi_event_history WHERE database_name IS NULL AND event = 'instance_changed'")" 3
+    "managed_instance mi-a sales migration_started lrs 3;managed_instance mi-a sales size_observed 2;managed_instance mi-a sales migration_cutover 4"
+same view-instance "$(sql "SET ROLE tierledger_reader; SELECT count(*) FROM mi_event_history WHERE database_name IS NULL AND event = 'instance_changed'")" 4
 same view-service "$(sql "SET ROLE tierledger_reader; SELECT count(DISTINCT service) FROM transition_history")" 0
 
 # --- lookups ---

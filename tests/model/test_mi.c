@@ -81,6 +81,8 @@ static void instance_of(const char *db, char *out)
     snprintf(out, ID_MAX, "%.*s", (int)len, db);
 }
 
+static double gb(const char *text);
+
 static void add_event(Case *c, char **w, int nw)
 {
     if (nw < 3 || c->n == MAX_EV) {
@@ -113,6 +115,10 @@ static void add_event(Case *c, char **w, int nw)
     }
     if ((v = harness_opt(w, nw, "retention")))
         e->retention_days = atoi(v);
+    if ((v = harness_opt(w, nw, "data")))
+        e->data_bytes = (long long)(gb(v) * 1073741824.0);
+    if ((v = harness_opt(w, nw, "log")))
+        e->log_bytes_per_day = (long long)(gb(v) * 1073741824.0);
     char(*keep)[64] = c->words[c->n];
     if ((v = harness_opt(w, nw, "source")))
         e->source_database = strncpy(keep[0], v, 63);
@@ -378,6 +384,25 @@ static void billing_directive(Case *c, char **w, int nw)
                      1073741824.0;
         EXPECT_AT(c->file, c->line, got - gb(w[6]) < 0.005 && gb(w[6]) - got < 0.005,
                   "[%s] estimated stored: expected %s GB got %.4f", c->name, w[6], got);
+    } else if (strcmp(d, "estimated") == 0 && nw > 2) {
+        /* estimated AT GB | estimated none: mi_estimate_levels of the case's events and db */
+        TlMiLevel *lv = NULL;
+        size_t n = 0;
+        TlError err = {0};
+        TlTime as_of = c->as_of == TL_TIME_NONE ? c->month_end : c->as_of;
+        bool ok = mi_estimate_levels(c->ev, c->n, c->db, c->month_start, c->month_end, as_of, &lv,
+                                     &n, &err) == TL_OK;
+        EXPECT_AT(c->file, c->line, ok, "[%s] estimate failed: %s", c->name, err.msg);
+        TlTime t = T(c, w[1]);
+        const TlMiLevel *l = NULL;
+        for (size_t k = 0; k < n; k++)
+            if (lv[k].at == t && lv[k].estimate && strcmp(lv[k].database, c->db) == 0)
+                l = &lv[k];
+        double got = l ? (double)l->bytes / 1073741824.0 : -1;
+        EXPECT_AT(c->file, c->line, l && got - gb(w[2]) < 0.005 && gb(w[2]) - got < 0.005,
+                  "[%s] estimated level at %s: expected %s GB got %.4f (%zu levels)", c->name, w[1],
+                  w[2], got, n);
+        free(lv);
     } else if (strcmp(d, "factor") == 0 && nw > 3) {
         double f = mi_redundancy_factor(w[1], T(c, w[2]));
         EXPECT_AT(c->file, c->line, near(f, gb(w[3])), "[%s] factor %s at %s: expected %s got %g",

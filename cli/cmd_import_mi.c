@@ -102,7 +102,9 @@ const CliCommand cmd_import_mi = {
         "durations such as P4W, P12M, P5Y, PT0S for none; ltr_week_of_year 1-52),\n"
         "size_observed (data_bytes, log_bytes_per_day: log backups stored a day; also on\n"
         "created and migration_started): what report chargeback estimates a database's\n"
-        "backups from when no usage is imported (MI-$13). A history Azure "
+        "backups from when no usage is imported (MI-$13), ltr_backup_taken (at its\n"
+        "backupTime; detail: the LTR backup's id; redundancy) and ltr_backup_gone (no longer\n"
+        "listed: deleted, or expired). A history Azure "
         "cannot produce (an event before the database\n"
         "exists, a cutover without a start, ...) is refused whole: FILE:LINE, exit 65.",
     .options = import_mi_options,

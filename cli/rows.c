@@ -511,6 +511,9 @@ static TlResult mi_needs(const char *name, const CsvRow *row, const char *const 
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: size_observed needs data_bytes or log_bytes_per_day", name,
                             row->line);
+    if ((k == TL_MI_EV_LTR_BACKUP_TAKEN || k == TL_MI_EV_LTR_BACKUP_GONE) && !v[ROWS_MI_DETAIL][0])
+        return tl_error_set(err, TL_ERR_DATA, "%s:%d: %s needs the LTR backup's id in detail", name,
+                            row->line, ev);
     if (k == TL_MI_EV_MOVE_COMPLETED && !mi_database_id(v[ROWS_MI_DETAIL]))
         return tl_error_set(err, TL_ERR_DATA,
                             "%s:%d: move_completed needs the destination MI database in detail "

@@ -70,6 +70,8 @@ static const char *const event_names[TL_MI_EV_COUNT] = {
     "link_failover",
     "ltr_policy_changed",
     "size_observed",
+    "ltr_backup_taken",
+    "ltr_backup_gone",
 };
 
 const char *mi_event_str(TlMiEventKind k)
@@ -171,6 +173,7 @@ typedef struct {
     TlTime open_not_before; /* opened by a bounded cutover: after this; else TL_TIME_NONE */
     TlTime lost_at;
     TlMiLostCause lost_cause;
+    const TlMiEvent *policy; /* the LTR policy in force (MI-B9), or NULL */
 } Work;
 
 typedef struct {
@@ -461,9 +464,10 @@ static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, 
         if (pending || dropped)
             return bad(err, i, e, "a move of a database that is not live");
         return move_event(ws, w, e, i, err);
-    case TL_MI_EV_LTR_POLICY_CHANGED: /* MI-B9: read by the warnings (W-MI-19) */
+    case TL_MI_EV_LTR_POLICY_CHANGED: /* MI-B9: the expiry of the backups taken from now on */
         if (dropped)
             return bad(err, i, e, "an LTR policy set on a dropped database");
+        w->policy = e;
         return TL_OK;
     case TL_MI_EV_SIZE_OBSERVED: /* MI-$13: read by the billing estimate */
         if (dropped)
@@ -474,6 +478,142 @@ static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, 
             return bad(err, i, e, "a failover before the link's seeding is done");
         return add_change(w, e->at, e->detail ? e->detail : "link failover") ? nomem(err) : TL_OK;
     default: return bad(err, i, e, "not a database event");
+    }
+}
+
+/* ---- LTR backups (MI-B9) ------------------------------------------------------------ */
+
+const char *mi_ltr_status_str(TlMiLtrStatus s)
+{
+    static const char *const names[] = {"kept", "expired", "deleted"};
+    return (size_t)s < sizeof names / sizeof *names ? names[s] : "";
+}
+
+TlTime mi_ltr_add(TlTime t, const char *iso)
+{
+    int days;
+    if (!mi_ltr_duration_parse(iso, &days) || days == 0)
+        return TL_TIME_NONE;
+    long n = strtol(iso + 1, NULL, 10);
+    char unit = iso[strlen(iso) - 1];
+    if (unit == 'D' || unit == 'W')
+        return t + (TlTime)days * TL_SECONDS_PER_DAY;
+    int64_t day =
+        t >= 0 ? t / TL_SECONDS_PER_DAY : (t - TL_SECONDS_PER_DAY + 1) / TL_SECONDS_PER_DAY;
+    TlTime in_day = t - day * TL_SECONDS_PER_DAY;
+    int64_t y;
+    unsigned m, d;
+    tl_civil_from_days(day, &y, &m, &d);
+    int64_t months = (int64_t)(m - 1) + (unit == 'Y' ? 12 * n : n);
+    y += months / 12;
+    m = (unsigned)(months % 12) + 1;
+    static const unsigned last[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned top = last[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return tl_days_from_civil(y, m, d > top ? top : d) * TL_SECONDS_PER_DAY + in_day;
+}
+
+/* ISO 8601 week number of t (weeks begin on Monday; week 1 holds a Thursday). */
+static int iso_week(TlTime t)
+{
+    int64_t day = t / TL_SECONDS_PER_DAY;
+    int wd = (int)(((day % 7) + 7 + 3) % 7); /* 0 Monday (1970-01-01 was a Thursday) */
+    int64_t thursday = day - wd + 3, y;
+    unsigned m, d;
+    tl_civil_from_days(thursday, &y, &m, &d);
+    return (int)((thursday - tl_days_from_civil(y, 1, 1)) / 7 + 1);
+}
+
+/* When the backup b, taken under policy p, expires: the longest of the
+ * retentions it falls under (weekly: each; monthly: the first of its
+ * month; yearly: of week weekOfYear). */
+static void ltr_expiry(TlMiLtrBackup *b, const TlMiEvent *p, bool first_of_month)
+{
+    b->expires_at = TL_TIME_NONE;
+    if (!p || !mi_ltr_policy_active(p))
+        return;
+    const char *kinds[] = {"weekly", "monthly", "yearly"};
+    const char *iso[] = {p->ltr_weekly, p->ltr_monthly, p->ltr_yearly};
+    bool under[] = {true, first_of_month,
+                    p->ltr_week_of_year > 0 && iso_week(b->taken_at) == p->ltr_week_of_year};
+    for (int pass = 0; pass < 2 && b->expires_at == TL_TIME_NONE; pass++)
+        for (int k = 0; k < 3; k++) {
+            TlTime until = mi_ltr_add(b->taken_at, iso[k]);
+            if ((pass == 1 || under[k]) && until != TL_TIME_NONE &&
+                (b->expires_at == TL_TIME_NONE || until > b->expires_at)) {
+                b->expires_at = until;
+                b->kept_as = kinds[k];
+                b->expiry_assumed = pass == 1;
+            }
+        }
+}
+
+static TlMiLtrBackup *ltr_find(TlMiLineage *lin, const char *id)
+{
+    for (size_t k = 0; k < lin->n_ltr; k++)
+        if (strcasecmp(lin->ltr[k].id, id) == 0)
+            return &lin->ltr[k];
+    return NULL;
+}
+
+/* ltr_backup_taken, ltr_backup_gone (detail: the backup's id). */
+static TlResult ltr_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, size_t i, TlError *err)
+{
+    if (!e->detail || !e->detail[0])
+        return bad(err, i, e, "needs the LTR backup's id in detail");
+    TlMiLtrBackup *b = ltr_find(lin, e->detail);
+    if (e->kind == TL_MI_EV_LTR_BACKUP_GONE) {
+        if (!b || b->gone_at != TL_TIME_NONE || strcasecmp(b->resource_id, e->resource_id) != 0)
+            return bad(err, i, e,
+                       "no LTR backup of that id is recorded for the database, or it is "
+                       "gone already");
+        b->gone_at = e->at;
+        return TL_OK;
+    }
+    Work *w = segment_on(ws, e->resource_id);
+    if (!w || w->seg.opened_at == TL_TIME_NONE || w->seg.dropped_at != TL_TIME_NONE)
+        return bad(err, i, e, "an LTR backup is taken of a live database with its own chain");
+    if (b)
+        return bad(err, i, e, "that LTR backup is recorded already");
+    if (lin->n_ltr % 16 == 0) {
+        TlMiLtrBackup *grown = realloc(lin->ltr, (lin->n_ltr + 16) * sizeof *grown);
+        if (!grown)
+            return nomem(err);
+        lin->ltr = grown;
+    }
+    bool first = true;
+    int64_t y, y2;
+    unsigned m, m2, d;
+    tl_civil_from_days(e->at / TL_SECONDS_PER_DAY, &y, &m, &d);
+    for (size_t k = 0; k < lin->n_ltr && first; k++) {
+        tl_civil_from_days(lin->ltr[k].taken_at / TL_SECONDS_PER_DAY, &y2, &m2, &d);
+        first = !(y2 == y && m2 == m && strcasecmp(lin->ltr[k].resource_id, e->resource_id) == 0);
+    }
+    b = &lin->ltr[lin->n_ltr++];
+    *b = (TlMiLtrBackup){.id = e->detail,
+                         .resource_id = e->resource_id,
+                         .seq = w->seg.seq,
+                         .taken_at = e->at,
+                         .redundancy = e->redundancy,
+                         .gone_at = TL_TIME_NONE};
+    ltr_expiry(b, w->policy, first);
+    return TL_OK;
+}
+
+static void ltr_settle(TlMiLineage *lin)
+{
+    for (size_t k = 0; k < lin->n_ltr; k++) {
+        TlMiLtrBackup *b = &lin->ltr[k];
+        if (b->gone_at != TL_TIME_NONE &&
+            (b->expires_at == TL_TIME_NONE || b->gone_at < b->expires_at)) {
+            b->status = TL_MI_LTR_DELETED;
+            b->status_at = b->gone_at;
+        } else if (b->expires_at != TL_TIME_NONE && b->expires_at <= lin->as_of) {
+            b->status = TL_MI_LTR_EXPIRED;
+            b->status_at = b->expires_at;
+        } else {
+            b->status = TL_MI_LTR_KEPT;
+            b->status_at = b->taken_at;
+        }
     }
 }
 
@@ -571,6 +711,8 @@ TlResult mi_lineage_evaluate(const TlMiEvent *ev, size_t n, TlTime as_of, TlMiLi
             break;
         else if (mi_event_is_instance(e->kind))
             rc = instance_event(&ws, out, e, err);
+        else if (e->kind == TL_MI_EV_LTR_BACKUP_TAKEN || e->kind == TL_MI_EV_LTR_BACKUP_GONE)
+            rc = ltr_event(&ws, out, e, i, err);
         else if (e->kind == TL_MI_EV_DROPPED && !segment_on(&ws, e->resource_id) &&
                  moved_source(&ws, e->resource_id)) {
             Work *w = moved_source(&ws, e->resource_id); /* AMB-MI-6 */
@@ -589,11 +731,14 @@ TlResult mi_lineage_evaluate(const TlMiEvent *ev, size_t n, TlTime as_of, TlMiLi
     }
     if (rc) {
         works_free(&ws);
+        mi_lineage_cleanup(out);
         return rc;
     }
+    ltr_settle(out);
     TlMiSegment *segs = ws.n ? malloc(ws.n * sizeof *segs) : NULL;
     if (ws.n && !segs) {
         works_free(&ws);
+        mi_lineage_cleanup(out);
         return nomem(err);
     }
     for (size_t k = 0; k < ws.n; k++) {
@@ -649,5 +794,8 @@ void mi_lineage_cleanup(TlMiLineage *lin)
         free(lin->segments);
         lin->segments = NULL;
         lin->n_segments = 0;
+        free(lin->ltr);
+        lin->ltr = NULL;
+        lin->n_ltr = 0;
     }
 }

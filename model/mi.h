@@ -55,6 +55,8 @@ typedef enum {
     TL_MI_EV_LINK_FAILOVER,
     TL_MI_EV_LTR_POLICY_CHANGED, /* MI-B9: the database's LTR policy, as set from then on */
     TL_MI_EV_SIZE_OBSERVED,      /* MI-$13: its data size and log rate from then on */
+    TL_MI_EV_LTR_BACKUP_TAKEN,   /* MI-B9: an LTR backup (detail: its id) at its backupTime */
+    TL_MI_EV_LTR_BACKUP_GONE,    /* that backup no longer listed: deleted, or expired */
     TL_MI_EV_COUNT
 } TlMiEventKind;
 
@@ -164,6 +166,35 @@ typedef struct {
     size_t n_changes_in_window; /* of them, inside the window (attribute_change_in_window) */
 } TlMiSegment;
 
+/* An LTR backup at as_of (MI-B9): it survives the drop, a move and the
+ * instance's deletion, and is restorable until its expiry. */
+typedef enum {
+    TL_MI_LTR_KEPT = 0,
+    TL_MI_LTR_EXPIRED,
+    TL_MI_LTR_DELETED, /* gone from Azure's list before its expiry */
+} TlMiLtrStatus;
+
+const char *mi_ltr_status_str(TlMiLtrStatus s); /* "kept" "expired" "deleted" */
+
+typedef struct {
+    const char *id;          /* its ARM id (the event's detail, borrowed) */
+    const char *resource_id; /* the database it was taken of (borrowed) */
+    int seq;                 /* the segment it was taken of */
+    TlTime taken_at;         /* backupTime */
+    const char *redundancy;  /* as listed (backupStorageRedundancy), or NULL */
+    const char *kept_as;     /* "weekly" "monthly" "yearly": the longest retention it falls under */
+    TlTime expires_at;       /* taken_at + that retention; NONE: no LTR policy recorded then */
+    bool expiry_assumed;     /* the policy then keeps no backup like it: its longest retention */
+    TlTime gone_at;          /* no longer listed (by as_of), or NONE */
+    TlMiLtrStatus status;
+    TlTime status_at;
+} TlMiLtrBackup;
+
+/* The LTR retention `iso` (mi_ltr_duration_parse's) added to t: weeks and
+ * days exactly, months and years on the calendar (the 31st to the month's
+ * last day, 29 February to 28 February); NONE for none or an unreadable one. */
+TlTime mi_ltr_add(TlTime t, const char *iso);
+
 typedef struct {
     TlTime as_of;
     TlMiSegment *segments; /* owned; oldest first */
@@ -174,6 +205,8 @@ typedef struct {
     TlTime cancelled_at;        /* the migration was stopped (or ran out of time): no segment */
     bool cancelled_by_limit;    /* ...by the 30-day limit, not by an event */
     TlTime instance_deleted_at; /* of the instance the last segment is on, or NONE */
+    TlMiLtrBackup *ltr;         /* owned: its LTR backups taken by as_of, oldest first */
+    size_t n_ltr;
 } TlMiLineage;
 
 /* Evaluate one lineage as of as_of. ev[0..n) are its database events (on

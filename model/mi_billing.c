@@ -308,3 +308,74 @@ TlResult mi_estimate_levels(const TlMiEvent *ev, size_t n, const char *db, TlTim
     *n_out = k;
     return TL_OK;
 }
+
+/* The backup storage redundancy of db's instance at t (MI-B8: Geo by default). */
+static const char *instance_redundancy(const TlMiEvent *ev, size_t n, const char *db, TlTime t)
+{
+    const char *r = "Geo";
+    size_t len = mi_instance_prefix(db);
+    for (size_t i = 0; i < n && ev[i].at <= t; i++)
+        if (ev[i].kind == TL_MI_EV_INSTANCE_CHANGED && ev[i].redundancy && len &&
+            mi_instance_prefix(ev[i].resource_id) == len &&
+            strncasecmp(ev[i].resource_id, db, len) == 0)
+            r = ev[i].redundancy;
+    return r;
+}
+
+static TlTime hour_up(TlTime t)
+{
+    return (t + HOUR - 1) / HOUR * HOUR;
+}
+
+TlResult mi_ltr_month(const TlMiLineage *lin, const TlMiEvent *ev, size_t n, const char *db,
+                      TlTime month_start, TlTime month_end, TlTime as_of, TlMiLtrLine **lines,
+                      size_t *n_lines, size_t *unsized, TlError *err)
+{
+    *lines = NULL;
+    *n_lines = *unsized = 0;
+    TlTime stop = as_of < month_end ? as_of : month_end;
+    double month_hours = (double)(month_end - month_start) / HOUR;
+    TlMiLtrLine *out = NULL;
+    size_t cap = 0;
+    for (size_t k = 0; k < lin->n_ltr; k++) {
+        const TlMiLtrBackup *b = &lin->ltr[k];
+        double full, log;
+        if (strcasecmp(b->resource_id, db) != 0)
+            continue;
+        if (!size_at(ev, n, db, b->taken_at, &full, &log) || full <= 0) {
+            (*unsized)++;
+            continue;
+        }
+        TlTime end = b->expires_at;
+        if (b->gone_at != TL_TIME_NONE && (end == TL_TIME_NONE || b->gone_at < end))
+            end = b->gone_at;
+        TlTime from = hour_up(b->taken_at > month_start ? b->taken_at : month_start);
+        TlTime to = hour_up(end != TL_TIME_NONE && end < stop ? end : stop);
+        if (to <= from)
+            continue;
+        const char *red =
+            b->redundancy ? b->redundancy : instance_redundancy(ev, n, db, b->taken_at);
+        size_t l = 0;
+        while (l < *n_lines && strcmp(out[l].redundancy, red) != 0)
+            l++;
+        if (l == *n_lines) {
+            if (l == cap) {
+                cap = cap ? 2 * cap : 4;
+                TlMiLtrLine *grown = realloc(out, cap * sizeof *grown);
+                if (!grown) {
+                    free(out);
+                    return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+                }
+                out = grown;
+            }
+            out[l] = (TlMiLtrLine){db, red, 0, from, to, 0};
+            (*n_lines)++;
+        }
+        out[l].gb_month += full * ((double)(to - from) / HOUR) / (month_hours * GB);
+        out[l].charge_start = from < out[l].charge_start ? from : out[l].charge_start;
+        out[l].charge_end = to > out[l].charge_end ? to : out[l].charge_end;
+        out[l].backups++;
+    }
+    *lines = out;
+    return TL_OK;
+}

@@ -107,6 +107,27 @@ double mi_estimate_stored(TlTime open_at, TlTime window_from, TlTime t, double f
  * while pending, once expired or lost. Levels are marked estimate, their
  * database is db, their redundancy NULL (the caller's). *out: malloc'd,
  * the caller frees it; *n_out 0 when no size is given by then. */
+/* MI-$9 (AMB-MI-9): one database's LTR backup storage of a month, by
+ * redundancy. */
+typedef struct {
+    const char *database;   /* borrowed */
+    const char *redundancy; /* as listed, else the instance's when taken (MI-B9), Geo by default */
+    double gb_month;        /* every stored byte, no allowance, over the month's hours */
+    TlTime charge_start, charge_end;
+    size_t backups; /* stored some hour of the month */
+} TlMiLtrLine;
+
+/* The LTR storage of the month of lin's backups of db (lin evaluated at
+ * min(as_of, month_end); ev as for mi_estimate_levels): each backup a full,
+ * data_bytes / TL_MI_COMPRESSION as given by its backupTime (MI-$13: an
+ * estimate; LTR copies are not in msdb), billed each hour from its
+ * backupTime until it expires or is deleted, whatever happens to the
+ * database or its instance (MI-$9). A backup with no size given is left out
+ * and counted in *unsized. *lines malloc'd (the caller frees it). */
+TlResult mi_ltr_month(const TlMiLineage *lin, const TlMiEvent *ev, size_t n, const char *db,
+                      TlTime month_start, TlTime month_end, TlTime as_of, TlMiLtrLine **lines,
+                      size_t *n_lines, size_t *unsized, TlError *err);
+
 TlResult mi_estimate_levels(const TlMiEvent *ev, size_t n, const char *db, TlTime month_start,
                             TlTime month_end, TlTime as_of, TlMiLevel **out, size_t *n_out,
                             TlError *err);

@@ -649,6 +649,7 @@ TlResult report_charges_each(Spool *s, ChargeRowFn fn, void *ctx, TlError *err)
 #define MI_SERVICE       "SQL Managed Instance"
 #define MI_RESOURCE_TYPE "Microsoft.Sql/managedInstances/databases"
 #define MI_METER         "managed instance pitr backup storage" /* MI-$6 */
+#define MI_LTR_METER     "sql managed instance - ltr backup storage"
 #define MI_LIMIT         512 /* databases (Next-gen GP: 500) and allowance steps of one instance */
 
 /* One database of the instance: its key (the id as first seen), the
@@ -658,6 +659,8 @@ typedef struct {
     int seq;
     TlMiStatus status;
     const TlMiUsageDay *last;
+    TlMiLtrLine *ltr; /* owned: its LTR storage of the month (MI-$9) */
+    size_t n_ltr;
 } MiDb;
 
 /* db's lineage alive at `at` (its events and the instance's), evaluated then;
@@ -686,6 +689,10 @@ static TlResult mi_db_state(const TlMiEvent *ev, size_t n, MiDb *db, TlTime at, 
         }
     if (!rc && est && k)
         rc = mi_estimate_levels(mine, k, db->id, month[0], month[1], month[2], est, n_est, err);
+    size_t unsized;
+    if (!rc)
+        rc = mi_ltr_month(&lin, mine, k, db->id, month[0], month[1], month[2], &db->ltr, &db->n_ltr,
+                          &unsized, err);
     if (rc)
         tl_error_prefix(err, "%s", db->id);
     mi_lineage_cleanup(&lin);
@@ -693,22 +700,25 @@ static TlResult mi_db_state(const TlMiEvent *ev, size_t n, MiDb *db, TlTime at, 
     return rc;
 }
 
-/* The sheet's mi_pitr price of a redundancy, or the LRS one with its MI-$5 factor. */
-static const TlPrice *mi_price(const ChargePrices *prices, const char *region, const char *arm,
-                               TlTime at, double *factor)
+/* The sheet's price of kind (mi_pitr, mi_ltr) for a redundancy, or the LRS
+ * one with its MI-$5 factor. */
+static const TlPrice *mi_price(const ChargePrices *prices, const char *kind, const char *region,
+                               const char *arm, TlTime at, double *factor)
 {
-    const TlPrice *p = billing_price_find(prices->rows, prices->n, region, "mi_pitr",
+    const TlPrice *p = billing_price_find(prices->rows, prices->n, region, kind,
                                           billing_redundancy_price(arm), at);
     *factor = 1;
-    if (!p && (p = billing_price_find(prices->rows, prices->n, region, "mi_pitr", "LRS", at)))
+    if (!p && (p = billing_price_find(prices->rows, prices->n, region, kind, "LRS", at)))
         *factor = mi_redundancy_factor(arm, at);
     return p;
 }
 
-static TlResult mi_row(const TlMiBillLine *l, const MiDb *db, const ChargePrices *prices,
-                       const char *tier, const char *cc_tag, TlTime start, TlTime end,
-                       ChargeRowFn emit, void *ctx, TlError *err)
+/* A row of db: PITR (l from the instance's bill) or, with ltr, its LTR storage. */
+static TlResult mi_row(const TlMiBillLine *l, const TlMiLtrLine *ltr, const MiDb *db,
+                       const ChargePrices *prices, const char *tier, const char *cc_tag,
+                       TlTime start, TlTime end, ChargeRowFn emit, void *ctx, TlError *err)
 {
+    const char *kind = ltr ? "mi_ltr" : "mi_pitr";
     ArmDatabaseId parts;
     memset(&parts, 0, sizeof parts);
     const char *region = db->last ? db->last->region : NULL;
@@ -721,15 +731,15 @@ static TlResult mi_row(const TlMiBillLine *l, const MiDb *db, const ChargePrices
             ? parts.resource_group
             : NULL;
     double factor;
-    const TlPrice *price = mi_price(prices, region, l->redundancy, start, &factor);
+    const TlPrice *price = mi_price(prices, kind, region, l->redundancy, start, &factor);
     if (!price && l->gb_month > 0) {
         char a[TL_TIME_TEXT_MAX];
         tl_error_set(err, TL_ERR_DATA,
-                     "%s: no price for region '%s', kind mi_pitr, redundancy %s (or LRS) effective "
+                     "%s: no price for region '%s', kind %s, redundancy %s (or LRS) effective "
                      "%s (needed by %s)",
-                     prices->name, region ? region : "(unknown) or *",
+                     prices->name, region ? region : "(unknown) or *", kind,
                      billing_redundancy_price(l->redundancy), tl_time_format(start, a), db->id);
-        tl_error_hint(err, "add an mi_pitr row for that region (or '*') to the price sheet");
+        tl_error_hint(err, "add an %s row for that region (or '*') to the price sheet", kind);
         return TL_ERR_DATA;
     }
     char *cost_center = tag_value(db->last ? db->last->tags : NULL, cc_tag);
@@ -749,7 +759,7 @@ static TlResult mi_row(const TlMiBillLine *l, const MiDb *db, const ChargePrices
                      .segment = db->seq,
                      .architecture = "managed_instance",
                      .service_tier = tier,
-                     .backup_kind = "mi_pitr",
+                     .backup_kind = kind,
                      .redundancy = billing_redundancy_price(l->redundancy),
                      .segment_status = mi_status_str(db->status),
                      .cost_source = "estimate",
@@ -757,12 +767,20 @@ static TlResult mi_row(const TlMiBillLine *l, const MiDb *db, const ChargePrices
                      .first_missing_day = TL_TIME_NONE,
                      .service_name = MI_SERVICE,
                      .resource_type = MI_RESOURCE_TYPE};
-    snprintf(row.description, sizeof row.description,
-             "Managed Instance PITR backup storage above the instance's storage (MI-$1), shared "
-             "out by bytes (MI-$12)%s%s",
-             factor != 1 ? "; the LRS price times the redundancy factor (MI-$5)" : "",
-             l->estimate ? "; sizes estimated (MI-$13)" : "");
-    row.meter = price && price->meter ? price->meter : MI_METER;
+    if (ltr)
+        snprintf(row.description, sizeof row.description,
+                 "Managed Instance LTR backup storage, no allowance (MI-$9): %zu backup%s, each "
+                 "a full backup estimated from the data size (MI-$13), from its backupTime until "
+                 "it expires or is deleted%s",
+                 ltr->backups, ltr->backups == 1 ? "" : "s",
+                 factor != 1 ? "; the LRS price times the redundancy factor (MI-$5)" : "");
+    else
+        snprintf(row.description, sizeof row.description,
+                 "Managed Instance PITR backup storage above the instance's storage (MI-$1), "
+                 "shared out by bytes (MI-$12)%s%s",
+                 factor != 1 ? "; the LRS price times the redundancy factor (MI-$5)" : "",
+                 l->estimate ? "; sizes estimated (MI-$13)" : "");
+    row.meter = price && price->meter ? price->meter : ltr ? MI_LTR_METER : MI_METER;
     row.sku_id = price ? price->sku_id : NULL;
     row.sku_price_id = price ? price->sku_price_id : NULL;
     row.unit_price = price ? price->unit_price * factor : 0;
@@ -864,7 +882,7 @@ TlResult report_mi_charges(const TlMiEvent *ev, size_t n_ev, const TlMiUsageDay 
                 break;
             }
             dbs[n_db] = (MiDb){.id = usage[i].resource_id, .status = TL_MI_CURRENT};
-            rc = mi_db_state(ev, n_ev, &dbs[n_db], at, &stops[n_db], NULL, NULL, NULL, err);
+            rc = mi_db_state(ev, n_ev, &dbs[n_db], at, &stops[n_db], month, NULL, NULL, err);
             n_db++;
         }
         dbs[d].last = &usage[i];
@@ -884,9 +902,18 @@ TlResult report_mi_charges(const TlMiEvent *ev, size_t n_ev, const TlMiUsageDay 
             if (strcmp(dbs[d].id, bill.lines[k].database) == 0)
                 db = &dbs[d];
         if (db && bill.lines[k].charge_start != TL_TIME_NONE)
-            rc = mi_row(&bill.lines[k], db, prices, tier, cost_center_tag, start, end, emit, ctx,
-                        err);
+            rc = mi_row(&bill.lines[k], NULL, db, prices, tier, cost_center_tag, start, end, emit,
+                        ctx, err);
     }
+    for (size_t d = 0; !rc && d < n_db; d++)
+        for (size_t k = 0; !rc && k < dbs[d].n_ltr; k++) {
+            const TlMiLtrLine *t = &dbs[d].ltr[k];
+            TlMiBillLine l = {t->database,     t->redundancy, t->gb_month, t->gb_month,
+                              t->charge_start, t->charge_end, true};
+            rc = mi_row(&l, t, &dbs[d], prices, tier, cost_center_tag, start, end, emit, ctx, err);
+        }
+    for (size_t d = 0; d < n_db; d++)
+        free(dbs[d].ltr);
     mi_billing_cleanup(&bill);
     free(levels);
     return rc;

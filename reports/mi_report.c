@@ -72,6 +72,33 @@ static cJSON *json_segment(const TlMiSegment *s, bool *ok)
     return o;
 }
 
+static cJSON *json_ltr(const TlMiLineage *lin, bool *ok)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t k = 0; arr && k < lin->n_ltr; k++) {
+        const TlMiLtrBackup *b = &lin->ltr[k];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            *ok = false;
+            break;
+        }
+        report_json_put(o, "id", cJSON_CreateString(b->id), ok);
+        report_json_put(o, "resource_id", cJSON_CreateString(b->resource_id), ok);
+        report_json_put(o, "segment", cJSON_CreateNumber(b->seq), ok);
+        report_json_put(o, "taken_at", report_json_time(b->taken_at), ok);
+        report_json_put(o, "redundancy", str_or_null(b->redundancy), ok);
+        report_json_put(o, "kept_as", str_or_null(b->kept_as), ok);
+        report_json_put(o, "expires_at", report_json_time(b->expires_at), ok);
+        report_json_put(o, "expiry_assumed", cJSON_CreateBool(b->expiry_assumed), ok);
+        report_json_put(o, "status", cJSON_CreateString(mi_ltr_status_str(b->status)), ok);
+        report_json_put(o, "status_since", report_json_time(b->status_at), ok);
+    }
+    if (!arr)
+        *ok = false;
+    return arr;
+}
+
 static cJSON *json_alerts(const TlAlerts *alerts, bool *ok)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -124,6 +151,7 @@ TlResult report_mi_lineage_json(FILE *out, const char *resource_id, const TlMiLi
         }
     }
     report_json_put(root, "segments", segs, &ok);
+    report_json_put(root, "ltr_backups", json_ltr(lin, &ok), &ok);
     report_json_put(root, "warnings", json_alerts(alerts, &ok), &ok);
     return report_json_finish(out, root, ok, err);
 }
@@ -179,6 +207,25 @@ TlResult report_mi_lineage_text(FILE *out, const char *resource_id, const TlMiLi
             fprintf(out, "  %s %s%s\n", when(ch->at, a), ch->what ? ch->what : "instance changed",
                     in ? " (inside the window: an attribute, not a break, AMB-MI-1)" : "");
         }
+    }
+    size_t kept = 0;
+    const TlMiLtrBackup *oldest = NULL, *latest = NULL;
+    for (size_t k = 0; k < lin->n_ltr; k++) {
+        const TlMiLtrBackup *x = &lin->ltr[k];
+        if (x->status != TL_MI_LTR_KEPT)
+            continue;
+        kept++;
+        oldest = oldest ? oldest : x;
+        latest = x;
+    }
+    if (lin->n_ltr)
+        fprintf(out, "\nLTR backups (MI-B9): %zu kept of %zu taken%s", kept, lin->n_ltr,
+                kept ? "; they outlive the database and its instance\n" : "\n");
+    for (int k = 0; oldest && k < 2; k++) {
+        const TlMiLtrBackup *x = k ? latest : oldest;
+        fprintf(out, "  %s %s (%s, until %s%s)\n", k ? "latest" : "oldest kept",
+                when(x->taken_at, a), x->kept_as ? x->kept_as : "no policy recorded",
+                when(x->expires_at, b), x->expiry_assumed ? ", assumed" : "");
     }
     for (size_t i = 0; alerts && i < alerts->n; i++) {
         const TlAlert *al = &alerts->alerts[i];

@@ -1,4 +1,4 @@
--- 0023_managed_instance_ltr_size.sql - two more Managed Instance database
+-- 0023_managed_instance_ltr_size.sql - more Managed Instance database
 -- events. ltr_policy_changed: its long-term retention policy (domain-mi.md
 -- MI-B9; azure-api-mi.md MI-A10): from `at` on, weekly, monthly and yearly
 -- full backups are kept for these ISO 8601 durations (PT0S: none); its LTR
@@ -6,6 +6,9 @@
 -- set (W-MI-19). size_observed (also on created and migration_started): the
 -- data size and log backup bytes a day from which `report chargeback`
 -- estimates the backups stored when no usage is recorded (MI-$13).
+-- ltr_backup_taken (at its backupTime, detail = the LTR backup's ARM id,
+-- redundancy as listed) and ltr_backup_gone (no longer listed: deleted, or
+-- expired): the LTR inventory (MI-A11) that `lineage` shows and MI-$9 bills.
 ALTER TABLE mi_events
     ADD COLUMN ltr_weekly       text    CHECK (ltr_weekly ~ '^(P[0-9]+[DWMY]|PT0S)$'),
     ADD COLUMN ltr_monthly      text    CHECK (ltr_monthly ~ '^(P[0-9]+[DWMY]|PT0S)$'),
@@ -19,7 +22,7 @@ ALTER TABLE mi_events
         'restore_point_observed', 'retention_changed', 'dropped', 'move_started', 'move_ready',
         'move_completed', 'move_cancelled', 'instance_changed', 'instance_stopped',
         'instance_started', 'instance_deleted', 'tde_certificate_uploaded', 'link_failover',
-        'ltr_policy_changed', 'size_observed'));
+        'ltr_policy_changed', 'size_observed', 'ltr_backup_taken', 'ltr_backup_gone'));
 COMMENT ON COLUMN mi_events.ltr_weekly IS
     'ltr_policy_changed: how long each weekly full backup is kept (ISO 8601, PT0S: none; MI-B9)';
 COMMENT ON COLUMN mi_events.ltr_monthly IS

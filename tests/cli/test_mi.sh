@@ -308,6 +308,35 @@ same ltr-before "$(json '[w["code"] for w in d["warnings"]]')" "[]"
 run ltr-fleet 1 tl report warnings --as-of 2026-05-11 --format json
 same ltr-fleet "$(json '[(w["code"], w["server"], w["database"]) for w in d["warnings"] if w["server"] == "mi-l"]')" \
     "[('geo_restore_disabled', 'mi-l', ''), ('ltr_redundancy_fixed', 'mi-l', 'hist')]"
+# LTR backups (MI-A11): kept as the policy says, through the drop; billed on their own meter
+# (MI-$9): a full of 35 GB each (data 122.5 GiB, MI-$13), no allowance, Geo: LRS x 2 (MI-$5)
+cat >"$work/ltr-backups.csv" <<CSV
+resource_id,event,at,redundancy,data_bytes,detail
+$L,size_observed,2026-05-01T00:00:00Z,,131533373440,
+$L,ltr_backup_taken,2026-05-04T03:00:00Z,Geo,,$L/ltr/one
+$L,ltr_backup_taken,2026-05-11T03:00:00Z,Geo,,$L/ltr/two
+$L,ltr_backup_gone,2026-05-20T00:00:00Z,,,$L/ltr/two
+CSV
+run ltr-backups 0 tl import-mi "$work/ltr-backups.csv"
+run ltr-backups-lineage 0 tl lineage "$L" --as-of 2026-06-01 --format json
+same ltr-backups-kept "$(json '[(b["status"], b["kept_as"], b["expires_at"], b["status_since"]) for b in d["ltr_backups"]]')" \
+    "[('kept', 'monthly', '2027-05-04T03:00:00Z', '2026-05-04T03:00:00Z'), ('deleted', 'weekly', '2026-06-08T03:00:00Z', '2026-05-20T00:00:00Z')]"
+run ltr-backups-text 0 tl lineage "$L" --as-of 2026-06-01
+out_has ltr-backups-text "LTR backups (MI-B9): 1 kept of 2 taken; they outlive the database and its instance"
+printf 'region,kind,redundancy,unit_price,currency,effective_from\n*,mi_pitr,LRS,0.2,USD,2024-01-01\n*,mi_ltr,LRS,0.1,USD,2024-01-01\n' >"$work/ltr-prices.csv"
+# May: one from 05-04 03:00 (669 h), two until its deletion 05-20 (213 h): 35 x 882 / 744
+run ltr-may 0 tl report chargeback --month 2026-05 --prices "$work/ltr-prices.csv" -o "$work/ltr-may.csv"
+ltr_rows() { python3 -c 'import csv, sys; print(";".join(" ".join(r[k] for k in sys.argv[2].split(",")) for r in csv.DictReader(open(sys.argv[1])) if r["x_BackupKind"] == "mi_ltr"))' "$@"; }
+same ltr-may "$(ltr_rows "$work/ltr-may.csv" ResourceName,PricingQuantity,ListUnitPrice,BilledCost,x_BackupStorageRedundancy,x_SkuMeterName,ChargePeriodStart)" \
+    "hist 41.491935 0.2 8.298387 RA-GRS sql managed instance - ltr backup storage 2026-05-04T03:00:00Z"
+# after the database is dropped and its instance deleted, the kept one still bills (MI-$9)
+printf 'resource_id,event,at\n%s,dropped,2026-06-02T00:00:00Z\n%s,instance_deleted,2026-06-03T00:00:00Z\n' "$L" "$S/mi-l" >"$work/ltr-gone.csv"
+run ltr-gone 0 tl import-mi "$work/ltr-gone.csv"
+run ltr-june 0 tl report chargeback --month 2026-06 --prices "$work/ltr-prices.csv" -o "$work/ltr-june.csv"
+same ltr-june "$(ltr_rows "$work/ltr-june.csv" ResourceName,PricingQuantity,x_SegmentStatus)" "hist 35 lost"
+printf 'region,kind,redundancy,unit_price,currency,effective_from\n*,mi_pitr,LRS,0.2,USD,2024-01-01\n' >"$work/no-ltr-prices.csv"
+run ltr-no-price 65 tl report chargeback --month 2026-06 --prices "$work/no-ltr-prices.csv" -o "$work/ltr-none.csv"
+err_has ltr-no-price "kind mi_ltr, redundancy RA-GRS (or LRS)"
 snapshot before-ltr-bad
 ltr_bad() { # NAME CELLS MESSAGE
     { echo "resource_id,event,at,ltr_weekly,ltr_monthly,ltr_yearly,ltr_week_of_year"

@@ -444,6 +444,33 @@ static void expect_check(Case *c, char **w, int nw)
               c->name, w[0], codes, got);
 }
 
+/* ltr N STATUS [expires=T|-] [kept=KIND] [assumed=yes|no] [at=T]: the N-th LTR backup */
+static void expect_ltr(Case *c, char **w, int nw)
+{
+    if (!evaluate(c))
+        return;
+    size_t k = (size_t)atoi(w[1]);
+    EXPECT_AT(c->file, c->line, k >= 1 && k <= c->lin.n_ltr, "[%s] ltr %s: %zu backups", c->name,
+              w[1], c->lin.n_ltr);
+    if (k < 1 || k > c->lin.n_ltr)
+        return;
+    const TlMiLtrBackup *b = &c->lin.ltr[k - 1];
+    EXPECT_AT(c->file, c->line, strcmp(mi_ltr_status_str(b->status), w[2]) == 0,
+              "[%s] ltr %s: expected %s got %s", c->name, w[1], w[2], mi_ltr_status_str(b->status));
+    const char *v;
+    if ((v = harness_opt(w, nw, "expires")))
+        expect_time(c, "ltr expires", v, b->expires_at);
+    if ((v = harness_opt(w, nw, "at")))
+        expect_time(c, "ltr status since", v, b->status_at);
+    if ((v = harness_opt(w, nw, "kept")))
+        EXPECT_AT(c->file, c->line, b->kept_as && strcmp(b->kept_as, v) == 0,
+                  "[%s] ltr %s kept as: expected %s got %s", c->name, w[1], v,
+                  b->kept_as ? b->kept_as : "-");
+    if ((v = harness_opt(w, nw, "assumed")))
+        EXPECT_AT(c->file, c->line, b->expiry_assumed == (strcmp(v, "yes") == 0),
+                  "[%s] ltr %s expiry assumed: expected %s", c->name, w[1], v);
+}
+
 static void directive(Case *c, char **w, int nw)
 {
     const char *d = w[0];
@@ -473,6 +500,12 @@ static void directive(Case *c, char **w, int nw)
                       "[%s] segments: expected %s got %zu", c->name, w[1], c->lin.n_segments);
     } else if (strcmp(d, "seg") == 0) {
         expect_segment(c, w, nw);
+    } else if (strcmp(d, "ltr") == 0 && nw > 2) {
+        expect_ltr(c, w, nw);
+    } else if (strcmp(d, "ltrs") == 0 && nw > 1) {
+        if (evaluate(c))
+            EXPECT_AT(c->file, c->line, c->lin.n_ltr == (size_t)atoi(w[1]),
+                      "[%s] ltrs: expected %s got %zu", c->name, w[1], c->lin.n_ltr);
     } else if (strcmp(d, "cancelled") == 0 && nw > 1) {
         if (evaluate(c)) {
             expect_time(c, "cancelled", w[1], c->lin.cancelled_at);

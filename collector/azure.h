@@ -231,6 +231,18 @@ typedef struct {
 /* The policy list of one database (its "default" item). */
 TlResult az_mi_ltr_policy_parse(const char *text, AzMiLtrPolicy *out, TlError *err);
 
+/* MI-A11: one LTR backup of an instance (its id as given: never rebuilt
+ * from the name, azure-api-mi.md). */
+typedef struct {
+    char id[AZ_ID_MAX];
+    char database_name[AZ_NAME_MAX];
+    TlTime taken_at;     /* backupTime */
+    char redundancy[16]; /* backupStorageRedundancy, or "" */
+} AzMiLtrBackup;
+
+TlResult az_mi_ltr_backup_from(const cJSON *item, const char *path, AzMiLtrBackup *out,
+                               TlError *err);
+
 TlResult az_managed_instance_from(const cJSON *item, const char *path, AzManagedInstance *out,
                                   TlError *err);
 TlResult az_managed_database_from(const cJSON *item, const char *path, AzManagedDatabase *out,

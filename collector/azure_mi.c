@@ -248,6 +248,27 @@ TlResult az_mi_ltr_policy_parse(const char *text, AzMiLtrPolicy *out, TlError *e
     return rc;
 }
 
+TlResult az_mi_ltr_backup_from(const cJSON *item, const char *path, AzMiLtrBackup *out,
+                               TlError *err)
+{
+    memset(out, 0, sizeof *out);
+    char name[AZ_NAME_MAX], pp[256];
+    const cJSON *props;
+    TlResult rc = az_resource_head(item, path, out->id, sizeof out->id, name, sizeof name, false,
+                                   &props, pp, sizeof pp, err);
+    if (!rc)
+        rc = az_req_time(props, "backupTime", pp, &out->taken_at, err);
+    if (!rc)
+        rc = az_opt_str(props, "databaseName", pp, out->database_name, sizeof out->database_name,
+                        err);
+    if (!rc && !out->database_name[0])
+        rc = az_bad(err, pp, "databaseName", "missing");
+    if (!rc)
+        rc = az_opt_str(props, "backupStorageRedundancy", pp, out->redundancy,
+                        sizeof out->redundancy, err);
+    return rc;
+}
+
 /* DMS's "not set" is year 1 (azure-api-mi.md MI-A15): any instant before
  * 1900 is taken as not set. */
 static void unset_year_one(TlTime *t)

@@ -48,6 +48,9 @@ typedef struct CollectMi {
     size_t n_log;
     const AzMiMove *moves; /* the run's move and copy operations (borrowed: Collect.mi_moves) */
     size_t n_moves;
+    AzMiLtrBackup *ltr; /* MI-A11: its LTR backups, when ltr_listed */
+    size_t n_ltr, cap_ltr;
+    bool ltr_listed; /* the LTR backup list answered in full this run */
 } CollectMi;
 
 /* List the instances of every subscription not failed (honouring

@@ -134,6 +134,31 @@ ON_LIST(on_ops, each_op)
 ON_LIST(on_dropped, each_dropped)
 ON_LIST(on_links, each_link)
 
+static TlResult each_ltr_backup(Collect *c, long tag, const cJSON *item, const char *path,
+                                TlError *err)
+{
+    CollectMi *m = &c->mis[tag];
+    TlResult rc = collect_grow((void **)&m->ltr, &m->cap_ltr, m->n_ltr, sizeof *m->ltr, err);
+    if (!rc && !(rc = az_mi_ltr_backup_from(item, path, &m->ltr[m->n_ltr], err)))
+        m->n_ltr++;
+    return rc;
+}
+
+/* MI-A11: a failed page is a warning: nothing of the LTR inventory is
+ * derived this run (a backup missing from a partial list is not gone). */
+static void on_ltr_backups(HttpClient *h, HttpRequest *r)
+{
+    Collect *c = r->user;
+    CollectMi *m = &c->mis[r->user_tag];
+    TlError why;
+    if (list_page(h, r, each_ltr_backup, &why))
+        return;
+    if (m->ltr_listed)
+        fprintf(stderr, "tierledger collect: warning: LTR backups of %s unknown this run: %s\n",
+                m->mi.id, why.msg);
+    m->ltr_listed = false;
+}
+
 /* ---- what each database needs ------------------------------------------------------ */
 
 static void on_retention(HttpClient *h, HttpRequest *r)
@@ -295,7 +320,7 @@ static TlResult read_instance(Collect *c, size_t i, TlError *err)
                  {"operations", on_ops},
                  {"restorableDroppedDatabases", on_dropped},
                  {"distributedAvailabilityGroups", on_links}};
-    const CollectMi *m = &c->mis[i];
+    CollectMi *m = &c->mis[i];
     TlResult rc = TL_OK;
     for (size_t k = 0; k < sizeof lists / sizeof *lists && !rc; k++) {
         char path[AZ_ID_MAX + 64];
@@ -303,7 +328,16 @@ static TlResult read_instance(Collect *c, size_t i, TlError *err)
         rc = collect_get(c, path, "api-version=" API_SQL, lists[k].done, (long)i,
                          c->subs[m->sub].sub.id, err);
     }
-    return rc;
+    if (rc || !m->mi.location[0])
+        return rc;
+    char path[AZ_ID_MAX + 64]; /* MI-A11: by subscription, location and instance name */
+    snprintf(path, sizeof path,
+             "/subscriptions/%s/providers/Microsoft.Sql/locations/%s/"
+             "longTermRetentionManagedInstances/%s/longTermRetentionManagedInstanceBackups",
+             c->subs[m->sub].sub.id, m->mi.location, m->mi.name);
+    m->ltr_listed = true; /* until a page fails */
+    return collect_get(c, path, "api-version=" API_SQL, on_ltr_backups, (long)i,
+                       c->subs[m->sub].sub.id, err);
 }
 
 static TlResult read_database(Collect *c, size_t i, size_t j, TlError *err)
@@ -402,6 +436,7 @@ void collect_mi_cleanup(Collect *c)
         free(m->ops);
         free(m->dropped);
         free(m->links);
+        free(m->ltr);
         free(m->error);
     }
     free(c->mis);

@@ -21,6 +21,7 @@ typedef struct {
     bool alive, open, in_migration, f_seen, dropped, drop_listed, retention_zero;
     TlMiOrigin origin;
     TlTime begun_at, dropped_at;
+    TlTime opened_at;     /* its own chain began (created, cutover), or NONE */
     int retention;        /* last recorded, TL_MI_RETENTION_NONE */
     const TlMiEvent *ltr; /* the last ltr_policy_changed recorded, or NULL */
     int move;             /* 0 none, 1 started, 2 ready (MI-A13) */
@@ -60,6 +61,7 @@ static void begin(DbState *d, TlMiOrigin origin, TlTime at, bool open)
                    .in_migration = !open,
                    .origin = origin,
                    .begun_at = at,
+                   .opened_at = open ? at : TL_TIME_NONE,
                    .retention = TL_MI_RETENTION_NONE,
                    .move_end = at};
 }
@@ -98,6 +100,7 @@ static void replay(Known *k, const TlMiEvent *ev, size_t n)
             break;
         case TL_MI_EV_MIGRATION_CUTOVER:
             d->open = true;
+            d->opened_at = e->at;
             d->in_migration = false;
             break;
         case TL_MI_EV_MIGRATION_CANCELLED: d->alive = d->in_migration = false; break;
@@ -616,6 +619,84 @@ static TlResult tde_rows(const CollectMi *m, const TlMiEvent *rec, size_t n, Out
     return TL_OK;
 }
 
+static int by_detail(const void *a, const void *b)
+{
+    return strcasecmp((*(const TlMiEvent *const *)a)->detail,
+                      (*(const TlMiEvent *const *)b)->detail);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool recorded_id(const TlMiEvent *const *sorted, size_t n, const char *id)
+{
+    TlMiEvent key = {.detail = id};
+    const TlMiEvent *kp = &key;
+    return n && bsearch(&kp, sorted, n, sizeof *sorted, by_detail);
+}
+
+/* DM16 (MI-A11): each LTR backup listed and not recorded, of a database
+ * whose own chain had begun by its backupTime and was not dropped then,
+ * at its backupTime; each recorded one no longer listed, gone at the poll
+ * (deleted, or expired: the model tells). Only from a list read in full. */
+static TlResult ltr_backup_rows(const CollectMi *m, const TlMiEvent *rec, size_t n, Known *k,
+                                Out *o)
+{
+    if (!m->ltr_listed)
+        return TL_OK;
+    const TlMiEvent **taken = malloc((n ? n : 1) * sizeof *taken),
+                    **gone = malloc((n ? n : 1) * sizeof *gone);
+    const char **listed = malloc((m->n_ltr ? m->n_ltr : 1) * sizeof *listed);
+    size_t n_taken = 0, n_gone = 0;
+    TlResult rc = taken && gone && listed ? TL_OK : TL_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (rec[i].detail && rec[i].kind == TL_MI_EV_LTR_BACKUP_TAKEN)
+            taken[n_taken++] = &rec[i];
+        else if (rec[i].detail && rec[i].kind == TL_MI_EV_LTR_BACKUP_GONE)
+            gone[n_gone++] = &rec[i];
+    for (size_t i = 0; !rc && i < m->n_ltr; i++)
+        listed[i] = m->ltr[i].id;
+    if (!rc) {
+        qsort(taken, n_taken, sizeof *taken, by_detail);
+        qsort(gone, n_gone, sizeof *gone, by_detail);
+        qsort(listed, m->n_ltr, sizeof *listed, by_id);
+    }
+    for (size_t i = 0; !rc && i < m->n_ltr; i++) {
+        const AzMiLtrBackup *b = &m->ltr[i];
+        char db[AZ_ID_MAX + AZ_NAME_MAX + 16];
+        snprintf(db, sizeof db, "%s/databases/%s", m->mi.id, b->database_name);
+        const DbState *s = state_of(k, db, false);
+        if (recorded_id(taken, n_taken, b->id) || !s || s->opened_at == TL_TIME_NONE ||
+            b->taken_at < s->opened_at || (s->dropped && s->dropped_at <= b->taken_at) ||
+            b->taken_at > o->now)
+            continue;
+        MiRow *r = emit(o, TL_MI_EV_LTR_BACKUP_TAKEN, s->id, b->taken_at, false);
+        if (!r)
+            rc = TL_ERR_DATA;
+        else {
+            snprintf(r->detail, sizeof r->detail, "%s", b->id);
+            snprintf(r->redundancy, sizeof r->redundancy, "%s", b->redundancy);
+        }
+    }
+    for (size_t i = 0; !rc && i < n_taken; i++) {
+        const TlMiEvent *t = taken[i];
+        if (recorded_id(gone, n_gone, t->detail) || !mi_database_of(m, t->resource_id) ||
+            (m->n_ltr && bsearch(&t->detail, listed, m->n_ltr, sizeof *listed, by_id)))
+            continue;
+        MiRow *r = emit(o, TL_MI_EV_LTR_BACKUP_GONE, t->resource_id, o->now, true);
+        if (!r)
+            rc = TL_ERR_DATA;
+        else
+            snprintf(r->detail, sizeof r->detail, "%s", t->detail);
+    }
+    free(taken);
+    free(gone);
+    free(listed);
+    return rc;
+}
+
 static void bind(MiRow *r)
 {
     r->e.resource_id = r->resource_id;
@@ -632,7 +713,7 @@ static void bind(MiRow *r)
 
 size_t mi_derive_max(const CollectMi *m, size_t n_recorded)
 {
-    return 4 + 5 * m->n_dbs + 2 * n_recorded + m->n_log + 2 * m->n_moves;
+    return 4 + 5 * m->n_dbs + 3 * n_recorded + m->n_log + 2 * m->n_moves + m->n_ltr;
 }
 
 TlResult mi_derive(const CollectMi *m, const TlMiEvent *recorded, size_t n_recorded,
@@ -663,8 +744,12 @@ TlResult mi_derive(const CollectMi *m, const TlMiEvent *recorded, size_t n_recor
             rc = missing_rows(m, &k, &o);
         if (!rc)
             rc = tde_rows(m, recorded, n_recorded, &o);
+        if (!rc)
+            rc = ltr_backup_rows(m, recorded, n_recorded, &k, &o);
     }
     free(k.db);
+    if (rc == TL_ERR_NOMEM)
+        return tl_error_set(err, rc, "out of memory");
     if (rc)
         return tl_error_set(err, TL_ERR_DATA, "managed instance %s: more events than expected",
                             m->mi.id);

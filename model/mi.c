@@ -383,6 +383,8 @@ static TlResult move_event(Works *ws, Work *w, const TlMiEvent *e, size_t i, TlE
     return TL_OK;
 }
 
+static void ltr_late_policy(TlMiLineage *lin, const TlMiEvent *p);
+
 static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, size_t i,
                                TlError *err)
 {
@@ -468,6 +470,7 @@ static TlResult database_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, 
         if (dropped)
             return bad(err, i, e, "an LTR policy set on a dropped database");
         w->policy = e;
+        ltr_late_policy(lin, e);
         return TL_OK;
     case TL_MI_EV_SIZE_OBSERVED: /* MI-$13: read by the billing estimate */
         if (dropped)
@@ -594,9 +597,24 @@ static TlResult ltr_event(Works *ws, TlMiLineage *lin, const TlMiEvent *e, size_
                          .seq = w->seg.seq,
                          .taken_at = e->at,
                          .redundancy = e->redundancy,
-                         .gone_at = TL_TIME_NONE};
+                         .gone_at = TL_TIME_NONE,
+                         .first_of_month = first};
     ltr_expiry(b, w->policy, first);
     return TL_OK;
+}
+
+/* A policy recorded after backups taken under none recorded (the
+ * collector's first read comes after them): they take it, assumed. */
+static void ltr_late_policy(TlMiLineage *lin, const TlMiEvent *p)
+{
+    for (size_t k = 0; k < lin->n_ltr; k++) {
+        TlMiLtrBackup *b = &lin->ltr[k];
+        if (b->expires_at != TL_TIME_NONE || b->kept_as ||
+            strcasecmp(b->resource_id, p->resource_id))
+            continue;
+        ltr_expiry(b, p, b->first_of_month);
+        b->expiry_assumed = b->expires_at != TL_TIME_NONE;
+    }
 }
 
 static void ltr_settle(TlMiLineage *lin)

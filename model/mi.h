@@ -183,8 +183,10 @@ typedef struct {
     TlTime taken_at;         /* backupTime */
     const char *redundancy;  /* as listed (backupStorageRedundancy), or NULL */
     const char *kept_as;     /* "weekly" "monthly" "yearly": the longest retention it falls under */
-    TlTime expires_at;       /* taken_at + that retention; NONE: no LTR policy recorded then */
-    bool expiry_assumed;     /* the policy then keeps no backup like it: its longest retention */
+    TlTime expires_at;       /* taken_at + that retention; NONE: no LTR policy recorded */
+    bool expiry_assumed;     /* the policy then keeps no backup like it (its longest retention),
+                                or none was recorded then (the first recorded after it) */
+    bool first_of_month;     /* the first of its database's backups that month (monthly) */
     TlTime gone_at;          /* no longer listed (by as_of), or NONE */
     TlMiLtrStatus status;
     TlTime status_at;

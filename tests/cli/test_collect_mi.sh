@@ -26,8 +26,14 @@ events_of() { # events_of RESOURCE_ID
               coalesce(origin, '-'), coalesce(retention_days::text, '-'),
               coalesce(to_char(earliest_restore_point AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), '-'),
               coalesce(tier, '-'), source
-         FROM mi_events WHERE resource_key = lower('$1') AND event <> 'ltr_policy_changed'
+         FROM mi_events WHERE resource_key = lower('$1') AND event NOT LIKE 'ltr_%'
         ORDER BY at, id"
+}
+backups_of() { # backups_of RESOURCE_ID: its LTR backup events (MI-A11)
+    q "SELECT event, to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'),
+              coalesce(to_char(not_before AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), '-'),
+              coalesce(redundancy, '-'), split_part(detail, ';', 2)
+         FROM mi_events WHERE resource_key = lower('$1') AND event LIKE 'ltr_backup%' ORDER BY at, id"
 }
 ltr_of() { # ltr_of RESOURCE_ID: its LTR policy events (MI-A10)
     q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'),
@@ -102,7 +108,10 @@ retention_changed 10-28T12:00 10-28T10:00 - 14 - - collector"
             "10-28T10:00 - PT0S/PT0S/PT0S - first read by the collector
 10-28T12:00 10-28T10:00 P1M/P1Y/P5Y 5 -"
         ;;
-    5)  same "poll 5: the tier change at its operation's last step" \
+    5)  same "poll 5: an LTR backup at its backupTime; the example's of other databases left out" \
+            "$(backups_of "$SALES")" "ltr_backup_taken 10-29T03:00 - Geo 134062380000000000"
+        same "poll 5: nothing of databases not recorded" "$(sql "SELECT count(*) FROM mi_events WHERE detail ~* 'testDatabase'")" 0
+        same "poll 5: the tier change at its operation's last step" \
             "$(q "SELECT to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), coalesce(not_before::text, '-'), tier, operation_id, state, detail FROM mi_events WHERE resource_key = lower('$MI_A') AND event = 'instance_changed' ORDER BY at DESC LIMIT 1")" \
             "10-29T11:00 - BusinessCritical 11111111-1111-1111-1111-111111111111 Succeeded tier GeneralPurpose -> BusinessCritical"
         same "poll 5: who changed the tier" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'instance_changed' AND tier = 'BusinessCritical' AND resource_key = lower('$MI_A')")" ops@contoso.com
@@ -121,7 +130,11 @@ retention_changed 10-28T12:00 10-28T10:00 - 14 - - collector"
         out_has "poll 6: LTR keeps its redundancy" "LTR backups stay Geo, the redundancy when its LTR policy was set"
         same "poll 6: who deleted it" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'instance_deleted'")" ops@contoso.com
         ;;
-    7)  # asked for once, at poll 6: recorded deleted, it is not asked for again
+    7)  same "poll 7: the first LTR backup deleted between the polls" "$(backups_of "$SALES")" \
+            "ltr_backup_taken 10-29T03:00 - Geo 134062380000000000
+ltr_backup_taken 10-30T03:00 - Geo 134063244000000000
+ltr_backup_gone 10-30T13:00 10-30T12:00 - 134062380000000000"
+        # asked for once, at poll 6: recorded deleted, it is not asked for again
         same "poll 7: a deleted instance is not asked for again" \
             "$(grep -c "\"path\": \"$MI_B\"" "$work/fake.log")" 1
         ;;
@@ -139,6 +152,9 @@ same "lineage: the chain began at the cutover" "$(jq_ 'd["segments"][0]["opened_
 same "lineage: the tier and redundancy changes inside the window" \
     "$(jq_ '[(c["at"], c["in_window"]) for c in d["segments"][0]["attribute_changes"]]')" \
     "[('2026-10-29T11:00:00Z', True), ('2026-10-30T12:00:00Z', True)]"
+same "lineage: the LTR backups, one deleted, one kept a month (the policy: P1M, P1Y, P5Y week 5)" \
+    "$(jq_ '[(b["status"], b["kept_as"], b["expires_at"]) for b in d["ltr_backups"]]')" \
+    "[('deleted', 'monthly', '2027-10-29T03:00:00Z'), ('kept', 'weekly', '2026-11-30T03:00:00Z')]"
 same "lineage: W-MI-19 for the database with LTR" "$(jq_ '[w["code"] for w in d["warnings"] if w["rule"] == "W-MI-19"]')" "['ltr_redundancy_fixed']"
 run "lineage of the dropped database" 0 tl lineage "$MI_A/databases/legacy" --as-of 2026-10-30T13:00:00Z --format json
 out_has "dropped, backups gone with retention 0" '"lost_cause": "retention_zero"'

@@ -280,6 +280,33 @@ static void test_ltr_policy(void)
            err.msg);
 }
 
+/* MI-A11: the example's backups; the id kept as given (the third's name differs from it) */
+static void test_ltr_backups(void)
+{
+    cJSON *page;
+    const cJSON *it = item_of(
+        "backup-retention/ManagedInstanceLongTermRetentionBackupListByInstance.json", 2, &page);
+    AzMiLtrBackup b;
+    TlError err = {{0}, {0}};
+    EXPECT(az_mi_ltr_backup_from(it, "$.value[2]", &b, &err) == TL_OK, "ltr backup: %s", err.msg);
+    EXPECT(strcmp(b.database_name, "testDatabase3") == 0 && strcmp(b.redundancy, "Geo") == 0 &&
+               b.taken_at == at("2017-09-06T08:00:00Z") &&
+               strstr(b.id, "/longTermRetentionManagedInstanceBackups/"
+                            "43214321-4321-4321-4321-321321321321;131677960820000000;Archive"),
+           "ltr backup: %s %s %s", b.database_name, b.redundancy, b.id);
+    cJSON_Delete(page);
+    cJSON *j = cJSON_Parse("{\"id\":\"/x\",\"properties\":{\"databaseName\":\"d\"}}");
+    EXPECT(az_mi_ltr_backup_from(j, "$.value[0]", &b, &err) == TL_ERR_DATA &&
+               strstr(err.msg, "$.value[0].properties.backupTime: missing"),
+           "no backupTime: %s", err.msg);
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"id\":\"/x\",\"properties\":{\"backupTime\":\"2026-01-01T00:00:00Z\"}}");
+    EXPECT(az_mi_ltr_backup_from(j, "$.value[0]", &b, &err) == TL_ERR_DATA &&
+               strstr(err.msg, "databaseName: missing"),
+           "no database: %s", err.msg);
+    cJSON_Delete(j);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -290,5 +317,6 @@ int main(int argc, char **argv)
     test_migration();
     test_bad();
     test_ltr_policy();
+    test_ltr_backups();
     return harness_finish("test_azure_mi");
 }

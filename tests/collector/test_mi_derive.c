@@ -236,6 +236,42 @@ static void test_ltr_policy(void)
     free(m.dbs);
 }
 
+/* DM16: LTR backups of a recorded database with its own chain, once; gone
+ * from a full list only; not from a partial one */
+static void test_ltr_backups(void)
+{
+    CollectMi m;
+    instance(&m);
+    add_db(&m, DB, "Online", "2026-09-01T00:00:00Z");
+    AzMiLtrBackup b[3] = {{.taken_at = at("2026-10-05T03:00:00Z")},
+                          {.taken_at = at("2026-08-01T03:00:00Z")},
+                          {.taken_at = at("2026-10-12T03:00:00Z")}};
+    snprintf(b[0].id, sizeof b[0].id, "/l/db1/one");
+    snprintf(b[1].id, sizeof b[1].id, "/l/db1/before");
+    snprintf(b[2].id, sizeof b[2].id, "/l/other/x");
+    snprintf(b[0].database_name, sizeof b[0].database_name, "db1");
+    snprintf(b[1].database_name, sizeof b[1].database_name, "db1");
+    snprintf(b[2].database_name, sizeof b[2].database_name, "other");
+    snprintf(b[0].redundancy, sizeof b[0].redundancy, "Geo");
+    m.ltr = b;
+    m.n_ltr = 3;
+    m.ltr_listed = true;
+    TlMiEvent rec[] = {seen, ev(TL_MI_EV_CREATED, DB, "2026-09-01T00:00:00Z", TL_MI_ORIGIN_NEW),
+                       ev(TL_MI_EV_LTR_BACKUP_TAKEN, DB, "2026-10-05T03:00:00Z", 0)};
+    /* before the database began, and of a database not recorded: left out */
+    SAME(derive(&m, rec, 2, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"),
+         "ltr_backup_taken 2026-10-05T03:00:00Z - -");
+    rec[2].detail = "/L/DB1/ONE"; /* recorded (ids compared in any case) */
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"), "");
+    m.n_ltr = 0; /* no longer listed: gone at the poll, bounded */
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"),
+         "ltr_backup_gone 2026-11-01T13:00:00Z 2026-11-01T12:00:00Z -");
+    m.ltr_listed = false; /* a list that failed says nothing */
+    SAME(derive(&m, rec, 3, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z"), "");
+    m.ltr = NULL;
+    free(m.dbs);
+}
+
 static AzEvent log_event(const char *op, const char *id, const char *when, const char *status)
 {
     AzEvent e;
@@ -335,5 +371,6 @@ int main(void)
     test_stopped_cancelled_dropped();
     test_recreated_and_first_sight();
     test_ltr_policy();
+    test_ltr_backups();
     return harness_finish("test_mi_derive");
 }

@@ -554,8 +554,33 @@ def mi(fx):
                               "2026-10-28T09:00:00Z"))
         return {"body": {"value": items}}
 
+    ltr_fx = "sql-managed-instances/backup-retention/ManagedInstanceLongTermRetentionBackupListByInstance.json"
+
+    def ltr_backups(k):
+        # the example's backups (of databases this instance does not have) and, SYNTHETIC,
+        # weekly ones of salesdb from poll 5 on; the first is deleted before poll 7
+        body = copy.deepcopy(fx.body(ltr_fx))
+        loc = insts[MI_A]["location"]
+        for when, name in (("2026-10-29T03:00:00Z", "aaaaaaaa-0000-4000-8000-000000000001;"
+                            "134062380000000000;Hot"),
+                           ("2026-10-30T03:00:00Z", "aaaaaaaa-0000-4000-8000-000000000002;"
+                            "134063244000000000;Hot")):
+            if (when < "2026-10-30" and 5 <= k < 7) or (when >= "2026-10-30" and k >= 6):
+                it = copy.deepcopy(body["value"][1])
+                it["name"] = name
+                it["id"] = (f"/subscriptions/{SUB}/providers/Microsoft.Sql/locations/{loc}/"
+                            f"longTermRetentionManagedInstances/{MI_A}/longTermRetentionDatabases/"
+                            f"salesdb/longTermRetentionManagedInstanceBackups/{name}")
+                it["properties"].update(backupTime=when, databaseName="salesdb",
+                                        managedInstanceName=MI_A)
+                body["value"].append(it)
+        return {"body": body}
+
     def step(k):
         r = routes_common(fx)
+        r[f"/subscriptions/{SUB}/providers/Microsoft.Sql/locations/{insts[MI_A]['location']}/"
+          f"longTermRetentionManagedInstances/{MI_A}/longTermRetentionManagedInstanceBackups"] = \
+            ltr_backups(k)
         r[f"/subscriptions/{SUB}/resourceGroups/{MI_RG}/providers/Microsoft.Sql/locations/"
           f"{insts[MI_A]['location']}/managedDatabaseMoveOperationResults"] = moves(k)
         r[f"/subscriptions/{SUB}{SQL}"] = {"body": {"value": []}}
@@ -857,6 +882,8 @@ class Handler(BaseHTTPRequestHandler):
         if low.endswith("/backupshorttermretentionpolicies/default"):
             return self.serve({"fixture": "sql-backup-retention/GetShortTermRetentionPolicy.json"},
                               None)
+        if low.endswith("/longtermretentionmanagedinstancebackups"):
+            return self.serve({"body": {"value": []}}, None)  # no LTR backups
         if low.endswith("/backuplongtermretentionpolicies"):
             # SYNTHETIC: the example's policy with nothing kept (no LTR set)
             body = copy.deepcopy(st.fx.body("sql-managed-instances/backup-retention/"

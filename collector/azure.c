@@ -484,6 +484,29 @@ TlResult az_dropped_from(const cJSON *item, const char *path, AzDroppedDatabase 
     return rc;
 }
 
+/* The create fields of an event's properties.requestbody: optional, and
+ * anything unreadable in it is left out (a body Azure cut short, another
+ * shape), never an error. */
+static void request_body(const cJSON *item, AzEvent *out)
+{
+    const cJSON *props = az_member(item, "properties");
+    const cJSON *text = cJSON_IsObject(props) ? az_member(props, "requestbody") : NULL;
+    cJSON *body = cJSON_IsString(text) ? cJSON_Parse(text->valuestring) : NULL;
+    const cJSON *p = cJSON_IsObject(body) ? az_member(body, "properties") : NULL;
+    const cJSON *mode = cJSON_IsObject(p) ? az_member(p, "createMode") : NULL;
+    if (cJSON_IsString(mode))
+        copy_trunc(out->create_mode, sizeof out->create_mode, mode->valuestring);
+    static const char *const sources[] = {"sourceDatabaseId", "restorableDroppedDatabaseId",
+                                          "recoverableDatabaseId",
+                                          "longTermRetentionBackupResourceId"};
+    for (size_t k = 0; cJSON_IsObject(p) && k < sizeof sources / sizeof *sources; k++) {
+        const cJSON *s = az_member(p, sources[k]);
+        if (cJSON_IsString(s) && !out->create_source[0])
+            copy_trunc(out->create_source, sizeof out->create_source, s->valuestring);
+    }
+    cJSON_Delete(body);
+}
+
 TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlError *err)
 {
     memset(out, 0, sizeof *out);
@@ -512,6 +535,8 @@ TlResult az_event_from(const cJSON *item, const char *path, AzEvent *out, TlErro
         snprintf(p, sizeof p, "%s.status", path);
         rc = az_opt_str(st, "value", p, out->status, sizeof out->status, err);
     }
+    if (!rc)
+        request_body(item, out);
     return rc;
 }
 

@@ -110,6 +110,13 @@ typedef struct {
     char status[32];
     char resource_id[AZ_ID_MAX];
     TlTime at;
+    /* a create's request body (properties.requestbody, a JSON string; not
+     * verified by an official example: azure-api-mi.md "Gaps"), when the
+     * event has one: its createMode and source (sourceDatabaseId,
+     * restorableDroppedDatabaseId, recoverableDatabaseId or
+     * longTermRetentionBackupResourceId); "" otherwise */
+    char create_mode[40];
+    char create_source[AZ_ID_MAX];
 } AzEvent;
 
 /* A Resource Graph `resources` answer (7b, resultFormat objectArray):

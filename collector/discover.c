@@ -391,7 +391,7 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
         char q[700];
         snprintf(q, sizeof q,
                  "api-version=" API_ACTIVITY_LOG "&$filter=%s&$select=caller,correlationId,"
-                 "eventDataId,eventTimestamp,operationName,resourceId,status",
+                 "eventDataId,eventTimestamp,operationName,properties,resourceId,status",
                  f ? f : "");
         curl_free(f);
         if (e)

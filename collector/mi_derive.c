@@ -343,6 +343,32 @@ static bool seeding(const AzMiLinkDatabase *l)
 }
 
 /* A database not alive in the record: its lineage begins (MI-B10, MI-B11). */
+/* AMB-MI-7 (DM14): the origin a create's request body in the Activity Log
+ * gives (createMode, domain-mi.md section 1), or UNKNOWN; its event in *from. */
+static TlMiOrigin logged_origin(const CollectMi *m, const char *id, TlTime created,
+                                const AzEvent **from)
+{
+    static const struct {
+        const char *mode;
+        TlMiOrigin origin;
+    } modes[] = {{"Default", TL_MI_ORIGIN_NEW},
+                 {"PointInTimeRestore", TL_MI_ORIGIN_PITR},
+                 {"Recovery", TL_MI_ORIGIN_GEO_RESTORE},
+                 {"RestoreLongTermRetentionBackup", TL_MI_ORIGIN_LTR_RESTORE}};
+    *from = NULL;
+    for (size_t i = 0; i < m->n_log; i++) {
+        const AzEvent *e = &m->log[i];
+        if (e->create_mode[0] && strcasecmp(e->operation, MI_OP "databases/write") == 0 &&
+            strcasecmp(e->resource_id, id) == 0 && distance(e->at, created) <= WHO_WITHIN &&
+            (!*from || distance(e->at, created) < distance((*from)->at, created)))
+            *from = e;
+    }
+    for (size_t k = 0; *from && k < sizeof modes / sizeof *modes; k++)
+        if (strcasecmp((*from)->create_mode, modes[k].mode) == 0)
+            return modes[k].origin;
+    return TL_MI_ORIGIN_UNKNOWN;
+}
+
 static TlResult begin_rows(const CollectMi *m, const CollectMiDb *d, Out *o, bool *open)
 {
     const AzMiLinkDatabase *link = link_of(m, d->db.name);
@@ -352,12 +378,17 @@ static TlResult begin_rows(const CollectMi *m, const CollectMiDb *d, Out *o, boo
         *open = true;
         if (!(r = emit(o, TL_MI_EV_CREATED, d->db.id, d->db.created_at, false)))
             return TL_ERR_DATA;
-        r->e.origin = TL_MI_ORIGIN_UNKNOWN;
+        const AzEvent *log;
+        r->e.origin = logged_origin(m, d->db.id, d->db.created_at, &log);
         who(m, MI_OP "databases/write", d->db.id, d->db.created_at, r);
-        SAY(r,
-            "first seen by the collector (%s); ARM does not say how it was created "
-            "(AMB-MI-7)",
-            d->db.status);
+        if (r->e.origin != TL_MI_ORIGIN_UNKNOWN)
+            SAY(r, "createMode %s%s%s (Activity Log %s)", log->create_mode,
+                log->create_source[0] ? " from " : "", log->create_source, log->correlation_id);
+        else
+            SAY(r,
+                "first seen by the collector (%s); ARM does not say how it was created "
+                "(AMB-MI-7)",
+                d->db.status);
         return TL_OK;
     }
     TlMiOrigin origin = link                                             ? TL_MI_ORIGIN_MI_LINK

@@ -83,6 +83,9 @@ $MI_B BusinessCritical 16 1024 Geo SQLServer2022"
         ;;
     2)  same "poll 2: the move ready, between the polls" "$(events_of "$HR_B" | tail -1)" \
             "move_ready 10-27T10:00 10-01T11:00 - - - - collector"
+        same "poll 2: a restore's origin from its create in the Activity Log (AMB-MI-7)" \
+            "$(q "SELECT event, origin, initiated_by, detail FROM mi_events WHERE resource_key = lower('$MI_A/databases/legacy_restored') AND event = 'created'")" \
+            "created pitr dba@contoso.com createMode PointInTimeRestore from $MI_A/databases/legacy (Activity Log c0ffee15-0000-4000-8000-000000000000)"
         run "day 26: lrs_time_limit" 1 tl report warnings --as-of "${polls[2]}" --format csv
         out_has "day 26: lrs_time_limit" "lrs_time_limit"
         out_has "day 26: no restore point yet" "no_mi_restore_point"

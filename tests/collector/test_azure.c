@@ -396,8 +396,33 @@ static void test_activity_log(void)
     EXPECT(e.correlation_id[0] && e.event_id[0], "correlationId and eventDataId");
     EXPECT(strcmp(e.status, "Succeeded") == 0, "status %s", e.status);
     EXPECT(e.at != TL_TIME_NONE, "eventTimestamp");
+    EXPECT(!e.create_mode[0] && !e.create_source[0], "no request body: no create fields");
     cJSON_Delete(r);
     free(t);
+    /* a create's request body (AMB-MI-7); one cut short or of another shape says nothing */
+    static const struct {
+        const char *body, *mode, *source;
+    } bodies[] = {
+        {"{\\\"properties\\\":{\\\"createMode\\\":\\\"Recovery\\\","
+         "\\\"recoverableDatabaseId\\\":\\\"/r/db\\\"}}",
+         "Recovery", "/r/db"},
+        {"{\\\"properties\\\":{\\\"createMode\\\":", "", ""},
+        {"[1,2]", "", ""},
+    };
+    for (size_t k = 0; k < sizeof bodies / sizeof *bodies; k++) {
+        char json[512];
+        snprintf(
+            json, sizeof json,
+            "{\"eventTimestamp\":\"2026-01-01T00:00:00Z\",\"properties\":{\"requestbody\":\"%s\"}}",
+            bodies[k].body);
+        cJSON *item = cJSON_Parse(json);
+        EXPECT(item && az_event_from(item, "$.value[0]", &e, &err) == TL_OK, "body %zu: %s", k,
+               err.msg);
+        EXPECT(strcmp(e.create_mode, bodies[k].mode) == 0 &&
+                   strcmp(e.create_source, bodies[k].source) == 0,
+               "body %zu: '%s' '%s'", k, e.create_mode, e.create_source);
+        cJSON_Delete(item);
+    }
 }
 
 static void test_errors(void)

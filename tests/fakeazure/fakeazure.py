@@ -510,12 +510,23 @@ def mi(fx):
         return {"body": {"value": [it]}}
 
     mi_ops = "Microsoft.Sql/managedInstances"
+    # SYNTHETIC: a point-in-time restore of legacy, its PUT's body in the event (the shape of
+    # properties.requestbody is not in an official example: azure-api-mi.md "Gaps")
+    restore_event = write_event(f"{mi_path(MI_A)}/databases/legacy_restored", "dba@contoso.com",
+                                "2026-10-20T08:00:01Z", "Accepted", "c0ffee15",
+                                f"{mi_ops}/databases/write")
+    restore_event["properties"]["requestbody"] = json.dumps({
+        "location": insts[MI_A]["location"],
+        "properties": {"createMode": "PointInTimeRestore",
+                       "sourceDatabaseId": f"{mi_path(MI_A)}/databases/legacy",
+                       "restorePointInTime": "2026-10-19T12:00:00Z"}})
     log = [  # (event time, the poll from which it is served, the event)
         ("2026-10-01T08:30:00Z", write_event(mi_path(MI_A), "dba@contoso.com",
                                              "2026-10-01T08:30:00Z", "Succeeded", "c0ffee10",
                                              f"{mi_ops}/tdeCertificates/action")),
         ("2026-10-01T09:00:02Z", write_event(sales, "dba@contoso.com", "2026-10-01T09:00:02Z",
                                              "Accepted", "c0ffee11", f"{mi_ops}/databases/write")),
+        ("2026-10-20T08:00:01Z", restore_event),
         ("2026-10-27T16:05:00Z", write_event(sales, "dba@contoso.com", "2026-10-27T16:05:00Z",
                                              "Succeeded", "c0ffee12",
                                              f"{mi_ops}/databases/completeRestore/action")),
@@ -595,6 +606,8 @@ def mi(fx):
                            "2026-10-28T09:40:00Z" if k >= 4 else None)]
         if k < 5:
             dbs.append(mi_database(fx, MI_A, "legacy", legacy_created))
+        if k >= 2:
+            dbs.append(mi_database(fx, MI_A, "legacy_restored", "2026-10-20T08:00:00Z"))
         r[f"{mi_path(MI_A)}/databases"] = {"body": {"value": dbs}}
         b_dbs = [mi_database(fx, MI_B, "reports", "2025-06-01T00:00:00Z")]
         if k < 3:

@@ -8,7 +8,7 @@
 -- instant evaluates without a refresh.
 
 DROP VIEW IF EXISTS transition_history, backup_loss_events, restorable_now, monthly_billable_gb,
-    mi_event_history;
+    mi_event_history, mi_restorable;
 DROP FUNCTION IF EXISTS tierledger_architecture(text);
 DROP FUNCTION IF EXISTS tierledger_retention_at(bigint, timestamptz);
 DROP FUNCTION IF EXISTS tierledger_now();
@@ -115,6 +115,115 @@ COMMENT ON VIEW backup_loss_events IS
     '(lost_at), by which rule (L3 reverse-migration start, even if cancelled; L4 conversion '
     'cutover) and which operation.';
 
+-- Managed Instance windows at tierledger_now(), from mi_events alone (the
+-- rules of model/mi.c, domain-mi.md MI-B2, B3, B6, B10-B15; `lineage` of an
+-- MI database gives the same): each database a lineage was on is a segment,
+-- from its created, the cutover of its migration_started, or the move that
+-- completed into it, until the next begin on the name. F is the first
+-- earliestRestorePoint observed by then, else the open + 40 minutes; the
+-- floor is max(T - R(T), each change's instant - the retention before it);
+-- a dropped database stays restorable until D + R, until lost (retention
+-- 0, its instance deleted, moved away unless then listed as dropped).
+CREATE VIEW mi_restorable AS
+WITH RECURSIVE asof AS (SELECT tierledger_now() AS t),
+ev AS (SELECT e.* FROM mi_events e, asof a WHERE e.at <= a.t),
+begins AS (
+    SELECT resource_key AS key, resource_id, id, at AS begun_at, event AS how, origin FROM ev
+     WHERE event IN ('created', 'migration_started')
+    UNION ALL
+    SELECT lower(detail), detail, id, at, CASE WHEN origin = 'copy' THEN 'copy' ELSE 'move' END,
+           origin FROM ev WHERE event = 'move_completed' AND detail IS NOT NULL),
+seg AS (
+    SELECT b.*, lead(b.begun_at) OVER (PARTITION BY b.key ORDER BY b.begun_at, b.id) AS next_at
+      FROM begins b),
+chain(key, begun_at, seq) AS (
+    SELECT key, begun_at, 1 FROM seg WHERE how <> 'move'
+    UNION ALL
+    SELECT s.key, s.begun_at, c.seq + 1
+      FROM chain c
+      JOIN seg p ON p.key = c.key AND p.begun_at = c.begun_at
+      JOIN ev m ON m.event = 'move_completed' AND coalesce(m.origin, '') <> 'copy'
+               AND m.resource_key = p.key AND m.at >= p.begun_at
+               AND (p.next_at IS NULL OR m.at < p.next_at)
+      JOIN seg s ON s.how = 'move' AND s.key = lower(m.detail) AND s.begun_at = m.at
+     WHERE c.seq < 64),
+mine AS (  -- a segment's own events: on its database, from its begin to the next
+    SELECT s.key, s.begun_at, e.*
+      FROM seg s JOIN ev e ON e.resource_key = s.key AND e.at >= s.begun_at
+                          AND (s.next_at IS NULL OR e.at < s.next_at)),
+opened AS (
+    SELECT s.*, c.seq,
+           CASE WHEN s.how = 'migration_started' THEN
+               (SELECT CASE WHEN x.not_before IS NOT NULL AND f.erp > x.not_before AND f.erp < x.at
+                            THEN f.erp ELSE x.at END
+                  FROM mine x
+                  LEFT JOIN LATERAL (SELECT y.earliest_restore_point AS erp FROM mine y
+                                      WHERE y.key = x.key AND y.begun_at = x.begun_at
+                                        AND y.event = 'restore_point_observed'
+                                      ORDER BY y.at, y.id LIMIT 1) f ON true
+                 WHERE x.key = s.key AND x.begun_at = s.begun_at AND x.event = 'migration_cutover'
+                   AND NOT EXISTS (SELECT FROM mine z WHERE z.key = x.key
+                                      AND z.begun_at = x.begun_at AND z.at < x.at
+                                      AND z.event IN ('migration_cancelled', 'dropped'))
+                 ORDER BY x.at, x.id LIMIT 1)
+           ELSE s.begun_at END AS opened_at
+      FROM seg s JOIN chain c ON c.key = s.key AND c.begun_at = s.begun_at),
+facts AS (
+    SELECT o.*, a.t,
+           (SELECT y.earliest_restore_point FROM mine y
+             WHERE y.key = o.key AND y.begun_at = o.begun_at AND y.event = 'restore_point_observed'
+             ORDER BY y.at, y.id LIMIT 1) AS f_observed,
+           (SELECT y.at FROM mine y WHERE y.key = o.key AND y.begun_at = o.begun_at
+                AND y.event = 'dropped' ORDER BY y.at, y.id LIMIT 1) AS dropped_at,
+           (SELECT y.retention_days FROM mine y WHERE y.key = o.key AND y.begun_at = o.begun_at
+                AND y.event = 'retention_changed' ORDER BY y.at DESC, y.id DESC LIMIT 1) AS r_now,
+           (SELECT max(y.at - make_interval(days => y.prev))
+              FROM (SELECT z.at, coalesce(lag(z.retention_days) OVER (ORDER BY z.at, z.id), 7)
+                           AS prev
+                      FROM mine z WHERE z.key = o.key AND z.begun_at = o.begun_at
+                       AND z.event = 'retention_changed') y) AS change_floor,
+           (SELECT min(y.at) FROM mine y WHERE y.key = o.key AND y.begun_at = o.begun_at
+                AND y.event = 'retention_changed' AND y.retention_days = 0) AS zero_at,
+           (SELECT min(y.at) FROM mine y WHERE y.key = o.key AND y.begun_at = o.begun_at
+                AND y.event = 'move_completed' AND coalesce(y.origin, '') <> 'copy') AS moved_at,
+           (SELECT min(i.at) FROM ev i WHERE i.event = 'instance_deleted'
+                AND i.resource_key = substring(o.key FROM '^(.*/managedinstances/[^/]+)')
+                AND i.at > o.begun_at) AS deleted_at
+      FROM opened o, asof a
+     WHERE o.opened_at IS NOT NULL),
+settled AS (
+    SELECT f.*,
+           coalesce(f.f_observed, f.opened_at + interval '40 minutes') AS first_point,
+           coalesce(f.r_now, 7) AS r,
+           greatest(f.t - make_interval(days => coalesce(f.r_now, 7)), f.change_floor) AS floor_at,
+           -- AMB-MI-6: a moved source later listed as dropped is dropped, not lost
+           CASE WHEN f.dropped_at >= f.moved_at THEN NULL ELSE f.moved_at END AS moved_lost
+      FROM facts f)
+SELECT s.resource_id,
+       substring(s.resource_id FROM '(?i)/managedInstances/([^/]+)') AS instance_name,
+       substring(s.resource_id FROM '(?i)/databases/([^/]+)$') AS database_name,
+       s.seq,
+       CASE WHEN s.dropped_at IS NULL THEN 'current' ELSE 'restorable' END AS status,
+       greatest(s.floor_at, s.first_point) AS restore_from,
+       coalesce(s.dropped_at, s.t) AS restore_to,
+       s.dropped_at + make_interval(days => s.r) AS expires_at,
+       s.r AS retention_days,
+       s.r_now IS NULL AS retention_assumed,
+       s.opened_at,
+       s.first_point AS first_restore_point,
+       s.f_observed IS NULL AS first_restore_point_estimated,
+       s.begun_at
+  FROM settled s
+ WHERE s.zero_at IS NULL AND s.deleted_at IS NULL AND s.moved_lost IS NULL
+   AND s.t >= s.first_point
+   AND (s.dropped_at IS NULL
+        OR (s.first_point <= s.dropped_at AND s.t < s.dropped_at + make_interval(days => s.r)));
+COMMENT ON VIEW mi_restorable IS
+    'What can be restored at tierledger_now() of each Azure SQL Managed Instance database '
+    '(domain-mi.md MI-B2, B3, B6, B12, B15): its segment (a database a lineage was on), current '
+    'or dropped and restorable, the window [restore_from, restore_to] and when a dropped one '
+    'expires; computed from mi_events at query time (no refresh), as `tierledger lineage` does.';
+
 CREATE VIEW restorable_now AS
 WITH asof AS (SELECT tierledger_now() AS t)
 SELECT d.resource_id,
@@ -142,11 +251,28 @@ SELECT d.resource_id,
             AND (s.lost_at IS NULL OR s.lost_at > a.t)))
    AND NOT EXISTS (SELECT FROM databases n
                     WHERE n.resource_key = d.resource_key AND n.created_at > d.created_at
-                      AND n.created_at <= a.t);
+                      AND n.created_at <= a.t)
+UNION ALL
+SELECT m.resource_id,
+       'managed_instance'::text,
+       m.instance_name,
+       m.database_name,
+       m.seq,
+       'managed_instance'::text,
+       m.status,
+       m.restore_from,
+       m.restore_to,
+       m.expires_at,
+       m.retention_days,
+       m.retention_assumed,
+       NULL::timestamptz,
+       m.begun_at
+  FROM mi_restorable m;
 COMMENT ON VIEW restorable_now IS
     'What can be restored at tierledger_now() (domain.md L2, L5, L11): the current segment of the '
     'lineage that existed then and the previous one while within retention and not lost, with '
-    'the restore window [restore_from, restore_to].';
+    'the restore window [restore_from, restore_to]; and each Managed Instance database '
+    '(service managed_instance, from mi_restorable).';
 
 CREATE VIEW monthly_billable_gb AS
 SELECT d.resource_id,
@@ -243,7 +369,21 @@ COMMENT ON COLUMN mi_event_history.data_bytes IS 'size_observed (created, migrat
 COMMENT ON COLUMN mi_event_history.log_bytes_per_day IS 'size_observed (created, migration_started): log backup bytes stored a day';
 COMMENT ON COLUMN transition_history.service IS 'sql_database (Managed Instance: mi_event_history)';
 COMMENT ON COLUMN backup_loss_events.service IS 'sql_database';
-COMMENT ON COLUMN restorable_now.service IS 'sql_database (Managed Instance windows: tierledger lineage)';
+COMMENT ON COLUMN restorable_now.service IS 'sql_database, or managed_instance (its rows from mi_restorable)';
+COMMENT ON COLUMN mi_restorable.resource_id IS 'ARM resource id of the MI database, as its segment began';
+COMMENT ON COLUMN mi_restorable.instance_name IS 'the managed instance';
+COMMENT ON COLUMN mi_restorable.database_name IS 'the database';
+COMMENT ON COLUMN mi_restorable.seq IS 'the segment: 1, then one more after each move (MI-B14), as tierledger lineage numbers them';
+COMMENT ON COLUMN mi_restorable.status IS 'current, or restorable (dropped, within its retention: MI-B2)';
+COMMENT ON COLUMN mi_restorable.restore_from IS 'earliest point that can be restored: max(F, the retention floor) (MI-B3, MI-B12)';
+COMMENT ON COLUMN mi_restorable.restore_to IS 'latest point: the as-of instant, or the drop';
+COMMENT ON COLUMN mi_restorable.expires_at IS 'a dropped database: when its window empties (D + R); NULL for the current';
+COMMENT ON COLUMN mi_restorable.retention_days IS 'PITR retention in force, days';
+COMMENT ON COLUMN mi_restorable.retention_assumed IS 'true when no retention is recorded and 7 days are assumed (AMB-MI-13)';
+COMMENT ON COLUMN mi_restorable.opened_at IS 'when MI began its own backup chain (MI-B10)';
+COMMENT ON COLUMN mi_restorable.first_restore_point IS 'F: the first earliestRestorePoint observed by then, else estimated (MI-B6)';
+COMMENT ON COLUMN mi_restorable.first_restore_point_estimated IS 'true while no earliestRestorePoint is observed: F = open + 40 minutes';
+COMMENT ON COLUMN mi_restorable.begun_at IS 'when the segment began (created, migration started, or moved in)';
 COMMENT ON COLUMN monthly_billable_gb.service IS 'sql_database';
 COMMENT ON COLUMN transition_history.resource_id IS 'ARM resource id of the database';
 COMMENT ON COLUMN transition_history.server_name IS 'logical SQL server';
@@ -282,18 +422,18 @@ COMMENT ON COLUMN backup_loss_events.database_created_at IS 'creation time of th
 COMMENT ON COLUMN backup_loss_events.cause_ended_at IS 'when the causing transition ended; NULL while it ran';
 COMMENT ON COLUMN backup_loss_events.retention_days IS 'PITR retention in force, in days (7 assumed when unknown, L9)';
 COMMENT ON COLUMN restorable_now.resource_id IS 'ARM resource id of the database';
-COMMENT ON COLUMN restorable_now.server_name IS 'logical SQL server';
+COMMENT ON COLUMN restorable_now.server_name IS 'logical SQL server, or the managed instance';
 COMMENT ON COLUMN restorable_now.database_name IS 'database name';
 COMMENT ON COLUMN restorable_now.segment IS 'the segment (lineage_segments.seq)';
-COMMENT ON COLUMN restorable_now.architecture IS 'standard or hyperscale: where a restore of it can go (T3)';
+COMMENT ON COLUMN restorable_now.architecture IS 'standard or hyperscale: where a restore of it can go (T3); managed_instance';
 COMMENT ON COLUMN restorable_now.status IS 'current or restorable';
 COMMENT ON COLUMN restorable_now.restore_from IS 'earliest point in time that can be restored (L5)';
 COMMENT ON COLUMN restorable_now.restore_to IS 'latest point in time that can be restored';
 COMMENT ON COLUMN restorable_now.expires_at IS 'when a previous segment expires (end + retention); NULL for the current';
 COMMENT ON COLUMN restorable_now.retention_days IS 'PITR retention in force, in days';
 COMMENT ON COLUMN restorable_now.retention_assumed IS 'true when the retention was unknown and 7 days assumed (L9)';
-COMMENT ON COLUMN restorable_now.computed_at IS 'when tierledger refresh computed the segment';
-COMMENT ON COLUMN restorable_now.database_created_at IS 'creation time of the lineage (L7)';
+COMMENT ON COLUMN restorable_now.computed_at IS 'when tierledger refresh computed the segment; NULL for managed_instance (evaluated from mi_events)';
+COMMENT ON COLUMN restorable_now.database_created_at IS 'creation time of the lineage (L7); managed_instance: when the segment began';
 COMMENT ON COLUMN monthly_billable_gb.resource_id IS 'ARM resource id of the database';
 COMMENT ON COLUMN monthly_billable_gb.server_name IS 'logical SQL server';
 COMMENT ON COLUMN monthly_billable_gb.database_name IS 'database name';
@@ -305,7 +445,7 @@ COMMENT ON COLUMN monthly_billable_gb.includes_decay_estimate IS 'true when part
 COMMENT ON COLUMN monthly_billable_gb.partial_month IS 'true when the month was not over when it was computed';
 COMMENT ON COLUMN monthly_billable_gb.computed_at IS 'when tierledger refresh computed it';
 
-GRANT SELECT ON mi_event_history, transition_history, backup_loss_events, restorable_now, monthly_billable_gb
-    TO tierledger_reader;
+GRANT SELECT ON mi_event_history, mi_restorable, transition_history, backup_loss_events,
+    restorable_now, monthly_billable_gb TO tierledger_reader;
 GRANT EXECUTE ON FUNCTION tierledger_now(), tierledger_architecture(text),
     tierledger_retention_at(bigint, timestamptz) TO tierledger_reader;

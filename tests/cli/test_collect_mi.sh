@@ -170,6 +170,11 @@ same "moved: two segments, the first lost by the move, the second on MI_A" \
     "[('unknown', 'lost', 'moved'), ('move', 'current', None)]"
 run "warnings after the run" 1 tl report warnings --as-of 2026-10-30T13:00:00Z --format csv
 out_has "warnings: the deleted instance" "instance_deleted"
+# the views agree with the model over what the collector recorded (bounded cutover, F,
+# retention raised, a move, a drop with retention 0, a deleted instance)
+run "mi_restorable agrees with lineage" 0 python3 "$here/mi_agree.py" "$TIERLEDGER" 7
+out_has "mi_restorable agrees with lineage" "; 0 disagreements"
+grep -o "[0-9]* checks.*" "$work/out" >&2
 # the audit view shows the bounds
 same "audit view: not_before" "$(sql "SELECT count(*) FROM mi_event_history WHERE not_before IS NOT NULL AND source = 'collector'")" \
     "$(sql "SELECT count(*) FROM mi_events WHERE not_before IS NOT NULL")"

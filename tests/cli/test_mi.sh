@@ -351,6 +351,15 @@ ltr_bad ltr-bad-week "P4W,,PT0S,53" "ltr_week_of_year '53' is not 1 to 52"
 snapshot after-ltr-bad
 same ltr-bad-unchanged "$(cmp -s "$work/before-ltr-bad.sql" "$work/after-ltr-bad.sql" && echo same)" same
 
+# --- mi_restorable (and restorable_now) agree with the model at every instant that matters ---
+run mi-agree 0 python3 "$here/mi_agree.py" "$TIERLEDGER" 3
+out_has mi-agree "; 0 disagreements"
+grep -o "[0-9]* checks.*" "$work/out" >&2
+same mi-in-restorable-now "$(sql "SET ROLE tierledger_reader; SET tierledger.as_of = '2026-01-25T00:00:00Z';
+    SELECT string_agg(concat_ws(' ', service, server_name, database_name, status, restore_from, restore_to), ';' ORDER BY database_name)
+      FROM restorable_now WHERE service = 'managed_instance' AND server_name = 'mi-e'")" \
+    "managed_instance mi-e main current 2026-01-18 00:00:00+00 2026-01-25 00:00:00+00;managed_instance mi-e tmp restorable 2026-01-04 00:00:00+00 2026-01-20 15:00:00+00"
+
 # the reader reads the events and cannot write them
 run reader-insert 1 psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_reader; INSERT INTO mi_events (resource_id, event, at) VALUES ('$S/mi-a', 'instance_stopped', now())"
 err_has reader-insert "permission denied for table mi_events"

@@ -82,11 +82,11 @@ echo "   (MADE-UP demo prices from tests/data/demo-prices.csv; figures are estim
 acct=(--billing-account "DEMO-0001:Demo billing account (made up)" --invoice-issuer Microsoft)
 printf '\n$ tierledger report chargeback --month 2026-10 --prices tests/data/demo-prices.csv %s\n' \
     '--billing-account "DEMO-0001:Demo billing account (made up)" --invoice-issuer Microsoft --by cost-center'
-echo "  (a FOCUS 1.2 file of 24 columns; five of them here)"
+echo "  (a FOCUS 1.2 file of 24 columns; six of them here)"
 "$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv "${acct[@]}" --by cost-center |
     tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
-        { printf "  %-12s %-15s %-12s %16s %6s\n", $c["x_CostCenter"], $c["BillingCurrency"],
-                 $c["BilledCost"], $c["PricingQuantity"], $c["x_Rows"] }'
+        { printf "  %-12s %-20s %-15s %-12s %16s %6s\n", $c["x_CostCenter"], $c["ServiceName"],
+                 $c["BillingCurrency"], $c["BilledCost"], $c["PricingQuantity"], $c["x_Rows"] }'
 "$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv "${acct[@]}" \
     -o build/chargeback-2026-10.csv
 printf '\n  the whole file: build/chargeback-2026-10.csv (%s rows, FOCUS 1.2) and its metadata\n' \
@@ -167,8 +167,21 @@ echo "   erp: LRS since 10-25, not cut over: MI has no backup of it yet, and Azu
 show lineage $M/databases/erp --as-of $AS_OF
 echo "   orders: MI link; the segment opened when seeding ended, F observed 50 minutes later."
 show lineage $M/databases/orders --as-of $AS_OF
-echo "   staging: dropped 11-15, retention 14: restorable until 11-29 15:00 (the window slides, AMB-MI-4)."
+echo "   staging: dropped 11-15, retention 14: restorable until 11-29 15:00 (the window slides, AMB-MI-4);"
+echo "   its LTR backups (weekly for 4 weeks, the month's first for 12 months) outlive it (MI-B9)."
 show lineage $M/databases/staging --as-of $AS_OF
+printf "\n$ psql -c \"SET ROLE tierledger_reader; SET tierledger.as_of = '$AS_OF'; SELECT ... FROM restorable_now WHERE service = 'managed_instance'\"\n"
+psql -X -q -c "SET ROLE tierledger_reader" -c "SET tierledger.as_of = '$AS_OF'" \
+    -c "SELECT server_name AS instance, database_name, status, restore_from, restore_to, expires_at, retention_days AS days
+          FROM restorable_now WHERE service = 'managed_instance' ORDER BY 2"
+printf '\n$ tierledger report chargeback --month 2026-10 ... | Managed Instance rows\n'
+"$tl" report chargeback --month 2026-10 --prices tests/data/demo-prices.csv "${acct[@]}" -o build/chargeback-mi.csv
+python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["ServiceName"] == "SQL Managed Instance":
+        print("  %-8s %-7s %8.2f GB-month %10s %s  %s" % (r["ResourceName"], r["x_BackupKind"],
+              float(r["PricingQuantity"]), r["BilledCost"], r["BillingCurrency"],
+              r["ChargeDescription"][:60]))' build/chargeback-mi.csv
 printf '\n$ tierledger report warnings --as-of %s | grep -A3 mi-prod-weu\n' "$AS_OF"
 "$tl" report warnings --as-of $AS_OF | grep -A2 mi-prod-weu || true
 

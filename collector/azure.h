@@ -151,6 +151,9 @@ TlResult az_metric_days(const char *text, const char *name, TlTime day0, int n, 
 
 /* retentionDays of a short-term retention policy body. */
 TlResult az_retention_parse(const char *text, int *days, TlError *err);
+/* MI-A8: retentionDays (0-35) of a restorable dropped database's policy list
+ * (its first item); *days -1 when the list is empty. */
+TlResult az_dropped_retention_parse(const char *text, int *days, TlError *err);
 
 /* The source and target objectives in an operation description:
  * "... Source ServiceLevelObjective 'SQLDB_GP_Gen5_2', target

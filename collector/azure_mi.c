@@ -217,6 +217,31 @@ TlResult az_mi_restore_type_parse(const char *text, char *type, size_t size, TlE
     return rc;
 }
 
+TlResult az_dropped_retention_parse(const char *text, int *days, TlError *err)
+{
+    *days = -1;
+    cJSON *root;
+    const cJSON *value;
+    const char *next;
+    TlResult rc = az_page_parse(text, &root, &value, &next, err);
+    if (rc)
+        return rc;
+    const cJSON *item = cJSON_GetArrayItem(value, 0);
+    const cJSON *props = item ? az_opt_object(item, "properties", "$.value[0]", &rc, err) : NULL;
+    bool has = false;
+    int64_t v = 0;
+    if (!rc && item && !props)
+        rc = az_bad(err, "$.value[0]", "properties", "missing");
+    if (!rc && props)
+        rc = az_opt_int(props, "retentionDays", "$.value[0].properties", 0, 35, &has, &v, err);
+    if (!rc && props && !has)
+        rc = az_bad(err, "$.value[0].properties", "retentionDays", "missing");
+    if (!rc && has)
+        *days = (int)v;
+    cJSON_Delete(root);
+    return rc;
+}
+
 TlResult az_mi_ltr_policy_parse(const char *text, AzMiLtrPolicy *out, TlError *err)
 {
     *out = (AzMiLtrPolicy){"PT0S", "PT0S", "PT0S", 0};

@@ -1,7 +1,7 @@
 /* mi.h - the Managed Instance part of a collector run (azure-api-mi.md):
  * read each subscription's managed instances (MI-A1), and of each its
  * databases (MI-A3), management operations (MI-A4), restorable dropped
- * databases (MI-A9) and links (MI-A12); of each database its short-term
+ * databases (MI-A9) and their retention (MI-A8) and links (MI-A12); of each database its short-term
  * retention (MI-A7), its LTR policy when Online (MI-A10) and, while it is Restoring, its LRS
  * restore details (MI-A5) and DMS migration (MI-A15); the database moves of each subscription,
  * resource group and location (MI-A13); a recorded instance missing from its subscription's list is
@@ -42,6 +42,7 @@ typedef struct CollectMi {
     size_t n_ops, cap_ops;
     AzDroppedDatabase *dropped;
     size_t n_dropped, cap_dropped;
+    int *dropped_days; /* MI-A8: each dropped entry's retentionDays; -1: not read */
     AzMiLinkDatabase *links;
     size_t n_links, cap_links;
     const AzEvent *log; /* its subscription's Activity Log MI events (borrowed), or NULL */

@@ -192,6 +192,25 @@ static void on_ltr(HttpClient *h, HttpRequest *r)
                 d->db.id, why.msg);
 }
 
+/* MI-A8: a dropped database's retention policy list (its "default" item:
+ * retentionDays 0-35). A failure is a warning, as for a live database's. */
+static void on_dropped_retention(HttpClient *h, HttpRequest *r)
+{
+    (void)h;
+    Collect *c = r->user;
+    CollectMi *m = &c->mis[TAG_SRV(r->user_tag)];
+    size_t k = (size_t)TAG_DB(r->user_tag);
+    TlError why = {{0}, {0}};
+    if (r->rc || r->status != 200)
+        collect_request_error(r, &why);
+    else if (az_dropped_retention_parse(r->resp, &m->dropped_days[k], &why))
+        tl_error_prefix(&why, "%s", r->url);
+    if (why.msg[0])
+        fprintf(stderr,
+                "tierledger collect: warning: retention of dropped %s unknown this run: %s\n",
+                m->dropped[k].id, why.msg);
+}
+
 /* 200 is read by parse, 404 is "none"; anything else fails the instance. */
 static bool answered_or_404(Collect *c, CollectMi *m, const HttpRequest *r)
 {
@@ -396,6 +415,21 @@ TlResult collect_mi_read(Collect *c, TlError *err)
     for (size_t i = 0; i < c->n_mis && !rc; i++)
         for (size_t j = 0; j < c->mis[i].n_dbs && !rc && !c->mis[i].failed; j++)
             rc = read_database(c, i, j, err);
+    for (size_t i = 0; i < c->n_mis && !rc; i++) { /* MI-A8 */
+        CollectMi *m = &c->mis[i];
+        if (m->failed || !m->n_dropped)
+            continue;
+        if (!(m->dropped_days = malloc(m->n_dropped * sizeof *m->dropped_days)))
+            return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; k < m->n_dropped; k++)
+            m->dropped_days[k] = -1;
+        for (size_t k = 0; k < m->n_dropped && !rc; k++) {
+            char path[AZ_ID_MAX + 64];
+            snprintf(path, sizeof path, "%s/backupShortTermRetentionPolicies", m->dropped[k].id);
+            rc = collect_get(c, path, "api-version=" API_SQL, on_dropped_retention, TAG(i, k),
+                             c->subs[m->sub].sub.id, err);
+        }
+    }
     return rc ? rc : run_and_check(c, err);
 }
 
@@ -435,6 +469,7 @@ void collect_mi_cleanup(Collect *c)
         free(m->dbs);
         free(m->ops);
         free(m->dropped);
+        free(m->dropped_days);
         free(m->links);
         free(m->ltr);
         free(m->error);

@@ -8,7 +8,7 @@
  * drop's deletionDate, DMS startedOn/endedOn, an Activity Log event:
  * completeRestore, an instance's delete). The Activity Log also says who
  * (initiated_by) and gives the TDE certificate uploads (W-MI-4). Re-reading
- * the same state adds nothing. Rules DM1-DM15: docs/collector-rules.md. */
+ * the same state adds nothing. Rules DM1-DM17: docs/collector-rules.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -589,6 +589,18 @@ static const AzDroppedDatabase *drop_entry(const CollectMi *m, const char *name,
 
 /* Recorded databases missing from the list: cancelled, dropped (MI-B2), or a
  * drop whose backups went before their time (W-MI-12: retention 0). */
+/* DM17 (MI-A8): the retention a dropped database still listed now keeps,
+ * when its own policy says less than the retention recorded (7 when none:
+ * AMB-MI-13); else -1. */
+static int lowered(const CollectMi *m, const DbState *s, const AzDroppedDatabase **entry)
+{
+    const AzDroppedDatabase *e = drop_entry(m, name_of(s->id), s->begun_at, s->dropped_at);
+    int days = e && m->dropped_days ? m->dropped_days[e - m->dropped] : -1;
+    int known = s->retention != TL_MI_RETENTION_NONE ? s->retention : TL_MI_DEFAULT_RETENTION;
+    *entry = e;
+    return days >= 0 && days < known ? days : -1;
+}
+
 static TlResult missing_rows(const CollectMi *m, Known *k, Out *o)
 {
     for (size_t i = 0; i < k->n; i++) {
@@ -600,6 +612,7 @@ static TlResult missing_rows(const CollectMi *m, Known *k, Out *o)
         if (listed(m, s->id))
             continue;
         MiRow *r = NULL;
+        const AzDroppedDatabase *entry;
         if (s->alive && s->in_migration) {
             if ((r = emit(o, TL_MI_EV_MIGRATION_CANCELLED, s->id, o->now, true)))
                 SAY(r, "left the database list before its cutover");
@@ -610,6 +623,19 @@ static TlResult missing_rows(const CollectMi *m, Known *k, Out *o)
                     SAY(r, "%s", e->id);
                 else
                     SAY(r, "left the database list; not among its restorable dropped databases");
+            }
+            DbState dropped = *s; /* DM17 already: lowered since the drop */
+            dropped.dropped_at = e ? e->deleted_at : o->now;
+            int days = e && r ? lowered(m, &dropped, &entry) : -1;
+            if (days >= 0 && (r = emit(o, TL_MI_EV_RETENTION_CHANGED, s->id, o->now, true))) {
+                r->e.retention_days = days;
+                SAY(r, "the dropped database's own retention policy (%s)", entry->id);
+            }
+        } else if (s->dropped && s->drop_listed && !s->retention_zero &&
+                   lowered(m, s, &entry) >= 0) { /* DM17: its own policy went down (W-MI-12) */
+            if ((r = emit(o, TL_MI_EV_RETENTION_CHANGED, s->id, o->now, true))) {
+                r->e.retention_days = lowered(m, s, &entry);
+                SAY(r, "the dropped database's own retention policy (%s)", entry->id);
             }
         } else if (s->dropped && s->drop_listed && !s->retention_zero &&
                    !drop_entry(m, name_of(s->id), s->begun_at, s->dropped_at) &&

@@ -120,6 +120,10 @@ retention_changed 10-28T12:00 10-28T10:00 - 14 - - collector"
         same "poll 5: who changed the tier" "$(sql "SELECT initiated_by FROM mi_events WHERE event = 'instance_changed' AND tier = 'BusinessCritical' AND resource_key = lower('$MI_A')")" ops@contoso.com
         same "poll 5: the drop at its deletionDate" "$(events_of "$MI_A/databases/legacy" | grep dropped)" \
             "dropped 10-29T08:00 - - - - - collector"
+        same "poll 5: the dropped database's own policy lowered 14 -> 3 (MI-A8, W-MI-12)" \
+            "$(events_of "$MI_A/databases/legacy" | tail -1)" "retention_changed 10-29T12:00 10-28T12:00 - 3 - - collector"
+        run "poll 5: dropped_retention_lowered" 1 tl report warnings --as-of "${polls[5]}" --format csv
+        out_has "poll 5: dropped_retention_lowered" "warn,dropped_retention_lowered,W-MI-12,$MI_A/databases/legacy"
         ;;
     6)  same "poll 6: the dropped database's backups gone early: retention 0" \
             "$(events_of "$MI_A/databases/legacy" | tail -1)" "retention_changed 10-30T12:00 10-29T12:00 - 0 - - collector"

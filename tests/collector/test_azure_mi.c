@@ -318,5 +318,17 @@ int main(int argc, char **argv)
     test_bad();
     test_ltr_policy();
     test_ltr_backups();
+    int days;
+    TlError err = {{0}, {0}};
+    EXPECT(az_dropped_retention_parse("{\"value\":[{\"properties\":{\"retentionDays\":0}}]}", &days,
+                                      &err) == TL_OK &&
+               days == 0,
+           "dropped retention 0: %d %s", days, err.msg);
+    EXPECT(az_dropped_retention_parse("{\"value\":[]}", &days, &err) == TL_OK && days == -1,
+           "none listed: %d", days);
+    EXPECT(az_dropped_retention_parse("{\"value\":[{\"properties\":{\"retentionDays\":36}}]}",
+                                      &days, &err) == TL_ERR_DATA &&
+               strstr(err.msg, "retentionDays"),
+           "36 days: %s", err.msg);
     return harness_finish("test_azure_mi");
 }

@@ -1,5 +1,5 @@
 /* test_mi_derive.c - which Managed Instance events a collector run adds
- * (collector/mi.h, rules DM1-DM15 of docs/collector-rules.md), case by
+ * (collector/mi.h, rules DM1-DM17 of docs/collector-rules.md), case by
  * case: a reading of an instance against what is recorded for it, and the
  * rows mi_derive gives, each with its instant and bound. The paths the fake
  * Azure's scenario does not take (tests/cli/test_collect_mi.sh): DMS, the
@@ -172,6 +172,38 @@ static void test_stopped_cancelled_dropped(void)
          "instance_started 2026-10-03T00:00:00Z 2026-10-02T01:00:00Z -");
     snprintf(m.mi.state, sizeof m.mi.state, "Stopping"); /* in between: nothing yet */
     SAME(derive(&m, stopped, 2, "2026-10-02T01:00:00Z", "2026-10-03T00:00:00Z"), "");
+}
+
+/* DM17 (MI-A8): a dropped database's own policy lowered: recorded, bounded;
+ * the same or higher (or not read): nothing */
+static void test_dropped_retention(void)
+{
+    CollectMi m;
+    instance(&m);
+    AzDroppedDatabase drop = {.created_at = at("2026-09-01T00:00:00Z"),
+                              .deleted_at = at("2026-10-20T00:00:00Z")};
+    snprintf(drop.database_name, sizeof drop.database_name, "db1");
+    snprintf(drop.id, sizeof drop.id, "%s/restorableDroppedDatabases/db1,1", MI);
+    int days = 3;
+    m.dropped = &drop;
+    m.n_dropped = 1;
+    m.dropped_days = &days;
+    TlMiEvent rec[] = {seen, ev(TL_MI_EV_CREATED, DB, "2026-09-01T00:00:00Z", TL_MI_ORIGIN_NEW),
+                       ev(TL_MI_EV_RETENTION_CHANGED, DB, "2026-09-01T00:00:00Z", 0),
+                       ev(TL_MI_EV_DROPPED, DB, "2026-10-20T00:00:00Z", 0)};
+    rec[2].retention_days = 14;
+    rec[3].detail = "/x/restorableDroppedDatabases/db1,1";
+    SAME(derive(&m, rec, 4, "2026-10-21T00:00:00Z", "2026-10-21T01:00:00Z"),
+         "retention_changed 2026-10-21T01:00:00Z 2026-10-21T00:00:00Z - 3");
+    days = 14;
+    SAME(derive(&m, rec, 4, "2026-10-21T00:00:00Z", "2026-10-21T01:00:00Z"), "");
+    days = -1; /* not read this run */
+    SAME(derive(&m, rec, 4, "2026-10-21T00:00:00Z", "2026-10-21T01:00:00Z"), "");
+    /* dropped this run, lowered already: the drop, then the lowering */
+    days = 5;
+    SAME(derive(&m, rec, 3, "2026-10-19T00:00:00Z", "2026-10-21T01:00:00Z"),
+         "dropped 2026-10-20T00:00:00Z - -\n"
+         "retention_changed 2026-10-21T01:00:00Z 2026-10-19T00:00:00Z - 5");
 }
 
 static void test_recreated_and_first_sight(void)
@@ -370,6 +402,7 @@ int main(void)
     test_link();
     test_stopped_cancelled_dropped();
     test_recreated_and_first_sight();
+    test_dropped_retention();
     test_ltr_policy();
     test_ltr_backups();
     return harness_finish("test_mi_derive");

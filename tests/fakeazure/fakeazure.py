@@ -621,6 +621,12 @@ def mi(fx):
             "fixture": "sql-managed-instances/migration/DistributedAvailabilityGroupsListByInstance.json"}
         r[f"{mi_path(MI_A)}/restorableDroppedDatabases"] = dropped_legacy() if k == 5 else \
             {"body": {"value": []}}
+        if k == 5:  # SYNTHETIC (no example of MI-A8): the dropped database's policy lowered 14 -> 3
+            pol = copy.deepcopy(fx.body(
+                "sql-managed-instances/backup-retention/GetManagedShortTermRetentionPolicy.json"))
+            pol["properties"]["retentionDays"] = 3
+            r[f"{mi_path(MI_A)}/restorableDroppedDatabases/legacy,{drop_ticks}/"
+              "backupShortTermRetentionPolicies"] = {"body": {"value": [pol]}}
         if k < 3:
             r[f"{sales}/restoreDetails/Default"] = {
                 "fixture": "sql-managed-instances/migration/ManagedDatabaseRestoreDetails.json"}
@@ -895,6 +901,8 @@ class Handler(BaseHTTPRequestHandler):
         if low.endswith("/backupshorttermretentionpolicies/default"):
             return self.serve({"fixture": "sql-backup-retention/GetShortTermRetentionPolicy.json"},
                               None)
+        if low.endswith("/backupshorttermretentionpolicies"):  # a dropped database's: none listed
+            return self.serve({"body": {"value": []}}, None)
         if low.endswith("/longtermretentionmanagedinstancebackups"):
             return self.serve({"body": {"value": []}}, None)  # no LTR backups
         if low.endswith("/backuplongtermretentionpolicies"):

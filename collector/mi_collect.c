@@ -1,11 +1,12 @@
 /* mi_collect.c - the Managed Instance reads of a collector run (mi.h,
  * azure-api-mi.md). Everything of an instance is read on every run: the
  * polling table asks for the instance, its databases and, while they last,
- * its operations hourly, and two calls per database for its retention
- * policies (short-term and LTR) are within Azure's read quota for the 100
- * databases an instance holds at most. A failed read fails its instance
- * (nothing of it is recorded), except a retention policy, whose failure is
- * a warning: it waits for the next run. */
+ * its operations hourly; two calls per database (short-term and LTR
+ * retention), one per restorable dropped database and one LTR backup list
+ * are within Azure's read quota for the 100 (Next-gen: 500) databases an
+ * instance holds at most. A failed read fails its instance (nothing of it
+ * is recorded), except a retention policy or the LTR backup list, whose
+ * failure is a warning: it waits for the next run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

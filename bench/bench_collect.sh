@@ -22,6 +22,22 @@ python3 tests/fakeazure/fakeazure.py --fixtures ../shared/fixtures/azure --scena
 fake_pid=$!
 for _ in $(seq 300); do [ -s "$dir/port" ] && break; sleep 0.1; done
 export TIERLEDGER_ARM_URL=http://127.0.0.1:$(cat "$dir/port")
+# fake_restart [FAKE ARGS...]: a fresh fake Azure (and a fresh store) for the next runs
+fake_restart() {
+    kill "$fake_pid" 2>/dev/null || true
+    wait "$fake_pid" 2>/dev/null || true
+    rm -f "$dir/port"
+    local db=tl_bench_$RANDOM
+    psql -X -q -c "CREATE DATABASE $db"
+    export PGDATABASE=$db
+    "$tl" init 2>/dev/null
+    python3 tests/fakeazure/fakeazure.py --fixtures ../shared/fixtures/azure --scenario fleet \
+        --fleet "$servers,$per" --no-auth --port-file "$dir/port" --ttl 1800 "$@" \
+        >"$dir/fake.out" 2>&1 &
+    fake_pid=$!
+    for _ in $(seq 300); do [ -s "$dir/port" ] && break; sleep 0.1; done
+    export TIERLEDGER_ARM_URL=http://127.0.0.1:$(cat "$dir/port")
+}
 # run LABEL ARGS...: one collect, timed, with its peak RSS (KiB)
 run() {
     local label=$1; shift
@@ -52,3 +68,22 @@ printf '  stored: %s lineages, %s transitions, %s usage days, %s facts rows\n' \
     "$(psql -X -A -t -c 'SELECT count(*) FROM transitions')" \
     "$(psql -X -A -t -c 'SELECT count(*) FROM backup_usage')" \
     "$(psql -X -A -t -c 'SELECT count(*) FROM database_facts')"
+
+# item 7 of the issue "Fleet scale": the same fleet with 50 ms added to every
+# request, each run against its lower bound requests x latency / concurrency
+latency=0.05
+fake_restart --delay ":$latency"
+# bound LABEL CONCURRENCY ARGS...: one run, its wall seconds against the bound
+bound() {
+    local label=$1 conc=$2; shift 2
+    run "$label" --concurrency "$conc" "$@"
+    local secs requests
+    secs=$(tail -n 1 "$dir/run.out" | cut -d' ' -f1)
+    requests=$(sed -n 's/.*(\([0-9]*\) requests.*/\1/p' "$dir/run.out")
+    python3 -c 'import sys; s, n, l, c = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]); b = n * l / c; print(f"      lower bound {n} requests x {l * 1000:.0f} ms / {c} = {b:.2f} s; the run {s / b:.2f}x it")' \
+        "$secs" "${requests:-0}" "$latency" "$conc"
+}
+printf 'collect with %.0f ms added to every request (fake Azure --delay)\n' "$(python3 -c "print($latency * 1000)")"
+bound "first run, 50 ms latency" 16 --observed-at 2026-11-01T00:00:00Z
+bound "steady state, 50 ms latency" 16 --observed-at 2026-11-01T00:10:00Z
+bound "details due again (6 h later), 64 in flight" 64 --observed-at 2026-11-01T06:30:00Z

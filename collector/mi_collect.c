@@ -3,10 +3,10 @@
  * polling table asks for the instance, its databases and, while they last,
  * its operations hourly; two calls per database (short-term and LTR
  * retention), one per restorable dropped database and one LTR backup list
- * are within Azure's read quota for the 100 (Next-gen: 500) databases an
- * instance holds at most. A failed read fails its instance (nothing of it
- * is recorded), except a retention policy or the LTR backup list, whose
- * failure is a warning: it waits for the next run. */
+ * per instance (MI's database limit per instance is not in ../shared;
+ * docs/scaling.md counts the reads). A failed read fails its instance
+ * (nothing of it is recorded), except a retention policy or the LTR backup
+ * list, whose failure is a warning: it waits for the next run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -650,7 +650,7 @@ TlResult report_charges_each(Spool *s, ChargeRowFn fn, void *ctx, TlError *err)
 #define MI_RESOURCE_TYPE "Microsoft.Sql/managedInstances/databases"
 #define MI_METER         "managed instance pitr backup storage" /* MI-$6 */
 #define MI_LTR_METER     "sql managed instance - ltr backup storage"
-#define MI_LIMIT         512 /* databases (Next-gen GP: 500) and allowance steps of one instance */
+#define MI_LIMIT         512 /* databases and allowance steps of one instance (over MI's limits) */
 
 /* One database of the instance: its key (the id as first seen), the
  * lineage segment on it at the month's end, its latest usage row. */

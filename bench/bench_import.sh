@@ -32,8 +32,9 @@ measure_verdict() {
     read -r secs rss < <(tail -1 "$dir/time")
 }
 line() { # LABEL SECS RSS BASELINE ROWS
-    printf '  %-34s %8.2f s  %6.2fx  %7.1f MB' "$1" "$2" "$(echo "$2 / $4" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
-    [ -n "${5:-}" ] && printf '  %9.0f rows/s' "$(echo "$5 / $2" | bc -l)"
+    printf '  %-34s %8.2f s  %6.2fx  %7.1f MB' "$1" "$2" \
+        "$(echo "if ($4 > 0) $2 / $4 else 1" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
+    [ -n "${5:-}" ] && printf '  %9.0f rows/s' "$(echo "if ($2 > 0) $5 / $2 else 0" | bc -l)"
     printf '\n'
 }
 psql -X -q -c "CREATE TABLE copy_fleet (a text, b text, c text, d text, e text, f text, g text, h text)" \
@@ -64,6 +65,16 @@ measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh, 1% changed (
 measure psql -X -q -c "COPY (SELECT * FROM backup_usage WHERE day >= '2020-01-01' AND day < '2020-02-01') TO STDOUT"
 c_month=$secs; line "COPY of the month's usage rows" "$c_month" "$rss" "$c_month"
 measure "$tl" report chargeback --month 2020-01 --prices "$dir/prices.csv"; line "report chargeback" "$secs" "$rss" "$c_month"
+# an invoice: a FOCUS export line a database and day (as many lines as the usage file),
+# imported streaming against \copy of the same file
+awk -F, -v OFS=, 'NR == 1 { print "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,BillingCurrency,ConsumedQuantity,PricingQuantity,ResourceId,ServiceName,SkuMeter,x_SkuMeterName,Tags"; next }
+    { print "1", "2020-01-01T00:00:00Z", "2020-02-01T00:00:00Z", $2 "T00:00:00Z", $2 "T23:59:59Z",
+            "0.12", "0.12", "USD", "0.6", "0.6", $1, "Azure SQL Database", "",
+            "single/elastic pool pitr backup storage", "{}" }' "$dir/usage.csv" >"$dir/costs.csv"
+psql -X -q -c "CREATE TABLE copy_costs (a text, b text, c text, d text, e text, f text, g text, h text, i text, j text, k text, l text, m text, n text, o text)"
+measure psql -X -q -c "\\copy copy_costs FROM '$dir/costs.csv' WITH (FORMAT csv, HEADER true)"
+c_costs=$secs; line "\\copy of the invoice CSV" "$c_costs" "$rss" "$c_costs" "$urows"
+measure "$tl" import-costs "$dir/costs.csv"; line "import-costs (streamed)" "$secs" "$rss" "$c_costs" "$urows"
 measure "$tl" lineage srv-7/db-7 --format json; line "lineage (one database)" "$secs" "$rss" "$secs"
 measure_verdict "$tl" check srv-7/db-7 --to HS_Gen5_4; line "check (one database)" "$secs" "$rss" "$secs"
 measure_verdict "$tl" verify; line "verify (every chain)" "$secs" "$rss" "$c_scan"

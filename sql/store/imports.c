@@ -7,65 +7,79 @@
 
 #include "sql/store/pg.h"
 
-TlResult store_costs_replace(StoreConn *conn, const StoreCostRow *rows, size_t n, long *replaced,
-                             TlError *err)
+static const char costs_stage_sql[] =
+    "CREATE TEMP TABLE costs_stage (line integer NOT NULL, period bigint NOT NULL,"
+    " day bigint, resource_id text, meter text, currency text, export_format text,"
+    " source_file text, quantity numeric, billed numeric, effective numeric) ON COMMIT DROP";
+static const char costs_copy_sql[] =
+    "COPY costs_stage (line, period, day, resource_id, meter, currency, export_format,"
+    " source_file, quantity, billed, effective) FROM STDIN";
+static const char costs_clear_sql[] =
+    "DELETE FROM invoice_costs WHERE billing_period IN"
+    " (SELECT DISTINCT (to_timestamp(period) AT TIME ZONE 'UTC')::date FROM costs_stage)";
+static const char costs_insert_sql[] =
+    "INSERT INTO invoice_costs (billing_period, charge_day, resource_id, meter, currency,"
+    "       export_format, source_file, quantity, billed_cost, effective_cost, source_line)"
+    " SELECT (to_timestamp(period) AT TIME ZONE 'UTC')::date,"
+    "        (to_timestamp(day) AT TIME ZONE 'UTC')::date, resource_id, meter, currency,"
+    "        export_format, source_file, quantity, billed, effective, line"
+    "   FROM costs_stage ORDER BY line";
+
+struct StoreCostStage {
+    PGconn *conn;
+    PgCopy copy;
+};
+
+TlResult store_costs_stage_begin(StoreConn *conn, StoreCostStage **out, TlError *err)
 {
-    static const char sql_clear[] =
-        "DELETE FROM invoice_costs WHERE billing_period IN"
-        " (SELECT (to_timestamp(p) AT TIME ZONE 'UTC')::date FROM unnest($1::bigint[]) AS u(p))";
-    static const char sql_insert[] =
-        "INSERT INTO invoice_costs (billing_period, charge_day, resource_id, meter, currency,"
-        "       export_format, source_file, quantity, billed_cost, effective_cost, source_line)"
-        " SELECT (to_timestamp(a) AT TIME ZONE 'UTC')::date, (to_timestamp(b) AT TIME ZONE "
-        "'UTC')::date,"
-        "        c, d, e, f, g, h, i, j, k"
-        "   FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
-        "               $7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::int[])"
-        "        AS u(a, b, c, d, e, f, g, h, i, j, k)";
-    enum {
-        A_PERIOD,
-        A_DAY,
-        A_RES,
-        A_METER,
-        A_CUR,
-        A_FORMAT,
-        A_FILE,
-        A_QTY,
-        A_BILLED,
-        A_EFF,
-        A_LINE,
-        A_COLS
-    };
-    *replaced = 0;
-    PgArray periods = {0};
-    for (size_t i = 0; i < n; i++)
-        pg_array_add_time(&periods, rows[i].period);
-    const char *p1[1];
-    TlResult rc = pg_arrays_finish(&periods, 1, p1, err);
-    if (!rc)
-        rc = pg_query_count(conn, "replace the billing periods", sql_clear, 1, p1, replaced, err);
-    pg_array_cleanup(&periods);
-    for (size_t first = 0; !rc && first < n; first += STORE_IMPORT_BATCH) {
-        PgArray a[A_COLS] = {{0}};
-        for (size_t i = first; i < n && i < first + STORE_IMPORT_BATCH; i++) {
-            const StoreCostRow *r = &rows[i];
-            pg_array_add_time(&a[A_PERIOD], r->period);
-            pg_array_add_time(&a[A_DAY], r->day);
-            pg_array_add(&a[A_RES], r->resource_id);
-            pg_array_add(&a[A_METER], r->meter);
-            pg_array_add(&a[A_CUR], r->currency);
-            pg_array_add(&a[A_FORMAT], r->format);
-            pg_array_add(&a[A_FILE], r->file);
-            pg_array_add(&a[A_QTY], r->quantity);
-            pg_array_add(&a[A_BILLED], r->billed);
-            pg_array_add(&a[A_EFF], r->effective);
-            pg_array_add_int(&a[A_LINE], r->line);
-        }
-        const char *p[A_COLS];
-        rc = pg_arrays_finish(a, A_COLS, p, err);
-        if (!rc)
-            rc = pg_query(conn, "store the invoice lines", sql_insert, A_COLS, p, NULL, err);
-        pg_arrays_cleanup(a, A_COLS);
+    StoreCostStage *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    s->conn = conn;
+    TlResult rc = pg_stage_begin(conn, "stage the invoice lines", costs_stage_sql, costs_copy_sql,
+                                 &s->copy, err);
+    if (rc) {
+        free(s);
+        return rc;
     }
+    *out = s;
+    return TL_OK;
+}
+
+void store_costs_stage_row(StoreCostStage *s, const StoreCostRow *r)
+{
+    pg_copy_int(&s->copy, r->line);
+    pg_copy_int(&s->copy, r->period);
+    if (r->day == TL_TIME_NONE)
+        pg_copy_field(&s->copy, NULL);
+    else
+        pg_copy_int(&s->copy, r->day);
+    const char *text[] = {r->resource_id, r->meter,    r->currency, r->format,
+                          r->file,        r->quantity, r->billed,   r->effective};
+    for (size_t k = 0; k < sizeof text / sizeof *text; k++)
+        pg_copy_field(&s->copy, text[k]);
+    pg_copy_end_row(&s->copy);
+}
+
+TlResult store_costs_stage_finish(StoreCostStage *s, long *replaced, long *added, TlError *err)
+{
+    *replaced = *added = 0;
+    TlResult rc = pg_copy_finish(&s->copy, err);
+    if (!rc)
+        rc = pg_query_count(s->conn, "replace the billing periods", costs_clear_sql, 0, NULL,
+                            replaced, err);
+    if (!rc)
+        rc = pg_query_count(s->conn, "store the invoice lines", costs_insert_sql, 0, NULL, added,
+                            err);
+    free(s);
     return rc;
+}
+
+void store_costs_stage_free(StoreCostStage *s)
+{
+    if (!s)
+        return;
+    pg_copy_abort(&s->copy);
+    free(s);
 }

@@ -94,9 +94,16 @@ typedef struct {
     int line;
 } StoreCostRow;
 
-/* Replace the stored invoice lines of every billing period of rows[0..n)
- * with them, in batches; *replaced counts the lines that were deleted. */
-TlResult store_costs_replace(StoreConn *conn, const StoreCostRow *rows, size_t n, long *replaced,
-                             TlError *err);
+/* import-costs, streamed: each checked row COPYed into a staging table as
+ * it is read (store_costs_stage_row), then store_costs_stage_finish
+ * replaces the stored lines of every billing period the rows name with
+ * them, in one statement each; *replaced counts the lines deleted, *added
+ * those written. Callers hold the writers' transaction. Frees s. */
+typedef struct StoreCostStage StoreCostStage;
+TlResult store_costs_stage_begin(StoreConn *conn, StoreCostStage **out, TlError *err);
+void store_costs_stage_row(StoreCostStage *s, const StoreCostRow *row);
+TlResult store_costs_stage_finish(StoreCostStage *s, long *replaced, long *added, TlError *err);
+/* Give up staging (ends the COPY if it is open) and free s; NULL is fine. */
+void store_costs_stage_free(StoreCostStage *s);
 
 #endif

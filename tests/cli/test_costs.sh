@@ -69,5 +69,13 @@ bad_costs costs-unknown-header "1: not a Cost Management export" "a,b,c
 bad_costs costs-no-meter "1: a ea export without a column for the meter name" "Date,ResourceId,Quantity,BillingCurrencyCode,CostInBillingCurrency
 09/16/2026,$S/sql-prod-neu/databases/payments,12,USD,2.4
 "
+bad_costs costs-short-last-row "4: " "BillingPeriodStartDate,Date,MeterName,ResourceId,Quantity,BillingCurrencyCode,CostInBillingCurrency
+09/01/2026,09/16/2026,single/elastic pool pitr backup storage,$S/sql-prod-neu/databases/payments,12,USD,2.4
+09/01/2026,09/17/2026,single/elastic pool pitr backup storage,$S/sql-prod-neu/databases/payments,12,USD,2.5
+09/01/2026,09/18/2026,single/elastic pool pitr backup storage
+"
+# streamed: from stdin too, a row at a time
+run costs-stdin 0 tl import-costs - <"$work/ea.csv"
+err_has costs-stdin "stdin (ea export): 1 rows: 1 backup storage lines recorded (1 replaced)"
 run costs-missing 66 tl import-costs "$work/no-such.csv"
 finish

@@ -290,15 +290,23 @@ TlResult mi_estimate_levels(const TlMiEvent *ev, size_t n, const char *db, TlTim
             at[j] = at[j - 1];
             at[j - 1] = x;
         }
-    TlResult rc = TL_OK;
+    /* the segments need no LTR backup (years of weekly ones: the lookups
+     * would dominate each of these evaluations) */
+    TlMiEvent *lean = malloc((n ? n : 1) * sizeof *lean);
+    size_t n_lean = 0;
+    for (size_t i = 0; lean && i < n; i++)
+        if (ev[i].kind != TL_MI_EV_LTR_BACKUP_TAKEN && ev[i].kind != TL_MI_EV_LTR_BACKUP_GONE)
+            lean[n_lean++] = ev[i];
+    TlResult rc = lean ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     bool any = false;
     for (size_t i = 0; i < k && !rc; i++) {
         double bytes;
         bool sized;
-        rc = estimate_at(ev, n, db, at[i], &bytes, &sized, err);
+        rc = estimate_at(lean, n_lean, db, at[i], &bytes, &sized, err);
         any = any || sized;
         lv[i] = (TlMiLevel){db, at[i], (int64_t)(bytes + 0.5), NULL, true};
     }
+    free(lean);
     free(at);
     if (rc || !any) {
         free(lv);

@@ -73,7 +73,7 @@ TEST_MODEL_BIN := $(TEST_MODEL_SRC:%.c=$(TST)/%)
 # the fuzz targets: replayed over their seeds by `make test` (gcc, sanitizers),
 # run under libFuzzer by `make fuzz` (clang)
 FUZZ_NAMES   := arm import prices time objective
-FUZZ_LIB_SRC := $(MODEL_SRC) collector/azure.c cli/csvfile.c cli/rows.c cli/prices.c
+FUZZ_LIB_SRC := $(MODEL_SRC) collector/azure.c collector/azure_mi.c cli/csvfile.c cli/rows.c cli/prices.c
 TEST_FUZZ_BIN := $(FUZZ_NAMES:%=$(TST)/tests/fuzz/replay_%)
 
 $(TST)/tests/fuzz/replay_%: $(TST)/tests/fuzz/fuzz_%.o $(TST)/tests/fuzz/replay.o $(FUZZ_LIB_SRC:%.c=$(TST)/%.o)

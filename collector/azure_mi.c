@@ -217,21 +217,28 @@ TlResult az_mi_restore_type_parse(const char *text, char *type, size_t size, TlE
     return rc;
 }
 
+/* The properties of a policy list's first item (its "default"): *props
+ * NULL when the list is empty; *root the caller's (NULL on failure). */
+static TlResult first_policy(const char *text, cJSON **root, const cJSON **props, TlError *err)
+{
+    const cJSON *value;
+    const char *next;
+    *props = NULL;
+    TlResult rc = az_page_parse(text, root, &value, &next, err);
+    const cJSON *item = rc ? NULL : cJSON_GetArrayItem(value, 0);
+    if (item && !(*props = az_opt_object(item, "properties", "$.value[0]", &rc, err)) && !rc)
+        rc = az_bad(err, "$.value[0]", "properties", "missing");
+    return rc;
+}
+
 TlResult az_dropped_retention_parse(const char *text, int *days, TlError *err)
 {
     *days = -1;
     cJSON *root;
-    const cJSON *value;
-    const char *next;
-    TlResult rc = az_page_parse(text, &root, &value, &next, err);
-    if (rc)
-        return rc;
-    const cJSON *item = cJSON_GetArrayItem(value, 0);
-    const cJSON *props = item ? az_opt_object(item, "properties", "$.value[0]", &rc, err) : NULL;
+    const cJSON *props;
     bool has = false;
     int64_t v = 0;
-    if (!rc && item && !props)
-        rc = az_bad(err, "$.value[0]", "properties", "missing");
+    TlResult rc = first_policy(text, &root, &props, err);
     if (!rc && props)
         rc = az_opt_int(props, "retentionDays", "$.value[0].properties", 0, 35, &has, &v, err);
     if (!rc && props && !has)
@@ -246,14 +253,9 @@ TlResult az_mi_ltr_policy_parse(const char *text, AzMiLtrPolicy *out, TlError *e
 {
     *out = (AzMiLtrPolicy){"PT0S", "PT0S", "PT0S", 0};
     cJSON *root;
-    const cJSON *value;
-    const char *next;
-    TlResult rc = az_page_parse(text, &root, &value, &next, err);
-    if (rc)
-        return rc;
-    const cJSON *item = cJSON_GetArrayItem(value, 0); /* one policy: "default" */
-    char path[] = "$.value[0]", pp[] = "$.value[0].properties";
-    const cJSON *props = item ? az_opt_object(item, "properties", path, &rc, err) : NULL;
+    const cJSON *props;
+    const char *pp = "$.value[0].properties";
+    TlResult rc = first_policy(text, &root, &props, err);
     static const char *const names[] = {"weeklyRetention", "monthlyRetention", "yearlyRetention"};
     char *into[] = {out->weekly, out->monthly, out->yearly};
     for (size_t k = 0; k < 3 && !rc && props; k++) {

@@ -162,19 +162,40 @@ static void on_ltr_backups(HttpClient *h, HttpRequest *r)
 
 /* ---- what each database needs ------------------------------------------------------ */
 
+/* A read whose failure is a warning (the policies): the answer to parse
+ * when the request succeeded, else NULL with *why set. */
+static const char *answer(const HttpRequest *r, TlError *why)
+{
+    *why = (TlError){{0}, {0}};
+    if (!r->rc && r->status == 200)
+        return r->resp;
+    collect_request_error(r, why);
+    return NULL;
+}
+
+/* What parse said of the answer (rc), the request's failure before it: said
+ * once on stderr ("WHAT of ID unknown this run"); true when it was read. */
+static bool read_or_warn(const HttpRequest *r, TlResult rc, TlError *why, const char *what,
+                         const char *id)
+{
+    if (rc)
+        tl_error_prefix(why, "%s", r->url);
+    if (!why->msg[0])
+        return true;
+    fprintf(stderr, "tierledger collect: warning: %s of %s unknown this run: %s\n", what, id,
+            why->msg);
+    return false;
+}
+
 static void on_retention(HttpClient *h, HttpRequest *r)
 {
     (void)h;
     Collect *c = r->user;
     CollectMiDb *d = &c->mis[TAG_SRV(r->user_tag)].dbs[TAG_DB(r->user_tag)];
-    TlError why = {{0}, {0}};
-    if (r->rc || r->status != 200)
-        collect_request_error(r, &why);
-    else if (az_retention_parse(r->resp, &d->retention_days, &why))
-        tl_error_prefix(&why, "%s", r->url);
-    if (why.msg[0])
-        fprintf(stderr, "tierledger collect: warning: retention of %s unknown this run: %s\n",
-                d->db.id, why.msg);
+    TlError why;
+    const char *text = answer(r, &why);
+    read_or_warn(r, text ? az_retention_parse(text, &d->retention_days, &why) : TL_OK, &why,
+                 "retention", d->db.id);
 }
 
 static void on_ltr(HttpClient *h, HttpRequest *r)
@@ -182,15 +203,10 @@ static void on_ltr(HttpClient *h, HttpRequest *r)
     (void)h;
     Collect *c = r->user;
     CollectMiDb *d = &c->mis[TAG_SRV(r->user_tag)].dbs[TAG_DB(r->user_tag)];
-    TlError why = {{0}, {0}};
-    if (r->rc || r->status != 200)
-        collect_request_error(r, &why);
-    else if (az_mi_ltr_policy_parse(r->resp, &d->ltr, &why))
-        tl_error_prefix(&why, "%s", r->url);
-    d->ltr_read = !why.msg[0];
-    if (why.msg[0])
-        fprintf(stderr, "tierledger collect: warning: LTR policy of %s unknown this run: %s\n",
-                d->db.id, why.msg);
+    TlError why;
+    const char *text = answer(r, &why);
+    d->ltr_read = read_or_warn(r, text ? az_mi_ltr_policy_parse(text, &d->ltr, &why) : TL_OK, &why,
+                               "LTR policy", d->db.id);
 }
 
 /* MI-A8: a dropped database's retention policy list (its "default" item:
@@ -201,15 +217,10 @@ static void on_dropped_retention(HttpClient *h, HttpRequest *r)
     Collect *c = r->user;
     CollectMi *m = &c->mis[TAG_SRV(r->user_tag)];
     size_t k = (size_t)TAG_DB(r->user_tag);
-    TlError why = {{0}, {0}};
-    if (r->rc || r->status != 200)
-        collect_request_error(r, &why);
-    else if (az_dropped_retention_parse(r->resp, &m->dropped_days[k], &why))
-        tl_error_prefix(&why, "%s", r->url);
-    if (why.msg[0])
-        fprintf(stderr,
-                "tierledger collect: warning: retention of dropped %s unknown this run: %s\n",
-                m->dropped[k].id, why.msg);
+    TlError why;
+    const char *text = answer(r, &why);
+    read_or_warn(r, text ? az_dropped_retention_parse(text, &m->dropped_days[k], &why) : TL_OK,
+                 &why, "retention", m->dropped[k].id);
 }
 
 /* 200 is read by parse, 404 is "none"; anything else fails the instance. */

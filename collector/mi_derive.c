@@ -601,6 +601,23 @@ static int lowered(const CollectMi *m, const DbState *s, const AzDroppedDatabase
     return days >= 0 && days < known ? days : -1;
 }
 
+/* DM17: the lowering lowered() finds for s, recorded at the poll, bounded;
+ * *added says whether there was one. */
+static TlResult lowered_row(const CollectMi *m, const DbState *s, Out *o, bool *added)
+{
+    const AzDroppedDatabase *entry;
+    int days = lowered(m, s, &entry);
+    *added = days >= 0;
+    if (!*added)
+        return TL_OK;
+    MiRow *r = emit(o, TL_MI_EV_RETENTION_CHANGED, s->id, o->now, true);
+    if (!r)
+        return TL_ERR_DATA;
+    r->e.retention_days = days;
+    SAY(r, "the dropped database's own retention policy (%s)", entry->id);
+    return TL_OK;
+}
+
 static TlResult missing_rows(const CollectMi *m, Known *k, Out *o)
 {
     for (size_t i = 0; i < k->n; i++) {
@@ -612,7 +629,7 @@ static TlResult missing_rows(const CollectMi *m, Known *k, Out *o)
         if (listed(m, s->id))
             continue;
         MiRow *r = NULL;
-        const AzDroppedDatabase *entry;
+        bool added;
         if (s->alive && s->in_migration) {
             if ((r = emit(o, TL_MI_EV_MIGRATION_CANCELLED, s->id, o->now, true)))
                 SAY(r, "left the database list before its cutover");
@@ -626,22 +643,16 @@ static TlResult missing_rows(const CollectMi *m, Known *k, Out *o)
             }
             DbState dropped = *s; /* DM17 already: lowered since the drop */
             dropped.dropped_at = e ? e->deleted_at : o->now;
-            int days = e && r ? lowered(m, &dropped, &entry) : -1;
-            if (days >= 0 && (r = emit(o, TL_MI_EV_RETENTION_CHANGED, s->id, o->now, true))) {
-                r->e.retention_days = days;
-                SAY(r, "the dropped database's own retention policy (%s)", entry->id);
-            }
-        } else if (s->dropped && s->drop_listed && !s->retention_zero &&
-                   lowered(m, s, &entry) >= 0) { /* DM17: its own policy went down (W-MI-12) */
-            if ((r = emit(o, TL_MI_EV_RETENTION_CHANGED, s->id, o->now, true))) {
-                r->e.retention_days = lowered(m, s, &entry);
-                SAY(r, "the dropped database's own retention policy (%s)", entry->id);
-            }
-        } else if (s->dropped && s->drop_listed && !s->retention_zero &&
-                   !drop_entry(m, name_of(s->id), s->begun_at, s->dropped_at) &&
-                   o->now <
-                       s->dropped_at + (s->retention > 0 ? s->retention : TL_MI_DEFAULT_RETENTION) *
-                                           TL_SECONDS_PER_DAY) {
+            if (r && e && lowered_row(m, &dropped, o, &added))
+                return TL_ERR_DATA;
+        } else if (s->dropped && s->drop_listed && !s->retention_zero) {
+            if (lowered_row(m, s, o, &added)) /* DM17: its own policy went down (W-MI-12) */
+                return TL_ERR_DATA;
+            if (added || drop_entry(m, name_of(s->id), s->begun_at, s->dropped_at) ||
+                o->now >=
+                    s->dropped_at + (s->retention > 0 ? s->retention : TL_MI_DEFAULT_RETENTION) *
+                                        TL_SECONDS_PER_DAY)
+                continue;
             if ((r = emit(o, TL_MI_EV_RETENTION_CHANGED, s->id, o->now, true))) {
                 r->e.retention_days = 0;
                 SAY(r, "left the restorable dropped databases before its retention ended: "

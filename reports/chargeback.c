@@ -833,7 +833,9 @@ static TlResult mi_estimated(const TlMiEvent *ev, size_t n_ev, MiDb *dbs, TlMiSt
 {
     TlResult rc = TL_OK;
     for (size_t i = 0; !rc && i < n_ev; i++) {
-        if (mi_event_is_instance(ev[i].kind) || mi_db_find(dbs, *n_db, ev[i].resource_id) < *n_db)
+        /* a database's lineage begins with one of these (a move's destination: a created) */
+        if ((ev[i].kind != TL_MI_EV_CREATED && ev[i].kind != TL_MI_EV_MIGRATION_STARTED) ||
+            mi_db_find(dbs, *n_db, ev[i].resource_id) < *n_db)
             continue;
         if (*n_db == MI_LIMIT)
             return tl_error_set(err, TL_ERR_DATA, "%s: more than %d databases on one instance",

@@ -79,6 +79,9 @@ $MI_B BusinessCritical 16 1024 Geo SQLServer2022"
     1)  same "poll 1: only the move's start, at its startTime" \
             "$(q "SELECT event, to_char(at AT TIME ZONE 'UTC', 'MM-DD\"T\"HH24:MI'), detail = '$HR_A', operation_id FROM mi_events WHERE recorded_via <> 'collect run 1'")" \
             "move_started 10-01T10:30 t 0c0ffee0-0000-4000-8000-000000000001"
+        err_has "poll 1" "tierledger collect: warning: LTR policy of $MI_A/databases/legacy unknown this run:"
+        same "poll 1: a failed policy read records nothing" "$(ltr_of "$MI_A/databases/legacy")" \
+            "10-01T10:00 - PT0S/PT0S/PT0S - first read by the collector"
         same "poll 1: the fixture's moves of other instances ignored" "$(sql "SELECT count(*) FROM mi_events WHERE resource_id ~* 'mi1|mi2'")" 0
         ;;
     2)  same "poll 2: the move ready, between the polls" "$(events_of "$HR_B" | tail -1)" \

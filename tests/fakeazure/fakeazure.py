@@ -635,6 +635,9 @@ def mi(fx):
             else {"body": {"properties": {"retentionDays": 7}}}
         r[f"{mi_path(MI_A)}/databases/legacy/backupShortTermRetentionPolicies/default"] = \
             {"fixture": retention}
+        if k == 1:  # a policy read that fails: a warning, nothing recorded or lost
+            r[f"{mi_path(MI_A)}/databases/legacy/backupLongTermRetentionPolicies"] = {
+                "status": 404, "body": arm_error("ResourceNotFound", "no such policy")}
         if k >= 4:  # an LTR policy set between polls 3 and 4 (the example: P1M, P1Y, P5Y, week 5)
             r[f"{sales}/backupLongTermRetentionPolicies"] = {"fixture": "sql-managed-instances/"
                 "backup-retention/ManagedInstanceLongTermRetentionPolicyListByDatabase.json"}

@@ -60,8 +60,9 @@ TlResult cli_parse(const CliCommand *cmd, int argc, char **argv, CliContext *ctx
 /* The value of option `name`, or NULL when it was not given. */
 const char *cli_opt(const CliContext *ctx, const char *name);
 
-/* Lineages per page on the fleet paths (refresh, the chargeback): 2000, or
- * TIERLEDGER_FLEET_PAGE when it is 1..1000000. */
+/* Lineages per page on the fleet paths (refresh, the reports; collect's
+ * databases per batch of servers): 2000, or TIERLEDGER_FLEET_PAGE when it
+ * is 1..1000000. */
 size_t cli_fleet_page(void);
 
 /* Bytes of report rows a sort keeps in memory before it spills runs to

@@ -119,6 +119,7 @@ static void setup_collect(Collect *c, const CliContext *ctx, const Options *opt,
     c->http = http;
     c->shard_k = opt->shard_k;
     c->shard_n = opt->shard_n;
+    c->batch_dbs = cli_fleet_page();
     c->claim = record_claim;
     c->claim_user = r;
 }
@@ -139,6 +140,33 @@ static void say_failures(CliContext *ctx, const RecordRun *r, long deadline_s)
                  r->n_errors == 1 ? "" : "s", r->run_id);
     if (r->out_of_time || r->n_errors > 0)
         ctx->exit_status = 1;
+}
+
+/* The servers a batch at a time (collect.h): list, match with the store,
+ * read details, write, release. Past the deadline no batch is started: the
+ * rest are failed unwritten (record_servers). */
+static TlResult collect_servers(Collect *c, RecordRun *r, RecordProgress *prog, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (size_t lo = 0, hi = 0; !rc && lo < c->n_servers; lo = hi) {
+        if (r->deadline > 0 && http_now() >= r->deadline) {
+            hi = c->n_servers;
+            rc = record_servers(r, c, lo, hi, err);
+            break;
+        }
+        prog->phase = "listing databases";
+        rc = collect_list_batch(c, lo, &hi, err);
+        if (!rc)
+            rc = record_known(r, c, lo, hi, err);
+        prog->phase = "reading details";
+        if (!rc)
+            rc = collect_details(c, lo, hi, err);
+        prog->phase = "writing";
+        if (!rc)
+            rc = record_servers(r, c, lo, hi, err);
+        collect_release(c, lo, hi);
+    }
+    return rc;
 }
 
 static TlResult run_collect(CliContext *ctx, TlError *err)
@@ -189,18 +217,14 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
                  "tierledger collect: warning: %ld earlier run%s left 'running' by a process that "
                  "is gone, now recorded 'abandoned'",
                  r.abandoned, r.abandoned == 1 ? "" : "s");
-    if (!rc)
-        rc = record_known(&r, &c, err);
-    prog.phase = "reading details";
-    if (!rc)
-        rc = collect_details(&c, err);
-    prog.phase = "writing";
     if (!rc && c.subs_failed)
         record_error(&r, c.subs_error.msg);
     for (size_t i = 0; !rc && i < c.n_subs; i++)
         if (c.subs[i].failed)
             record_error(&r, c.subs[i].error ? c.subs[i].error->msg : "failed");
-    if (!rc && !(rc = record_servers(&r, &c, err)))
+    if (!rc)
+        rc = collect_servers(&c, &r, &prog, err);
+    if (!rc)
         rc = record_mi(&r, &c, err); /* managed instances: after the servers, each on its own */
     if (!rc)
         rc = record_cursors_save(&r, &c, err);

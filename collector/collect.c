@@ -8,6 +8,34 @@
 #include <stdlib.h>
 #include <strings.h>
 
+/* What server s holds of its databases and their details. */
+static void release_server(CollectServer *s)
+{
+    for (size_t j = 0; j < s->n_dbs; j++) {
+        az_database_cleanup(&s->dbs[j].db);
+        free(s->dbs[j].ops);
+        free(s->dbs[j].usage);
+    }
+    free(s->pools);
+    free(s->dbs);
+    free(s->known);
+    free(s->gone);
+    free(s->dropped);
+    s->pools = NULL;
+    s->dbs = NULL;
+    s->known = NULL;
+    s->gone = NULL;
+    s->dropped = NULL;
+    s->n_pools = s->cap_pools = s->n_dbs = s->cap_dbs = s->n_known = s->n_gone = 0;
+    s->n_dropped = s->cap_dropped = 0;
+}
+
+void collect_release(Collect *c, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi && i < c->n_servers; i++)
+        release_server(&c->servers[i]);
+}
+
 void collect_cleanup(Collect *c)
 {
     if (!c)
@@ -20,18 +48,8 @@ void collect_cleanup(Collect *c)
     }
     collect_mi_cleanup(c);
     for (size_t i = 0; i < c->n_servers; i++) {
-        CollectServer *s = &c->servers[i];
-        for (size_t j = 0; j < s->n_dbs; j++) {
-            az_database_cleanup(&s->dbs[j].db);
-            free(s->dbs[j].ops);
-            free(s->dbs[j].usage);
-        }
-        free(s->pools);
-        free(s->dbs);
-        free(s->known);
-        free(s->gone);
-        free(s->dropped);
-        free(s->error);
+        release_server(&c->servers[i]);
+        free(c->servers[i].error);
     }
     free(c->subs);
     free(c->servers);

@@ -1,8 +1,10 @@
 /* collect.h - one collector run's conversation with Azure Resource Manager:
- * discover (subscriptions -> servers -> databases, every nextLink followed,
- * plus the Activity Log's database writes), then read the details of the
- * databases that need them (operations, short-term retention, restorable
- * dropped databases, 404 confirmations). What to store is decided by
+ * discover (subscriptions -> servers, every nextLink followed, plus the
+ * Activity Log's database writes), then, a batch of servers at a time,
+ * list their databases, read the details of the databases that need them
+ * (operations, short-term retention, restorable dropped databases, 404
+ * confirmations), write and release the batch: what a run holds is one
+ * batch (about COLLECT_BATCH_DBS databases), not its fleet. What to store is decided by
  * derive.h; PostgreSQL is the caller's (cli/cmd_collect.c, sql/store/collector.h). */
 #ifndef TIERLEDGER_COLLECTOR_COLLECT_H
 #define TIERLEDGER_COLLECTOR_COLLECT_H
@@ -124,8 +126,10 @@ typedef struct {
     HttpClient *http;
     CollectSub *subs;
     size_t n_subs, cap_subs;
-    CollectServer *servers;
+    CollectServer *servers; /* every server; only a batch of them holds its databases */
     size_t n_servers, cap_servers;
+    size_t n_dbs_listed;   /* databases listed so far this run (progress) */
+    size_t batch_dbs;      /* databases a batch of servers holds (collect_list_batch) */
     struct CollectMi *mis; /* managed instances (collector/mi.h) */
     size_t n_mis, cap_mis;
     AzMiMove *mi_moves; /* MI-A13, of every location and resource group of them */
@@ -144,15 +148,28 @@ int collect_shard_of(const char *subscription, int n);
  * JOB_COMPLETION_INDEX is K); false when malformed. */
 bool collect_shard_parse(const char *text, int *k, int *n);
 
-/* Subscriptions (or only_subs), their servers and databases, and each
- * subscription's Activity Log since subs[i].log_from (the caller sets it
- * through log_from_fn before the requests go out). */
+/* Subscriptions (or only_subs), their servers, and each subscription's
+ * Activity Log since subs[i].log_from (the caller sets it through
+ * log_from_fn before the requests go out). With Resource Graph
+ * (via_graph), the databases too. */
 typedef TlTime (*CollectLogFrom)(void *user, const char *subscription);
 TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlError *err);
 
-/* With servers[i].known filled: decide which databases need details and
- * which lineages are gone, and read all of it. */
-TlResult collect_details(Collect *c, TlError *err);
+/* A batch: servers [lo, *hi), at least one, their databases listed (ARM),
+ * holding about Collect.batch_dbs databases together (0:
+ * COLLECT_BATCH_DBS). */
+#define COLLECT_BATCH_DBS  2000
+#define COLLECT_LIST_FIRST 4  /* servers listed in a batch's first round (at most batch_dbs) */
+#define COLLECT_LIST_ROUND 16 /* and at most in any round */
+TlResult collect_list_batch(Collect *c, size_t lo, size_t *hi, TlError *err);
+
+/* With servers [lo, hi) listed and their known filled: decide which
+ * databases need details and which lineages are gone, and read all of it. */
+TlResult collect_details(Collect *c, size_t lo, size_t hi, TlError *err);
+
+/* Free what servers [lo, hi) hold of their databases (once written); the
+ * servers themselves, their failures and the run's counts stay. */
+void collect_release(Collect *c, size_t lo, size_t hi);
 
 void collect_cleanup(Collect *c);
 

@@ -317,13 +317,13 @@ static bool details_due(const Collect *c, const CollectServer *s, const CollectD
     return c->now - k->details_at >= c->details_every_s;
 }
 
-TlResult collect_details(Collect *c, TlError *err)
+TlResult collect_details(Collect *c, size_t lo, size_t hi, TlError *err)
 {
     char path[1200];
     TlResult rc = TL_OK;
     /* finished UTC days only: the current one is partial (azure-api.md) */
     c->usage_day0 = c->now - c->now % 86400 - (TlTime)COLLECT_USAGE_DAYS * 86400;
-    for (size_t i = 0; i < c->n_servers && !rc; i++) {
+    for (size_t i = lo; i < hi && !rc; i++) {
         CollectServer *s = &c->servers[i];
         if (s->failed || c->subs[s->sub].failed)
             continue;
@@ -393,7 +393,7 @@ TlResult collect_details(Collect *c, TlError *err)
         rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
     if (rc)
         return rc;
-    for (size_t i = 0; i < c->n_servers; i++) {
+    for (size_t i = lo; i < hi; i++) {
         CollectServer *s = &c->servers[i];
         for (size_t j = 0; j < s->n_dbs; j++)
             s->dbs[j].details_ok = s->dbs[j].want_details && !s->failed;

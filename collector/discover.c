@@ -125,7 +125,7 @@ static void on_events(HttpClient *h, HttpRequest *r)
 /* ---- databases ---------------------------------------------------------- */
 
 /* Takes db (its owned strings) whatever happens. */
-static TlResult add_db(CollectServer *s, AzDatabase *db, TlError *err)
+static TlResult add_db(Collect *c, CollectServer *s, AzDatabase *db, TlError *err)
 {
     if (db->system) { /* master: kind "v12.0,system" */
         az_database_cleanup(db);
@@ -138,6 +138,7 @@ static TlResult add_db(CollectServer *s, AzDatabase *db, TlError *err)
     }
     CollectDb *d = &s->dbs[s->n_dbs++];
     memset(d, 0, sizeof *d);
+    c->n_dbs_listed++;
     d->db = *db;
     d->known = -1;
     d->geo_links = -1;
@@ -149,7 +150,7 @@ static TlResult each_db(Collect *c, long tag, const cJSON *item, const char *pat
 {
     AzDatabase db;
     TlResult rc = az_database_from(item, path, &db, err);
-    return rc ? rc : add_db(&c->servers[tag], &db, err);
+    return rc ? rc : add_db(c, &c->servers[tag], &db, err);
 }
 
 /* ---- Resource Graph (--via resource-graph) ------------------------------ */
@@ -227,7 +228,7 @@ static TlResult graph_row(Collect *c, size_t lo, size_t hi, const cJSON *row, co
         az_database_cleanup(&db);
         return rc;
     }
-    return add_db(cs, &db, err);
+    return add_db(c, cs, &db, err);
 }
 
 static void graph_fail(Collect *c, size_t lo, size_t hi, const TlError *why)
@@ -406,17 +407,44 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
         rc = graph_queries(c, err);
     if (!rc)
         rc = http_run(c->http, err);
-    for (size_t i = 0; i < c->n_servers && !rc && !c->via_graph; i++) {
-        CollectServer *s = &c->servers[i];
-        char path[1100];
-        snprintf(path, sizeof path, "%s/databases", s->srv.id);
-        rc = collect_get(c, path, "api-version=" API_SQL, on_dbs, (long)i, c->subs[s->sub].sub.id,
-                         err);
-    }
-    if (!rc)
-        rc = http_run(c->http, err);
     if (!rc && c->fatal)
         rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
+    return rc;
+}
+
+/* Servers [lo, *hi) hold about batch_dbs databases: ARM lists go out a
+ * round of servers at a time, sized by the databases per server listed so
+ * far (the first round: COLLECT_LIST_FIRST servers), so the batch overshoots
+ * by about one server's list at most, and never by more than
+ * COLLECT_LIST_ROUND servers. A server of a failed subscription is not
+ * listed (nothing of it is written). */
+TlResult collect_list_batch(Collect *c, size_t lo, size_t *hi, TlError *err)
+{
+    size_t want = c->batch_dbs ? c->batch_dbs : COLLECT_BATCH_DBS;
+    size_t held = 0, end = lo, round = want < COLLECT_LIST_FIRST ? want : COLLECT_LIST_FIRST;
+    TlResult rc = TL_OK;
+    while (!rc && end < c->n_servers && (held < want || end == lo)) {
+        size_t stop = c->n_servers - end < round ? c->n_servers : end + round;
+        for (size_t i = end; i < stop && !rc && !c->via_graph; i++) {
+            CollectServer *s = &c->servers[i];
+            if (c->subs[s->sub].failed)
+                continue;
+            char path[1100];
+            snprintf(path, sizeof path, "%s/databases", s->srv.id);
+            rc = collect_get(c, path, "api-version=" API_SQL, on_dbs, (long)i,
+                             c->subs[s->sub].sub.id, err);
+        }
+        if (!rc && !c->via_graph) /* Resource Graph listed them with the servers */
+            rc = http_run(c->http, err);
+        if (!rc && c->fatal)
+            rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
+        for (; end < stop; end++)
+            held += c->servers[end].n_dbs;
+        size_t per_server = held / (end - lo) + 1;
+        round = held >= want ? 1 : (want - held) / per_server;
+        round = round < 1 ? 1 : round > COLLECT_LIST_ROUND ? COLLECT_LIST_ROUND : round;
+    }
+    *hi = end;
     return rc;
 }
 

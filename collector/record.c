@@ -78,21 +78,21 @@ TlTime record_cursor_of(void *user, const char *subscription)
 
 /* The recorded lineages of every listed server, and which listed database
  * each is (same resource id and creation: L7). */
-TlResult record_known(RecordRun *r, Collect *c, TlError *err)
+TlResult record_known(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError *err)
 {
-    StoreServerKey *keys = calloc(c->n_servers ? c->n_servers : 1, sizeof *keys);
+    StoreServerKey *keys = calloc(hi > lo ? hi - lo : 1, sizeof *keys);
     StoreKnown *known = NULL;
     size_t n_known = 0;
     if (!keys)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < c->n_servers; i++)
-        keys[i] = (StoreServerKey){c->servers[i].srv.subscription, c->servers[i].srv.resource_group,
-                                   c->servers[i].srv.name};
-    TlResult rc = store_known_load(r->conn, keys, c->n_servers, &known, &n_known, err);
+    for (size_t i = lo; i < hi; i++)
+        keys[i - lo] = (StoreServerKey){c->servers[i].srv.subscription,
+                                        c->servers[i].srv.resource_group, c->servers[i].srv.name};
+    TlResult rc = store_known_load(r->conn, keys, hi - lo, &known, &n_known, err);
     free(keys);
-    for (size_t i = 0, k = 0; i < c->n_servers && !rc; i++) { /* known is ordered by server */
+    for (size_t i = lo, k = 0; i < hi && !rc; i++) { /* known is ordered by server */
         size_t first = k;
-        while (k < n_known && known[k].server == i)
+        while (k < n_known && known[k].server == i - lo)
             k++;
         TlKnownLineage *lineages = malloc((k - first + 1) * sizeof *lineages);
         if (!lineages) {
@@ -287,9 +287,9 @@ TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
 /* Write every server that answered, each in its own transaction; a server
  * the store refuses is failed like one Azure failed. Stops only when
  * PostgreSQL is gone or memory is out. */
-TlResult record_servers(RecordRun *r, Collect *c, TlError *err)
+TlResult record_servers(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError *err)
 {
-    for (size_t i = 0; i < c->n_servers; i++) {
+    for (size_t i = lo; i < hi; i++) {
         CollectServer *s = &c->servers[i];
         if (c->subs[s->sub].failed)
             continue;
@@ -524,12 +524,9 @@ static void progress_line(RecordProgress *p, long done, long total, const char *
     if (done < total && now - p->last < (p->tty ? 0.2 : 5.0))
         return;
     p->last = now;
-    size_t dbs = 0;
-    for (size_t i = 0; i < p->c->n_servers; i++)
-        dbs += p->c->servers[i].n_dbs;
     fprintf(p->out, "%stierledger collect: %s: %ld of %ld %s (%zu servers, %zu databases)%s",
-            p->tty ? "\r\033[K" : "", p->phase, done, total, unit, p->c->n_servers, dbs,
-            p->tty ? "" : "\n");
+            p->tty ? "\r\033[K" : "", p->phase, done, total, unit, p->c->n_servers,
+            p->c->n_dbs_listed, p->tty ? "" : "\n");
     fflush(p->out);
 }
 

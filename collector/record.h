@@ -54,14 +54,14 @@ TlResult record_claim(void *user, const CollectSub *subs, size_t n, TlError *err
 /* The Activity Log cursor of a subscription (a CollectLogFrom). */
 TlTime record_cursor_of(void *user, const char *subscription);
 
-/* The recorded lineages of every listed server, attached to it (D9). */
-TlResult record_known(RecordRun *r, Collect *c, TlError *err);
+/* The recorded lineages of listed servers [lo, hi), attached to each (D9). */
+TlResult record_known(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError *err);
 
-/* Write every server that answered, each in its own transaction; a server
+/* Write every server of [lo, hi) that answered, each in its own transaction; a server
  * the store refuses is failed like one Azure failed; past r->deadline the
  * rest are failed unwritten. Fails only when PostgreSQL is gone or memory is
  * out. */
-TlResult record_servers(RecordRun *r, Collect *c, TlError *err);
+TlResult record_servers(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError *err);
 
 /* The Managed Instance part of the run (collector/mi.h): read every
  * instance of the subscriptions, ask for recorded ones the lists no longer

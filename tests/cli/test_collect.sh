@@ -138,6 +138,16 @@ usage_summary() {
          FROM backup_usage u JOIN databases d ON d.id = u.database_id GROUP BY 1, 2 ORDER BY 1, 2"
 }
 usage_summary >"$work/usage-arm"
+# everything recorded per lineage, but for ids, stamps and the hash chain
+content() {
+    local t
+    for t in transitions database_facts database_drops backup_usage; do
+        q "SELECT d.database_name, d.created_at, (to_jsonb(x) - '{id,database_id,recorded_at,recorded_by,recorded_via,chain_seq,chain_hash,prev_hash,supersedes}'::text[])::text
+             FROM $t x JOIN databases d ON d.id = x.database_id ORDER BY 1, 2, 3"
+    done
+}
+content >"$work/content-arm"
+same "content: something to compare" "$([ "$(wc -l <"$work/content-arm")" -gt 100 ] && echo yes)" yes
 fresh_db() { # fresh_db NAME: an empty, initialised database for a section
     export PGDATABASE=$1
     "$PG_BINDIR/dropdb" --if-exists "$PGDATABASE" >/dev/null 2>&1
@@ -173,6 +183,28 @@ PY
 same "graph: an exhausted quota pauses the next query" "$gap" True
 run "graph: a bad --via" 64 tl collect --via graphs
 err_has "bad --via" "--via: expected arm or resource-graph"
+fake_stop
+
+# ---- the same lifecycle a server at a time ----------------------------------------
+# (TIERLEDGER_FLEET_PAGE=1: each batch is one server, listed, detailed, written
+# and released before the next is listed); what is recorded must be the same
+fresh_db tl_test_collect_batch
+: >"$work/fake.log"
+fake_start lifecycle
+export TIERLEDGER_FLEET_PAGE=1
+for i in "${!polls[@]}"; do
+    fake_step "$i"
+    collect 0 "batch poll $i" --observed-at "${polls[$i]}" --progress
+    # two batches: each server's databases listed, then detailed, then the next's
+    [ "$i" = 0 ] && same "batch: a details phase per server" "$(grep -c 'tierledger collect: reading details: ' "$work/err") $(sed -n 's/^tierledger collect: \(listing databases\|reading details\): [0-9]* of [0-9]* requests (2 servers, \([0-9]*\) databases)$/\1 \2/p' "$work/err" | tr '\n' ',')" \
+        "2 listing databases 2,reading details 2,listing databases 3,reading details 3,"
+    collect 0 "batch poll $i again" --observed-at "${polls[$i]}"
+    out_has "batch poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
+    [ "$i" = 6 ] && collect 0 "batch steady state" --observed-at 2026-11-02T00:05:00Z
+done
+unset TIERLEDGER_FLEET_PAGE
+content >"$work/content-batch"
+if diff -u "$work/content-arm" "$work/content-batch" >"$work/diff"; then ok; else bad "batch: not what one batch recorded:"; head -30 "$work/diff" >&2; fi
 fake_stop
 export PGDATABASE=tl_test_collect
 

@@ -142,33 +142,6 @@ static void say_failures(CliContext *ctx, const RecordRun *r, long deadline_s)
         ctx->exit_status = 1;
 }
 
-/* The servers a batch at a time (collect.h): list, match with the store,
- * read details, write, release. Past the deadline no batch is started: the
- * rest are failed unwritten (record_servers). */
-static TlResult collect_servers(Collect *c, RecordRun *r, RecordProgress *prog, TlError *err)
-{
-    TlResult rc = TL_OK;
-    for (size_t lo = 0, hi = 0; !rc && lo < c->n_servers; lo = hi) {
-        if (r->deadline > 0 && http_now() >= r->deadline) {
-            hi = c->n_servers;
-            rc = record_servers(r, c, lo, hi, err);
-            break;
-        }
-        prog->phase = "listing databases";
-        rc = collect_list_batch(c, lo, &hi, err);
-        if (!rc)
-            rc = record_known(r, c, lo, hi, err);
-        prog->phase = "reading details";
-        if (!rc)
-            rc = collect_details(c, lo, hi, err);
-        prog->phase = "writing";
-        if (!rc)
-            rc = record_servers(r, c, lo, hi, err);
-        collect_release(c, lo, hi);
-    }
-    return rc;
-}
-
 static TlResult run_collect(CliContext *ctx, TlError *err)
 {
     RecordRun r;
@@ -223,7 +196,7 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
         if (c.subs[i].failed)
             record_error(&r, c.subs[i].error ? c.subs[i].error->msg : "failed");
     if (!rc)
-        rc = collect_servers(&c, &r, &prog, err);
+        rc = record_batches(&r, &c, &prog, err);
     if (!rc)
         rc = record_mi(&r, &c, err); /* managed instances: after the servers, each on its own */
     if (!rc)

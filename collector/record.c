@@ -321,6 +321,33 @@ TlResult record_servers(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError 
     return TL_OK;
 }
 
+TlResult record_batches(RecordRun *r, Collect *c, RecordProgress *prog, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (size_t lo = 0, hi = 0; !rc && lo < c->n_servers; lo = hi) {
+        if (r->deadline > 0 && http_now() >= r->deadline) {
+            hi = c->n_servers;
+            rc = record_servers(r, c, lo, hi, err);
+            break;
+        }
+        if (prog)
+            prog->phase = "listing databases";
+        rc = collect_list_batch(c, lo, &hi, err);
+        if (!rc)
+            rc = record_known(r, c, lo, hi, err);
+        if (prog)
+            prog->phase = "reading details";
+        if (!rc)
+            rc = collect_details(c, lo, hi, err);
+        if (prog)
+            prog->phase = "writing";
+        if (!rc)
+            rc = record_servers(r, c, lo, hi, err);
+        collect_release(c, lo, hi);
+    }
+    return rc;
+}
+
 /* ---- Managed Instance -------------------------------------------------------- */
 
 /* One instance in one transaction: what is recorded for it, what this run

@@ -90,12 +90,18 @@ TlResult record_summary(FILE *out, const RecordRun *r, const Collect *c, const H
 typedef struct {
     FILE *out;
     bool tty;
-    const char *phase; /* "listing", "reading details", "writing" */
+    const char *phase; /* "listing", "listing databases", "reading details", "writing" */
     const Collect *c;
     double last;
 } RecordProgress;
 void record_progress_requests(void *progress, long finished, long added);
 void record_progress_servers(void *progress, size_t done, size_t total);
+
+/* Every discovered server, a batch at a time (collect.h): list, match with
+ * the store (record_known), read details, write (record_servers), release.
+ * Past r->deadline no batch is started: the rest are failed unwritten.
+ * prog (may be NULL) is told the phase. */
+TlResult record_batches(RecordRun *r, Collect *c, RecordProgress *prog, TlError *err);
 
 void record_cleanup(RecordRun *r);
 

@@ -101,10 +101,15 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, ChargeOrder orde
         tl_error_hint(err, "load the month's Cost Management export: tierledger import-costs FILE");
         return TL_ERR_NOT_FOUND;
     }
-    /* usage from 36 days before the month: the previous segment's last size (B4);
-     * the fleet a page at a time, the pools totalled first (B1 across pages) */
-    const FleetWindow window = {
-        .to = m->end, .usage_from = m->start - 36 * TL_SECONDS_PER_DAY, .usage_to = m->end};
+    /* usage from 36 days before the month (for the lineages that need it:
+     * the previous segment's last size, B4, or a level carried into the
+     * month); the fleet a page at a time, the pools totalled first (B1
+     * across pages) */
+    const FleetWindow window = {.to = m->end,
+                                .usage_from =
+                                    m->start - TL_BILLING_LOOKBACK_DAYS * TL_SECONDS_PER_DAY,
+                                .usage_to = m->end,
+                                .usage_month = m->start};
     StorePools pools = {0};
     ChargePrices sheet = {m->prices.rows, m->prices.n,
                           m->prices.table ? m->prices.table->name : prices_path};

@@ -90,9 +90,13 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
         return rc;
     int months = (int)months_opt;
     TlTime first = month_start(now, months - 1);
-    /* usage from 36 days before the first month: the previous segment's last size (B4) */
-    FleetWindow window = {
-        .to = now + 1, .usage_from = first - 36 * TL_SECONDS_PER_DAY, .usage_to = now + 1};
+    /* usage from 36 days before the first month, for the lineages that need it
+     * (the previous segment's last size, B4, or a level carried into it); the
+     * later months' lookbacks lie in the months read for all */
+    FleetWindow window = {.to = now + 1,
+                          .usage_from = first - TL_BILLING_LOOKBACK_DAYS * TL_SECONDS_PER_DAY,
+                          .usage_to = now + 1,
+                          .usage_month = first};
     StoreConn *conn = NULL;
     StorePools pools = {0};
     StoreDerived *rows = NULL;

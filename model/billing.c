@@ -285,6 +285,33 @@ static size_t objective_steps(const TlTransition *tr, size_t n, ObjectiveStep *s
     return m;
 }
 
+bool billing_reads_before(const TlTransition *tr, size_t n, const TlUsageDay *first,
+                          TlTime month_start, TlTime dropped_at)
+{
+    TlTime from = month_start - TL_BILLING_LOOKBACK_DAYS * TL_SECONDS_PER_DAY, begun = TL_TIME_NONE;
+    for (size_t i = 0; i < n; i++)
+        if (begun == TL_TIME_NONE || tr[i].started_at < begun)
+            begun = tr[i].started_at;
+    if (begun != TL_TIME_NONE && begun >= month_start)
+        return false; /* created in or after the month: no earlier day is its own (L7) */
+    if (dropped_at != TL_TIME_NONE && dropped_at >= from)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        if (history_is_creation(&tr[i]))
+            continue; /* it starts the first segment: nothing before it bills */
+        if (tr[i].started_at >= from || tr[i].ended_at == TL_TIME_NONE || tr[i].ended_at >= from)
+            return true; /* a segment or objective step near or in the month, or one open */
+    }
+    const char *objective = history_objective_at(tr, n, month_start);
+    if (!first || first->day != month_start || !objective)
+        return true; /* the first hours carry a level from before */
+    TlObjective obj;
+    objective_parse(objective, NULL, &obj);
+    double billable, consumed;
+    bool dtu;
+    return !row_bytes(first, obj.arch, obj.dtu, &billable, &consumed, &dtu);
+}
+
 TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
                        const TlUsageDay *usage, size_t n_usage, TlTime month_start,
                        TlTime month_end, TlTime as_of, TlTime dropped_at, TlBill *out, TlError *err)

@@ -112,6 +112,24 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
                        TlTime month_end, TlTime as_of, TlTime dropped_at, TlBill *out,
                        TlError *err);
 
+/* The usage before a month that billing_month may read: R is at most 35
+ * days (L9), so a previous segment's last size (B4) and a level carried
+ * into the month come from at most this many days before month_start. */
+#define TL_BILLING_LOOKBACK_DAYS 36
+
+/* Whether billing_month of the month from month_start may read this
+ * lineage's usage rows before month_start, given `first`, its first row on
+ * or after month_start (NULL when it has none). false only when it cannot:
+ * it was created at or after month_start (a day before is an older
+ * lineage's, L7), or no transition but its creation began or ended (or is
+ * still open) from
+ * TL_BILLING_LOOKBACK_DAYS before month_start on, it was not dropped from
+ * then on, and `first` is month_start's own row with the figures of the
+ * architecture in effect then, so that every hour finds its level in the
+ * month. The fleet reads skip the earlier days of the rest. */
+bool billing_reads_before(const TlTransition *tr, size_t n, const TlUsageDay *first,
+                          TlTime month_start, TlTime dropped_at);
+
 void billing_cleanup(TlBill *bill);
 
 /* One row of a price sheet (B6): currency per GB-month. Strings borrowed. */

@@ -53,6 +53,8 @@ static const char sql_tr_changed[] = TR_PAGE(
     " ORDER BY database_id, day, source = 'collector' DESC"
 #define USAGE_RANGE " AND database_id > $3::bigint AND database_id <= $4::bigint"
 static const char sql_usage[] = USAGE_ROWS(USAGE_RANGE);
+static const char sql_usage_before[] = USAGE_ROWS(" AND database_id = ANY($3::bigint[])");
+static const char sql_usage_before_all[] = USAGE_ROWS(USAGE_RANGE);
 static const char sql_usage_changed[] = USAGE_ROWS(
     USAGE_RANGE " AND database_id IN (SELECT id FROM refresh_todo"
                 "                      WHERE id > $3::bigint AND id <= $4::bigint)");
@@ -148,56 +150,123 @@ static TlResult decode_transitions(Fleet *out, TlError *err)
     return rc;
 }
 
-static TlResult decode_usage(Fleet *out, TlError *err)
+static const char *const usage_names[] = {"database_id",     "day",
+                                          "full_bytes",      "diff_bytes",
+                                          "log_bytes",       "snapshot_bytes",
+                                          "allocated_bytes", "max_size_bytes",
+                                          "redundancy",      "region",
+                                          "elastic_pool_id", "tags"};
+enum {
+    C_DB,
+    C_DAY,
+    C_FULL,
+    C_DIFF,
+    C_LOG,
+    C_SNAP,
+    C_ALLOC,
+    C_MAX,
+    C_RED,
+    C_REGION,
+    C_POOL,
+    C_TAGS
+};
+
+static TlUsageDay usage_row(const PGresult *r, int i, const int *col)
 {
-    static const char *const names[] = {"database_id",     "day",
-                                        "full_bytes",      "diff_bytes",
-                                        "log_bytes",       "snapshot_bytes",
-                                        "allocated_bytes", "max_size_bytes",
-                                        "redundancy",      "region",
-                                        "elastic_pool_id", "tags"};
-    enum {
-        C_DB,
-        C_DAY,
-        C_FULL,
-        C_DIFF,
-        C_LOG,
-        C_SNAP,
-        C_ALLOC,
-        C_MAX,
-        C_RED,
-        C_REGION,
-        C_POOL,
-        C_TAGS
-    };
+    return (TlUsageDay){.day = pg_time(r, i, col[C_DAY]),
+                        .full_bytes = pg_bytes(r, i, col[C_FULL]),
+                        .diff_bytes = pg_bytes(r, i, col[C_DIFF]),
+                        .log_bytes = pg_bytes(r, i, col[C_LOG]),
+                        .snapshot_bytes = pg_bytes(r, i, col[C_SNAP]),
+                        .allocated_bytes = pg_bytes(r, i, col[C_ALLOC]),
+                        .max_size_bytes = pg_bytes(r, i, col[C_MAX]),
+                        .redundancy = pg_text(r, i, col[C_RED]),
+                        .elastic_pool_id = pg_text(r, i, col[C_POOL]),
+                        .pool_share_bytes = TL_BYTES_UNKNOWN};
+}
+
+static long long row_id(const PGresult *r, int i, int col)
+{
+    long long id = 0;
+    pg_get_int64(r, i, col, &id);
+    return id;
+}
+
+/* The page's lineages that need their days before w->usage_month
+ * (billing_reads_before, from each one's first row of the month), read
+ * into out->res_before: by their ids, or the page's whole range (after,
+ * last] when most do (a lineage that does not need them bills the same
+ * with them). */
+static TlResult read_before(StoreConn *conn, const FleetWindow *w, const char *const *range,
+                            Fleet *out, TlError *err)
+{
     const PGresult *r = out->res_usage;
     int col[12];
-    TlResult rc = r ? pg_columns(r, "load usage", names, 12, col, err) : TL_OK;
-    size_t k = 0;
-    for (int i = 0; r && i < PQntuples(r) && !rc; i++) {
-        long long id;
-        pg_get_int64(r, i, col[C_DB], &id);
-        FleetDatabase *db = lineage_of(out, &k, id);
-        if (!db)
-            continue;
-        TlUsageDay *u = &out->usage[out->n_usage++];
-        *u = (TlUsageDay){.day = pg_time(r, i, col[C_DAY]),
-                          .full_bytes = pg_bytes(r, i, col[C_FULL]),
-                          .diff_bytes = pg_bytes(r, i, col[C_DIFF]),
-                          .log_bytes = pg_bytes(r, i, col[C_LOG]),
-                          .snapshot_bytes = pg_bytes(r, i, col[C_SNAP]),
-                          .allocated_bytes = pg_bytes(r, i, col[C_ALLOC]),
-                          .max_size_bytes = pg_bytes(r, i, col[C_MAX]),
-                          .redundancy = pg_text(r, i, col[C_RED]),
-                          .elastic_pool_id = pg_text(r, i, col[C_POOL]),
-                          .pool_share_bytes = TL_BYTES_UNKNOWN};
-        if (!db->usage)
-            db->usage = u;
-        db->n_usage++;
-        if (pg_text(r, i, col[C_REGION]))
-            db->region = pg_text(r, i, col[C_REGION]);
-        if (pg_text(r, i, col[C_TAGS]))
-            db->tags = pg_text(r, i, col[C_TAGS]);
+    TlResult rc = pg_columns(r, "load usage", usage_names, 12, col, err);
+    size_t cap = 2 + out->n * 21, len = 0, n_ids = 0;
+    char *ids = rc ? NULL : malloc(cap);
+    if (!rc && !ids)
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    int i = 0, n = rc ? 0 : PQntuples(r);
+    for (size_t d = 0; d < out->n && !rc; d++) {
+        const FleetDatabase *db = &out->db[d];
+        while (i < n && row_id(r, i, col[C_DB]) < db->id)
+            i++;
+        TlUsageDay first;
+        bool has = i < n && row_id(r, i, col[C_DB]) == db->id;
+        if (has)
+            first = usage_row(r, i, col);
+        if (billing_reads_before(db->tr, db->n_tr, has ? &first : NULL, w->usage_month,
+                                 TL_TIME_NONE)) {
+            len += (size_t)snprintf(ids + len, cap - len, "%s%lld", n_ids ? "," : "{", db->id);
+            n_ids++;
+        }
+    }
+    if (!rc && n_ids > 0) {
+        snprintf(ids + len, cap - len, "}");
+        char a[24], b[24];
+        bool most = n_ids * 2 > out->n;
+        const char *p[] = {pg_time_param(w->usage_from, a), pg_time_param(w->usage_month, b),
+                           most ? range[0] : ids, range[1]};
+        rc = pg_query(conn, "load usage before the month",
+                      most ? sql_usage_before_all : sql_usage_before, most ? 4 : 3, p,
+                      &out->res_before, err);
+    }
+    free(ids);
+    return rc;
+}
+
+/* The page's usage: each lineage's rows before the month (res_before, when
+ * read) then its rows of the window (res_usage), both ordered by lineage and
+ * day. */
+static TlResult decode_usage(Fleet *out, TlError *err)
+{
+    const PGresult *res[2] = {out->res_before, out->res_usage};
+    int col[2][12], at[2] = {0, 0}, n[2];
+    TlResult rc = TL_OK;
+    for (int s = 0; s < 2 && !rc; s++) {
+        n[s] = res[s] ? PQntuples(res[s]) : 0;
+        if (res[s])
+            rc = pg_columns(res[s], "load usage", usage_names, 12, col[s], err);
+    }
+    for (size_t d = 0; d < out->n && !rc; d++) {
+        FleetDatabase *db = &out->db[d];
+        for (int s = 0; s < 2; s++) {
+            const PGresult *r = res[s];
+            while (at[s] < n[s] && row_id(r, at[s], col[s][C_DB]) < db->id)
+                at[s]++;
+            for (; at[s] < n[s] && row_id(r, at[s], col[s][C_DB]) == db->id; at[s]++) {
+                TlUsageDay *u = &out->usage[out->n_usage++];
+                *u = usage_row(r, at[s], col[s]);
+                if (!db->usage)
+                    db->usage = u;
+                db->n_usage++;
+                if (pg_text(r, at[s], col[s][C_REGION]))
+                    db->region = pg_text(r, at[s], col[s][C_REGION]);
+                if (pg_text(r, at[s], col[s][C_TAGS]))
+                    db->tags = pg_text(r, at[s], col[s][C_TAGS]);
+            }
+        }
     }
     return rc;
 }
@@ -218,7 +287,9 @@ TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after
     if (n_db > 0)
         pg_get_int64(out->res_db, n_db - 1, PQfnumber(out->res_db, "id"), &last);
     const char *p2[] = {p1[0], p1[1], pg_int_param(last, last_text)};
-    const char *p3[] = {pg_time_param(w->usage_from, from_text),
+    /* the month's days for all (from usage_month on), the days before for some */
+    bool split = w->usage_month > w->usage_from && w->usage_month < w->usage_to;
+    const char *p3[] = {pg_time_param(split ? w->usage_month : w->usage_from, from_text),
                         pg_time_param(w->usage_to, uto_text), p1[1], p2[2]};
     if (n_db > 0)
         rc = pg_query(conn, "load transitions", w->changed_only ? sql_tr_changed : sql_tr, 3, p2,
@@ -229,15 +300,19 @@ TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after
     if (rc)
         return rc;
     int n_tr = out->res_tr ? PQntuples(out->res_tr) : 0;
-    int n_use = out->res_usage ? PQntuples(out->res_usage) : 0;
-    out->db = calloc(n_db ? (size_t)n_db : 1, sizeof *out->db);
-    out->transitions = calloc(n_tr ? (size_t)n_tr : 1, sizeof *out->transitions);
-    out->usage = calloc(n_use ? (size_t)n_use : 1, sizeof *out->usage);
-    if (!out->db || !out->transitions || !out->usage)
+    out->db = calloc(n_db > 0 ? (size_t)n_db : 1, sizeof *out->db);
+    out->transitions = calloc(n_tr > 0 ? (size_t)n_tr : 1, sizeof *out->transitions);
+    if (!out->db || !out->transitions)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     rc = decode_databases(out, err);
     if (!rc && out->res_tr)
         rc = decode_transitions(out, err);
+    if (!rc && split && out->res_usage)
+        rc = read_before(conn, w, p3 + 2, out, err);
+    int n_use = (out->res_usage ? PQntuples(out->res_usage) : 0) +
+                (out->res_before ? PQntuples(out->res_before) : 0);
+    if (!rc && !(out->usage = calloc(n_use > 0 ? (size_t)n_use : 1, sizeof *out->usage)))
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (!rc)
         rc = decode_usage(out, err);
     if (!rc)
@@ -281,6 +356,7 @@ void store_fleet_cleanup(Fleet *fleet)
     PQclear(fleet->res_db);
     PQclear(fleet->res_tr);
     PQclear(fleet->res_usage);
+    PQclear(fleet->res_before);
     free(fleet->db);
     free(fleet->transitions);
     free(fleet->usage);

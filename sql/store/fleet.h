@@ -32,7 +32,7 @@ typedef struct {
 } FleetDatabase;
 
 typedef struct {
-    struct pg_result *res_db, *res_tr, *res_usage;
+    struct pg_result *res_db, *res_tr, *res_usage, *res_before;
     FleetDatabase *db;
     size_t n;
     TlTransition *transitions;
@@ -42,10 +42,15 @@ typedef struct {
 
 /* What a fleet read covers: the lineages created before `to`, their facts
  * as of `to`, and (when usage_from < usage_to) their daily usage in
- * [usage_from, usage_to). changed_only: only the lineages of refresh's
- * change set, and the pools they are in (store_refresh_plan, refresh.h). */
+ * [usage_from, usage_to). With usage_month (0: none) after usage_from, the
+ * days before usage_month are read only for the lineages whose bill of the
+ * month from usage_month may read them (billing_reads_before); the others
+ * get the same bill from the month's rows alone. changed_only: only the
+ * lineages of refresh's change set, and the pools they are in
+ * (store_refresh_plan, refresh.h). */
 typedef struct {
     TlTime to, usage_from, usage_to;
+    TlTime usage_month;
     bool changed_only;
 } FleetWindow;
 

@@ -39,6 +39,7 @@ typedef struct {
     size_t n_usage;
     bool billed;
     TlBill bill;
+    bool reads_before; /* billing_reads_before of the case's month */
     bool warned;
     TlAlerts alerts;
     TlTime dropped_at;
@@ -330,6 +331,39 @@ static void run_bill(Case *c)
                            &c->bill, &err);
     EXPECT_AT(c->file, c->line, rc == TL_OK, "[%s] billing_month failed: %s", c->name, err.msg);
     c->billed = rc == TL_OK;
+    /* the fleet reads skip the days before the month when billing_reads_before
+     * says so: the bill from the month's rows alone must be the same, line for line */
+    size_t first = 0;
+    while (first < n_mine && mine[first].day < c->month_start)
+        first++;
+    c->reads_before = billing_reads_before(c->tr, c->n, first < n_mine ? &mine[first] : NULL,
+                                           c->month_start, c->dropped_at);
+    if (!c->billed || c->reads_before)
+        return;
+    TlBill alone;
+    rc = billing_month(c->tr, c->n, c->retention, mine + first, n_mine - first, c->month_start,
+                       c->month_end, c->as_of == TL_TIME_NONE ? c->month_end : c->as_of,
+                       c->dropped_at, &alone, &err);
+    EXPECT_AT(c->file, c->line, rc == TL_OK && alone.n_lines == c->bill.n_lines,
+              "[%s] without the days before the month: %zu bill lines, expected %zu", c->name,
+              rc == TL_OK ? alone.n_lines : 0, c->bill.n_lines);
+    for (size_t i = 0; rc == TL_OK && i < alone.n_lines && i < c->bill.n_lines; i++) {
+        const TlBillLine *a = &alone.lines[i], *b = &c->bill.lines[i];
+        EXPECT_AT(
+            c->file, c->line,
+            a->seq == b->seq && a->gb_month == b->gb_month &&
+                a->consumed_gb_month == b->consumed_gb_month &&
+                a->charge_start == b->charge_start && a->charge_end == b->charge_end &&
+                a->carried_forward == b->carried_forward && a->no_usage == b->no_usage &&
+                a->decaying_estimate == b->decaying_estimate &&
+                a->dtu_included == b->dtu_included && a->dropped == b->dropped &&
+                (a->redundancy == b->redundancy ||
+                 (a->redundancy && b->redundancy && strcmp(a->redundancy, b->redundancy) == 0)),
+            "[%s] without the days before the month: line %zu differs (%.9f GB-month, "
+            "expected %.9f)",
+            c->name, i + 1, a->gb_month, b->gb_month);
+    }
+    billing_cleanup(&alone);
 }
 
 /* bill SEQ KIND GB_MONTH [consumed=X] [from=T] [to=T] [estimate] [dtu] [carried] */
@@ -499,6 +533,13 @@ static bool billing_directive(Case *c, const char *d, char **w, int nw)
         c->dropped_at = T(c, w[1]);
     } else if (strcmp(d, "bill") == 0) {
         expect_bill(c, w, nw);
+    } else if (strcmp(d, "reads_before") == 0) {
+        /* reads_before yes|no: billing_reads_before of the month (no: the bill
+         * from the month's rows alone is checked to be the same) */
+        run_bill(c);
+        if (c->billed)
+            EXPECT_AT(c->file, c->line, c->reads_before == (strcmp(w[1], "yes") == 0),
+                      "[%s] expected reads_before %s", c->name, w[1]);
     } else if (strcmp(d, "bills") == 0) {
         run_bill(c);
         if (c->billed)

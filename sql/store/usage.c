@@ -2,8 +2,10 @@
  * into a temporary table with COPY, and one statement resolves each row's
  * lineage and inserts or replaces the days, so the cost per row is the
  * server's, not a round trip. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sql/store/imports.h"
 #include "sql/store/pg.h"
@@ -11,18 +13,19 @@
 struct StoreUsageStage {
     PGconn *conn;
     PgCopy copy;
+    long long n_mi; /* rows of Managed Instance databases (the rest: SQL Database) */
 };
 
 static const char stage_sql[] =
     "CREATE TEMP TABLE usage_stage (line integer NOT NULL, resource_id text NOT NULL,"
     " day date NOT NULL, full_bytes bigint, diff_bytes bigint, log_bytes bigint,"
     " snapshot_bytes bigint, allocated_bytes bigint, max_size_bytes bigint, redundancy text,"
-    " region text, elastic_pool_id text, tags jsonb,"
+    " region text, elastic_pool_id text, tags jsonb, mi boolean NOT NULL,"
     " resource_key text GENERATED ALWAYS AS (lower(resource_id)) STORED) ON COMMIT DROP";
 static const char copy_sql[] =
     "COPY usage_stage (line, resource_id, day, full_bytes, diff_bytes, log_bytes,"
-    " snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags)"
-    " FROM STDIN";
+    " snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags,"
+    " mi) FROM STDIN";
 
 /* the lineages of the file's databases, each with the creation of the next:
  * a day belongs to the latest created before its end (L7) */
@@ -36,7 +39,9 @@ static const char lineages_sql[] =
     "l.resource_key = s.resource_key AND l.created_at <= " DAY_END                                 \
     " AND (l.next IS NULL OR l.next > " DAY_END ")"
 
-#define IS_MI "s.resource_id ~* '/providers/Microsoft\\.Sql/managedInstances/'"
+/* a Managed Instance database's row: told by the client as it stages it
+ * (is_mi), not by a regular expression per row and statement */
+#define IS_MI "s.mi"
 static const char orphan_sql[] = "SELECT s.line, s.resource_id, s.day::text AS day"
                                  " FROM usage_stage s WHERE NOT " IS_MI " AND NOT EXISTS (SELECT 1"
                                  " FROM usage_lineages l WHERE " LINEAGE_OF_DAY ")"
@@ -129,6 +134,17 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
     return TL_OK;
 }
 
+/* Whether id names something under /providers/Microsoft.Sql/managedInstances/
+ * (case-insensitively). */
+static bool is_mi(const char *id)
+{
+    static const char key[] = "/providers/microsoft.sql/managedinstances/";
+    for (const char *p = id ? strchr(id, '/') : NULL; p; p = strchr(p + 1, '/'))
+        if (strncasecmp(p, key, sizeof key - 1) == 0)
+            return true;
+    return false;
+}
+
 void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
 {
     PgCopy *c = &s->copy;
@@ -140,6 +156,9 @@ void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
         r->max_size_bytes, r->redundancy, r->region,    r->elastic_pool_id, r->tags};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         pg_copy_field(c, v[k]);
+    bool mi = is_mi(r->resource_id);
+    pg_copy_field(c, mi ? "t" : "f");
+    s->n_mi += mi;
     pg_copy_end_row(c);
 }
 
@@ -155,23 +174,25 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
                                   TlError *err)
 {
     *counts = (StoreUsageCounts){.rows = s->copy.rows};
+    /* the statements of a kind of database only when the file has its rows */
+    bool sql_db = s->copy.rows > s->n_mi, mi = s->n_mi > 0;
     TlResult rc = pg_copy_finish(&s->copy, err);
     PGresult *res = NULL;
-    if (!rc)
+    if (!rc && sql_db)
         rc = pg_query(s->conn, "find the lineages of the usage", lineages_sql, 0, NULL, NULL, err);
-    if (!rc)
+    if (!rc && sql_db)
         rc =
             pg_query(s->conn, "find the lineage of each usage day", orphan_sql, 0, NULL, &res, err);
-    if (!rc && PQntuples(res) == 1)
+    if (!rc && res && PQntuples(res) == 1)
         rc = tl_error_set(
             err, TL_ERR_DATA, "%s:%s: no lineage of %s existed on %s: import its transitions first",
             file, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
-    if (!rc)
+    if (!rc && mi)
         rc = pg_query(s->conn, "find the MI database of each usage day", mi_orphan_sql, 0, NULL,
                       &res, err);
-    if (!rc && PQntuples(res) == 1)
+    if (!rc && res && PQntuples(res) == 1)
         rc =
             tl_error_set(err, TL_ERR_DATA,
                          "%s:%s: Managed Instance database %s did not exist on %s: import its "
@@ -186,18 +207,18 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
         twice = PQntuples(res) > 0;
     PQclear(res);
     res = NULL;
-    if (!rc)
+    if (!rc && sql_db)
         rc = pg_query(s->conn, "record the usage days", twice ? merge_once_sql : merge_sql, 0, NULL,
                       &res, err);
-    if (!rc) {
+    if (!rc && res) {
         pg_get_int64(res, 0, 0, &counts->inserted);
         pg_get_int64(res, 0, 1, &counts->replaced);
     }
     PQclear(res);
     res = NULL;
-    if (!rc)
+    if (!rc && mi)
         rc = pg_query(s->conn, "record the MI usage days", mi_merge_sql, 0, NULL, &res, err);
-    if (!rc) {
+    if (!rc && res) {
         long long in = 0, re = 0;
         pg_get_int64(res, 0, 0, &in);
         pg_get_int64(res, 0, 1, &re);

@@ -170,6 +170,15 @@ run usage-year 65 tl import-usage "$work/usage-year.csv"
 err_has usage-year "usage-year.csv:2: day '0000-01-01' is not a date (YYYY-MM-DD, 1970 to 9999)"
 run usage-utf8 65 tl import-usage "$work/usage-utf8.csv"
 err_has usage-utf8 "usage-utf8.csv:2: a field is not valid UTF-8"
+# a good SQL Database day beside a Managed Instance day whose database was never
+# imported: the file is refused whole, naming the MI line
+M=/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi/databases/x
+printf '%s
+%s/b,2026-11-01,1,1,1,,,,Geo,westeurope,,
+%s,2026-11-01,1,1,1,,,,Geo,westeurope,,
+' "$U" "$S" "$M" >"$work/usage-mixed.csv"
+run usage-mixed 65 tl import-usage "$work/usage-mixed.csv"
+err_has usage-mixed "usage-mixed.csv:3: Managed Instance database $M did not exist on 2026-11-01"
 dump >"$work/after.sql"
 if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "bad bytes or years changed the database"; fi
 

@@ -139,10 +139,12 @@ same mi-usage-stored "$(sql "SELECT string_agg(split_part(resource_key, '/', 11)
     "main 214748364800 Local;tmp 214748364800 Local"
 run mi-usage-again 0 tl import-usage "$work/mi-usage.csv"
 err_has mi-usage-again "2 rows: 0 days recorded, 0 replaced, 2 already recorded"
-echo "$S/mi-e/databases/never,2026-01-10,1,0,1,,,,Local,,," >>"$work/mi-usage.csv"
+# (its provider path in capitals: a Managed Instance row whatever the case)
+shout=$(echo "$S" | sed 's|/providers/Microsoft.Sql/managedInstances|/PROVIDERS/MICROSOFT.SQL/MANAGEDINSTANCES|')
+echo "$shout/mi-e/databases/never,2026-01-10,1,0,1,,,,Local,,," >>"$work/mi-usage.csv"
 snapshot before-usage
 run mi-usage-orphan 65 tl import-usage "$work/mi-usage.csv"
-err_has mi-usage-orphan "mi-usage.csv:4: Managed Instance database $S/mi-e/databases/never did not exist on 2026-01-10: import its events first (import-mi)"
+err_has mi-usage-orphan "mi-usage.csv:4: Managed Instance database $shout/mi-e/databases/never did not exist on 2026-01-10: import its events first (import-mi)"
 snapshot after-usage
 same mi-usage-unchanged "$(cmp -s "$work/before-usage.sql" "$work/after-usage.sql" && echo same)" same
 

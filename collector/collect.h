@@ -4,8 +4,9 @@
  * list their databases, read the details of the databases that need them
  * (operations, short-term retention, restorable dropped databases, 404
  * confirmations), write and release the batch: what a run holds is one
- * batch (about COLLECT_BATCH_DBS databases), not its fleet. What to store is decided by
- * derive.h; PostgreSQL is the caller's (cli/cmd_collect.c, sql/store/collector.h). */
+ * batch (about COLLECT_BATCH_DBS databases), not its fleet. What to store
+ * is decided by derive.h; PostgreSQL is the caller's (collector/record.h,
+ * sql/store/collector.h). */
 #ifndef TIERLEDGER_COLLECTOR_COLLECT_H
 #define TIERLEDGER_COLLECTOR_COLLECT_H
 

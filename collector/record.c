@@ -76,8 +76,8 @@ TlTime record_cursor_of(void *user, const char *subscription)
     return store_cursor_of(&r->cursors, subscription);
 }
 
-/* The recorded lineages of every listed server, and which listed database
- * each is (same resource id and creation: L7). */
+/* The recorded lineages of listed servers [lo, hi), and which listed
+ * database each is (same resource id and creation: L7). */
 TlResult record_known(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError *err)
 {
     StoreServerKey *keys = calloc(hi > lo ? hi - lo : 1, sizeof *keys);

@@ -121,12 +121,12 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
  * lineage's usage rows before month_start, given `first`, its first row on
  * or after month_start (NULL when it has none). false only when it cannot:
  * it was created at or after month_start (a day before is an older
- * lineage's, L7), or no transition but its creation began or ended (or is
- * still open) from
- * TL_BILLING_LOOKBACK_DAYS before month_start on, it was not dropped from
- * then on, and `first` is month_start's own row with the figures of the
- * architecture in effect then, so that every hour finds its level in the
- * month. The fleet reads skip the earlier days of the rest. */
+ * lineage's, L7); or no transition but its creation began or ended (or is
+ * still open) from TL_BILLING_LOOKBACK_DAYS before month_start on, it was
+ * not dropped from then on, and `first` is month_start's own row with the
+ * figures of the architecture in effect then, so that every hour finds its
+ * level in the month. tr sorted (history_sort). The fleet reads skip the
+ * earlier days of the lineages it returns false for. */
 bool billing_reads_before(const TlTransition *tr, size_t n, const TlUsageDay *first,
                           TlTime month_start, TlTime dropped_at);
 

@@ -87,7 +87,9 @@ $(TST)/tests/collector/%: $(TST)/tests/collector/%.o $(MODEL_SRC:%.c=$(TST)/%.o)
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS)
 .SECONDARY:
 
-test: deps $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) $(TEST_FUZZ_BIN) bin/tierledger
+# (bench_model is built, not run: `make bench` must not rot unseen)
+test: deps $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) $(TEST_FUZZ_BIN) bin/tierledger \
+      $(REL)/bench/bench_model
 	@tests/run-all $(TST)/tierledger $(TEST_MODEL_BIN) $(TEST_COLLECTOR_BIN) $(TEST_FUZZ_BIN)
 
 # one part at a time: `make test-model [CASE=NAME]`, `make test-cli [SUITE=import]`

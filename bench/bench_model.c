@@ -39,7 +39,13 @@ int main(void)
         TlTime as_of = (TlTime)n * 86400;
         int reps = (int)(200000 / n) + 1;
         double best_l = 1e18, best_c = 1e18;
-        TlFacts facts = {true, true, false, true, false, true, 0, true, 1 << 30};
+        TlFacts facts = {.retention_known = true,
+                         .pool_known = true,
+                         .geo_known = true,
+                         .geo_secondaries = -1,
+                         .replicas_known = true,
+                         .allocated_known = true,
+                         .allocated_bytes = 1 << 30};
         TlProposal p = {.target = "HS_Gen5_4"};
         for (int round = 0; round < 5; round++) {
             double t0 = now_us();

@@ -441,7 +441,7 @@ TlResult collect_list_batch(Collect *c, size_t lo, size_t *hi, TlError *err)
         for (; end < stop; end++)
             held += c->servers[end].n_dbs;
         size_t per_server = held / (end - lo) + 1;
-        round = held >= want ? 1 : (want - held) / per_server;
+        round = held < want ? (want - held) / per_server : 1;
         round = round < 1 ? 1 : round > COLLECT_LIST_ROUND ? COLLECT_LIST_ROUND : round;
     }
     *hi = end;

@@ -54,7 +54,6 @@ static const char sql_tr_changed[] = TR_PAGE(
 #define USAGE_RANGE " AND database_id > $3::bigint AND database_id <= $4::bigint"
 static const char sql_usage[] = USAGE_ROWS(USAGE_RANGE);
 static const char sql_usage_before[] = USAGE_ROWS(" AND database_id = ANY($3::bigint[])");
-static const char sql_usage_before_all[] = USAGE_ROWS(USAGE_RANGE);
 static const char sql_usage_changed[] = USAGE_ROWS(
     USAGE_RANGE " AND database_id IN (SELECT id FROM refresh_todo"
                 "                      WHERE id > $3::bigint AND id <= $4::bigint)");
@@ -228,9 +227,8 @@ static TlResult read_before(StoreConn *conn, const FleetWindow *w, const char *c
         bool most = n_ids * 2 > out->n;
         const char *p[] = {pg_time_param(w->usage_from, a), pg_time_param(w->usage_month, b),
                            most ? range[0] : ids, range[1]};
-        rc = pg_query(conn, "load usage before the month",
-                      most ? sql_usage_before_all : sql_usage_before, most ? 4 : 3, p,
-                      &out->res_before, err);
+        rc = pg_query(conn, "load usage before the month", most ? sql_usage : sql_usage_before,
+                      most ? 4 : 3, p, &out->res_before, err);
     }
     free(ids);
     return rc;

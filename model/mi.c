@@ -146,8 +146,8 @@ size_t mi_instance_prefix(const char *id)
     const size_t klen = sizeof key - 1;
     if (!id)
         return 0;
-    for (const char *p = id; *p; p++) {
-        if (strncasecmp(p, key, klen) != 0)
+    for (const char *p = strchr(id, '/'); p; p = strchr(p + 1, '/')) {
+        if ((p[1] | 0x20) != 'p' || strncasecmp(p, key, klen) != 0)
             continue;
         const char *name = p + klen, *end = strchr(name, '/');
         size_t len = end ? (size_t)(end - id) : strlen(id);

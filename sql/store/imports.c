@@ -19,10 +19,12 @@ static const char costs_clear_sql[] =
     " (SELECT DISTINCT (to_timestamp(period) AT TIME ZONE 'UTC')::date FROM costs_stage)";
 static const char costs_insert_sql[] =
     "INSERT INTO invoice_costs (billing_period, charge_day, resource_id, meter, currency,"
-    "       export_format, source_file, quantity, billed_cost, effective_cost, source_line)"
+    "       export_format, source_file, quantity, billed_cost, effective_cost, source_line,"
+    "       recorded_by, recorded_via)"
     " SELECT (to_timestamp(period) AT TIME ZONE 'UTC')::date,"
     "        (to_timestamp(day) AT TIME ZONE 'UTC')::date, resource_id, meter, currency,"
-    "        export_format, source_file, quantity, billed, effective, line"
+    "        export_format, source_file, quantity, billed, effective, line,"
+    "        session_user, tierledger_recorded_via()" /* what its trigger would set (0025) */
     "   FROM costs_stage ORDER BY line";
 
 struct StoreCostStage {

@@ -355,9 +355,15 @@ void pg_copy_field(PgCopy *c, const char *text)
 
 void pg_copy_int(PgCopy *c, long long v)
 {
-    char buf[24];
-    snprintf(buf, sizeof buf, "%lld", v);
-    pg_copy_field(c, buf);
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    *--p = 0;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    pg_copy_field(c, p); /* not snprintf: a field of every staged row */
 }
 
 void pg_copy_end_row(PgCopy *c)

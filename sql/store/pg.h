@@ -69,7 +69,10 @@ void pg_arrays_cleanup(PgArray *a, int n);
  * escaped into a buffer sent in chunks of PG_COPY_CHUNK bytes, so memory
  * stays bounded whatever the number of rows. Nothing else may run on the
  * connection until pg_copy_finish or pg_copy_abort. */
-#define PG_COPY_CHUNK (256 * 1024)
+/* (smaller than a socket's send buffer, about 208 KB on Linux, so that a
+ * send seldom waits for the server and the client goes on reading while the
+ * server copies: 256 KB chunks made a 3M-row stage 21 s, 64 KB 15 s) */
+#define PG_COPY_CHUNK (64 * 1024)
 typedef struct {
     PGconn *conn;
     const char *what;

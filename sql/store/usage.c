@@ -13,19 +13,30 @@
 struct StoreUsageStage {
     PGconn *conn;
     PgCopy copy;
-    long long n_mi; /* rows of Managed Instance databases (the rest: SQL Database) */
+    long long n_mi;      /* rows of Managed Instance databases (the rest: SQL Database) */
+    long long n_unkeyed; /* rows staged without their key (the server lowers them) */
+    bool ascii_lower;    /* the database's lower() maps A-Z to a-z (not a Turkish locale) */
 };
 
 static const char stage_sql[] =
     "CREATE TEMP TABLE usage_stage (line integer NOT NULL, resource_id text NOT NULL,"
     " day date NOT NULL, full_bytes bigint, diff_bytes bigint, log_bytes bigint,"
     " snapshot_bytes bigint, allocated_bytes bigint, max_size_bytes bigint, redundancy text,"
-    " region text, elastic_pool_id text, tags jsonb, mi boolean NOT NULL,"
-    " resource_key text GENERATED ALWAYS AS (lower(resource_id)) STORED) ON COMMIT DROP";
+    " region text, elastic_pool_id text, tags jsonb, mi boolean NOT NULL, resource_key text)"
+    " ON COMMIT DROP";
 static const char copy_sql[] =
     "COPY usage_stage (line, resource_id, day, full_bytes, diff_bytes, log_bytes,"
     " snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags,"
-    " mi) FROM STDIN";
+    " mi, resource_key) FROM STDIN";
+/* the key, lower(resource_id), is the client's for an ASCII id when the
+ * database lowers ASCII as C does (a generated column cost half the COPY:
+ * lower() goes through wide characters); the server lowers the others */
+static const char ascii_lower_sql[] =
+    "SELECT lower('ABCDEFGHIJKLMNOPQRSTUVWXYZ') = 'abcdefghijklmnopqrstuvwxyz'";
+static const char key_rest_sql[] =
+    "UPDATE usage_stage SET resource_key = lower(resource_id) WHERE resource_key IS NULL";
+/* what tierledger_recorded() would set (0025: it then never runs) */
+#define RECORDED "session_user, tierledger_recorded_via()"
 
 /* the lineages of the file's databases, each with the creation of the next:
  * a day belongs to the latest created before its end (L7) */
@@ -59,13 +70,14 @@ static const char mi_merge_sql[] =
     "WITH src AS (SELECT DISTINCT ON (s.resource_key, s.day) s.* FROM usage_stage s WHERE " IS_MI
     "             ORDER BY s.resource_key, s.day, s.line DESC),"
     " w AS (INSERT INTO mi_usage AS u (resource_id, day, full_bytes, diff_bytes, log_bytes,"
-    "         redundancy, region, tags, source)"
+    "         redundancy, region, tags, source, recorded_by, recorded_via)"
     "       SELECT resource_id, day, full_bytes, diff_bytes, log_bytes, redundancy, region, tags,"
-    "              'import' FROM src"
+    "              'import', " RECORDED " FROM src"
     "       ON CONFLICT (resource_key, day, source) DO UPDATE SET"
     "         full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"
     "         log_bytes = EXCLUDED.log_bytes, redundancy = EXCLUDED.redundancy,"
-    "         region = EXCLUDED.region, tags = EXCLUDED.tags, recorded_at = now()"
+    "         region = EXCLUDED.region, tags = EXCLUDED.tags, recorded_at = now(),"
+    "         recorded_by = EXCLUDED.recorded_by, recorded_via = EXCLUDED.recorded_via"
     "       WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.redundancy, u.region, u.tags)"
     "         IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"
     "                           EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.tags)"
@@ -81,16 +93,17 @@ static const char twice_sql[] =
     " w AS ("                                                                                      \
     "  INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"       \
     "      snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id," \
-    "      tags, source)"                                                                          \
+    "      tags, source, recorded_by, recorded_via)"                                              \
     "  SELECT database_id, day, full_bytes, diff_bytes, log_bytes, snapshot_bytes,"               \
-    "         allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags, 'import'"\
-    "    FROM src"                                                                                 \
+    "         allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags, 'import',"\
+    "         " RECORDED " FROM src"                                                              \
     "  ON CONFLICT (database_id, day, source) DO UPDATE SET"                                       \
     "      full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"                   \
     "      log_bytes = EXCLUDED.log_bytes, snapshot_bytes = EXCLUDED.snapshot_bytes,"             \
     "      allocated_bytes = EXCLUDED.allocated_bytes, max_size_bytes = EXCLUDED.max_size_bytes," \
     "      redundancy = EXCLUDED.redundancy, region = EXCLUDED.region,"                           \
-    "      elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()" \
+    "      elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()," \
+    "      recorded_by = EXCLUDED.recorded_by, recorded_via = EXCLUDED.recorded_via"              \
     "   WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes,"     \
     "          u.max_size_bytes, u.redundancy, u.region, u.elastic_pool_id, u.tags)"              \
     "     IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"        \
@@ -125,7 +138,13 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
     if (!s)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     s->conn = conn;
-    TlResult rc = pg_stage_begin(conn, "stage the usage rows", stage_sql, copy_sql, &s->copy, err);
+    PGresult *res = NULL;
+    TlResult rc =
+        pg_query(conn, "ask how the database lowers ASCII", ascii_lower_sql, 0, NULL, &res, err);
+    s->ascii_lower = !rc && pg_bool(res, 0, 0);
+    PQclear(res);
+    if (!rc)
+        rc = pg_stage_begin(conn, "stage the usage rows", stage_sql, copy_sql, &s->copy, err);
     if (rc) {
         free(s);
         return rc;
@@ -134,15 +153,31 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
     return TL_OK;
 }
 
+static const char mi_part[] = "/providers/microsoft.sql/managedinstances/";
+
 /* Whether id names something under /providers/Microsoft.Sql/managedInstances/
  * (case-insensitively). */
 static bool is_mi(const char *id)
 {
-    static const char key[] = "/providers/microsoft.sql/managedinstances/";
     for (const char *p = id ? strchr(id, '/') : NULL; p; p = strchr(p + 1, '/'))
-        if (strncasecmp(p, key, sizeof key - 1) == 0)
+        if ((p[1] | 0x20) == 'p' && strncasecmp(p, mi_part, sizeof mi_part - 1) == 0)
             return true;
     return false;
+}
+
+/* id in lower case into key (size bytes) when it is ASCII and fits; false
+ * otherwise (the server lowers it) */
+static bool ascii_key(const char *id, char *key, size_t size)
+{
+    size_t n = 0;
+    for (; id[n]; n++) {
+        unsigned char c = (unsigned char)id[n];
+        if (c >= 0x80 || n + 1 >= size)
+            return false;
+        key[n] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    key[n] = 0;
+    return true;
 }
 
 void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
@@ -156,9 +191,13 @@ void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
         r->max_size_bytes, r->redundancy, r->region,    r->elastic_pool_id, r->tags};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         pg_copy_field(c, v[k]);
-    bool mi = is_mi(r->resource_id);
+    char key[1024];
+    bool keyed = s->ascii_lower && r->resource_id && ascii_key(r->resource_id, key, sizeof key);
+    bool mi = keyed ? strstr(key, mi_part) != NULL : is_mi(r->resource_id);
     pg_copy_field(c, mi ? "t" : "f");
+    pg_copy_field(c, keyed ? key : NULL);
     s->n_mi += mi;
+    s->n_unkeyed += !keyed;
     pg_copy_end_row(c);
 }
 
@@ -178,6 +217,8 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
     bool sql_db = s->copy.rows > s->n_mi, mi = s->n_mi > 0;
     TlResult rc = pg_copy_finish(&s->copy, err);
     PGresult *res = NULL;
+    if (!rc && s->n_unkeyed)
+        rc = pg_query(s->conn, "key the usage rows", key_rest_sql, 0, NULL, NULL, err);
     if (!rc && sql_db)
         rc = pg_query(s->conn, "find the lineages of the usage", lineages_sql, 0, NULL, NULL, err);
     if (!rc && sql_db)

@@ -181,5 +181,16 @@ run usage-mixed 65 tl import-usage "$work/usage-mixed.csv"
 err_has usage-mixed "usage-mixed.csv:3: Managed Instance database $M did not exist on 2026-11-01"
 dump >"$work/after.sql"
 if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "bad bytes or years changed the database"; fi
+# a resource group with a letter beyond ASCII: the client keys ASCII ids
+# itself, the server lowers this one (the same lineage in any case; the
+# transitions import keys ids in ASCII only, so its file writes ü in lower case)
+N=/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/Rg-über/providers/Microsoft.Sql/servers/srv-u/databases/du
+printf '%s\n%s,2026-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2\n' "$H" "$N" >"$work/unicode.csv"
+run unicode-import 0 tl import "$work/unicode.csv"
+printf '%s\n%s,2026-11-01,1,1,1,,,,Geo,westeurope,,\n%s/b,2026-11-01,2,2,2,,,,Geo,westeurope,,\n' \
+    "$U" "$(printf '%s' "$N" | tr 'a-z' 'A-Z' | sed "s/ü/Ü/")" "$S" >"$work/usage-unicode.csv"
+run usage-unicode 0 tl import-usage "$work/usage-unicode.csv"
+err_has usage-unicode "2 rows: 2 days recorded"
+same usage-unicode-lineage "$(sql "SELECT u.full_bytes FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.server_name = 'srv-u' AND u.day = '2026-11-01'")" 1
 
 finish

@@ -44,6 +44,33 @@ same writer-history-intact "$(sql "SELECT md5(string_agg(t::text, ',' ORDER BY i
 # who wrote each row and from which file or run, as the server recorded it
 same writer-recorded-by "$(sql "SELECT string_agg(DISTINCT recorded_by, ',') FROM transitions")" "$W"
 same writer-recorded-by-usage "$(sql "SELECT string_agg(DISTINCT recorded_by, ',') FROM backup_usage")" "$W"
+# what a writer sends as recorded_by / recorded_via is corrected (0025: the
+# trigger runs only when they differ from the truth), on insert and update
+run writer-forged-usage 0 psql_as "$W" "INSERT INTO backup_usage (database_id, day, source, recorded_by, recorded_via)
+    SELECT min(id), '2001-01-01', 'import', 'someone_else', 'forged' FROM databases"
+same writer-forged-usage-who "$(sql "SELECT recorded_by || ' ' || recorded_via FROM backup_usage WHERE day = '2001-01-01'")" "$W unattributed"
+run writer-forged-update 0 psql_as "$W" "UPDATE backup_usage SET recorded_by = 'x', recorded_via = 'y' WHERE day = '2001-01-01'"
+same writer-forged-update-who "$(sql "SELECT recorded_by || ' ' || recorded_via FROM backup_usage WHERE day = '2001-01-01'")" "$W unattributed"
+run writer-forged-session 0 psql_as "$W" "BEGIN; SET LOCAL tierledger.recorded_via = 'by hand';
+    INSERT INTO backup_usage (database_id, day, source, recorded_by, recorded_via)
+    SELECT min(id), '2001-01-02', 'import', '$W', 'unattributed' FROM databases; COMMIT"
+same writer-forged-session-via "$(sql "SELECT recorded_via FROM backup_usage WHERE day = '2001-01-02'")" "by hand"
+# usage naming no lineage is refused per statement (0025 replaced the
+# per-row foreign key), on insert and update; so is deleting a lineage it names
+run usage-no-lineage 1 psql_as "$W" "INSERT INTO backup_usage (database_id, day, source) VALUES (987654321, '2001-01-03', 'import')"
+err_has usage-no-lineage "names lineage 987654321, which databases does not hold"
+run usage-update-no-lineage 1 psql_as "$W" "UPDATE backup_usage SET database_id = 987654321 WHERE day = '2001-01-01'"
+err_has usage-update-no-lineage "names lineage 987654321"
+same usage-no-lineage-nothing "$(sql "SELECT count(*) FROM backup_usage WHERE database_id = 987654321")" 0
+sql "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name, database_name, created_at)
+     VALUES ('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/gone/databases/db', 's', 'rg', 'gone', 'db', '2001-01-01');
+     INSERT INTO backup_usage (database_id, day, source) SELECT id, '2001-01-04', 'import' FROM databases WHERE server_name = 'gone'" >/dev/null
+run owner-delete-named-lineage 1 sql "DELETE FROM databases WHERE server_name = 'gone'"
+err_has owner-delete-named-lineage "which backup_usage rows name"
+same owner-delete-kept "$(sql "SELECT count(*) FROM databases WHERE server_name = 'gone'")" 1
+sql "DELETE FROM backup_usage WHERE day BETWEEN '2001-01-01' AND '2001-01-04'" >/dev/null
+run owner-delete-unnamed-lineage 0 sql "DELETE FROM databases WHERE server_name = 'gone'"
+sql "DELETE FROM lineage_changes c WHERE NOT EXISTS (SELECT FROM databases d WHERE d.id = c.database_id)" >/dev/null
 same collector-facts-recorded "$(sql "SELECT count(*) > 0 FROM database_facts WHERE source = 'collector'")" t
 same collector-recorded-via "$(sql "SELECT count(*) FROM database_facts f WHERE source = 'collector' AND NOT EXISTS (SELECT FROM collector_runs r WHERE f.recorded_via = 'collect run ' || r.id)")" 0
 same import-recorded-via "$(sql "SELECT count(*) FROM transitions WHERE recorded_via = 'import $data/fleet.csv'")" 34

@@ -1,0 +1,98 @@
+-- 0025_bulk_writes.sql - the bulk writes without a function call per row
+-- (the issue "Fleet scale", item 2; measured in bench/RESULTS.md, session 26:
+-- at 3M usage rows the merge into backup_usage went from 69 s to 39 s).
+--
+-- 1. tierledger_recorded() (0014) runs only for a row that does not already
+--    carry the true recorded_by and recorded_via. The WHEN clause compares
+--    them with session_user and tierledger_recorded_via(): a writer that
+--    sends the true values (the imports do) costs a comparison, not a
+--    PL/pgSQL call, and a row with anything else in them is set by the
+--    function as before. What a writer can store there is unchanged.
+-- 2. backup_usage's reference to databases is checked once per statement,
+--    over the statement's transition table, instead of one foreign-key
+--    query per row (30M a month at 1M databases): the trigger that already
+--    notes the changed lineages (0019) refuses a statement whose rows name
+--    a lineage that is not recorded, with foreign_key_violation; and a
+--    statement deleting lineages that usage rows name is refused the same
+--    way. Writers may not delete lineages at all (0009); only the owner can.
+
+DROP TRIGGER database_facts_recorded ON database_facts;
+DROP TRIGGER backup_usage_recorded ON backup_usage;
+DROP TRIGGER database_drops_recorded ON database_drops;
+DROP TRIGGER invoice_costs_recorded ON invoice_costs;
+DROP TRIGGER mi_events_recorded ON mi_events;
+DROP TRIGGER mi_usage_recorded ON mi_usage;
+CREATE TRIGGER database_facts_recorded BEFORE INSERT ON database_facts FOR EACH ROW
+    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
+          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
+    EXECUTE FUNCTION tierledger_recorded();
+CREATE TRIGGER backup_usage_recorded BEFORE INSERT OR UPDATE ON backup_usage FOR EACH ROW
+    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
+          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
+    EXECUTE FUNCTION tierledger_recorded();
+CREATE TRIGGER database_drops_recorded BEFORE INSERT ON database_drops FOR EACH ROW
+    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
+          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
+    EXECUTE FUNCTION tierledger_recorded();
+CREATE TRIGGER invoice_costs_recorded BEFORE INSERT ON invoice_costs FOR EACH ROW
+    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
+          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
+    EXECUTE FUNCTION tierledger_recorded();
+CREATE TRIGGER mi_events_recorded BEFORE INSERT ON mi_events FOR EACH ROW
+    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
+          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
+    EXECUTE FUNCTION tierledger_recorded();
+CREATE TRIGGER mi_usage_recorded BEFORE INSERT OR UPDATE ON mi_usage FOR EACH ROW
+    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
+          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
+    EXECUTE FUNCTION tierledger_recorded();
+
+ALTER TABLE backup_usage DROP CONSTRAINT backup_usage_database_id_fkey;
+
+CREATE FUNCTION tierledger_usage_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    missing bigint;
+BEGIN
+    WITH ids AS MATERIALIZED (SELECT DISTINCT database_id FROM changed_rows),
+         noted AS (INSERT INTO lineage_changes (database_id) SELECT database_id FROM ids)
+    SELECT i.database_id INTO missing
+      FROM ids i WHERE NOT EXISTS (SELECT 1 FROM databases d WHERE d.id = i.database_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE foreign_key_violation USING MESSAGE = format(
+            'insert or update on table "backup_usage" names lineage %s, which databases does not hold',
+            missing);
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION tierledger_usage_changed() IS
+    'Statement trigger: appends the lineages of the usage rows a statement wrote to '
+    'lineage_changes, and refuses the statement when one of them is not in databases';
+DROP TRIGGER usage_added ON backup_usage;
+DROP TRIGGER usage_updated ON backup_usage;
+CREATE TRIGGER usage_added AFTER INSERT ON backup_usage
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tierledger_usage_changed();
+CREATE TRIGGER usage_updated AFTER UPDATE ON backup_usage
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tierledger_usage_changed();
+
+CREATE FUNCTION tierledger_lineages_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    named bigint;
+BEGIN
+    SELECT o.id INTO named FROM gone_rows o
+     WHERE EXISTS (SELECT 1 FROM backup_usage u WHERE u.database_id = o.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE foreign_key_violation USING MESSAGE = format(
+            'delete on table "databases" removes lineage %s, which backup_usage rows name', named);
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION tierledger_lineages_deleted() IS
+    'Statement trigger: refuses to delete a lineage that backup_usage rows name';
+CREATE TRIGGER databases_deleted AFTER DELETE ON databases
+    REFERENCING OLD TABLE AS gone_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tierledger_lineages_deleted();
+COMMENT ON COLUMN backup_usage.database_id IS
+    'the lineage alive that day (databases.id; checked once per statement, 0025)';

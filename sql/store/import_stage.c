@@ -24,17 +24,24 @@ struct StoreImport {
     int n_held;
     PgTransitionColumns tc;
     bool have_columns;
-    bool keeping;  /* import_new exists */
-    long long seq; /* of the next new row */
+    bool keeping;        /* import_new exists */
+    long long seq;       /* of the next new row */
+    bool ascii_lower;    /* pg_ascii_lower */
+    long long n_unkeyed; /* rows staged without their key */
     int c_key, c_line, c_res, c_db;
 };
 
 static const char stage_sql[] =
-    "CREATE TEMP TABLE import_stage (line integer NOT NULL, key text NOT NULL,"
+    "CREATE TEMP TABLE import_stage (line integer NOT NULL, key text,"
     " resource_id text NOT NULL, started bigint NOT NULL, ended bigint, state text NOT NULL,"
     " from_objective text, to_objective text NOT NULL, operation_id text, initiated_by text)"
     " ON COMMIT DROP";
 static const char copy_sql[] = "COPY import_stage FROM STDIN";
+/* the key is lower(resource_id), as databases.resource_key: the client's
+ * for an ASCII id (pg_copy_key), the server's for the others (the model's
+ * arm_id_key lowers ASCII only) */
+static const char key_rest_sql[] =
+    "UPDATE import_stage SET key = lower(resource_id) WHERE key IS NULL";
 // clang-format off
 static const char cursor_sql[] =
     "DECLARE import_merge NO SCROLL CURSOR FOR"
@@ -60,8 +67,9 @@ TlResult store_import_begin(StoreConn *conn, StoreImport **out, TlError *err)
     if (!im)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     im->conn = conn;
-    TlResult rc =
-        pg_stage_begin(conn, "stage the file's rows", stage_sql, copy_sql, &im->copy, err);
+    TlResult rc = pg_ascii_lower(conn, &im->ascii_lower, err);
+    if (!rc)
+        rc = pg_stage_begin(conn, "stage the file's rows", stage_sql, copy_sql, &im->copy, err);
     if (rc) {
         free(im);
         return rc;
@@ -74,7 +82,7 @@ void store_import_stage_row(StoreImport *im, const MergeEntry *e)
 {
     PgCopy *c = &im->copy;
     pg_copy_int(c, e->line);
-    pg_copy_field(c, e->key);
+    im->n_unkeyed += !pg_copy_key(c, im->ascii_lower, e->resource_id);
     pg_copy_field(c, e->resource_id);
     pg_copy_int(c, e->t.started_at);
     if (e->t.ended_at == TL_TIME_NONE)
@@ -92,6 +100,8 @@ void store_import_stage_row(StoreImport *im, const MergeEntry *e)
 TlResult store_import_staged(StoreImport *im, TlError *err)
 {
     TlResult rc = pg_copy_finish(&im->copy, err);
+    if (!rc && im->n_unkeyed)
+        rc = pg_query(im->conn, "key the file's rows", key_rest_sql, 0, NULL, NULL, err);
     if (!rc)
         rc = pg_query(im->conn, "read the file with what is recorded", cursor_sql, 0, NULL, NULL,
                       err);

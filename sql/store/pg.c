@@ -300,6 +300,34 @@ TlResult pg_stage_begin(PGconn *conn, const char *what, const char *create_sql,
     return rc ? rc : pg_copy_begin(conn, what, copy_sql, c, err);
 }
 
+TlResult pg_ascii_lower(PGconn *conn, bool *out, TlError *err)
+{
+    PGresult *res = NULL;
+    TlResult rc =
+        pg_query(conn, "ask how the database lowers ASCII",
+                 "SELECT lower('ABCDEFGHIJKLMNOPQRSTUVWXYZ') = 'abcdefghijklmnopqrstuvwxyz'", 0,
+                 NULL, &res, err);
+    *out = !rc && pg_bool(res, 0, 0);
+    PQclear(res);
+    return rc;
+}
+
+bool pg_copy_key(PgCopy *c, bool ascii_lower, const char *id)
+{
+    char key[1024];
+    size_t n = 0;
+    for (; ascii_lower && id && id[n]; n++) {
+        unsigned char ch = (unsigned char)id[n];
+        if (ch >= 0x80 || n + 1 >= sizeof key)
+            break;
+        key[n] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
+    }
+    bool keyed = ascii_lower && id && !id[n];
+    key[keyed ? n : 0] = 0;
+    pg_copy_field(c, keyed ? key : NULL);
+    return keyed;
+}
+
 static void copy_send(PgCopy *c)
 {
     if (c->len && !c->failed && PQputCopyData(c->conn, c->buf, (int)c->len) != 1)

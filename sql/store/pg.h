@@ -90,6 +90,15 @@ TlResult pg_copy_begin(PGconn *conn, const char *what, const char *sql, PgCopy *
 TlResult pg_stage_begin(PGconn *conn, const char *what, const char *create_sql,
                         const char *copy_sql, PgCopy *c, TlError *err);
 void pg_copy_field(PgCopy *c, const char *text); /* NULL sends SQL NULL */
+/* A resource key, lower(id), staged by the client: pg_ascii_lower tells
+ * (before the COPY) whether the database's lower() maps A-Z to a-z and
+ * leaves the rest of ASCII alone (not so in a Turkish locale);
+ * pg_copy_key then sends id in lower case when that holds and id is ASCII,
+ * else NULL, for the server to fill with lower(id) after the COPY (false).
+ * The server's lower() goes through wide characters: a generated key column
+ * cost half of a staging COPY. */
+TlResult pg_ascii_lower(PGconn *conn, bool *out, TlError *err);
+bool pg_copy_key(PgCopy *c, bool ascii_lower, const char *id);
 void pg_copy_int(PgCopy *c, long long v);
 void pg_copy_end_row(PgCopy *c);
 /* End the COPY: TL_OK when the server took every row. */

@@ -28,11 +28,8 @@ static const char copy_sql[] =
     "COPY usage_stage (line, resource_id, day, full_bytes, diff_bytes, log_bytes,"
     " snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags,"
     " mi, resource_key) FROM STDIN";
-/* the key, lower(resource_id), is the client's for an ASCII id when the
- * database lowers ASCII as C does (a generated column cost half the COPY:
- * lower() goes through wide characters); the server lowers the others */
-static const char ascii_lower_sql[] =
-    "SELECT lower('ABCDEFGHIJKLMNOPQRSTUVWXYZ') = 'abcdefghijklmnopqrstuvwxyz'";
+/* the key, lower(resource_id): the client's for an ASCII id (pg_copy_key),
+ * the server's for the others */
 static const char key_rest_sql[] =
     "UPDATE usage_stage SET resource_key = lower(resource_id) WHERE resource_key IS NULL";
 /* what tierledger_recorded() would set (0025: it then never runs) */
@@ -138,11 +135,7 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
     if (!s)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     s->conn = conn;
-    PGresult *res = NULL;
-    TlResult rc =
-        pg_query(conn, "ask how the database lowers ASCII", ascii_lower_sql, 0, NULL, &res, err);
-    s->ascii_lower = !rc && pg_bool(res, 0, 0);
-    PQclear(res);
+    TlResult rc = pg_ascii_lower(conn, &s->ascii_lower, err);
     if (!rc)
         rc = pg_stage_begin(conn, "stage the usage rows", stage_sql, copy_sql, &s->copy, err);
     if (rc) {
@@ -165,21 +158,6 @@ static bool is_mi(const char *id)
     return false;
 }
 
-/* id in lower case into key (size bytes) when it is ASCII and fits; false
- * otherwise (the server lowers it) */
-static bool ascii_key(const char *id, char *key, size_t size)
-{
-    size_t n = 0;
-    for (; id[n]; n++) {
-        unsigned char c = (unsigned char)id[n];
-        if (c >= 0x80 || n + 1 >= size)
-            return false;
-        key[n] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-    }
-    key[n] = 0;
-    return true;
-}
-
 void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
 {
     PgCopy *c = &s->copy;
@@ -191,11 +169,9 @@ void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
         r->max_size_bytes, r->redundancy, r->region,    r->elastic_pool_id, r->tags};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         pg_copy_field(c, v[k]);
-    char key[1024];
-    bool keyed = s->ascii_lower && r->resource_id && ascii_key(r->resource_id, key, sizeof key);
-    bool mi = keyed ? strstr(key, mi_part) != NULL : is_mi(r->resource_id);
+    bool mi = is_mi(r->resource_id);
     pg_copy_field(c, mi ? "t" : "f");
-    pg_copy_field(c, keyed ? key : NULL);
+    bool keyed = pg_copy_key(c, s->ascii_lower, r->resource_id);
     s->n_mi += mi;
     s->n_unkeyed += !keyed;
     pg_copy_end_row(c);

@@ -181,12 +181,16 @@ run usage-mixed 65 tl import-usage "$work/usage-mixed.csv"
 err_has usage-mixed "usage-mixed.csv:3: Managed Instance database $M did not exist on 2026-11-01"
 dump >"$work/after.sql"
 if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "bad bytes or years changed the database"; fi
-# a resource group with a letter beyond ASCII: the client keys ASCII ids
-# itself, the server lowers this one (the same lineage in any case; the
-# transitions import keys ids in ASCII only, so its file writes ü in lower case)
-N=/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/Rg-über/providers/Microsoft.Sql/servers/srv-u/databases/du
-printf '%s\n%s,2026-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2\n' "$H" "$N" >"$work/unicode.csv"
+# a resource group with a letter beyond ASCII, in two cases: one lineage
+# (the imports key ASCII ids in the client, the server lowers the others, as
+# it does databases.resource_key; before, an upper-case Ü failed with 70)
+N=/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/Rg-Über/providers/Microsoft.Sql/servers/srv-u/databases/du
+printf '%s\n%s,2026-01-01T00:00:00Z,,Succeeded,,GP_Gen5_2\n%s,2026-02-01T00:00:00Z,2026-02-01T01:00:00Z,Succeeded,GP_Gen5_2,GP_Gen5_4\n' \
+    "$H" "$N" "$(printf '%s' "$N" | sed 's/Rg-Über/rg-über/')" >"$work/unicode.csv"
 run unicode-import 0 tl import "$work/unicode.csv"
+err_has unicode-import "2 transitions recorded (1 new database lineages)"
+run unicode-import-again 0 tl import "$work/unicode.csv"
+err_has unicode-import-again "0 transitions recorded (0 new database lineages), 2 already recorded"
 printf '%s\n%s,2026-11-01,1,1,1,,,,Geo,westeurope,,\n%s/b,2026-11-01,2,2,2,,,,Geo,westeurope,,\n' \
     "$U" "$(printf '%s' "$N" | tr 'a-z' 'A-Z' | sed "s/ü/Ü/")" "$S" >"$work/usage-unicode.csv"
 run usage-unicode 0 tl import-usage "$work/usage-unicode.csv"

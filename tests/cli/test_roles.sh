@@ -69,6 +69,11 @@ run owner-delete-named-lineage 1 sql "DELETE FROM databases WHERE server_name = 
 err_has owner-delete-named-lineage "which backup_usage rows name"
 same owner-delete-kept "$(sql "SELECT count(*) FROM databases WHERE server_name = 'gone'")" 1
 sql "DELETE FROM backup_usage WHERE day BETWEEN '2001-01-01' AND '2001-01-04'" >/dev/null
+# refresh's results too name only recorded lineages (0025: per statement)
+run segments-no-lineage 1 sql "UPDATE lineage_segments SET database_id = 987654321 WHERE database_id = (SELECT min(database_id) FROM lineage_segments)"
+err_has segments-no-lineage 'table "lineage_segments" names lineage 987654321, which databases does not hold'
+run billing-no-lineage 1 sql "UPDATE billing_monthly SET database_id = 987654321 WHERE database_id = (SELECT min(database_id) FROM billing_monthly)"
+err_has billing-no-lineage 'table "billing_monthly" names lineage 987654321'
 run owner-delete-unnamed-lineage 0 sql "DELETE FROM databases WHERE server_name = 'gone'"
 sql "DELETE FROM lineage_changes c WHERE NOT EXISTS (SELECT FROM databases d WHERE d.id = c.database_id)" >/dev/null
 same collector-facts-recorded "$(sql "SELECT count(*) > 0 FROM database_facts WHERE source = 'collector'")" t

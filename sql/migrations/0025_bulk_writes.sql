@@ -19,10 +19,10 @@
 --    230,000 rows for 100,000 lineages, a foreign-key query each was 30% of
 --    the server's time in a full refresh): checked once per statement.
 -- 4. transitions_chain() (0014) takes the writers' lock once per transaction
---    rather than once per row: a query fewer for every row. A transaction that claims
---    the lock without holding it (by setting tierledger.chain_locked itself)
---    still cannot fork a chain: two versions with the same chain_seq are
---    refused by the unique index transitions_chain.
+--    rather than once per row: a query fewer for every row. A transaction
+--    that claims the lock without holding it (by setting
+--    tierledger.chain_locked itself) still cannot fork a chain: two versions
+--    with the same chain_seq are refused by the unique index transitions_chain.
 
 DROP TRIGGER database_facts_recorded ON database_facts;
 DROP TRIGGER backup_usage_recorded ON backup_usage;

@@ -24,36 +24,21 @@
 --    tierledger.chain_locked itself) still cannot fork a chain: two versions
 --    with the same chain_seq are refused by the unique index transitions_chain.
 
-DROP TRIGGER database_facts_recorded ON database_facts;
-DROP TRIGGER backup_usage_recorded ON backup_usage;
-DROP TRIGGER database_drops_recorded ON database_drops;
-DROP TRIGGER invoice_costs_recorded ON invoice_costs;
-DROP TRIGGER mi_events_recorded ON mi_events;
-DROP TRIGGER mi_usage_recorded ON mi_usage;
-CREATE TRIGGER database_facts_recorded BEFORE INSERT ON database_facts FOR EACH ROW
-    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
-          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
-    EXECUTE FUNCTION tierledger_recorded();
-CREATE TRIGGER backup_usage_recorded BEFORE INSERT OR UPDATE ON backup_usage FOR EACH ROW
-    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
-          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
-    EXECUTE FUNCTION tierledger_recorded();
-CREATE TRIGGER database_drops_recorded BEFORE INSERT ON database_drops FOR EACH ROW
-    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
-          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
-    EXECUTE FUNCTION tierledger_recorded();
-CREATE TRIGGER invoice_costs_recorded BEFORE INSERT ON invoice_costs FOR EACH ROW
-    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
-          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
-    EXECUTE FUNCTION tierledger_recorded();
-CREATE TRIGGER mi_events_recorded BEFORE INSERT ON mi_events FOR EACH ROW
-    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
-          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
-    EXECUTE FUNCTION tierledger_recorded();
-CREATE TRIGGER mi_usage_recorded BEFORE INSERT OR UPDATE ON mi_usage FOR EACH ROW
-    WHEN (NEW.recorded_by IS DISTINCT FROM session_user
-          OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())
-    EXECUTE FUNCTION tierledger_recorded();
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES ('database_facts', 'INSERT'), ('backup_usage', 'INSERT OR UPDATE'),
+                                   ('database_drops', 'INSERT'), ('invoice_costs', 'INSERT'),
+                                   ('mi_events', 'INSERT'), ('mi_usage', 'INSERT OR UPDATE')) t (tab, events)
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I', r.tab || '_recorded', r.tab);
+        EXECUTE format('CREATE TRIGGER %I BEFORE %s ON %I FOR EACH ROW'
+                       ' WHEN (NEW.recorded_by IS DISTINCT FROM session_user'
+                       '       OR NEW.recorded_via IS DISTINCT FROM tierledger_recorded_via())'
+                       ' EXECUTE FUNCTION tierledger_recorded()', r.tab || '_recorded', r.events, r.tab);
+    END LOOP;
+END $$;
 
 ALTER TABLE backup_usage DROP CONSTRAINT backup_usage_database_id_fkey;
 

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "model/mi.h"
 #include "sql/store/imports.h"
 #include "sql/store/pg.h"
 
@@ -146,18 +146,6 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
     return TL_OK;
 }
 
-static const char mi_part[] = "/providers/microsoft.sql/managedinstances/";
-
-/* Whether id names something under /providers/Microsoft.Sql/managedInstances/
- * (case-insensitively). */
-static bool is_mi(const char *id)
-{
-    for (const char *p = id ? strchr(id, '/') : NULL; p; p = strchr(p + 1, '/'))
-        if ((p[1] | 0x20) == 'p' && strncasecmp(p, mi_part, sizeof mi_part - 1) == 0)
-            return true;
-    return false;
-}
-
 void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
 {
     PgCopy *c = &s->copy;
@@ -169,7 +157,7 @@ void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
         r->max_size_bytes, r->redundancy, r->region,    r->elastic_pool_id, r->tags};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         pg_copy_field(c, v[k]);
-    bool mi = is_mi(r->resource_id);
+    bool mi = mi_instance_prefix(r->resource_id) > 0; /* as rows_usage told it */
     pg_copy_field(c, mi ? "t" : "f");
     bool keyed = pg_copy_key(c, s->ascii_lower, r->resource_id);
     s->n_mi += mi;

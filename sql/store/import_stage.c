@@ -270,17 +270,20 @@ static const char lineages_sql[] =
     "        to_timestamp(started)"
     "   FROM import_new WHERE new_lineage ORDER BY seq"
     " ON CONFLICT (resource_key, created_at) DO UPDATE SET database_uid = databases.database_uid";
-/* every new version in the order the merge gave them (the chain's order) */
+static const char seq_index_sql[] = "CREATE INDEX ON import_new (seq)";
+/* the new versions numbered [$2, $3) in the order the merge gave them (the
+ * chain's order), appended and linked by the server (0026) */
 static const char transitions_sql[] =
-    "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective,"
-    "       to_objective, operation_id, initiated_by, source_record_id, source)"
-    " SELECT coalesce(n.database_id, d.id), to_timestamp(n.started), to_timestamp(n.ended),"
-    "        n.state, n.from_objective, n.to_objective, n.operation_id, n.initiated_by,"
-    "        $1 || ':' || n.line, 'import'"
+    "SELECT tierledger_append_transitions(array_agg(ROW(coalesce(n.database_id, d.id),"
+    "       to_timestamp(n.started), to_timestamp(n.ended), n.state, n.from_objective,"
+    "       n.to_objective, n.operation_id, n.initiated_by, 'import', $1 || ':' || n.line,"
+    "       false)::tierledger_new_transition ORDER BY n.seq))"
     "   FROM import_new n LEFT JOIN databases d ON n.database_id IS NULL"
     "        AND d.resource_key = n.key AND d.created_at = to_timestamp(n.lineage_created)"
-    "  ORDER BY n.seq";
+    "  WHERE n.seq >= $2 AND n.seq < $3";
 // clang-format on
+/* versions per call: the batch's array is about 200 bytes a row on the server */
+#define APPEND_BATCH 50000
 
 TlResult store_import_finish(StoreImport *im, const char *source_name, size_t *written,
                              size_t *new_databases, TlError *err)
@@ -291,10 +294,23 @@ TlResult store_import_finish(StoreImport *im, const char *source_name, size_t *w
         return TL_OK; /* nothing new */
     TlResult rc =
         pg_query_count(im->conn, "record the new lineages", lineages_sql, 0, NULL, &lineages, err);
-    const char *params[] = {source_name};
-    if (!rc)
-        rc = pg_query_count(im->conn, "record the new transitions", transitions_sql, 1, params,
-                            &rows, err);
+    if (!rc && im->seq > APPEND_BATCH)
+        rc = pg_query(im->conn, "index the new rows", seq_index_sql, 0, NULL, NULL, err);
+    for (long long lo = 0; !rc && lo < im->seq; lo += APPEND_BATCH) {
+        char from[24], to[24];
+        snprintf(from, sizeof from, "%lld", lo);
+        snprintf(to, sizeof to, "%lld", lo + APPEND_BATCH);
+        const char *params[] = {source_name, from, to};
+        PGresult *res;
+        rc =
+            pg_query(im->conn, "record the new transitions", transitions_sql, 3, params, &res, err);
+        if (rc)
+            break;
+        long long added = 0;
+        pg_get_int64(res, 0, 0, &added);
+        rows += (long)added;
+        PQclear(res);
+    }
     *new_databases = (size_t)lineages;
     *written = (size_t)rows;
     return rc;

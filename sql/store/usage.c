@@ -3,9 +3,11 @@
  * lineage and inserts or replaces the days, so the cost per row is the
  * server's, not a round trip. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/arm_id.h"
 #include "model/mi.h"
 #include "sql/store/imports.h"
 #include "sql/store/pg.h"
@@ -16,18 +18,24 @@ struct StoreUsageStage {
     long long n_mi;      /* rows of Managed Instance databases (the rest: SQL Database) */
     long long n_unkeyed; /* rows staged without their key (the server lowers them) */
     bool ascii_lower;    /* the database's lower() maps A-Z to a-z (not a Turkish locale) */
+    /* runs: rows in a row with the same resource id (byte for byte); a day
+     * can be given twice only when a run's days do not rise or a resource
+     * has more than one run, so the file need not be grouped by day */
+    char run_id[ARM_ID_MAX]; /* the current run's resource id ("" after one too long) */
+    char run_day[16];        /* its last day */
+    bool days_unsorted;      /* a run whose days did not rise */
 };
 
 static const char stage_sql[] =
     "CREATE TEMP TABLE usage_stage (line integer NOT NULL, resource_id text NOT NULL,"
     " day date NOT NULL, full_bytes bigint, diff_bytes bigint, log_bytes bigint,"
     " snapshot_bytes bigint, allocated_bytes bigint, max_size_bytes bigint, redundancy text,"
-    " region text, elastic_pool_id text, tags jsonb, mi boolean NOT NULL, resource_key text)"
-    " ON COMMIT DROP";
+    " region text, elastic_pool_id text, tags jsonb, mi boolean NOT NULL, resource_key text,"
+    " run_start boolean NOT NULL) ON COMMIT DROP";
 static const char copy_sql[] =
     "COPY usage_stage (line, resource_id, day, full_bytes, diff_bytes, log_bytes,"
     " snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags,"
-    " mi, resource_key) FROM STDIN";
+    " mi, resource_key, run_start) FROM STDIN";
 /* the key, lower(resource_id): the client's for an ASCII id (pg_copy_key),
  * the server's for the others */
 static const char key_rest_sql[] =
@@ -41,7 +49,8 @@ static const char lineages_sql[] =
     "CREATE TEMP TABLE usage_lineages ON COMMIT DROP AS"
     " SELECT d.id, d.resource_key, d.created_at,"
     "        lead(d.created_at) OVER (PARTITION BY d.resource_key ORDER BY d.created_at) AS next"
-    "   FROM databases d WHERE d.resource_key IN (SELECT DISTINCT resource_key FROM usage_stage)";
+    "   FROM databases d"
+    "  WHERE d.resource_key IN (SELECT resource_key FROM usage_stage WHERE run_start)";
 #define DAY_END "s.day + interval '86399 seconds'"
 #define LINEAGE_OF_DAY                                                                             \
     "l.resource_key = s.resource_key AND l.created_at <= " DAY_END                                 \
@@ -50,10 +59,15 @@ static const char lineages_sql[] =
 /* a Managed Instance database's row: told by the client as it stages it
  * (is_mi), not by a regular expression per row and statement */
 #define IS_MI "s.mi"
-static const char orphan_sql[] = "SELECT s.line, s.resource_id, s.day::text AS day"
-                                 " FROM usage_stage s WHERE NOT " IS_MI " AND NOT EXISTS (SELECT 1"
-                                 " FROM usage_lineages l WHERE " LINEAGE_OF_DAY ")"
-                                 " ORDER BY s.line LIMIT 1";
+#define ORPHAN_SQL(rows)                                                                           \
+    "SELECT s.line, s.resource_id, s.day::text AS day FROM usage_stage s WHERE NOT " IS_MI rows    \
+    " AND NOT EXISTS (SELECT 1 FROM usage_lineages l WHERE " LINEAGE_OF_DAY ")"                    \
+    " ORDER BY s.line LIMIT 1"
+static const char orphan_sql[] = ORPHAN_SQL("");
+/* when every run's days rise: a resource's lineages cover every day from
+ * its first creation on, so a run's days have lineages when its first has,
+ * and the first line without one starts a run */
+static const char orphan_runs_sql[] = ORPHAN_SQL(" AND s.run_start");
 /* a Managed Instance database's day: it must exist by the day's end (its
  * lineage begun, or a move's destination) */
 static const char mi_orphan_sql[] =
@@ -80,8 +94,12 @@ static const char mi_merge_sql[] =
     "                           EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.tags)"
     "       RETURNING (xmax = 0) AS inserted)"
     " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM w";
+/* (when every run's days rise) */
 static const char twice_sql[] =
-    "SELECT 1 FROM usage_stage GROUP BY resource_key, day HAVING count(*) > 1 LIMIT 1";
+    "SELECT 1 FROM usage_stage WHERE run_start GROUP BY resource_key HAVING count(*) > 1 LIMIT 1";
+/* the planner's figures for the tables the checks and the merge join */
+static const char analyze_stage_sql[] = "ANALYZE usage_stage";
+static const char analyze_lineages_sql[] = "ANALYZE usage_lineages";
 
 // clang-format off
 /* %s: the rows, each day once (a day given twice: the last line) */
@@ -160,6 +178,16 @@ void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
     bool mi = mi_instance_prefix(r->resource_id) > 0; /* as rows_usage told it */
     pg_copy_field(c, mi ? "t" : "f");
     bool keyed = pg_copy_key(c, s->ascii_lower, r->resource_id);
+    size_t len = strlen(r->resource_id);
+    bool run_start = len >= sizeof s->run_id || strcmp(r->resource_id, s->run_id) != 0;
+    if (run_start && len < sizeof s->run_id)
+        memcpy(s->run_id, r->resource_id, len + 1);
+    else if (run_start)
+        s->run_id[0] = '\0'; /* the next row starts a run too */
+    else if (strcmp(r->day, s->run_day) <= 0)
+        s->days_unsorted = true;
+    snprintf(s->run_day, sizeof s->run_day, "%s", r->day);
+    pg_copy_field(c, run_start ? "t" : "f");
     s->n_mi += mi;
     s->n_unkeyed += !keyed;
     pg_copy_end_row(c);
@@ -183,11 +211,16 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
     PGresult *res = NULL;
     if (!rc && s->n_unkeyed)
         rc = pg_query(s->conn, "key the usage rows", key_rest_sql, 0, NULL, NULL, err);
+    if (!rc)
+        rc = pg_query(s->conn, "analyze the usage rows", analyze_stage_sql, 0, NULL, NULL, err);
     if (!rc && sql_db)
         rc = pg_query(s->conn, "find the lineages of the usage", lineages_sql, 0, NULL, NULL, err);
     if (!rc && sql_db)
-        rc =
-            pg_query(s->conn, "find the lineage of each usage day", orphan_sql, 0, NULL, &res, err);
+        rc = pg_query(s->conn, "analyze the lineages of the usage", analyze_lineages_sql, 0, NULL,
+                      NULL, err);
+    if (!rc && sql_db)
+        rc = pg_query(s->conn, "find the lineage of each usage day",
+                      s->days_unsorted ? orphan_sql : orphan_runs_sql, 0, NULL, &res, err);
     if (!rc && res && PQntuples(res) == 1)
         rc = tl_error_set(
             err, TL_ERR_DATA, "%s:%s: no lineage of %s existed on %s: import its transitions first",
@@ -205,10 +238,10 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
                          file, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
-    bool twice = false;
-    if (!rc)
+    bool twice = s->days_unsorted;
+    if (!rc && !twice)
         rc = pg_query(s->conn, "look for days given twice", twice_sql, 0, NULL, &res, err);
-    if (!rc)
+    if (!rc && res)
         twice = PQntuples(res) > 0;
     PQclear(res);
     res = NULL;

@@ -31,6 +31,18 @@ err_has usage-twice-last-differs "stdin: 2 rows: 0 days recorded, 1 replaced, 1 
 same usage-twice-stored "$(sql "SELECT redundancy FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders' AND day = '2026-10-01'")" Local
 run usage-restore-again 0 tl import-usage "$data/fleet-usage.csv"
 err_has usage-restore-again "1 replaced"
+# ...also when other rows come between its lines (two runs of one database)
+sales_day=$(grep -m1 'databases/salesdb,2026-10-01,' "$data/fleet-usage.csv")
+printf '%s\n%s\n%s\n%s\n' "$(head -1 "$data/fleet-usage.csv")" "${orders_day/,Geo,/,Local,}" "$sales_day" "$orders_day" >"$work/apart.csv"
+run usage-twice-apart-last-same 0 tl import-usage "$work/apart.csv"
+err_has usage-twice-apart-last-same "3 rows: 0 days recorded, 0 replaced, 3 already recorded"
+same usage-twice-apart-kept "$(sql "SELECT redundancy FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders' AND day = '2026-10-01'")" Geo
+printf '%s\n%s\n%s\n%s\n' "$(head -1 "$data/fleet-usage.csv")" "$orders_day" "$sales_day" "${orders_day/,Geo,/,Local,}" >"$work/apart.csv"
+run usage-twice-apart 0 tl import-usage "$work/apart.csv"
+err_has usage-twice-apart "3 rows: 0 days recorded, 1 replaced, 2 already recorded"
+same usage-twice-apart-stored "$(sql "SELECT redundancy FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.database_name = 'orders' AND day = '2026-10-01'")" Local
+run usage-restore-apart 0 tl import-usage "$data/fleet-usage.csv"
+err_has usage-restore-apart "1 replaced"
 
 bad_usage() { # NAME EXPECTED CONTENT
     printf '%s' "$3" >"$work/$1.csv"
@@ -57,6 +69,16 @@ bad_usage usage-wrong-column "1: unknown column 'snapshot'" "resource_id,day,ful
 "
 bad_usage usage-no-lineage "2: no lineage of" "$H
 $S/sql-prod-weu/databases/nosuch,2026-10-02,1,1,1,,1,1,Geo
+"
+# a day before the database existed, after a later day of it, or in its second run
+bad_usage usage-no-lineage-later-line "3: no lineage of $S/sql-prod-weu/databases/orders existed on 2001-01-01" "$H
+$S/sql-prod-weu/databases/orders,2026-10-02,1,1,1,,1,1,Geo
+$S/sql-prod-weu/databases/orders,2001-01-01,1,1,1,,1,1,Geo
+"
+bad_usage usage-no-lineage-second-run "4: no lineage of $S/sql-prod-weu/databases/orders existed on 2001-01-01" "$H
+$S/sql-prod-weu/databases/orders,2026-10-02,1,1,1,,1,1,Geo
+$S/sql-prod-weu/databases/salesdb,2026-10-02,1,1,1,,1,1,Geo
+$S/sql-prod-weu/databases/orders,2001-01-01,1,1,1,,1,1,Geo
 "
 
 # --- chargeback ---

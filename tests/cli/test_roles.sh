@@ -75,6 +75,13 @@ err_has segments-no-lineage 'table "lineage_segments" names lineage 987654321, w
 run billing-no-lineage 1 sql "UPDATE billing_monthly SET database_id = 987654321 WHERE database_id = (SELECT min(database_id) FROM billing_monthly)"
 err_has billing-no-lineage 'table "billing_monthly" names lineage 987654321'
 run owner-delete-unnamed-lineage 0 sql "DELETE FROM databases WHERE server_name = 'gone'"
+# transitions name only recorded lineages too (0026 replaced their foreign
+# key): a direct insert, and the batch function import uses
+run transition-no-lineage 1 psql_as "$W" "INSERT INTO transitions (database_id, started_at, state, to_objective, source) VALUES (987654321, now(), 'Succeeded', 'S0', 'import')"
+err_has transition-no-lineage 'table "transitions" names lineage 987654321, which databases does not hold'
+run append-no-lineage 1 psql_as "$W" "SELECT tierledger_append_transitions(ARRAY[ROW(987654321, now(), NULL, 'Succeeded', NULL, 'S0', NULL, NULL, 'import', NULL, false)::tierledger_new_transition])"
+err_has append-no-lineage 'names lineage 987654321, which databases does not hold'
+same transitions-no-lineage-nothing "$(sql "SELECT count(*) FROM transitions WHERE database_id = 987654321")" 0
 sql "DELETE FROM lineage_changes c WHERE NOT EXISTS (SELECT FROM databases d WHERE d.id = c.database_id)" >/dev/null
 same collector-facts-recorded "$(sql "SELECT count(*) > 0 FROM database_facts WHERE source = 'collector'")" t
 same collector-recorded-via "$(sql "SELECT count(*) FROM database_facts f WHERE source = 'collector' AND NOT EXISTS (SELECT FROM collector_runs r WHERE f.recorded_via = 'collect run ' || r.id)")" 0
@@ -112,5 +119,24 @@ sleep 0.5
 run writer-collect-despite-reader-locks 0 as "$W" "$TIERLEDGER" collect --observed-at 2026-11-01T00:20:00Z
 run writer-import-despite-reader-locks 0 as "$W" "$TIERLEDGER" import "$data/fleet.csv"
 kill "$squatter" 2>/dev/null; wait "$squatter" 2>/dev/null
+# what the function appends is linked and attributed by the server, whatever the writer sets
+sql "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name, database_name, created_at)
+     VALUES ('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/chained/databases/db', 's', 'rg', 'chained', 'db', '2001-01-01')" >/dev/null
+tr_before=$(sql "SELECT count(*) FROM transitions")
+run append-by-writer 0 psql_as "$W" "BEGIN; SET LOCAL tierledger.recorded_via = 'by function';
+    SELECT tierledger_append_transitions(ARRAY[
+      ROW(d.id, '2001-02-01', NULL, 'InProgress', 'S0', 'S1', NULL, NULL, 'import', NULL, NULL)::tierledger_new_transition,
+      ROW(d.id, '2001-02-01', '2001-02-01T01:00:00Z', 'Succeeded', 'S0', 'S1', NULL, NULL, 'import', NULL, NULL)::tierledger_new_transition])
+      FROM databases d WHERE d.server_name = 'chained'; COMMIT"
+same append-attributed "$(sql "SELECT count(*), bool_and(recorded_by = '$W'), min(recorded_via), bool_and(NOT inferred) FROM transitions WHERE started_at = '2001-02-01'")" "2|t|by function|t"
+same append-linked "$(sql "SELECT string_agg(chain_seq || ':' || state, ',' ORDER BY id) FROM transitions WHERE started_at = '2001-02-01'")" "1:InProgress,2:Succeeded"
+same append-latest-last "$(sql "SELECT state FROM current_transitions WHERE started_at = '2001-02-01'")" Succeeded
+same append-count "$(sql "SELECT count(*) - $tr_before FROM transitions")" 2
+run append-verify 0 tl verify
+out_has append-verify "every identity and hash chain holds"
+run append-by-reader 1 psql_as "$R" "SELECT tierledger_append_transitions(ARRAY[]::tierledger_new_transition[])"
+err_has append-by-reader "permission denied for function tierledger_append_transitions"
+run owner-delete-chained-lineage 1 sql "DELETE FROM databases WHERE server_name = 'chained'"
+err_has owner-delete-chained-lineage "which transitions rows name"
 fake_stop
 finish

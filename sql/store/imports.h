@@ -94,11 +94,11 @@ typedef struct {
     int line;
 } StoreCostRow;
 
-/* import-costs, streamed: each checked row COPYed into a staging table as
- * it is read (store_costs_stage_row), then store_costs_stage_finish
- * replaces the stored lines of every billing period the rows name with
- * them, in one statement each; *replaced counts the lines deleted, *added
- * those written. Callers hold the writers' transaction. Frees s. */
+/* import-costs, streamed: each checked row COPYed into invoice_costs as it
+ * is read (store_costs_stage_row), then store_costs_stage_finish deletes the
+ * lines recorded before of every billing period the rows name, in one
+ * statement; *replaced counts the lines deleted, *added those written.
+ * Callers hold the writers' transaction (and lock). Frees s. */
 typedef struct StoreCostStage StoreCostStage;
 TlResult store_costs_stage_begin(StoreConn *conn, StoreCostStage **out, TlError *err);
 void store_costs_stage_row(StoreCostStage *s, const StoreCostRow *row);

@@ -16,7 +16,12 @@
 -- 3. The trigger transitions_chain does not run for the rows that function
 --    inserts (current_user is then tierledger_owner, a role no writer is
 --    granted); it runs, as before, for every row any other role inserts.
--- 4. transitions' foreign key to databases is gone: both writers look up
+-- 4. The same for new lineages: tierledger_add_lineages(rows) records them
+--    with their identity_hash (tierledger_lineage_text, which
+--    tierledger_identity_text now calls) as databases_identity() would, and
+--    that trigger no longer runs for its rows; it still refuses any change of
+--    a lineage's identity (now the trigger databases_identity_kept).
+-- 5. transitions' foreign key to databases is gone: both writers look up
 --    each lineage's identity_hash (or its last version) anyway and refuse a
 --    lineage databases does not hold with foreign_key_violation, and
 --    tierledger_lineages_deleted() refuses to delete a lineage that
@@ -164,6 +169,65 @@ DROP TRIGGER transitions_chain ON transitions;
 CREATE TRIGGER transitions_chain BEFORE INSERT ON transitions FOR EACH ROW
     WHEN (current_user IS DISTINCT FROM 'tierledger_owner' OR NEW.chain_hash IS NULL)
     EXECUTE FUNCTION transitions_chain();
+
+CREATE FUNCTION tierledger_lineage_text(id bigint, resource_id text, created_at timestamptz,
+                                        subscription_id text, resource_group text, server_name text,
+                                        database_name text, recorded_at timestamptz,
+                                        recorded_by text, recorded_via text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN jsonb_build_array(id, resource_id, extract(epoch FROM created_at), subscription_id,
+                             resource_group, server_name, database_name,
+                             extract(epoch FROM recorded_at), recorded_by, recorded_via)::text;
+COMMENT ON FUNCTION tierledger_lineage_text(bigint, text, timestamptz, text, text, text, text,
+                                            timestamptz, text, text) IS
+    'The canonical text of a lineage''s identity that identity_hash covers, from its values';
+CREATE OR REPLACE FUNCTION tierledger_identity_text(d databases) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN tierledger_lineage_text(d.id, d.resource_id, d.created_at, d.subscription_id,
+                                   d.resource_group, d.server_name, d.database_name, d.recorded_at,
+                                   d.recorded_by, d.recorded_via);
+GRANT EXECUTE ON FUNCTION tierledger_lineage_text(bigint, text, timestamptz, text, text, text, text,
+                                                  timestamptz, text, text)
+    TO tierledger_writer, tierledger_reader;
+
+CREATE TYPE tierledger_new_lineage AS (
+    resource_id text, subscription_id text, resource_group text, server_name text,
+    database_name text, created_at timestamptz);
+COMMENT ON TYPE tierledger_new_lineage IS
+    'A lineage to record (tierledger_add_lineages): what its writer may choose';
+CREATE FUNCTION tierledger_add_lineages(new_rows tierledger_new_lineage[]) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
+    SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    added bigint;
+BEGIN
+    INSERT INTO databases (id, resource_id, subscription_id, resource_group, server_name,
+                           database_name, created_at, recorded_at, recorded_by, recorded_via,
+                           identity_hash)
+    OVERRIDING SYSTEM VALUE
+    SELECT n.id, n.resource_id, n.subscription_id, n.resource_group, n.server_name,
+           n.database_name, n.created_at, now(), session_user, tierledger_recorded_via(),
+           sha256(convert_to(tierledger_lineage_text(
+               n.id, n.resource_id, n.created_at, n.subscription_id, n.resource_group,
+               n.server_name, n.database_name, now(), session_user::text,
+               tierledger_recorded_via()), 'UTF8'))
+      FROM (SELECT nextval('databases_id_seq'::regclass) AS id, r.*
+              FROM unnest(new_rows) WITH ORDINALITY AS r ORDER BY r.ordinality) n
+    ON CONFLICT (resource_key, created_at) DO NOTHING;
+    GET DIAGNOSTICS added = ROW_COUNT;
+    RETURN added;
+END $$;
+COMMENT ON FUNCTION tierledger_add_lineages(tierledger_new_lineage[]) IS
+    'Records new lineages with their identity_hash, as databases_identity() would; one already '
+    'recorded (the same resource and creation) is left as it is; returns how many were new';
+REVOKE ALL ON FUNCTION tierledger_add_lineages(tierledger_new_lineage[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tierledger_add_lineages(tierledger_new_lineage[]) TO tierledger_writer;
+DROP TRIGGER databases_identity ON databases;
+CREATE TRIGGER databases_identity BEFORE INSERT ON databases FOR EACH ROW
+    WHEN (current_user IS DISTINCT FROM 'tierledger_owner' OR NEW.identity_hash IS NULL)
+    EXECUTE FUNCTION databases_identity();
+CREATE TRIGGER databases_identity_kept BEFORE UPDATE ON databases
+    FOR EACH ROW EXECUTE FUNCTION databases_identity();
 
 ALTER TABLE transitions DROP CONSTRAINT transitions_database_id_fkey;
 CREATE OR REPLACE FUNCTION tierledger_lineages_deleted() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -263,13 +263,12 @@ TlResult store_import_keep(StoreImport *im, const MergeSet *all, TlError *err)
 }
 
 // clang-format off
+/* the new lineages among the rows numbered [$1, $2), recorded by the server (0026) */
 static const char lineages_sql[] =
-    "INSERT INTO databases (resource_id, subscription_id, resource_group, server_name,"
-    "       database_name, created_at)"
-    " SELECT resource_id, subscription_id, resource_group, server_name, database_name,"
-    "        to_timestamp(started)"
-    "   FROM import_new WHERE new_lineage ORDER BY seq"
-    " ON CONFLICT (resource_key, created_at) DO UPDATE SET database_uid = databases.database_uid";
+    "SELECT tierledger_add_lineages(array_agg(ROW(resource_id, subscription_id, resource_group,"
+    "       server_name, database_name, to_timestamp(started))::tierledger_new_lineage"
+    "       ORDER BY seq))"
+    "   FROM import_new WHERE new_lineage AND seq >= $1 AND seq < $2";
 static const char seq_index_sql[] = "CREATE INDEX ON import_new (seq)";
 /* the new versions numbered [$2, $3) in the order the merge gave them (the
  * chain's order), appended and linked by the server (0026) */
@@ -285,6 +284,31 @@ static const char transitions_sql[] =
 /* versions per call: the batch's array is about 200 bytes a row on the server */
 #define APPEND_BATCH 50000
 
+/* Run sql (one call over the rows numbered [lo, lo + APPEND_BATCH), its
+ * parameters first then lo and the end) for every batch; *count += the
+ * number each returns. */
+static TlResult each_batch(StoreImport *im, const char *what, const char *sql, int nparams,
+                           const char **params, long *count, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (long long lo = 0; !rc && lo < im->seq; lo += APPEND_BATCH) {
+        char from[24], to[24];
+        snprintf(from, sizeof from, "%lld", lo);
+        snprintf(to, sizeof to, "%lld", lo + APPEND_BATCH);
+        params[nparams] = from;
+        params[nparams + 1] = to;
+        PGresult *res;
+        rc = pg_query(im->conn, what, sql, nparams + 2, params, &res, err);
+        if (rc)
+            break;
+        long long n = 0;
+        pg_get_int64(res, 0, 0, &n);
+        *count += (long)n;
+        PQclear(res);
+    }
+    return rc;
+}
+
 TlResult store_import_finish(StoreImport *im, const char *source_name, size_t *written,
                              size_t *new_databases, TlError *err)
 {
@@ -292,25 +316,14 @@ TlResult store_import_finish(StoreImport *im, const char *source_name, size_t *w
     *written = *new_databases = 0;
     if (!im->keeping)
         return TL_OK; /* nothing new */
-    TlResult rc =
-        pg_query_count(im->conn, "record the new lineages", lineages_sql, 0, NULL, &lineages, err);
-    if (!rc && im->seq > APPEND_BATCH)
+    TlResult rc = TL_OK;
+    if (im->seq > APPEND_BATCH)
         rc = pg_query(im->conn, "index the new rows", seq_index_sql, 0, NULL, NULL, err);
-    for (long long lo = 0; !rc && lo < im->seq; lo += APPEND_BATCH) {
-        char from[24], to[24];
-        snprintf(from, sizeof from, "%lld", lo);
-        snprintf(to, sizeof to, "%lld", lo + APPEND_BATCH);
-        const char *params[] = {source_name, from, to};
-        PGresult *res;
-        rc =
-            pg_query(im->conn, "record the new transitions", transitions_sql, 3, params, &res, err);
-        if (rc)
-            break;
-        long long added = 0;
-        pg_get_int64(res, 0, 0, &added);
-        rows += (long)added;
-        PQclear(res);
-    }
+    const char *params[3] = {source_name};
+    if (!rc)
+        rc = each_batch(im, "record the new lineages", lineages_sql, 0, params, &lineages, err);
+    if (!rc)
+        rc = each_batch(im, "record the new transitions", transitions_sql, 1, params, &rows, err);
     *new_databases = (size_t)lineages;
     *written = (size_t)rows;
     return rc;

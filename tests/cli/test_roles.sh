@@ -136,6 +136,21 @@ run append-verify 0 tl verify
 out_has append-verify "every identity and hash chain holds"
 run append-by-reader 1 psql_as "$R" "SELECT tierledger_append_transitions(ARRAY[]::tierledger_new_transition[])"
 err_has append-by-reader "permission denied for function tierledger_append_transitions"
+# new lineages a batch at a time (0026): attributed and hashed by the server,
+# one already recorded left as it is
+run add-lineages-by-writer 0 psql_as "$W" "BEGIN; SET LOCAL tierledger.recorded_via = 'by function';
+    SELECT tierledger_add_lineages(ARRAY[
+      ROW('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/batch/databases/a', 's', 'rg', 'batch', 'a', '2001-03-01')::tierledger_new_lineage,
+      ROW('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/chained/databases/db', 's', 'rg', 'chained', 'db', '2001-01-01')::tierledger_new_lineage]); COMMIT"
+same add-lineages-attributed "$(sql "SELECT count(*), min(recorded_by) = '$W', min(recorded_via) FROM databases WHERE server_name = 'batch'")" "1|t|by function"
+same add-lineages-kept "$(sql "SELECT count(*), min(recorded_via) FROM databases WHERE server_name = 'chained'")" "1|unattributed"
+psql_as "$W" "SELECT tierledger_append_transitions(ARRAY[ROW(d.id, '2001-03-01', NULL, 'Succeeded', NULL, 'S0', NULL, NULL, 'import', NULL, false)::tierledger_new_transition]) FROM databases d WHERE server_name = 'batch'" >/dev/null
+run add-lineages-verify 0 tl verify
+out_has add-lineages-verify "every identity and hash chain holds"
+run add-lineages-identity-kept 1 sql "UPDATE databases SET database_name = 'b' WHERE server_name = 'batch'"
+err_has add-lineages-identity-kept "a lineage's identity cannot change"
+run add-lineages-by-reader 1 psql_as "$R" "SELECT tierledger_add_lineages(ARRAY[]::tierledger_new_lineage[])"
+err_has add-lineages-by-reader "permission denied for function tierledger_add_lineages"
 run owner-delete-chained-lineage 1 sql "DELETE FROM databases WHERE server_name = 'chained'"
 err_has owner-delete-chained-lineage "which transitions rows name"
 fake_stop

@@ -102,41 +102,38 @@ static const char analyze_stage_sql[] = "ANALYZE usage_stage";
 static const char analyze_lineages_sql[] = "ANALYZE usage_lineages";
 
 // clang-format off
-/* %s: the rows, each day once (a day given twice: the last line) */
+/* %s: the rows, each day once (a day given twice: the last line), with the
+ * id of the day recorded (rid) if any: the new days are inserted plainly
+ * (writers hold the writers' lock, so none can appear meanwhile; ON
+ * CONFLICT made the insert a third dearer) and the others updated by id */
 #define MERGE_SQL(src)                                                                             \
-    "WITH src AS (" src "),"                                                                      \
-    " w AS ("                                                                                      \
-    "  INSERT INTO backup_usage AS u (database_id, day, full_bytes, diff_bytes, log_bytes,"       \
+    "WITH src AS MATERIALIZED (" src "),"                                                         \
+    " added AS ("                                                                                  \
+    "  INSERT INTO backup_usage (database_id, day, full_bytes, diff_bytes, log_bytes,"             \
     "      snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id," \
     "      tags, source, recorded_by, recorded_via)"                                              \
     "  SELECT database_id, day, full_bytes, diff_bytes, log_bytes, snapshot_bytes,"               \
     "         allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags, 'import',"\
-    "         " RECORDED " FROM src"                                                              \
-    "  ON CONFLICT (database_id, day, source) DO UPDATE SET"                                       \
-    "      full_bytes = EXCLUDED.full_bytes, diff_bytes = EXCLUDED.diff_bytes,"                   \
-    "      log_bytes = EXCLUDED.log_bytes, snapshot_bytes = EXCLUDED.snapshot_bytes,"             \
-    "      allocated_bytes = EXCLUDED.allocated_bytes, max_size_bytes = EXCLUDED.max_size_bytes," \
-    "      redundancy = EXCLUDED.redundancy, region = EXCLUDED.region,"                           \
-    "      elastic_pool_id = EXCLUDED.elastic_pool_id, tags = EXCLUDED.tags, recorded_at = now()," \
-    "      recorded_by = EXCLUDED.recorded_by, recorded_via = EXCLUDED.recorded_via"              \
-    "   WHERE (u.full_bytes, u.diff_bytes, u.log_bytes, u.snapshot_bytes, u.allocated_bytes,"     \
-    "          u.max_size_bytes, u.redundancy, u.region, u.elastic_pool_id, u.tags)"              \
-    "     IS DISTINCT FROM (EXCLUDED.full_bytes, EXCLUDED.diff_bytes, EXCLUDED.log_bytes,"        \
-    "          EXCLUDED.snapshot_bytes, EXCLUDED.allocated_bytes, EXCLUDED.max_size_bytes,"       \
-    "          EXCLUDED.redundancy, EXCLUDED.region, EXCLUDED.elastic_pool_id, EXCLUDED.tags)"    \
-    "  RETURNING (xmax = 0) AS inserted)"                                                          \
-    " SELECT count(*) FILTER (WHERE inserted) AS inserted,"                                        \
-    "        count(*) FILTER (WHERE NOT inserted) AS replaced FROM w"
+    "         " RECORDED " FROM src WHERE rid IS NULL RETURNING 1),"                              \
+    " replaced AS ("                                                                               \
+    "  UPDATE backup_usage u SET"                                                                  \
+    "      full_bytes = src.full_bytes, diff_bytes = src.diff_bytes, log_bytes = src.log_bytes,"  \
+    "      snapshot_bytes = src.snapshot_bytes, allocated_bytes = src.allocated_bytes,"           \
+    "      max_size_bytes = src.max_size_bytes, redundancy = src.redundancy,"                     \
+    "      region = src.region, elastic_pool_id = src.elastic_pool_id, tags = src.tags,"          \
+    "      recorded_at = now(), recorded_by = session_user, recorded_via = tierledger_recorded_via()"\
+    "    FROM src WHERE src.rid IS NOT NULL AND u.id = src.rid RETURNING 1)"                      \
+    " SELECT (SELECT count(*) FROM added) AS inserted, (SELECT count(*) FROM replaced) AS replaced"
 /* each row with its lineage; once: a day given twice counts by its last line */
 #define ROWS "SELECT l.id AS database_id, s.* FROM usage_stage s JOIN usage_lineages l ON " LINEAGE_OF_DAY
 #define ROWS_ONCE                                                                                  \
     "SELECT DISTINCT ON (l.id, s.day) l.id AS database_id, s.* FROM usage_stage s"                \
     " JOIN usage_lineages l ON " LINEAGE_OF_DAY " ORDER BY l.id, s.day, s.line DESC"
 /* of them, the days new or recorded with other figures: a day recorded with
- * the same figures never reaches the INSERT (whose conflict path would lock
- * and dirty the row it leaves as it is) */
+ * the same figures is neither written nor locked */
 #define CHANGED(rows)                                                                              \
-    "SELECT x.* FROM (" rows ") x LEFT JOIN backup_usage r ON r.database_id = x.database_id"     \
+    "SELECT x.*, r.id AS rid FROM (" rows ") x LEFT JOIN backup_usage r"                         \
+    " ON r.database_id = x.database_id"                                                            \
     " AND r.day = x.day AND r.source = 'import'"                                                   \
     " WHERE r.id IS NULL OR (r.full_bytes, r.diff_bytes, r.log_bytes, r.snapshot_bytes,"         \
     "   r.allocated_bytes, r.max_size_bytes, r.redundancy, r.region, r.elastic_pool_id, r.tags)"  \

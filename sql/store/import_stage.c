@@ -284,8 +284,9 @@ static const char transitions_sql[] =
 /* versions per call: the batch's array is about 200 bytes a row on the server */
 #define APPEND_BATCH 50000
 
-/* Run sql (one call over the rows numbered [lo, lo + APPEND_BATCH), its
- * parameters first then lo and the end) for every batch; *count += the
+/* Run sql (one call over the rows numbered [lo, lo + APPEND_BATCH): its
+ * nparams parameters, then lo and the end, written into params[nparams]
+ * and params[nparams + 1] for the call) for every batch; *count += the
  * number each returns. */
 static TlResult each_batch(StoreImport *im, const char *what, const char *sql, int nparams,
                            const char **params, long *count, TlError *err)
@@ -319,11 +320,13 @@ TlResult store_import_finish(StoreImport *im, const char *source_name, size_t *w
     TlResult rc = TL_OK;
     if (im->seq > APPEND_BATCH)
         rc = pg_query(im->conn, "index the new rows", seq_index_sql, 0, NULL, NULL, err);
-    const char *params[3] = {source_name};
+    const char *lineage_params[2], *version_params[3] = {source_name};
     if (!rc)
-        rc = each_batch(im, "record the new lineages", lineages_sql, 0, params, &lineages, err);
+        rc = each_batch(im, "record the new lineages", lineages_sql, 0, lineage_params, &lineages,
+                        err);
     if (!rc)
-        rc = each_batch(im, "record the new transitions", transitions_sql, 1, params, &rows, err);
+        rc = each_batch(im, "record the new transitions", transitions_sql, 1, version_params, &rows,
+                        err);
     *new_databases = (size_t)lineages;
     *written = (size_t)rows;
     return rc;

@@ -10,6 +10,10 @@ run init 0 tl init
 run import-fleet 0 tl import "$data/fleet.csv"
 err_has import-fleet "34 rows: 34 transitions recorded (14 new database lineages), 0 already recorded"
 same fleet-rows "$(sql 'SELECT count(*) FROM transitions')" 34
+# each version says where it came from: FILE:LINE, the line of its row
+same fleet-source-records "$(sql "SELECT count(*) FROM transitions WHERE source = 'import' AND starts_with(source_record_id, '$data/fleet.csv:')")" 34
+same fleet-source-lines "$(sql "SELECT string_agg(DISTINCT split_part(source_record_id, ':', 2), ',') FROM transitions")" \
+    "$(awk 'NR > 4 && !/^#/ && NF { print NR }' "$data/fleet.csv" | sort | paste -sd,)"
 run import-again 0 tl import "$data/fleet.csv"
 err_has import-again "0 transitions recorded (0 new database lineages), 34 already recorded"
 same fleet-rows-again "$(sql 'SELECT count(*) FROM transitions')" 34

@@ -136,6 +136,24 @@ run append-verify 0 tl verify
 out_has append-verify "every identity and hash chain holds"
 run append-by-reader 1 psql_as "$R" "SELECT tierledger_append_transitions(ARRAY[]::tierledger_new_transition[])"
 err_has append-by-reader "permission denied for function tierledger_append_transitions"
+# one writing transaction at a time per chain: a writer waits for the
+# writers' lock; one that claims the lock without taking it (setting
+# tierledger.chain_locked itself) cannot fork the chain: the unique index
+# refuses its version once the holder commits
+ins_chained() { # STARTED: a version of the chained lineage, as $W
+    echo "INSERT INTO transitions (database_id, started_at, ended_at, state, from_objective, to_objective, source)
+          SELECT id, '$1', '$1', 'Succeeded', 'S1', 'S2', 'import' FROM databases WHERE server_name = 'chained'"
+}
+psql_as "$W" "BEGIN; $(ins_chained 2001-04-01); SELECT pg_sleep(2); COMMIT" >/dev/null 2>"$work/holder.err" &
+holder=$!
+sleep 0.5
+psql_as "$W" "$(ins_chained 2001-04-03)" >/dev/null 2>"$work/waiter.err" &
+waiter=$!
+run chain-fork-refused 1 psql_as "$W" "BEGIN; SELECT set_config('tierledger.chain_locked', txid_current()::text, true); $(ins_chained 2001-04-02); COMMIT"
+err_has chain-fork-refused 'duplicate key value violates unique constraint "transitions_chain"'
+wait "$holder" && wait "$waiter" && ok || bad "chain-holder or chain-waiter failed: $(cat "$work/holder.err" "$work/waiter.err")"
+same chain-serialised "$(sql "SELECT string_agg(chain_seq || ':' || started_at::date, ',' ORDER BY chain_seq) FROM transitions t JOIN databases d ON d.id = t.database_id WHERE d.server_name = 'chained'")" "1:2001-02-01,2:2001-02-01,3:2001-04-01,4:2001-04-03"
+run chain-serialised-verify 0 tl verify
 # new lineages a batch at a time (0026): attributed and hashed by the server,
 # one already recorded left as it is
 run add-lineages-by-writer 0 psql_as "$W" "BEGIN; SET LOCAL tierledger.recorded_via = 'by function';

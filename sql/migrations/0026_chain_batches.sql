@@ -7,10 +7,10 @@
 --    (0014) from its values. tierledger_transition_text(t), which verify
 --    uses, now calls it: the chain has one definition.
 -- 2. tierledger_append_transitions(rows): appends the versions in array
---    order and links each into its lineage's chain, as the owner: chain_seq,
---    chain_hash, id, recorded_at, recorded_by and recorded_via are the
---    function's, whatever the caller sends, exactly as transitions_chain()
---    sets them for a row inserted directly. It takes the writers' lock as
+--    order and links each into its lineage's chain, as the owner: the
+--    caller's rows carry none of id, chain_seq, chain_hash, recorded_at,
+--    recorded_by and recorded_via; the function sets them exactly as
+--    transitions_chain() sets them for a row inserted directly. It takes the writers' lock as
 --    that trigger does; a recursive query links the k-th new version of
 --    every lineage in the batch at once.
 -- 3. The trigger transitions_chain does not run for the rows that function

@@ -10,22 +10,22 @@
 
 /* The lines go straight into invoice_costs with COPY, carrying what
  * tierledger_recorded() would set (so it never runs, 0025); then the lines
- * recorded before of every billing period the file names are deleted:
- * those with an id up to the largest before the COPY (writers hold the
- * writers' lock, so no other writer adds lines meanwhile). */
-static const char costs_before_sql[] = "SELECT session_user, tierledger_recorded_via(), (SELECT "
-                                       "coalesce(max(id), 0) FROM invoice_costs)";
+ * of every billing period the file names that an earlier transaction
+ * recorded are deleted (the table's rows are never updated, so a row's
+ * xmin is the transaction that inserted it). */
+static const char costs_before_sql[] = "SELECT session_user, tierledger_recorded_via()";
 static const char costs_copy_sql[] =
     "COPY invoice_costs (source_line, billing_period, charge_day, resource_id, meter, currency,"
     " export_format, source_file, quantity, billed_cost, effective_cost, recorded_by, recorded_via)"
     " FROM STDIN";
 static const char costs_clear_sql[] =
-    "DELETE FROM invoice_costs WHERE billing_period = ANY ($1::date[]) AND id <= $2::bigint";
+    "DELETE FROM invoice_costs WHERE billing_period = ANY ($1::date[])"
+    "   AND xmin <> xid(pg_current_xact_id())";
 
 struct StoreCostStage {
     PGconn *conn;
     PgCopy copy;
-    PGresult *before; /* recorded_by, recorded_via and the largest id before the COPY */
+    PGresult *before; /* recorded_by and recorded_via */
     TlTime *periods;  /* the billing periods of the file, ascending, each once */
     size_t n_periods, cap_periods;
     bool nomem;
@@ -121,13 +121,13 @@ TlResult store_costs_stage_finish(StoreCostStage *s, long *replaced, long *added
         tl_time_format(s->periods[i], text)[10] = '\0';
         pg_array_add(&periods, text);
     }
-    const char *params[] = {pg_array_finish(&periods), PQgetvalue(s->before, 0, 2)};
+    const char *params[] = {pg_array_finish(&periods)};
     if (!rc && (s->nomem || !params[0]))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (!rc)
         *added = (long)s->copy.rows;
     if (!rc)
-        rc = pg_query_count(s->conn, "replace the billing periods", costs_clear_sql, 2, params,
+        rc = pg_query_count(s->conn, "replace the billing periods", costs_clear_sql, 1, params,
                             replaced, err);
     pg_array_cleanup(&periods);
     store_costs_stage_free(s);

@@ -96,8 +96,8 @@ typedef struct {
 
 /* import-costs, streamed: each checked row COPYed into invoice_costs as it
  * is read (store_costs_stage_row), then store_costs_stage_finish deletes the
- * lines recorded before of every billing period the rows name, in one
- * statement; *replaced counts the lines deleted, *added those written.
+ * lines earlier transactions recorded of every billing period the rows
+ * name, in one statement; *replaced counts the lines deleted, *added those written.
  * Callers hold the writers' transaction (and lock). Frees s. */
 typedef struct StoreCostStage StoreCostStage;
 TlResult store_costs_stage_begin(StoreConn *conn, StoreCostStage **out, TlError *err);

@@ -44,8 +44,11 @@ run ea 0 tl import-costs "$work/ea.csv"
 err_has ea "(ea export): 1 rows: 1 backup storage lines recorded (0 replaced)"
 same periods "$(sql "SELECT string_agg(DISTINCT billing_period::text, ',') FROM invoice_costs")" "2026-09-01,2026-10-01"
 # one file of three periods, out of order: the two stored are replaced, nothing else
+# (and a line written by hand with an id above any the sequence gave: replaced all the same)
 sql "INSERT INTO invoice_costs (billing_period, charge_day, resource_id, meter, currency, export_format, source_file, billed_cost, effective_cost, source_line)
-     VALUES ('2026-07-01', '2026-07-02', 'kept', 'm', 'USD', 'ea', 'by hand', 1, 1, 1)" >/dev/null
+     VALUES ('2026-07-01', '2026-07-02', 'kept', 'm', 'USD', 'ea', 'by hand', 1, 1, 1);
+     INSERT INTO invoice_costs (id, billing_period, charge_day, resource_id, meter, currency, export_format, source_file, billed_cost, effective_cost, source_line)
+     OVERRIDING SYSTEM VALUE VALUES (9000000000, '2026-08-01', '2026-08-02', 'high id', 'm', 'USD', 'ea', 'by hand', 9, 9, 1)" >/dev/null
 cat >"$work/three.csv" <<CSV
 BillingPeriodStartDate,BillingPeriodEndDate,Date,MeterName,MeterCategory,ResourceId,Quantity,BillingCurrencyCode,CostInBillingCurrency
 10/01/2026,10/31/2026,10/15/2026,single/elastic pool pitr backup storage,SQL Database,$S/sql-prod-neu/databases/payments,1,USD,0.1
@@ -54,7 +57,7 @@ BillingPeriodStartDate,BillingPeriodEndDate,Date,MeterName,MeterCategory,Resourc
 10/01/2026,10/31/2026,10/16/2026,single/elastic pool pitr backup storage,SQL Database,$S/sql-prod-neu/databases/payments,4,USD,0.4
 CSV
 run three-periods 0 tl import-costs "$work/three.csv"
-err_has three-periods "(ea export): 4 rows: 4 backup storage lines recorded (3 replaced)"
+err_has three-periods "(ea export): 4 rows: 4 backup storage lines recorded (4 replaced)"
 same three-periods-stored "$(sql "SELECT string_agg(billing_period || ':' || billed_cost || ':' || source_line, ',' ORDER BY billing_period, source_line) FROM invoice_costs")" "2026-07-01:1:1,2026-08-01:0.2:3,2026-09-01:0.3:4,2026-10-01:0.1:2,2026-10-01:0.4:5"
 same three-periods-attributed "$(sql "SELECT count(*) FROM invoice_costs WHERE recorded_by = session_user AND recorded_via = 'import-costs $work/three.csv'")" 4
 run three-periods-again 0 tl import-costs "$work/three.csv"

@@ -283,13 +283,14 @@ TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after
         return rc;
     int n_db = PQntuples(out->res_db);
     long long last = after;
+    int c_id = PQfnumber(out->res_db, "id");
     if (n_db > 0)
-        pg_get_int64(out->res_db, n_db - 1, PQfnumber(out->res_db, "id"), &last);
+        pg_get_int64(out->res_db, n_db - 1, c_id, &last);
     /* the change set's page: its lineages' ids */
     PgArray ids = {0};
     for (int i = 0; w->changed_only && i < n_db; i++) {
         long long id = 0;
-        pg_get_int64(out->res_db, i, PQfnumber(out->res_db, "id"), &id);
+        pg_get_int64(out->res_db, i, c_id, &id);
         pg_array_add_int(&ids, id);
     }
     const char *ids_text = w->changed_only ? pg_array_finish(&ids) : NULL;

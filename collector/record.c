@@ -257,6 +257,24 @@ static TlResult write_server(RecordRun *r, Collect *c, CollectServer *s, TlError
     return TL_OK;
 }
 
+/* Whether subscription i was read and written in full: its Activity Log,
+ * its lists, every server and instance of it, and not narrowed to one
+ * resource group or server. The events of a part not written are read
+ * again next run only if its cursor stays. */
+static bool read_in_full(const Collect *c, size_t i)
+{
+    const CollectSub *s = &c->subs[i];
+    if (!s->events_ok || s->failed || s->mi_error || c->server || c->resource_group)
+        return false;
+    for (size_t k = 0; k < c->n_servers; k++)
+        if (c->servers[k].sub == (int)i && c->servers[k].failed)
+            return false;
+    for (size_t k = 0; k < c->n_mis; k++)
+        if (c->mis[k].sub == (int)i && c->mis[k].failed)
+            return false;
+    return true;
+}
+
 TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
 {
     size_t cap = c->n_subs ? c->n_subs : 1;
@@ -269,7 +287,7 @@ TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
         ids[i] = c->subs[i].sub.id;
         names[i] = c->subs[i].sub.name;
         states[i] = c->subs[i].sub.state;
-        if (c->subs[i].events_ok && !c->subs[i].failed)
+        if (read_in_full(c, i))
             subs[n++] = c->subs[i].sub.id;
     }
     if (!rc)

@@ -70,7 +70,9 @@ TlResult record_servers(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError 
  * --server. Fails only when PostgreSQL is gone or memory is out. */
 TlResult record_mi(RecordRun *r, Collect *c, TlError *err);
 
-/* Move the Activity Log cursors of the subscriptions read in full, and
+/* Move the Activity Log cursors of the subscriptions read and written in
+ * full (every server and instance of theirs, the run not narrowed by
+ * --resource-group or --server), and
  * record every listed subscription's name and state (subscriptions). */
 TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err);
 

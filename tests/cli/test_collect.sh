@@ -225,6 +225,9 @@ export PGDATABASE=tl_test_collect
 
 # ---- faults ----------------------------------------------------------------
 fake_start faults
+# these runs are dated before the ones above: their Activity Log cursors start afresh
+sql "DELETE FROM collector_cursors" >/dev/null
+cursor() { sql "SELECT to_char(activity_log_until AT TIME ZONE 'UTC', 'DD HH24:MI') FROM collector_cursors WHERE subscription_id = '00000000-1111-2222-3333-444444444444'"; }
 fake_step 0
 collect 0 "429 twice and 500 once, then answers" --observed-at 2026-11-01T00:00:00Z
 out_has "throttled count" "2 throttled"
@@ -253,6 +256,9 @@ same "500: the other server recorded" "$(sql "SELECT to_char(observed_at AT TIME
 same "500: the failed server untouched" "$(sql "SELECT observed_at FROM database_observations o JOIN databases d ON d.id = o.database_id WHERE d.database_name = 'inventory'")" "$before_inventory"
 same "500: run is partial" "$(q "SELECT status, errors FROM collector_runs ORDER BY id DESC LIMIT 1")" "partial 1"
 same "500: error summary" "$(sql "SELECT error_summary[1] LIKE 'server sqlcrudtest-6661 %' FROM collector_runs ORDER BY id DESC LIMIT 1")" t
+# the failed server's Activity Log events are read again next run: its
+# subscription's cursor stays where the last complete run left it
+same "500: the Activity Log cursor stays" "$(cursor)" "01 00:00"
 
 collect 1 "500 with --quiet" --observed-at 2026-11-01T01:00:00Z --attempts 1 --quiet
 same "--quiet: nothing on stdout" "$(wc -c <"$work/out")" 0
@@ -336,6 +342,9 @@ collect 0 "--progress" --observed-at 2026-11-01T03:50:00Z --progress
 err_has "--progress: listing" "tierledger collect: listing: "
 err_has "--progress: servers written" "tierledger collect: writing: 2 of 2 servers written (2 servers, 4 databases)"
 out_lacks "--progress: nothing on stdout" "tierledger collect: listing"
+same "complete run: the Activity Log cursor moves" "$(cursor)" "01 03:50"
+collect 0 "--server: a run of one server" --observed-at 2026-11-01T03:55:00Z --server sqlcrudtest-6661
+same "--server: the Activity Log cursor stays (the other servers' events unread)" "$(cursor)" "01 03:50"
 collect 0 "no --progress, not a terminal" --observed-at 2026-11-01T03:50:00Z
 same "not a terminal: no progress" "$(grep -c 'tierledger collect: listing' "$work/err")" 0
 if command -v script >/dev/null 2>&1; then # a terminal: script(1) gives the run a pty

@@ -192,11 +192,13 @@ static TlResult run_collect(CliContext *ctx, TlError *err)
                  r.abandoned, r.abandoned == 1 ? "" : "s");
     if (!rc && c.subs_failed)
         record_error(&r, c.subs_error.msg);
+    if (!rc)
+        rc = record_batches(&r, &c, &prog, err);
+    /* after the batches: through Resource Graph a subscription's query may fail
+     * a batch into the run */
     for (size_t i = 0; !rc && i < c.n_subs; i++)
         if (c.subs[i].failed)
             record_error(&r, c.subs[i].error ? c.subs[i].error->msg : "failed");
-    if (!rc)
-        rc = record_batches(&r, &c, &prog, err);
     if (!rc)
         rc = record_mi(&r, &c, err); /* managed instances: after the servers, each on its own */
     if (!rc)

@@ -51,6 +51,13 @@ void collect_cleanup(Collect *c)
         release_server(&c->servers[i]);
         free(c->servers[i].error);
     }
+    for (size_t k = 0; k < c->n_graph_seen; k++)
+        free(c->graph_seen[k]);
+    free(c->graph_seen);
+    free(c->graph_skip);
+    c->graph_seen = NULL;
+    c->graph_skip = NULL;
+    c->n_graph_seen = 0;
     free(c->subs);
     free(c->servers);
     c->subs = NULL;

@@ -135,6 +135,14 @@ typedef struct {
     size_t n_mis, cap_mis;
     AzMiMove *mi_moves; /* MI-A13, of every location and resource group of them */
     size_t n_mi_moves, cap_mi_moves;
+    /* Resource Graph (via_graph): its queries are read a page at a time, as
+     * batches need their servers (collect_list_batch) */
+    size_t graph_lo;   /* the first subscription of the query being read */
+    char *graph_skip;  /* owned: its next page's $skipToken; NULL: its first page */
+    char **graph_seen; /* owned: the $skipTokens it already read (a loop ends it) */
+    size_t n_graph_seen, cap_graph_seen;
+    int graph_pages;
+    bool graph_open;  /* the last server listed may go on on the next page */
     bool subs_failed; /* the subscription list itself failed */
     TlError subs_error;
     TlResult fatal;
@@ -152,7 +160,8 @@ bool collect_shard_parse(const char *text, int *k, int *n);
 /* Subscriptions (or only_subs), their servers, and each subscription's
  * Activity Log since subs[i].log_from (the caller sets it through
  * log_from_fn before the requests go out). With Resource Graph
- * (via_graph), the databases too. */
+ * (via_graph), the servers come with their databases, a batch at a time
+ * (collect_list_batch). */
 typedef TlTime (*CollectLogFrom)(void *user, const char *subscription);
 TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlError *err);
 
@@ -163,6 +172,14 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
 #define COLLECT_LIST_FIRST 4  /* servers listed in a batch's first round (at most batch_dbs) */
 #define COLLECT_LIST_ROUND 16 /* and at most in any round */
 TlResult collect_list_batch(Collect *c, size_t lo, size_t *hi, TlError *err);
+
+/* Whether servers are still to come after c->n_servers (Resource Graph
+ * pages not read yet). */
+bool collect_more(const Collect *c);
+
+/* Fail the subscriptions whose servers are still to come, with why: the run
+ * ends before they are listed. */
+void collect_list_abandon(Collect *c, const TlError *why);
 
 /* With servers [lo, hi) listed and their known filled: decide which
  * databases need details and which lineages are gone, and read all of it. */

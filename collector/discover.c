@@ -156,12 +156,19 @@ static TlResult each_db(Collect *c, long tag, const cJSON *item, const char *pat
 /* ---- Resource Graph (--via resource-graph) ------------------------------ */
 
 /* azure-api.md 0: batch subscriptions (< 300 per query); pages of 1000 rows,
- * sorted by id so pages are stable (7b). */
+ * sorted so pages are stable (7b, id last) and each server's rows come
+ * together (by sqlServer, its lower-case id: by id alone, ".../servers/a-b"
+ * would come between ".../servers/a" and ".../servers/a/databases/x"). The
+ * pages are read a batch at a time (collect_list_batch): a run holds one
+ * batch of databases, not every one the query lists. */
 #define GRAPH_SUBS 200
 #define GRAPH_TOP  1000
 #define GRAPH_QUERY                                                                                \
     "Resources | where type in~ ('microsoft.sql/servers', 'microsoft.sql/servers/databases')"      \
-    " | project id, name, type, kind, location, sku, properties, tags | order by id asc"
+    " | extend sqlServer = tolower(iff(type =~ 'microsoft.sql/servers', id,"                       \
+    " substring(id, 0, indexof(tolower(id), '/databases/'))))"                                     \
+    " | project id, name, type, kind, location, sku, properties, tags, sqlServer"                  \
+    " | order by sqlServer asc, id asc"
 
 /* The server `id` of one of subs[lo, hi), created when new; NULL with *rc
  * TL_OK when it is not one the run wants. */
@@ -231,10 +238,52 @@ static TlResult graph_row(Collect *c, size_t lo, size_t hi, const cJSON *row, co
     return add_db(c, cs, &db, err);
 }
 
+/* The query of subs[c->graph_lo, ...) is read to its end (or failed): the
+ * next one starts at its first page. */
+static void graph_next_query(Collect *c, size_t hi)
+{
+    c->graph_lo = hi;
+    c->graph_open = false;
+    c->graph_pages = 0;
+    free(c->graph_skip);
+    c->graph_skip = NULL;
+    for (size_t k = 0; k < c->n_graph_seen; k++)
+        free(c->graph_seen[k]);
+    c->n_graph_seen = 0;
+}
+
 static void graph_fail(Collect *c, size_t lo, size_t hi, const TlError *why)
 {
     for (size_t k = lo; k < hi; k++)
         collect_sub_fail(c, &c->subs[k], why);
+    graph_next_query(c, hi);
+}
+
+/* The page's $skipToken becomes the query's next page, unless that page was
+ * already read (a loop) or the query has read LIST_MAX_PAGES. */
+static TlResult graph_skip(Collect *c, const char *skip, TlError *err)
+{
+    for (size_t k = 0; k < c->n_graph_seen; k++)
+        if (strcmp(c->graph_seen[k], skip) == 0)
+            return tl_error_set(err, TL_ERR_DATA,
+                                "$.$skipToken: a page this query already read (a loop): stopped");
+    if (++c->graph_pages >= LIST_MAX_PAGES)
+        return tl_error_set(err, TL_ERR_DATA, "$.$skipToken: more than %d pages: stopped",
+                            LIST_MAX_PAGES);
+    char *copy = strdup(skip), *next = strdup(skip);
+    TlResult rc = copy && next ? collect_grow((void **)&c->graph_seen, &c->cap_graph_seen,
+                                              c->n_graph_seen, sizeof *c->graph_seen, err)
+                               : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (rc) {
+        free(copy);
+        free(next);
+        return rc;
+    }
+    c->graph_seen[c->n_graph_seen++] = copy;
+    free(c->graph_skip);
+    c->graph_skip = next;
+    c->graph_open = true; /* the page's last server may go on on the next */
+    return TL_OK;
 }
 
 /* The query body for subs[lo, hi), with a page's $skipToken (or NULL). */
@@ -256,6 +305,7 @@ static char *graph_body(const Collect *c, size_t lo, size_t hi, const char *skip
 
 static void on_graph(HttpClient *h, HttpRequest *r)
 {
+    (void)h;
     Collect *c = r->user;
     size_t lo = TAG_SRV(r->user_tag), hi = TAG_DB(r->user_tag);
     TlError why;
@@ -279,20 +329,10 @@ static void on_graph(HttpClient *h, HttpRequest *r)
         snprintf(path, sizeof path, "$.data[%d]", i++);
         rc = graph_row(c, lo, hi, row, path, &err);
     }
-    if (!rc && skip) {
-        char *body = graph_body(c, lo, hi, skip);
-        if (!body)
-            rc = tl_error_set(&err, TL_ERR_NOMEM, "out of memory");
-        else if (http_chain_has(r, r->url, body))
-            rc = tl_error_set(&err, TL_ERR_DATA,
-                              "$.$skipToken: a page this query already read (a loop): stopped");
-        else if (r->page + 1 >= LIST_MAX_PAGES)
-            rc = tl_error_set(&err, TL_ERR_DATA, "$.$skipToken: more than %d pages: stopped",
-                              LIST_MAX_PAGES);
-        else
-            rc = http_add_next(h, r, r->url, body, &err);
-        free(body);
-    }
+    if (!rc && skip)
+        rc = graph_skip(c, skip, &err);
+    else if (!rc)
+        graph_next_query(c, hi);
     cJSON_Delete(root);
     if (rc == TL_ERR_NOMEM)
         collect_fatal(c, rc, &err);
@@ -303,20 +343,56 @@ static void on_graph(HttpClient *h, HttpRequest *r)
     }
 }
 
-static TlResult graph_queries(Collect *c, TlError *err)
+/* The next page of the query being read: subs[graph_lo, graph_lo +
+ * GRAPH_SUBS), from graph_skip. */
+static TlResult graph_page(Collect *c, TlError *err)
 {
     char url[1200];
+    size_t lo = c->graph_lo, hi = lo + GRAPH_SUBS < c->n_subs ? lo + GRAPH_SUBS : c->n_subs;
     TlResult rc =
         collect_url(url, sizeof url, c->arm, "/providers/Microsoft.ResourceGraph/resources",
                     "api-version=" API_GRAPH, err);
-    for (size_t lo = 0; lo < c->n_subs && !rc; lo += GRAPH_SUBS) {
-        size_t hi = lo + GRAPH_SUBS < c->n_subs ? lo + GRAPH_SUBS : c->n_subs;
-        char *body = graph_body(c, lo, hi, NULL);
+    char *body = rc ? NULL : graph_body(c, lo, hi, c->graph_skip);
+    if (!rc)
         rc = body ? http_add(c->http, url, body, on_graph, c, TAG(lo, hi), "resource-graph", err)
                   : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-        free(body);
-    }
+    free(body);
+    if (!rc)
+        rc = http_run(c->http, err);
+    if (!rc && c->fatal)
+        rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);
     return rc;
+}
+
+/* collect_list_batch through Resource Graph: pages are read until the
+ * servers finished (all but a last one the next page may go on with) hold
+ * batch_dbs databases, or every query is read. */
+static TlResult graph_batch(Collect *c, size_t lo, size_t *hi, size_t want, TlError *err)
+{
+    TlResult rc = TL_OK;
+    for (;;) {
+        size_t done = c->graph_open && c->n_servers > lo ? c->n_servers - 1 : c->n_servers;
+        size_t held = 0, end = lo;
+        while (end < done && (end == lo || held < want)) /* the rest wait listed */
+            held += c->servers[end++].n_dbs;
+        *hi = end;
+        if (rc || c->graph_lo >= c->n_subs || (end > lo && held >= want))
+            return rc;
+        rc = graph_page(c, err);
+        if (rc)
+            *hi = c->n_servers;
+    }
+}
+
+bool collect_more(const Collect *c)
+{
+    return c->via_graph && c->graph_lo < c->n_subs;
+}
+
+void collect_list_abandon(Collect *c, const TlError *why)
+{
+    while (collect_more(c))
+        graph_fail(c, c->graph_lo, c->n_subs, why);
 }
 
 static void on_dbs(HttpClient *h, HttpRequest *r)
@@ -403,8 +479,6 @@ TlResult collect_discover(Collect *c, CollectLogFrom log_from, void *user, TlErr
         if (!rc)
             rc = collect_get(c, path, q, on_events, (long)i, s->sub.id, err);
     }
-    if (!rc && c->via_graph)
-        rc = graph_queries(c, err);
     if (!rc)
         rc = http_run(c->http, err);
     if (!rc && c->fatal)
@@ -423,9 +497,11 @@ TlResult collect_list_batch(Collect *c, size_t lo, size_t *hi, TlError *err)
     size_t want = c->batch_dbs ? c->batch_dbs : COLLECT_BATCH_DBS;
     size_t held = 0, end = lo, round = want < COLLECT_LIST_FIRST ? want : COLLECT_LIST_FIRST;
     TlResult rc = TL_OK;
+    if (c->via_graph)
+        return graph_batch(c, lo, hi, want, err);
     while (!rc && end < c->n_servers && (held < want || end == lo)) {
         size_t stop = c->n_servers - end < round ? c->n_servers : end + round;
-        for (size_t i = end; i < stop && !rc && !c->via_graph; i++) {
+        for (size_t i = end; i < stop && !rc; i++) {
             CollectServer *s = &c->servers[i];
             if (c->subs[s->sub].failed)
                 continue;
@@ -434,7 +510,7 @@ TlResult collect_list_batch(Collect *c, size_t lo, size_t *hi, TlError *err)
             rc = collect_get(c, path, "api-version=" API_SQL, on_dbs, (long)i,
                              c->subs[s->sub].sub.id, err);
         }
-        if (!rc && !c->via_graph) /* Resource Graph listed them with the servers */
+        if (!rc)
             rc = http_run(c->http, err);
         if (!rc && c->fatal)
             rc = tl_error_set(err, c->fatal, "%s", c->fatal_err.msg);

@@ -342,8 +342,11 @@ TlResult record_servers(RecordRun *r, Collect *c, size_t lo, size_t hi, TlError 
 TlResult record_batches(RecordRun *r, Collect *c, RecordProgress *prog, TlError *err)
 {
     TlResult rc = TL_OK;
-    for (size_t lo = 0, hi = 0; !rc && lo < c->n_servers; lo = hi) {
+    for (size_t lo = 0, hi = 0; !rc && (lo < c->n_servers || collect_more(c)); lo = hi) {
         if (r->deadline > 0 && http_now() >= r->deadline) {
+            TlError late;
+            tl_error_set(&late, TL_ERR_UNAVAILABLE, "not listed: the run's deadline passed");
+            collect_list_abandon(c, &late);
             hi = c->n_servers;
             rc = record_servers(r, c, lo, hi, err);
             break;

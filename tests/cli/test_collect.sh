@@ -202,9 +202,32 @@ for i in "${!polls[@]}"; do
     out_has "batch poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
     [ "$i" = 6 ] && collect 0 "batch steady state" --observed-at 2026-11-02T00:05:00Z
 done
-unset TIERLEDGER_FLEET_PAGE
 content >"$work/content-batch"
 if diff -u "$work/content-arm" "$work/content-batch" >"$work/diff"; then ok; else bad "batch: not what one batch recorded:"; head -30 "$work/diff" >&2; fi
+# the same through Resource Graph: its pages are read as the batches need
+# servers, so the first server is detailed and written before the last
+# page is asked for (the run never holds every database the query lists)
+fresh_db tl_test_collect_graph_batch
+fake_start lifecycle --graph-page 1
+for i in "${!polls[@]}"; do
+    fake_step "$i"
+    : >"$work/fake.log"
+    collect 0 "graph batch poll $i" --via resource-graph --observed-at "${polls[$i]}"
+    [ "$i" = 0 ] && same "graph batch: a server detailed between two pages of the query" "$(python3 - "$work/fake.log" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+graph = [i for i, r in enumerate(rows) if "ResourceGraph" in r["path"]]
+detail = [i for i, r in enumerate(rows) if "/databases/" in r["path"]]
+print(len(graph) >= 3 and bool(detail) and graph[0] < detail[0] < graph[-1])
+PY
+)" True
+    collect 0 "graph batch poll $i again" --via resource-graph --observed-at "${polls[$i]}"
+    out_has "graph batch poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
+    [ "$i" = 6 ] && collect 0 "graph batch steady state" --via resource-graph --observed-at 2026-11-02T00:05:00Z
+done
+unset TIERLEDGER_FLEET_PAGE
+content >"$work/content-graph-batch"
+if diff -u "$work/content-arm" "$work/content-graph-batch" >"$work/diff"; then ok; else bad "graph batch: not what one batch recorded:"; head -30 "$work/diff" >&2; fi
 fake_stop
 export PGDATABASE=tl_test_collect
 

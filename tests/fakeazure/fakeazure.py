@@ -670,7 +670,7 @@ class State:
         self.stats = {"requests": 0, "tokens": 0, "gzip": 0, "unauthorized": 0}
         self.quota_window, self.quota_used = 0.0, 0
         self.quota, self.quota_span = 15, 5.0  # Resource Graph: queries per window (s)
-        self.graph_page = 1000 if args.scenario == "fleet" else 2
+        self.graph_page = args.graph_page or (1000 if args.scenario == "fleet" else 2)
 
 
 def rewrite_links(obj, base):
@@ -994,7 +994,10 @@ class Handler(BaseHTTPRequestHandler):
                     row = dict(item)
                     row["type"] = row.get("type", "").lower()
                     rows.append(row)
-        rows.sort(key=lambda r: r["id"].lower())
+        if "sqlServer" in req["query"]:  # | order by sqlServer asc, id asc (a server's rows together)
+            rows.sort(key=lambda r: (r["id"].lower().split("/databases/")[0], r["id"]))
+        else:
+            rows.sort(key=lambda r: r["id"].lower())
         size = min(top, st.graph_page)
         body = copy.deepcopy(st.fx.body("resourcegraph/ResourcesBasicQuery.json"))
         body["data"] = rows[skip:skip + size]
@@ -1059,6 +1062,8 @@ def main():
     ap.add_argument("--no-auth", action="store_true")
     ap.add_argument("--token-without-access-token", action="store_true",
                     help="the token endpoint answers 200 without access_token")
+    ap.add_argument("--graph-page", type=int, default=0,
+                    help="Resource Graph rows a page (default 2; the fleet scenario: $top)")
     ap.add_argument("--ttl", type=int, default=600, help="exit after this many seconds")
     ap.add_argument("--delay", default=None,
                     help="TEXT:SECONDS: every GET whose path holds TEXT answers after SECONDS")

@@ -1,0 +1,11 @@
+-- 0027_transitions_index.sql - transitions loses an index that a wider one
+-- already serves (the issue "Fleet scale").
+--
+-- transitions_database (database_id, started_at), from 0001, is the leading
+-- part of transitions_current (database_id, started_at, from_key, to_key,
+-- id DESC), from 0024: every query that could use the first (a lineage's
+-- versions by start, a range of lineages in that order) is served in the
+-- same order by the second. Keeping both cost an index entry per version
+-- written, and 15 MB of the 75 MB of indexes per 400,000 versions (37 bytes
+-- a version, bench/RESULTS.md, session 28).
+DROP INDEX transitions_database;

@@ -55,7 +55,12 @@ measure psql -X -q -c "COPY (SELECT * FROM transitions ORDER BY database_id, sta
 line "ordered scan of transitions (COPY)" "$c_scan" "$rss" "$c_scan"
 measure_verdict "$tl" report warnings --as-of 2020-01-20; line "report warnings" "$secs" "$rss" "$c_scan"
 measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh (segments + 1 month)" "$secs" "$rss" "$c_scan"
-c_refresh=$secs # the incremental ones against the full one
+c_refresh=$secs r_refresh=$rss # the incremental ones against the full one
+# what refresh reads besides transitions: its usage window (36 days before the
+# month to the as-of), as one COPY; the full refresh against both scans
+measure psql -X -q -c "COPY (SELECT * FROM backup_usage WHERE day >= '2019-11-26' AND day < '2020-01-20') TO STDOUT"
+c_window=$secs; line "COPY of refresh's usage window" "$c_window" "$rss" "$c_window"
+line "refresh vs both scans (sum)" "$c_refresh" "$r_refresh" "$(echo "$c_scan + $c_window" | bc -l)"
 measure "$tl" refresh --as-of 2020-01-20 --months 1; line "refresh, nothing changed (vs full)" "$secs" "$rss" "$c_refresh"
 # one usage day changed for 1% of the databases (every 100th)
 awk -F, -v OFS=, -v days="$days" 'NR == 1 { print; next }

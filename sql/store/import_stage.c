@@ -271,15 +271,17 @@ static const char lineages_sql[] =
     "   FROM import_new WHERE new_lineage AND seq >= $1 AND seq < $2";
 static const char seq_index_sql[] = "CREATE INDEX ON import_new (seq)";
 /* the new versions numbered [$2, $3) in the order the merge gave them (the
- * chain's order), appended and linked by the server (0026) */
+ * chain's order), appended and linked by the server (0026); a new lineage's
+ * id looked up by its key, one index probe a row (a join hashed all of
+ * databases for every batch: 0.37 s a batch at 1M lineages) */
 static const char transitions_sql[] =
-    "SELECT tierledger_append_transitions(array_agg(ROW(coalesce(n.database_id, d.id),"
+    "SELECT tierledger_append_transitions(array_agg(ROW(coalesce(n.database_id,"
+    "       (SELECT d.id FROM databases d WHERE d.resource_key = n.key"
+    "           AND d.created_at = to_timestamp(n.lineage_created))),"
     "       to_timestamp(n.started), to_timestamp(n.ended), n.state, n.from_objective,"
     "       n.to_objective, n.operation_id, n.initiated_by, 'import', $1 || ':' || n.line,"
     "       false)::tierledger_new_transition ORDER BY n.seq))"
-    "   FROM import_new n LEFT JOIN databases d ON n.database_id IS NULL"
-    "        AND d.resource_key = n.key AND d.created_at = to_timestamp(n.lineage_created)"
-    "  WHERE n.seq >= $2 AND n.seq < $3";
+    "   FROM import_new n WHERE n.seq >= $2 AND n.seq < $3";
 // clang-format on
 /* versions per call: the batch's array is about 200 bytes a row on the server */
 #define APPEND_BATCH 50000

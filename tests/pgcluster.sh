@@ -5,9 +5,6 @@
 #
 #   pg_cluster_start DIR   -> exports PGHOST PGPORT PGUSER PGDATABASE
 #   pg_cluster_stop DIR
-#
-# PGCLUSTER_OPTS, when set, adds server options (-c name=value ...) to the
-# start: bench/ sizes the cluster for a fleet with it.
 
 pg_bindir() {
     for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
@@ -39,7 +36,7 @@ pg_cluster_start() {
     fi
     if ! pg_as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         pg_as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p 5432 -c fsync=off ${PGCLUSTER_OPTS:-}" \
+            -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p 5432 -c fsync=off" \
             start >/dev/null || { tail -20 "$dir/server.log" >&2; return 1; }
     fi
     export PGHOST="$dir" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres

@@ -77,6 +77,7 @@ def items_for(region, currency):
 
 
 class Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # as fakeazure.py: no delayed-ACK wait per answer
     def log_message(self, fmt, *args):
         pass
 

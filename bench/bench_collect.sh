@@ -7,9 +7,10 @@
 # only), the same through Resource Graph and a run with the details due
 # again, each with requests, wall seconds, the collector's own CPU seconds,
 # peak RSS and its lower bound requests x latency / concurrency. The Python
-# fake is single-process: a detailed run's wall time is partly its speed
-# (compare the CPU figure). Since session 26 the runs without latency are
-# gone: they measured the fake and took a third of the section's time.
+# fake is single-process (about 1 ms of its CPU an answer, with TCP_NODELAY
+# since session 28): a detailed run's wall time is partly its speed. Since
+# session 26 the runs without latency are gone: they measured the fake and
+# took a third of the section's time.
 set -eu
 cd "$(dirname "$0")/.."
 servers=${1:-20} per=${2:-250}

@@ -257,22 +257,21 @@ static TlResult write_server(RecordRun *r, Collect *c, CollectServer *s, TlError
     return TL_OK;
 }
 
-/* Whether subscription i was read and written in full: its Activity Log,
- * its lists, every server and instance of it, and not narrowed to one
- * resource group or server. The events of a part not written are read
- * again next run only if its cursor stays. */
-static bool read_in_full(const Collect *c, size_t i)
+/* Mark in partial[] each subscription not read and written in full: its
+ * Activity Log or lists failed, a server or instance of it failed, or the
+ * run was narrowed to a resource group or server. The events of a part not
+ * written are read again next run only if its cursor stays. */
+static void mark_partial(const Collect *c, bool *partial)
 {
-    const CollectSub *s = &c->subs[i];
-    if (!s->events_ok || s->failed || s->mi_error || c->server || c->resource_group)
-        return false;
+    for (size_t i = 0; i < c->n_subs; i++)
+        partial[i] = !c->subs[i].events_ok || c->subs[i].failed || c->subs[i].mi_error ||
+                     c->server || c->resource_group;
     for (size_t k = 0; k < c->n_servers; k++)
-        if (c->servers[k].sub == (int)i && c->servers[k].failed)
-            return false;
+        if (c->servers[k].failed)
+            partial[c->servers[k].sub] = true;
     for (size_t k = 0; k < c->n_mis; k++)
-        if (c->mis[k].sub == (int)i && c->mis[k].failed)
-            return false;
-    return true;
+        if (c->mis[k].failed)
+            partial[c->mis[k].sub] = true;
 }
 
 TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
@@ -280,14 +279,18 @@ TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
     size_t cap = c->n_subs ? c->n_subs : 1;
     const char **subs = calloc(cap, sizeof *subs), **ids = calloc(cap, sizeof *ids);
     const char **names = calloc(cap, sizeof *names), **states = calloc(cap, sizeof *states);
+    bool *partial = calloc(cap, sizeof *partial);
     size_t n = 0;
-    TlResult rc =
-        subs && ids && names && states ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    TlResult rc = subs && ids && names && states && partial
+                      ? TL_OK
+                      : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (!rc)
+        mark_partial(c, partial);
     for (size_t i = 0; !rc && i < c->n_subs; i++) {
         ids[i] = c->subs[i].sub.id;
         names[i] = c->subs[i].sub.name;
         states[i] = c->subs[i].sub.state;
-        if (read_in_full(c, i))
+        if (!partial[i])
             subs[n++] = c->subs[i].sub.id;
     }
     if (!rc)
@@ -299,6 +302,7 @@ TlResult record_cursors_save(RecordRun *r, const Collect *c, TlError *err)
     free(ids);
     free(names);
     free(states);
+    free(partial);
     return rc;
 }
 

@@ -54,9 +54,7 @@ void collect_cleanup(Collect *c)
     for (size_t k = 0; k < c->n_graph_seen; k++)
         free(c->graph_seen[k]);
     free(c->graph_seen);
-    free(c->graph_skip);
     c->graph_seen = NULL;
-    c->graph_skip = NULL;
     c->n_graph_seen = 0;
     free(c->subs);
     free(c->servers);

@@ -138,10 +138,8 @@ typedef struct {
     /* Resource Graph (via_graph): its queries are read a page at a time, as
      * batches need their servers (collect_list_batch) */
     size_t graph_lo;   /* the first subscription of the query being read */
-    char *graph_skip;  /* owned: its next page's $skipToken; NULL: its first page */
-    char **graph_seen; /* owned: the $skipTokens it already read (a loop ends it) */
+    char **graph_seen; /* owned: the $skipTokens it read, the last its next page's */
     size_t n_graph_seen, cap_graph_seen;
-    int graph_pages;
     bool graph_open;  /* the last server listed may go on on the next page */
     bool subs_failed; /* the subscription list itself failed */
     TlError subs_error;

@@ -244,9 +244,6 @@ static void graph_next_query(Collect *c, size_t hi)
 {
     c->graph_lo = hi;
     c->graph_open = false;
-    c->graph_pages = 0;
-    free(c->graph_skip);
-    c->graph_skip = NULL;
     for (size_t k = 0; k < c->n_graph_seen; k++)
         free(c->graph_seen[k]);
     c->n_graph_seen = 0;
@@ -267,22 +264,19 @@ static TlResult graph_skip(Collect *c, const char *skip, TlError *err)
         if (strcmp(c->graph_seen[k], skip) == 0)
             return tl_error_set(err, TL_ERR_DATA,
                                 "$.$skipToken: a page this query already read (a loop): stopped");
-    if (++c->graph_pages >= LIST_MAX_PAGES)
+    if (c->n_graph_seen + 1 >= LIST_MAX_PAGES)
         return tl_error_set(err, TL_ERR_DATA, "$.$skipToken: more than %d pages: stopped",
                             LIST_MAX_PAGES);
-    char *copy = strdup(skip), *next = strdup(skip);
-    TlResult rc = copy && next ? collect_grow((void **)&c->graph_seen, &c->cap_graph_seen,
-                                              c->n_graph_seen, sizeof *c->graph_seen, err)
-                               : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    char *copy = strdup(skip);
+    TlResult rc = copy ? collect_grow((void **)&c->graph_seen, &c->cap_graph_seen, c->n_graph_seen,
+                                      sizeof *c->graph_seen, err)
+                       : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (rc) {
         free(copy);
-        free(next);
         return rc;
     }
-    c->graph_seen[c->n_graph_seen++] = copy;
-    free(c->graph_skip);
-    c->graph_skip = next;
-    c->graph_open = true; /* the page's last server may go on on the next */
+    c->graph_seen[c->n_graph_seen++] = copy; /* the last is the next page's */
+    c->graph_open = true;                    /* the page's last server may go on on the next */
     return TL_OK;
 }
 
@@ -344,7 +338,7 @@ static void on_graph(HttpClient *h, HttpRequest *r)
 }
 
 /* The next page of the query being read: subs[graph_lo, graph_lo +
- * GRAPH_SUBS), from graph_skip. */
+ * GRAPH_SUBS), from the last $skipToken it read (none: its first page). */
 static TlResult graph_page(Collect *c, TlError *err)
 {
     char url[1200];
@@ -352,7 +346,9 @@ static TlResult graph_page(Collect *c, TlError *err)
     TlResult rc =
         collect_url(url, sizeof url, c->arm, "/providers/Microsoft.ResourceGraph/resources",
                     "api-version=" API_GRAPH, err);
-    char *body = rc ? NULL : graph_body(c, lo, hi, c->graph_skip);
+    char *body =
+        rc ? NULL
+           : graph_body(c, lo, hi, c->n_graph_seen ? c->graph_seen[c->n_graph_seen - 1] : NULL);
     if (!rc)
         rc = body ? http_add(c->http, url, body, on_graph, c, TAG(lo, hi), "resource-graph", err)
                   : tl_error_set(err, TL_ERR_NOMEM, "out of memory");

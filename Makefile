@@ -11,8 +11,9 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -MMD -MP -I.
 CFLAGS   ?= -O2 -g
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
+# -pthread: store_fleet_next reads the next page on a second thread (fleet.h)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -pthread
 
 MODEL_SRC   := $(sort $(wildcard model/*.c))
 REPORTS_SRC := $(sort $(wildcard reports/*.c))

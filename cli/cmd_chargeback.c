@@ -114,21 +114,23 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, ChargeOrder orde
     ChargePrices sheet = {m->prices.rows, m->prices.n,
                           m->prices.table ? m->prices.table->name : prices_path};
     ChargeInto into = {m, order};
+    FleetReader *reader = NULL;
     if (!rc)
         rc = store_pools_load(m->conn, &window, &pools, err);
-    for (long long after = 0; !rc;) {
-        Fleet page = {0};
-        rc = store_fleet_page(m->conn, &window, after, cli_fleet_page(), &pools, &page, err);
-        if (!rc && page.n > 0) {
+    if (!rc)
+        rc = store_fleet_reader_new(m->conn, &window, cli_fleet_page(), &pools, &reader, err);
+    while (!rc) {
+        Fleet page;
+        rc = store_fleet_next(reader, &page, err);
+        if (!rc && page.n > 0)
             rc = build_charges(&page, &sheet, cc_tag ? cc_tag : "cost-center", m->start, m->end,
                                ctx->now, &into, err);
-            after = page.db[page.n - 1].id;
-        }
         bool end = page.n == 0;
         store_fleet_cleanup(&page);
         if (end)
             break;
     }
+    store_fleet_reader_free(reader);
     store_pools_cleanup(&pools);
     if (!rc)
         rc = month_charges_mi(m, &sheet, cc_tag ? cc_tag : "cost-center", ctx->now, keep_row, &into,

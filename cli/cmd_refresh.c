@@ -113,25 +113,30 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
         rc = store_pools_load(conn, &window, &pools, err);
     if (!rc)
         rc = store_derived_clear(conn, first, window.changed_only, err);
-    /* a page of lineages at a time: memory stays bounded whatever the fleet */
-    for (long long after = 0; !rc;) {
-        Fleet page = {0};
-        rc = store_fleet_page(conn, &window, after, page_size, &pools, &page, err);
+    /* a page of lineages at a time: memory stays bounded whatever the fleet;
+     * the next page is read while this one is computed, and written after */
+    FleetReader *reader = NULL;
+    if (!rc)
+        rc = store_fleet_reader_new(conn, &window, page_size, &pools, &reader, err);
+    while (!rc) {
+        Fleet page;
+        rc = store_fleet_next(reader, &page, err);
         if (!rc && page.n == 0) {
             store_fleet_cleanup(&page);
             break;
         }
         if (!rc)
             rc = compute(&page, now, months, rows, err);
+        store_fleet_pause(reader); /* the connection is ours again */
         if (!rc)
             rc = store_derived_flush(conn, rows, now, err);
         if (!rc) {
             lineages += page.n;
-            after = page.db[page.n - 1].id;
             cli_progress(ctx, "refresh: %zu lineages computed", lineages);
         }
         store_fleet_cleanup(&page);
     }
+    store_fleet_reader_free(reader);
     store_pools_cleanup(&pools);
     cli_progress_end();
     if (!rc)

@@ -191,18 +191,20 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
         rc = store_begin_snapshot(conn, err);
     /* the fleet a page at a time: only the alerts stay, sorted beyond memory */
     const FleetWindow window = {.to = w.as_of + 1};
-    for (long long after = 0; !rc;) {
-        Fleet page = {0};
-        rc = store_fleet_page(conn, &window, after, cli_fleet_page(), NULL, &page, err);
-        if (!rc && page.n > 0) {
+    FleetReader *reader = NULL;
+    if (!rc)
+        rc = store_fleet_reader_new(conn, &window, cli_fleet_page(), NULL, &reader, err);
+    while (!rc) {
+        Fleet page;
+        rc = store_fleet_next(reader, &page, err);
+        if (!rc && page.n > 0)
             rc = evaluate_page(&w, &page, err);
-            after = page.db[page.n - 1].id;
-        }
         bool end = page.n == 0;
         store_fleet_cleanup(&page);
         if (end)
             break;
     }
+    store_fleet_reader_free(reader);
     if (!rc)
         rc = mi_fleet(&w, conn, false, err);
     if (!rc)

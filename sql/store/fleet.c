@@ -2,6 +2,7 @@
  * (lineages, transitions, usage) are sliced per lineage by database id. */
 #include "sql/store/fleet.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,22 @@ static const char sql_tr_changed[] = TR_PAGE(" AND t.database_id = ANY($4::bigin
     " WHERE day >= to_timestamp($1::bigint)::date AND day < to_timestamp($2::bigint)::date"       \
     range                                                                                         \
     " ORDER BY database_id, day, source = 'collector' DESC"
+/* ...for a page: every row, in no order; usage_order sorts them and keeps
+ * the collector's of each day (a sort on the server was a third of the
+ * query's time: 3.0 against 2.1 s for 100,000 lineages' 20 days) */
+#define USAGE_PAGE(range)                                                                          \
+    "SELECT database_id, extract(epoch FROM day::timestamp)::bigint AS day,"                      \
+    "       source = 'collector' AS by_collector, full_bytes, diff_bytes, log_bytes,"             \
+    "       snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region,"                 \
+    "       elastic_pool_id, tags::text AS tags"                                                  \
+    "  FROM backup_usage"                                                                         \
+    " WHERE day >= to_timestamp($1::bigint)::date AND day < to_timestamp($2::bigint)::date"       \
+    range
 #define USAGE_RANGE " AND database_id > $3::bigint AND database_id <= $4::bigint"
-static const char sql_usage[] = USAGE_ROWS(USAGE_RANGE);
-static const char sql_usage_before[] = USAGE_ROWS(" AND database_id = ANY($3::bigint[])");
+static const char sql_usage[] = USAGE_PAGE(USAGE_RANGE);
+static const char sql_usage_before[] = USAGE_PAGE(" AND database_id = ANY($3::bigint[])");
 static const char sql_usage_changed[] =
-    USAGE_ROWS(USAGE_RANGE " AND database_id = ANY($5::bigint[])");
+    USAGE_PAGE(USAGE_RANGE " AND database_id = ANY($5::bigint[])");
 /* B1 at pool level across pages: each pool's day, over the rows the pages
  * read (of lineages created before $3) */
 #define POOLS(only)                                                                                \
@@ -150,15 +162,23 @@ static TlResult decode_transitions(Fleet *out, TlError *err)
     return rc;
 }
 
-static const char *const usage_names[] = {"database_id",     "day",
-                                          "full_bytes",      "diff_bytes",
-                                          "log_bytes",       "snapshot_bytes",
-                                          "allocated_bytes", "max_size_bytes",
-                                          "redundancy",      "region",
-                                          "elastic_pool_id", "tags"};
+static const char *const usage_names[] = {"database_id",
+                                          "day",
+                                          "by_collector",
+                                          "full_bytes",
+                                          "diff_bytes",
+                                          "log_bytes",
+                                          "snapshot_bytes",
+                                          "allocated_bytes",
+                                          "max_size_bytes",
+                                          "redundancy",
+                                          "region",
+                                          "elastic_pool_id",
+                                          "tags"};
 enum {
     C_DB,
     C_DAY,
+    C_BY_COLLECTOR,
     C_FULL,
     C_DIFF,
     C_LOG,
@@ -168,7 +188,8 @@ enum {
     C_RED,
     C_REGION,
     C_POOL,
-    C_TAGS
+    C_TAGS,
+    N_USAGE_COLUMNS
 };
 
 static TlUsageDay usage_row(const PGresult *r, int i, const int *col)
@@ -192,30 +213,92 @@ static long long row_id(const PGresult *r, int i, int col)
     return id;
 }
 
+/* A usage result in (lineage, day) order, one row a day (the collector's
+ * before an import's): rows[0..n) are the result's row numbers, ids[k] the
+ * lineage of rows[k]. */
+typedef struct {
+    const PGresult *res;
+    int col[N_USAGE_COLUMNS];
+    int *rows;
+    long long *ids;
+    size_t n;
+} UsageOrder;
+
+typedef struct {
+    long long id;
+    TlTime day;
+    int rank; /* 0 the collector's, 1 an import's */
+    int row;
+} UsageKey;
+
+static int usage_key_cmp(const void *a, const void *b)
+{
+    const UsageKey *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return x->rank - y->rank;
+}
+
+static void usage_order_cleanup(UsageOrder *o)
+{
+    free(o->rows);
+    free(o->ids);
+    memset(o, 0, sizeof *o);
+}
+
+static TlResult usage_order(const PGresult *res, UsageOrder *o, TlError *err)
+{
+    memset(o, 0, sizeof *o);
+    o->res = res;
+    if (!res)
+        return TL_OK;
+    TlResult rc = pg_columns(res, "load usage", usage_names, N_USAGE_COLUMNS, o->col, err);
+    size_t n = rc ? 0 : (size_t)PQntuples(res);
+    UsageKey *keys = rc ? NULL : malloc((n ? n : 1) * sizeof *keys);
+    o->rows = rc ? NULL : malloc((n ? n : 1) * sizeof *o->rows);
+    o->ids = rc ? NULL : malloc((n ? n : 1) * sizeof *o->ids);
+    if (!rc && (!keys || !o->rows || !o->ids))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n && !rc; i++) {
+        int row = (int)i;
+        keys[i] = (UsageKey){row_id(res, row, o->col[C_DB]), pg_time(res, row, o->col[C_DAY]),
+                             !pg_bool(res, row, o->col[C_BY_COLLECTOR]), row};
+    }
+    if (!rc)
+        qsort(keys, n, sizeof *keys, usage_key_cmp);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i > 0 && keys[i].id == keys[i - 1].id && keys[i].day == keys[i - 1].day)
+            continue; /* the day's import row, under the collector's */
+        o->rows[o->n] = keys[i].row;
+        o->ids[o->n++] = keys[i].id;
+    }
+    free(keys);
+    if (rc)
+        usage_order_cleanup(o);
+    return rc;
+}
+
 /* The page's lineages that need their days before w->usage_month
  * (billing_reads_before, from each one's first row of the month), read
  * into out->res_before: by their ids, or the page's whole range (after,
  * last] when most do (a lineage that does not need them bills the same
  * with them). */
 static TlResult read_before(StoreConn *conn, const FleetWindow *w, const char *const *range,
-                            Fleet *out, TlError *err)
+                            const UsageOrder *month, Fleet *out, TlError *err)
 {
-    const PGresult *r = out->res_usage;
-    int col[12];
-    TlResult rc = pg_columns(r, "load usage", usage_names, 12, col, err);
-    size_t cap = 2 + out->n * 21, len = 0, n_ids = 0;
-    char *ids = rc ? NULL : malloc(cap);
-    if (!rc && !ids)
-        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    int i = 0, n = rc ? 0 : PQntuples(r);
+    size_t cap = 2 + out->n * 21, len = 0, n_ids = 0, i = 0;
+    char *ids = malloc(cap);
+    TlResult rc = ids ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t d = 0; d < out->n && !rc; d++) {
         const FleetDatabase *db = &out->db[d];
-        while (i < n && row_id(r, i, col[C_DB]) < db->id)
+        while (i < month->n && month->ids[i] < db->id)
             i++;
         TlUsageDay first;
-        bool has = i < n && row_id(r, i, col[C_DB]) == db->id;
+        bool has = i < month->n && month->ids[i] == db->id;
         if (has)
-            first = usage_row(r, i, col);
+            first = usage_row(month->res, month->rows[i], month->col);
         if (billing_reads_before(db->tr, db->n_tr, has ? &first : NULL, w->usage_month,
                                  TL_TIME_NONE)) {
             len += (size_t)snprintf(ids + len, cap - len, "%s%lld", n_ids ? "," : "{", db->id);
@@ -235,39 +318,32 @@ static TlResult read_before(StoreConn *conn, const FleetWindow *w, const char *c
     return rc;
 }
 
-/* The page's usage: each lineage's rows before the month (res_before, when
- * read) then its rows of the window (res_usage), both ordered by lineage and
- * day. */
-static TlResult decode_usage(Fleet *out, TlError *err)
+/* The page's usage: each lineage's days before the month (from res_before,
+ * when read) then its days of the window (res_usage), each in day order. */
+static void decode_usage(Fleet *out, const UsageOrder *before, const UsageOrder *window)
 {
-    const PGresult *res[2] = {out->res_before, out->res_usage};
-    int col[2][12], at[2] = {0, 0}, n[2];
-    TlResult rc = TL_OK;
-    for (int s = 0; s < 2 && !rc; s++) {
-        n[s] = res[s] ? PQntuples(res[s]) : 0;
-        if (res[s])
-            rc = pg_columns(res[s], "load usage", usage_names, 12, col[s], err);
-    }
-    for (size_t d = 0; d < out->n && !rc; d++) {
+    const UsageOrder *in[2] = {before, window};
+    size_t at[2] = {0, 0};
+    for (size_t d = 0; d < out->n; d++) {
         FleetDatabase *db = &out->db[d];
         for (int s = 0; s < 2; s++) {
-            const PGresult *r = res[s];
-            while (at[s] < n[s] && row_id(r, at[s], col[s][C_DB]) < db->id)
+            const UsageOrder *o = in[s];
+            while (at[s] < o->n && o->ids[at[s]] < db->id)
                 at[s]++;
-            for (; at[s] < n[s] && row_id(r, at[s], col[s][C_DB]) == db->id; at[s]++) {
+            for (; at[s] < o->n && o->ids[at[s]] == db->id; at[s]++) {
+                int row = o->rows[at[s]];
                 TlUsageDay *u = &out->usage[out->n_usage++];
-                *u = usage_row(r, at[s], col[s]);
+                *u = usage_row(o->res, row, o->col);
                 if (!db->usage)
                     db->usage = u;
                 db->n_usage++;
-                if (pg_text(r, at[s], col[s][C_REGION]))
-                    db->region = pg_text(r, at[s], col[s][C_REGION]);
-                if (pg_text(r, at[s], col[s][C_TAGS]))
-                    db->tags = pg_text(r, at[s], col[s][C_TAGS]);
+                if (pg_text(o->res, row, o->col[C_REGION]))
+                    db->region = pg_text(o->res, row, o->col[C_REGION]);
+                if (pg_text(o->res, row, o->col[C_TAGS]))
+                    db->tags = pg_text(o->res, row, o->col[C_TAGS]);
             }
         }
     }
-    return rc;
 }
 
 TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after, size_t limit,
@@ -318,18 +394,106 @@ TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after
     rc = decode_databases(out, err);
     if (!rc && out->res_tr)
         rc = decode_transitions(out, err);
-    if (!rc && split && out->res_usage)
-        rc = read_before(conn, w, p3 + 2, out, err);
-    int n_use = (out->res_usage ? PQntuples(out->res_usage) : 0) +
-                (out->res_before ? PQntuples(out->res_before) : 0);
-    if (!rc && !(out->usage = calloc(n_use > 0 ? (size_t)n_use : 1, sizeof *out->usage)))
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    UsageOrder window = {0}, before = {0};
     if (!rc)
-        rc = decode_usage(out, err);
+        rc = usage_order(out->res_usage, &window, err);
+    if (!rc && split && out->res_usage)
+        rc = read_before(conn, w, p3 + 2, &window, out, err);
+    if (!rc)
+        rc = usage_order(out->res_before, &before, err);
+    if (!rc && !(out->usage = calloc(window.n + before.n + 1, sizeof *out->usage)))
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (!rc)
+        decode_usage(out, &before, &window);
+    usage_order_cleanup(&window);
+    usage_order_cleanup(&before);
     if (!rc)
         rc = pools ? billing_pool_shares(out->usage, out->n_usage, pools->days, pools->n, err)
                    : billing_pool_allowance(out->usage, out->n_usage, err);
     return rc;
+}
+
+/* ---- the pages read ahead ------------------------------------------------ */
+
+struct FleetReader {
+    StoreConn *conn;
+    FleetWindow w;
+    size_t limit;
+    const StorePools *pools;
+    long long after; /* the next page starts after this id */
+    bool end;        /* the last page given was empty, or failed */
+    bool running;    /* `thread` is reading `ahead` (the connection is its) */
+    bool have_ahead; /* ahead (or its failure) is in */
+    pthread_t thread;
+    Fleet ahead;
+    TlResult ahead_rc;
+    TlError ahead_err;
+};
+
+static void *read_ahead(void *arg)
+{
+    FleetReader *r = arg;
+    r->ahead_rc =
+        store_fleet_page(r->conn, &r->w, r->after, r->limit, r->pools, &r->ahead, &r->ahead_err);
+    return NULL;
+}
+
+TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t limit,
+                                const StorePools *pools, FleetReader **out, TlError *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    /* two pages of half the limit: the memory of one page of it */
+    **out =
+        (FleetReader){.conn = conn, .w = *w, .limit = limit > 1 ? limit / 2 : 1, .pools = pools};
+    return TL_OK;
+}
+
+void store_fleet_pause(FleetReader *r)
+{
+    if (r && r->running) {
+        pthread_join(r->thread, NULL);
+        r->running = false;
+        r->have_ahead = true;
+    }
+}
+
+TlResult store_fleet_next(FleetReader *r, Fleet *page, TlError *err)
+{
+    memset(page, 0, sizeof *page);
+    if (r->end)
+        return TL_OK;
+    store_fleet_pause(r);
+    TlResult rc;
+    if (r->have_ahead) {
+        *page = r->ahead;
+        rc = r->ahead_rc;
+        if (rc && err)
+            *err = r->ahead_err;
+        memset(&r->ahead, 0, sizeof r->ahead);
+        r->have_ahead = false;
+    } else {
+        rc = store_fleet_page(r->conn, &r->w, r->after, r->limit, r->pools, page, err);
+    }
+    if (rc || page->n == 0) {
+        r->end = true;
+        return rc;
+    }
+    r->after = page->db[page->n - 1].id;
+    /* the next page while the caller works on this one (without a thread,
+     * the next call reads it itself) */
+    r->running = pthread_create(&r->thread, NULL, read_ahead, r) == 0;
+    return TL_OK;
+}
+
+void store_fleet_reader_free(FleetReader *r)
+{
+    if (!r)
+        return;
+    store_fleet_pause(r);
+    store_fleet_cleanup(&r->ahead);
+    free(r);
 }
 
 TlResult store_pools_load(StoreConn *conn, const FleetWindow *w, StorePools *out, TlError *err)

@@ -77,6 +77,25 @@ TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after
                           const StorePools *pools, Fleet *out, TlError *err);
 void store_fleet_cleanup(Fleet *fleet);
 
+/* The same pages in a row, each next one read by a second thread while the
+ * caller works on the one before (the server's work on a page overlaps the
+ * caller's): pages of limit / 2 lineages, at most two of them in memory, so
+ * that the reader holds what one page of limit would. Between store_fleet_next and
+ * store_fleet_pause (or the next store_fleet_next) the connection is the
+ * reader's: the caller must not use it. w and pools must outlive the reader.
+ * Free with store_fleet_reader_free (also after a failure; it waits for the
+ * thread). */
+typedef struct FleetReader FleetReader;
+TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t limit,
+                                const StorePools *pools, FleetReader **out, TlError *err);
+/* The next page into *page, as store_fleet_page gives it (n == 0: the end;
+ * release it with store_fleet_cleanup, also after a failure). */
+TlResult store_fleet_next(FleetReader *r, Fleet *page, TlError *err);
+/* Wait until the page being read ahead is in, so that the caller may use
+ * the connection until its next store_fleet_next. */
+void store_fleet_pause(FleetReader *r);
+void store_fleet_reader_free(FleetReader *r);
+
 /* The regions of the backup usage recorded in the last 40 days before now
  * (lower case, sorted), at most cap of them, into out[0..*n). */
 TlResult store_usage_regions(StoreConn *conn, TlTime now, char (*out)[64], size_t cap, size_t *n,

@@ -4,7 +4,9 @@
 # one lineage's usage, transitions or facts it recomputes that lineage only
 # (and the other members of its elastic pool), giving what a full refresh
 # gives; a new billing window, other --months, an earlier --as-of or --full
-# recompute everything; a failed refresh keeps the changes it took.
+# recompute everything; a failed refresh keeps the changes it took; the
+# connection lost in the middle of a refresh or of the warnings (read a page
+# ahead on a second thread) ends it with exit 69 and the store as it was.
 . "$(dirname "$0")/lib.sh"
 export PGTZ=UTC
 A=2026-11-20T12:00:00Z
@@ -172,6 +174,43 @@ sql "ALTER TABLE billing_monthly DROP CONSTRAINT test_refuse"
 run refresh-after 0 tl refresh --as-of 2026-12-01T01:00:00Z --months 3
 err_has refresh-after "tierledger refresh: 1 lineages:"
 same refresh-after-crm "$(computed_at 2026-12-01T01:00:00Z)" crm
+
+# the connection lost in the middle of a run, whichever of its two threads
+# (the page read ahead, sql/store/fleet.h) is using it then: exit 69, one
+# line, the store as it was; the next run completes
+lost=tl_refresh_lost
+"$PG_BINDIR/dropdb" --if-exists "$lost" >/dev/null 2>&1
+"$PG_BINDIR/createdb" "$lost"
+"$here/../../bench/gen-fleet.sh" 1500 3 >"$work/lost.csv"
+run lost-init 0 env PGDATABASE=$lost "$TIERLEDGER" init
+run lost-import 0 env PGDATABASE=$lost "$TIERLEDGER" import "$work/lost.csv"
+lost_state="SELECT (SELECT count(*) FROM lineage_segments) || ' ' || (SELECT count(*) FROM lineage_changes)"
+before=$(PGDATABASE=$lost sql "$lost_state")
+for cmd in "refresh --as-of 2020-01-20T00:00:00Z --months 1" "report warnings --as-of 2020-01-20T00:00:00Z"; do
+    name="lost: ${cmd%% --*}"
+    # shellcheck disable=SC2086
+    TIERLEDGER_FLEET_PAGE=2 PGDATABASE=$lost "$TIERLEDGER" $cmd >"$work/out" 2>"$work/err" &
+    victim=$!
+    # once it has read pages for a while (a page is one lineage here)
+    killed=0
+    for _ in $(seq 300); do
+        killed=$(PGDATABASE=$lost sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                   WHERE datname = '$lost' AND pid <> pg_backend_pid() AND xact_start < now() - interval '0.3 s'")
+        [ "$killed" != 0 ] && break
+        sleep 0.02
+    done
+    wait "$victim"
+    rc=$?
+    same "$name: the backend was terminated while it ran" "$killed" 1
+    same "$name: exit" "$rc" 69
+    same "$name: one line on stderr" "$(wc -l <"$work/err")" 1
+    err_has "$name" "postgresql: "
+    if grep -q -E 'Sanitizer|runtime error' "$work/err"; then bad "$name: sanitizer report"; else ok; fi
+    same "$name: the store as it was" "$(PGDATABASE=$lost sql "$lost_state")" "$before"
+done
+run lost-refresh-again 0 env PGDATABASE=$lost "$TIERLEDGER" refresh --as-of 2020-01-20T00:00:00Z --months 1
+err_has lost-refresh-again "tierledger refresh: 1500 lineages"
+"$PG_BINDIR/dropdb" "$lost"
 
 # the reader can neither record nor take changes
 run reader-insert 1 psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE tierledger_reader" -c "INSERT INTO lineage_changes (database_id) VALUES (1)"

@@ -16,6 +16,9 @@ export PGDATABASE="tl_${suite}"
 "$PG_BINDIR/createdb" "$PGDATABASE" || { echo "$suite: createdb failed"; exit 1; }
 
 tl() { "$TIERLEDGER" "$@"; }
+# the schema versions a complete init records: every migration but 0000 (the
+# table of versions itself)
+MIGRATIONS=$(($(find "$here/../../sql/migrations" -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l) - 1))
 # every command, one per line; a command made of subcommands gives each
 # ("report chargeback") in its stead
 all_commands() {

@@ -19,7 +19,7 @@ chmod 600 "$envf"
 # PGDATABASE comes from the file: unset it here to prove it
 run "private env file" 0 env -u PGDATABASE TIERLEDGER_ENV="$envf" TIERLEDGER_BIN="$TIERLEDGER" TIERLEDGER_LOG=stderr "$wrapper" init
 err_has "ran init in the file's database" "schema at version"
-same "schema there" "$(sql 'SELECT count(*) FROM schema_version')" 27
+same "schema there" "$(sql 'SELECT count(*) FROM schema_version')" "$MIGRATIONS"
 run "exit status passes through" 64 env TIERLEDGER_ENV="$envf" TIERLEDGER_BIN="$TIERLEDGER" TIERLEDGER_LOG=stderr "$wrapper" collect --concurrency 0
 # under cron (syslog): a failed run is logged at priority err and copied to
 # stderr, which cron mails; a good run stays out of the mail

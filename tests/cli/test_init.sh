@@ -6,10 +6,10 @@
 run no-schema 78 tl lineage srv/db
 err_has no-schema "has no tierledger schema"
 run init-first 0 tl init
-err_has init-first "27 migrations applied, views updated"
+err_has init-first "$MIGRATIONS migrations applied, views updated"
 run init-again 0 tl init
 err_has init-again "(0 migrations applied)"
-same versions "$(sql 'SELECT count(*) FROM schema_version')" 27
+same versions "$(sql 'SELECT count(*) FROM schema_version')" "$MIGRATIONS"
 same views-hash-recorded "$(sql 'SELECT count(*) FROM schema_views')" 1
 
 # two init at once on a fresh database serialise: both succeed, one applies
@@ -22,8 +22,8 @@ for k in 1 2 3 4 5; do
     # each migration is its own transaction under the writers' lock: the two
     # may share the work, but every migration is applied exactly once
     same "concurrent init $k: each migration applied once" \
-        "$(cat "$work/race1" "$work/race2" | grep -oE '[0-9]+ migrations? applied' | awk '{n += $1} END {print n}')" 27
-    same "concurrent init $k: schema complete" "$(psql -X -A -t -q -d "tl_race_$k" -c 'SELECT count(*) FROM schema_version')" 27
+        "$(cat "$work/race1" "$work/race2" | grep -oE '[0-9]+ migrations? applied' | awk '{n += $1} END {print n}')" "$MIGRATIONS"
+    same "concurrent init $k: schema complete" "$(psql -X -A -t -q -d "tl_race_$k" -c 'SELECT count(*) FROM schema_version')" "$MIGRATIONS"
     "$PG_BINDIR/dropdb" "tl_race_$k"
 done
 

@@ -200,5 +200,21 @@ printf '%s\n%s,2026-11-01,1,1,1,,,,Geo,westeurope,,\n%s/b,2026-11-01,2,2,2,,,,Ge
 run usage-unicode 0 tl import-usage "$work/usage-unicode.csv"
 err_has usage-unicode "2 rows: 2 days recorded"
 same usage-unicode-lineage "$(sql "SELECT u.full_bytes FROM backup_usage u JOIN databases d ON d.id = u.database_id WHERE d.server_name = 'srv-u' AND u.day = '2026-11-01'")" 1
+# a file none of whose days is recorded (a day's file) is inserted without
+# the merge with what is: a day given twice counts by its last line there
+# too, and the next import of the file finds every day recorded
+printf '%s\n%s/b,2026-11-02,5,5,5,,,,Geo,westeurope,,\n%s/b,2026-11-03,6,6,6,,,,Geo,westeurope,,\n%s/b,2026-11-02,7,7,7,,,,Geo,westeurope,,\n' \
+    "$U" "$S" "$S" "$S" >"$work/usage-new.csv"
+new_days="SELECT string_agg(u.day || ':' || u.full_bytes, ',' ORDER BY u.day) FROM backup_usage u
+            JOIN databases d ON d.id = u.database_id WHERE d.resource_key = lower('$S/b')"
+run usage-new-twice 0 tl import-usage "$work/usage-new.csv"
+err_has usage-new-twice "3 rows: 2 days recorded, 0 replaced, 1 already recorded"
+same usage-new-twice-last "$(sql "$new_days")" "2026-11-01:2,2026-11-02:7,2026-11-03:6"
+run usage-new-again 0 tl import-usage "$work/usage-new.csv"
+err_has usage-new-again "3 rows: 0 days recorded, 0 replaced, 3 already recorded"
+sed -i 's/,7,7,7,/,8,8,8,/' "$work/usage-new.csv"
+run usage-new-changed 0 tl import-usage "$work/usage-new.csv"
+err_has usage-new-changed "3 rows: 0 days recorded, 1 replaced, 2 already recorded"
+same usage-new-changed-last "$(sql "$new_days")" "2026-11-01:2,2026-11-02:8,2026-11-03:6"
 
 finish

@@ -132,10 +132,9 @@ $(REL)/bench/bench_model: $(REL)/bench/bench_model.o $(MODEL_SRC:%.c=$(REL)/%.o)
 # SIZE=10k (default), 100k or 1m databases for the import and fleet figures
 SIZE      ?= 10k
 BENCH_DBS  = $(if $(filter 1m,$(SIZE)),1000000,$(if $(filter 100k,$(SIZE)),100000,10000))
+# prints the figures and writes the run into bench/RESULTS.md (bench/run.sh)
 bench: deps bin/tierledger $(REL)/bench/bench_model
-	@echo "== model: lineage and check evaluation"; $(REL)/bench/bench_model
-	@echo "== imports and fleet commands on a private cluster"; bench/bench_import.sh $(BENCH_DBS) 3 30
-	@echo "== collect at fleet scale (fake Azure on loopback)"; bench/bench_collect.sh 20 500
+	@bench/run.sh $(SIZE) $(BENCH_DBS) $(REL)/bench/bench_model
 
 # ---- install (PREFIX, DESTDIR as usual; the units and crontab get PREFIX) ---
 PREFIX  ?= /usr/local

@@ -193,7 +193,9 @@ static TlResult run_warnings(CliContext *ctx, TlError *err)
     const FleetWindow window = {.to = w.as_of + 1};
     FleetReader *reader = NULL;
     if (!rc)
-        rc = store_fleet_reader_new(conn, &window, cli_fleet_page(), NULL, &reader, err);
+        /* pages of the whole TIERLEDGER_FLEET_PAGE, two at a time: without
+         * usage a page is small (4.5 MB more at 2000; 8% faster at 100k) */
+        rc = store_fleet_reader_new(conn, &window, 2 * cli_fleet_page(), NULL, &reader, err);
     while (!rc) {
         Fleet page;
         rc = store_fleet_next(reader, &page, err);

@@ -28,7 +28,7 @@ Q := $(if $(V),,@)
 REL := build/release
 TST := build/test
 
-DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter demo,$(MAKECMDGOALS)),demo,$(if $(filter fuzz,$(MAKECMDGOALS)),fuzz,build)))
+DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter demo,$(MAKECMDGOALS)),demo,$(if $(filter bench,$(MAKECMDGOALS)),bench,$(if $(filter fuzz,$(MAKECMDGOALS)),fuzz,build))))
 .PHONY: all deps bench fuzz install uninstall man test test-model test-cli check-layers check-bare demo demo-stop clean clean-test \
         format format-check coverage
 all: deps bin/tierledger

@@ -244,6 +244,7 @@ static void graph_next_query(Collect *c, size_t hi)
 {
     c->graph_lo = hi;
     c->graph_open = false;
+    c->graph_rows = 0;
     for (size_t k = 0; k < c->n_graph_seen; k++)
         free(c->graph_seen[k]);
     c->n_graph_seen = 0;
@@ -323,6 +324,16 @@ static void on_graph(HttpClient *h, HttpRequest *r)
         snprintf(path, sizeof path, "$.data[%d]", i++);
         rc = graph_row(c, lo, hi, row, path, &err);
     }
+    c->graph_rows += i;
+    /* the query's last page: every row it matched must have come (a page
+     * ending it short, with neither rows nor a $skipToken, would make the
+     * servers not yet read look empty, their databases dropped) */
+    const cJSON *total = rc ? NULL : cJSON_GetObjectItemCaseSensitive(root, "totalRecords");
+    if (!rc && !skip && cJSON_IsNumber(total) && c->graph_rows < total->valuedouble)
+        rc =
+            tl_error_set(&err, TL_ERR_DATA,
+                         "$.totalRecords: %.0f rows matched the query, %.0f came: a partial answer",
+                         total->valuedouble, c->graph_rows);
     if (!rc && skip)
         rc = graph_skip(c, skip, &err);
     else if (!rc)

@@ -225,6 +225,32 @@ PY
     out_has "graph batch poll $i again" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
     [ "$i" = 6 ] && collect 0 "graph batch steady state" --via resource-graph --observed-at 2026-11-02T00:05:00Z
 done
+# Resource Graph failing part way (every page from the query's 4th row on
+# answers 503): what was read may be written, but no server is taken for
+# listed in full, so nothing is recorded dropped, and the run fails naming
+# the query; the next run, the query whole again, finds nothing to record
+curl -s -X POST "$FAKE/_fake/graph-fail?from=3" >/dev/null
+drops=$(sql "SELECT count(*) FROM database_drops")
+: >"$work/fake.log"
+collect 1 "graph fails part way" --via resource-graph --observed-at 2026-11-02T00:05:00Z --attempts 1
+same "graph fails part way: pages read, then one refused" "$(python3 - "$work/fake.log" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if "ResourceGraph" in l]
+print([r["status"] for r in rows][-1] == 503 and sum(r["status"] == 200 for r in rows) >= 3)
+PY
+)" True
+err_has "graph fails part way: named" "Microsoft.ResourceGraph/resources"
+same "graph fails part way: nothing dropped" "$(sql "SELECT count(*) FROM database_drops")" "$drops"
+same "graph fails part way: the run row" "$(q "SELECT status FROM collector_runs ORDER BY id DESC LIMIT 1")" "failed"
+# ...or ending short (its last page without rows or $skipToken, fewer rows
+# read than its totalRecords): a partial answer, not a list of every database
+curl -s -X POST "$FAKE/_fake/graph-fail?from=3&short=1" >/dev/null
+collect 1 "graph ends short" --via resource-graph --observed-at 2026-11-02T00:05:00Z --attempts 1
+err_has "graph ends short: named" "\$.totalRecords: "
+same "graph ends short: nothing dropped" "$(sql "SELECT count(*) FROM database_drops")" "$drops"
+curl -s -X POST "$FAKE/_fake/graph-fail?from=-1" >/dev/null
+collect 0 "graph after the failure" --via resource-graph --observed-at 2026-11-02T00:05:00Z
+out_has "graph after the failure" "recorded 0 transitions, 0 fact changes, 0 drops, 0 usage days"
 unset TIERLEDGER_FLEET_PAGE
 content >"$work/content-graph-batch"
 if diff -u "$work/content-arm" "$work/content-graph-batch" >"$work/diff"; then ok; else bad "graph batch: not what one batch recorded:"; head -30 "$work/diff" >&2; fi

@@ -13,7 +13,10 @@ Activity Log database write events, error bodies, 429/500 answers.
 
 Usage: fakeazure.py --fixtures DIR --scenario NAME --port-file F [--log F]
 Control: POST /_fake/step?n=N selects the poll; POST
-/_fake/graph-quota?n=N&window=S sets the Resource Graph quota; GET
+/_fake/graph-quota?n=N&window=S sets the Resource Graph quota; POST
+/_fake/graph-fail?from=K answers every Resource Graph page from row K on
+with 503 (K < 0: none; &short=1: with 200, no rows and no $skipToken, as if
+the query ended there); GET
 /_fake/stats gives counters. Binds 127.0.0.1 on a free port; exits on SIGTERM or after --ttl s.
 """
 import argparse
@@ -671,6 +674,8 @@ class State:
         self.quota_window, self.quota_used = 0.0, 0
         self.quota, self.quota_span = 15, 5.0  # Resource Graph: queries per window (s)
         self.graph_page = args.graph_page or (1000 if args.scenario == "fleet" else 2)
+        self.graph_fail_from = -1  # SYNTHETIC: pages from this row on answer 503
+        self.graph_fail_short = False  # ...or end the query there, short of its totalRecords
 
 
 def rewrite_links(obj, base):
@@ -985,6 +990,9 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError, AssertionError):
             self.record(400)
             return self.send_json(400, arm_error("BadRequest", "Please provide a valid query."))
+        if 0 <= st.graph_fail_from <= skip and not st.graph_fail_short:  # SYNTHETIC: fails part way
+            self.record(503)
+            return self.send_json(503, arm_error("ServiceUnavailable", "The service is unavailable."))
         routes = st.steps[min(st.step, len(st.steps) - 1)]
         if "_graph" in routes:
             return self.serve(routes["_graph"], (st.step, "_graph"))
@@ -1012,6 +1020,9 @@ class Handler(BaseHTTPRequestHandler):
         body.pop("$skipToken", None)
         if skip + size < len(rows):
             body["$skipToken"] = "%08x" % (skip + size)
+        if 0 <= st.graph_fail_from <= skip and st.graph_fail_short:  # SYNTHETIC: ends short
+            body["data"], body["count"] = [], 0
+            body.pop("$skipToken", None)
         with st.lock:
             now = time.time()
             if now - st.quota_window >= st.quota_span:
@@ -1047,6 +1058,12 @@ class Handler(BaseHTTPRequestHandler):
             st.quota, st.quota_span = int(q["n"][0]), float(q["window"][0])
             st.quota_window, st.quota_used = 0.0, 0
             return self.send_json(200, {"quota": st.quota})
+        if u.path == "/_fake/graph-fail":
+            st = self.server.state
+            q = urllib.parse.parse_qs(u.query)
+            st.graph_fail_from = int(q["from"][0])
+            st.graph_fail_short = q.get("short", ["0"])[0] == "1"
+            return self.send_json(200, {"from": st.graph_fail_from})
         if u.path.endswith("/oauth2/v2.0/token"):
             return self.token_endpoint(body)
         if u.path.lower() == "/providers/microsoft.resourcegraph/resources":

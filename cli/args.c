@@ -87,6 +87,12 @@ size_t cli_fleet_page(void)
     return n >= 1 && n <= 1000000 ? (size_t)n : 2000;
 }
 
+size_t cli_fleet_half_page(void)
+{
+    size_t page = cli_fleet_page();
+    return page > 1 ? page / 2 : 1;
+}
+
 size_t cli_sort_memory(void)
 {
     const char *v = getenv("TIERLEDGER_SORT_MEMORY");

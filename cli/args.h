@@ -64,6 +64,10 @@ const char *cli_opt(const CliContext *ctx, const char *name);
  * databases per batch of servers): 2000, or TIERLEDGER_FLEET_PAGE when it
  * is 1..1000000. */
 size_t cli_fleet_page(void);
+/* The page of a fleet reader that reads usage (refresh, chargeback): half
+ * of cli_fleet_page (at least 1), so that its two pages in memory
+ * (store_fleet_next) hold what one page did. */
+size_t cli_fleet_half_page(void);
 
 /* Bytes of report rows a sort keeps in memory before it spills runs to
  * disk (reports/spool.h): 32 MiB, or TIERLEDGER_SORT_MEMORY when it is at

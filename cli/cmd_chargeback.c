@@ -118,7 +118,7 @@ TlResult month_charges_load(CliContext *ctx, bool with_invoice, ChargeOrder orde
     if (!rc)
         rc = store_pools_load(m->conn, &window, &pools, err);
     if (!rc)
-        rc = store_fleet_reader_new(m->conn, &window, cli_fleet_page(), &pools, &reader, err);
+        rc = store_fleet_reader_new(m->conn, &window, cli_fleet_half_page(), &pools, &reader, err);
     while (!rc) {
         Fleet page;
         rc = store_fleet_next(reader, &page, err);

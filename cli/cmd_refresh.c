@@ -101,7 +101,7 @@ static TlResult run_refresh(CliContext *ctx, TlError *err)
     StorePools pools = {0};
     StoreDerived *rows = NULL;
     StoreRefreshPlan plan = {0};
-    size_t lineages = 0, page_size = cli_fleet_page();
+    size_t lineages = 0, page_size = cli_fleet_half_page();
     rc = store_derived_new(&rows, err);
     if (!rc)
         rc = store_open_writer(cli_opt(ctx, "db"), "refresh", &conn, err);

@@ -140,9 +140,9 @@ typedef struct {
     size_t graph_lo;   /* the first subscription of the query being read */
     char **graph_seen; /* owned: the $skipTokens it read, the last its next page's */
     size_t n_graph_seen, cap_graph_seen;
-    bool graph_open;   /* the last server listed may go on on the next page */
-    double graph_rows; /* the rows the query being read has given */
-    bool subs_failed;  /* the subscription list itself failed */
+    bool graph_open;      /* the last server listed may go on on the next page */
+    long long graph_rows; /* the rows the query being read has given */
+    bool subs_failed;     /* the subscription list itself failed */
     TlError subs_error;
     TlResult fatal;
     TlError fatal_err;

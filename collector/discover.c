@@ -329,10 +329,10 @@ static void on_graph(HttpClient *h, HttpRequest *r)
      * ending it short, with neither rows nor a $skipToken, would make the
      * servers not yet read look empty, their databases dropped) */
     const cJSON *total = rc ? NULL : cJSON_GetObjectItemCaseSensitive(root, "totalRecords");
-    if (!rc && !skip && cJSON_IsNumber(total) && c->graph_rows < total->valuedouble)
+    if (!rc && !skip && cJSON_IsNumber(total) && (double)c->graph_rows < total->valuedouble)
         rc =
             tl_error_set(&err, TL_ERR_DATA,
-                         "$.totalRecords: %.0f rows matched the query, %.0f came: a partial answer",
+                         "$.totalRecords: %.0f rows matched the query, %lld came: a partial answer",
                          total->valuedouble, c->graph_rows);
     if (!rc && skip)
         rc = graph_skip(c, skip, &err);

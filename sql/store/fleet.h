@@ -79,8 +79,7 @@ void store_fleet_cleanup(Fleet *fleet);
 
 /* The same pages in a row, each next one read by a second thread while the
  * caller works on the one before (the server's work on a page overlaps the
- * caller's): pages of limit / 2 lineages, at most two of them in memory, so
- * that the reader holds what one page of limit would. Between store_fleet_next and
+ * caller's): pages of limit lineages, at most two of them in memory. Between store_fleet_next and
  * store_fleet_pause (or the next store_fleet_next) the connection is the
  * reader's: the caller must not use it. w and pools must outlive the reader.
  * Free with store_fleet_reader_free (also after a failure; it waits for the

@@ -104,19 +104,21 @@ static const char analyze_stage_sql[] = "ANALYZE usage_stage";
 static const char analyze_lineages_sql[] = "ANALYZE usage_lineages";
 
 // clang-format off
+/* the rows of `from` inserted as new days */
+#define INSERT_DAYS(from)                                                                          \
+    "  INSERT INTO backup_usage (database_id, day, full_bytes, diff_bytes, log_bytes,"             \
+    "      snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id," \
+    "      tags, source, recorded_by, recorded_via)"                                              \
+    "  SELECT database_id, day, full_bytes, diff_bytes, log_bytes, snapshot_bytes,"               \
+    "         allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags, 'import',"\
+    "         " RECORDED " FROM " from " RETURNING 1"
 /* %s: the rows, each day once (a day given twice: the last line), with the
  * id of the day recorded (rid) if any: the new days are inserted plainly
  * (writers hold the writers' lock, so none can appear meanwhile; ON
  * CONFLICT made the insert a third dearer) and the others updated by id */
 #define MERGE_SQL(src)                                                                             \
     "WITH src AS MATERIALIZED (" src "),"                                                         \
-    " added AS ("                                                                                  \
-    "  INSERT INTO backup_usage (database_id, day, full_bytes, diff_bytes, log_bytes,"             \
-    "      snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id," \
-    "      tags, source, recorded_by, recorded_via)"                                              \
-    "  SELECT database_id, day, full_bytes, diff_bytes, log_bytes, snapshot_bytes,"               \
-    "         allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags, 'import',"\
-    "         " RECORDED " FROM src WHERE rid IS NULL RETURNING 1),"                              \
+    " added AS (" INSERT_DAYS("src WHERE rid IS NULL") "),"                                        \
     " replaced AS ("                                                                               \
     "  UPDATE backup_usage u SET"                                                                  \
     "      full_bytes = src.full_bytes, diff_bytes = src.diff_bytes, log_bytes = src.log_bytes,"  \
@@ -148,13 +150,7 @@ static const char merge_once_sql[] = MERGE_SQL(CHANGED(ROWS_ONCE));
  * without the join with what is recorded and the stage of it (3M rows: 1.6
  * GB of temporary files) */
 #define INSERT_SQL(src)                                                                            \
-    "WITH added AS ("                                                                              \
-    "  INSERT INTO backup_usage (database_id, day, full_bytes, diff_bytes, log_bytes,"             \
-    "      snapshot_bytes, allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id," \
-    "      tags, source, recorded_by, recorded_via)"                                              \
-    "  SELECT database_id, day, full_bytes, diff_bytes, log_bytes, snapshot_bytes,"               \
-    "         allocated_bytes, max_size_bytes, redundancy, region, elastic_pool_id, tags, 'import',"\
-    "         " RECORDED " FROM (" src ") x RETURNING 1)"                                         \
+    "WITH added AS (" INSERT_DAYS("(" src ") x") ")"                                               \
     " SELECT (SELECT count(*) FROM added) AS inserted, 0::bigint AS replaced"
 static const char insert_sql[] = INSERT_SQL(ROWS);
 static const char insert_once_sql[] = INSERT_SQL(ROWS_ONCE);

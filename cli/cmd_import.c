@@ -95,6 +95,7 @@ static TlResult run_import(CliContext *ctx, TlError *err)
         cli_progress(ctx, "%s: %zu rows valid, merging them with what is recorded", name,
                      tab->n_rows);
         rc = merge_batches(ctx, im, name, dry, &would, &already, err);
+        already += rc ? 0 : (size_t)store_import_unchanged(im);
     }
     if (!rc && !dry) {
         cli_progress(ctx, "%s: valid, writing", name);

@@ -28,8 +28,14 @@ typedef struct StoreImport StoreImport;
 TlResult store_import_begin(StoreConn *conn, StoreImport **out, TlError *err);
 /* Stage one checked file row (line > 0, key set). */
 void store_import_stage_row(StoreImport *im, const MergeEntry *e);
-/* End the COPY (then rows can be read). */
+/* End the COPY (then rows can be read), and find the staged rows that are
+ * not recorded exactly as they are: only their resources are given to the
+ * merge. */
 TlResult store_import_staged(StoreImport *im, TlError *err);
+/* The staged rows left out of the merge, each recorded as it is (nothing
+ * to add: count them as already recorded); final once store_import_next
+ * has given its empty batch. */
+long long store_import_unchanged(const StoreImport *im);
 /* The next batch into *file (file rows, line > 0) and *rec (recorded
  * transitions, db_id set), both sorted as merge_sort sorts and holding every
  * entry of each resource in them, about STORE_IMPORT_BATCH entries; both

@@ -217,4 +217,56 @@ run usage-new-changed 0 tl import-usage "$work/usage-new.csv"
 err_has usage-new-changed "3 rows: 0 days recorded, 1 replaced, 2 already recorded"
 same usage-new-changed-last "$(sql "$new_days")" "2026-11-01:2,2026-11-02:8,2026-11-03:6"
 
+# --- a file whose rows are recorded as they are is left out of the merge;
+# a row that differs in any field goes to it (store_import_staged). Each
+# variant of one recorded row is imported in the whole file (its resources
+# compared with every recorded version) and alone (with its resource's only,
+# the form for a file much smaller than the store); each must reach the
+# merge, which refuses it.
+row=$(grep -F ',op-sales-1,' "$data/fleet.csv")
+variant() { # NAME SED EXPECTED_TEXT: the two files' imports exit 65, store unchanged
+    local name=$1 new
+    new=$(printf '%s' "$row" | sed "$2")
+    [ "$new" != "$row" ] || bad "$name: the variant changes nothing"
+    awk -v r="$row" -v n="$new" '$0 == r { print n; next } { print }' "$data/fleet.csv" >"$work/$name-all.csv"
+    printf '%s\n%s\n' "$(grep '^resource_id,' "$data/fleet.csv")" "$new" >"$work/$name-one.csv"
+    dump >"$work/before.sql"
+    run "$name-all" 65 tl import "$work/$name-all.csv"
+    err_has "$name-all" "$work/$name-all.csv:$(grep -n -F -- "$new" "$work/$name-all.csv" | cut -d: -f1): $3"
+    run "$name-one" 65 tl import "$work/$name-one.csv"
+    err_has "$name-one" "$work/$name-one.csv:2: $3"
+    dump >"$work/after.sql"
+    if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "$name: database changed"; fi
+}
+recorded_as="the transition started 2025-03-09T20:00:00Z is recorded as Succeeded; this row says"
+variant exact-ended 's/2025-03-10T00:00:00Z/2025-03-10T00:30:00Z/' "$recorded_as Succeeded"
+variant exact-operation 's/,op-sales-1,/,op-sales-9,/' "$recorded_as Succeeded"
+variant exact-initiator 's/dba@contoso.com$/eve@contoso.com/' "$recorded_as Succeeded"
+variant exact-state 's/,Succeeded,/,Failed,/' "$recorded_as Failed"
+variant exact-from 's/,GP_Gen5_4,HS_Gen5_4,/,GP_Gen5_2,HS_Gen5_4,/' \
+    "from_objective 'GP_Gen5_2' is not the objective in effect at 2025-03-09T20:00:00Z ('GP_Gen5_4')"
+variant exact-to 's/,GP_Gen5_4,HS_Gen5_4,/,GP_Gen5_4,HS_Gen5_8,/' \
+    "with this file the recorded transition of ${row%%,*} at 2025-03-19T22:00:00Z is inconsistent: from_objective 'HS_Gen5_4' is not the objective in effect at 2025-03-19T22:00:00Z ('HS_Gen5_8')"
+variant exact-started 's/,2025-03-09T20:00:00Z,/,2025-02-09T20:00:00Z,/' \
+    "transition at 2025-02-09T20:00:00Z comes before the creation row"
+variant exact-resource 's|/databases/salesdb,|/databases/salesdb2,|' \
+    "transition at 2025-03-09T20:00:00Z comes before the creation row"
+# rows recorded as they are but written differently: the merge decides
+# they add nothing (an objective's case, an operation id left out)
+for v in 's/,HS_Gen5_4,/,hs_gen5_4,/' 's/,op-sales-1,/,,/'; do
+    new=$(printf '%s' "$row" | sed "$v")
+    awk -v r="$row" -v n="$new" '$0 == r { print n; next } { print }' "$data/fleet.csv" >"$work/form.csv"
+    run exact-form 0 tl import "$work/form.csv"
+    err_has exact-form "34 rows: 0 transitions recorded (0 new database lineages), 34 already recorded"
+done
+# one resource with a new row, the others recorded as they are: only it is
+# merged, and every other row counts as recorded
+printf '%s,op-sales-6,2025-05-01T00:00:00Z,2025-05-01T01:00:00Z,Succeeded,GP_Gen5_4,GP_Gen5_8,dba@contoso.com\n' \
+    "${row%%,*}" | cat "$data/fleet.csv" - >"$work/one-more.csv"
+run exact-one-more 0 tl import "$work/one-more.csv"
+err_has exact-one-more "35 rows: 1 transitions recorded (0 new database lineages), 34 already recorded"
+same exact-one-more-stored "$(sql "SELECT count(*) FROM transitions WHERE operation_id = 'op-sales-6'")" 1
+run exact-one-more-again 0 tl import "$work/one-more.csv"
+err_has exact-one-more-again "35 rows: 0 transitions recorded (0 new database lineages), 35 already recorded"
+
 finish

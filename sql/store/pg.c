@@ -361,7 +361,10 @@ static void copy_sep(PgCopy *c)
 
 void pg_copy_field(PgCopy *c, const char *text)
 {
-    size_t n = text ? strlen(text) : 0;
+    /* the common field has nothing to escape: its length and that in one
+     * scan, and one copy */
+    size_t plain = text ? strcspn(text, "\\\t\n\r") : 0;
+    size_t n = text && text[plain] ? plain + strlen(text + plain) : plain;
     if (c->failed || !copy_room(c, 2 * n + 4))
         return;
     copy_sep(c);
@@ -370,7 +373,9 @@ void pg_copy_field(PgCopy *c, const char *text)
         c->len += 2;
         return;
     }
-    for (const char *p = text; *p; p++) {
+    memcpy(c->buf + c->len, text, plain);
+    c->len += plain;
+    for (const char *p = text + plain; *p; p++) {
         char e = *p == '\\' ? '\\' : *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : 0;
         if (e) {
             c->buf[c->len++] = '\\';

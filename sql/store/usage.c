@@ -145,6 +145,10 @@ static const char analyze_lineages_sql[] = "ANALYZE usage_lineages";
     "   x.allocated_bytes, x.max_size_bytes, x.redundancy, x.region, x.elastic_pool_id, x.tags)"
 static const char merge_sql[] = MERGE_SQL(CHANGED(ROWS));
 static const char merge_once_sql[] = MERGE_SQL(CHANGED(ROWS_ONCE));
+/* the merge's hash of what is recorded in memory rather than in 128
+ * batches on disk (3M rows: 9.4 s became 7.6 s); for this transaction only,
+ * as tierledger_append_transitions sets its own (0026) */
+static const char merge_memory_sql[] = "SET LOCAL work_mem = '64MB'";
 /* when none of the file's lineages has a day of the file's range recorded
  * (a day's file, the first import of a month): every row is new, inserted
  * without the join with what is recorded and the stage of it (3M rows: 1.6
@@ -181,6 +185,15 @@ TlResult store_usage_stage_begin(StoreConn *conn, StoreUsageStage **out, TlError
     return TL_OK;
 }
 
+/* A checked day (YYYY-MM-DD) into a day field (snprintf was a twentieth of
+ * the client's time at three a row). */
+static void day_copy(char (*to)[16], const char *day)
+{
+    size_t n = strnlen(day, sizeof *to - 1);
+    memcpy(*to, day, n);
+    (*to)[n] = '\0';
+}
+
 void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
 {
     PgCopy *c = &s->copy;
@@ -203,11 +216,11 @@ void store_usage_stage_row(StoreUsageStage *s, const StoreUsageRow *r)
         s->run_id[0] = '\0'; /* the next row starts a run too */
     else if (strcmp(r->day, s->run_day) <= 0)
         s->days_unsorted = true;
-    snprintf(s->run_day, sizeof s->run_day, "%s", r->day);
+    day_copy(&s->run_day, r->day);
     if (!s->first_day[0] || strcmp(r->day, s->first_day) < 0)
-        snprintf(s->first_day, sizeof s->first_day, "%s", r->day);
+        day_copy(&s->first_day, r->day);
     if (strcmp(r->day, s->last_day) > 0)
-        snprintf(s->last_day, sizeof s->last_day, "%s", r->day);
+        day_copy(&s->last_day, r->day);
     pg_copy_field(c, run_start ? "t" : "f");
     s->n_mi += mi;
     s->n_unkeyed += !keyed;
@@ -276,6 +289,8 @@ TlResult store_usage_stage_finish(StoreUsageStage *s, const char *file, StoreUsa
     res = NULL;
     const char *write =
         recorded ? (twice ? merge_once_sql : merge_sql) : (twice ? insert_once_sql : insert_sql);
+    if (!rc && sql_db && recorded)
+        rc = pg_query(s->conn, "size the merge's memory", merge_memory_sql, 0, NULL, NULL, err);
     if (!rc && sql_db)
         rc = pg_query(s->conn, "record the usage days", write, 0, NULL, &res, err);
     if (!rc && res) {

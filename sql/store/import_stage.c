@@ -47,8 +47,8 @@ static const char copy_sql[] = "COPY import_stage FROM STDIN";
 static const char key_rest_sql[] =
     "UPDATE import_stage SET key = lower(resource_id) WHERE key IS NULL";
 // clang-format off
-/* The staged rows that are not recorded exactly as they are: no current
- * version of the same resource with the same start, objectives, state, end,
+/* The resources of the staged rows that are not recorded exactly as they
+ * are: no current version of the same resource with the same start, objectives, state, end,
  * operation and initiator. A row that is, merge_row finds the same
  * (history_same_transition, then HISTORY_SAME: nothing to add); a resource
  * all of whose rows are adds nothing, and its recorded history is
@@ -56,7 +56,7 @@ static const char key_rest_sql[] =
  * an end with a fraction of a second) go to the merge, which decides. */
 #define TODO_SQL(recorded)                                                                         \
     "CREATE TEMP TABLE import_todo ON COMMIT DROP AS"                                              \
-    " SELECT s.key FROM import_stage s WHERE NOT EXISTS (SELECT FROM " recorded " c"               \
+    " SELECT DISTINCT s.key FROM import_stage s WHERE NOT EXISTS (SELECT FROM " recorded " c"      \
     "  WHERE c.resource_key = s.key AND c.started_at = to_timestamp(s.started)"                    \
     "    AND c.to_objective = s.to_objective AND c.state = s.state"                                \
     "    AND c.from_objective IS NOT DISTINCT FROM s.from_objective"                               \
@@ -76,6 +76,13 @@ static const char todo_few_sql[] = TODO_SQL(
     "   FROM databases d JOIN transitions t ON t.database_id = d.id"
     "  WHERE d.resource_key IN (SELECT key FROM import_stage)"
     "  ORDER BY t.database_id, t.started_at, t.from_key, t.to_key, t.id DESC)");
+/* whether the file's first rows name a recorded resource: if none does,
+ * the file is taken as new and no comparison is made (for a file of new
+ * resources it found every row to merge: a 10M-row file onto an empty store
+ * was 25 s slower, 8%, for writing each of its keys into import_todo) */
+static const char any_recorded_sql[] =
+    "SELECT 1 FROM (SELECT key FROM import_stage LIMIT 1000) s"
+    " WHERE EXISTS (SELECT 1 FROM databases d WHERE d.resource_key = s.key) LIMIT 1";
 /* the store's size in bytes, to choose between the two */
 static const char store_size_sql[] = "SELECT pg_relation_size('transitions')";
 /* staged rows under a 16th of the store's rows (about 250 bytes each) */
@@ -140,13 +147,21 @@ void store_import_stage_row(StoreImport *im, const MergeEntry *e)
 }
 
 /* Which staged rows are not recorded as they are: the cursor's SQL for
- * the rows to merge into *sql, or NULL when there are none. */
+ * the rows to merge into *sql (all of them for a file whose first rows are
+ * of new resources), or NULL when there are none. */
 static TlResult find_todo(StoreImport *im, const char **sql, TlError *err)
 {
     PGresult *res;
     long long bytes = 0, todo = 0;
+    *sql = cursor_sql;
+    TlResult rc = pg_query(im->conn, "compare the file with what is recorded", any_recorded_sql, 0,
+                           NULL, &res, err);
+    bool any = !rc && PQntuples(res) > 0;
+    PQclear(res);
+    if (rc || !any)
+        return rc;
     *sql = NULL;
-    TlResult rc = pg_query(im->conn, "measure the store", store_size_sql, 0, NULL, &res, err);
+    rc = pg_query(im->conn, "measure the store", store_size_sql, 0, NULL, &res, err);
     if (rc)
         return rc;
     pg_get_int64(res, 0, 0, &bytes);
@@ -155,10 +170,10 @@ static TlResult find_todo(StoreImport *im, const char **sql, TlError *err)
     rc = pg_query(im->conn, "compare the file with what is recorded", todo_sql, 0, NULL, &res, err);
     if (rc)
         return rc;
-    todo = strtoll(PQcmdTuples(res), NULL, 10);
+    todo = strtoll(PQcmdTuples(res), NULL, 10); /* resources with a row to merge */
     PQclear(res);
     if (todo > 0)
-        *sql = todo < im->n_staged ? cursor_todo_sql : cursor_sql;
+        *sql = cursor_todo_sql;
     return TL_OK;
 }
 

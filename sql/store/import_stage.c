@@ -54,8 +54,8 @@ static const char key_rest_sql[] =
  * all of whose rows are adds nothing, and its recorded history is
  * unchanged. The rows with a difference in form only (an objective's case,
  * an end with a fraction of a second) go to the merge, which decides. */
-#define TODO_SQL(recorded)                                                                         \
-    "CREATE TEMP TABLE import_todo ON COMMIT DROP AS"                                              \
+#define CHANGED_KEYS_SQL(recorded)                                                                         \
+    "CREATE TEMP TABLE import_changed ON COMMIT DROP AS"                                              \
     " SELECT DISTINCT s.key FROM import_stage s WHERE NOT EXISTS (SELECT FROM " recorded " c"      \
     "  WHERE c.resource_key = s.key AND c.started_at = to_timestamp(s.started)"                    \
     "    AND c.to_objective = s.to_objective AND c.state = s.state"                                \
@@ -68,23 +68,24 @@ static const char key_rest_sql[] =
  * 1.7 s), or against those of the staged resources only (index probes: a
  * file much smaller than the store; 1 ms for 11 rows where the scan takes
  * 0.6 s) */
-static const char todo_all_sql[] = TODO_SQL(
+static const char changed_all_sql[] = CHANGED_KEYS_SQL(
     "(SELECT d.resource_key, t.* FROM databases d JOIN current_transitions t"
     "  ON t.database_id = d.id)");
-static const char todo_few_sql[] = TODO_SQL(
+static const char changed_few_sql[] = CHANGED_KEYS_SQL(
     "(SELECT DISTINCT ON (t.database_id, t.started_at, t.from_key, t.to_key) d.resource_key, t.*"
     "   FROM databases d JOIN transitions t ON t.database_id = d.id"
     "  WHERE d.resource_key IN (SELECT key FROM import_stage)"
     "  ORDER BY t.database_id, t.started_at, t.from_key, t.to_key, t.id DESC)");
-/* whether the file's first rows name a recorded resource: if none does,
- * the file is taken as new and no comparison is made (for a file of new
- * resources it found every row to merge: a 10M-row file onto an empty store
- * was 25 s slower, 8%, for writing each of its keys into import_todo) */
-static const char any_recorded_sql[] =
-    "SELECT 1 FROM (SELECT key FROM import_stage LIMIT 1000) s"
-    " WHERE EXISTS (SELECT 1 FROM databases d WHERE d.resource_key = s.key) LIMIT 1";
-/* the store's size in bytes, to choose between the two */
-static const char store_size_sql[] = "SELECT pg_relation_size('transitions')";
+/* whether the file's first rows name a recorded resource (if none does,
+ * the file is taken as new and no comparison is made: for a file of new
+ * resources it found every row to merge, and a 10M-row file onto an empty
+ * store was 25 s slower, 8%, for writing each of its keys into
+ * import_changed), and the store's size in bytes, to choose between the
+ * two forms */
+static const char survey_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM (SELECT key FROM import_stage LIMIT 1000) s"
+    "                WHERE EXISTS (SELECT 1 FROM databases d WHERE d.resource_key = s.key)),"
+    "       pg_relation_size('transitions')";
 /* staged rows under a 16th of the store's rows (about 250 bytes each) */
 #define FEW_ROWS(bytes) ((bytes) / 250 / 16)
 /* the staged rows (of the resources `only` leaves) with the recorded
@@ -104,7 +105,7 @@ static const char store_size_sql[] = "SELECT pg_relation_size('transitions')";
     "  WHERE d.resource_key IN (SELECT key FROM import_stage WHERE true" only ")"                  \
     " ORDER BY key, line, started, tid"
 static const char cursor_sql[] = CURSOR_SQL("");
-static const char cursor_todo_sql[] = CURSOR_SQL(" AND key IN (SELECT key FROM import_todo)");
+static const char cursor_changed_sql[] = CURSOR_SQL(" AND key IN (SELECT key FROM import_changed)");
 // clang-format on
 #define FETCH_SQL "FETCH 5000 FROM import_merge"
 
@@ -149,31 +150,30 @@ void store_import_stage_row(StoreImport *im, const MergeEntry *e)
 /* Which staged rows are not recorded as they are: the cursor's SQL for
  * the rows to merge into *sql (all of them for a file whose first rows are
  * of new resources), or NULL when there are none. */
-static TlResult find_todo(StoreImport *im, const char **sql, TlError *err)
+static TlResult find_changed(StoreImport *im, const char **sql, TlError *err)
 {
     PGresult *res;
-    long long bytes = 0, todo = 0;
+    long long bytes = 0, changed = 0;
     *sql = cursor_sql;
-    TlResult rc = pg_query(im->conn, "compare the file with what is recorded", any_recorded_sql, 0,
-                           NULL, &res, err);
-    bool any = !rc && PQntuples(res) > 0;
-    PQclear(res);
-    if (rc || !any)
+    TlResult rc = pg_query(im->conn, "compare the file with what is recorded", survey_sql, 0, NULL,
+                           &res, err);
+    if (rc)
         return rc;
+    bool any = pg_bool(res, 0, 0);
+    pg_get_int64(res, 0, 1, &bytes);
+    PQclear(res);
+    if (!any)
+        return TL_OK;
     *sql = NULL;
-    rc = pg_query(im->conn, "measure the store", store_size_sql, 0, NULL, &res, err);
+    const char *changed_sql = im->n_staged < FEW_ROWS(bytes) ? changed_few_sql : changed_all_sql;
+    rc = pg_query(im->conn, "compare the file with what is recorded", changed_sql, 0, NULL, &res,
+                  err);
     if (rc)
         return rc;
-    pg_get_int64(res, 0, 0, &bytes);
+    changed = strtoll(PQcmdTuples(res), NULL, 10); /* resources with a row to merge */
     PQclear(res);
-    const char *todo_sql = im->n_staged < FEW_ROWS(bytes) ? todo_few_sql : todo_all_sql;
-    rc = pg_query(im->conn, "compare the file with what is recorded", todo_sql, 0, NULL, &res, err);
-    if (rc)
-        return rc;
-    todo = strtoll(PQcmdTuples(res), NULL, 10); /* resources with a row to merge */
-    PQclear(res);
-    if (todo > 0)
-        *sql = cursor_todo_sql;
+    if (changed > 0)
+        *sql = cursor_changed_sql;
     return TL_OK;
 }
 
@@ -184,7 +184,7 @@ TlResult store_import_staged(StoreImport *im, TlError *err)
     if (!rc && im->n_unkeyed)
         rc = pg_query(im->conn, "key the file's rows", key_rest_sql, 0, NULL, NULL, err);
     if (!rc)
-        rc = find_todo(im, &sql, err);
+        rc = find_changed(im, &sql, err);
     if (!rc && sql)
         rc = pg_query(im->conn, "read the file with what is recorded", sql, 0, NULL, NULL, err);
     im->exhausted = !sql; /* every row is recorded as it is: nothing to merge */

@@ -32,6 +32,15 @@ TlResult store_begin_write(StoreConn *conn, const char *origin, TlError *err);
 /* Begin a read-only transaction on one snapshot (REPEATABLE READ), so a
  * report read in many queries (pages of the fleet) sees one state. */
 TlResult store_begin_snapshot(StoreConn *conn, TlError *err);
+/* A second connection to the same database as conn's (same parameters),
+ * in a read-only transaction on the snapshot of conn's open transaction
+ * (pg_export_snapshot): what it reads is what conn reads, for reading two
+ * results at once. conn must be in a transaction that has not written
+ * what the second connection reads. Close it with store_close. A role
+ * without EXECUTE on pg_export_snapshot, or a refused connection, leaves
+ * conn as it was; when the export itself fails, conn's transaction is
+ * aborted with it (PQTRANS_INERROR). */
+TlResult store_twin(StoreConn *conn, StoreConn **out, TlError *err);
 TlResult store_commit(StoreConn *conn, TlError *err);
 void store_rollback(StoreConn *conn); /* best effort, for error paths; no-op when idle */
 

@@ -31,19 +31,29 @@ static const char sql_db_changed[] =
     DB_PAGE("SELECT d.* FROM refresh_todo x JOIN databases d ON d.id = x.id"
             " WHERE d.created_at < to_timestamp($1::bigint) AND x.id > $2::bigint"
             " ORDER BY x.id LIMIT $3::bigint");
-/* the transitions and usage of the page's lineages: ids in ($2, $3] */
-#define TR_PAGE(only)                                                                              \
+/* the transitions and usage of the page's lineages: ids in ($2, last] */
+#define TR_PAGE(last, only)                                                                        \
     "SELECT t.database_id, " PG_TRANSITION_COLUMNS                                                 \
     "  FROM current_transitions t JOIN databases d ON d.id = t.database_id"                        \
     " WHERE d.created_at < to_timestamp($1::bigint)"                                               \
-    "   AND t.database_id > $2::bigint AND t.database_id <= $3::bigint" only                       \
-    "   AND d.id > $2::bigint AND d.id <= $3::bigint" /* the page's range, not a scan of all */    \
+    "   AND t.database_id > $2::bigint AND t.database_id <= " last only                            \
+    "   AND d.id > $2::bigint AND d.id <= " last /* the page's range, not a scan of all */         \
     " ORDER BY t.database_id, t.started_at, t.id"
-static const char sql_tr[] = TR_PAGE("");
+/* ...with the page's last id as $3 */
+static const char sql_tr[] = TR_PAGE("$3::bigint", "");
+/* the page's last id from its first parameters (as-of, after, limit; an
+ * index scan of the page's ids, about 1 ms), for a second connection to read
+ * the page's transitions or usage while the first reads its lineages */
+#define PAGE_LAST(to, after, limit)                                                                \
+    "(SELECT max(id) FROM (SELECT id FROM databases"                                               \
+    "  WHERE created_at < to_timestamp(" to "::bigint) AND id > " after "::bigint"                 \
+    "  ORDER BY id LIMIT " limit "::bigint) p)"
+/* ...with sql_db's parameters */
+static const char sql_tr_alongside[] = TR_PAGE(PAGE_LAST("$1", "$2", "$3"), "");
 /* ...of the change set's page, by its ids ($4): a parameter, not a join, so
  * that it reaches the index scan under current_transitions' DISTINCT ON
  * (a semi-join with refresh_todo read the whole range: 0.5 s a page) */
-static const char sql_tr_changed[] = TR_PAGE(" AND t.database_id = ANY($4::bigint[])");
+static const char sql_tr_changed[] = TR_PAGE("$3::bigint", " AND t.database_id = ANY($4::bigint[])");
 /* the usage rows of the window: every row, in no order; for a page
  * usage_order sorts them and keeps the collector's of each day (a sort on
  * the server was a third of the query's time: 3.0 against 2.1 s for 100,000
@@ -62,6 +72,9 @@ static const char sql_tr_changed[] = TR_PAGE(" AND t.database_id = ANY($4::bigin
     " ORDER BY database_id, day, by_collector DESC"
 #define USAGE_RANGE " AND database_id > $3::bigint AND database_id <= $4::bigint"
 static const char sql_usage[] = USAGE_PAGE(USAGE_RANGE);
+/* ...with the page's as-of ($4) and limit ($5) for its last id */
+static const char sql_usage_alongside[] =
+    USAGE_PAGE(" AND database_id > $3::bigint AND database_id <= " PAGE_LAST("$4", "$3", "$5"));
 static const char sql_usage_before[] = USAGE_PAGE(" AND database_id = ANY($3::bigint[])");
 static const char sql_usage_changed[] =
     USAGE_PAGE(USAGE_RANGE " AND database_id = ANY($5::bigint[])");
@@ -341,20 +354,57 @@ static void decode_usage(Fleet *out, const UsageOrder *before, const UsageOrder 
     }
 }
 
-TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after, size_t limit,
-                          const StorePools *pools, Fleet *out, TlError *err)
+/* Which connection reads what of a page: its lineages, transitions and
+ * usage. The same one for all, or (FleetReader's twins) two of them at once. */
+typedef struct {
+    StoreConn *db, *tr, *usage;
+} FleetConns;
+
+/* the result of what was sent on `on`, reading what the page's other
+ * connections send meanwhile; or, after a failure (rc), its end */
+static TlResult take(const FleetConns *c, StoreConn *on, const char *what, PGresult **out,
+                     TlResult rc, TlError *err)
+{
+    StoreConn *others[] = {c->db != on ? c->db : NULL, c->tr != on ? c->tr : NULL,
+                           c->usage != on ? c->usage : NULL};
+    if (!rc)
+        rc = pg_await(on, others, 3, what, err);
+    TlResult got = pg_receive(on, what, out, rc ? NULL : err);
+    return rc ? rc : got;
+}
+
+/* store_fleet_page, on the connections of c: what is on a connection of its
+ * own is sent at once, the rest after the lineages (for their last id) */
+static TlResult fleet_page(const FleetConns *c, const FleetWindow *w, long long after, size_t limit,
+                           const StorePools *pools, Fleet *out, TlError *err)
 {
     char to_text[24], from_text[24], uto_text[24], after_text[24], limit_text[24], last_text[24];
     const char *p1[] = {pg_time_param(w->to, to_text), pg_int_param(after, after_text),
                         limit ? pg_int_param((long long)limit, limit_text) : NULL};
     memset(out, 0, sizeof *out);
-    TlResult rc = pg_query(conn, "load databases", w->changed_only ? sql_db_changed : sql_db, 3, p1,
-                           &out->res_db, err);
-    if (rc)
-        return rc;
-    int n_db = PQntuples(out->res_db);
+    /* the month's days for all (from usage_month on), the days before for some */
+    bool split = w->usage_month > w->usage_from && w->usage_month < w->usage_to;
+    bool usage = w->usage_from < w->usage_to;
+    const char *p4[] = {pg_time_param(split ? w->usage_month : w->usage_from, from_text),
+                        pg_time_param(w->usage_to, uto_text), p1[1], p1[0], p1[2]};
+    /* the change set is a temporary table of conn's: then all is on conn */
+    bool tr_now = c->tr != c->db && !w->changed_only;
+    bool usage_now = usage && c->usage != c->db && !w->changed_only;
+    bool tr_sent = false, usage_sent = false;
+    TlResult rc =
+        pg_send(c->db, "load databases", w->changed_only ? sql_db_changed : sql_db, 3, p1, err);
+    if (!rc && tr_now) {
+        rc = pg_send(c->tr, "load transitions", sql_tr_alongside, 3, p1, err);
+        tr_sent = !rc;
+    }
+    if (!rc && usage_now && c->usage != c->tr) {
+        rc = pg_send(c->usage, "load usage", sql_usage_alongside, 5, p4, err);
+        usage_sent = !rc;
+    }
+    rc = take(c, c->db, "load databases", &out->res_db, rc, err);
+    int n_db = rc ? 0 : PQntuples(out->res_db);
     long long last = after;
-    int c_id = PQfnumber(out->res_db, "id");
+    int c_id = rc ? -1 : PQfnumber(out->res_db, "id");
     if (n_db > 0)
         pg_get_int64(out->res_db, n_db - 1, c_id, &last);
     /* the change set's page: its lineages' ids */
@@ -365,35 +415,48 @@ TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after
         pg_array_add_int(&ids, id);
     }
     const char *ids_text = w->changed_only ? pg_array_finish(&ids) : NULL;
-    if (w->changed_only && !ids_text)
+    if (!rc && w->changed_only && !ids_text)
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     const char *p2[] = {p1[0], p1[1], pg_int_param(last, last_text), ids_text};
-    /* the month's days for all (from usage_month on), the days before for some */
-    bool split = w->usage_month > w->usage_from && w->usage_month < w->usage_to;
-    const char *p3[] = {pg_time_param(split ? w->usage_month : w->usage_from, from_text),
-                        pg_time_param(w->usage_to, uto_text), p1[1], p2[2], ids_text};
-    if (!rc && n_db > 0)
-        rc = pg_query(conn, "load transitions", w->changed_only ? sql_tr_changed : sql_tr,
-                      w->changed_only ? 4 : 3, p2, &out->res_tr, err);
-    if (!rc && n_db > 0 && w->usage_from < w->usage_to)
-        rc = pg_query(conn, "load usage", w->changed_only ? sql_usage_changed : sql_usage,
-                      w->changed_only ? 5 : 4, p3, &out->res_usage, err);
-    pg_array_cleanup(&ids);
-    if (rc)
-        return rc;
-    int n_tr = out->res_tr ? PQntuples(out->res_tr) : 0;
-    out->db = calloc(n_db > 0 ? (size_t)n_db : 1, sizeof *out->db);
-    out->transitions = calloc(n_tr > 0 ? (size_t)n_tr : 1, sizeof *out->transitions);
-    if (!out->db || !out->transitions)
-        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    rc = decode_databases(out, err);
+    const char *p3[] = {p4[0], p4[1], p1[1], p2[2], ids_text};
+    if (!rc && n_db > 0 && !tr_sent) {
+        rc = pg_send(c->tr, "load transitions", w->changed_only ? sql_tr_changed : sql_tr,
+                     w->changed_only ? 4 : 3, p2, err);
+        tr_sent = !rc;
+    }
+    if (!rc && n_db > 0 && usage && !usage_sent && c->usage != c->tr) {
+        rc = pg_send(c->usage, "load usage", w->changed_only ? sql_usage_changed : sql_usage,
+                     w->changed_only ? 5 : 4, p3, err);
+        usage_sent = !rc;
+    }
+    /* the lineages while the servers read the rest */
+    out->db = rc ? NULL : calloc(n_db > 0 ? (size_t)n_db : 1, sizeof *out->db);
+    if (!rc && !out->db)
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = decode_databases(out, err);
+    if (tr_sent)
+        rc = take(c, c->tr, "load transitions", &out->res_tr, rc, err);
+    /* usage on the transitions' connection: after them */
+    if (!rc && n_db > 0 && usage && c->usage == c->tr) {
+        rc = pg_send(c->usage, "load usage", w->changed_only ? sql_usage_changed : sql_usage,
+                     w->changed_only ? 5 : 4, p3, err);
+        usage_sent = !rc;
+    }
+    int n_tr = !rc && out->res_tr ? PQntuples(out->res_tr) : 0;
+    out->transitions = rc ? NULL : calloc(n_tr > 0 ? (size_t)n_tr : 1, sizeof *out->transitions);
+    if (!rc && !out->transitions)
+        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (!rc && out->res_tr)
         rc = decode_transitions(out, err);
+    if (usage_sent)
+        rc = take(c, c->usage, "load usage", &out->res_usage, rc, err);
+    pg_array_cleanup(&ids);
     UsageOrder window = {0}, before = {0};
     if (!rc)
         rc = usage_order(out->res_usage, &window, err);
     if (!rc && split && out->res_usage)
-        rc = read_before(conn, w, p3 + 2, &window, out, err);
+        rc = read_before(c->usage, w, p3 + 2, &window, out, err);
     if (!rc)
         rc = usage_order(out->res_before, &before, err);
     if (!rc && !(out->usage = calloc(window.n + before.n + 1, sizeof *out->usage)))
@@ -408,10 +471,19 @@ TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after
     return rc;
 }
 
+TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after, size_t limit,
+                          const StorePools *pools, Fleet *out, TlError *err)
+{
+    const FleetConns one = {conn, conn, conn};
+    return fleet_page(&one, w, after, limit, pools, out, err);
+}
+
 /* ---- the pages read ahead ------------------------------------------------ */
 
 struct FleetReader {
     StoreConn *conn;
+    StoreConn *twin[2]; /* connections on conn's snapshot, or NULL */
+    FleetConns on;      /* which reads what */
     FleetWindow w;
     size_t limit;
     const StorePools *pools;
@@ -428,8 +500,7 @@ struct FleetReader {
 static void *read_ahead(void *arg)
 {
     FleetReader *r = arg;
-    r->ahead_rc =
-        store_fleet_page(r->conn, &r->w, r->after, r->limit, r->pools, &r->ahead, &r->ahead_err);
+    r->ahead_rc = fleet_page(&r->on, &r->w, r->after, r->limit, r->pools, &r->ahead, &r->ahead_err);
     return NULL;
 }
 
@@ -439,17 +510,53 @@ TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t li
     *out = calloc(1, sizeof **out);
     if (!*out)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    **out = (FleetReader){.conn = conn, .w = *w, .limit = limit, .pools = pools};
+    FleetReader *r = *out;
+    *r = (FleetReader){
+        .conn = conn, .on = {conn, conn, conn}, .w = *w, .limit = limit, .pools = pools};
+    /* Two more connections on conn's snapshot, when conn is in a transaction
+     * to share and the server gives them: a page's transitions are read
+     * beside its lineages (or, with usage, its usage beside both), and conn
+     * is the caller's all along (refresh writes a page while the next is
+     * read). Without them conn reads all, one query after the other. The
+     * change set is a temporary table of conn's: conn reads it. */
+    TlError twin_err;
+    TlResult twin_rc = TL_OK;
+    bool share = !w->changed_only && PQtransactionStatus(conn) == PQTRANS_INTRANS;
+    for (int i = 0; i < 2 && share; i++)
+        share = !(twin_rc = store_twin(conn, &r->twin[i], &twin_err));
+    if (share || PQtransactionStatus(conn) == PQTRANS_INTRANS ||
+        PQtransactionStatus(conn) == PQTRANS_IDLE)
+        twin_rc = TL_OK; /* a refused connection: conn reads what it would have */
+    if (twin_rc) {       /* the snapshot's export failed, and conn's transaction with it */
+        store_fleet_reader_free(r);
+        *out = NULL;
+        if (err)
+            *err = twin_err;
+        return twin_rc;
+    }
+    if (r->twin[0] && r->twin[1]) {
+        bool usage = w->usage_from < w->usage_to;
+        r->on = (FleetConns){r->twin[0], usage ? r->twin[0] : r->twin[1], r->twin[1]};
+    } else if (r->twin[0]) {
+        r->on = (FleetConns){r->twin[0], r->twin[0], r->twin[0]};
+    }
     return TL_OK;
 }
 
-void store_fleet_pause(FleetReader *r)
+/* Wait for the page being read ahead. */
+static void join(FleetReader *r)
 {
-    if (r && r->running) {
+    if (r->running) {
         pthread_join(r->thread, NULL);
         r->running = false;
         r->have_ahead = true;
     }
+}
+
+void store_fleet_pause(FleetReader *r)
+{
+    if (r && r->on.db == r->conn) /* else conn is not the reader's */
+        join(r);
 }
 
 TlResult store_fleet_next(FleetReader *r, Fleet *page, TlError *err)
@@ -457,7 +564,7 @@ TlResult store_fleet_next(FleetReader *r, Fleet *page, TlError *err)
     memset(page, 0, sizeof *page);
     if (r->end)
         return TL_OK;
-    store_fleet_pause(r);
+    join(r);
     TlResult rc;
     if (r->have_ahead) {
         *page = r->ahead;
@@ -467,7 +574,7 @@ TlResult store_fleet_next(FleetReader *r, Fleet *page, TlError *err)
         memset(&r->ahead, 0, sizeof r->ahead);
         r->have_ahead = false;
     } else {
-        rc = store_fleet_page(r->conn, &r->w, r->after, r->limit, r->pools, page, err);
+        rc = fleet_page(&r->on, &r->w, r->after, r->limit, r->pools, page, err);
     }
     if (rc || page->n == 0) {
         r->end = true;
@@ -484,8 +591,10 @@ void store_fleet_reader_free(FleetReader *r)
 {
     if (!r)
         return;
-    store_fleet_pause(r);
+    join(r);
     store_fleet_cleanup(&r->ahead);
+    store_close(r->twin[0]);
+    store_close(r->twin[1]);
     free(r);
 }
 

@@ -79,19 +79,24 @@ void store_fleet_cleanup(Fleet *fleet);
 
 /* The same pages in a row, each next one read by a second thread while the
  * caller works on the one before (the server's work on a page overlaps the
- * caller's): pages of limit lineages, at most two of them in memory. Between store_fleet_next and
- * store_fleet_pause (or the next store_fleet_next) the connection is the
- * reader's: the caller must not use it. w and pools must outlive the reader.
- * Free with store_fleet_reader_free (also after a failure; it waits for the
- * thread). */
+ * caller's): pages of limit lineages, at most two of them in memory. When
+ * conn is in a transaction and w is not the change set, the reader opens
+ * two more connections on its snapshot (store_twin) and reads a page's
+ * parts on both at once; then conn stays the caller's. Otherwise (or when
+ * the server refuses them) conn reads all, and between store_fleet_next and
+ * store_fleet_pause (or the next store_fleet_next) it is the reader's: the
+ * caller must not use it. w and pools must outlive the reader. Free with
+ * store_fleet_reader_free (also after a failure; it waits for the thread
+ * and closes the connections it opened). */
 typedef struct FleetReader FleetReader;
 TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t limit,
                                 const StorePools *pools, FleetReader **out, TlError *err);
 /* The next page into *page, as store_fleet_page gives it (n == 0: the end;
  * release it with store_fleet_cleanup, also after a failure). */
 TlResult store_fleet_next(FleetReader *r, Fleet *page, TlError *err);
-/* Wait until the page being read ahead is in, so that the caller may use
- * the connection until its next store_fleet_next. */
+/* Make conn the caller's until its next store_fleet_next: wait until the
+ * page being read ahead is in, unless the reader reads on connections of
+ * its own. */
 void store_fleet_pause(FleetReader *r);
 void store_fleet_reader_free(FleetReader *r);
 

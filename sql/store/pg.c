@@ -1,6 +1,8 @@
 /* pg.c - the libpq plumbing of the store modules (see pg.h). */
 #include "sql/store/pg.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +47,9 @@ static TlResult failure(PGconn *conn, PGresult *res, const char *what, TlError *
     return tl_error_set(err, rc, "postgresql: %s: %s", what, line);
 }
 
-TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
-                  const char *const *params, PGresult **out, TlError *err)
+/* A statement's result: into *out (or cleared), or its failure. */
+static TlResult outcome(PGconn *conn, PGresult *res, const char *what, PGresult **out, TlError *err)
 {
-    if (out)
-        *out = NULL;
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         return failure(conn, res, what, err);
@@ -59,6 +58,67 @@ TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
     else
         PQclear(res);
     return TL_OK;
+}
+
+TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
+                  const char *const *params, PGresult **out, TlError *err)
+{
+    if (out)
+        *out = NULL;
+    return outcome(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0), what, out,
+                   err);
+}
+
+TlResult pg_send(PGconn *conn, const char *what, const char *sql, int nparams,
+                 const char *const *params, TlError *err)
+{
+    if (PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0))
+        return TL_OK;
+    return failure(conn, NULL, what, err);
+}
+
+TlResult pg_await(PGconn *conn, PGconn *const *others, int n_others, const char *what, TlError *err)
+{
+    enum { MAX = 4 };
+    PGconn *c[MAX] = {conn};
+    int n_c = 1;
+    for (int i = 0; i < n_others && n_c < MAX; i++)
+        if (others[i])
+            c[n_c++] = others[i];
+    for (;;) {
+        struct pollfd fds[MAX];
+        nfds_t n = 0;
+        for (int i = 0; i < n_c; i++) {
+            /* only a connection with a result to come: an idle one's input
+             * (its server's FATAL when terminated) is for its next query */
+            if (i > 0 && !PQisBusy(c[i]))
+                continue;
+            if (!PQconsumeInput(c[i]))
+                return failure(c[i], NULL, what, err);
+            if (PQisBusy(c[i]))
+                fds[n++] = (struct pollfd){.fd = PQsocket(c[i]), .events = POLLIN};
+            else if (i == 0)
+                return TL_OK; /* its result is in: PQgetResult will not wait */
+        }
+        if (n == 0)
+            return TL_OK;
+        if (poll(fds, n, -1) < 0 && errno != EINTR)
+            return tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: %s: poll: %s", what,
+                                strerror(errno));
+    }
+}
+
+TlResult pg_receive(PGconn *conn, const char *what, PGresult **out, TlError *err)
+{
+    if (out)
+        *out = NULL;
+    PGresult *first = NULL, *res;
+    while ((res = PQgetResult(conn))) /* to the end, so the connection is free again */
+        if (!first)
+            first = res;
+        else
+            PQclear(res);
+    return outcome(conn, first, what, out, err);
 }
 
 TlResult pg_query_count(PGconn *conn, const char *what, const char *sql, int nparams,

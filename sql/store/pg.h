@@ -23,6 +23,20 @@
 TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
                   const char *const *params, PGresult **out, TlError *err);
 
+/* pg_query in two halves, for statements on two connections at once: send
+ * sql, then (after other work) wait for its result. Between the two the
+ * connection takes nothing else; pg_receive reads it to the end whatever
+ * the outcome, so the connection is free again after it. */
+TlResult pg_send(PGconn *conn, const char *what, const char *sql, int nparams,
+                 const char *const *params, TlError *err);
+TlResult pg_receive(PGconn *conn, const char *what, PGresult **out, TlError *err);
+/* Wait until the result sent on conn is in, reading what the others (up to
+ * three; NULL entries skipped) send meanwhile, so that no server waits for
+ * the client to read another's rows (a socket's buffer holds a fraction of
+ * a page). */
+TlResult pg_await(PGconn *conn, PGconn *const *others, int n_others, const char *what,
+                  TlError *err);
+
 /* pg_query for a statement whose effect is counted: *rows += the rows it
  * inserted or updated (PQcmdTuples). */
 TlResult pg_query_count(PGconn *conn, const char *what, const char *sql, int nparams,

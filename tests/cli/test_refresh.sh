@@ -176,8 +176,10 @@ err_has refresh-after "tierledger refresh: 1 lineages:"
 same refresh-after-crm "$(computed_at 2026-12-01T01:00:00Z)" crm
 
 # the connection lost in the middle of a run, whichever of its two threads
-# (the page read ahead, sql/store/fleet.h) is using it then: exit 69, one
-# line, the store as it was; the next run completes
+# (the page read ahead, sql/store/fleet.h) is using it then, and whichever of
+# its connections (the first, the last of the two the reader opens on its
+# snapshot, or all three): exit 69, one line, the store as it was; the next
+# run completes
 lost=tl_refresh_lost
 "$PG_BINDIR/dropdb" --if-exists "$lost" >/dev/null 2>&1
 "$PG_BINDIR/createdb" "$lost"
@@ -187,26 +189,37 @@ run lost-import 0 env PGDATABASE=$lost "$TIERLEDGER" import "$work/lost.csv"
 lost_state="SELECT (SELECT count(*) FROM lineage_segments) || ' ' || (SELECT count(*) FROM lineage_changes)"
 before=$(PGDATABASE=$lost sql "$lost_state")
 for cmd in "refresh --as-of 2020-01-20T00:00:00Z --months 1" "report warnings --as-of 2020-01-20T00:00:00Z"; do
-    name="lost: ${cmd%% --*}"
-    # shellcheck disable=SC2086
-    TIERLEDGER_FLEET_PAGE=2 PGDATABASE=$lost "$TIERLEDGER" $cmd >"$work/out" 2>"$work/err" &
-    victim=$!
-    # once it has read pages for a while (a page is one lineage here)
-    killed=0
-    for _ in $(seq 300); do
-        killed=$(PGDATABASE=$lost sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                   WHERE datname = '$lost' AND pid <> pg_backend_pid() AND xact_start < now() - interval '0.3 s'")
-        [ "$killed" != 0 ] && break
-        sleep 0.02
+    for which in all first last; do
+        name="lost: ${cmd%% --*}, $which"
+        case $which in
+        all) order=backend_start limit=3 ;;
+        first) order=backend_start limit=1 ;;
+        last) order="backend_start DESC" limit=1 ;;
+        esac
+        # shellcheck disable=SC2086
+        TIERLEDGER_FLEET_PAGE=2 PGDATABASE=$lost "$TIERLEDGER" $cmd >"$work/out" 2>"$work/err" &
+        victim=$!
+        # once it has read pages for a while (a page is one lineage here) on
+        # its three connections
+        killed=0
+        for _ in $(seq 300); do
+            killed=$(PGDATABASE=$lost sql "SELECT count(pg_terminate_backend(pid)) FROM (
+                       SELECT pid FROM pg_stat_activity WHERE datname = '$lost' AND pid <> pg_backend_pid()
+                          AND (SELECT count(*) FROM pg_stat_activity WHERE datname = '$lost'
+                                  AND pid <> pg_backend_pid() AND xact_start < now() - interval '0.3 s') = 3
+                        ORDER BY $order LIMIT $limit) k")
+            [ "$killed" != 0 ] && break
+            sleep 0.02
+        done
+        wait "$victim"
+        rc=$?
+        same "$name: the backends were terminated while it ran" "$killed" "$limit"
+        same "$name: exit" "$rc" 69
+        same "$name: one line on stderr: $(head -c 300 "$work/err")" "$(wc -l <"$work/err")" 1
+        err_has "$name" "postgresql: "
+        if grep -q -E 'Sanitizer|runtime error' "$work/err"; then bad "$name: sanitizer report"; else ok; fi
+        same "$name: the store as it was" "$(PGDATABASE=$lost sql "$lost_state")" "$before"
     done
-    wait "$victim"
-    rc=$?
-    same "$name: the backend was terminated while it ran" "$killed" 1
-    same "$name: exit" "$rc" 69
-    same "$name: one line on stderr" "$(wc -l <"$work/err")" 1
-    err_has "$name" "postgresql: "
-    if grep -q -E 'Sanitizer|runtime error' "$work/err"; then bad "$name: sanitizer report"; else ok; fi
-    same "$name: the store as it was" "$(PGDATABASE=$lost sql "$lost_state")" "$before"
 done
 run lost-refresh-again 0 env PGDATABASE=$lost "$TIERLEDGER" refresh --as-of 2020-01-20T00:00:00Z --months 1
 err_has lost-refresh-again "tierledger refresh: 1500 lineages"

@@ -92,6 +92,36 @@ run reader-lineage 0 as "$R" "$TIERLEDGER" lineage sql-prod-weu/salesdb --as-of 
 run reader-check 1 as "$R" "$TIERLEDGER" check sql-prod-weu/orders --to GP_Gen5_8 --as-of 2026-11-20T12:00:00Z
 run reader-warnings 1 as "$R" "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z
 run reader-chargeback 0 as "$R" "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+# the fleet's pages are read on two more connections on the reader's snapshot
+# when the server grants them, on one when it grants one, else on the first
+# alone: the same reports whatever it grants (pages of 2 lineages: many). The
+# server's log says how many it tried: the refused one is its FATAL.
+log=$PGHOST/server.log
+refused() { grep -c "too many connections for role \"$R\"" "$log"; }
+for limit in -1 2 1; do
+    sql "ALTER ROLE $R CONNECTION LIMIT $limit" >/dev/null
+    before=$(refused)
+    run "reader-warnings-conns-$limit" 1 as "$R" env TIERLEDGER_FLEET_PAGE=2 "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z --format csv
+    cp "$work/out" "$work/warnings-$limit"
+    same "reader-warnings-conns-$limit-refused" "$(($(refused) - before))" "$([ "$limit" = -1 ] && echo 0 || echo 1)"
+    run "reader-chargeback-conns-$limit" 0 as "$R" env TIERLEDGER_FLEET_PAGE=2 "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+    cp "$work/out" "$work/chargeback-$limit"
+done
+sql "ALTER ROLE $R CONNECTION LIMIT -1" >/dev/null
+# ...and a role that may not export its snapshot reads on its one connection
+sql "REVOKE EXECUTE ON FUNCTION pg_export_snapshot() FROM PUBLIC" >/dev/null
+run reader-warnings-no-export 1 as "$R" env TIERLEDGER_FLEET_PAGE=2 "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z --format csv
+cp "$work/out" "$work/warnings-no-export"
+run reader-refresh-no-export 77 as "$R" "$TIERLEDGER" refresh
+sql "GRANT EXECUTE ON FUNCTION pg_export_snapshot() TO PUBLIC" >/dev/null
+# (test_refresh.sh sees the three connections at work, and loses each)
+run reader-warnings-one-page 1 as "$R" "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z --format csv
+for limit in -1 2 1 no-export; do
+    if cmp -s "$work/out" "$work/warnings-$limit"; then ok; else bad "warnings with connection limit $limit differ: $(diff "$work/out" "$work/warnings-$limit" | head -5)"; fi
+    [ "$limit" = no-export ] && continue
+    if cmp -s "$work/chargeback--1" "$work/chargeback-$limit"; then ok; else bad "chargeback with connection limit $limit differs"; fi
+done
+same warnings-rows "$(($(wc -l <"$work/out") > 5))" 1
 run reader-views 0 psql_as "$R" "SELECT count(*) FROM restorable_now"
 run reader-verify 0 as "$R" "$TIERLEDGER" verify
 out_has reader-verify "every identity and hash chain holds"

@@ -42,6 +42,41 @@ void merge_cleanup(MergeSet *set)
     *set = (MergeSet){0};
 }
 
+/* A row that contradicts the finished version recorded (HISTORY_CONFLICT):
+ * the error names what differs, its state, its end, its operation or who
+ * started it, as recorded and as the row says. */
+static TlResult conflict(const TlTransition *old, const TlTransition *row, const char *file,
+                         int line, TlError *err)
+{
+    char a[TL_TIME_TEXT_MAX], b[TL_TIME_TEXT_MAX], c[TL_TIME_TEXT_MAX];
+    const char *state = history_state_str(old->state);
+    tl_time_format(row->started_at, a);
+    if (old->state != row->state)
+        return tl_error_set(err, TL_ERR_DATA,
+                            "%s:%d: the transition started %s is recorded as %s; this row says %s",
+                            file, line, a, state, history_state_str(row->state));
+    if (old->ended_at != row->ended_at)
+        return tl_error_set(
+            err, TL_ERR_DATA,
+            "%s:%d: the transition started %s is recorded as %s, ended %s; this row says it "
+            "ended %s",
+            file, line, a, state,
+            old->ended_at == TL_TIME_NONE ? "(no end)" : tl_time_format(old->ended_at, b),
+            row->ended_at == TL_TIME_NONE ? "(no end)" : tl_time_format(row->ended_at, c));
+    bool op =
+        row->operation_id && old->operation_id && strcmp(row->operation_id, old->operation_id) != 0;
+    return tl_error_set(err, TL_ERR_DATA,
+                        "%s:%d: the transition started %s is recorded as %s, %s %s; this row "
+                        "says %s",
+                        file, line, a, state, op ? "operation" : "initiated by",
+                        op                  ? old->operation_id
+                        : old->initiated_by ? old->initiated_by
+                                            : "",
+                        op                  ? row->operation_id
+                        : row->initiated_by ? row->initiated_by
+                                            : "");
+}
+
 /* Merge one file row into its resource's group all->v[first..]. */
 static TlResult merge_row(MergeSet *all, size_t first, MergeEntry *row, const char *file,
                           size_t *already, TlError *err)
@@ -67,11 +102,7 @@ static TlResult merge_row(MergeSet *all, size_t first, MergeEntry *row, const ch
             return TL_OK;
         }
         if (verdict == HISTORY_CONFLICT)
-            return tl_error_set(err, TL_ERR_DATA,
-                                "%s:%d: the transition started %s is recorded as %s; this row "
-                                "says %s",
-                                file, row->line, tl_time_format(row->t.started_at, a),
-                                history_state_str(old->t.state), history_state_str(row->t.state));
+            return conflict(&old->t, &row->t, file, row->line, err);
         /* a new version: the running transition progressed, or gained who/which */
         row->db_id = old->db_id;
         if (!row->t.initiated_by)

@@ -239,9 +239,14 @@ variant() { # NAME SED EXPECTED_TEXT: the two files' imports exit 65, store unch
     if cmp -s "$work/before.sql" "$work/after.sql"; then ok; else bad "$name: database changed"; fi
 }
 recorded_as="the transition started 2025-03-09T20:00:00Z is recorded as Succeeded; this row says"
-variant exact-ended 's/2025-03-10T00:00:00Z/2025-03-10T00:30:00Z/' "$recorded_as Succeeded"
-variant exact-operation 's/,op-sales-1,/,op-sales-9,/' "$recorded_as Succeeded"
-variant exact-initiator 's/dba@contoso.com$/eve@contoso.com/' "$recorded_as Succeeded"
+recorded_as=${recorded_as% Succeeded; this row says}
+variant exact-ended 's/2025-03-10T00:00:00Z/2025-03-10T00:30:00Z/' \
+    "$recorded_as Succeeded, ended 2025-03-10T00:00:00Z; this row says it ended 2025-03-10T00:30:00Z"
+variant exact-operation 's/,op-sales-1,/,op-sales-9,/' \
+    "$recorded_as Succeeded, operation op-sales-1; this row says op-sales-9"
+variant exact-initiator 's/dba@contoso.com$/eve@contoso.com/' \
+    "$recorded_as Succeeded, initiated by dba@contoso.com; this row says eve@contoso.com"
+recorded_as="$recorded_as Succeeded; this row says"
 variant exact-state 's/,Succeeded,/,Failed,/' "$recorded_as Failed"
 variant exact-from 's/,GP_Gen5_4,HS_Gen5_4,/,GP_Gen5_2,HS_Gen5_4,/' \
     "from_objective 'GP_Gen5_2' is not the objective in effect at 2025-03-09T20:00:00Z ('GP_Gen5_4')"

@@ -235,25 +235,44 @@ static double decay_level(double last, const TlSegment *prev, TlTime r, TlTime h
 /* Hour h of the current segment, from the latest usage row of its
  * architecture at or before the hour (the day's own, normally); u is the
  * last row with day <= h. */
-static void charge_current(TlBillLine *line, const TlSegment *seg, const TlUsageDay *usage,
-                           size_t n_usage, size_t u, bool dtu_objective, TlTime h)
+/* What charge_current found for an hour: the same for every hour with the
+ * same segment, last usage row and objective kind (a day's 24 hours). */
+typedef struct {
+    size_t seg, u;
+    bool dtu_objective, u_by_h; /* usage[u].day <= h */
+    bool valid, found, dtu;
+    size_t k; /* the row found */
+    double billable, consumed;
+} CurrentCharge;
+
+static void charge_current(TlBillLine *line, size_t cur, const TlSegment *seg,
+                           const TlUsageDay *usage, size_t n_usage, size_t u, bool dtu_objective,
+                           TlTime h, CurrentCharge *memo)
 {
-    double billable = 0, consumed = 0;
-    bool dtu = false, found = false;
-    for (size_t k = n_usage ? u + 1 : 0; !found && k-- > 0;) {
-        if (usage[k].day > h)
-            continue;
-        if (usage[k].day + TL_SECONDS_PER_DAY <= seg->start)
-            break;
-        found = row_bytes(&usage[k], seg->arch, dtu_objective, &billable, &consumed, &dtu);
-        if (found) {
-            line->carried_forward |= usage[k].day + TL_SECONDS_PER_DAY <= h;
-            line->redundancy = usage[k].redundancy;
+    bool u_by_h = n_usage > 0 && usage[u].day <= h;
+    if (!memo->valid || memo->seg != cur || memo->u != u || memo->dtu_objective != dtu_objective ||
+        memo->u_by_h != u_by_h) {
+        *memo = (CurrentCharge){
+            .seg = cur, .u = u, .dtu_objective = dtu_objective, .u_by_h = u_by_h, .valid = true};
+        for (size_t k = n_usage ? u + 1 : 0; !memo->found && k-- > 0;) {
+            if (usage[k].day > h)
+                continue;
+            if (usage[k].day + TL_SECONDS_PER_DAY <= seg->start)
+                break;
+            memo->found = row_bytes(&usage[k], seg->arch, dtu_objective, &memo->billable,
+                                    &memo->consumed, &memo->dtu);
+            memo->k = k;
         }
+        if (!memo->found)
+            memo->billable = memo->consumed = 0;
     }
-    line->no_usage |= !found;
-    line->dtu_included |= dtu;
-    charge(line, h, billable, consumed);
+    if (memo->found) {
+        line->carried_forward |= usage[memo->k].day + TL_SECONDS_PER_DAY <= h;
+        line->redundancy = usage[memo->k].redundancy;
+    }
+    line->no_usage |= !memo->found;
+    line->dtu_included |= memo->dtu;
+    charge(line, h, memo->billable, memo->consumed);
 }
 
 /* The objective in force from each instant on (history_objective_at at
@@ -353,6 +372,7 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
     }
     const TlTime r = (TlTime)retention_days * TL_SECONDS_PER_DAY;
     size_t cur = 0, u = 0; /* u: the last usage row with day <= h (when any is) */
+    CurrentCharge memo = {0};
     size_t n_steps = objective_steps(tr, n, steps), step = 0;
     bool dtu_now = is_dtu(NULL);
     double at_drop = 0;
@@ -381,7 +401,7 @@ TlResult billing_month(const TlTransition *tr, size_t n, int retention_days,
             u++;
         for (; step < n_steps && steps[step].at <= h; step++)
             dtu_now = steps[step].dtu;
-        charge_current(&lines[cur], &lin.segments[cur], usage, n_usage, u, dtu_now, h);
+        charge_current(&lines[cur], cur, &lin.segments[cur], usage, n_usage, u, dtu_now, h, &memo);
         /* the previous segment, decaying after its cutover until lost or expired */
         if (cur == 0 || h >= decay_end(&lin.segments[cur - 1], r))
             continue;

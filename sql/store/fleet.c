@@ -31,25 +31,29 @@ static const char sql_db_changed[] =
     DB_PAGE("SELECT d.* FROM refresh_todo x JOIN databases d ON d.id = x.id"
             " WHERE d.created_at < to_timestamp($1::bigint) AND x.id > $2::bigint"
             " ORDER BY x.id LIMIT $3::bigint");
-/* the transitions and usage of the page's lineages: ids in ($2, last] */
-#define TR_PAGE(last, only)                                                                        \
+/* the transitions and usage of the page's lineages: ids in (first, last] */
+#define TR_RANGE(first, last, only)                                                                \
     "SELECT t.database_id, " PG_TRANSITION_COLUMNS                                                 \
     "  FROM current_transitions t JOIN databases d ON d.id = t.database_id"                        \
     " WHERE d.created_at < to_timestamp($1::bigint)"                                               \
-    "   AND t.database_id > $2::bigint AND t.database_id <= " last only                            \
-    "   AND d.id > $2::bigint AND d.id <= " last /* the page's range, not a scan of all */         \
+    "   AND t.database_id > " first " AND t.database_id <= " last only                             \
+    "   AND d.id > " first " AND d.id <= " last /* the page's range, not a scan of all */          \
     " ORDER BY t.database_id, t.started_at, t.id"
+#define TR_PAGE(last, only) TR_RANGE("$2::bigint", last, only)
 /* ...with the page's last id as $3 */
 static const char sql_tr[] = TR_PAGE("$3::bigint", "");
-/* the page's last id from its first parameters (as-of, after, limit; an
- * index scan of the page's ids, about 1 ms), for a second connection to read
- * the page's transitions or usage while the first reads its lineages */
+/* the limit-th lineage's id after `after` (NULL: the page is empty; an
+ * index scan of the page's ids, about 1 ms), for a statement to find its
+ * part of a page without waiting for the page's lineages */
 #define PAGE_LAST(to, after, limit)                                                                \
     "(SELECT max(id) FROM (SELECT id FROM databases"                                               \
     "  WHERE created_at < to_timestamp(" to "::bigint) AND id > " after "::bigint"                 \
     "  ORDER BY id LIMIT " limit "::bigint) p)"
-/* ...with sql_db's parameters */
-static const char sql_tr_alongside[] = TR_PAGE(PAGE_LAST("$1", "$2", "$3"), "");
+/* a part of a page: its lineages from the ($3 + 1)-th to the $4-th (of those
+ * of sql_db's $1 and $2; $3 = 0: from the first) */
+#define PART_FIRST(to, after, from) "coalesce(" PAGE_LAST(to, after, from) ", " after "::bigint)"
+static const char sql_tr_part[] =
+    TR_RANGE(PART_FIRST("$1", "$2", "$3"), PAGE_LAST("$1", "$2", "$4"), "");
 /* ...of the change set's page, by its ids ($4): a parameter, not a join, so
  * that it reaches the index scan under current_transitions' DISTINCT ON
  * (a semi-join with refresh_todo read the whole range: 0.5 s a page) */
@@ -72,9 +76,11 @@ static const char sql_tr_changed[] = TR_PAGE("$3::bigint", " AND t.database_id =
     " ORDER BY database_id, day, by_collector DESC"
 #define USAGE_RANGE " AND database_id > $3::bigint AND database_id <= $4::bigint"
 static const char sql_usage[] = USAGE_PAGE(USAGE_RANGE);
-/* ...with the page's as-of ($4) and limit ($5) for its last id */
-static const char sql_usage_alongside[] =
-    USAGE_PAGE(" AND database_id > $3::bigint AND database_id <= " PAGE_LAST("$4", "$3", "$5"));
+/* ...of a part of a page: as sql_tr_part's, with sql_db's $1 and $2 as $3
+ * and $4 */
+static const char sql_usage_part[] =
+    USAGE_PAGE(" AND database_id > " PART_FIRST("$3", "$4", "$5") " AND database_id <= " PAGE_LAST(
+        "$3", "$4", "$6"));
 static const char sql_usage_before[] = USAGE_PAGE(" AND database_id = ANY($3::bigint[])");
 static const char sql_usage_changed[] =
     USAGE_PAGE(USAGE_RANGE " AND database_id = ANY($5::bigint[])");
@@ -146,24 +152,30 @@ static FleetDatabase *lineage_of(Fleet *f, size_t *k, long long id)
     return *k < f->n && f->db[*k].id == id ? &f->db[*k] : NULL;
 }
 
+/* The page's transitions, from its one or two parts (res_tr, in id order). */
 static TlResult decode_transitions(Fleet *out, TlError *err)
 {
-    const PGresult *r = out->res_tr;
-    PgTransitionColumns col;
-    int c_db = PQfnumber(r, "database_id");
-    TlResult rc = pg_transition_columns(r, &col, err);
-    size_t k = 0;
-    for (int i = 0; i < PQntuples(r) && !rc; i++) {
-        long long id;
-        pg_get_int64(r, i, c_db, &id);
-        FleetDatabase *db = lineage_of(out, &k, id);
-        if (!db)
+    TlResult rc = TL_OK;
+    size_t k = 0, at = 0;
+    for (int part = 0; part < 2 && !rc; part++) {
+        const PGresult *r = out->res_tr[part];
+        if (!r)
             continue;
-        TlTransition *t = &out->transitions[i];
-        rc = pg_transition_decode(r, i, &col, t, err);
-        if (!db->tr)
-            db->tr = t;
-        db->n_tr++;
+        PgTransitionColumns col;
+        int c_db = PQfnumber(r, "database_id");
+        rc = pg_transition_columns(r, &col, err);
+        for (int i = 0; i < PQntuples(r) && !rc; i++) {
+            long long id;
+            pg_get_int64(r, i, c_db, &id);
+            FleetDatabase *db = lineage_of(out, &k, id);
+            if (!db)
+                continue;
+            TlTransition *t = &out->transitions[at++];
+            rc = pg_transition_decode(r, i, &col, t, err);
+            if (!db->tr)
+                db->tr = t;
+            db->n_tr++;
+        }
     }
     for (size_t d = 0; d < out->n && !rc; d++)
         history_sort(out->db[d].tr, out->db[d].n_tr);
@@ -296,17 +308,23 @@ static TlResult usage_order(const PGresult *res, UsageOrder *o, TlError *err)
 static TlResult read_before(StoreConn *conn, const FleetWindow *w, const char *const *range,
                             const UsageOrder *month, Fleet *out, TlError *err)
 {
-    size_t cap = 2 + out->n * 21, len = 0, n_ids = 0, i = 0;
+    size_t cap = 2 + out->n * 21, len = 0, n_ids = 0, at[2] = {0, 0};
     char *ids = malloc(cap);
     TlResult rc = ids ? TL_OK : tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     for (size_t d = 0; d < out->n && !rc; d++) {
         const FleetDatabase *db = &out->db[d];
-        while (i < month->n && month->ids[i] < db->id)
-            i++;
         TlUsageDay first;
-        bool has = i < month->n && month->ids[i] == db->id;
-        if (has)
-            first = usage_row(month->res, month->rows[i], month->col);
+        bool has = false;
+        for (int m = 0; m < 2; m++) { /* its rows are in one of the page's parts */
+            const UsageOrder *o = &month[m];
+            size_t *i = &at[m];
+            while (*i < o->n && o->ids[*i] < db->id)
+                (*i)++;
+            if (!has && *i < o->n && o->ids[*i] == db->id) {
+                first = usage_row(o->res, o->rows[*i], o->col);
+                has = true;
+            }
+        }
         if (billing_reads_before(db->tr, db->n_tr, has ? &first : NULL, w->usage_month,
                                  TL_TIME_NONE)) {
             len += (size_t)snprintf(ids + len, cap - len, "%s%lld", n_ids ? "," : "{", db->id);
@@ -327,14 +345,15 @@ static TlResult read_before(StoreConn *conn, const FleetWindow *w, const char *c
 }
 
 /* The page's usage: each lineage's days before the month (from res_before,
- * when read) then its days of the window (res_usage), each in day order. */
+ * when read) then its days of the window (res_usage, in one part or the
+ * other), each in day order. */
 static void decode_usage(Fleet *out, const UsageOrder *before, const UsageOrder *window)
 {
-    const UsageOrder *in[2] = {before, window};
-    size_t at[2] = {0, 0};
+    const UsageOrder *in[3] = {before, &window[0], &window[1]};
+    size_t at[3] = {0, 0, 0};
     for (size_t d = 0; d < out->n; d++) {
         FleetDatabase *db = &out->db[d];
-        for (int s = 0; s < 2; s++) {
+        for (int s = 0; s < 3; s++) {
             const UsageOrder *o = in[s];
             while (at[s] < o->n && o->ids[at[s]] < db->id)
                 at[s]++;
@@ -354,27 +373,84 @@ static void decode_usage(Fleet *out, const UsageOrder *before, const UsageOrder 
     }
 }
 
-/* Which connection reads what of a page: its lineages, transitions and
- * usage. The same one for all, or (FleetReader's twins) two of them at once. */
+/* The connections a page is read on: a alone, or a and b at once (b NULL:
+ * one). */
 typedef struct {
-    StoreConn *db, *tr, *usage;
+    StoreConn *a, *b;
 } FleetConns;
 
-/* the result of what was sent on `on`, reading what the page's other
- * connections send meanwhile; or, after a failure (rc), its end */
-static TlResult take(const FleetConns *c, StoreConn *on, const char *what, PGresult **out,
-                     TlResult rc, TlError *err)
+/* Of a page read on two connections, the share of its lineages whose
+ * transitions and usage b reads, in percent: a reads the lineages first,
+ * then the rest, so that both finish together (at 100k the lineages took
+ * half the time of their transitions, an eighth of their transitions' and
+ * month of usage's). */
+#define B_SHARE_TR    75
+#define B_SHARE_USAGE 60
+
+/* The page's lineages, transitions and window of usage: on c->a one
+ * statement after the other (the change set's by the page's ids), or on
+ * both connections at once, each reading its part of the page. */
+static TlResult page_results(const FleetConns *c, const FleetWindow *w, const char *const *p1,
+                             size_t limit, const char *const *p4, Fleet *out, PgArray *ids,
+                             char *last_text, TlError *err)
 {
-    StoreConn *others[] = {c->db != on ? c->db : NULL, c->tr != on ? c->tr : NULL,
-                           c->usage != on ? c->usage : NULL};
-    if (!rc)
-        rc = pg_await(on, others, 3, what, err);
-    TlResult got = pg_receive(on, what, out, rc ? NULL : err);
-    return rc ? rc : got;
+    bool usage = w->usage_from < w->usage_to;
+    if (c->b) {
+        char split[24];
+        const char *limit_text = p1[2];
+        /* the page's lineages 1..split on b, split+1..limit on a */
+        if (limit)
+            pg_int_param((long long)(limit * (usage ? B_SHARE_USAGE : B_SHARE_TR) / 100), split);
+        const char *tr_b[] = {p1[0], p1[1], "0", limit ? split : NULL};
+        const char *tr_a[] = {p1[0], p1[1], limit ? split : NULL, limit_text};
+        const char *u_b[] = {p4[0], p4[1], p1[0], p1[1], "0", limit ? split : NULL};
+        const char *u_a[] = {p4[0], p4[1], p1[0], p1[1], limit ? split : NULL, limit_text};
+        PgStatement st[] = {
+            {c->a, "load databases", sql_db, 3, p1, &out->res_db, false, false},
+            {c->b, "load transitions", sql_tr_part, 4, tr_b, &out->res_tr[0], false, false},
+            {c->a, "load transitions", sql_tr_part, 4, tr_a, &out->res_tr[1], false, false},
+            {c->b, "load usage", sql_usage_part, 6, u_b, &out->res_usage[0], false, false},
+            {c->a, "load usage", sql_usage_part, 6, u_a, &out->res_usage[1], false, false},
+        };
+        TlResult rc = pg_run_together(st, usage ? 5 : 3, err);
+        int n_db = rc ? 0 : PQntuples(out->res_db);
+        long long last = 0;
+        if (n_db > 0)
+            pg_get_int64(out->res_db, n_db - 1, PQfnumber(out->res_db, "id"), &last);
+        pg_int_param(last, last_text);
+        return rc;
+    }
+    TlResult rc = pg_query(c->a, "load databases", w->changed_only ? sql_db_changed : sql_db, 3, p1,
+                           &out->res_db, err);
+    if (rc)
+        return rc;
+    int n_db = PQntuples(out->res_db);
+    long long last = 0;
+    int c_id = PQfnumber(out->res_db, "id");
+    if (n_db > 0)
+        pg_get_int64(out->res_db, n_db - 1, c_id, &last);
+    pg_int_param(last, last_text);
+    /* the change set's page: its lineages' ids */
+    for (int i = 0; w->changed_only && i < n_db; i++) {
+        long long id = 0;
+        pg_get_int64(out->res_db, i, c_id, &id);
+        pg_array_add_int(ids, id);
+    }
+    const char *ids_text = w->changed_only ? pg_array_finish(ids) : NULL;
+    if (w->changed_only && !ids_text)
+        return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
+    const char *p2[] = {p1[0], p1[1], last_text, ids_text};
+    const char *p3[] = {p4[0], p4[1], p1[1], last_text, ids_text};
+    if (n_db > 0)
+        rc = pg_query(c->a, "load transitions", w->changed_only ? sql_tr_changed : sql_tr,
+                      w->changed_only ? 4 : 3, p2, &out->res_tr[0], err);
+    if (!rc && n_db > 0 && usage)
+        rc = pg_query(c->a, "load usage", w->changed_only ? sql_usage_changed : sql_usage,
+                      w->changed_only ? 5 : 4, p3, &out->res_usage[0], err);
+    return rc;
 }
 
-/* store_fleet_page, on the connections of c: what is on a connection of its
- * own is sent at once, the rest after the lineages (for their last id) */
+/* store_fleet_page, on the connections of c */
 static TlResult fleet_page(const FleetConns *c, const FleetWindow *w, long long after, size_t limit,
                            const StorePools *pools, Fleet *out, TlError *err)
 {
@@ -384,86 +460,37 @@ static TlResult fleet_page(const FleetConns *c, const FleetWindow *w, long long 
     memset(out, 0, sizeof *out);
     /* the month's days for all (from usage_month on), the days before for some */
     bool split = w->usage_month > w->usage_from && w->usage_month < w->usage_to;
-    bool usage = w->usage_from < w->usage_to;
     const char *p4[] = {pg_time_param(split ? w->usage_month : w->usage_from, from_text),
-                        pg_time_param(w->usage_to, uto_text), p1[1], p1[0], p1[2]};
-    /* the change set is a temporary table of conn's: then all is on conn */
-    bool tr_now = c->tr != c->db && !w->changed_only;
-    bool usage_now = usage && c->usage != c->db && !w->changed_only;
-    bool tr_sent = false, usage_sent = false;
-    TlResult rc =
-        pg_send(c->db, "load databases", w->changed_only ? sql_db_changed : sql_db, 3, p1, err);
-    if (!rc && tr_now) {
-        rc = pg_send(c->tr, "load transitions", sql_tr_alongside, 3, p1, err);
-        tr_sent = !rc;
-    }
-    if (!rc && usage_now && c->usage != c->tr) {
-        rc = pg_send(c->usage, "load usage", sql_usage_alongside, 5, p4, err);
-        usage_sent = !rc;
-    }
-    rc = take(c, c->db, "load databases", &out->res_db, rc, err);
-    int n_db = rc ? 0 : PQntuples(out->res_db);
-    long long last = after;
-    int c_id = rc ? -1 : PQfnumber(out->res_db, "id");
-    if (n_db > 0)
-        pg_get_int64(out->res_db, n_db - 1, c_id, &last);
-    /* the change set's page: its lineages' ids */
+                        pg_time_param(w->usage_to, uto_text)};
     PgArray ids = {0};
-    for (int i = 0; w->changed_only && i < n_db; i++) {
-        long long id = 0;
-        pg_get_int64(out->res_db, i, c_id, &id);
-        pg_array_add_int(&ids, id);
-    }
-    const char *ids_text = w->changed_only ? pg_array_finish(&ids) : NULL;
-    if (!rc && w->changed_only && !ids_text)
-        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    const char *p2[] = {p1[0], p1[1], pg_int_param(last, last_text), ids_text};
-    const char *p3[] = {p4[0], p4[1], p1[1], p2[2], ids_text};
-    if (!rc && n_db > 0 && !tr_sent) {
-        rc = pg_send(c->tr, "load transitions", w->changed_only ? sql_tr_changed : sql_tr,
-                     w->changed_only ? 4 : 3, p2, err);
-        tr_sent = !rc;
-    }
-    if (!rc && n_db > 0 && usage && !usage_sent && c->usage != c->tr) {
-        rc = pg_send(c->usage, "load usage", w->changed_only ? sql_usage_changed : sql_usage,
-                     w->changed_only ? 5 : 4, p3, err);
-        usage_sent = !rc;
-    }
-    /* the lineages while the servers read the rest */
+    TlResult rc = page_results(c, w, p1, limit, p4, out, &ids, last_text, err);
+    pg_array_cleanup(&ids);
+    int n_db = rc ? 0 : PQntuples(out->res_db);
+    int n_tr = 0;
+    for (int part = 0; part < 2 && !rc; part++)
+        n_tr += out->res_tr[part] ? PQntuples(out->res_tr[part]) : 0;
     out->db = rc ? NULL : calloc(n_db > 0 ? (size_t)n_db : 1, sizeof *out->db);
-    if (!rc && !out->db)
+    out->transitions = rc ? NULL : calloc(n_tr > 0 ? (size_t)n_tr : 1, sizeof *out->transitions);
+    if (!rc && (!out->db || !out->transitions))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (!rc)
         rc = decode_databases(out, err);
-    if (tr_sent)
-        rc = take(c, c->tr, "load transitions", &out->res_tr, rc, err);
-    /* usage on the transitions' connection: after them */
-    if (!rc && n_db > 0 && usage && c->usage == c->tr) {
-        rc = pg_send(c->usage, "load usage", w->changed_only ? sql_usage_changed : sql_usage,
-                     w->changed_only ? 5 : 4, p3, err);
-        usage_sent = !rc;
-    }
-    int n_tr = !rc && out->res_tr ? PQntuples(out->res_tr) : 0;
-    out->transitions = rc ? NULL : calloc(n_tr > 0 ? (size_t)n_tr : 1, sizeof *out->transitions);
-    if (!rc && !out->transitions)
-        rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
-    if (!rc && out->res_tr)
-        rc = decode_transitions(out, err);
-    if (usage_sent)
-        rc = take(c, c->usage, "load usage", &out->res_usage, rc, err);
-    pg_array_cleanup(&ids);
-    UsageOrder window = {0}, before = {0};
     if (!rc)
-        rc = usage_order(out->res_usage, &window, err);
-    if (!rc && split && out->res_usage)
-        rc = read_before(c->usage, w, p3 + 2, &window, out, err);
+        rc = decode_transitions(out, err);
+    UsageOrder window[2] = {{0}, {0}}, before = {0};
+    for (int part = 0; part < 2 && !rc; part++)
+        rc = usage_order(out->res_usage[part], &window[part], err);
+    const char *range[] = {p1[1], last_text};
+    if (!rc && split && out->res_usage[0] && n_db > 0)
+        rc = read_before(c->b ? c->b : c->a, w, range, window, out, err);
     if (!rc)
         rc = usage_order(out->res_before, &before, err);
-    if (!rc && !(out->usage = calloc(window.n + before.n + 1, sizeof *out->usage)))
+    if (!rc && !(out->usage = calloc(window[0].n + window[1].n + before.n + 1, sizeof *out->usage)))
         rc = tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     if (!rc)
-        decode_usage(out, &before, &window);
-    usage_order_cleanup(&window);
+        decode_usage(out, &before, window);
+    usage_order_cleanup(&window[0]);
+    usage_order_cleanup(&window[1]);
     usage_order_cleanup(&before);
     if (!rc)
         rc = pools ? billing_pool_shares(out->usage, out->n_usage, pools->days, pools->n, err)
@@ -474,7 +501,7 @@ static TlResult fleet_page(const FleetConns *c, const FleetWindow *w, long long 
 TlResult store_fleet_page(StoreConn *conn, const FleetWindow *w, long long after, size_t limit,
                           const StorePools *pools, Fleet *out, TlError *err)
 {
-    const FleetConns one = {conn, conn, conn};
+    const FleetConns one = {conn, NULL};
     return fleet_page(&one, w, after, limit, pools, out, err);
 }
 
@@ -511,8 +538,7 @@ TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t li
     if (!*out)
         return tl_error_set(err, TL_ERR_NOMEM, "out of memory");
     FleetReader *r = *out;
-    *r = (FleetReader){
-        .conn = conn, .on = {conn, conn, conn}, .w = *w, .limit = limit, .pools = pools};
+    *r = (FleetReader){.conn = conn, .on = {conn, NULL}, .w = *w, .limit = limit, .pools = pools};
     /* Two more connections on conn's snapshot, when conn is in a transaction
      * to share and the server gives them: a page's transitions are read
      * beside its lineages (or, with usage, its usage beside both), and conn
@@ -534,12 +560,8 @@ TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t li
             *err = twin_err;
         return twin_rc;
     }
-    if (r->twin[0] && r->twin[1]) {
-        bool usage = w->usage_from < w->usage_to;
-        r->on = (FleetConns){r->twin[0], usage ? r->twin[0] : r->twin[1], r->twin[1]};
-    } else if (r->twin[0]) {
-        r->on = (FleetConns){r->twin[0], r->twin[0], r->twin[0]};
-    }
+    if (r->twin[0])
+        r->on = (FleetConns){r->twin[0], r->twin[1]};
     return TL_OK;
 }
 
@@ -555,7 +577,7 @@ static void join(FleetReader *r)
 
 void store_fleet_pause(FleetReader *r)
 {
-    if (r && r->on.db == r->conn) /* else conn is not the reader's */
+    if (r && r->on.a == r->conn) /* else conn is not the reader's */
         join(r);
 }
 
@@ -631,8 +653,10 @@ void store_fleet_cleanup(Fleet *fleet)
     if (!fleet)
         return;
     PQclear(fleet->res_db);
-    PQclear(fleet->res_tr);
-    PQclear(fleet->res_usage);
+    for (int part = 0; part < 2; part++) {
+        PQclear(fleet->res_tr[part]);
+        PQclear(fleet->res_usage[part]);
+    }
     PQclear(fleet->res_before);
     free(fleet->db);
     free(fleet->transitions);

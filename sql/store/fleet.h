@@ -32,7 +32,7 @@ typedef struct {
 } FleetDatabase;
 
 typedef struct {
-    struct pg_result *res_db, *res_tr, *res_usage, *res_before;
+    struct pg_result *res_db, *res_tr[2], *res_usage[2], *res_before; /* [2]: a page's parts */
     FleetDatabase *db;
     size_t n;
     TlTransition *transitions;

@@ -69,46 +69,18 @@ TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
                    err);
 }
 
-TlResult pg_send(PGconn *conn, const char *what, const char *sql, int nparams,
-                 const char *const *params, TlError *err)
+/* Send sql; its result is for pg_receive. */
+static TlResult pg_send(PGconn *conn, const char *what, const char *sql, int nparams,
+                        const char *const *params, TlError *err)
 {
     if (PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0))
         return TL_OK;
     return failure(conn, NULL, what, err);
 }
 
-TlResult pg_await(PGconn *conn, PGconn *const *others, int n_others, const char *what, TlError *err)
-{
-    enum { MAX = 4 };
-    PGconn *c[MAX] = {conn};
-    int n_c = 1;
-    for (int i = 0; i < n_others && n_c < MAX; i++)
-        if (others[i])
-            c[n_c++] = others[i];
-    for (;;) {
-        struct pollfd fds[MAX];
-        nfds_t n = 0;
-        for (int i = 0; i < n_c; i++) {
-            /* only a connection with a result to come: an idle one's input
-             * (its server's FATAL when terminated) is for its next query */
-            if (i > 0 && !PQisBusy(c[i]))
-                continue;
-            if (!PQconsumeInput(c[i]))
-                return failure(c[i], NULL, what, err);
-            if (PQisBusy(c[i]))
-                fds[n++] = (struct pollfd){.fd = PQsocket(c[i]), .events = POLLIN};
-            else if (i == 0)
-                return TL_OK; /* its result is in: PQgetResult will not wait */
-        }
-        if (n == 0)
-            return TL_OK;
-        if (poll(fds, n, -1) < 0 && errno != EINTR)
-            return tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: %s: poll: %s", what,
-                                strerror(errno));
-    }
-}
-
-TlResult pg_receive(PGconn *conn, const char *what, PGresult **out, TlError *err)
+/* The result of what pg_send sent, read to its end (the connection free
+ * again whatever the outcome). */
+static TlResult pg_receive(PGconn *conn, const char *what, PGresult **out, TlError *err)
 {
     if (out)
         *out = NULL;
@@ -119,6 +91,61 @@ TlResult pg_receive(PGconn *conn, const char *what, PGresult **out, TlError *err
         else
             PQclear(res);
     return outcome(conn, first, what, out, err);
+}
+
+TlResult pg_run_together(PgStatement *s, int n, TlError *err)
+{
+    enum { MAX = 8 };
+    TlResult rc = n > MAX ? tl_error_set(err, TL_ERR_INTERNAL, "too many statements at once") : 0;
+    for (int i = 0; i < n; i++)
+        s[i].sent = s[i].done = false;
+    for (;;) {
+        /* each connection's next statement, once the one before it is in */
+        for (int i = 0; i < n; i++) {
+            bool ready = !s[i].sent && !s[i].done;
+            for (int j = 0; j < i && ready; j++)
+                ready = s[j].conn != s[i].conn || s[j].done;
+            if (ready && rc)
+                s[i].done = true; /* after a failure, nothing more */
+            else if (ready && !(rc = pg_send(s[i].conn, s[i].what, s[i].sql, s[i].nparams,
+                                             s[i].params, err)))
+                s[i].sent = true;
+            else if (ready)
+                s[i].done = true;
+        }
+        /* read what came; the ones whose result is in are taken */
+        struct pollfd fds[MAX];
+        nfds_t waiting = 0;
+        bool progressed = false;
+        for (int i = 0; i < n; i++) {
+            if (!s[i].sent || s[i].done)
+                continue;
+            TlError lost;
+            if (!PQconsumeInput(s[i].conn) || !PQisBusy(s[i].conn)) {
+                /* in (or the connection gone: its end, its error) */
+                TlResult got = pg_receive(s[i].conn, s[i].what, s[i].out, rc ? &lost : err);
+                rc = rc ? rc : got;
+                s[i].done = progressed = true;
+            } else {
+                fds[waiting++] = (struct pollfd){.fd = PQsocket(s[i].conn), .events = POLLIN};
+            }
+        }
+        if (progressed)
+            continue;
+        if (waiting == 0)
+            return rc;
+        if (poll(fds, waiting, -1) < 0 && errno != EINTR) {
+            if (!rc)
+                rc = tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: poll: %s", strerror(errno));
+            for (int i = 0; i < n; i++) /* cannot wait: each one in flight the blocking way */
+                if (s[i].sent && !s[i].done) {
+                    TlError lost;
+                    pg_receive(s[i].conn, s[i].what, s[i].out, &lost);
+                    s[i].done = true;
+                }
+            return rc;
+        }
+    }
 }
 
 TlResult pg_query_count(PGconn *conn, const char *what, const char *sql, int nparams,

@@ -23,19 +23,25 @@
 TlResult pg_query(PGconn *conn, const char *what, const char *sql, int nparams,
                   const char *const *params, PGresult **out, TlError *err);
 
-/* pg_query in two halves, for statements on two connections at once: send
- * sql, then (after other work) wait for its result. Between the two the
- * connection takes nothing else; pg_receive reads it to the end whatever
- * the outcome, so the connection is free again after it. */
-TlResult pg_send(PGconn *conn, const char *what, const char *sql, int nparams,
-                 const char *const *params, TlError *err);
-TlResult pg_receive(PGconn *conn, const char *what, PGresult **out, TlError *err);
-/* Wait until the result sent on conn is in, reading what the others (up to
- * three; NULL entries skipped) send meanwhile, so that no server waits for
- * the client to read another's rows (a socket's buffer holds a fraction of
- * a page). */
-TlResult pg_await(PGconn *conn, PGconn *const *others, int n_others, const char *what,
-                  TlError *err);
+/* A statement for pg_run_together: sql with its parameters on conn, its
+ * result into *out (NULL: not kept). */
+typedef struct {
+    PGconn *conn;
+    const char *what, *sql;
+    int nparams;
+    const char *const *params;
+    PGresult **out;
+    bool sent, done; /* pg_run_together's own */
+} PgStatement;
+
+/* Run s[0..n) (at most 8) at once on their connections: each connection's
+ * statements in array order, the next sent as soon as the one before it is
+ * in, every connection's rows read as they come (so that no server waits
+ * for the client to read another's: a socket's buffer holds a fraction of
+ * a page). After the first failure nothing more is sent, every statement
+ * sent is read to its end (its connection free again), and that failure is
+ * the one returned. */
+TlResult pg_run_together(PgStatement *s, int n, TlError *err);
 
 /* pg_query for a statement whose effect is counted: *rows += the rows it
  * inserted or updated (PQcmdTuples). */

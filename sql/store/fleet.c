@@ -540,11 +540,11 @@ TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t li
     FleetReader *r = *out;
     *r = (FleetReader){.conn = conn, .on = {conn, NULL}, .w = *w, .limit = limit, .pools = pools};
     /* Two more connections on conn's snapshot, when conn is in a transaction
-     * to share and the server gives them: a page's transitions are read
-     * beside its lineages (or, with usage, its usage beside both), and conn
-     * is the caller's all along (refresh writes a page while the next is
-     * read). Without them conn reads all, one query after the other. The
-     * change set is a temporary table of conn's: conn reads it. */
+     * to share and the server gives them: each page is split between them
+     * (page_results), and conn is the caller's all along (refresh writes a
+     * page while the next is read). With one, it reads the pages alone;
+     * with none, conn reads all, one query after the other. The change set
+     * is a temporary table of conn's: conn reads it. */
     TlError twin_err;
     TlResult twin_rc = TL_OK;
     bool share = !w->changed_only && PQtransactionStatus(conn) == PQTRANS_INTRANS;

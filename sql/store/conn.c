@@ -20,9 +20,18 @@ static void notice(void *arg, const PGresult *res)
     fputs(PQresultErrorMessage(res), stderr);
 }
 
-/* The session's settings on a new connection: UTC. */
+/* A new connection, reached (else closed, and why in err) and set up for
+ * the session: UTC. */
 static TlResult session(PGconn *conn, StoreConn **out, TlError *err)
 {
+    if (!conn)
+        return tl_error_set(err, TL_ERR_NOMEM, "postgresql: out of memory");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char line[512];
+        pg_first_line(PQerrorMessage(conn), line, sizeof line);
+        PQfinish(conn);
+        return tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: cannot connect: %s", line);
+    }
     PQsetNoticeReceiver(conn, notice, NULL);
     PGresult *res = PQexec(conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -58,19 +67,11 @@ TlResult store_connect(const char *conninfo, StoreConn **out, TlError *err)
             return TL_ERR_USAGE;
         }
     }
-    PGconn *conn = PQconnectdb(conninfo ? conninfo : "");
-    if (!conn)
-        return tl_error_set(err, TL_ERR_NOMEM, "postgresql: out of memory");
-    if (PQstatus(conn) != CONNECTION_OK) {
-        char line[512];
-        pg_first_line(PQerrorMessage(conn), line, sizeof line);
-        PQfinish(conn);
-        tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: cannot connect: %s", line);
+    TlResult rc = session(PQconnectdb(conninfo ? conninfo : ""), out, err);
+    if (rc == TL_ERR_UNAVAILABLE)
         tl_error_hint(err,
                       "set PGHOST/PGDATABASE/PGUSER (or a service file), or pass --db CONNINFO");
-        return TL_ERR_UNAVAILABLE;
-    }
-    return session(conn, out, err);
+    return rc;
 }
 
 TlResult store_twin(StoreConn *conn, StoreConn **out, TlError *err)
@@ -128,14 +129,6 @@ TlResult store_twin(StoreConn *conn, StoreConn **out, TlError *err)
     free(keys);
     free(vals);
     PQconninfoFree(opts);
-    if (!twin)
-        return tl_error_set(err, TL_ERR_NOMEM, "postgresql: out of memory");
-    if (PQstatus(twin) != CONNECTION_OK) {
-        char line[512];
-        pg_first_line(PQerrorMessage(twin), line, sizeof line);
-        PQfinish(twin);
-        return tl_error_set(err, TL_ERR_UNAVAILABLE, "postgresql: cannot connect: %s", line);
-    }
     rc = session(twin, out, err);
     /* its statements are a page's, whose bounds the statement itself finds,
      * so the planner guesses its rows: at 1M databases a month of usage was

@@ -548,12 +548,11 @@ TlResult store_fleet_reader_new(StoreConn *conn, const FleetWindow *w, size_t li
     TlError twin_err;
     TlResult twin_rc = TL_OK;
     bool share = !w->changed_only && PQtransactionStatus(conn) == PQTRANS_INTRANS;
-    for (int i = 0; i < 2 && share; i++)
-        share = !(twin_rc = store_twin(conn, &r->twin[i], &twin_err));
-    if (share || PQtransactionStatus(conn) == PQTRANS_INTRANS ||
-        PQtransactionStatus(conn) == PQTRANS_IDLE)
-        twin_rc = TL_OK; /* a refused connection: conn reads what it would have */
-    if (twin_rc) {       /* the snapshot's export failed, and conn's transaction with it */
+    for (int i = 0; i < 2 && share && !twin_rc; i++)
+        twin_rc = store_twin(conn, &r->twin[i], &twin_err);
+    /* a refused connection: conn (or the first twin) reads what it would
+     * have; a failed export took conn's transaction with it */
+    if (share && twin_rc && PQtransactionStatus(conn) != PQTRANS_INTRANS) {
         store_fleet_reader_free(r);
         *out = NULL;
         if (err)

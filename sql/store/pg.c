@@ -105,13 +105,12 @@ TlResult pg_run_together(PgStatement *s, int n, TlError *err)
             bool ready = !s[i].sent && !s[i].done;
             for (int j = 0; j < i && ready; j++)
                 ready = s[j].conn != s[i].conn || s[j].done;
-            if (ready && rc)
-                s[i].done = true; /* after a failure, nothing more */
-            else if (ready && !(rc = pg_send(s[i].conn, s[i].what, s[i].sql, s[i].nparams,
-                                             s[i].params, err)))
-                s[i].sent = true;
-            else if (ready)
-                s[i].done = true;
+            if (!ready)
+                continue;
+            if (!rc) /* after a failure, nothing more */
+                rc = pg_send(s[i].conn, s[i].what, s[i].sql, s[i].nparams, s[i].params, err);
+            s[i].sent = !rc;
+            s[i].done = rc != TL_OK;
         }
         /* read what came; the ones whose result is in are taken */
         struct pollfd fds[MAX];

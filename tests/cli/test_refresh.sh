@@ -51,6 +51,12 @@ same first-takes-changes "$(changes)" 0
 same state "$(sql "SELECT as_of, months, first_month, full_as_of, lineages FROM refresh_state")" \
     "2026-11-20 12:00:00+00|2|2026-10-01|2026-11-20 12:00:00+00|14"
 before_rows=$(sql "$rows")
+# the same results whatever the pages: of 5 lineages (3 read on one
+# connection, 2 on the other), of one (on one), of all (one page)
+for page in 10 2 2000; do
+    run "first-pages-$page" 0 env TIERLEDGER_FLEET_PAGE=$page "$TIERLEDGER" refresh --as-of $A --months 2 --full
+    same "first-pages-$page-rows" "$(sql "$rows")" "$before_rows"
+done
 before_written=$(sql "$written")
 
 # nothing changed: nothing computed, nothing written, later or at the same as-of

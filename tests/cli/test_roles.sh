@@ -104,7 +104,8 @@ for limit in -1 2 1; do
     run "reader-warnings-conns-$limit" 1 as "$R" env TIERLEDGER_FLEET_PAGE=2 "$TIERLEDGER" report warnings --as-of 2026-11-20T12:00:00Z --format csv
     cp "$work/out" "$work/warnings-$limit"
     same "reader-warnings-conns-$limit-refused" "$(($(refused) - before))" "$([ "$limit" = -1 ] && echo 0 || echo 1)"
-    run "reader-chargeback-conns-$limit" 0 as "$R" env TIERLEDGER_FLEET_PAGE=2 "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
+    # (pages of 5 with usage: 3 lineages on one connection, 2 on the other)
+    run "reader-chargeback-conns-$limit" 0 as "$R" env TIERLEDGER_FLEET_PAGE=10 "$TIERLEDGER" report chargeback --month 2026-10 --prices "$data/demo-prices.csv"
     cp "$work/out" "$work/chargeback-$limit"
 done
 sql "ALTER ROLE $R CONNECTION LIMIT -1" >/dev/null

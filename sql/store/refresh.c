@@ -156,7 +156,9 @@ void store_derived_add_bill(StoreDerived *d, long long database_id, TlTime month
 
 TlResult store_derived_clear(StoreConn *conn, TlTime first_month, bool changed_only, TlError *err)
 {
-#define CHANGED " AND database_id IN (SELECT id FROM refresh_todo)"
+/* an index probe a lineage (as a semi-join the planner chose to read all of
+ * lineage_segments for 1,000 changed lineages of 100,000: 72 ms) */
+#define CHANGED " AND database_id = ANY (ARRAY(SELECT id FROM refresh_todo))"
 #define BILL                                                                                       \
     "DELETE FROM billing_monthly WHERE month >= (to_timestamp($1::bigint) AT TIME ZONE "           \
     "'UTC')::date"

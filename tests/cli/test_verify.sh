@@ -136,7 +136,11 @@ sql "INSERT INTO databases (resource_id, subscription_id, resource_group, server
        (1, '2025-02-01', '2025-02-01T03:00:00Z', 'Succeeded', 'GP_Gen5_4', 'HS_Gen5_4', 'import'),
        (1, '2025-02-10', NULL, 'InProgress', 'HS_Gen5_4', 'GP_Gen5_4', 'import')"
 run old-init 0 tl init
-err_has old-init "15 migrations applied"
+later=0 # the migrations from 0014 on, which init applies
+for f in "$here"/../../sql/migrations/00*.sql; do
+    [ $((10#$(basename "$f" | cut -c1-4))) -ge 14 ] && later=$((later + 1))
+done
+err_has old-init "$later migrations applied"
 run old-verify 0 tl verify
 out_has old-verify "1 lineage, 3 transition versions: every identity and hash chain holds"
 same old-chain "$(sql "SELECT string_agg(chain_seq || ':' || coalesce(recorded_by, '-'), ',' ORDER BY id) FROM transitions")" "1:-,2:-,3:-"

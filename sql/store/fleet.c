@@ -306,7 +306,7 @@ static TlResult usage_order(const PGresult *res, UsageOrder *o, TlError *err)
 /* The page's lineages that need their days before w->usage_month
  * (billing_reads_before, from each one's first row of the month), read
  * into out->res_before: by their ids, or the page's whole range (after,
- * last] when they are most of the lineages in it (a lineage that does not
+ * last] when they are most of the ids it spans (a lineage that does not
  * need them bills the same with them). A change set's page is sparse: its
  * range holds many lineages it does not read (at 100k, 500 changed ones
  * spanned 86,000, whose days the range read: 305 ms for none needed). */
